@@ -1,0 +1,59 @@
+package store
+
+import (
+	"errors"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+)
+
+// dialect holds what differs between the engines. Query text does not: it is
+// shared (positional $n placeholders, no casts, times passed from Go).
+type dialect interface {
+	name() string
+	goose() goose.Dialect
+	// retryable reports a transient failure worth retrying the transaction:
+	// SQLITE_BUSY/LOCKED, PostgreSQL serialization failure and deadlock.
+	retryable(err error) bool
+	// uniqueViolation reports a unique or primary-key constraint violation.
+	uniqueViolation(err error) bool
+}
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) name() string         { return "sqlite" }
+func (sqliteDialect) goose() goose.Dialect { return goose.DialectSQLite3 }
+
+func (sqliteDialect) retryable(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() & 0xff {
+	case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED (and their extended codes)
+		return true
+	}
+	return false
+}
+
+func (sqliteDialect) uniqueViolation(err error) bool {
+	var e *sqlite.Error
+	// SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555).
+	return errors.As(err, &e) && (e.Code() == 2067 || e.Code() == 1555)
+}
+
+type postgresDialect struct{}
+
+func (postgresDialect) name() string         { return "postgres" }
+func (postgresDialect) goose() goose.Dialect { return goose.DialectPostgres }
+
+func (postgresDialect) retryable(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && (e.Code == "40001" || e.Code == "40P01")
+}
+
+func (postgresDialect) uniqueViolation(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23505"
+}

@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/google/uuid"
+)
+
+// newID returns a UUIDv7: time-ordered, so inserts stay local in the indexes.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// nullable turns "" into SQL NULL for optional references.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+const officeColumns = `id, kind, province_code, sigla, name, coordinator, email, created_at`
+
+func scanOffice(s interface{ Scan(...any) error }) (domain.Office, error) {
+	var o domain.Office
+	err := s.Scan(&o.ID, &o.Kind, &o.ProvinceCode, &o.Sigla, &o.Name, &o.Coordinator, &o.Email, &o.CreatedAt)
+	return o, err
+}
+
+// ListOffices implements domain.OrgService.
+func (db *DB) ListOffices(ctx context.Context) ([]domain.Office, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+officeColumns+` FROM offices ORDER BY province_code`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list offices: %w", err)
+	}
+	defer rows.Close()
+	var out []domain.Office
+	for rows.Next() {
+		o, err := scanOffice(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list offices: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// FindOfficeBySigla implements domain.OrgService.
+func (db *DB) FindOfficeBySigla(ctx context.Context, sigla string) (domain.Office, error) {
+	o, err := scanOffice(db.read.QueryRowContext(ctx,
+		`SELECT `+officeColumns+` FROM offices WHERE sigla = $1`, strings.ToUpper(sigla)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, domain.Errorf(domain.ENOTFOUND, "Prefettura %q non trovata.", sigla)
+	}
+	if err != nil {
+		return o, fmt.Errorf("store: find office %s: %w", sigla, err)
+	}
+	return o, nil
+}
+
+// ListGestori implements domain.OrgService.
+func (db *DB) ListGestori(ctx context.Context, f domain.OrgFilter) ([]domain.Gestore, error) {
+	rows, err := db.read.QueryContext(ctx, `
+		SELECT id, name, tax_code, province_code, email, phone, created_at
+		FROM gestori
+		WHERE ($1 = '' OR province_code = $1)
+		ORDER BY id`, f.ProvinceCode)
+	if err != nil {
+		return nil, fmt.Errorf("store: list gestori: %w", err)
+	}
+	defer rows.Close()
+	var out []domain.Gestore
+	for rows.Next() {
+		var g domain.Gestore
+		if err := rows.Scan(&g.ID, &g.Name, &g.TaxCode, &g.ProvinceCode, &g.Email, &g.Phone, &g.CreatedAt); err != nil {
+			return nil, fmt.Errorf("store: list gestori: %w", err)
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list gestori: %w", err)
+	}
+	sortByName(out, func(g domain.Gestore) string { return g.Name })
+	return limit(out, f.Limit), nil
+}
+
+// ListServices implements domain.OrgService.
+func (db *DB) ListServices(ctx context.Context, f domain.OrgFilter) ([]domain.Service, error) {
+	rows, err := db.read.QueryContext(ctx, `
+		SELECT id, name, kind, province_code, email, created_at
+		FROM services
+		WHERE ($1 = '' OR province_code = $1)
+		ORDER BY province_code, id`, f.ProvinceCode)
+	if err != nil {
+		return nil, fmt.Errorf("store: list services: %w", err)
+	}
+	defer rows.Close()
+	var out []domain.Service
+	for rows.Next() {
+		var s domain.Service
+		if err := rows.Scan(&s.ID, &s.Name, &s.Kind, &s.ProvinceCode, &s.Email, &s.CreatedAt); err != nil {
+			return nil, fmt.Errorf("store: list services: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list services: %w", err)
+	}
+	sortByName(out, func(s domain.Service) string { return s.ProvinceCode + " " + s.Name })
+	return limit(out, f.Limit), nil
+}
+
+func limit[T any](items []T, n int) []T {
+	if n > 0 && len(items) > n {
+		return items[:n]
+	}
+	return items
+}
+
+// CreateGestore implements domain.OrgService.
+func (db *DB) CreateGestore(ctx context.Context, g *domain.Gestore) error {
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, func(tx *Tx) error { return createGestore(ctx, tx, g) })
+}
+
+func createGestore(ctx context.Context, tx *Tx, g *domain.Gestore) error {
+	g.ID, g.CreatedAt = newID(), tx.now
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO gestori (id, name, tax_code, province_code, email, phone, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		g.ID, g.Name, g.TaxCode, g.ProvinceCode, g.Email, g.Phone, g.CreatedAt)
+	if tx.db.dialect.uniqueViolation(err) {
+		return domain.Errorf(domain.ECONFLICT, "Esiste già un ente gestore con la partita IVA %s.", g.TaxCode)
+	}
+	if err != nil {
+		return fmt.Errorf("store: create gestore: %w", err)
+	}
+	return nil
+}
+
+// CreateService implements domain.OrgService.
+func (db *DB) CreateService(ctx context.Context, s *domain.Service) error {
+	if strings.TrimSpace(s.Name) == "" || !s.Kind.Valid() || s.ProvinceCode == "" {
+		return &domain.Error{Code: domain.EINVALID, Message: "Dati del servizio non validi."}
+	}
+	return db.InTx(ctx, func(tx *Tx) error { return createService(ctx, tx, s) })
+}
+
+func createService(ctx context.Context, tx *Tx, s *domain.Service) error {
+	s.ID, s.CreatedAt = newID(), tx.now
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO services (id, name, kind, province_code, email, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		s.ID, s.Name, s.Kind, s.ProvinceCode, s.Email, s.CreatedAt); err != nil {
+		return fmt.Errorf("store: create service: %w", err)
+	}
+	return nil
+}
+
+// OrgCounts returns how many gestori, services and users exist.
+func (db *DB) OrgCounts(ctx context.Context) (gestori, services, users int, err error) {
+	err = db.read.QueryRowContext(ctx, `
+		SELECT (SELECT COUNT(*) FROM gestori), (SELECT COUNT(*) FROM services), (SELECT COUNT(*) FROM users)`).
+		Scan(&gestori, &services, &users)
+	if err != nil {
+		err = fmt.Errorf("store: count organisations: %w", err)
+	}
+	return
+}

@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/google/uuid"
+)
+
+// TerritoryData is what SyncTerritory writes: the parsed reference data.
+type TerritoryData struct {
+	Region           domain.Region
+	Provinces        []domain.Province
+	Comuni           []domain.Comune
+	PopulationSource string
+}
+
+// SyncTerritory upserts the region, provinces and comuni (so that a newer
+// population file replaces the residents) and makes sure each province has its
+// prefecture, Bologna's being the regional coordinator. It is idempotent and
+// runs at every start-up, in one transaction.
+func (db *DB) SyncTerritory(ctx context.Context, d TerritoryData) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO regions (code, name) VALUES ($1, $2)
+			ON CONFLICT (code) DO UPDATE SET name = excluded.name`, d.Region.Code, d.Region.Name); err != nil {
+			return fmt.Errorf("store: sync region: %w", err)
+		}
+		for _, p := range d.Provinces {
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO provinces (code, region_code, uts_code, sigla, name, nuts3, residents, comuni)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+				ON CONFLICT (code) DO UPDATE SET region_code = excluded.region_code, uts_code = excluded.uts_code,
+					sigla = excluded.sigla, name = excluded.name, nuts3 = excluded.nuts3,
+					residents = excluded.residents, comuni = excluded.comuni`,
+				p.Code, d.Region.Code, p.UTSCode, p.Sigla, p.Name, p.NUTS3, p.Residents, p.Comuni); err != nil {
+				return fmt.Errorf("store: sync province %s: %w", p.Code, err)
+			}
+		}
+		stmt, err := tx.PrepareContext(ctx, `
+			INSERT INTO comuni (code, name, cadastral_code, province_code, residents, capital)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (code) DO UPDATE SET name = excluded.name, cadastral_code = excluded.cadastral_code,
+				province_code = excluded.province_code, residents = excluded.residents, capital = excluded.capital`)
+		if err != nil {
+			return fmt.Errorf("store: sync comuni: %w", err)
+		}
+		defer stmt.Close()
+		for _, c := range d.Comuni {
+			if _, err := stmt.ExecContext(ctx, c.Code, c.Name, c.CadastralCode, c.ProvinceCode, c.Residents, c.Capital); err != nil {
+				return fmt.Errorf("store: sync comune %s: %w", c.Code, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO territory_meta (key, value) VALUES ('population_source', $1)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, d.PopulationSource); err != nil {
+			return fmt.Errorf("store: sync territory meta: %w", err)
+		}
+		for _, p := range d.Provinces {
+			if err := ensurePrefecture(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// coordinatorProvince is the province whose prefecture coordinates the region:
+// the regional capital's (Bologna).
+const coordinatorProvince = "037"
+
+func ensurePrefecture(ctx context.Context, tx *Tx, p domain.Province) error {
+	name := "Prefettura di " + p.Name
+	if p.Metropolitan() {
+		name = "Prefettura di " + p.Name + " – Ufficio territoriale del Governo"
+	}
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO offices (id, kind, province_code, sigla, name, coordinator, email, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, '', $7)
+		ON CONFLICT (province_code) DO NOTHING`,
+		uuid.Must(uuid.NewV7()).String(), domain.OfficePrefecture, p.Code, p.Sigla, name,
+		p.Code == coordinatorProvince, tx.now)
+	if err != nil {
+		return fmt.Errorf("store: ensure prefecture %s: %w", p.Sigla, err)
+	}
+	return nil
+}
+
+// TerritoryMeta returns a fact recorded with the reference data ("" if none).
+func (db *DB) TerritoryMeta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := db.read.QueryRowContext(ctx, `SELECT value FROM territory_meta WHERE key = $1`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+const provinceColumns = `code, uts_code, sigla, name, nuts3, region_code, residents, comuni`
+
+func scanProvince(s interface{ Scan(...any) error }) (domain.Province, error) {
+	var p domain.Province
+	err := s.Scan(&p.Code, &p.UTSCode, &p.Sigla, &p.Name, &p.NUTS3, &p.RegionCode, &p.Residents, &p.Comuni)
+	return p, err
+}
+
+// ListProvinces implements domain.TerritoryService.
+func (db *DB) ListProvinces(ctx context.Context) ([]domain.Province, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+provinceColumns+` FROM provinces ORDER BY code`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list provinces: %w", err)
+	}
+	defer rows.Close()
+	var out []domain.Province
+	for rows.Next() {
+		p, err := scanProvince(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list provinces: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// FindProvince implements domain.TerritoryService.
+func (db *DB) FindProvince(ctx context.Context, codeOrSigla string) (domain.Province, error) {
+	p, err := scanProvince(db.read.QueryRowContext(ctx,
+		`SELECT `+provinceColumns+` FROM provinces WHERE code = $1 OR sigla = $2`,
+		codeOrSigla, strings.ToUpper(codeOrSigla)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, domain.Errorf(domain.ENOTFOUND, "Provincia %q non trovata.", codeOrSigla)
+	}
+	if err != nil {
+		return p, fmt.Errorf("store: find province %s: %w", codeOrSigla, err)
+	}
+	return p, nil
+}
+
+// ListComuni implements domain.TerritoryService.
+func (db *DB) ListComuni(ctx context.Context, f domain.ComuneFilter) ([]domain.Comune, error) {
+	province := ""
+	if f.ProvinceCode != "" {
+		p, err := db.FindProvince(ctx, f.ProvinceCode)
+		if err != nil {
+			return nil, err
+		}
+		province = p.Code
+	}
+	rows, err := db.read.QueryContext(ctx, `
+		SELECT code, name, cadastral_code, province_code, residents, capital
+		FROM comuni
+		WHERE ($1 = '' OR province_code = $1)
+		ORDER BY code`, province)
+	if err != nil {
+		return nil, fmt.Errorf("store: list comuni: %w", err)
+	}
+	defer rows.Close()
+	var out []domain.Comune
+	for rows.Next() {
+		var c domain.Comune
+		if err := rows.Scan(&c.Code, &c.Name, &c.CadastralCode, &c.ProvinceCode, &c.Residents, &c.Capital); err != nil {
+			return nil, fmt.Errorf("store: list comuni: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list comuni: %w", err)
+	}
+	sortByName(out, func(c domain.Comune) string { return c.Name })
+	return out, nil
+}
