@@ -90,7 +90,7 @@ func TestSyncTerritoryIsIdempotentAndUpdatesResidents(t *testing.T) {
 		if pc.Residents != 1 {
 			t.Fatalf("residents not updated: %d", pc.Residents)
 		}
-		if src, _ := db.TerritoryMeta(ctx, "population_source"); src != "test" {
+		if src, _ := db.Meta(ctx, "population_source"); src != "test" {
 			t.Fatalf("population source = %q", src)
 		}
 	})

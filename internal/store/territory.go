@@ -55,10 +55,8 @@ func (db *DB) SyncTerritory(ctx context.Context, d TerritoryData) error {
 				return fmt.Errorf("store: sync comune %s: %w", c.Code, err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO territory_meta (key, value) VALUES ('population_source', $1)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, d.PopulationSource); err != nil {
-			return fmt.Errorf("store: sync territory meta: %w", err)
+		if err := setMeta(ctx, tx, "population_source", d.PopulationSource); err != nil {
+			return err
 		}
 		for _, p := range d.Provinces {
 			if err := ensurePrefecture(ctx, tx, p); err != nil {
@@ -90,10 +88,19 @@ func ensurePrefecture(ctx context.Context, tx *Tx, p domain.Province) error {
 	return nil
 }
 
-// TerritoryMeta returns a fact recorded with the reference data ("" if none).
-func (db *DB) TerritoryMeta(ctx context.Context, key string) (string, error) {
+func setMeta(ctx context.Context, tx *Tx, key, value string) error {
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO meta (key, value) VALUES ($1, $2)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
+		return fmt.Errorf("store: set meta %s: %w", key, err)
+	}
+	return nil
+}
+
+// Meta returns a fact recorded about the database ("" if none).
+func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 	var v string
-	err := db.read.QueryRowContext(ctx, `SELECT value FROM territory_meta WHERE key = $1`, key).Scan(&v)
+	err := db.read.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = $1`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -49,8 +49,8 @@ func (db *DB) ActorByUserID(ctx context.Context, id string) (domain.Actor, error
 // actorWhere loads a user with the scope its role implies, in one query.
 func (db *DB) actorWhere(ctx context.Context, cond string, arg any) (domain.Actor, string, error) {
 	var (
-		a                                      domain.Actor
-		hash                                   string
+		a                                     domain.Actor
+		hash                                  string
 		officeID, sigla, province, gest, serv sql.NullString
 	)
 	err := db.read.QueryRowContext(ctx, `

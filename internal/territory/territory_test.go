@@ -102,3 +102,17 @@ func TestBoundaries(t *testing.T) {
 		t.Error("unknown level: want an error")
 	}
 }
+
+func TestLoadMap(t *testing.T) {
+	m, err := territory.LoadMap("province")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Shapes) != 9 || m.Shapes[4].Code != "037" || m.Shapes[4].Name != "Bologna" || m.ViewBox == "" {
+		t.Fatalf("map = %d shapes, fifth %+v, viewBox %q", len(m.Shapes), m.Shapes[4].Code, m.ViewBox)
+	}
+	bo, err := territory.LoadMap("bologna")
+	if err != nil || len(bo.Shapes) != 55 {
+		t.Fatalf("bologna map: %v, %d shapes", err, len(bo.Shapes))
+	}
+}

@@ -29,8 +29,8 @@ CREATE TABLE comuni (
 );
 CREATE INDEX comuni_province_name ON comuni (province_code, name);
 
--- Key/value facts about the reference data (population source, load time).
-CREATE TABLE territory_meta (
+-- Key/value facts about this database: population source, demo data loaded.
+CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
@@ -98,7 +98,7 @@ DROP TABLE users;
 DROP TABLE services;
 DROP TABLE gestori;
 DROP TABLE offices;
-DROP TABLE territory_meta;
+DROP TABLE meta;
 DROP TABLE comuni;
 DROP TABLE provinces;
 DROP TABLE regions;

@@ -1,0 +1,222 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gesta-er/gesta/internal/api"
+	"github.com/gesta-er/gesta/internal/auth"
+	"github.com/gesta-er/gesta/internal/config"
+	"github.com/gesta-er/gesta/internal/i18n"
+	"github.com/gesta-er/gesta/internal/store"
+	"github.com/gesta-er/gesta/internal/store/demo"
+	"github.com/gesta-er/gesta/internal/territory"
+	"github.com/gesta-er/gesta/internal/web"
+)
+
+var serveOptions = []string{"db", "addr", "base-url", "env", "demo", "population", "log-level", "log-format",
+	"secret-key", "session-idle", "session-max"}
+
+func (m *Main) serve(ctx context.Context, args []string) error {
+	c, _, err := m.parse(m.flags("serve"), serveOptions, args)
+	if err != nil {
+		return err
+	}
+	log := m.logger(c)
+	start := time.Now()
+	db, terr, err := m.openDB(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	if c.Demo {
+		if err := loadDemoIfEmpty(ctx, db, log); err != nil {
+			return err
+		}
+	}
+	handler, err := m.handler(ctx, c, db, terr, log)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	m.mu.Lock()
+	m.addr = ln.Addr().String()
+	m.mu.Unlock()
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go m.cleanSessions(ctx, db, log)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("ready", "addr", m.Addr(), "engine", db.Engine(), "startup_ms", time.Since(start).Milliseconds(),
+		"version", version())
+	m.printWelcome(ctx, c, db)
+	close(m.ready)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log.Info("shutting down")
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// loadDemoIfEmpty loads the region demo into a database without users.
+func loadDemoIfEmpty(ctx context.Context, db *store.DB, log *slog.Logger) error {
+	n, err := db.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	start := time.Now()
+	seed, err := demo.Load(ctx, db, demo.ScaleRegion)
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	log.Info("demo data loaded", "gestori", len(seed.Gestori), "services", len(seed.Services),
+		"users", len(seed.Users), "ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+func (m *Main) printWelcome(ctx context.Context, c config.Config, db *store.DB) {
+	url := "http://" + m.Addr()
+	fmt.Fprintf(m.Stdout, "gesta %s: listening on %s (database: %s)\n", version(), url, db.Engine())
+	if label, _ := db.Meta(ctx, "demo"); label != "" {
+		fmt.Fprintf(m.Stdout, "Demo data loaded. Sign in at %s/login as coordinamento@gesta.example "+
+			"(or any account listed there) with password %s\n", url, demo.DemoPassword)
+		return
+	}
+	if n, _ := db.CountUsers(ctx); n == 0 {
+		fmt.Fprintf(m.Stdout, "No users yet. Create the first one:\n  gesta user add --db %s --email EMAIL --name NAME --role admin --password-stdin\n",
+			c.DB)
+		return
+	}
+	fmt.Fprintf(m.Stdout, "Sign in at %s/login\n", url)
+}
+
+// handler builds the whole HTTP handler: web pages, API, health and metrics.
+func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *territory.Data, log *slog.Logger) (http.Handler, error) {
+	bundle, err := i18n.New()
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for name, pool := range db.Pools() {
+		reg.MustRegister(collectors.NewDBStatsCollector(pool, "gesta_"+name))
+	}
+	metrics := web.NewMetrics(reg)
+
+	secure := strings.HasPrefix(c.BaseURL, "https://")
+	sessions := scs.New()
+	sessions.Store = &store.SessionStore{DB: db}
+	sessions.IdleTimeout = c.SessionIdle
+	sessions.Lifetime = c.SessionMax
+	sessions.Cookie.HttpOnly = true
+	sessions.Cookie.SameSite = http.SameSiteLaxMode
+	sessions.Cookie.Path = "/"
+	sessions.Cookie.Secure = secure
+	sessions.Cookie.Name = "gesta_session"
+	if secure {
+		// __Host- binds the cookie to this host and path "/", and requires Secure.
+		sessions.Cookie.Name = "__Host-gesta_session"
+	}
+
+	users := &auth.Service{Store: db, Params: auth.DefaultParams}
+	w := &web.Server{
+		Territory: db, Orgs: db, Users: users, Sessions: sessions, I18n: bundle, Logger: log, Version: version(),
+		PopulationSource: t.PopulationSource,
+	}
+	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
+		provinces, err := db.ListProvinces(ctx)
+		if err != nil {
+			return nil, err
+		}
+		w.DemoAccounts, w.DemoPassword = demo.Accounts(provinces), demo.DemoPassword
+	}
+	if err := w.Init(); err != nil {
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	w.Register(mux)
+	a := &api.Server{Territory: db, Logger: log, Version: version(), Boundaries: territory.Boundaries,
+		RequestID: web.RequestID}
+	a.Register(mux)
+	mux.HandleFunc("GET /healthz", healthz(db))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		log.Warn("csrf: cross-origin request refused", "request_id", web.RequestID(r.Context()))
+		http.Error(rw, "cross-origin request refused", http.StatusForbidden)
+	}))
+	panicPage := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		http.Error(rw, "internal error, request "+web.RequestID(r.Context()), http.StatusInternalServerError)
+	})
+	return web.Middleware(csrf.Handler(web.RecordPattern(mux)), log, metrics, panicPage), nil
+}
+
+// healthz answers 200 {"status":"ok"} once the database answers, else 503.
+func healthz(db *store.DB) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "application/json")
+		if err := db.Ping(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_ = json.NewEncoder(w).Encode(map[string]string{"status": "unavailable"})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
+	}
+}
+
+// cleanSessions deletes expired sessions every hour.
+func (m *Main) cleanSessions(ctx context.Context, db *store.DB, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := db.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Error("sessions: cleanup", "err", err)
+		} else if n > 0 {
+			log.Info("sessions: expired deleted", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

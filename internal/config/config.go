@@ -1,0 +1,184 @@
+// Package config holds gesta's options in one table: each has a flag, an
+// environment variable, a default, and secrets also a _FILE variant (the
+// variable names a file holding the value, as Docker and systemd credentials do).
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Config is the resolved configuration.
+type Config struct {
+	DB          string        // sqlite:PATH or postgres://…
+	Addr        string        // listen address
+	BaseURL     string        // public URL, for links in e-mails; https:// turns on Secure cookies
+	Env         string        // "development" or "production"
+	Demo        bool          // load demo data into an empty database
+	Population  string        // optional ANPR CSV replacing the embedded residents
+	LogLevel    string        // debug, info, warn, error
+	LogFormat   string        // text or json
+	SecretKey   string        // encryption key for special-category data (later issues)
+	SessionIdle time.Duration // idle timeout of web sessions
+	SessionMax  time.Duration // absolute lifetime of web sessions
+}
+
+// Production reports whether the instance runs in production mode.
+func (c Config) Production() bool { return c.Env == "production" }
+
+// Option is one row of the options table.
+type Option struct {
+	Name    string // flag name; the variable is GESTA_ + upper-case name
+	Default string
+	Usage   string
+	Secret  bool // also read from GESTA_NAME_FILE; never printed
+	set     func(*Config, string) error
+}
+
+// Env returns the environment variable of the option.
+func (o Option) Env() string { return "GESTA_" + strings.ToUpper(strings.ReplaceAll(o.Name, "-", "_")) }
+
+func str(p func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+func dur(p func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("not a positive duration: %q", v)
+		}
+		*p(c) = d
+		return nil
+	}
+}
+
+// Options is the table of options, in the order of --help.
+var Options = []Option{
+	{Name: "db", Default: "sqlite:./data/gesta.db", Usage: "database: sqlite:PATH (embedded) or postgres://USER@HOST/DB",
+		set: str(func(c *Config) *string { return &c.DB })},
+	{Name: "addr", Default: "127.0.0.1:8080", Usage: "HTTP listen address",
+		set: str(func(c *Config) *string { return &c.Addr })},
+	{Name: "base-url", Default: "", Usage: "public URL of the instance (default http://ADDR); https turns on Secure cookies",
+		set: str(func(c *Config) *string { return &c.BaseURL })},
+	{Name: "env", Default: "development", Usage: "development or production (production never loads demo data)",
+		set: func(c *Config, v string) error {
+			if v != "development" && v != "production" {
+				return fmt.Errorf("must be development or production, not %q", v)
+			}
+			c.Env = v
+			return nil
+		}},
+	{Name: "demo", Default: "true", Usage: "load the demo data when the database is empty",
+		set: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			c.Demo = b
+			return err
+		}},
+	{Name: "population", Default: "", Usage: "ANPR CSV of residents per comune replacing the embedded one",
+		set: str(func(c *Config) *string { return &c.Population })},
+	{Name: "log-level", Default: "info", Usage: "debug, info, warn or error",
+		set: str(func(c *Config) *string { return &c.LogLevel })},
+	{Name: "log-format", Default: "text", Usage: "text or json",
+		set: str(func(c *Config) *string { return &c.LogFormat })},
+	{Name: "secret-key", Default: "", Usage: "key for encrypted fields (base64, 32 bytes)", Secret: true,
+		set: str(func(c *Config) *string { return &c.SecretKey })},
+	{Name: "session-idle", Default: "30m", Usage: "web session idle timeout",
+		set: dur(func(c *Config) *time.Duration { return &c.SessionIdle })},
+	{Name: "session-max", Default: "12h", Usage: "web session absolute lifetime",
+		set: dur(func(c *Config) *time.Duration { return &c.SessionMax })},
+}
+
+// Lookup returns the option with the name.
+func Lookup(name string) (Option, bool) {
+	for _, o := range Options {
+		if o.Name == name {
+			return o, true
+		}
+	}
+	return Option{}, false
+}
+
+// Parse resolves the named options (a subcommand uses only some) from, in
+// increasing priority: defaults, environment (and _FILE), flags. Extra flags
+// the subcommand defines on fs are parsed too. It returns the remaining args.
+func Parse(fs *flag.FlagSet, names []string, args []string, getenv func(string) string) (Config, []string, error) {
+	var c Config
+	values := map[string]string{}
+	for _, name := range names {
+		o, ok := Lookup(name)
+		if !ok {
+			return c, nil, fmt.Errorf("config: unknown option %q", name)
+		}
+		values[name] = o.Default
+		if v := getenv(o.Env()); v != "" {
+			values[name] = v
+		}
+		if o.Secret {
+			if path := getenv(o.Env() + "_FILE"); path != "" {
+				b, err := os.ReadFile(path)
+				if err != nil {
+					return c, nil, fmt.Errorf("config: %s_FILE: %w", o.Env(), err)
+				}
+				values[name] = strings.TrimSpace(string(b))
+			}
+		}
+		usage := o.Usage + " (env " + o.Env() + ")"
+		if o.Secret {
+			usage += "; or " + o.Env() + "_FILE"
+		}
+		def := o.Default
+		if o.Secret {
+			def = ""
+		}
+		fs.Func(name, usage+" (default "+strconv.Quote(def)+")", func(v string) error {
+			values[name] = v
+			return nil
+		})
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	// GESTA_ENV=production implies no demo data, whatever else is said.
+	for _, name := range names {
+		o, _ := Lookup(name)
+		if err := o.set(&c, values[name]); err != nil {
+			return c, nil, fmt.Errorf("config: --%s: %w", name, err)
+		}
+	}
+	if c.Production() {
+		c.Demo = false
+	}
+	if c.BaseURL == "" && c.Addr != "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	return c, fs.Args(), nil
+}
+
+// ErrHelp is returned by Parse when -h was asked.
+var ErrHelp = flag.ErrHelp
+
+// IsHelp reports whether err is a request for help.
+func IsHelp(err error) bool { return errors.Is(err, flag.ErrHelp) }
+
+// WriteTable writes the options table in Markdown (for docs/options.md).
+func WriteTable(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	fmt.Fprintln(tw, "| flag\t| environment\t| default\t| meaning\t|")
+	fmt.Fprintln(tw, "|---\t|---\t|---\t|---\t|")
+	for _, o := range Options {
+		env := "`" + o.Env() + "`"
+		if o.Secret {
+			env += ", `" + o.Env() + "_FILE`"
+		}
+		fmt.Fprintf(tw, "| `--%s`\t| %s\t| `%s`\t| %s\t|\n", o.Name, env, o.Default, o.Usage)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,241 @@
+// Package demo generates deterministic synthetic data: fictitious managing
+// entities, territorial services and demo users, at the size of the region
+// (for trying gesta) or of the nation (for benchmarks). Later capabilities add
+// their own generators (facilities, guests, plans) here.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/gesta-er/gesta/internal/auth"
+	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/store"
+)
+
+// Scale is the size of the generated data.
+type Scale string
+
+const (
+	ScaleRegion Scale = "region" // Emilia-Romagna: 9 prefectures' worth
+	ScaleNation Scale = "nation" // about 106 prefectures' worth, spread over the region's provinces
+)
+
+// ParseScale validates a scale name.
+func ParseScale(s string) (Scale, error) {
+	switch Scale(s) {
+	case ScaleRegion, ScaleNation:
+		return Scale(s), nil
+	}
+	return "", fmt.Errorf("demo: unknown scale %q: use region or nation", s)
+}
+
+// Sizes per scale. Region: about 60 managing entities (ER had 77 in 2020) and a
+// dozen services per province. Nation: the same per prefecture × 106/9.
+const (
+	gestoriRegion      = 60
+	prefecturesNation  = 106
+	prefecturesRegion  = 9
+	servicesPerOffice  = 12
+	defaultSeed        = 20260126
+	DemoPassword       = "gesta-demo-2026"
+	demoEmailDomain    = "gesta.example"
+	operatorsPerRegion = 2
+)
+
+// Generate builds the seed for the provinces at the scale. The same scale and
+// provinces always give the same names, tax codes and e-mails.
+func Generate(scale Scale, provinces []domain.Province, passwordHash string) store.Seed {
+	r := rand.New(rand.NewPCG(defaultSeed, uint64(len(scale))))
+	mult := 1.0
+	if scale == ScaleNation {
+		mult = float64(prefecturesNation) / prefecturesRegion
+	}
+	var s store.Seed
+	names := newNamer(r)
+
+	// Managing entities, spread by population (largest remainder).
+	total := int(gestoriRegion*mult + 0.5)
+	for i, n := range apportion(total, provinces) {
+		p := provinces[i]
+		for range n {
+			name := names.gestore()
+			s.Gestori = append(s.Gestori, &domain.Gestore{
+				Name: name, TaxCode: partitaIVA(r), ProvinceCode: p.Code,
+				Email: "segreteria@" + slug(name) + ".example", Phone: fmt.Sprintf("0%d %07d", 51+i, r.IntN(10_000_000)),
+			})
+		}
+	}
+	// Territorial services: one of each kind per prefecture's worth.
+	perProvince := int(servicesPerOffice*mult + 0.5)
+	for _, p := range provinces {
+		for k := range perProvince {
+			kind := domain.ServiceKinds[k%len(domain.ServiceKinds)]
+			name := serviceName(kind, p)
+			if k >= len(domain.ServiceKinds) {
+				name = fmt.Sprintf("%s – sede %d", name, k/len(domain.ServiceKinds)+1)
+			}
+			s.Services = append(s.Services, &domain.Service{
+				Name: name, Kind: kind, ProvinceCode: p.Code,
+				Email: fmt.Sprintf("%s.%d@%s.%s", kind, k, strings.ToLower(p.Sigla), demoEmailDomain),
+			})
+		}
+	}
+	s.Users = demoUsers(s, provinces, passwordHash)
+	return s
+}
+
+// Accounts returns the e-mails of the demo users of a seed, to show on the
+// sign-in page.
+func Accounts(provinces []domain.Province) []string {
+	var out []string
+	for _, u := range Generate(ScaleRegion, provinces, "").Users {
+		out = append(out, u.User.Email)
+	}
+	return out
+}
+
+func demoUsers(s store.Seed, provinces []domain.Province, hash string) []store.SeedUser {
+	user := func(email, name string, role domain.Role, office string, g, sv int) store.SeedUser {
+		return store.SeedUser{User: &domain.User{Email: email + "@" + demoEmailDomain, Name: name, Role: role},
+			PasswordHash: hash, OfficeSigla: office, GestoreIndex: g, ServiceIndex: sv}
+	}
+	users := []store.SeedUser{
+		user("admin", "Amministratore di sistema", domain.RoleAdmin, "", -1, -1),
+		user("coordinamento", "Coordinamento regionale (Prefettura di Bologna)", domain.RoleCoordinator, "BO", -1, -1),
+		user("osservatorio", "Osservatorio regionale", domain.RoleViewer, "", -1, -1),
+	}
+	for _, p := range provinces {
+		users = append(users, user("prefettura."+strings.ToLower(p.Sigla), "Area IV – Prefettura di "+p.Name,
+			domain.RolePrefecture, p.Sigla, -1, -1))
+	}
+	// Operators of the first managing entities of Bologna, and one service user.
+	ops := 0
+	for i, g := range s.Gestori {
+		if g.ProvinceCode == "037" && ops < operatorsPerRegion {
+			ops++
+			users = append(users, user(fmt.Sprintf("operatore%d", ops), "Operatore – "+g.Name, domain.RoleOperator, "", i, -1))
+		}
+	}
+	for i, sv := range s.Services {
+		if sv.ProvinceCode == "037" && sv.Kind == domain.ServiceCSM {
+			users = append(users, user("servizio.csm.bo", "Referente – "+sv.Name, domain.RoleService, "", -1, i))
+			break
+		}
+	}
+	return users
+}
+
+// Load generates the seed and writes it into an empty database, in one transaction.
+func Load(ctx context.Context, db *store.DB, scale Scale) (store.Seed, error) {
+	provinces, err := db.ListProvinces(ctx)
+	if err != nil {
+		return store.Seed{}, err
+	}
+	// One hash for every demo account: they share the published demo password,
+	// and hashing once keeps start-up fast. Never used outside demo data.
+	hash, err := auth.HashPassword(DemoPassword, auth.DefaultParams)
+	if err != nil {
+		return store.Seed{}, err
+	}
+	seed := Generate(scale, provinces, hash)
+	seed.Label = string(scale)
+	if err := db.LoadSeed(ctx, seed); err != nil {
+		return store.Seed{}, err
+	}
+	return seed, nil
+}
+
+// apportion splits total among provinces by residents (largest remainder).
+func apportion(total int, provinces []domain.Province) []int {
+	sum := 0
+	for _, p := range provinces {
+		sum += p.Residents
+	}
+	out := make([]int, len(provinces))
+	if sum == 0 {
+		return out
+	}
+	type rem struct {
+		i int
+		r int64
+	}
+	rems := make([]rem, len(provinces))
+	given := 0
+	for i, p := range provinces {
+		q := int64(total) * int64(p.Residents)
+		out[i] = int(q / int64(sum))
+		given += out[i]
+		rems[i] = rem{i, q % int64(sum)}
+	}
+	for given < total {
+		best := 0
+		for j := range rems {
+			if rems[j].r > rems[best].r {
+				best = j
+			}
+		}
+		out[rems[best].i]++
+		rems[best].r = -1
+		given++
+	}
+	return out
+}
+
+// partitaIVA returns a random 11-digit VAT number with a valid check digit.
+func partitaIVA(r *rand.Rand) string {
+	d := make([]int, 11)
+	for i := range 10 {
+		d[i] = r.IntN(10)
+	}
+	d[0] = 0 // most cooperatives' numbers start with 0 (province office codes)
+	sum := 0
+	for i := range 10 {
+		if i%2 == 0 {
+			sum += d[i]
+		} else {
+			x := d[i] * 2
+			if x > 9 {
+				x -= 9
+			}
+			sum += x
+		}
+	}
+	d[10] = (10 - sum%10) % 10
+	var b strings.Builder
+	for _, x := range d {
+		b.WriteByte(byte('0' + x))
+	}
+	return b.String()
+}
+
+func serviceName(k domain.ServiceKind, p domain.Province) string {
+	switch k {
+	case domain.ServiceCSM:
+		return "Centro di salute mentale – " + p.Name
+	case domain.ServiceSerDP:
+		return "SerDP – Servizio dipendenze patologiche " + p.Name
+	case domain.ServiceNPIA:
+		return "NPIA – Neuropsichiatria infanzia e adolescenza " + p.Name
+	case domain.ServiceConsultorio:
+		return "Consultorio familiare – " + p.Name
+	case domain.ServiceSocial:
+		return "Servizio sociale territoriale – " + p.Name
+	case domain.ServiceAntiTratta:
+		return "Progetto anti-tratta – " + p.Name
+	case domain.ServiceAntiViolenza:
+		return "Centro antiviolenza – " + p.Name
+	case domain.ServiceHealth:
+		return "Distretto sanitario – " + p.Name
+	case domain.ServiceTranscult:
+		return "Servizio di consultazione culturale – " + p.Name
+	case domain.ServiceMSNA:
+		return "Servizio minori stranieri non accompagnati – " + p.Name
+	case domain.ServiceLegal:
+		return "Sportello di orientamento legale – " + p.Name
+	default:
+		return "Coordinamento SAI – " + p.Name
+	}
+}

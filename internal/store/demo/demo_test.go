@@ -1,0 +1,78 @@
+package demo_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/store"
+	"github.com/gesta-er/gesta/internal/store/demo"
+	"github.com/gesta-er/gesta/internal/store/storetest"
+)
+
+func provinces(t *testing.T) []domain.Province {
+	t.Helper()
+	dsn, _ := storetest.DSN(t, "sqlite")
+	ps, err := storetest.Open(t, dsn).ListProvinces(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+func TestGenerateIsDeterministic(t *testing.T) {
+	ps := provinces(t)
+	a := demo.Generate(demo.ScaleRegion, ps, "h")
+	b := demo.Generate(demo.ScaleRegion, ps, "h")
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("two runs with the same seed differ")
+	}
+	if n := len(a.Gestori); n != 60 {
+		t.Errorf("gestori = %d, want 60", n)
+	}
+	if n := len(a.Services); n != 9*12 {
+		t.Errorf("services = %d, want 108", n)
+	}
+	perProvince := map[string]int{}
+	taxCodes := map[string]bool{}
+	for _, g := range a.Gestori {
+		perProvince[g.ProvinceCode]++
+		if err := g.Validate(); err != nil {
+			t.Errorf("gestore %q: %v", g.Name, err)
+		}
+		if taxCodes[g.TaxCode] {
+			t.Errorf("tax code %s repeated", g.TaxCode)
+		}
+		taxCodes[g.TaxCode] = true
+	}
+	// Bologna has 22.9% of the residents: 14 of 60.
+	if perProvince["037"] != 14 {
+		t.Errorf("gestori in Bologna = %d, want 14", perProvince["037"])
+	}
+	n := demo.Generate(demo.ScaleNation, ps, "h")
+	if len(n.Gestori) != 707 || len(n.Services) != 9*141 {
+		t.Errorf("nation: gestori = %d, services = %d; want 707 and 1269", len(n.Gestori), len(n.Services))
+	}
+}
+
+func TestLoad(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seed, err := demo.Load(ctx, db, demo.ScaleRegion)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, s, u, err := db.OrgCounts(ctx)
+		if err != nil || g != 60 || s != 108 || u != len(seed.Users) {
+			t.Fatalf("counts = %d %d %d, %v", g, s, u, err)
+		}
+		if _, err := demo.Load(ctx, db, demo.ScaleRegion); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("second load: err = %v, want conflict", err)
+		}
+		a, _, err := db.Credentials(ctx, "operatore1@gesta.example")
+		if err != nil || a.Role != domain.RoleOperator || a.GestoreID == "" {
+			t.Fatalf("operator = %+v, %v", a, err)
+		}
+	})
+}

@@ -1,0 +1,257 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/i18n"
+	"github.com/gesta-er/gesta/internal/territory"
+)
+
+type landingData struct {
+	Provinces        []domain.Province
+	Comuni           int
+	Residents        int
+	Lines            []string
+	Map              *territory.Map
+	PopulationSource string
+}
+
+func (s *Server) handleLanding(w http.ResponseWriter, r *http.Request) {
+	provinces, err := s.Territory.ListProvinces(r.Context())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d := landingData{Provinces: provinces, Map: s.provinceMap, PopulationSource: s.PopulationSource,
+		Lines: []string{"landing.line.plans", "landing.line.places", "landing.line.data", "landing.line.cases"}}
+	for _, p := range provinces {
+		d.Comuni += p.Comuni
+		d.Residents += p.Residents
+	}
+	s.render(w, r, http.StatusOK, "landing", s.view(r, d))
+}
+
+type territoryData struct {
+	landingData
+	Province *domain.Province
+	Comuni   []domain.Comune
+}
+
+func (s *Server) handleTerritory(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	d := territoryData{landingData: landingData{Map: s.provinceMap, PopulationSource: s.PopulationSource}}
+	if code := r.URL.Query().Get("provincia"); code != "" {
+		p, err := s.Territory.FindProvince(ctx, code)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		d.Province = &p
+		if d.Comuni, err = s.Territory.ListComuni(ctx, domain.ComuneFilter{ProvinceCode: p.Code}); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	} else {
+		var err error
+		if d.Provinces, err = s.Territory.ListProvinces(ctx); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, "territory", s.view(r, d))
+}
+
+func (s *Server) staticPage(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { s.render(w, r, http.StatusOK, name, s.view(r, nil)) }
+}
+
+// handleLang stores the chosen language in a cookie and goes back.
+func (s *Server) handleLang(w http.ResponseWriter, r *http.Request) {
+	lang := r.PostFormValue("lang")
+	if !i18n.Supported(lang) {
+		s.renderError(w, r, http.StatusBadRequest)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: i18n.CookieName, Value: lang, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.Sessions.Cookie.Secure})
+	next := r.PostFormValue("next")
+	if next == "" {
+		next = "/"
+	}
+	http.Redirect(w, r, localPath(next), http.StatusSeeOther)
+}
+
+type loginData struct {
+	Email, Next  string
+	Demo         bool
+	DemoAccounts []string
+	DemoPassword string
+}
+
+func (s *Server) loginData(email, next string) loginData {
+	return loginData{Email: email, Next: next, Demo: len(s.DemoAccounts) > 0, DemoAccounts: s.DemoAccounts,
+		DemoPassword: s.DemoPassword}
+}
+
+func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+	if _, ok := domain.ActorFromContext(r.Context()); ok {
+		http.Redirect(w, r, "/home", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "login", s.view(r, s.loginData("", r.URL.Query().Get("next"))))
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	email, next := r.PostFormValue("email"), r.PostFormValue("next")
+	a, err := s.Users.Authenticate(r.Context(), email, r.PostFormValue("password"))
+	if domain.ErrorCode(err) == domain.EUNAUTHORIZED {
+		// No e-mail in the log: only that a sign-in failed, with the request id.
+		s.Logger.Warn("auth: sign-in failed", "request_id", RequestID(r.Context()))
+		v := s.view(r, s.loginData(email, next))
+		v.Error = v.T("login.failed")
+		s.render(w, r, http.StatusUnauthorized, "login", v)
+		return
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	// A new session id at sign-in: a token planted before it is worthless after.
+	if err := s.Sessions.RenewToken(r.Context()); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.Sessions.Put(r.Context(), sessionUserKey, a.UserID)
+	SetActorLabel(r, a.Label())
+	s.Logger.Info("auth: signed in", "actor", a.Label(), "role", a.Role, "request_id", RequestID(r.Context()))
+	http.Redirect(w, r, localPath(next), http.StatusSeeOther)
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if err := s.Sessions.Destroy(r.Context()); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+type homeRow struct {
+	Province          domain.Province
+	Office            domain.Office
+	Gestori, Services int
+}
+
+type homeData struct {
+	ScopeName string
+	Rows      []homeRow
+}
+
+// handleHome shows the signed-in user's scope: its provinces with their
+// prefecture and organisations.
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a, _ := domain.ActorFromContext(ctx)
+	provinces, err := s.Territory.ListProvinces(ctx)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	offices, err := s.Orgs.ListOffices(ctx)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	gestori, err := s.Orgs.ListGestori(ctx, domain.OrgFilter{ProvinceCode: a.ProvinceCode})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	services, err := s.Orgs.ListServices(ctx, domain.OrgFilter{ProvinceCode: a.ProvinceCode})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var d homeData
+	for _, p := range provinces {
+		if a.ProvinceCode != "" && p.Code != a.ProvinceCode {
+			continue
+		}
+		row := homeRow{Province: p}
+		for _, o := range offices {
+			if o.ProvinceCode == p.Code {
+				row.Office = o
+			}
+		}
+		for _, g := range gestori {
+			if g.ProvinceCode == p.Code {
+				row.Gestori++
+			}
+		}
+		for _, sv := range services {
+			if sv.ProvinceCode == p.Code {
+				row.Services++
+			}
+		}
+		d.Rows = append(d.Rows, row)
+		if a.ProvinceCode != "" {
+			d.ScopeName = row.Office.Name
+		}
+	}
+	s.render(w, r, http.StatusOK, "home", s.view(r, d))
+}
+
+type orgsData struct {
+	Provinces []domain.Province
+	Selected  string
+	AllowAll  bool
+	Sigla     map[string]string
+	Gestori   []domain.Gestore
+	Services  []domain.Service
+}
+
+// handleOrgs lists managing entities and services, within the user's scope:
+// a prefecture sees its province only, whatever the URL asks.
+func (s *Server) handleOrgs(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a, _ := domain.ActorFromContext(ctx)
+	if !domain.Can(a, domain.PermOrgRead) {
+		s.renderError(w, r, http.StatusForbidden)
+		return
+	}
+	provinces, err := s.Territory.ListProvinces(ctx)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d := orgsData{AllowAll: a.ProvinceCode == "", Sigla: map[string]string{}}
+	filter := a.ProvinceCode
+	for _, p := range provinces {
+		d.Sigla[p.Code] = p.Sigla
+		if a.ProvinceCode == "" || a.ProvinceCode == p.Code {
+			d.Provinces = append(d.Provinces, p)
+		}
+	}
+	if q := r.URL.Query().Get("provincia"); q != "" && a.ProvinceCode == "" {
+		p, err := s.Territory.FindProvince(ctx, q)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		filter = p.Code
+	}
+	if filter != "" {
+		d.Selected = d.Sigla[filter]
+	}
+	if d.Gestori, err = s.Orgs.ListGestori(ctx, domain.OrgFilter{ProvinceCode: filter}); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if d.Services, err = s.Orgs.ListServices(ctx, domain.OrgFilter{ProvinceCode: filter}); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "orgs", s.view(r, d))
+}

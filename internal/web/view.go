@@ -1,0 +1,124 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+
+	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/i18n"
+	"github.com/gesta-er/gesta/internal/territory"
+)
+
+// View is what every template receives: the page's data plus the frame's.
+type View struct {
+	Lang        string
+	Languages   []string
+	Path        string
+	Static      string
+	Version     string
+	Actor       *domain.Actor
+	RequestID   string
+	Attribution string
+	Error       string
+	Data        any
+
+	loc *i18n.Localizer
+}
+
+// T translates a message id for the page's language.
+func (v *View) T(id string, args ...any) string { return v.loc.T(id, args...) }
+
+func (s *Server) view(r *http.Request, data any) *View {
+	lang := i18n.FromRequest(r)
+	v := &View{
+		Lang: lang, Languages: i18n.Languages, Path: r.URL.Path, Static: s.static, Version: s.Version,
+		RequestID: RequestID(r.Context()), Attribution: territory.Attribution, Data: data, loc: s.I18n.For(lang),
+	}
+	if a, ok := domain.ActorFromContext(r.Context()); ok {
+		v.Actor = &a
+	}
+	return v
+}
+
+// render executes a page into a buffer first, so that a template error gives
+// a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, v *View) {
+	t, ok := s.pages[page]
+	if !ok {
+		s.Logger.Error("web: missing template", "page", page, "request_id", v.RequestID)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.Logger.Error("web: render", "page", page, "err", err, "request_id", v.RequestID)
+		if page != "error" {
+			s.renderError(w, r, http.StatusInternalServerError)
+			return
+		}
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+type errorData struct{ Title, Message string }
+
+// renderError shows a generic error page: no internal detail, the request id.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int) {
+	v := s.view(r, nil)
+	key := "internal"
+	switch status {
+	case http.StatusNotFound:
+		key = "notfound"
+	case http.StatusForbidden:
+		key = "forbidden"
+	case http.StatusMethodNotAllowed:
+		key = "method"
+	case http.StatusBadRequest:
+		key = "invalid"
+	}
+	msg := v.T("error." + key + ".text")
+	if key == "invalid" {
+		msg = v.T("error.internal.text")
+	}
+	v.Data = errorData{Title: v.T("error." + key + ".title"), Message: msg}
+	s.render(w, r, status, "error", v)
+}
+
+// Error renders err as a page with the status its code maps to; internal
+// errors are logged with the request id.
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	status := StatusOf(domain.ErrorCode(err))
+	if status >= 500 {
+		s.Logger.Error("web: error", "err", err, "request_id", RequestID(r.Context()))
+	}
+	s.renderError(w, r, status)
+}
+
+// StatusOf maps a domain error code to an HTTP status.
+func StatusOf(code string) int {
+	switch code {
+	case domain.ENOTFOUND:
+		return http.StatusNotFound
+	case domain.EINVALID:
+		return http.StatusBadRequest
+	case domain.ECONFLICT:
+		return http.StatusConflict
+	case domain.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case domain.EFORBIDDEN:
+		return http.StatusForbidden
+	case domain.ETOOMANY:
+		return http.StatusTooManyRequests
+	case domain.EPRECONDITION:
+		return http.StatusPreconditionFailed
+	case domain.EPRECONDREQUIRE:
+		return http.StatusPreconditionRequired
+	case domain.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
