@@ -60,6 +60,10 @@ func (s *Service) ActorByUserID(ctx context.Context, id string) (domain.Actor, e
 
 // CreateUser implements domain.UserService.
 func (s *Service) CreateUser(ctx context.Context, u *domain.User, password string) error {
+	u.Email = domain.NormalizeEmail(u.Email)
+	if err := u.Validate(); err != nil {
+		return err
+	}
 	if err := CheckPassword(password); err != nil {
 		return err
 	}

@@ -155,8 +155,13 @@ func RecordPattern(mux *http.ServeMux) http.Handler {
 
 // contentSecurityPolicy forbids inline scripts and styles, framing and
 // foreign origins. Fonts and images may be data: URLs (Bootstrap Italia's CSS
-// embeds some).
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+// embeds some). Two inline styles are allowed by hash, not wholesale: the
+// video.js bundled in Bootstrap Italia 2.18.3 injects an empty
+// <style class="vjs-styles-defaults"> and the fixed CSS of its YouTube tech at
+// load. The browser tests fail if an upgrade changes them.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; " +
+	"style-src 'self' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' 'sha256-wPXhisdsFu1DtHYH1D9W5isSGqS5vIPn6QJWSNLqfCM='; " +
+	"img-src 'self' data:; " +
 	"font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
 func securityHeaders(h http.Header, r *http.Request) {

@@ -1,0 +1,140 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"github.com/gesta-er/gesta/internal/api"
+	"github.com/gesta-er/gesta/internal/store"
+	"github.com/gesta-er/gesta/internal/store/storetest"
+	"github.com/gesta-er/gesta/internal/territory"
+)
+
+func newAPI(t *testing.T, db *store.DB) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	s := &api.Server{Territory: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
+		Boundaries: territory.Boundaries, RequestID: func(context.Context) string { return "rid" }}
+	s.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func fetch(t *testing.T, url string) (int, http.Header, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+func TestTerritoryAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := newAPI(t, db)
+
+		status, _, body := fetch(t, srv.URL+"/api/v1/territory/provinces")
+		var provinces []map[string]any
+		if err := json.Unmarshal(body, &provinces); err != nil || status != 200 {
+			t.Fatalf("provinces: %d %v", status, err)
+		}
+		if len(provinces) != 9 {
+			t.Fatalf("provinces = %d", len(provinces))
+		}
+		bo := provinces[4]
+		if bo["code"] != "037" || bo["sigla"] != "BO" || bo["name"] != "Bologna" || bo["residents"] != float64(1030421) ||
+			bo["metropolitan"] != true {
+			t.Fatalf("Bologna = %v", bo)
+		}
+
+		for _, q := range []string{"037", "BO", "bo"} {
+			status, _, body = fetch(t, srv.URL+"/api/v1/territory/comuni?province="+q)
+			var comuni []map[string]any
+			if err := json.Unmarshal(body, &comuni); err != nil || status != 200 || len(comuni) != 55 {
+				t.Fatalf("comuni of %s: %d, %d items, %v", q, status, len(comuni), err)
+			}
+			for _, c := range comuni {
+				if _, ok := c["code"].(string); !ok || c["name"] == "" || c["residents"] == nil {
+					t.Fatalf("comune lacks code/name/residents: %v", c)
+				}
+			}
+		}
+		status, _, body = fetch(t, srv.URL+"/api/v1/territory/comuni")
+		var all []any
+		json.Unmarshal(body, &all)
+		if status != 200 || len(all) != 330 {
+			t.Fatalf("all comuni: %d, %d", status, len(all))
+		}
+
+		status, h, body := fetch(t, srv.URL+"/api/v1/territory/comuni?province=999")
+		var problem map[string]any
+		json.Unmarshal(body, &problem)
+		if status != 404 || h.Get("Content-Type") != "application/problem+json" || problem["status"] != float64(404) ||
+			problem["detail"] == "" {
+			t.Fatalf("unknown province: %d %s %s", status, h.Get("Content-Type"), body)
+		}
+		status, h, _ = fetch(t, srv.URL+"/api/v1/no/such/thing")
+		if status != 404 || h.Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("unknown path: %d %s", status, h.Get("Content-Type"))
+		}
+		status, h, body = fetch(t, srv.URL+"/api/v1/territory/boundaries/province")
+		if status != 200 || h.Get("Content-Type") != "application/geo+json" || len(body) < 1000 {
+			t.Fatalf("boundaries: %d %s %d bytes", status, h.Get("Content-Type"), len(body))
+		}
+	})
+}
+
+func TestOpenAPI(t *testing.T) {
+	dsn, _ := storetest.DSN(t, "sqlite")
+	srv := newAPI(t, storetest.Open(t, dsn))
+	status, _, body := fetch(t, srv.URL+"/api/v1/openapi.json")
+	var doc struct {
+		OpenAPI string                    `json:"openapi"`
+		Servers []struct{ URL string }    `json:"servers"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || status != 200 {
+		t.Fatalf("openapi: %d %v", status, err)
+	}
+	if doc.OpenAPI != "3.1.0" || len(doc.Servers) == 0 || doc.Servers[0].URL != "/api/v1" {
+		t.Fatalf("openapi %q servers %v", doc.OpenAPI, doc.Servers)
+	}
+	for _, p := range []string{"/territory/provinces", "/territory/comuni", "/territory/boundaries/{level}"} {
+		if doc.Paths[p]["get"] == nil {
+			t.Errorf("OpenAPI lacks GET %s", p)
+		}
+	}
+}
+
+// TestSameAnswersOnBothEngines asks SQLite and PostgreSQL the same questions
+// and requires byte-identical answers.
+func TestSameAnswersOnBothEngines(t *testing.T) {
+	if os.Getenv(storetest.EnvPostgres) == "" {
+		t.Skipf("%s not set: needs PostgreSQL", storetest.EnvPostgres)
+	}
+	urls := []string{"/api/v1/territory/provinces", "/api/v1/territory/comuni", "/api/v1/territory/comuni?province=BO",
+		"/api/v1/territory/comuni?province=040", "/api/v1/territory/comuni?province=999", "/api/v1/territory/boundaries/comuni"}
+	answers := map[string][]string{}
+	for _, engine := range storetest.EngineNames {
+		dsn, _ := storetest.DSN(t, engine)
+		srv := newAPI(t, storetest.Open(t, dsn))
+		for _, u := range urls {
+			status, h, body := fetch(t, srv.URL+u)
+			answers[engine] = append(answers[engine], h.Get("Content-Type")+" "+http.StatusText(status)+" "+string(body))
+		}
+	}
+	for i, u := range urls {
+		if answers["sqlite"][i] != answers["postgres"][i] {
+			t.Errorf("%s differs:\nsqlite:   %.300s\npostgres: %.300s", u, answers["sqlite"][i], answers["postgres"][i])
+		}
+	}
+}

@@ -1,0 +1,187 @@
+// Package e2e drives the real application in a real browser: Debian's
+// chromium, headless, through chromedp. Without chromium the tests skip,
+// unless GESTA_E2E_REQUIRED is set (as in CI), where they fail.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/gesta-er/gesta/internal/app"
+	"github.com/gesta-er/gesta/internal/store/demo"
+)
+
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("GESTA_E2E_REQUIRED") != "" {
+		t.Fatal("chromium not found and GESTA_E2E_REQUIRED is set: apt-get install chromium")
+	}
+	t.Skip("chromium not found: browser tests skipped (apt-get install chromium)")
+	return ""
+}
+
+// startApp runs app.Main serve on a free port with a temporary database.
+func startApp(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &app.Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	done := make(chan error, 1)
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "gesta.db")
+	go func() { done <- m.Run(ctx, []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0"}) }()
+	select {
+	case <-m.Ready():
+	case err := <-done:
+		cancel()
+		t.Fatalf("app stopped: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("app not ready")
+	}
+	t.Cleanup(func() { cancel(); <-done })
+	return "http://" + m.Addr()
+}
+
+// browser is a headless chromium that collects console errors, uncaught
+// exceptions and browser-log errors (CSP violations, failed loads) as they happen.
+type browser struct {
+	ctx    context.Context
+	mu     sync.Mutex
+	errors []string
+}
+
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.NoSandbox, // CI runs as root
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelB := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelB(); cancelA() })
+	b := &browser{ctx: ctx}
+	messages := chromedp.Console(ctx) // subscribes now; starts the browser
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				b.mu.Lock()
+				b.errors = append(b.errors, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line))
+				b.mu.Unlock()
+			}
+		}
+	}()
+	return b
+}
+
+func (b *browser) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func value[T any](t *testing.T, b *browser, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// noErrors fails the test if the browser reported any error so far.
+func (b *browser) noErrors(t *testing.T, page string) {
+	t.Helper()
+	b.do(t, chromedp.Sleep(300*time.Millisecond)) // let late events (fonts, scripts) arrive
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.errors {
+		t.Errorf("%s: %s", page, e)
+	}
+	b.errors = nil
+}
+
+func TestPublicLandingPage(t *testing.T) {
+	b := newBrowser(t)
+	base := startApp(t)
+	b.do(t, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	title := value(t, b, chromedp.Title())
+	h1 := value(t, b, chromedp.Text(chromedp.CSS("main h1")))
+	skip := value(t, b, chromedp.AttributeValue(chromedp.CSS(".skiplinks a"), "href"))
+	lang := value(t, b, chromedp.Evaluate[string](`document.documentElement.lang`))
+	fonts := value(t, b, chromedp.Evaluate[bool](`document.fonts.ready.then(() => document.fonts.check("16px 'Titillium Web'"))`,
+		chromedp.EvalAwaitPromise))
+	landmarks := value(t, b, chromedp.Evaluate[int](`document.querySelectorAll("header, nav, main, footer").length`))
+	b.noErrors(t, "landing page")
+	if !strings.Contains(title, "Prefettura di Bologna") || !strings.Contains(h1, "Emilia-Romagna") || skip.Value != "#main-container" || lang != "it" {
+		t.Errorf("title %q, h1 %q, skip link %q, lang %q", title, h1, skip.Value, lang)
+	}
+	if !fonts {
+		t.Error("Titillium Web not loaded from our fonts.css")
+	}
+	if landmarks < 4 {
+		t.Errorf("landmarks = %d, want header, nav, main and footer", landmarks)
+	}
+
+	// The English switch works with plain forms, no script of ours.
+	b.do(t, chromedp.Click(chromedp.CSS(`.lang-switch button[lang="en"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] main h1`)))
+	h1 = value(t, b, chromedp.Text(chromedp.CSS("main h1")))
+	b.noErrors(t, "landing page in English")
+	if !strings.Contains(h1, "Reception of applicants") {
+		t.Errorf("English h1 = %q", h1)
+	}
+}
+
+func TestLoginPage(t *testing.T) {
+	b := newBrowser(t)
+	base := startApp(t)
+	b.do(t, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.ID("email")))
+	h1 := value(t, b, chromedp.Text(chromedp.CSS("main h1")))
+	demoBox := value(t, b, chromedp.Text(chromedp.CSS(".callout")))
+	b.noErrors(t, "login page")
+	if h1 != "Accedi all'area riservata" || !strings.Contains(demoBox, demo.DemoPassword) {
+		t.Errorf("h1 %q, demo box %q", h1, demoBox)
+	}
+
+	b.do(t,
+		chromedp.SendKeys(chromedp.ID("email"), "coordinamento@gesta.example"),
+		chromedp.SendKeys(chromedp.ID("password"), demo.DemoPassword),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.CSS(`a.nav-link[href="/organizzazioni"]`)),
+	)
+	greeting := value(t, b, chromedp.Text(chromedp.CSS("main h1")))
+	url := value(t, b, chromedp.Location())
+	b.noErrors(t, "home page")
+	if !strings.HasSuffix(url, "/home") || !strings.Contains(greeting, "Benvenuto") {
+		t.Errorf("after sign-in: %s, %q", url, greeting)
+	}
+}
