@@ -178,7 +178,11 @@ func WriteTable(w io.Writer) {
 		if o.Secret {
 			env += ", `" + o.Env() + "_FILE`"
 		}
-		fmt.Fprintf(tw, "| `--%s`\t| %s\t| `%s`\t| %s\t|\n", o.Name, env, o.Default, o.Usage)
+		def := "`" + o.Default + "`"
+		if o.Default == "" {
+			def = "–"
+		}
+		fmt.Fprintf(tw, "| `--%s`\t| %s\t| %s\t| %s\t|\n", o.Name, env, def, o.Usage)
 	}
 	tw.Flush()
 }

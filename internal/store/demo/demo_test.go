@@ -76,3 +76,18 @@ func TestLoad(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkLoadNation loads the nation-scale organisations and users into a
+// fresh SQLite database (migrated, territory synced) per iteration.
+func BenchmarkLoadNation(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		dsn, _ := storetest.DSN(b, "sqlite")
+		db := storetest.Open(b, dsn)
+		b.StartTimer()
+		if _, err := demo.Load(ctx, db, demo.ScaleNation); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
