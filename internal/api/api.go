@@ -20,6 +20,10 @@ const Prefix = "/api/v1"
 // Server holds the API adapter's dependencies.
 type Server struct {
 	Territory domain.TerritoryService
+	Users     domain.UserService
+	Audit     domain.AuditService
+	// SetActorLabel tells the access log who made the request.
+	SetActorLabel func(ctx context.Context, label string)
 	Logger    *slog.Logger
 	Version   string
 	// Boundaries returns GeoJSON for a level ("comuni", "province").
@@ -37,12 +41,23 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 	cfg.DocsPath = ""     // the docs renderer loads scripts from a CDN, which our CSP forbids
 	cfg.SchemasPath = ""  // schemas are inline in the OpenAPI document
 	cfg.CreateHooks = nil // no $schema links in bodies
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		bearer: {Type: "http", Scheme: "bearer", Description: "API token: gesta token create, or the profile page"},
+	}
 	api := humago.NewWithPrefix(mux, Prefix, cfg)
+	api.UseMiddleware(s.authenticate(api))
 
 	s.registerTerritory(api)
+	s.registerAccess(api)
 
-	// Unknown API paths answer in problem+json, not with the HTML 404 page.
+	// Unknown API paths answer in problem+json, not with the HTML 404 page;
+	// without a valid token, 401 first, so that paths cannot be probed.
 	mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := s.actorFromHeader(r.Context(), r.Header.Get("Authorization")); err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gesta"`)
+			writeProblem(w, http.StatusUnauthorized, "Token mancante o non valido.")
+			return
+		}
 		writeProblem(w, http.StatusNotFound, "Risorsa non trovata.")
 	})
 	return api

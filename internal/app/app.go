@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/gesta-er/gesta/internal/config"
+	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/territory"
 )
@@ -103,7 +104,9 @@ Commands:
   serve     run the web server (default: embedded SQLite in ./data, demo data when empty)
   migrate   apply the database migrations
   demo      load synthetic data into an empty database (--scale region|nation)
-  user      manage users (user add)
+  user      manage users (user add, user disable)
+  token     API tokens (token create, token revoke)
+  audit     check the audit log's hash chain (audit verify)
   version   print the version
 
 Every command takes --db (or GESTA_DB). 'gesta COMMAND -h' lists its options.
@@ -116,15 +119,21 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		args = []string{"serve"}
 	}
 	cmd, rest := args[0], args[1:]
+	// Writes made from the command line are audited with actor "cli".
+	cliCtx := domain.NewContextWithActor(ctx, domain.ActorCLI)
 	switch cmd {
 	case "serve":
 		return m.serve(ctx, rest)
+	case "token":
+		return m.token(cliCtx, rest)
+	case "audit":
+		return m.audit(cliCtx, rest)
 	case "migrate":
-		return m.migrate(ctx, rest)
+		return m.migrate(cliCtx, rest)
 	case "demo":
-		return m.demo(ctx, rest)
+		return m.demo(cliCtx, rest)
 	case "user":
-		return m.user(ctx, rest)
+		return m.user(cliCtx, rest)
 	case "version", "--version", "-v":
 		fmt.Fprintln(m.Stdout, "gesta", version())
 		return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
 )
 
@@ -63,19 +64,28 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 }
 
 func (m *Main) user(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprintln(m.Stderr, "usage: gesta user add --email E --name N --role R [--office SIGLA] --password-stdin")
-		return ErrUsage
+	if len(args) > 0 {
+		switch args[0] {
+		case "add":
+			return m.userAdd(ctx, args[1:])
+		case "disable":
+			return m.userDisable(ctx, args[1:])
+		}
 	}
+	fmt.Fprintln(m.Stderr, "usage: gesta user add|disable [options]")
+	return ErrUsage
+}
+
+func (m *Main) userAdd(ctx context.Context, args []string) error {
 	fs := m.flags("user add")
 	email := fs.String("email", "", "e-mail address (sign-in name)")
 	name := fs.String("name", "", "full name")
 	role := fs.String("role", "", "admin, coordinator, prefecture, operator, service or viewer")
-	office := fs.String("office", "", "sigla of the prefecture (BO for the coordinator)")
+	office := fs.String("office", "", "sigla of the prefecture: BO for the coordinator; for a viewer, the province it reads (none: the region)")
 	gestore := fs.String("gestore", "", "id of the managing entity (operator)")
 	service := fs.String("service", "", "id of the territorial service (service)")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
-	c, _, err := m.parse(fs, dbOptions, args[1:])
+	c, _, err := m.parse(fs, dbOptions, args)
 	if err != nil {
 		return err
 	}
@@ -114,3 +124,111 @@ func (m *Main) user(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "user %s created (%s)\n", u.Email, u.Role)
 	return nil
 }
+
+// findUserID resolves an e-mail to the id of a user, enabled or not.
+func findUserID(ctx context.Context, db *store.DB, email string) (string, error) {
+	users, err := db.ListUsers(ctx, domain.UserFilter{Query: domain.NormalizeEmail(email)})
+	if err != nil {
+		return "", err
+	}
+	for _, u := range users {
+		if u.Email == domain.NormalizeEmail(email) {
+			return u.ID, nil
+		}
+	}
+	return "", domain.Errorf(domain.ENOTFOUND, "no user with e-mail %s", email)
+}
+
+func (m *Main) userDisable(ctx context.Context, args []string) error {
+	fs := m.flags("user disable")
+	email := fs.String("email", "", "e-mail address of the user")
+	c, _, err := m.parse(fs, dbOptions, args)
+	if err != nil {
+		return err
+	}
+	db, _, err := m.openDB(ctx, c, m.logger(c))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	id, err := findUserID(ctx, db, *email)
+	if err != nil {
+		return err
+	}
+	if err := db.SetDisabled(ctx, id, true); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "user %s disabled: sessions ended, tokens refused\n", domain.NormalizeEmail(*email))
+	return nil
+}
+
+func (m *Main) token(ctx context.Context, args []string) error {
+	if len(args) == 0 || (args[0] != "create" && args[0] != "revoke") {
+		fmt.Fprintln(m.Stderr, "usage: gesta token create|revoke --email E [--label L]")
+		return ErrUsage
+	}
+	fs := m.flags("token " + args[0])
+	email := fs.String("email", "", "e-mail address of the user")
+	label := fs.String("label", "", "label of the token (create: default \"cli\"; revoke: all tokens when empty)")
+	c, _, err := m.parse(fs, dbOptions, args[1:])
+	if err != nil {
+		return err
+	}
+	db, _, err := m.openDB(ctx, c, m.logger(c))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	id, err := findUserID(ctx, db, *email)
+	if err != nil {
+		return err
+	}
+	svc := &auth.Service{Store: db, Params: auth.DefaultParams}
+	if args[0] == "revoke" {
+		n, err := svc.RevokeTokens(ctx, id, *label)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "%d token(s) revoked\n", n)
+		return nil
+	}
+	if *label == "" {
+		*label = "cli"
+	}
+	token, _, err := svc.CreateToken(ctx, id, *label)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stderr, "token %q created for %s; it is shown once, only its hash is stored:\n", *label, domain.NormalizeEmail(*email))
+	fmt.Fprintln(m.Stdout, token)
+	return nil
+}
+
+func (m *Main) audit(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprintln(m.Stderr, "usage: gesta audit verify")
+		return ErrUsage
+	}
+	c, _, err := m.parse(m.flags("audit verify"), dbOptions, args[1:])
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if !v.OK {
+		fmt.Fprintf(m.Stdout, "audit chain BROKEN at row %d: %s (%d rows read)\n", v.BrokenSeq, v.Reason, v.Rows)
+		return ErrAuditBroken
+	}
+	fmt.Fprintf(m.Stdout, "audit chain OK: %d rows\n", v.Rows)
+	return nil
+}
+
+// ErrAuditBroken is returned by `gesta audit verify` on a broken chain.
+var ErrAuditBroken = errors.New("audit chain broken")

@@ -19,6 +19,7 @@ import (
 	"github.com/gesta-er/gesta/internal/api"
 	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/config"
+	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/i18n"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
@@ -36,6 +37,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	log := m.logger(c)
 	start := time.Now()
+	// Start-up writes (territory, demo data) are the system's, and audited as such.
+	ctx = domain.NewContextWithActor(ctx, domain.ActorSystem)
 	db, terr, err := m.openDB(ctx, c, log)
 	if err != nil {
 		return err
@@ -112,9 +115,13 @@ func loadDemoIfEmpty(ctx context.Context, db *store.DB, log *slog.Logger) error 
 func (m *Main) printWelcome(ctx context.Context, c config.Config, db *store.DB) {
 	url := "http://" + m.Addr()
 	fmt.Fprintf(m.Stdout, "gesta %s: listening on %s (database: %s)\n", version(), url, db.Engine())
-	if label, _ := db.Meta(ctx, "demo"); label != "" {
-		fmt.Fprintf(m.Stdout, "Demo data loaded. Sign in at %s/login as coordinamento@gesta.example "+
-			"(or any account listed there) with password %s\n", url, demo.DemoPassword)
+	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
+		fmt.Fprintf(m.Stdout, "Demo data (%s). Sign in at %s/login with password %s as one of:\n", label, url, demo.DemoPassword)
+		provinces, _ := db.ListProvinces(ctx)
+		for _, a := range demo.Accounts(provinces) {
+			fmt.Fprintf(m.Stdout, "  %s\n", a)
+		}
+		fmt.Fprintln(m.Stdout, "(admin@gesta.example is asked to set up two-step verification at the first sign-in)")
 		return
 	}
 	if n, _ := db.CountUsers(ctx); n == 0 {
@@ -140,7 +147,15 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 
 	secure := strings.HasPrefix(c.BaseURL, "https://")
 	sessions := scs.New()
-	sessions.Store = &store.SessionStore{DB: db}
+	sessions.Store = &store.SessionStore{DB: db, Describe: func(b []byte) (string, string) {
+		_, values, err := sessions.Codec.Decode(b)
+		if err != nil {
+			return "", ""
+		}
+		id, _ := values["user_id"].(string)
+		ua, _ := values["ua"].(string)
+		return id, ua
+	}}
 	sessions.IdleTimeout = c.SessionIdle
 	sessions.Lifetime = c.SessionMax
 	sessions.Cookie.HttpOnly = true
@@ -155,8 +170,8 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 
 	users := &auth.Service{Store: db, Params: auth.DefaultParams}
 	w := &web.Server{
-		Territory: db, Orgs: db, Users: users, Sessions: sessions, I18n: bundle, Logger: log, Version: version(),
-		PopulationSource: t.PopulationSource,
+		Territory: db, Orgs: db, Users: users, Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Sessions: sessions,
+		I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
 	}
 	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
 		provinces, err := db.ListProvinces(ctx)
@@ -171,8 +186,8 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 
 	mux := http.NewServeMux()
 	w.Register(mux)
-	a := &api.Server{Territory: db, Logger: log, Version: version(), Boundaries: territory.Boundaries,
-		RequestID: web.RequestID}
+	a := &api.Server{Territory: db, Users: users, Audit: db, Logger: log, Version: version(),
+		Boundaries: territory.Boundaries, RequestID: web.RequestID, SetActorLabel: web.SetActorLabelCtx}
 	a.Register(mux)
 	mux.HandleFunc("GET /healthz", healthz(db))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -203,7 +218,7 @@ func healthz(db *store.DB) http.HandlerFunc {
 	}
 }
 
-// cleanSessions deletes expired sessions every hour.
+// cleanSessions deletes expired sessions and old sign-in failures every hour.
 func (m *Main) cleanSessions(ctx context.Context, db *store.DB, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -212,6 +227,9 @@ func (m *Main) cleanSessions(ctx context.Context, db *store.DB, log *slog.Logger
 			log.Error("sessions: cleanup", "err", err)
 		} else if n > 0 {
 			log.Info("sessions: expired deleted", "count", n)
+		}
+		if err := db.DeleteLoginFailuresBefore(ctx, db.Now().Add(-2*auth.ThrottleWindow)); err != nil && ctx.Err() == nil {
+			log.Error("sign-in failures: cleanup", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -2,22 +2,39 @@ package auth
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
 	"sync"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/store"
 )
 
-// Credentials is what the service needs from the store.
-type Credentials interface {
-	Credentials(ctx context.Context, email string) (domain.Actor, string, error)
-	ActorByUserID(ctx context.Context, id string) (domain.Actor, error)
-	CreateUser(ctx context.Context, u *domain.User, passwordHash string) error
-	CountUsers(ctx context.Context) (int, error)
-}
+// Throttling of failed sign-ins (SECURITY.md R20): per account and per client
+// address, counted over a sliding window. Past the limit, sign-in answers
+// ETOOMANY without looking at the password.
+var (
+	ThrottleWindow     = 15 * time.Minute
+	ThrottlePerAccount = 10
+	ThrottlePerClient  = 50
+)
 
-// Service implements domain.UserService on top of the store.
+// TOTPIssuer names the service in authenticator apps.
+const TOTPIssuer = "Gest.A"
+
+var totpOpts = totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+
+// Service implements domain.UserService on the store.
 type Service struct {
-	Store  Credentials
+	Store  *store.DB
 	Params Params
 
 	dummyOnce sync.Once
@@ -28,34 +45,137 @@ var _ domain.UserService = (*Service)(nil)
 
 var errSignIn = domain.Errorf(domain.EUNAUTHORIZED, "E-mail o password non corretti.")
 
+func keyOf(kind, s string) string {
+	h := sha256.Sum256([]byte(kind + ":" + strings.ToLower(strings.TrimSpace(s))))
+	return kind + ":" + hex.EncodeToString(h[:12]) // no e-mail or address in the table
+}
+
 // Authenticate implements domain.UserService. An unknown address costs the
 // same hashing time as a wrong password, so timing does not tell them apart.
-func (s *Service) Authenticate(ctx context.Context, email, password string) (domain.Actor, error) {
-	if len(password) > 4*MaxPasswordLen {
-		return domain.Actor{}, errSignIn
+func (s *Service) Authenticate(ctx context.Context, email, password, client string) (domain.Credential, error) {
+	acct, addr := keyOf("acct", email), keyOf("addr", client)
+	since := s.Store.Now().Add(-ThrottleWindow)
+	if n, err := s.Store.CountLoginFailures(ctx, acct, since); err != nil {
+		return domain.Credential{}, err
+	} else if n >= ThrottlePerAccount {
+		return domain.Credential{}, domain.Errorf(domain.ETOOMANY, "Troppi tentativi non riusciti: riprova tra qualche minuto.")
 	}
-	a, hash, err := s.Store.Credentials(ctx, email)
+	if client != "" {
+		if n, err := s.Store.CountLoginFailures(ctx, addr, since); err != nil {
+			return domain.Credential{}, err
+		} else if n >= ThrottlePerClient {
+			return domain.Credential{}, domain.Errorf(domain.ETOOMANY, "Troppi tentativi non riusciti: riprova tra qualche minuto.")
+		}
+	}
+	fail := func() (domain.Credential, error) {
+		keys := []string{acct}
+		if client != "" {
+			keys = append(keys, addr)
+		}
+		if err := s.Store.RecordLoginFailure(ctx, keys...); err != nil {
+			return domain.Credential{}, err
+		}
+		return domain.Credential{}, errSignIn
+	}
+	if len(password) > 4*MaxPasswordLen {
+		return fail()
+	}
+	c, err := s.Store.Credentials(ctx, email)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		s.dummyOnce.Do(func() { s.dummy, _ = HashPassword("not-a-password", s.Params) })
 		_, _ = VerifyPassword(password, s.dummy)
-		return domain.Actor{}, errSignIn
+		return fail()
 	}
 	if err != nil {
-		return domain.Actor{}, err
+		return domain.Credential{}, err
 	}
-	ok, err := VerifyPassword(password, hash)
+	ok, err := VerifyPassword(password, c.PasswordHash)
 	if err != nil {
-		return domain.Actor{}, err
+		return domain.Credential{}, err
 	}
 	if !ok {
-		return domain.Actor{}, errSignIn
+		return fail()
 	}
-	return a, nil
+	if err := s.Store.ClearLoginFailures(ctx, acct); err != nil {
+		return domain.Credential{}, err
+	}
+	c.PasswordHash = ""
+	return c, nil
+}
+
+// matchStep returns the time step whose code matches, allowing one step of
+// clock skew either way; 0 if none does.
+func matchStep(secret, code string, now time.Time) int64 {
+	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	if len(code) != 6 {
+		return 0
+	}
+	for _, skew := range []int64{0, -1, 1} {
+		t := now.Add(time.Duration(skew) * 30 * time.Second)
+		want, err := totp.GenerateCodeCustom(secret, t, totpOpts)
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return t.Unix() / 30
+		}
+	}
+	return 0
+}
+
+// VerifyTOTP implements domain.UserService. Wrong codes count as sign-in
+// failures for throttling.
+func (s *Service) VerifyTOTP(ctx context.Context, userID, code string) error {
+	acct := keyOf("totp", userID)
+	if n, err := s.Store.CountLoginFailures(ctx, acct, s.Store.Now().Add(-ThrottleWindow)); err != nil {
+		return err
+	} else if n >= ThrottlePerAccount {
+		return domain.Errorf(domain.ETOOMANY, "Troppi tentativi non riusciti: riprova tra qualche minuto.")
+	}
+	secret, enabled, err := s.Store.TOTPSecret(ctx, userID)
+	if err != nil {
+		return err
+	}
+	step := int64(0)
+	if enabled && secret != "" {
+		step = matchStep(secret, code, s.Store.Now())
+	}
+	if step == 0 {
+		if err := s.Store.RecordLoginFailure(ctx, acct); err != nil {
+			return err
+		}
+		return domain.Errorf(domain.EUNAUTHORIZED, "Codice non valido.")
+	}
+	return s.Store.UseTOTPStep(ctx, userID, step, false)
+}
+
+// CompleteSignIn implements domain.UserService.
+func (s *Service) CompleteSignIn(ctx context.Context, a domain.Actor) error {
+	how := "password"
+	if a.TOTPEnabled {
+		how = "password e codice TOTP"
+	}
+	return s.Store.RecordSignIn(domain.NewContextWithActor(ctx, a), a.UserID, how)
 }
 
 // ActorByUserID implements domain.UserService.
 func (s *Service) ActorByUserID(ctx context.Context, id string) (domain.Actor, error) {
 	return s.Store.ActorByUserID(ctx, id)
+}
+
+// TokenPrefix marks gesta's API tokens, so that secret scanners recognise them.
+const TokenPrefix = "gesta_"
+
+// HashToken is how tokens are stored: SHA-256 suffices for 256-bit random
+// tokens (no dictionary to attack), and keeps each request's lookup cheap.
+func HashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// ActorByToken implements domain.UserService.
+func (s *Service) ActorByToken(ctx context.Context, token string) (domain.Actor, error) {
+	if !strings.HasPrefix(token, TokenPrefix) || len(token) > 128 {
+		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "Token non valido.")
+	}
+	return s.Store.ActorByTokenHash(ctx, HashToken(token))
 }
 
 // CreateUser implements domain.UserService.
@@ -74,5 +194,146 @@ func (s *Service) CreateUser(ctx context.Context, u *domain.User, password strin
 	return s.Store.CreateUser(ctx, u, hash)
 }
 
-// CountUsers implements domain.UserService.
+func (s *Service) ListUsers(ctx context.Context, f domain.UserFilter) ([]domain.User, error) {
+	return s.Store.ListUsers(ctx, f)
+}
+
+func (s *Service) FindUser(ctx context.Context, id string) (domain.User, error) {
+	return s.Store.FindUser(ctx, id)
+}
+
+func (s *Service) UpdateUser(ctx context.Context, u *domain.User) error { return s.Store.UpdateUser(ctx, u) }
+
+func (s *Service) SetDisabled(ctx context.Context, id string, disabled bool) error {
+	return s.Store.SetDisabled(ctx, id, disabled)
+}
+
+// ResetPassword implements domain.UserService: an admin sets a new password;
+// the user's sessions end.
+func (s *Service) ResetPassword(ctx context.Context, id, password string) error {
+	a, _ := domain.ActorFromContext(ctx)
+	if a.System == "" && !domain.Can(a, domain.PermUserManage) {
+		return domain.Errorf(domain.EFORBIDDEN, "Operazione riservata agli amministratori.")
+	}
+	if err := CheckPassword(password); err != nil {
+		return err
+	}
+	hash, err := HashPassword(password, s.Params)
+	if err != nil {
+		return err
+	}
+	return s.Store.SetPasswordHash(ctx, id, hash, "user.password_reset", "")
+}
+
+// ChangePassword implements domain.UserService: the caller changes their own
+// password, proving the current one; their other sessions end.
+func (s *Service) ChangePassword(ctx context.Context, current, password, keepSessionToken string) error {
+	a, ok := domain.ActorFromContext(ctx)
+	if !ok || a.UserID == "" {
+		return domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+	}
+	hash, err := s.Store.PasswordHash(ctx, a.UserID)
+	if err != nil {
+		return err
+	}
+	if ok, err := VerifyPassword(current, hash); err != nil || !ok {
+		return &domain.Error{Code: domain.EINVALID, Message: "La password attuale non è corretta.",
+			Fields: map[string]string{"current": "La password attuale non è corretta."}}
+	}
+	if err := CheckPassword(password); err != nil {
+		return err
+	}
+	newHash, err := HashPassword(password, s.Params)
+	if err != nil {
+		return err
+	}
+	return s.Store.SetPasswordHash(ctx, a.UserID, newHash, "user.password_change", keepSessionToken)
+}
+
 func (s *Service) CountUsers(ctx context.Context) (int, error) { return s.Store.CountUsers(ctx) }
+
+// BeginTOTP implements domain.UserService.
+func (s *Service) BeginTOTP(ctx context.Context) (string, string, error) {
+	a, ok := domain.ActorFromContext(ctx)
+	if !ok || a.UserID == "" {
+		return "", "", domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: TOTPIssuer, AccountName: a.Email, Period: 30,
+		Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		return "", "", err
+	}
+	if err := s.Store.SetTOTPSecret(ctx, a.UserID, key.Secret()); err != nil {
+		return "", "", err
+	}
+	return key.Secret(), key.URL(), nil
+}
+
+// ConfirmTOTP implements domain.UserService: the first valid code turns TOTP on.
+func (s *Service) ConfirmTOTP(ctx context.Context, code string) error {
+	a, ok := domain.ActorFromContext(ctx)
+	if !ok || a.UserID == "" {
+		return domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+	}
+	secret, _, err := s.Store.TOTPSecret(ctx, a.UserID)
+	if err != nil {
+		return err
+	}
+	if secret == "" {
+		return domain.Errorf(domain.ECONFLICT, "Avvia prima l'attivazione del codice.")
+	}
+	step := matchStep(secret, code, s.Store.Now())
+	if step == 0 {
+		return &domain.Error{Code: domain.EINVALID, Message: "Codice non valido.", Fields: map[string]string{"code": "Codice non valido."}}
+	}
+	return s.Store.UseTOTPStep(ctx, a.UserID, step, true)
+}
+
+func (s *Service) ListSessions(ctx context.Context, currentToken string) ([]domain.Session, error) {
+	return s.Store.ListSessions(ctx, currentToken)
+}
+
+func (s *Service) RevokeSession(ctx context.Context, id string) error { return s.Store.RevokeSession(ctx, id) }
+
+// mayManageTokens: the user themselves, an admin, or the CLI.
+func mayManageTokens(ctx context.Context, userID string) error {
+	a, _ := domain.ActorFromContext(ctx)
+	if a.System != "" || a.UserID == userID || domain.Can(a, domain.PermUserManage) {
+		return nil
+	}
+	return domain.Errorf(domain.ENOTFOUND, "Utente non trovato.")
+}
+
+// CreateToken implements domain.UserService.
+func (s *Service) CreateToken(ctx context.Context, userID, label string) (string, domain.Token, error) {
+	if err := mayManageTokens(ctx, userID); err != nil {
+		return "", domain.Token{}, err
+	}
+	label = strings.TrimSpace(label)
+	if label == "" || len(label) > 64 {
+		return "", domain.Token{}, domain.Errorf(domain.EINVALID, "L'etichetta del token è obbligatoria (al massimo 64 caratteri).")
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", domain.Token{}, err
+	}
+	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	t, err := s.Store.CreateToken(ctx, userID, label, HashToken(token))
+	return token, t, err
+}
+
+// RevokeTokens implements domain.UserService.
+func (s *Service) RevokeTokens(ctx context.Context, userID, label string) (int, error) {
+	if err := mayManageTokens(ctx, userID); err != nil {
+		return 0, err
+	}
+	return s.Store.RevokeTokens(ctx, userID, label)
+}
+
+// ListTokens implements domain.UserService.
+func (s *Service) ListTokens(ctx context.Context, userID string) ([]domain.Token, error) {
+	if err := mayManageTokens(ctx, userID); err != nil {
+		return nil, err
+	}
+	return s.Store.ListTokens(ctx, userID)
+}

@@ -49,3 +49,6 @@ func Can(a Actor, p Permission) bool {
 	}
 	return false
 }
+
+// Permissions lists the permissions a role grants.
+func Permissions(r Role) []Permission { return append([]Permission(nil), grants[r]...) }

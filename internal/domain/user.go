@@ -45,6 +45,48 @@ type User struct {
 	Disabled  bool      `json:"disabled"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+
+	TOTPEnabled bool       `json:"totp_enabled"`
+	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+	// Resolved scope names, for display.
+	OfficeSigla string `json:"office,omitempty"`
+	GestoreName string `json:"gestore_name,omitempty"`
+	ServiceName string `json:"service_name,omitempty"`
+}
+
+// UserFilter narrows the list of users.
+type UserFilter struct {
+	Role     Role
+	OfficeID string
+	Query    string // part of the e-mail or name
+	Disabled *bool
+}
+
+// Session is an active web session of a user, as shown on the profile page.
+type Session struct {
+	ID        string    `json:"id"` // a hash of the token: the token itself never leaves the cookie
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	UserAgent string    `json:"user_agent"`
+	Current   bool      `json:"current"`
+}
+
+// Token is an API token's record; the token itself is shown once at creation.
+type Token struct {
+	ID         string     `json:"id"`
+	UserID     string     `json:"user_id"`
+	Label      string     `json:"label"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Credential is what sign-in checks: the actor and its secrets.
+type Credential struct {
+	Actor        Actor
+	PasswordHash string
+	TOTPEnabled  bool
+	TOTPSecret   string
 }
 
 // NormalizeEmail lower-cases and trims an address so that lookups match.
@@ -98,7 +140,12 @@ type Actor struct {
 	ServiceID    string
 	// System marks writes made by the CLI or scheduled jobs (actor "cli"/"system").
 	System string
+	// TOTPEnabled says whether the user has enrolled a second factor.
+	TOTPEnabled bool
 }
+
+// NeedsTOTP reports whether the role must use a one-time code to sign in.
+func (a Actor) NeedsTOTP() bool { return a.Role == RoleAdmin }
 
 // Label names the actor in logs and the audit trail without personal data.
 func (a Actor) Label() string {
@@ -132,15 +179,46 @@ func ActorFromContext(ctx context.Context) (Actor, bool) {
 	return a, ok
 }
 
-// UserService manages users and authenticates them.
+// UserService manages users and authenticates them. Methods that change a
+// user need PermUserManage unless they act on the caller's own account; all
+// are audited.
 type UserService interface {
-	// Authenticate checks an e-mail and password. A wrong password, an unknown
-	// address and a disabled user all give the same EUNAUTHORIZED error.
-	Authenticate(ctx context.Context, email, password string) (Actor, error)
+	// Authenticate checks an e-mail and password; client identifies the caller
+	// (address) for throttling. A wrong password, an unknown address and a
+	// disabled user all give the same EUNAUTHORIZED; too many failures give
+	// ETOOMANY. When the user has TOTP, the returned Credential says so and the
+	// sign-in is not complete until VerifyTOTP succeeds.
+	Authenticate(ctx context.Context, email, password, client string) (Credential, error)
+	// VerifyTOTP checks a one-time code for the user; a code is accepted once.
+	VerifyTOTP(ctx context.Context, userID, code string) error
+	// CompleteSignIn records a successful sign-in (audited).
+	CompleteSignIn(ctx context.Context, a Actor) error
 	// ActorByUserID resolves the scope of an enabled user; ENOTFOUND otherwise.
 	ActorByUserID(ctx context.Context, id string) (Actor, error)
-	// CreateUser stores u with the password's hash. Admin only (or the CLI).
+	// ActorByToken resolves an API token of an enabled user; EUNAUTHORIZED otherwise.
+	ActorByToken(ctx context.Context, token string) (Actor, error)
+
 	CreateUser(ctx context.Context, u *User, password string) error
-	// CountUsers returns how many users exist (to tell an empty install).
+	ListUsers(ctx context.Context, f UserFilter) ([]User, error)
+	FindUser(ctx context.Context, id string) (User, error)
+	UpdateUser(ctx context.Context, u *User) error
+	SetDisabled(ctx context.Context, id string, disabled bool) error
+	ResetPassword(ctx context.Context, id, password string) error
+	ChangePassword(ctx context.Context, current, password, keepSessionToken string) error
 	CountUsers(ctx context.Context) (int, error)
+
+	// BeginTOTP generates a new secret for the caller and returns it with its
+	// otpauth:// URI; it is not active until ConfirmTOTP.
+	BeginTOTP(ctx context.Context) (secret, uri string, err error)
+	ConfirmTOTP(ctx context.Context, code string) error
+
+	ListSessions(ctx context.Context, currentToken string) ([]Session, error)
+	RevokeSession(ctx context.Context, id string) error
+
+	// CreateToken makes an API token for the user; the token is returned once.
+	CreateToken(ctx context.Context, userID, label string) (string, Token, error)
+	// RevokeTokens revokes the user's tokens with the label (all when empty);
+	// it returns how many.
+	RevokeTokens(ctx context.Context, userID, label string) (int, error)
+	ListTokens(ctx context.Context, userID string) ([]Token, error)
 }

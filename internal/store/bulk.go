@@ -46,12 +46,12 @@ func (db *DB) LoadSeed(ctx context.Context, s Seed) error {
 			if err := g.Validate(); err != nil {
 				return err
 			}
-			if err := createGestore(ctx, tx, g); err != nil {
+			if err := insertGestore(ctx, tx, g); err != nil {
 				return err
 			}
 		}
 		for _, sv := range s.Services {
-			if err := createService(ctx, tx, sv); err != nil {
+			if err := insertService(ctx, tx, sv); err != nil {
 				return err
 			}
 		}
@@ -81,13 +81,17 @@ func (db *DB) LoadSeed(ctx context.Context, s Seed) error {
 			if err := u.Validate(); err != nil {
 				return fmt.Errorf("store: seed user %s: %w", u.Email, err)
 			}
-			if err := createUser(ctx, tx, u, su.PasswordHash); err != nil {
+			if err := insertUser(ctx, tx, u, su.PasswordHash); err != nil {
 				return err
 			}
 		}
 		if s.Label != "" {
-			return setMeta(ctx, tx, "demo", s.Label)
+			if err := setMeta(ctx, tx, "demo", s.Label); err != nil {
+				return err
+			}
 		}
-		return nil
+		// One row for the batch: the rows themselves carry their creation time.
+		return tx.audit(ctx, "seed.load", "seed", s.Label, fmt.Sprintf("%d enti gestori, %d servizi, %d utenti",
+			len(s.Gestori), len(s.Services), len(s.Users)))
 	})
 }

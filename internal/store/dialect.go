@@ -18,6 +18,8 @@ type dialect interface {
 	retryable(err error) bool
 	// uniqueViolation reports a unique or primary-key constraint violation.
 	uniqueViolation(err error) bool
+	// foreignKeyViolation reports a reference to a missing row.
+	foreignKeyViolation(err error) bool
 }
 
 type sqliteDialect struct{}
@@ -43,6 +45,11 @@ func (sqliteDialect) uniqueViolation(err error) bool {
 	return errors.As(err, &e) && (e.Code() == 2067 || e.Code() == 1555)
 }
 
+func (sqliteDialect) foreignKeyViolation(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code() == 787 // SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
 type postgresDialect struct{}
 
 func (postgresDialect) name() string         { return "postgres" }
@@ -56,4 +63,9 @@ func (postgresDialect) retryable(err error) bool {
 func (postgresDialect) uniqueViolation(err error) bool {
 	var e *pgconn.PgError
 	return errors.As(err, &e) && e.Code == "23505"
+}
+
+func (postgresDialect) foreignKeyViolation(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23503"
 }

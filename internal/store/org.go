@@ -125,10 +125,15 @@ func (db *DB) CreateGestore(ctx context.Context, g *domain.Gestore) error {
 	if err := g.Validate(); err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error { return createGestore(ctx, tx, g) })
+	return db.InTx(ctx, func(tx *Tx) error {
+		if err := insertGestore(ctx, tx, g); err != nil {
+			return err
+		}
+		return tx.audit(ctx, "gestore.create", "gestore", g.ID, fmt.Sprintf("%s (P.IVA %s, provincia %s)", g.Name, g.TaxCode, g.ProvinceCode))
+	})
 }
 
-func createGestore(ctx context.Context, tx *Tx, g *domain.Gestore) error {
+func insertGestore(ctx context.Context, tx *Tx, g *domain.Gestore) error {
 	g.ID, g.CreatedAt = newID(), tx.now
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO gestori (id, name, tax_code, province_code, email, phone, created_at)
@@ -148,10 +153,15 @@ func (db *DB) CreateService(ctx context.Context, s *domain.Service) error {
 	if strings.TrimSpace(s.Name) == "" || !s.Kind.Valid() || s.ProvinceCode == "" {
 		return &domain.Error{Code: domain.EINVALID, Message: "Dati del servizio non validi."}
 	}
-	return db.InTx(ctx, func(tx *Tx) error { return createService(ctx, tx, s) })
+	return db.InTx(ctx, func(tx *Tx) error {
+		if err := insertService(ctx, tx, s); err != nil {
+			return err
+		}
+		return tx.audit(ctx, "service.create", "service", s.ID, fmt.Sprintf("%s (%s, provincia %s)", s.Name, s.Kind, s.ProvinceCode))
+	})
 }
 
-func createService(ctx context.Context, tx *Tx, s *domain.Service) error {
+func insertService(ctx context.Context, tx *Tx, s *domain.Service) error {
 	s.ID, s.CreatedAt = newID(), tx.now
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO services (id, name, kind, province_code, email, created_at)

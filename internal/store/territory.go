@@ -58,12 +58,17 @@ func (db *DB) SyncTerritory(ctx context.Context, d TerritoryData) error {
 		if err := setMeta(ctx, tx, "population_source", d.PopulationSource); err != nil {
 			return err
 		}
+		created := 0
 		for _, p := range d.Provinces {
-			if err := ensurePrefecture(ctx, tx, p); err != nil {
+			n, err := ensurePrefecture(ctx, tx, p)
+			if err != nil {
 				return err
 			}
+			created += n
 		}
-		return nil
+		return tx.audit(ctx, "territory.sync", "territory", d.Region.Code, fmt.Sprintf(
+			"%d province, %d comuni, popolazione: %s; prefetture create: %d", len(d.Provinces), len(d.Comuni),
+			d.PopulationSource, created))
 	})
 }
 
@@ -71,21 +76,24 @@ func (db *DB) SyncTerritory(ctx context.Context, d TerritoryData) error {
 // the regional capital's (Bologna).
 const coordinatorProvince = "037"
 
-func ensurePrefecture(ctx context.Context, tx *Tx, p domain.Province) error {
+// ensurePrefecture creates the province's prefecture if missing; it returns
+// how many it created (0 or 1).
+func ensurePrefecture(ctx context.Context, tx *Tx, p domain.Province) (int, error) {
 	name := "Prefettura di " + p.Name
 	if p.Metropolitan() {
 		name = "Prefettura di " + p.Name + " – Ufficio territoriale del Governo"
 	}
-	_, err := tx.ExecContext(ctx, `
+	res, err := tx.ExecContext(ctx, `
 		INSERT INTO offices (id, kind, province_code, sigla, name, coordinator, email, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, '', $7)
 		ON CONFLICT (province_code) DO NOTHING`,
 		uuid.Must(uuid.NewV7()).String(), domain.OfficePrefecture, p.Code, p.Sigla, name,
 		p.Code == coordinatorProvince, tx.now)
 	if err != nil {
-		return fmt.Errorf("store: ensure prefecture %s: %w", p.Sigla, err)
+		return 0, fmt.Errorf("store: ensure prefecture %s: %w", p.Sigla, err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 func setMeta(ctx context.Context, tx *Tx, key, value string) error {

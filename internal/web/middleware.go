@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gesta-er/gesta/internal/domain"
 )
 
 // reqInfo travels with a request so that outer middleware (logging, metrics)
@@ -103,7 +105,8 @@ func Middleware(next http.Handler, logger *slog.Logger, m *Metrics, onPanic http
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ri := &reqInfo{ID: newRequestID()}
-		r = r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, ri))
+		ctx := context.WithValue(r.Context(), reqInfoKey{}, ri)
+		r = r.WithContext(domain.NewContextWithRequestID(ctx, ri.ID))
 		sw := &statusWriter{ResponseWriter: w}
 		securityHeaders(sw.Header(), r)
 		sw.Header().Set("X-Request-Id", ri.ID)
@@ -175,5 +178,12 @@ func securityHeaders(h http.Header, r *http.Request) {
 	// Everything is private and fresh unless a handler says otherwise (static files).
 	if !strings.HasPrefix(r.URL.Path, "/static/") {
 		h.Set("Cache-Control", "no-store")
+	}
+}
+
+// SetActorLabelCtx is SetActorLabel for code that has only the context (the API).
+func SetActorLabelCtx(ctx context.Context, label string) {
+	if i, ok := ctx.Value(reqInfoKey{}).(*reqInfo); ok {
+		i.Actor = label
 	}
 }

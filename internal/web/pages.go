@@ -105,33 +105,116 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	ctx := r.Context()
 	email, next := r.PostFormValue("email"), r.PostFormValue("next")
-	a, err := s.Users.Authenticate(r.Context(), email, r.PostFormValue("password"))
-	if domain.ErrorCode(err) == domain.EUNAUTHORIZED {
+	c, err := s.Users.Authenticate(ctx, email, r.PostFormValue("password"), clientKey(r))
+	switch domain.ErrorCode(err) {
+	case "":
+	case domain.EUNAUTHORIZED, domain.ETOOMANY:
 		// No e-mail in the log: only that a sign-in failed, with the request id.
-		s.Logger.Warn("auth: sign-in failed", "request_id", RequestID(r.Context()))
+		s.Logger.Warn("auth: sign-in refused", "reason", domain.ErrorCode(err), "request_id", RequestID(ctx))
 		v := s.view(r, s.loginData(email, next))
 		v.Error = v.T("login.failed")
-		s.render(w, r, http.StatusUnauthorized, "login", v)
+		status := http.StatusUnauthorized
+		if domain.ErrorCode(err) == domain.ETOOMANY {
+			v.Error, status = v.T("login.throttled"), http.StatusTooManyRequests
+		}
+		s.render(w, r, status, "login", v)
+		return
+	default:
+		s.Error(w, r, err)
 		return
 	}
+	// A new session id at every step of sign-in: a token planted before it is
+	// worthless after.
+	if err := s.Sessions.RenewToken(ctx); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if c.TOTPEnabled {
+		s.Sessions.Put(ctx, sessionPendingKey, c.Actor.UserID)
+		s.Sessions.Put(ctx, sessionNextKey, localPath(next))
+		http.Redirect(w, r, "/login/codice", http.StatusSeeOther)
+		return
+	}
+	s.finishSignIn(w, r, c.Actor, next)
+}
+
+func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, a domain.Actor, next string) {
+	ctx := r.Context()
+	if err := s.Users.CompleteSignIn(ctx, a); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.Sessions.Remove(ctx, sessionPendingKey)
+	s.Sessions.Remove(ctx, sessionNextKey)
+	s.Sessions.Put(ctx, sessionUserKey, a.UserID)
+	s.Sessions.Put(ctx, sessionAgentKey, truncate(r.UserAgent(), 200))
+	SetActorLabel(r, a.Label())
+	s.Logger.Info("auth: signed in", "actor", a.Label(), "role", a.Role, "request_id", RequestID(ctx))
+	http.Redirect(w, r, localPath(next), http.StatusSeeOther)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func (s *Server) handleCodeForm(w http.ResponseWriter, r *http.Request) {
+	if s.Sessions.GetString(r.Context(), sessionPendingKey) == "" {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "login_code", s.view(r, nil))
+}
+
+func (s *Server) handleCode(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := s.Sessions.GetString(ctx, sessionPendingKey)
+	if id == "" {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	err := s.Users.VerifyTOTP(ctx, id, r.PostFormValue("code"))
+	switch domain.ErrorCode(err) {
+	case "":
+	case domain.EUNAUTHORIZED, domain.ETOOMANY:
+		s.Logger.Warn("auth: one-time code refused", "reason", domain.ErrorCode(err), "request_id", RequestID(ctx))
+		v := s.view(r, nil)
+		v.Error = v.T("login.code.failed")
+		status := http.StatusUnauthorized
+		if domain.ErrorCode(err) == domain.ETOOMANY {
+			v.Error, status = v.T("login.throttled"), http.StatusTooManyRequests
+		}
+		s.render(w, r, status, "login_code", v)
+		return
+	default:
+		s.Error(w, r, err)
+		return
+	}
+	a, err := s.Users.ActorByUserID(ctx, id)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	// A new session id at sign-in: a token planted before it is worthless after.
-	if err := s.Sessions.RenewToken(r.Context()); err != nil {
+	if err := s.Sessions.RenewToken(ctx); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.Sessions.Put(r.Context(), sessionUserKey, a.UserID)
-	SetActorLabel(r, a.Label())
-	s.Logger.Info("auth: signed in", "actor", a.Label(), "role", a.Role, "request_id", RequestID(r.Context()))
-	http.Redirect(w, r, localPath(next), http.StatusSeeOther)
+	s.finishSignIn(w, r, a, s.Sessions.GetString(ctx, sessionNextKey))
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	if err := s.Sessions.Destroy(r.Context()); err != nil {
+	ctx := r.Context()
+	if a, ok := domain.ActorFromContext(ctx); ok {
+		if err := s.Store.AuditEvent(ctx, "auth.signout", "user", a.UserID, ""); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	if err := s.Sessions.Destroy(ctx); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -217,10 +300,6 @@ type orgsData struct {
 func (s *Server) handleOrgs(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a, _ := domain.ActorFromContext(ctx)
-	if !domain.Can(a, domain.PermOrgRead) {
-		s.renderError(w, r, http.StatusForbidden)
-		return
-	}
 	provinces, err := s.Territory.ListProvinces(ctx)
 	if err != nil {
 		s.Error(w, r, err)

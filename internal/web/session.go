@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -8,7 +9,13 @@ import (
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
-const sessionUserKey = "user_id"
+// Session keys.
+const (
+	sessionUserKey    = "user_id"
+	sessionAgentKey   = "ua"
+	sessionPendingKey = "pending_user_id" // password checked, one-time code awaited
+	sessionNextKey    = "pending_next"
+)
 
 // withActor resolves the signed-in user, if any, into the request's context.
 // A user disabled since signing in loses the session here.
@@ -34,11 +41,28 @@ func (s *Server) withActor(next http.HandlerFunc) http.HandlerFunc {
 }
 
 // requireActor sends anonymous visitors to the sign-in page, remembering where
-// they were going (a local path only: no open redirects).
-func (s *Server) requireActor(next http.HandlerFunc) http.HandlerFunc {
+// they were going (a local path only: no open redirects); refuses users
+// without the permission; and keeps a user whose role requires a one-time
+// code on the enrolment page until they have one.
+func (s *Server) requireActor(perm domain.Permission, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := domain.ActorFromContext(r.Context()); !ok {
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		a, ok := domain.ActorFromContext(r.Context())
+		if !ok {
+			target := r.URL.RequestURI()
+			if r.Method != http.MethodGet {
+				target = "/home"
+			}
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(target), http.StatusSeeOther)
+			return
+		}
+		if a.NeedsTOTP() && !a.TOTPEnabled && !strings.HasPrefix(r.URL.Path, "/profilo/2fa") {
+			http.Redirect(w, r, "/profilo/2fa", http.StatusSeeOther)
+			return
+		}
+		if perm != "" && !domain.Can(a, perm) {
+			s.Logger.Warn("authz: forbidden", "actor", a.Label(), "role", a.Role, "perm", perm,
+				"route", r.Pattern, "request_id", RequestID(r.Context()))
+			s.renderError(w, r, http.StatusForbidden)
 			return
 		}
 		next(w, r)
@@ -51,4 +75,13 @@ func localPath(p string) string {
 		return "/home"
 	}
 	return p
+}
+
+// clientKey identifies the client for throttling: its address without port.
+func clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

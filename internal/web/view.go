@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 
 	"github.com/gesta-er/gesta/internal/domain"
@@ -20,6 +21,8 @@ type View struct {
 	RequestID   string
 	Attribution string
 	Error       string
+	Fields      map[string]string // per-field errors of a form
+	Flash       string            // a message left by the previous request
 	Data        any
 
 	loc *i18n.Localizer
@@ -36,6 +39,9 @@ func (s *Server) view(r *http.Request, data any) *View {
 	}
 	if a, ok := domain.ActorFromContext(r.Context()); ok {
 		v.Actor = &a
+	}
+	if s.Sessions != nil {
+		v.Flash = s.Sessions.PopString(r.Context(), flashKey)
 	}
 	return v
 }
@@ -121,4 +127,33 @@ func StatusOf(code string) int {
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
+}
+
+const flashKey = "flash"
+
+// flash leaves a message for the next page the user sees (after a redirect).
+func (s *Server) flash(r *http.Request, msg string) { s.Sessions.Put(r.Context(), flashKey, msg) }
+
+// Can reports whether the signed-in user holds a permission (for navigation).
+func (v *View) Can(p string) bool { return v.Actor != nil && domain.Can(*v.Actor, domain.Permission(p)) }
+
+// formError renders a form again with the error's message and field errors.
+func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, data any, err error) {
+	code := domain.ErrorCode(err)
+	if code != domain.EINVALID && code != domain.ECONFLICT {
+		s.Error(w, r, err)
+		return
+	}
+	v := s.view(r, data)
+	v.Error = domain.ErrorMessage(err)
+	var e *domain.Error
+	if errors.As(err, &e) {
+		v.Fields = e.Fields
+	}
+	s.render(w, r, StatusOf(code), page, v)
+}
+
+// t translates a message id for the request's language.
+func (s *Server) t(r *http.Request, id string, args ...any) string {
+	return s.I18n.For(i18n.FromRequest(r)).T(id, args...)
 }

@@ -4,6 +4,8 @@
 package web
 
 import (
+	"context"
+	"time"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -20,6 +22,8 @@ import (
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/i18n"
 	"github.com/gesta-er/gesta/internal/territory"
+
+	_ "time/tzdata" // Europe/Rome on machines without a zone database
 )
 
 //go:embed templates static
@@ -30,6 +34,13 @@ type Server struct {
 	Territory domain.TerritoryService
 	Orgs      domain.OrgService
 	Users     domain.UserService
+	Audit     domain.AuditService
+	// ResetTOTP removes a user's second factor (admins).
+	ResetTOTP func(ctx context.Context, userID string) error
+	// Store records events that change nothing else (sign-out).
+	Store interface {
+		AuditEvent(ctx context.Context, action, targetType, targetID, summary string) error
+	}
 	Sessions  *scs.SessionManager
 	I18n      *i18n.Bundle
 	Logger    *slog.Logger
@@ -76,8 +87,27 @@ func (s *Server) Init() error {
 // StaticPrefix returns the versioned path of the static files.
 func (s *Server) StaticPrefix() string { return s.static }
 
+var rome, _ = time.LoadLocation("Europe/Rome")
+
 var funcs = template.FuncMap{
 	"num": formatNumber,
+	// date shows a time in Italy's zone: users read local times.
+	"date": func(t any) string {
+		var tt time.Time
+		switch v := t.(type) {
+		case time.Time:
+			tt = v
+		case *time.Time:
+			if v == nil {
+				return ""
+			}
+			tt = *v
+		}
+		if rome != nil {
+			tt = tt.In(rome)
+		}
+		return tt.Format("02/01/2006 15:04")
+	},
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
 			return nil, fmt.Errorf("dict: odd number of arguments")
@@ -137,27 +167,80 @@ func formatNumber(n int) string {
 	return b.String()
 }
 
+// Access says who may reach a route. Permissions are checked again by the
+// services and scope is applied in the queries; this is the first gate.
+type Access struct {
+	SignedIn bool              // a signed-in user is required
+	Perm     domain.Permission // and this permission, if set
+}
+
+var (
+	public   = Access{}
+	signedIn = Access{SignedIn: true}
+)
+
+func need(p domain.Permission) Access { return Access{SignedIn: true, Perm: p} }
+
+// Route is one entry of the route table; the authorization test walks it.
+type Route struct {
+	Pattern string // "METHOD /path"
+	Access  Access
+	handler http.HandlerFunc
+}
+
+// Routes returns the web route table (static files and the 404 catch-all aside).
+func (s *Server) Routes() []Route {
+	return []Route{
+		{"GET /{$}", public, s.handleLanding},
+		{"GET /territorio", public, s.handleTerritory},
+		{"GET /accessibilita", public, s.staticPage("accessibility")},
+		{"GET /privacy", public, s.staticPage("privacy")},
+		{"GET /note-legali", public, s.staticPage("legal")},
+		{"POST /lang", public, s.handleLang},
+		{"GET /login", public, s.handleLoginForm},
+		{"POST /login", public, s.handleLogin},
+		{"GET /login/codice", public, s.handleCodeForm},
+		{"POST /login/codice", public, s.handleCode},
+		{"POST /logout", public, s.handleLogout},
+
+		{"GET /home", signedIn, s.handleHome},
+		{"GET /organizzazioni", need(domain.PermOrgRead), s.handleOrgs},
+		{"GET /profilo", signedIn, s.handleProfile},
+		{"POST /profilo/password", signedIn, s.handlePasswordChange},
+		{"POST /profilo/sessioni/{id}/revoca", signedIn, s.handleSessionRevoke},
+		{"GET /profilo/2fa", signedIn, s.handleTOTPPage},
+		{"POST /profilo/2fa", signedIn, s.handleTOTPBegin},
+		{"POST /profilo/2fa/conferma", signedIn, s.handleTOTPConfirm},
+		{"POST /profilo/token", signedIn, s.handleTokenCreate},
+		{"POST /profilo/token/revoca", signedIn, s.handleTokenRevoke},
+
+		{"GET /admin/utenti", need(domain.PermUserManage), s.handleUsers},
+		{"GET /admin/utenti/nuovo", need(domain.PermUserManage), s.handleUserNew},
+		{"POST /admin/utenti", need(domain.PermUserManage), s.handleUserCreate},
+		{"GET /admin/utenti/{id}", need(domain.PermUserManage), s.handleUserEdit},
+		{"POST /admin/utenti/{id}", need(domain.PermUserManage), s.handleUserUpdate},
+		{"POST /admin/utenti/{id}/stato", need(domain.PermUserManage), s.handleUserState},
+		{"POST /admin/utenti/{id}/password", need(domain.PermUserManage), s.handleUserPassword},
+		{"POST /admin/utenti/{id}/2fa", need(domain.PermUserManage), s.handleUserTOTPReset},
+		{"GET /admin/registro", need(domain.PermAuditRead), s.handleAudit},
+	}
+}
+
 // Register adds the web routes to the mux.
 func (s *Server) Register(mux *http.ServeMux) {
-	web := func(h http.HandlerFunc) http.Handler { return s.Sessions.LoadAndSave(s.withActor(h)) }
-	signedIn := func(h http.HandlerFunc) http.Handler { return web(s.requireActor(h)) }
-
-	mux.Handle("GET /{$}", web(s.handleLanding))
-	mux.Handle("GET /territorio", web(s.handleTerritory))
-	mux.Handle("GET /accessibilita", web(s.staticPage("accessibility")))
-	mux.Handle("GET /privacy", web(s.staticPage("privacy")))
-	mux.Handle("GET /note-legali", web(s.staticPage("legal")))
-	mux.Handle("POST /lang", web(s.handleLang))
-	mux.Handle("GET /login", web(s.handleLoginForm))
-	mux.Handle("POST /login", web(s.handleLogin))
-	mux.Handle("POST /logout", web(s.handleLogout))
-	mux.Handle("GET /home", signedIn(s.handleHome))
-	mux.Handle("GET /organizzazioni", signedIn(s.handleOrgs))
-
+	for _, rt := range s.Routes() {
+		h := rt.handler
+		if rt.Access.SignedIn {
+			h = s.requireActor(rt.Access.Perm, h)
+		}
+		mux.Handle(rt.Pattern, s.Sessions.LoadAndSave(s.withActor(h)))
+	}
 	mux.Handle("GET "+s.static+"/", http.StripPrefix(s.static, cacheForever(http.FileServerFS(s.staticFiles))))
 	mux.Handle("GET /favicon.ico", http.RedirectHandler(s.static+"/favicon.svg", http.StatusMovedPermanently))
 	// Anything else is a 404 page (the API has its own problem+json catch-all).
-	mux.Handle("/", web(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, http.StatusNotFound) }))
+	mux.Handle("/", s.Sessions.LoadAndSave(s.withActor(func(w http.ResponseWriter, r *http.Request) {
+		s.renderError(w, r, http.StatusNotFound)
+	})))
 }
 
 func cacheForever(h http.Handler) http.Handler {

@@ -35,14 +35,13 @@ func ParseScale(s string) (Scale, error) {
 // Sizes per scale. Region: about 60 managing entities (ER had 77 in 2020) and a
 // dozen services per province. Nation: the same per prefecture × 106/9.
 const (
-	gestoriRegion      = 60
-	prefecturesNation  = 106
-	prefecturesRegion  = 9
-	servicesPerOffice  = 12
-	defaultSeed        = 20260126
-	DemoPassword       = "gesta-demo-2026"
-	demoEmailDomain    = "gesta.example"
-	operatorsPerRegion = 2
+	gestoriRegion     = 60
+	prefecturesNation = 106
+	prefecturesRegion = 9
+	servicesPerOffice = 12
+	defaultSeed       = 20260126
+	DemoPassword      = "gesta-demo-2026"
+	demoEmailDomain   = "gesta.example"
 )
 
 // Generate builds the seed for the provinces at the scale. The same scale and
@@ -97,6 +96,9 @@ func Accounts(provinces []domain.Province) []string {
 	return out
 }
 
+// demoUsers makes one user per role and office: the admin, the coordinator,
+// and for each province a prefecture user, an operator of its first managing
+// entity, a user of its mental-health service and a viewer; plus a regional viewer.
 func demoUsers(s store.Seed, provinces []domain.Province, hash string) []store.SeedUser {
 	user := func(email, name string, role domain.Role, office string, g, sv int) store.SeedUser {
 		return store.SeedUser{User: &domain.User{Email: email + "@" + demoEmailDomain, Name: name, Role: role},
@@ -108,22 +110,21 @@ func demoUsers(s store.Seed, provinces []domain.Province, hash string) []store.S
 		user("osservatorio", "Osservatorio regionale", domain.RoleViewer, "", -1, -1),
 	}
 	for _, p := range provinces {
-		users = append(users, user("prefettura."+strings.ToLower(p.Sigla), "Area IV – Prefettura di "+p.Name,
-			domain.RolePrefecture, p.Sigla, -1, -1))
-	}
-	// Operators of the first managing entities of Bologna, and one service user.
-	ops := 0
-	for i, g := range s.Gestori {
-		if g.ProvinceCode == "037" && ops < operatorsPerRegion {
-			ops++
-			users = append(users, user(fmt.Sprintf("operatore%d", ops), "Operatore – "+g.Name, domain.RoleOperator, "", i, -1))
+		sigla := strings.ToLower(p.Sigla)
+		users = append(users, user("prefettura."+sigla, "Area IV – Prefettura di "+p.Name, domain.RolePrefecture, p.Sigla, -1, -1))
+		for i, g := range s.Gestori {
+			if g.ProvinceCode == p.Code {
+				users = append(users, user("operatore."+sigla, "Operatore – "+g.Name, domain.RoleOperator, "", i, -1))
+				break
+			}
 		}
-	}
-	for i, sv := range s.Services {
-		if sv.ProvinceCode == "037" && sv.Kind == domain.ServiceCSM {
-			users = append(users, user("servizio.csm.bo", "Referente – "+sv.Name, domain.RoleService, "", -1, i))
-			break
+		for i, sv := range s.Services {
+			if sv.ProvinceCode == p.Code && sv.Kind == domain.ServiceCSM {
+				users = append(users, user("servizio."+sigla, "Referente – "+sv.Name, domain.RoleService, "", -1, i))
+				break
+			}
 		}
+		users = append(users, user("osservatorio."+sigla, "Osservatorio – provincia di "+p.Name, domain.RoleViewer, p.Sigla, -1, -1))
 	}
 	return users
 }

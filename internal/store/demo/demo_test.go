@@ -70,9 +70,21 @@ func TestLoad(t *testing.T) {
 		if _, err := demo.Load(ctx, db, demo.ScaleRegion); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("second load: err = %v, want conflict", err)
 		}
-		a, _, err := db.Credentials(ctx, "operatore1@gesta.example")
-		if err != nil || a.Role != domain.RoleOperator || a.GestoreID == "" {
-			t.Fatalf("operator = %+v, %v", a, err)
+		c, err := db.Credentials(ctx, "operatore.bo@gesta.example")
+		if err != nil || c.Actor.Role != domain.RoleOperator || c.Actor.GestoreID == "" {
+			t.Fatalf("operator = %+v, %v", c.Actor, err)
+		}
+		if len(seed.Users) != 3+4*9 {
+			t.Fatalf("users = %d, want one per role and office (39)", len(seed.Users))
+		}
+		roles := map[domain.Role]int{}
+		for _, u := range seed.Users {
+			roles[u.User.Role]++
+		}
+		want := map[domain.Role]int{domain.RoleAdmin: 1, domain.RoleCoordinator: 1, domain.RolePrefecture: 9,
+			domain.RoleOperator: 9, domain.RoleService: 9, domain.RoleViewer: 10}
+		if !reflect.DeepEqual(roles, want) {
+			t.Fatalf("roles = %v, want %v", roles, want)
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/territory"
 )
@@ -76,7 +77,7 @@ func freshSchema(tb testing.TB, base string) string {
 // closes it when the test ends.
 func Open(tb testing.TB, dsn string) *store.DB {
 	tb.Helper()
-	ctx := context.Background()
+	ctx := Ctx()
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		tb.Fatalf("storetest: open: %v", err)
@@ -95,6 +96,10 @@ func Open(tb testing.TB, dsn string) *store.DB {
 	}
 	return db
 }
+
+// Ctx returns a context acting as the system (actor "system"), for writes
+// made by test set-up.
+func Ctx() context.Context { return domain.NewContextWithActor(context.Background(), domain.ActorSystem) }
 
 // Each runs fn as a subtest on every engine, with a fresh database.
 func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {

@@ -1,0 +1,105 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+// bearer is the name of the security scheme in the OpenAPI document.
+const bearer = "bearer"
+
+// secured marks an operation as needing a token.
+var secured = []map[string][]string{{bearer: {}}}
+
+// authenticate is a huma middleware: operations that declare the bearer
+// scheme need a valid token of an enabled user; the actor goes into the context.
+func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		if len(ctx.Operation().Security) == 0 {
+			next(ctx)
+			return
+		}
+		a, err := s.actorFromHeader(ctx.Context(), ctx.Header("Authorization"))
+		if err != nil {
+			ctx.SetHeader("WWW-Authenticate", `Bearer realm="gesta"`)
+			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "Token mancante o non valido.")
+			return
+		}
+		if s.SetActorLabel != nil {
+			s.SetActorLabel(ctx.Context(), a.Label())
+		}
+		next(huma.WithContext(ctx, domain.NewContextWithActor(ctx.Context(), a)))
+	}
+}
+
+func (s *Server) actorFromHeader(ctx context.Context, h string) (domain.Actor, error) {
+	const prefix = "Bearer "
+	if len(h) < len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "Token mancante.")
+	}
+	return s.Users.ActorByToken(ctx, strings.TrimSpace(h[len(prefix):]))
+}
+
+// Me is the caller's identity and scope.
+type Me struct {
+	ID       string `json:"id"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Office   string `json:"office,omitempty" doc:"Sigla of the prefecture (coordinator, prefecture, provincial viewer)"`
+	Province string `json:"province,omitempty" doc:"ISTAT code of the province the scope is limited to; absent: the region"`
+	Gestore  string `json:"gestore,omitempty" doc:"Id of the managing entity (operator)"`
+	Service  string `json:"service,omitempty" doc:"Id of the territorial service (service)"`
+	// Permissions lists what the role may do, for clients that adapt their UI.
+	Permissions []string `json:"permissions"`
+}
+
+type meOutput struct{ Body Me }
+
+type auditInput struct {
+	Limit      int    `query:"limit" minimum:"1" maximum:"1000" default:"50" doc:"Number of entries, newest first"`
+	Before     int64  `query:"before" doc:"Only entries with seq below this (paging)"`
+	Actor      string `query:"actor" doc:"User id, or cli / system"`
+	Action     string `query:"action" doc:"Exact action, or a prefix ending in a dot (user.)"`
+	TargetType string `query:"target_type"`
+	TargetID   string `query:"target_id"`
+}
+
+type auditOutput struct{ Body []domain.AuditEntry }
+
+func (s *Server) registerAccess(api huma.API) {
+	huma.Register(api, huma.Operation{
+		OperationID: "get-me", Method: http.MethodGet, Path: "/me", Summary: "The caller's identity and scope",
+		Tags: []string{"access"}, Security: secured, Errors: []int{http.StatusUnauthorized},
+	}, func(ctx context.Context, _ *struct{}) (*meOutput, error) {
+		a, _ := domain.ActorFromContext(ctx)
+		me := Me{ID: a.UserID, Email: a.Email, Name: a.Name, Role: string(a.Role), Office: a.OfficeSigla,
+			Province: a.ProvinceCode, Gestore: a.GestoreID, Service: a.ServiceID, Permissions: []string{}}
+		for _, p := range domain.Permissions(a.Role) {
+			me.Permissions = append(me.Permissions, string(p))
+		}
+		return &meOutput{Body: me}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "list-audit", Method: http.MethodGet, Path: "/audit", Summary: "The audit log, newest first",
+		Description: "Administrators only. Every write of the system, with actor, role, action, target and request id.",
+		Tags:        []string{"access"}, Security: secured,
+		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
+	}, func(ctx context.Context, in *auditInput) (*auditOutput, error) {
+		entries, err := s.Audit.ListAudit(ctx, domain.AuditFilter{Actor: in.Actor, Action: in.Action,
+			TargetType: in.TargetType, TargetID: in.TargetID, Before: in.Before, Limit: in.Limit})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		if entries == nil {
+			entries = []domain.AuditEntry{}
+		}
+		return &auditOutput{Body: entries}, nil
+	})
+}

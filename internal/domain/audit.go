@@ -1,0 +1,66 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// AuditEntry is one row of the audit log (registro attività): who changed
+// what, when, from which request. Summaries never hold special-category data.
+type AuditEntry struct {
+	Seq        int64     `json:"seq"`
+	ID         string    `json:"id"`
+	At         time.Time `json:"at"`
+	Actor      string    `json:"actor"` // user id, or "cli" / "system"
+	Role       string    `json:"role"`
+	Action     string    `json:"action"` // "user.create", "auth.signin", …
+	TargetType string    `json:"target_type"`
+	TargetID   string    `json:"target_id"`
+	RequestID  string    `json:"request_id"`
+	Summary    string    `json:"summary"`
+	PrevHash   string    `json:"prev_hash"`
+	Hash       string    `json:"hash"`
+}
+
+// AuditFilter narrows the audit log; entries come newest first.
+type AuditFilter struct {
+	Actor      string
+	Action     string // exact, or a prefix ending in "." ("user.")
+	TargetType string
+	TargetID   string
+	Before     int64 // only entries with seq < Before (paging); 0: from the newest
+	Limit      int   // default 50, at most 1000
+}
+
+// AuditVerification is the outcome of checking the hash chain.
+type AuditVerification struct {
+	Rows      int64  `json:"rows"`
+	OK        bool   `json:"ok"`
+	BrokenSeq int64  `json:"broken_seq,omitempty"` // first row whose link does not verify
+	Reason    string `json:"reason,omitempty"`
+}
+
+// AuditService reads the audit log. Callers need PermAuditRead.
+type AuditService interface {
+	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	VerifyAudit(ctx context.Context) (AuditVerification, error)
+}
+
+type requestIDKey struct{}
+
+// NewContextWithRequestID carries the request id to the audit trail.
+func NewContextWithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestIDFromContext returns the request id, or "".
+func RequestIDFromContext(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// System actors for writes that no signed-in user makes.
+var (
+	ActorCLI    = Actor{System: "cli"}
+	ActorSystem = Actor{System: "system"}
+)
