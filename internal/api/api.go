@@ -24,8 +24,8 @@ type Server struct {
 	Audit     domain.AuditService
 	// SetActorLabel tells the access log who made the request.
 	SetActorLabel func(ctx context.Context, label string)
-	Logger    *slog.Logger
-	Version   string
+	Logger        *slog.Logger
+	Version       string
 	// Boundaries returns GeoJSON for a level ("comuni", "province").
 	Boundaries func(level string) ([]byte, error)
 	// RequestID reads the request id set by the HTTP middleware.

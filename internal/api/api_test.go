@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gesta-er/gesta/internal/api"
+	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/storetest"
 	"github.com/gesta-er/gesta/internal/territory"
@@ -19,7 +20,8 @@ import (
 func newAPI(t *testing.T, db *store.DB) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
-	s := &api.Server{Territory: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
+	s := &api.Server{Territory: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams}, Audit: db,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
 		Boundaries: territory.Boundaries, RequestID: func(context.Context) string { return "rid" }}
 	s.Register(mux)
 	srv := httptest.NewServer(mux)
@@ -83,8 +85,8 @@ func TestTerritoryAPI(t *testing.T) {
 			t.Fatalf("unknown province: %d %s %s", status, h.Get("Content-Type"), body)
 		}
 		status, h, _ = fetch(t, srv.URL+"/api/v1/no/such/thing")
-		if status != 404 || h.Get("Content-Type") != "application/problem+json" {
-			t.Fatalf("unknown path: %d %s", status, h.Get("Content-Type"))
+		if status != 401 || h.Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("unknown path without a token: %d %s", status, h.Get("Content-Type"))
 		}
 		status, h, body = fetch(t, srv.URL+"/api/v1/territory/boundaries/province")
 		if status != 200 || h.Get("Content-Type") != "application/geo+json" || len(body) < 1000 {

@@ -90,7 +90,7 @@ func (s *Server) registerAccess(api huma.API) {
 		OperationID: "list-audit", Method: http.MethodGet, Path: "/audit", Summary: "The audit log, newest first",
 		Description: "Administrators only. Every write of the system, with actor, role, action, target and request id.",
 		Tags:        []string{"access"}, Security: secured,
-		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
+		Errors: []int{http.StatusUnauthorized, http.StatusForbidden},
 	}, func(ctx context.Context, in *auditInput) (*auditOutput, error) {
 		entries, err := s.Audit.ListAudit(ctx, domain.AuditFilter{Actor: in.Actor, Action: in.Action,
 			TargetType: in.TargetType, TargetID: in.TargetID, Before: in.Before, Limit: in.Limit})

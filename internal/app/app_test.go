@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gesta-er/gesta/internal/app"
+	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/storetest"
 )
 
@@ -132,7 +134,7 @@ func TestCommands(t *testing.T) {
 	if out, err := run(t, "", "version"); err != nil || !strings.HasPrefix(out, "gesta ") {
 		t.Fatalf("version: %q %v", out, err)
 	}
-	if out, err := run(t, "", "migrate", "--db", dsn); err != nil || !strings.Contains(out, "schema version 1") {
+	if out, err := run(t, "", "migrate", "--db", dsn); err != nil || !strings.Contains(out, "schema version 2") {
 		t.Fatalf("migrate: %q %v", out, err)
 	}
 	if _, err := run(t, "", "demo", "--db", dsn, "--scale", "galaxy"); !errors.Is(err, app.ErrUsage) {
@@ -151,6 +153,36 @@ func TestCommands(t *testing.T) {
 	if out, err := run(t, "x\n", "user", "add", "--db", dsn, "--email", "a@b.example", "--name", "A", "--role",
 		"operator", "--password-stdin"); err == nil || !strings.Contains(out, "gestore") {
 		t.Fatalf("operator without gestore: %q %v", out, err)
+	}
+	out, err := run(t, "", "token", "create", "--db", dsn, "--email", "nuovo@pref.example", "--label", "ci")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	token := lines[len(lines)-1]
+	if err != nil || !strings.HasPrefix(token, "gesta_") {
+		t.Fatalf("token create: %q %v", out, err)
+	}
+	if out, err := run(t, "", "token", "revoke", "--db", dsn, "--email", "nuovo@pref.example", "--label", "ci"); err != nil || !strings.Contains(out, "1 token(s) revoked") {
+		t.Fatalf("token revoke: %q %v", out, err)
+	}
+	if out, err := run(t, "", "user", "disable", "--db", dsn, "--email", "nuovo@pref.example"); err != nil || !strings.Contains(out, "disabled") {
+		t.Fatalf("user disable: %q %v", out, err)
+	}
+	if out, err := run(t, "", "audit", "verify", "--db", dsn); err != nil || !strings.Contains(out, "audit chain OK") {
+		t.Fatalf("audit verify: %q %v", out, err)
+	}
+	// The CLI's writes are in the log as actor "cli".
+	db, err := store.Open(storetest.Ctx(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	entries, _ := db.ListAudit(storetest.Ctx(), domain.AuditFilter{Limit: 4})
+	for _, e := range entries[:3] {
+		if e.Actor != "cli" {
+			t.Errorf("%s by %q, want cli", e.Action, e.Actor)
+		}
+	}
+	if entries[0].Action != "user.disable" || entries[1].Action != "token.revoke" || entries[2].Action != "token.create" {
+		t.Errorf("newest actions = %s, %s, %s", entries[0].Action, entries[1].Action, entries[2].Action)
 	}
 	if _, err := run(t, "", "frobnicate"); err == nil {
 		t.Fatal("unknown command accepted")

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -145,28 +144,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	}
 	metrics := web.NewMetrics(reg)
 
-	secure := strings.HasPrefix(c.BaseURL, "https://")
-	sessions := scs.New()
-	sessions.Store = &store.SessionStore{DB: db, Describe: func(b []byte) (string, string) {
-		_, values, err := sessions.Codec.Decode(b)
-		if err != nil {
-			return "", ""
-		}
-		id, _ := values["user_id"].(string)
-		ua, _ := values["ua"].(string)
-		return id, ua
-	}}
-	sessions.IdleTimeout = c.SessionIdle
-	sessions.Lifetime = c.SessionMax
-	sessions.Cookie.HttpOnly = true
-	sessions.Cookie.SameSite = http.SameSiteLaxMode
-	sessions.Cookie.Path = "/"
-	sessions.Cookie.Secure = secure
-	sessions.Cookie.Name = "gesta_session"
-	if secure {
-		// __Host- binds the cookie to this host and path "/", and requires Secure.
-		sessions.Cookie.Name = "__Host-gesta_session"
-	}
+	sessions := web.NewSessionManager(&store.SessionStore{DB: db}, c.SessionIdle, c.SessionMax, strings.HasPrefix(c.BaseURL, "https://"))
 
 	users := &auth.Service{Store: db, Params: auth.DefaultParams}
 	w := &web.Server{

@@ -15,7 +15,6 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/gesta-er/gesta/internal/domain"
-	"github.com/gesta-er/gesta/internal/store"
 )
 
 // Throttling of failed sign-ins (SECURITY.md R20): per account and per client
@@ -32,9 +31,38 @@ const TOTPIssuer = "Gest.A"
 
 var totpOpts = totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
 
+// Store is what the service needs from the database adapter (*store.DB).
+type Store interface {
+	Clock() time.Time
+	Credentials(ctx context.Context, email string) (domain.Credential, error)
+	ActorByUserID(ctx context.Context, id string) (domain.Actor, error)
+	ActorByTokenHash(ctx context.Context, hash string) (domain.Actor, error)
+	CountLoginFailures(ctx context.Context, key string, since time.Time) (int, error)
+	RecordLoginFailure(ctx context.Context, keys ...string) error
+	ClearLoginFailures(ctx context.Context, key string) error
+	RecordSignIn(ctx context.Context, userID, how string) error
+	CreateUser(ctx context.Context, u *domain.User, passwordHash string) error
+	ListUsers(ctx context.Context, f domain.UserFilter) ([]domain.User, error)
+	FindUser(ctx context.Context, id string) (domain.User, error)
+	UpdateUser(ctx context.Context, u *domain.User) error
+	SetDisabled(ctx context.Context, id string, disabled bool) error
+	PasswordHash(ctx context.Context, id string) (string, error)
+	SetPasswordHash(ctx context.Context, id, hash, action, keepToken string) error
+	CountUsers(ctx context.Context) (int, error)
+	SetTOTPPending(ctx context.Context, userID, secret string) error
+	TOTPSecrets(ctx context.Context, userID string) (active, pending string, enabled bool, err error)
+	UseTOTPStep(ctx context.Context, userID string, step int64) error
+	ActivateTOTP(ctx context.Context, userID, pending string, step int64) error
+	ListSessions(ctx context.Context, currentToken string) ([]domain.Session, error)
+	RevokeSession(ctx context.Context, id string) error
+	CreateToken(ctx context.Context, userID, label, hash string) (domain.Token, error)
+	RevokeTokens(ctx context.Context, userID, label string) (int, error)
+	ListTokens(ctx context.Context, userID string) ([]domain.Token, error)
+}
+
 // Service implements domain.UserService on the store.
 type Service struct {
-	Store  *store.DB
+	Store  Store
 	Params Params
 
 	dummyOnce sync.Once
@@ -54,7 +82,7 @@ func keyOf(kind, s string) string {
 // same hashing time as a wrong password, so timing does not tell them apart.
 func (s *Service) Authenticate(ctx context.Context, email, password, client string) (domain.Credential, error) {
 	acct, addr := keyOf("acct", email), keyOf("addr", client)
-	since := s.Store.Now().Add(-ThrottleWindow)
+	since := s.Store.Clock().Add(-ThrottleWindow)
 	if n, err := s.Store.CountLoginFailures(ctx, acct, since); err != nil {
 		return domain.Credential{}, err
 	} else if n >= ThrottlePerAccount {
@@ -124,18 +152,18 @@ func matchStep(secret, code string, now time.Time) int64 {
 // failures for throttling.
 func (s *Service) VerifyTOTP(ctx context.Context, userID, code string) error {
 	acct := keyOf("totp", userID)
-	if n, err := s.Store.CountLoginFailures(ctx, acct, s.Store.Now().Add(-ThrottleWindow)); err != nil {
+	if n, err := s.Store.CountLoginFailures(ctx, acct, s.Store.Clock().Add(-ThrottleWindow)); err != nil {
 		return err
 	} else if n >= ThrottlePerAccount {
 		return domain.Errorf(domain.ETOOMANY, "Troppi tentativi non riusciti: riprova tra qualche minuto.")
 	}
-	secret, enabled, err := s.Store.TOTPSecret(ctx, userID)
+	secret, _, enabled, err := s.Store.TOTPSecrets(ctx, userID)
 	if err != nil {
 		return err
 	}
 	step := int64(0)
 	if enabled && secret != "" {
-		step = matchStep(secret, code, s.Store.Now())
+		step = matchStep(secret, code, s.Store.Clock())
 	}
 	if step == 0 {
 		if err := s.Store.RecordLoginFailure(ctx, acct); err != nil {
@@ -143,7 +171,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, userID, code string) error {
 		}
 		return domain.Errorf(domain.EUNAUTHORIZED, "Codice non valido.")
 	}
-	return s.Store.UseTOTPStep(ctx, userID, step, false)
+	return s.Store.UseTOTPStep(ctx, userID, step)
 }
 
 // CompleteSignIn implements domain.UserService.
@@ -202,7 +230,9 @@ func (s *Service) FindUser(ctx context.Context, id string) (domain.User, error) 
 	return s.Store.FindUser(ctx, id)
 }
 
-func (s *Service) UpdateUser(ctx context.Context, u *domain.User) error { return s.Store.UpdateUser(ctx, u) }
+func (s *Service) UpdateUser(ctx context.Context, u *domain.User) error {
+	return s.Store.UpdateUser(ctx, u)
+}
 
 func (s *Service) SetDisabled(ctx context.Context, id string, disabled bool) error {
 	return s.Store.SetDisabled(ctx, id, disabled)
@@ -263,7 +293,7 @@ func (s *Service) BeginTOTP(ctx context.Context) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	if err := s.Store.SetTOTPSecret(ctx, a.UserID, key.Secret()); err != nil {
+	if err := s.Store.SetTOTPPending(ctx, a.UserID, key.Secret()); err != nil {
 		return "", "", err
 	}
 	return key.Secret(), key.URL(), nil
@@ -275,25 +305,27 @@ func (s *Service) ConfirmTOTP(ctx context.Context, code string) error {
 	if !ok || a.UserID == "" {
 		return domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
 	}
-	secret, _, err := s.Store.TOTPSecret(ctx, a.UserID)
+	_, pending, _, err := s.Store.TOTPSecrets(ctx, a.UserID)
 	if err != nil {
 		return err
 	}
-	if secret == "" {
+	if pending == "" {
 		return domain.Errorf(domain.ECONFLICT, "Avvia prima l'attivazione del codice.")
 	}
-	step := matchStep(secret, code, s.Store.Now())
+	step := matchStep(pending, code, s.Store.Clock())
 	if step == 0 {
 		return &domain.Error{Code: domain.EINVALID, Message: "Codice non valido.", Fields: map[string]string{"code": "Codice non valido."}}
 	}
-	return s.Store.UseTOTPStep(ctx, a.UserID, step, true)
+	return s.Store.ActivateTOTP(ctx, a.UserID, pending, step)
 }
 
 func (s *Service) ListSessions(ctx context.Context, currentToken string) ([]domain.Session, error) {
 	return s.Store.ListSessions(ctx, currentToken)
 }
 
-func (s *Service) RevokeSession(ctx context.Context, id string) error { return s.Store.RevokeSession(ctx, id) }
+func (s *Service) RevokeSession(ctx context.Context, id string) error {
+	return s.Store.RevokeSession(ctx, id)
+}
 
 // mayManageTokens: the user themselves, an admin, or the CLI.
 func mayManageTokens(ctx context.Context, userID string) error {

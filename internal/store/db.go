@@ -126,6 +126,9 @@ func redactDSN(dsn string) string {
 	return u.String()
 }
 
+// Clock returns the store's current time (UTC), for services that share its clock.
+func (db *DB) Clock() time.Time { return db.Now().UTC() }
+
 // Engine names the database engine: "sqlite" or "postgres".
 func (db *DB) Engine() string { return db.dialect.name() }
 

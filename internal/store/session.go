@@ -21,6 +21,9 @@ type SessionStore struct {
 	Describe func(data []byte) (userID, userAgent string)
 }
 
+// SetDescribe sets Describe (for the web adapter, which knows the encoding).
+func (s *SessionStore) SetDescribe(f func(data []byte) (userID, userAgent string)) { s.Describe = f }
+
 // FindCtx returns the session data for a token that has not expired.
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var data []byte

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -15,7 +14,7 @@ import (
 
 func TestTerritory(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
+		ctx := storetest.Ctx()
 		provinces, err := db.ListProvinces(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -58,7 +57,7 @@ func TestTerritory(t *testing.T) {
 
 func TestSyncTerritoryIsIdempotentAndUpdatesResidents(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
+		ctx := storetest.Ctx()
 		offices, _ := db.ListOffices(ctx)
 		if len(offices) != 9 {
 			t.Fatalf("offices = %d, want 9", len(offices))
@@ -98,7 +97,7 @@ func TestSyncTerritoryIsIdempotentAndUpdatesResidents(t *testing.T) {
 
 func TestGestoreAndUser(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
+		ctx := storetest.Ctx()
 		g := &domain.Gestore{Name: "Cooperativa Test", TaxCode: "01234567890", ProvinceCode: "037", Email: "info@test.example"}
 		if err := db.CreateGestore(ctx, g); err != nil {
 			t.Fatal(err)
@@ -120,9 +119,10 @@ func TestGestoreAndUser(t *testing.T) {
 		if err := db.CreateUser(ctx, u, "hash"); err != nil {
 			t.Fatal(err)
 		}
-		a, hash, err := db.Credentials(ctx, "coord@pref.example")
-		if err != nil || hash != "hash" || a.OfficeSigla != "BO" || !a.RegionWide() || a.ProvinceCode != "" {
-			t.Fatalf("credentials = %+v %q %v", a, hash, err)
+		c, err := db.Credentials(ctx, "coord@pref.example")
+		a := c.Actor
+		if err != nil || c.PasswordHash != "hash" || a.OfficeSigla != "BO" || !a.RegionWide() || a.ProvinceCode != "" {
+			t.Fatalf("credentials = %+v %v", c, err)
 		}
 		fe, _ := db.FindOfficeBySigla(ctx, "FE")
 		p := &domain.User{Email: "fe@pref.example", Name: "Ferrara", Role: domain.RolePrefecture, OfficeID: fe.ID}
@@ -136,7 +136,7 @@ func TestGestoreAndUser(t *testing.T) {
 		if err := db.CreateUser(ctx, &domain.User{Email: "fe@pref.example", Name: "X", Role: domain.RoleAdmin}, "h"); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("duplicate e-mail: err = %v", err)
 		}
-		if _, _, err := db.Credentials(ctx, "nobody@x.example"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := db.Credentials(ctx, "nobody@x.example"); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("unknown user: err = %v", err)
 		}
 	})
@@ -144,7 +144,7 @@ func TestGestoreAndUser(t *testing.T) {
 
 func TestSessions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
+		ctx := storetest.Ctx()
 		now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 		db.Now = func() time.Time { return now }
 		s := &store.SessionStore{DB: db}
@@ -175,7 +175,7 @@ func TestSessions(t *testing.T) {
 // nothing behind and that concurrent writers never lose an update.
 func TestInTxRollsBackAndSerializesWriters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
+		ctx := storetest.Ctx()
 		boom := errors.New("boom")
 		err := db.InTx(ctx, func(tx *store.Tx) error {
 			if _, err := tx.ExecContext(ctx, `UPDATE provinces SET residents = 0 WHERE code = '037'`); err != nil {

@@ -317,20 +317,21 @@ func (db *DB) AuditEvent(ctx context.Context, action, targetType, targetID, summ
 	return db.InTx(ctx, func(tx *Tx) error { return tx.audit(ctx, action, targetType, targetID, summary) })
 }
 
-// SetTOTPSecret stores a pending secret (not yet enabled) for the user.
-func (db *DB) SetTOTPSecret(ctx context.Context, userID, secret string) error {
+// SetTOTPPending stores a new secret awaiting confirmation; an active one
+// keeps working until the new one is confirmed.
+func (db *DB) SetTOTPPending(ctx context.Context, userID, secret string) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = $1, totp_enabled = false, totp_last_step = 0 WHERE id = $2`,
-			secret, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_pending = $1 WHERE id = $2`, secret, userID); err != nil {
 			return fmt.Errorf("store: set totp: %w", err)
 		}
 		return tx.audit(ctx, "user.totp_begin", "user", userID, "")
 	})
 }
 
-// TOTPSecret returns the user's secret (pending or active).
-func (db *DB) TOTPSecret(ctx context.Context, userID string) (secret string, enabled bool, err error) {
-	err = db.read.QueryRowContext(ctx, `SELECT totp_secret, totp_enabled FROM users WHERE id = $1`, userID).Scan(&secret, &enabled)
+// TOTPSecrets returns the user's active secret (if enabled) and pending one.
+func (db *DB) TOTPSecrets(ctx context.Context, userID string) (active, pending string, enabled bool, err error) {
+	err = db.read.QueryRowContext(ctx, `SELECT totp_secret, totp_pending, totp_enabled FROM users WHERE id = $1`, userID).
+		Scan(&active, &pending, &enabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.Errorf(domain.ENOTFOUND, "Utente non trovato.")
 	}
@@ -338,23 +339,35 @@ func (db *DB) TOTPSecret(ctx context.Context, userID string) (secret string, ena
 }
 
 // UseTOTPStep accepts a verified code's time step once: the conditional update
-// refuses a step already used (replay), atomically on both engines. enable
-// turns TOTP on (confirmation of enrolment).
-func (db *DB) UseTOTPStep(ctx context.Context, userID string, step int64, enable bool) error {
+// refuses a step already used (replay), atomically on both engines.
+func (db *DB) UseTOTPStep(ctx context.Context, userID string, step int64) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `
-			UPDATE users SET totp_last_step = $1, totp_enabled = (totp_enabled OR $2)
-			WHERE id = $3 AND totp_last_step < $1 AND totp_secret <> ''`, step, enable, userID)
+			UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1 AND totp_enabled = true`, step, userID)
 		if err != nil {
 			return fmt.Errorf("store: use totp: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return domain.Errorf(domain.EUNAUTHORIZED, "Codice non valido o già usato.")
 		}
-		if enable {
-			return tx.audit(ctx, "user.totp_enable", "user", userID, "")
-		}
 		return nil
+	})
+}
+
+// ActivateTOTP makes the pending secret the active one, once its first code
+// (at step) has been checked against the pending secret it still holds.
+func (db *DB) ActivateTOTP(ctx context.Context, userID, pending string, step int64) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE users SET totp_secret = totp_pending, totp_pending = '', totp_enabled = true, totp_last_step = $1
+			WHERE id = $2 AND totp_pending = $3 AND totp_pending <> ''`, step, userID, pending)
+		if err != nil {
+			return fmt.Errorf("store: activate totp: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.Errorf(domain.ECONFLICT, "Attivazione scaduta: ricomincia.")
+		}
+		return tx.audit(ctx, "user.totp_enable", "user", userID, "")
 	})
 }
 
@@ -365,7 +378,7 @@ func (db *DB) ResetTOTP(ctx context.Context, userID string) error {
 		return err
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = '', totp_enabled = false, totp_last_step = 0 WHERE id = $1`,
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = '', totp_pending = '', totp_enabled = false, totp_last_step = 0 WHERE id = $1`,
 			userID); err != nil {
 			return fmt.Errorf("store: reset totp: %w", err)
 		}

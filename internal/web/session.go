@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
 
 	"github.com/gesta-er/gesta/internal/domain"
 )
@@ -84,4 +87,40 @@ func clientKey(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// SessionStore is where sessions live (the store's SessionStore); it learns
+// from us how to read the owner and browser out of a session's data.
+type SessionStore interface {
+	scs.CtxStore
+	SetDescribe(func(data []byte) (userID, userAgent string))
+}
+
+// NewSessionManager configures scs for gesta: sessions in our database,
+// HttpOnly and SameSite=Lax cookies, Secure with the __Host- prefix behind TLS,
+// idle and absolute timeouts.
+func NewSessionManager(st SessionStore, idle, lifetime time.Duration, secure bool) *scs.SessionManager {
+	sm := scs.New()
+	st.SetDescribe(func(b []byte) (string, string) {
+		_, values, err := sm.Codec.Decode(b)
+		if err != nil {
+			return "", ""
+		}
+		id, _ := values[sessionUserKey].(string)
+		ua, _ := values[sessionAgentKey].(string)
+		return id, ua
+	})
+	sm.Store = st
+	sm.IdleTimeout = idle
+	sm.Lifetime = lifetime
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Path = "/"
+	sm.Cookie.Secure = secure
+	sm.Cookie.Name = "gesta_session"
+	if secure {
+		// __Host- binds the cookie to this host and path "/", and requires Secure.
+		sm.Cookie.Name = "__Host-gesta_session"
+	}
+	return sm
 }

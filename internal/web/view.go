@@ -135,7 +135,9 @@ const flashKey = "flash"
 func (s *Server) flash(r *http.Request, msg string) { s.Sessions.Put(r.Context(), flashKey, msg) }
 
 // Can reports whether the signed-in user holds a permission (for navigation).
-func (v *View) Can(p string) bool { return v.Actor != nil && domain.Can(*v.Actor, domain.Permission(p)) }
+func (v *View) Can(p string) bool {
+	return v.Actor != nil && domain.Can(*v.Actor, domain.Permission(p))
+}
 
 // formError renders a form again with the error's message and field errors.
 func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, data any, err error) {

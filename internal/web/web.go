@@ -5,7 +5,6 @@ package web
 
 import (
 	"context"
-	"time"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -16,6 +15,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 
@@ -41,10 +41,10 @@ type Server struct {
 	Store interface {
 		AuditEvent(ctx context.Context, action, targetType, targetID, summary string) error
 	}
-	Sessions  *scs.SessionManager
-	I18n      *i18n.Bundle
-	Logger    *slog.Logger
-	Version   string
+	Sessions *scs.SessionManager
+	I18n     *i18n.Bundle
+	Logger   *slog.Logger
+	Version  string
 	// PopulationSource names the residents' source for captions.
 	PopulationSource string
 	// DemoAccounts, when set, are listed on the sign-in page with DemoPassword.

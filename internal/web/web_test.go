@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,8 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gesta-er/gesta/internal/auth"
@@ -28,17 +27,17 @@ func newServer(t *testing.T) (*httptest.Server, *store.DB) {
 	t.Helper()
 	dsn, _ := storetest.DSN(t, "sqlite")
 	db := storetest.Open(t, dsn)
-	if _, err := demo.Load(context.Background(), db, demo.ScaleRegion); err != nil {
+	if _, err := demo.Load(storetest.Ctx(), db, demo.ScaleRegion); err != nil {
 		t.Fatal(err)
 	}
 	bundle, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions := scs.New()
-	sessions.Store = &store.SessionStore{DB: db}
+	sessions := web.NewSessionManager(&store.SessionStore{DB: db}, 30*time.Minute, 12*time.Hour, false)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := &web.Server{Territory: db, Orgs: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams},
+		Audit: db, Store: db, ResetTOTP: db.ResetTOTP,
 		Sessions: sessions, I18n: bundle, Logger: logger, Version: "test", PopulationSource: "ANPR"}
 	if err := s.Init(); err != nil {
 		t.Fatal(err)
@@ -179,13 +178,13 @@ func TestSessionIDRotatesAtSignIn(t *testing.T) {
 	u, _ := url.Parse(srv.URL)
 	token := func() string {
 		for _, ck := range c.Jar.Cookies(u) {
-			if ck.Name == "session" {
+			if ck.Name == "gesta_session" {
 				return ck.Value
 			}
 		}
 		return ""
 	}
-	post(t, c, srv.URL+"/login", url.Values{"email": {"admin@gesta.example"}, "password": {demo.DemoPassword}})
+	post(t, c, srv.URL+"/login", url.Values{"email": {"prefettura.bo@gesta.example"}, "password": {demo.DemoPassword}})
 	first := token()
 	post(t, c, srv.URL+"/login", url.Values{"email": {"osservatorio@gesta.example"}, "password": {demo.DemoPassword}})
 	second := token()
@@ -196,7 +195,7 @@ func TestSessionIDRotatesAtSignIn(t *testing.T) {
 		t.Fatalf("session token too short: %d chars", len(second))
 	}
 	stale := client(t)
-	stale.Jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: first}})
+	stale.Jar.SetCookies(u, []*http.Cookie{{Name: "gesta_session", Value: first}})
 	if resp, _ := get(t, stale, srv.URL+"/home"); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the token from before the second sign-in still works: %d", resp.StatusCode)
 	}

@@ -1,7 +1,6 @@
 package demo_test
 
 import (
-	"context"
 	"reflect"
 	"testing"
 
@@ -14,7 +13,7 @@ import (
 func provinces(t *testing.T) []domain.Province {
 	t.Helper()
 	dsn, _ := storetest.DSN(t, "sqlite")
-	ps, err := storetest.Open(t, dsn).ListProvinces(context.Background())
+	ps, err := storetest.Open(t, dsn).ListProvinces(storetest.Ctx())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +57,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 
 func TestLoad(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
+		ctx := storetest.Ctx()
 		seed, err := demo.Load(ctx, db, demo.ScaleRegion)
 		if err != nil {
 			t.Fatal(err)
@@ -92,7 +91,7 @@ func TestLoad(t *testing.T) {
 // BenchmarkLoadNation loads the nation-scale organisations and users into a
 // fresh SQLite database (migrated, territory synced) per iteration.
 func BenchmarkLoadNation(b *testing.B) {
-	ctx := context.Background()
+	ctx := storetest.Ctx()
 	for b.Loop() {
 		b.StopTimer()
 		dsn, _ := storetest.DSN(b, "sqlite")

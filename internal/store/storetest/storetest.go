@@ -99,7 +99,14 @@ func Open(tb testing.TB, dsn string) *store.DB {
 
 // Ctx returns a context acting as the system (actor "system"), for writes
 // made by test set-up.
-func Ctx() context.Context { return domain.NewContextWithActor(context.Background(), domain.ActorSystem) }
+func Ctx() context.Context {
+	return domain.NewContextWithActor(context.Background(), domain.ActorSystem)
+}
+
+// CtxAs returns a context acting as the actor.
+func CtxAs(a domain.Actor) context.Context {
+	return domain.NewContextWithActor(context.Background(), a)
+}
 
 // Each runs fn as a subtest on every engine, with a fresh database.
 func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {

@@ -3,6 +3,8 @@
 -- +goose Up
 ALTER TABLE users ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN totp_enabled BOOLEAN NOT NULL DEFAULT false;
+-- A new secret awaiting its first code; the active one keeps working meanwhile.
+ALTER TABLE users ADD COLUMN totp_pending TEXT NOT NULL DEFAULT '';
 -- The last accepted TOTP time step: a code is never accepted twice.
 ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN password_changed_at TIMESTAMP;
@@ -84,5 +86,6 @@ ALTER TABLE sessions DROP COLUMN created_at;
 ALTER TABLE users DROP COLUMN last_login_at;
 ALTER TABLE users DROP COLUMN password_changed_at;
 ALTER TABLE users DROP COLUMN totp_last_step;
+ALTER TABLE users DROP COLUMN totp_pending;
 ALTER TABLE users DROP COLUMN totp_enabled;
 ALTER TABLE users DROP COLUMN totp_secret;

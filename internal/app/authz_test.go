@@ -1,0 +1,276 @@
+package app_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"github.com/gesta-er/gesta/internal/auth"
+	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/store"
+	"github.com/gesta-er/gesta/internal/store/demo"
+	"github.com/gesta-er/gesta/internal/store/storetest"
+	"github.com/gesta-er/gesta/internal/web"
+)
+
+// The policy, written out independently of the code's route table: every web
+// route and API operation with the class of users that may use it. A route
+// added to the code but not here fails the test.
+var webPolicy = map[string]string{
+	"GET /{$}":                           "public",
+	"GET /territorio":                    "public",
+	"GET /accessibilita":                 "public",
+	"GET /privacy":                       "public",
+	"GET /note-legali":                   "public",
+	"POST /lang":                         "public",
+	"GET /login":                         "public",
+	"POST /login":                        "public",
+	"GET /login/codice":                  "public",
+	"POST /login/codice":                 "public",
+	"POST /logout":                       "public",
+	"GET /home":                          "signed",
+	"GET /organizzazioni":                "orgs",
+	"GET /profilo":                       "signed",
+	"POST /profilo/password":             "signed",
+	"POST /profilo/sessioni/{id}/revoca": "signed",
+	"GET /profilo/2fa":                   "signed",
+	"POST /profilo/2fa":                  "signed",
+	"POST /profilo/2fa/conferma":         "signed",
+	"POST /profilo/token":                "signed",
+	"POST /profilo/token/revoca":         "signed",
+	"GET /admin/utenti":                  "admin",
+	"GET /admin/utenti/nuovo":            "admin",
+	"POST /admin/utenti":                 "admin",
+	"GET /admin/utenti/{id}":             "admin",
+	"POST /admin/utenti/{id}":            "admin",
+	"POST /admin/utenti/{id}/stato":      "admin",
+	"POST /admin/utenti/{id}/password":   "admin",
+	"POST /admin/utenti/{id}/2fa":        "admin",
+	"GET /admin/registro":                "admin",
+}
+
+var apiPolicy = map[string]string{
+	"GET /territory/provinces":          "public",
+	"GET /territory/comuni":             "public",
+	"GET /territory/boundaries/{level}": "public",
+	"GET /me":                           "signed",
+	"GET /audit":                        "admin",
+}
+
+// allowed says which roles a class admits ("" is the anonymous visitor).
+func allowed(class, role string) bool {
+	switch class {
+	case "public":
+		return true
+	case "signed":
+		return role != ""
+	case "orgs":
+		return role != "" && role != "viewer"
+	case "admin":
+		return role == "admin"
+	}
+	panic("unknown class " + class)
+}
+
+var accounts = map[string]string{
+	"admin": "admin@gesta.example", "coordinator": "coordinamento@gesta.example",
+	"prefecture": "prefettura.fe@gesta.example", "operator": "operatore.bo@gesta.example",
+	"service": "servizio.bo@gesta.example", "viewer": "osservatorio.ra@gesta.example",
+}
+
+// forms are harmless bodies for the POST routes: they fail validation or
+// touch only a throw-away user, so the walk does not change who may do what.
+var forms = map[string]url.Values{
+	"POST /lang":                         {"lang": {"it"}},
+	"POST /login":                        {"email": {"nobody@gesta.example"}, "password": {"x"}},
+	"POST /login/codice":                 {"code": {"000000"}},
+	"POST /profilo/password":             {"current": {"wrong"}, "password": {"whatever123"}},
+	"POST /profilo/2fa/conferma":         {"code": {"000000"}},
+	"POST /profilo/token":                {"label": {""}},
+	"POST /profilo/token/revoca":         {"label": {"no-such-label"}},
+	"POST /admin/utenti":                 {},
+	"POST /admin/utenti/{id}":            {"name": {""}},
+	"POST /admin/utenti/{id}/stato":      {"disabled": {"false"}},
+	"POST /admin/utenti/{id}/password":   {"password": {"x"}},
+	"POST /admin/utenti/{id}/2fa":        {},
+	"POST /profilo/sessioni/{id}/revoca": {},
+}
+
+func noRedirect(jar http.CookieJar) *http.Client {
+	return &http.Client{Jar: jar, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	for _, engine := range storetest.EngineNames {
+		t.Run(engine, func(t *testing.T) {
+			dsn, ok := storetest.DSN(t, engine)
+			if !ok {
+				t.Skipf("%s not set", storetest.EnvPostgres)
+			}
+			base, _, _ := serve(t, dsn, nil)
+			db, err := store.Open(storetest.Ctx(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			walkMatrix(t, base, db)
+		})
+	}
+}
+
+func walkMatrix(t *testing.T, base string, db *store.DB) {
+	ctx := storetest.Ctx()
+	// The route table in code must be exactly the policy's.
+	var patterns []string
+	for _, r := range (&web.Server{}).Routes() {
+		patterns = append(patterns, r.Pattern)
+		if _, ok := webPolicy[r.Pattern]; !ok {
+			t.Errorf("route %s is not in the test's policy", r.Pattern)
+		}
+	}
+	if len(patterns) != len(webPolicy) {
+		t.Errorf("policy has %d web routes, code %d", len(webPolicy), len(patterns))
+	}
+
+	// A throw-away user for the admin routes with an {id}.
+	target := &domain.User{Email: "bersaglio@gesta.example", Name: "Bersaglio", Role: domain.RoleViewer}
+	if err := (&auth.Service{Store: db, Params: auth.DefaultParams}).CreateUser(ctx, target, "password bersaglio"); err != nil {
+		t.Fatal(err)
+	}
+	// The admin's second factor, enrolled directly.
+	secret := "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	adminCred, _ := db.Credentials(ctx, accounts["admin"])
+	db.SetTOTPPending(ctx, adminCred.Actor.UserID, secret)
+	db.ActivateTOTP(ctx, adminCred.Actor.UserID, secret, 1)
+
+	clients := map[string]*http.Client{}
+	tokens := map[string]string{}
+	jar, _ := cookiejar.New(nil)
+	clients[""] = noRedirect(jar)
+	for role, email := range accounts {
+		jar, _ := cookiejar.New(nil)
+		c := noRedirect(jar)
+		resp, err := c.PostForm(base+"/login", url.Values{"email": {email}, "password": {demo.DemoPassword}})
+		if err != nil || resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-in as %s: %v %v", role, resp.StatusCode, err)
+		}
+		resp.Body.Close()
+		if role == "admin" {
+			code, _ := totp.GenerateCode(secret, time.Now())
+			resp, err := c.PostForm(base+"/login/codice", url.Values{"code": {code}})
+			if err != nil || resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("admin code: %v %v", resp.StatusCode, err)
+			}
+			resp.Body.Close()
+		}
+		clients[role] = c
+		cred, _ := db.Credentials(ctx, email)
+		tokens[role], _, _ = (&auth.Service{Store: db}).CreateToken(ctx, cred.Actor.UserID, "matrix")
+	}
+
+	roles := []string{"", "admin", "coordinator", "prefecture", "operator", "service", "viewer"}
+	sort.Strings(patterns)
+	unexpected2xx := 0
+	for _, p := range patterns {
+		if p == "POST /logout" {
+			continue // ends the session; covered by the sign-out tests
+		}
+		method, path, _ := strings.Cut(p, " ")
+		path = strings.TrimSuffix(path, "{$}")
+		path = strings.ReplaceAll(path, "/admin/utenti/{id}", "/admin/utenti/"+target.ID)
+		path = strings.ReplaceAll(path, "/sessioni/{id}", "/sessioni/0123456789abcdef01234567")
+		for _, role := range roles {
+			var resp *http.Response
+			var err error
+			if method == "GET" {
+				resp, err = clients[role].Get(base + path)
+			} else {
+				resp, err = clients[role].PostForm(base+path, forms[p])
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			loc := resp.Header.Get("Location")
+			denied := resp.StatusCode == http.StatusForbidden ||
+				(resp.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/login?next="))
+			want := allowed(webPolicy[p], role)
+			switch {
+			case want && denied:
+				t.Errorf("%s as %q: denied (%d %s), policy allows", p, role, resp.StatusCode, loc)
+			case !want && !denied:
+				t.Errorf("%s as %q: %d %s, policy denies", p, role, resp.StatusCode, loc)
+				if resp.StatusCode < 300 {
+					unexpected2xx++
+				}
+			case !want && role != "" && resp.StatusCode != http.StatusForbidden:
+				t.Errorf("%s as %q: %d, want 403", p, role, resp.StatusCode)
+			}
+		}
+	}
+
+	// The API: the operations in the OpenAPI document must be the policy's.
+	resp, err := http.Get(base + "/api/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	json.NewDecoder(resp.Body).Decode(&doc)
+	resp.Body.Close()
+	ops := 0
+	for path, methods := range doc.Paths {
+		for m := range methods {
+			ops++
+			key := strings.ToUpper(m) + " " + path
+			class, ok := apiPolicy[key]
+			if !ok {
+				t.Errorf("API operation %s is not in the test's policy", key)
+				continue
+			}
+			concrete := strings.ReplaceAll(path, "{level}", "province")
+			for _, role := range roles {
+				req, _ := http.NewRequest(strings.ToUpper(m), base+"/api/v1"+concrete, nil)
+				if role != "" {
+					req.Header.Set("Authorization", "Bearer "+tokens[role])
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				want := http.StatusOK
+				if !allowed(class, role) {
+					want = http.StatusForbidden
+					if role == "" {
+						want = http.StatusUnauthorized
+					}
+				}
+				if resp.StatusCode != want {
+					t.Errorf("API %s as %q: %d, want %d", key, role, resp.StatusCode, want)
+					if resp.StatusCode < 300 && want >= 400 {
+						unexpected2xx++
+					}
+				}
+			}
+		}
+	}
+	if ops != len(apiPolicy) {
+		t.Errorf("policy has %d API operations, the OpenAPI document %d", len(apiPolicy), ops)
+	}
+	if unexpected2xx != 0 {
+		t.Errorf("%d unexpected 2xx answers", unexpected2xx)
+	}
+}
