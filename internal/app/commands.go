@@ -199,7 +199,7 @@ func (m *Main) token(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stderr, "token %q created for %s; it is shown once, only its hash is stored:\n", *label, domain.NormalizeEmail(*email))
+	fmt.Fprintf(m.Stdout, "token %q created for %s; it is shown once, only its hash is stored:\n", *label, domain.NormalizeEmail(*email))
 	fmt.Fprintln(m.Stdout, token)
 	return nil
 }

@@ -85,7 +85,7 @@ func TestThrottling(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
 		now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-		db.Now = func() time.Time { return now }
+		db.SetClock(func() time.Time { return now })
 		s, _ := newService(t, db)
 		for i := range auth.ThrottlePerAccount {
 			if _, err := s.Authenticate(ctx, "admin@gesta.example", "wrong", "10.0.0.2"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
@@ -111,7 +111,7 @@ func TestThrottling(t *testing.T) {
 func TestTOTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-		db.Now = func() time.Time { return now }
+		db.SetClock(func() time.Time { return now })
 		s, u := newService(t, db)
 		a, _ := db.ActorByUserID(storetest.Ctx(), u.ID)
 		ctx := storetest.CtxAs(a)

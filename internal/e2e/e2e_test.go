@@ -180,8 +180,45 @@ func TestLoginPage(t *testing.T) {
 	)
 	greeting := value(t, b, chromedp.Text(chromedp.CSS("main h1")))
 	url := value(t, b, chromedp.Location())
+	nav := value(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#nav-main .nav-link")].map(a => a.textContent.trim())`))
+	who := value(t, b, chromedp.Text(chromedp.CSS(`[data-testid="whoami"]`)))
 	b.noErrors(t, "home page")
 	if !strings.HasSuffix(url, "/home") || !strings.Contains(greeting, "Benvenuto") {
 		t.Errorf("after sign-in: %s, %q", url, greeting)
+	}
+	// The coordinator's navigation: organisations and profile, no administration.
+	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Organizzazioni|Profilo|Territorio" {
+		t.Errorf("coordinator's navigation = %q", got)
+	}
+	if !strings.Contains(who, "Coordinamento regionale") {
+		t.Errorf("who am I = %q", who)
+	}
+
+	// Sign out with the header's button: back to the public page, signed out.
+	b.do(t, chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/login"]`)))
+	url = value(t, b, chromedp.Location())
+	b.do(t, chromedp.Navigate(base+"/home"), chromedp.WaitVisible(chromedp.ID("email")))
+	afterURL := value(t, b, chromedp.Location())
+	b.noErrors(t, "after sign-out")
+	if !strings.HasSuffix(url, "/") || !strings.Contains(afterURL, "/login?next=") {
+		t.Errorf("after sign-out: %s, then /home → %s", url, afterURL)
+	}
+}
+
+func TestViewerNavigation(t *testing.T) {
+	b := newBrowser(t)
+	base := startApp(t)
+	b.do(t,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "osservatorio.bo@gesta.example"),
+		chromedp.SendKeys(chromedp.ID("password"), demo.DemoPassword),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.CSS(`a.nav-link[href="/profilo"]`)),
+	)
+	nav := value(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#nav-main .nav-link")].map(a => a.textContent.trim())`))
+	b.noErrors(t, "viewer's home")
+	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Profilo|Territorio" {
+		t.Errorf("viewer's navigation = %q (no organisations, no administration)", got)
 	}
 }

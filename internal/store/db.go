@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -37,14 +38,22 @@ type DB struct {
 	dialect dialect
 	dsn     string
 
-	// Now is the clock; tests replace it. Every transaction reads it once.
-	Now func() time.Time
+	// clock is the time source; tests replace it with SetClock. Every
+	// transaction reads it once.
+	clock atomic.Pointer[func() time.Time]
 }
+
+// Now returns the current time by the store's clock (UTC).
+func (db *DB) Now() time.Time { return (*db.clock.Load())().UTC() }
+
+// SetClock replaces the clock (tests); safe while requests are served.
+func (db *DB) SetClock(now func() time.Time) { db.clock.Store(&now) }
 
 // Open connects to the database named by dsn: "sqlite:PATH" (the folder is
 // created) or "postgres://…". It does not migrate: call Migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{dsn: dsn, Now: func() time.Time { return time.Now().UTC() }}
+	db := &DB{dsn: dsn}
+	db.SetClock(time.Now)
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(dsn, "sqlite:")
@@ -127,7 +136,7 @@ func redactDSN(dsn string) string {
 }
 
 // Clock returns the store's current time (UTC), for services that share its clock.
-func (db *DB) Clock() time.Time { return db.Now().UTC() }
+func (db *DB) Clock() time.Time { return db.Now() }
 
 // Engine names the database engine: "sqlite" or "postgres".
 func (db *DB) Engine() string { return db.dialect.name() }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -92,6 +93,16 @@ func TestSyncTerritoryIsIdempotentAndUpdatesResidents(t *testing.T) {
 		if src, _ := db.Meta(ctx, "population_source"); src != "test" {
 			t.Fatalf("population source = %q", src)
 		}
+		// The change is audited; a sync that changes nothing writes nothing.
+		entries, _ := db.ListAudit(ctx, domain.AuditFilter{Action: "territory.sync"})
+		if len(entries) != 2 || !strings.Contains(entries[0].Summary, "province aggiornate: 1, comuni aggiornati: 0") {
+			t.Fatalf("territory audit = %+v", entries)
+		}
+		db.SyncTerritory(ctx, store.TerritoryData{Region: domain.Region{Code: "08", Name: "Emilia-Romagna"},
+			Provinces: provinces, Comuni: comuni, PopulationSource: "test"})
+		if again, _ := db.ListAudit(ctx, domain.AuditFilter{Action: "territory.sync"}); len(again) != 2 {
+			t.Fatalf("an idle sync was audited: %d rows", len(again))
+		}
 	})
 }
 
@@ -146,7 +157,7 @@ func TestSessions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
 		now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-		db.Now = func() time.Time { return now }
+		db.SetClock(func() time.Time { return now })
 		s := &store.SessionStore{DB: db}
 		if err := s.CommitCtx(ctx, "tok", []byte("data"), now.Add(time.Minute)); err != nil {
 			t.Fatal(err)

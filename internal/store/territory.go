@@ -22,54 +22,94 @@ type TerritoryData struct {
 // SyncTerritory upserts the region, provinces and comuni (so that a newer
 // population file replaces the residents) and makes sure each province has its
 // prefecture, Bologna's being the regional coordinator. It is idempotent and
-// runs at every start-up, in one transaction.
+// runs at every start-up, in one transaction, and writes (and audits) only
+// what changed: unchanged rows are skipped by the upserts' WHERE clauses.
 func (db *DB) SyncTerritory(ctx context.Context, d TerritoryData) error {
 	return db.InTx(ctx, func(tx *Tx) error {
+		changed := func(res sql.Result, err error) (int64, error) {
+			if err != nil {
+				return 0, err
+			}
+			return res.RowsAffected()
+		}
+		var provinces, comuni, offices int64
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO regions (code, name) VALUES ($1, $2)
-			ON CONFLICT (code) DO UPDATE SET name = excluded.name`, d.Region.Code, d.Region.Name); err != nil {
+			ON CONFLICT (code) DO UPDATE SET name = excluded.name WHERE regions.name <> excluded.name`,
+			d.Region.Code, d.Region.Name); err != nil {
 			return fmt.Errorf("store: sync region: %w", err)
 		}
 		for _, p := range d.Provinces {
-			if _, err := tx.ExecContext(ctx, `
+			n, err := changed(tx.ExecContext(ctx, `
 				INSERT INTO provinces (code, region_code, uts_code, sigla, name, nuts3, residents, comuni)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 				ON CONFLICT (code) DO UPDATE SET region_code = excluded.region_code, uts_code = excluded.uts_code,
 					sigla = excluded.sigla, name = excluded.name, nuts3 = excluded.nuts3,
-					residents = excluded.residents, comuni = excluded.comuni`,
-				p.Code, d.Region.Code, p.UTSCode, p.Sigla, p.Name, p.NUTS3, p.Residents, p.Comuni); err != nil {
+					residents = excluded.residents, comuni = excluded.comuni
+				WHERE provinces.region_code <> excluded.region_code OR provinces.uts_code <> excluded.uts_code
+				   OR provinces.sigla <> excluded.sigla OR provinces.name <> excluded.name
+				   OR provinces.nuts3 <> excluded.nuts3 OR provinces.residents <> excluded.residents
+				   OR provinces.comuni <> excluded.comuni`,
+				p.Code, d.Region.Code, p.UTSCode, p.Sigla, p.Name, p.NUTS3, p.Residents, p.Comuni))
+			if err != nil {
 				return fmt.Errorf("store: sync province %s: %w", p.Code, err)
 			}
+			provinces += n
 		}
 		stmt, err := tx.PrepareContext(ctx, `
 			INSERT INTO comuni (code, name, cadastral_code, province_code, residents, capital)
 			VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (code) DO UPDATE SET name = excluded.name, cadastral_code = excluded.cadastral_code,
-				province_code = excluded.province_code, residents = excluded.residents, capital = excluded.capital`)
+				province_code = excluded.province_code, residents = excluded.residents, capital = excluded.capital
+			WHERE comuni.name <> excluded.name OR comuni.cadastral_code <> excluded.cadastral_code
+			   OR comuni.province_code <> excluded.province_code OR comuni.residents <> excluded.residents
+			   OR comuni.capital <> excluded.capital`)
 		if err != nil {
 			return fmt.Errorf("store: sync comuni: %w", err)
 		}
 		defer stmt.Close()
 		for _, c := range d.Comuni {
-			if _, err := stmt.ExecContext(ctx, c.Code, c.Name, c.CadastralCode, c.ProvinceCode, c.Residents, c.Capital); err != nil {
+			n, err := changed(stmt.ExecContext(ctx, c.Code, c.Name, c.CadastralCode, c.ProvinceCode, c.Residents, c.Capital))
+			if err != nil {
 				return fmt.Errorf("store: sync comune %s: %w", c.Code, err)
 			}
+			comuni += n
 		}
-		if err := setMeta(ctx, tx, "population_source", d.PopulationSource); err != nil {
+		source, err := tx.meta(ctx, "population_source")
+		if err != nil {
 			return err
 		}
-		created := 0
+		if source != d.PopulationSource {
+			if err := setMeta(ctx, tx, "population_source", d.PopulationSource); err != nil {
+				return err
+			}
+		}
 		for _, p := range d.Provinces {
 			n, err := ensurePrefecture(ctx, tx, p)
 			if err != nil {
 				return err
 			}
-			created += n
+			offices += int64(n)
+		}
+		if provinces+comuni+offices == 0 && source == d.PopulationSource {
+			return nil // nothing changed: nothing to write or audit
 		}
 		return tx.audit(ctx, "territory.sync", "territory", d.Region.Code, fmt.Sprintf(
-			"%d province, %d comuni, popolazione: %s; prefetture create: %d", len(d.Provinces), len(d.Comuni),
-			d.PopulationSource, created))
+			"province aggiornate: %d, comuni aggiornati: %d, prefetture create: %d; popolazione: %s",
+			provinces, comuni, offices, d.PopulationSource))
 	})
+}
+
+func (tx *Tx) meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = $1`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: meta %s: %w", key, err)
+	}
+	return v, nil
 }
 
 // coordinatorProvince is the province whose prefecture coordinates the region:

@@ -190,3 +190,22 @@ func TestAdminManagesUsers(t *testing.T) {
 		t.Error("chain verification not shown as intact")
 	}
 }
+
+// TestIdleSessionExpires moves the store's clock past the idle timeout: the
+// session row's expiry (idle or absolute, whichever comes first) is enforced
+// by the store, so the cookie alone gets nowhere.
+func TestIdleSessionExpires(t *testing.T) {
+	srv, db := newServer(t)
+	c := signIn(t, srv.URL, "prefettura.pr@gesta.example")
+	if resp, _ := get(t, c, srv.URL+"/home"); resp.StatusCode != 200 {
+		t.Fatal("not signed in")
+	}
+	db.SetClock(func() time.Time { return time.Now().Add(29 * time.Minute) })
+	if resp, _ := get(t, c, srv.URL+"/home"); resp.StatusCode != 200 {
+		t.Fatal("session expired before the idle timeout")
+	}
+	db.SetClock(func() time.Time { return time.Now().Add(29*time.Minute + 31*time.Minute) })
+	if resp, _ := get(t, c, srv.URL+"/home"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("session alive after %v idle: %d", 31*time.Minute, resp.StatusCode)
+	}
+}
