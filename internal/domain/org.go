@@ -119,9 +119,12 @@ type OrgService interface {
 	ListOffices(ctx context.Context) ([]Office, error)
 	// FindOfficeBySigla returns the office of a province; ENOTFOUND if none.
 	FindOfficeBySigla(ctx context.Context, sigla string) (Office, error)
-	// ListGestori returns the managing entities ordered by name.
+	// ListGestori returns the managing entities in the caller's scope, ordered
+	// by name: a prefecture its province's, an operator its own, a service
+	// user its province's. Needs PermOrgRead (EFORBIDDEN).
 	ListGestori(ctx context.Context, f OrgFilter) ([]Gestore, error)
-	// ListServices returns the territorial services ordered by province and name.
+	// ListServices returns the territorial services in the caller's scope,
+	// ordered by province and name. Needs PermOrgRead (EFORBIDDEN).
 	ListServices(ctx context.Context, f OrgFilter) ([]Service, error)
 	// CreateGestore validates and stores g, filling its id and time.
 	// EINVALID on bad input, ECONFLICT when the tax code is taken.

@@ -228,3 +228,58 @@ func TestTOTPStepIsUsedOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestOrganisationsAreScopedInTheQuery(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		gBO := &domain.Gestore{Name: "Coop BO", TaxCode: "00000000001", ProvinceCode: "037"}
+		gFE := &domain.Gestore{Name: "Coop FE", TaxCode: "00000000002", ProvinceCode: "038"}
+		sBO := &domain.Service{Name: "CSM BO", Kind: domain.ServiceCSM, ProvinceCode: "037"}
+		sFE := &domain.Service{Name: "CSM FE", Kind: domain.ServiceCSM, ProvinceCode: "038"}
+		for _, g := range []*domain.Gestore{gBO, gFE} {
+			if err := db.CreateGestore(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, s := range []*domain.Service{sBO, sFE} {
+			if err := db.CreateService(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		names := func(a domain.Actor, province string) string {
+			ctx := storetest.CtxAs(a)
+			gs, err1 := db.ListGestori(ctx, domain.OrgFilter{ProvinceCode: province})
+			ss, err2 := db.ListServices(ctx, domain.OrgFilter{ProvinceCode: province})
+			if err1 != nil || err2 != nil {
+				return "error: " + domain.ErrorCode(err1) + domain.ErrorCode(err2)
+			}
+			var out []string
+			for _, g := range gs {
+				out = append(out, g.Name)
+			}
+			for _, s := range ss {
+				out = append(out, s.Name)
+			}
+			return strings.Join(out, ",")
+		}
+		cases := []struct {
+			name     string
+			actor    domain.Actor
+			province string // what the caller asks for
+			want     string
+		}{
+			{"Coordinator", domain.Actor{Role: domain.RoleCoordinator}, "", "Coop BO,Coop FE,CSM BO,CSM FE"},
+			{"CoordinatorAsksFE", domain.Actor{Role: domain.RoleCoordinator}, "038", "Coop FE,CSM FE"},
+			{"PrefectureFE", domain.Actor{Role: domain.RolePrefecture, ProvinceCode: "038"}, "", "Coop FE,CSM FE"},
+			{"PrefectureFEAsksBO", domain.Actor{Role: domain.RolePrefecture, ProvinceCode: "038"}, "037", ""},
+			{"OperatorBO", domain.Actor{Role: domain.RoleOperator, GestoreID: gBO.ID}, "", "Coop BO,CSM BO"},
+			{"ServiceFE", domain.Actor{Role: domain.RoleService, ServiceID: sFE.ID}, "", "Coop FE,CSM FE"},
+			{"Viewer", domain.Actor{Role: domain.RoleViewer}, "", "error: forbiddenforbidden"},
+		}
+		for _, c := range cases {
+			if got := names(c.actor, c.province); got != c.want {
+				t.Errorf("%s: %q, want %q", c.name, got, c.want)
+			}
+		}
+	})
+}

@@ -61,13 +61,46 @@ func (db *DB) FindOfficeBySigla(ctx context.Context, sigla string) (domain.Offic
 	return o, nil
 }
 
-// ListGestori implements domain.OrgService.
+// orgScope is what the actor may see of organisations, applied in the SQL:
+// a province (prefecture, provincial viewer), a managing entity (operator) or
+// a service (service user); empty fields mean no restriction.
+type orgScope struct{ province, gestore, service string }
+
+func scopeFor(ctx context.Context) (orgScope, error) {
+	a, ok := domain.ActorFromContext(ctx)
+	if !ok {
+		return orgScope{}, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+	}
+	if a.System != "" {
+		return orgScope{}, nil
+	}
+	if !domain.Can(a, domain.PermOrgRead) {
+		return orgScope{}, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere le organizzazioni.")
+	}
+	switch a.Role {
+	case domain.RoleOperator:
+		return orgScope{gestore: a.GestoreID}, nil
+	case domain.RoleService:
+		return orgScope{service: a.ServiceID}, nil
+	}
+	return orgScope{province: a.ProvinceCode}, nil
+}
+
+// ListGestori implements domain.OrgService: the managing entities in the
+// caller's scope (an operator sees its own; a service, those of its province).
 func (db *DB) ListGestori(ctx context.Context, f domain.OrgFilter) ([]domain.Gestore, error) {
+	sc, err := scopeFor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := db.read.QueryContext(ctx, `
 		SELECT id, name, tax_code, province_code, email, phone, created_at
 		FROM gestori
 		WHERE ($1 = '' OR province_code = $1)
-		ORDER BY id`, f.ProvinceCode)
+		  AND ($2 = '' OR province_code = $2)
+		  AND ($3 = '' OR id = $3)
+		  AND ($4 = '' OR province_code = (SELECT province_code FROM services WHERE id = $4))
+		ORDER BY id`, f.ProvinceCode, sc.province, sc.gestore, sc.service)
 	if err != nil {
 		return nil, fmt.Errorf("store: list gestori: %w", err)
 	}
@@ -87,13 +120,22 @@ func (db *DB) ListGestori(ctx context.Context, f domain.OrgFilter) ([]domain.Ges
 	return limit(out, f.Limit), nil
 }
 
-// ListServices implements domain.OrgService.
+// ListServices implements domain.OrgService: the territorial services in
+// the caller's scope (an operator sees those of its entity's province; a
+// service user, its own).
 func (db *DB) ListServices(ctx context.Context, f domain.OrgFilter) ([]domain.Service, error) {
+	sc, err := scopeFor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := db.read.QueryContext(ctx, `
 		SELECT id, name, kind, province_code, email, created_at
 		FROM services
 		WHERE ($1 = '' OR province_code = $1)
-		ORDER BY province_code, id`, f.ProvinceCode)
+		  AND ($2 = '' OR province_code = $2)
+		  AND ($3 = '' OR province_code = (SELECT province_code FROM gestori WHERE id = $3))
+		  AND ($4 = '' OR id = $4)
+		ORDER BY province_code, id`, f.ProvinceCode, sc.province, sc.gestore, sc.service)
 	if err != nil {
 		return nil, fmt.Errorf("store: list services: %w", err)
 	}

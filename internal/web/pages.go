@@ -229,6 +229,7 @@ type homeRow struct {
 
 type homeData struct {
 	ScopeName string
+	ShowOrgs  bool
 	Rows      []homeRow
 }
 
@@ -247,17 +248,20 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	gestori, err := s.Orgs.ListGestori(ctx, domain.OrgFilter{ProvinceCode: a.ProvinceCode})
-	if err != nil {
-		s.Error(w, r, err)
-		return
+	// Organisations only for roles that may see them; the store scopes them.
+	var gestori []domain.Gestore
+	var services []domain.Service
+	d := homeData{ShowOrgs: domain.Can(a, domain.PermOrgRead)}
+	if d.ShowOrgs {
+		if gestori, err = s.Orgs.ListGestori(ctx, domain.OrgFilter{}); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if services, err = s.Orgs.ListServices(ctx, domain.OrgFilter{}); err != nil {
+			s.Error(w, r, err)
+			return
+		}
 	}
-	services, err := s.Orgs.ListServices(ctx, domain.OrgFilter{ProvinceCode: a.ProvinceCode})
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var d homeData
 	for _, p := range provinces {
 		if a.ProvinceCode != "" && p.Code != a.ProvinceCode {
 			continue
