@@ -63,7 +63,7 @@ func chainHash(e domain.AuditEntry) string {
 
 const auditColumns = `seq, id, at, actor, role, action, target_type, target_id, request_id, summary, prev_hash, hash`
 
-func scanAudit(s interface{ Scan(...any) error }) (domain.AuditEntry, error) {
+func scanAudit(s scanner) (domain.AuditEntry, error) {
 	var e domain.AuditEntry
 	err := s.Scan(&e.Seq, &e.ID, &e.At, &e.Actor, &e.Role, &e.Action, &e.TargetType, &e.TargetID, &e.RequestID,
 		&e.Summary, &e.PrevHash, &e.Hash)
@@ -91,7 +91,7 @@ func (db *DB) ListAudit(ctx context.Context, f domain.AuditFilter) ([]domain.Aud
 	if before <= 0 {
 		before = 1 << 62
 	}
-	rows, err := db.read.QueryContext(ctx, `
+	return queryAll(ctx, db.read, "list audit", scanAudit, `
 		SELECT `+auditColumns+` FROM audit_log
 		WHERE seq < $1
 		  AND ($2 = '' OR actor = $2)
@@ -101,19 +101,6 @@ func (db *DB) ListAudit(ctx context.Context, f domain.AuditFilter) ([]domain.Aud
 		  AND ($7 = '' OR target_id = $7)
 		ORDER BY seq DESC
 		LIMIT $8`, before, f.Actor, actionExact, actionPrefix, len(actionPrefix), f.TargetType, f.TargetID, f.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: list audit: %w", err)
-	}
-	defer rows.Close()
-	var out []domain.AuditEntry
-	for rows.Next() {
-		e, err := scanAudit(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list audit: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // VerifyAudit walks the whole chain in order and reports the first row whose

@@ -24,7 +24,7 @@ func nullable(s string) *string {
 
 const officeColumns = `id, kind, province_code, sigla, name, coordinator, email, created_at`
 
-func scanOffice(s interface{ Scan(...any) error }) (domain.Office, error) {
+func scanOffice(s scanner) (domain.Office, error) {
 	var o domain.Office
 	err := s.Scan(&o.ID, &o.Kind, &o.ProvinceCode, &o.Sigla, &o.Name, &o.Coordinator, &o.Email, &o.CreatedAt)
 	return o, err
@@ -32,20 +32,7 @@ func scanOffice(s interface{ Scan(...any) error }) (domain.Office, error) {
 
 // ListOffices implements domain.OrgService.
 func (db *DB) ListOffices(ctx context.Context) ([]domain.Office, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+officeColumns+` FROM offices ORDER BY province_code`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list offices: %w", err)
-	}
-	defer rows.Close()
-	var out []domain.Office
-	for rows.Next() {
-		o, err := scanOffice(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list offices: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.read, "list offices", scanOffice, `SELECT `+officeColumns+` FROM offices ORDER BY province_code`)
 }
 
 // FindOfficeBySigla implements domain.OrgService.
@@ -93,7 +80,11 @@ func (db *DB) ListGestori(ctx context.Context, f domain.OrgFilter) ([]domain.Ges
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, `
+	out, err := queryAll(ctx, db.read, "list gestori", func(s scanner) (domain.Gestore, error) {
+		var g domain.Gestore
+		err := s.Scan(&g.ID, &g.Name, &g.TaxCode, &g.ProvinceCode, &g.Email, &g.Phone, &g.CreatedAt)
+		return g, err
+	}, `
 		SELECT id, name, tax_code, province_code, email, phone, created_at
 		FROM gestori
 		WHERE ($1 = '' OR province_code = $1)
@@ -102,19 +93,7 @@ func (db *DB) ListGestori(ctx context.Context, f domain.OrgFilter) ([]domain.Ges
 		  AND ($4 = '' OR province_code = (SELECT province_code FROM services WHERE id = $4))
 		ORDER BY id`, f.ProvinceCode, sc.province, sc.gestore, sc.service)
 	if err != nil {
-		return nil, fmt.Errorf("store: list gestori: %w", err)
-	}
-	defer rows.Close()
-	var out []domain.Gestore
-	for rows.Next() {
-		var g domain.Gestore
-		if err := rows.Scan(&g.ID, &g.Name, &g.TaxCode, &g.ProvinceCode, &g.Email, &g.Phone, &g.CreatedAt); err != nil {
-			return nil, fmt.Errorf("store: list gestori: %w", err)
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list gestori: %w", err)
+		return nil, err
 	}
 	sortByName(out, func(g domain.Gestore) string { return g.Name })
 	return limit(out, f.Limit), nil
@@ -128,7 +107,11 @@ func (db *DB) ListServices(ctx context.Context, f domain.OrgFilter) ([]domain.Se
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, `
+	out, err := queryAll(ctx, db.read, "list services", func(s scanner) (domain.Service, error) {
+		var v domain.Service
+		err := s.Scan(&v.ID, &v.Name, &v.Kind, &v.ProvinceCode, &v.Email, &v.CreatedAt)
+		return v, err
+	}, `
 		SELECT id, name, kind, province_code, email, created_at
 		FROM services
 		WHERE ($1 = '' OR province_code = $1)
@@ -137,19 +120,7 @@ func (db *DB) ListServices(ctx context.Context, f domain.OrgFilter) ([]domain.Se
 		  AND ($4 = '' OR id = $4)
 		ORDER BY province_code, id`, f.ProvinceCode, sc.province, sc.gestore, sc.service)
 	if err != nil {
-		return nil, fmt.Errorf("store: list services: %w", err)
-	}
-	defer rows.Close()
-	var out []domain.Service
-	for rows.Next() {
-		var s domain.Service
-		if err := rows.Scan(&s.ID, &s.Name, &s.Kind, &s.ProvinceCode, &s.Email, &s.CreatedAt); err != nil {
-			return nil, fmt.Errorf("store: list services: %w", err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list services: %w", err)
+		return nil, err
 	}
 	sortByName(out, func(s domain.Service) string { return s.ProvinceCode + " " + s.Name })
 	return limit(out, f.Limit), nil

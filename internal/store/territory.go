@@ -157,7 +157,7 @@ func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 
 const provinceColumns = `code, uts_code, sigla, name, nuts3, region_code, residents, comuni`
 
-func scanProvince(s interface{ Scan(...any) error }) (domain.Province, error) {
+func scanProvince(s scanner) (domain.Province, error) {
 	var p domain.Province
 	err := s.Scan(&p.Code, &p.UTSCode, &p.Sigla, &p.Name, &p.NUTS3, &p.RegionCode, &p.Residents, &p.Comuni)
 	return p, err
@@ -165,20 +165,7 @@ func scanProvince(s interface{ Scan(...any) error }) (domain.Province, error) {
 
 // ListProvinces implements domain.TerritoryService.
 func (db *DB) ListProvinces(ctx context.Context) ([]domain.Province, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+provinceColumns+` FROM provinces ORDER BY code`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list provinces: %w", err)
-	}
-	defer rows.Close()
-	var out []domain.Province
-	for rows.Next() {
-		p, err := scanProvince(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list provinces: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.read, "list provinces", scanProvince, `SELECT `+provinceColumns+` FROM provinces ORDER BY code`)
 }
 
 // FindProvince implements domain.TerritoryService.
@@ -205,25 +192,17 @@ func (db *DB) ListComuni(ctx context.Context, f domain.ComuneFilter) ([]domain.C
 		}
 		province = p.Code
 	}
-	rows, err := db.read.QueryContext(ctx, `
+	out, err := queryAll(ctx, db.read, "list comuni", func(s scanner) (domain.Comune, error) {
+		var c domain.Comune
+		err := s.Scan(&c.Code, &c.Name, &c.CadastralCode, &c.ProvinceCode, &c.Residents, &c.Capital)
+		return c, err
+	}, `
 		SELECT code, name, cadastral_code, province_code, residents, capital
 		FROM comuni
 		WHERE ($1 = '' OR province_code = $1)
 		ORDER BY code`, province)
 	if err != nil {
-		return nil, fmt.Errorf("store: list comuni: %w", err)
-	}
-	defer rows.Close()
-	var out []domain.Comune
-	for rows.Next() {
-		var c domain.Comune
-		if err := rows.Scan(&c.Code, &c.Name, &c.CadastralCode, &c.ProvinceCode, &c.Residents, &c.Capital); err != nil {
-			return nil, fmt.Errorf("store: list comuni: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list comuni: %w", err)
+		return nil, err
 	}
 	sortByName(out, func(c domain.Comune) string { return c.Name })
 	return out, nil

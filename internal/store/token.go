@@ -49,19 +49,11 @@ func (db *DB) RevokeTokens(ctx context.Context, userID, label string) (int, erro
 
 // ListTokens returns the user's tokens, newest first.
 func (db *DB) ListTokens(ctx context.Context, userID string) ([]domain.Token, error) {
-	rows, err := db.read.QueryContext(ctx, `
-		SELECT id, user_id, label, created_at, last_used_at, revoked_at FROM api_tokens
-		WHERE user_id = $1 ORDER BY id DESC`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("store: list tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []domain.Token
-	for rows.Next() {
+	return queryAll(ctx, db.read, "list tokens", func(s scanner) (domain.Token, error) {
 		var t domain.Token
 		var used, revoked sql.NullTime
-		if err := rows.Scan(&t.ID, &t.UserID, &t.Label, &t.CreatedAt, &used, &revoked); err != nil {
-			return nil, fmt.Errorf("store: list tokens: %w", err)
+		if err := s.Scan(&t.ID, &t.UserID, &t.Label, &t.CreatedAt, &used, &revoked); err != nil {
+			return t, err
 		}
 		t.CreatedAt = t.CreatedAt.UTC()
 		if used.Valid {
@@ -72,9 +64,10 @@ func (db *DB) ListTokens(ctx context.Context, userID string) ([]domain.Token, er
 			r := revoked.Time.UTC()
 			t.RevokedAt = &r
 		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		return t, nil
+	}, `
+		SELECT id, user_id, label, created_at, last_used_at, revoked_at FROM api_tokens
+		WHERE user_id = $1 ORDER BY id DESC`, userID)
 }
 
 // tokenTouchInterval limits last-use stamps to one write a minute per token.

@@ -81,7 +81,7 @@ const userSelect = `
 	LEFT JOIN gestori g ON g.id = u.gestore_id
 	LEFT JOIN services s ON s.id = u.service_id`
 
-func scanUser(sc interface{ Scan(...any) error }) (domain.User, error) {
+func scanUser(sc scanner) (domain.User, error) {
 	var u domain.User
 	var last sql.NullTime
 	err := sc.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.OfficeID, &u.GestoreID, &u.ServiceID, &u.Disabled,
@@ -107,26 +107,14 @@ func (db *DB) ListUsers(ctx context.Context, f domain.UserFilter) ([]domain.User
 		}
 	}
 	q := "%" + strings.ToLower(strings.TrimSpace(f.Query)) + "%"
-	rows, err := db.read.QueryContext(ctx, userSelect+`
+	out, err := queryAll(ctx, db.read, "list users", scanUser, userSelect+`
 		WHERE ($1 = '' OR u.role = $1)
 		  AND ($2 = '' OR u.office_id = $2)
 		  AND (LOWER(u.email) LIKE $3 OR LOWER(u.name) LIKE $3)
 		  AND ($4 = -1 OR ($4 = 1) = u.disabled)
 		ORDER BY u.id`, string(f.Role), f.OfficeID, q, disabled)
 	if err != nil {
-		return nil, fmt.Errorf("store: list users: %w", err)
-	}
-	defer rows.Close()
-	var out []domain.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list users: %w", err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list users: %w", err)
+		return nil, err
 	}
 	sortByName(out, func(u domain.User) string { return u.Name })
 	return out, nil

@@ -88,6 +88,16 @@ func userFromForm(r *http.Request, u domain.User) domain.User {
 	return u
 }
 
+// userFormError shows the user form again with the error.
+func (s *Server) userFormError(w http.ResponseWriter, r *http.Request, u domain.User, isNew bool, err error) {
+	d, derr := s.userFormData(r, u, isNew)
+	if derr != nil {
+		s.Error(w, r, derr)
+		return
+	}
+	s.formError(w, r, "user_form", d, err)
+}
+
 func (s *Server) handleUserNew(w http.ResponseWriter, r *http.Request) {
 	d, err := s.userFormData(r, domain.User{Role: domain.RolePrefecture}, true)
 	if err != nil {
@@ -101,12 +111,7 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 32<<10)
 	u := userFromForm(r, domain.User{})
 	if err := s.Users.CreateUser(r.Context(), &u, r.PostFormValue("password")); err != nil {
-		d, derr := s.userFormData(r, u, true)
-		if derr != nil {
-			s.Error(w, r, derr)
-			return
-		}
-		s.formError(w, r, "user_form", d, err)
+		s.userFormError(w, r, u, true, err)
 		return
 	}
 	s.flash(r, s.t(r, "users.created"))
@@ -137,12 +142,7 @@ func (s *Server) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 	u := userFromForm(r, old)
 	u.Email = old.Email // the sign-in name does not change here
 	if err := s.Users.UpdateUser(r.Context(), &u); err != nil {
-		d, derr := s.userFormData(r, u, false)
-		if derr != nil {
-			s.Error(w, r, derr)
-			return
-		}
-		s.formError(w, r, "user_form", d, err)
+		s.userFormError(w, r, u, false, err)
 		return
 	}
 	s.flash(r, s.t(r, "users.updated"))
@@ -172,12 +172,7 @@ func (s *Server) handleUserPassword(w http.ResponseWriter, r *http.Request) {
 			s.Error(w, r, ferr)
 			return
 		}
-		d, derr := s.userFormData(r, u, false)
-		if derr != nil {
-			s.Error(w, r, derr)
-			return
-		}
-		s.formError(w, r, "user_form", d, err)
+		s.userFormError(w, r, u, false, err)
 		return
 	}
 	s.flash(r, s.t(r, "users.password.reset.done"))
