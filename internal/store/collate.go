@@ -24,3 +24,5 @@ func sortByName[T any](items []T, name func(T) string) {
 		return collator.CompareString(name(items[i]), name(items[j])) < 0
 	})
 }
+
+func sortStrings(s []string) { sort.Strings(s) }

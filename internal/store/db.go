@@ -41,6 +41,13 @@ type DB struct {
 	// clock is the time source; tests replace it with SetClock. Every
 	// transaction reads it once.
 	clock atomic.Pointer[func() time.Time]
+
+	// Deadline is the daily confirmation deadline (default 10:00, Italian time).
+	Deadline ConfirmDeadline
+	// OnChange, if set, is called after a commit that changed a facility's
+	// figures (the board's live updates subscribe through it).
+	OnChange   func(code string)
+	boardCache boardCache
 }
 
 // Now returns the current time by the store's clock (UTC).
@@ -52,7 +59,7 @@ func (db *DB) SetClock(now func() time.Time) { db.clock.Store(&now) }
 // Open connects to the database named by dsn: "sqlite:PATH" (the folder is
 // created) or "postgres://…". It does not migrate: call Migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{dsn: dsn}
+	db := &DB{dsn: dsn, Deadline: ConfirmDeadline{Hour: 10}}
 	db.SetClock(time.Now)
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):

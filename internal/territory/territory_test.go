@@ -116,3 +116,17 @@ func TestLoadMap(t *testing.T) {
 		t.Fatalf("bologna map: %v, %d shapes", err, len(bo.Shapes))
 	}
 }
+
+func TestCentroids(t *testing.T) {
+	c, err := territory.Centroids()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c) != 330 {
+		t.Fatalf("centroids = %d", len(c))
+	}
+	bo := c["037006"] // Bologna: about 11.34 E, 44.49 N
+	if bo[0] < 11.2 || bo[0] > 11.5 || bo[1] < 44.4 || bo[1] > 44.6 {
+		t.Fatalf("Bologna's centroid = %v", bo)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"time"
 
 	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/domain"
@@ -44,9 +45,10 @@ const (
 	demoEmailDomain   = "gesta.example"
 )
 
-// Generate builds the seed for the provinces at the scale. The same scale and
-// provinces always give the same names, tax codes and e-mails.
-func Generate(scale Scale, provinces []domain.Province, passwordHash string) store.Seed {
+// Generate builds the seed for the provinces at the scale. The same scale,
+// territory and time always give the same data; now anchors the facilities'
+// confirmation times.
+func Generate(scale Scale, provinces []domain.Province, comuni []domain.Comune, passwordHash string, now time.Time) store.Seed {
 	r := rand.New(rand.NewPCG(defaultSeed, uint64(len(scale))))
 	mult := 1.0
 	if scale == ScaleNation {
@@ -83,6 +85,9 @@ func Generate(scale Scale, provinces []domain.Province, passwordHash string) sto
 		}
 	}
 	s.Users = demoUsers(s, provinces, passwordHash)
+	if len(comuni) > 0 {
+		s.Facilities = facilities(r, scale, provinces, comuni, s.Gestori, now)
+	}
 	return s
 }
 
@@ -90,7 +95,7 @@ func Generate(scale Scale, provinces []domain.Province, passwordHash string) sto
 // sign-in page.
 func Accounts(provinces []domain.Province) []string {
 	var out []string
-	for _, u := range Generate(ScaleRegion, provinces, "").Users {
+	for _, u := range Generate(ScaleRegion, provinces, nil, "", time.Time{}).Users {
 		out = append(out, u.User.Email)
 	}
 	return out
@@ -141,7 +146,11 @@ func Load(ctx context.Context, db *store.DB, scale Scale) (store.Seed, error) {
 	if err != nil {
 		return store.Seed{}, err
 	}
-	seed := Generate(scale, provinces, hash)
+	comuni, err := db.ListComuni(ctx, domain.ComuneFilter{})
+	if err != nil {
+		return store.Seed{}, err
+	}
+	seed := Generate(scale, provinces, comuni, hash, db.Now())
 	seed.Label = string(scale)
 	if err := db.LoadSeed(ctx, seed); err != nil {
 		return store.Seed{}, err

@@ -3,6 +3,7 @@ package demo_test
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/store"
@@ -10,20 +11,26 @@ import (
 	"github.com/gesta-er/gesta/internal/store/storetest"
 )
 
-func provinces(t *testing.T) []domain.Province {
+func provinces(t *testing.T) ([]domain.Province, []domain.Comune) {
 	t.Helper()
 	dsn, _ := storetest.DSN(t, "sqlite")
-	ps, err := storetest.Open(t, dsn).ListProvinces(storetest.Ctx())
+	db := storetest.Open(t, dsn)
+	ps, err := db.ListProvinces(storetest.Ctx())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ps
+	cs, err := db.ListComuni(storetest.Ctx(), domain.ComuneFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps, cs
 }
 
 func TestGenerateIsDeterministic(t *testing.T) {
-	ps := provinces(t)
-	a := demo.Generate(demo.ScaleRegion, ps, "h")
-	b := demo.Generate(demo.ScaleRegion, ps, "h")
+	ps, cs := provinces(t)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	a := demo.Generate(demo.ScaleRegion, ps, cs, "h", now)
+	b := demo.Generate(demo.ScaleRegion, ps, cs, "h", now)
 	if !reflect.DeepEqual(a, b) {
 		t.Fatal("two runs with the same seed differ")
 	}
@@ -49,9 +56,26 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	if perProvince["037"] != 14 {
 		t.Errorf("gestori in Bologna = %d, want 14", perProvince["037"])
 	}
-	n := demo.Generate(demo.ScaleNation, ps, "h")
-	if len(n.Gestori) != 707 || len(n.Services) != 9*141 {
-		t.Errorf("nation: gestori = %d, services = %d; want 707 and 1269", len(n.Gestori), len(n.Services))
+	n := demo.Generate(demo.ScaleNation, ps, cs, "h", now)
+	if len(n.Gestori) != 707 || len(n.Services) != 9*141 || len(n.Facilities) != 10_000 {
+		t.Errorf("nation: gestori = %d, services = %d, facilities = %d; want 707, 1269, 10000",
+			len(n.Gestori), len(n.Services), len(n.Facilities))
+	}
+	// About 600 facilities and 8,500 people in the region, with the landmarks.
+	places, occupied, stale := 0, 0, 0
+	for _, sf := range a.Facilities {
+		f := sf.Facility
+		places += f.Active
+		occupied += f.Occupied
+		if f.ConfirmedAt.Before(now.Add(-24 * time.Hour)) {
+			stale++
+		}
+	}
+	if len(a.Facilities) != 600 || occupied < 7500 || occupied > 10500 || stale < 30 || stale > 100 {
+		t.Errorf("region: %d facilities, %d places, %d occupied, %d stale", len(a.Facilities), places, occupied, stale)
+	}
+	if a.Facilities[0].Facility.Name != "Hub regionale via Mattei" || a.Facilities[0].Facility.Active != 200 {
+		t.Errorf("first facility = %+v", a.Facilities[0].Facility)
 	}
 }
 

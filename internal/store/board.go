@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+// boardCache keeps computed boards for a second, and drops them at any change:
+// the board is read far more often than figures change.
+type boardCache struct {
+	mu      sync.Mutex
+	entries map[domain.FacilityFilter]cachedBoard
+}
+
+type cachedBoard struct {
+	b   domain.Board
+	exp time.Time
+}
+
+const boardTTL = time.Second
+
+func (c *boardCache) get(f domain.FacilityFilter, now time.Time) (domain.Board, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[f]
+	if !ok || now.After(e.exp) {
+		return domain.Board{}, false
+	}
+	return e.b, true
+}
+
+func (c *boardCache) put(f domain.FacilityFilter, b domain.Board, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) > 1000 {
+		c.entries = map[domain.FacilityFilter]cachedBoard{}
+	}
+	c.entries[f] = cachedBoard{b: b, exp: now.Add(boardTTL)}
+}
+
+func (c *boardCache) invalidate() {
+	c.mu.Lock()
+	c.entries = nil
+	c.mu.Unlock()
+}
+
+// Board implements domain.FacilityService: free places by province × target.
+// Aggregated figures: the coordinator, prefectures and viewers (stats:read)
+// see the region; an operator sees its own facilities.
+func (db *DB) Board(ctx context.Context, flt domain.FacilityFilter) (domain.Board, error) {
+	a, ok := domain.ActorFromContext(ctx)
+	if !ok {
+		return domain.Board{}, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+	}
+	if a.System == "" && !domain.Can(a, domain.PermFacilityRead) && !domain.Can(a, domain.PermStatsRead) {
+		return domain.Board{}, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere il bollettino.")
+	}
+	if a.Role == domain.RoleOperator {
+		flt.GestoreID = a.GestoreID
+	}
+	now := db.Now()
+	if b, ok := db.boardCache.get(flt, now); ok {
+		return b, nil
+	}
+	// The board aggregates: read the facilities as the system, then sum.
+	sys := domain.NewContextWithActor(ctx, domain.ActorSystem)
+	fs, err := db.ListFacilities(sys, flt)
+	if err != nil {
+		return domain.Board{}, err
+	}
+	provinces, err := db.ListProvinces(ctx)
+	if err != nil {
+		return domain.Board{}, err
+	}
+	sigla := map[string]string{}
+	for _, p := range provinces {
+		sigla[p.Code] = p.Sigla
+	}
+	b := BoardOf(fs, sigla)
+	b.At, b.Deadline = now, db.LastDeadline(now)
+	db.boardCache.put(flt, b, now)
+	return b, nil
+}
+
+// BoardOf sums facilities into province × target rows (in province and
+// target order) and totals. Closed and suspended facilities count no places.
+func BoardOf(fs []domain.Facility, sigla map[string]string) domain.Board {
+	type key struct {
+		p string
+		t domain.Target
+	}
+	cells := map[key]*domain.BoardRow{}
+	var b domain.Board
+	add := func(r *domain.BoardRow, f domain.Facility) {
+		r.Facilities++
+		if f.Status == domain.StatusActive {
+			r.Active += f.Active
+			r.Blocked += f.Blocked
+			r.Occupied += f.Occupied
+			r.Held += f.Held
+			r.Free += f.Free
+		}
+		if f.Stale {
+			r.Stale++
+		}
+	}
+	for _, f := range fs {
+		k := key{f.ProvinceCode, f.Target}
+		r, ok := cells[k]
+		if !ok {
+			r = &domain.BoardRow{ProvinceCode: f.ProvinceCode, Sigla: sigla[f.ProvinceCode], Target: f.Target}
+			cells[k] = r
+		}
+		add(r, f)
+		add(&b.Totals, f)
+	}
+	codes := make([]string, 0, len(sigla))
+	for c := range sigla {
+		codes = append(codes, c)
+	}
+	sortStrings(codes)
+	for _, p := range codes {
+		for _, t := range domain.Targets {
+			if r, ok := cells[key{p, t}]; ok {
+				b.Rows = append(b.Rows, *r)
+			}
+		}
+	}
+	if b.Rows == nil {
+		b.Rows = []domain.BoardRow{}
+	}
+	return b
+}

@@ -1,0 +1,503 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+// facilityScope is what the caller may read and write of facilities, applied
+// in the SQL: the region (coordinator, system), a province (writes of a
+// prefecture), a managing entity (operator).
+type facilityScope struct {
+	readProvince  string // reads limited to a province ("" all)
+	readGestore   string // reads limited to a managing entity
+	writeProvince string // registry writes limited to a province
+	writeGestore  string // availability writes limited to a managing entity
+	canRegistry   bool   // create and edit facilities
+	canAvail      bool   // declare occupancy
+	canHold       bool
+}
+
+func facilityScopeFor(ctx context.Context) (facilityScope, domain.Actor, error) {
+	a, ok := domain.ActorFromContext(ctx)
+	if !ok {
+		return facilityScope{}, a, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+	}
+	if a.System != "" {
+		return facilityScope{canRegistry: true, canAvail: true, canHold: true}, a, nil
+	}
+	if !domain.Can(a, domain.PermFacilityRead) {
+		return facilityScope{}, a, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere le strutture.")
+	}
+	sc := facilityScope{
+		canRegistry: domain.Can(a, domain.PermFacilityWrite),
+		canAvail:    domain.Can(a, domain.PermAvailability),
+		canHold:     domain.Can(a, domain.PermHoldWrite),
+	}
+	switch a.Role {
+	case domain.RoleOperator:
+		sc.readGestore, sc.writeGestore = a.GestoreID, a.GestoreID
+	case domain.RolePrefecture:
+		// Prefectures read the whole region's free places (that is the point of
+		// the board) but change only their own province.
+		sc.writeProvince = a.ProvinceCode
+	}
+	return sc, a, nil
+}
+
+const facilityColumns = `f.id, f.code, f.name, f.type, f.target, f.gestore_id, g.name, f.province_code, f.comune_code,
+	c.name, f.address, f.lat, f.lon, f.cig, f.contract_start, f.contract_end, f.price_cents, f.capacity_contracted,
+	f.capacity_active, f.features, f.status, f.contact_name, f.contact_phone, f.contact_email, f.occupied,
+	f.confirmed_at, f.confirmed_by, f.version, f.updated_at`
+
+const facilityFrom = ` FROM facilities f JOIN gestori g ON g.id = f.gestore_id JOIN comuni c ON c.code = f.comune_code`
+
+func scanFacility(s scanner) (domain.Facility, error) {
+	var f domain.Facility
+	var from, to, confirmed sql.NullTime
+	var features string
+	err := s.Scan(&f.ID, &f.Code, &f.Name, &f.Type, &f.Target, &f.GestoreID, &f.GestoreName, &f.ProvinceCode,
+		&f.ComuneCode, &f.ComuneName, &f.Address, &f.Lat, &f.Lon, &f.CIG, &from, &to, &f.PriceCents, &f.Contracted,
+		&f.Active, &features, &f.Status, &f.ContactName, &f.ContactPhone, &f.ContactEmail, &f.Occupied, &confirmed,
+		&f.ConfirmedBy, &f.Version, &f.UpdatedAt)
+	f.ContractFrom, f.ContractTo, f.ConfirmedAt = timePtr(from), timePtr(to), timePtr(confirmed)
+	f.Features = splitFeatures(features)
+	f.UpdatedAt = f.UpdatedAt.UTC()
+	return f, err
+}
+
+func timePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
+func splitFeatures(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+// ledger fills blocked and held (in force at now) for the facilities, and
+// computes free and stale. Two grouped queries, whatever the number of rows.
+func (db *DB) ledger(ctx context.Context, q querier, fs []domain.Facility, now time.Time) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	type sum struct {
+		id string
+		n  int
+	}
+	scanSum := func(s scanner) (sum, error) {
+		var v sum
+		err := s.Scan(&v.id, &v.n)
+		return v, err
+	}
+	holds, err := queryAll(ctx, q, "ledger holds", scanSum, `
+		SELECT facility_id, SUM(places) FROM holds WHERE status = 'active' AND expires_at > $1 GROUP BY facility_id`, now)
+	if err != nil {
+		return err
+	}
+	blocks, err := queryAll(ctx, q, "ledger blocks", scanSum, `
+		SELECT facility_id, SUM(places) FROM facility_blocks
+		WHERE starts_at <= $1 AND (ends_at IS NULL OR ends_at > $1) GROUP BY facility_id`, now)
+	if err != nil {
+		return err
+	}
+	held, blocked := make(map[string]int, len(holds)), make(map[string]int, len(blocks))
+	for _, h := range holds {
+		held[h.id] = h.n
+	}
+	for _, b := range blocks {
+		blocked[b.id] = b.n
+	}
+	deadline := db.LastDeadline(now)
+	for i := range fs {
+		f := &fs[i]
+		f.Held, f.Blocked = held[f.ID], blocked[f.ID]
+		f.ComputeFree()
+		f.Stale = f.Status == domain.StatusActive && (f.ConfirmedAt == nil || f.ConfirmedAt.Before(deadline))
+	}
+	return nil
+}
+
+// ConfirmDeadline is the daily time (Italian clock) by which operators confirm
+// their figures; set from the configuration.
+type ConfirmDeadline struct{ Hour, Minute int }
+
+var italy = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}()
+
+// LastDeadline returns the most recent confirmation deadline at or before now.
+func (db *DB) LastDeadline(now time.Time) time.Time {
+	d := db.Deadline
+	local := now.In(italy)
+	t := time.Date(local.Year(), local.Month(), local.Day(), d.Hour, d.Minute, 0, 0, italy)
+	if t.After(local) {
+		t = t.AddDate(0, 0, -1)
+	}
+	return t.UTC()
+}
+
+// ListFacilities implements domain.FacilityService.
+func (db *DB) ListFacilities(ctx context.Context, flt domain.FacilityFilter) ([]domain.Facility, error) {
+	sc, _, err := facilityScopeFor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	province := flt.ProvinceCode
+	if province != "" {
+		p, err := db.FindProvince(ctx, province)
+		if err != nil {
+			return nil, err
+		}
+		province = p.Code
+	}
+	feature := ""
+	if flt.Feature != "" {
+		feature = "%" + flt.Feature + "%"
+	}
+	query := ""
+	if flt.Query != "" {
+		query = "%" + strings.ToLower(flt.Query) + "%"
+	}
+	now := db.Now()
+	var out []domain.Facility
+	err = db.ReadTx(ctx, func(tx *Tx) error {
+		var err error
+		out, err = queryAll(ctx, tx, "list facilities", scanFacility, `SELECT `+facilityColumns+facilityFrom+`
+			WHERE ($1 = '' OR f.province_code = $1)
+			  AND ($2 = '' OR f.type = $2)
+			  AND ($3 = '' OR f.target = $3)
+			  AND ($4 = '' OR f.features LIKE $4)
+			  AND ($5 = '' OR f.gestore_id = $5)
+			  AND ($6 = '' OR f.province_code = $6)
+			  AND ($7 = '' OR f.gestore_id = $7)
+			  AND ($8 = '' OR LOWER(f.name) LIKE $8 OR LOWER(f.code) LIKE $8)
+			ORDER BY f.code`,
+			province, string(flt.Type), string(flt.Target), feature, flt.GestoreID, sc.readProvince, sc.readGestore, query)
+		if err != nil {
+			return err
+		}
+		return db.ledger(ctx, tx, out, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if flt.OnlyStale {
+		kept := out[:0]
+		for _, f := range out {
+			if f.Stale {
+				kept = append(kept, f)
+			}
+		}
+		out = kept
+	}
+	return out, nil
+}
+
+// FindFacility implements domain.FacilityService; out of scope is ENOTFOUND.
+func (db *DB) FindFacility(ctx context.Context, code string) (domain.Facility, error) {
+	sc, _, err := facilityScopeFor(ctx)
+	if err != nil {
+		return domain.Facility{}, err
+	}
+	var f domain.Facility
+	err = db.ReadTx(ctx, func(tx *Tx) error {
+		f, err = findFacility(ctx, tx, code, sc.readProvince, sc.readGestore)
+		if err != nil {
+			return err
+		}
+		fs := []domain.Facility{f}
+		if err := db.ledger(ctx, tx, fs, db.Now()); err != nil {
+			return err
+		}
+		f = fs[0]
+		return nil
+	})
+	return f, err
+}
+
+func findFacility(ctx context.Context, tx *Tx, code, province, gestore string) (domain.Facility, error) {
+	f, err := scanFacility(tx.QueryRowContext(ctx, `SELECT `+facilityColumns+facilityFrom+`
+		WHERE f.code = $1 AND ($2 = '' OR f.province_code = $2) AND ($3 = '' OR f.gestore_id = $3)`,
+		strings.ToUpper(code), province, gestore))
+	if errors.Is(err, sql.ErrNoRows) {
+		return f, domain.Errorf(domain.ENOTFOUND, "Struttura %q non trovata.", code)
+	}
+	if err != nil {
+		return f, fmt.Errorf("store: find facility %s: %w", code, err)
+	}
+	return f, nil
+}
+
+// CreateFacility implements domain.FacilityService. The province and the
+// prefecture follow from the comune; the code is the province's sigla and the
+// next number ("BO-0043").
+func (db *DB) CreateFacility(ctx context.Context, f *domain.Facility) error {
+	sc, _, err := facilityScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	if !sc.canRegistry {
+		return domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di creare strutture.")
+	}
+	if f.Status == "" {
+		f.Status = domain.StatusActive
+	}
+	if f.Features == nil {
+		f.Features = []string{}
+	}
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	err = db.InTx(ctx, func(tx *Tx) error {
+		if err := insertFacility(ctx, tx, f, sc.writeProvince); err != nil {
+			return err
+		}
+		return tx.audit(ctx, "facility.create", "facility", f.Code, fmt.Sprintf("%s (%s, %s), posti %d/%d",
+			f.Name, f.Type, f.Target, f.Active, f.Contracted))
+	})
+	if err == nil {
+		db.changed(f.Code)
+	}
+	return err
+}
+
+func insertFacility(ctx context.Context, tx *Tx, f *domain.Facility, onlyProvince string) error {
+	var sigla, officeID string
+	err := tx.QueryRowContext(ctx, `
+		SELECT p.code, p.sigla, o.id FROM comuni c JOIN provinces p ON p.code = c.province_code
+		JOIN offices o ON o.province_code = p.code WHERE c.code = $1`, f.ComuneCode).Scan(&f.ProvinceCode, &sigla, &officeID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &domain.Error{Code: domain.EINVALID, Message: "Dati della struttura non validi.",
+			Fields: map[string]string{"comune": "Comune sconosciuto."}}
+	}
+	if err != nil {
+		return fmt.Errorf("store: facility comune: %w", err)
+	}
+	if onlyProvince != "" && f.ProvinceCode != onlyProvince {
+		return domain.Errorf(domain.EFORBIDDEN, "Puoi creare strutture solo nella tua provincia.")
+	}
+	var last sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT MAX(code) FROM facilities WHERE province_code = $1`, f.ProvinceCode).Scan(&last); err != nil {
+		return fmt.Errorf("store: facility code: %w", err)
+	}
+	n := 0
+	if last.Valid {
+		n, _ = strconv.Atoi(strings.TrimPrefix(last.String, sigla+"-"))
+	}
+	f.ID, f.Code, f.Version, f.UpdatedAt = newID(), fmt.Sprintf("%s-%04d", sigla, n+1), 1, tx.now
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO facilities (id, code, name, type, target, gestore_id, office_id, province_code, comune_code, address,
+			lat, lon, cig, contract_start, contract_end, price_cents, capacity_contracted, capacity_active, features,
+			status, contact_name, contact_phone, contact_email, occupied, confirmed_at, confirmed_by, version,
+			created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+			$23, $24, $25, $26, $27, $28, $29)`,
+		f.ID, f.Code, f.Name, f.Type, f.Target, f.GestoreID, officeID, f.ProvinceCode, f.ComuneCode, f.Address,
+		f.Lat, f.Lon, f.CIG, f.ContractFrom, f.ContractTo, f.PriceCents, f.Contracted, f.Active,
+		strings.Join(f.Features, ","), f.Status, f.ContactName, f.ContactPhone, f.ContactEmail, f.Occupied,
+		f.ConfirmedAt, f.ConfirmedBy, f.Version, tx.now, tx.now)
+	if tx.db.dialect.foreignKeyViolation(err) {
+		return &domain.Error{Code: domain.EINVALID, Message: "Dati della struttura non validi.",
+			Fields: map[string]string{"gestore": "Ente gestore sconosciuto."}}
+	}
+	if err != nil {
+		return fmt.Errorf("store: create facility: %w", err)
+	}
+	return nil
+}
+
+// UpdateFacility implements domain.FacilityService.
+func (db *DB) UpdateFacility(ctx context.Context, f *domain.Facility, version int) error {
+	sc, _, err := facilityScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	if !sc.canRegistry {
+		return domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di modificare le strutture.")
+	}
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	err = db.InTx(ctx, func(tx *Tx) error {
+		old, err := findFacility(ctx, tx, f.Code, sc.writeProvince, "")
+		if err != nil {
+			return err
+		}
+		var province string
+		if err := tx.QueryRowContext(ctx, `SELECT province_code FROM comuni WHERE code = $1`, f.ComuneCode).Scan(&province); err != nil ||
+			province != old.ProvinceCode {
+			return &domain.Error{Code: domain.EINVALID, Message: "Dati della struttura non validi.",
+				Fields: map[string]string{"comune": "Il comune deve essere nella provincia della struttura."}}
+		}
+		res, err := tx.ExecContext(ctx, `
+			UPDATE facilities SET name = $1, type = $2, target = $3, gestore_id = $4, comune_code = $5, address = $6,
+				lat = $7, lon = $8, cig = $9, contract_start = $10, contract_end = $11, price_cents = $12,
+				capacity_contracted = $13, capacity_active = $14, features = $15, status = $16, version = version + 1,
+				updated_at = $17
+			WHERE id = $18 AND version = $19`,
+			f.Name, f.Type, f.Target, f.GestoreID, f.ComuneCode, f.Address, f.Lat, f.Lon, f.CIG, f.ContractFrom,
+			f.ContractTo, f.PriceCents, f.Contracted, f.Active, strings.Join(f.Features, ","), f.Status, tx.now,
+			old.ID, version)
+		if err != nil {
+			return fmt.Errorf("store: update facility: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return staleVersion()
+		}
+		f.ID, f.Version, f.ProvinceCode = old.ID, version+1, old.ProvinceCode
+		return tx.audit(ctx, "facility.update", "facility", f.Code, facilityDiff(old, *f))
+	})
+	if err == nil {
+		db.changed(f.Code)
+	}
+	return err
+}
+
+func staleVersion() error {
+	return domain.Errorf(domain.EPRECONDITION, "La struttura è stata modificata nel frattempo: ricarica e riprova.")
+}
+
+// facilityDiff summarises what changed, for the history.
+func facilityDiff(a, b domain.Facility) string {
+	var parts []string
+	add := func(name string, x, y any) {
+		if fmt.Sprint(x) != fmt.Sprint(y) {
+			parts = append(parts, fmt.Sprintf("%s: %v → %v", name, x, y))
+		}
+	}
+	add("nome", a.Name, b.Name)
+	add("tipologia", a.Type, b.Type)
+	add("destinatari", a.Target, b.Target)
+	add("ente gestore", a.GestoreID, b.GestoreID)
+	add("comune", a.ComuneCode, b.ComuneCode)
+	add("posti contrattualizzati", a.Contracted, b.Contracted)
+	add("posti attivi", a.Active, b.Active)
+	add("caratteristiche", strings.Join(a.Features, ","), strings.Join(b.Features, ","))
+	add("stato", a.Status, b.Status)
+	add("CIG", a.CIG, b.CIG)
+	add("prezzo (cent)", a.PriceCents, b.PriceCents)
+	if a.Address != b.Address {
+		parts = append(parts, "indirizzo modificato")
+	}
+	if len(parts) == 0 {
+		return "nessuna modifica"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// UpdateContact implements domain.FacilityService.
+func (db *DB) UpdateContact(ctx context.Context, code string, version int, name, phone, email string, features []string) (domain.Facility, error) {
+	sc, _, err := facilityScopeFor(ctx)
+	if err != nil {
+		return domain.Facility{}, err
+	}
+	if !sc.canAvail && !sc.canRegistry {
+		return domain.Facility{}, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di modificare le strutture.")
+	}
+	probe := domain.Facility{Name: "x", Type: domain.TypeHub, Target: domain.TargetMixed, GestoreID: "x",
+		ComuneCode: "000000", Status: domain.StatusActive, Features: features}
+	if err := probe.Validate(); err != nil {
+		return domain.Facility{}, err
+	}
+	err = db.InTx(ctx, func(tx *Tx) error {
+		old, err := findFacility(ctx, tx, code, sc.writeProvince, sc.writeGestore)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `
+			UPDATE facilities SET contact_name = $1, contact_phone = $2, contact_email = $3, features = $4,
+				version = version + 1, updated_at = $5
+			WHERE id = $6 AND version = $7`, name, phone, email, strings.Join(features, ","), tx.now, old.ID, version)
+		if err != nil {
+			return fmt.Errorf("store: update contact: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return staleVersion()
+		}
+		return tx.audit(ctx, "facility.contact", "facility", old.Code, "recapiti e caratteristiche: "+strings.Join(features, ","))
+	})
+	if err != nil {
+		return domain.Facility{}, err
+	}
+	db.changed(code)
+	return db.FindFacility(ctx, code)
+}
+
+// SetAvailability implements domain.FacilityService: one declaration, with
+// who and when, conditional on the version the caller saw.
+func (db *DB) SetAvailability(ctx context.Context, code string, version int, av domain.Availability) (domain.Facility, error) {
+	sc, a, err := facilityScopeFor(ctx)
+	if err != nil {
+		return domain.Facility{}, err
+	}
+	if !sc.canAvail {
+		return domain.Facility{}, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di aggiornare la disponibilità.")
+	}
+	if av.Occupied < 0 {
+		return domain.Facility{}, &domain.Error{Code: domain.EINVALID, Message: "I posti occupati non possono essere negativi.",
+			Fields: map[string]string{"occupied": "Valore non valido."}}
+	}
+	err = db.InTx(ctx, func(tx *Tx) error {
+		old, err := findFacility(ctx, tx, code, sc.writeProvince, sc.writeGestore)
+		if err != nil {
+			return err
+		}
+		if av.Occupied > old.Contracted {
+			return &domain.Error{Code: domain.EINVALID, Message: fmt.Sprintf(
+				"I posti occupati (%d) superano quelli contrattualizzati (%d).", av.Occupied, old.Contracted),
+				Fields: map[string]string{"occupied": "Valore oltre la capienza."}}
+		}
+		res, err := tx.ExecContext(ctx, `
+			UPDATE facilities SET occupied = $1, confirmed_at = $2, confirmed_by = $3, version = version + 1, updated_at = $2
+			WHERE id = $4 AND version = $5`, av.Occupied, tx.now, a.Label(), old.ID, version)
+		if err != nil {
+			return fmt.Errorf("store: set availability: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return staleVersion()
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO availability_declarations (id, facility_id, at, actor, occupied, unchanged, note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			newID(), old.ID, tx.now, a.Label(), av.Occupied, av.Occupied == old.Occupied, av.Note); err != nil {
+			return fmt.Errorf("store: declaration: %w", err)
+		}
+		what := fmt.Sprintf("occupati %d → %d", old.Occupied, av.Occupied)
+		if av.Occupied == old.Occupied {
+			what = fmt.Sprintf("confermati invariati (%d occupati)", av.Occupied)
+		}
+		return tx.audit(ctx, "facility.availability", "facility", old.Code, what)
+	})
+	if err != nil {
+		return domain.Facility{}, err
+	}
+	db.changed(code)
+	return db.FindFacility(ctx, code)
+}
+
+// changed tells subscribers (the board's live updates) that a facility's
+// figures changed; it runs after the commit.
+func (db *DB) changed(code string) {
+	db.boardCache.invalidate()
+	if f := db.OnChange; f != nil {
+		f(code)
+	}
+}

@@ -1,0 +1,212 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+// MaxHoldDuration bounds a hold's life: places are not kept indefinitely.
+const MaxHoldDuration = 30 * 24 * time.Hour
+
+// Hold implements domain.FacilityService. The facility's row is locked first
+// (an UPDATE that changes nothing still takes PostgreSQL's row lock; SQLite
+// has one writer), then free places are counted and the hold inserted in the
+// same transaction: two requests for the last place cannot both see it free.
+func (db *DB) Hold(ctx context.Context, code string, places int, expires time.Time, reason string) (domain.Hold, error) {
+	sc, a, err := facilityScopeFor(ctx)
+	if err != nil {
+		return domain.Hold{}, err
+	}
+	if !sc.canHold {
+		return domain.Hold{}, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di prenotare posti.")
+	}
+	now := db.Now()
+	if err := validateHold(places, expires, reason, now); err != nil {
+		return domain.Hold{}, err
+	}
+	h := domain.Hold{ID: newID(), FacilityCode: strings.ToUpper(code), Places: places, Reason: reason,
+		ExpiresAt: expires.UTC().Truncate(time.Microsecond), Status: "active", CreatedBy: a.Label()}
+	naiveFree := -1
+	if naiveHold { // mutation-check build only: count before the transaction
+		f, err := db.FindFacility(ctx, code)
+		if err != nil {
+			return domain.Hold{}, err
+		}
+		naiveFree = f.Free
+	}
+	err = db.InTx(ctx, func(tx *Tx) error {
+		f, err := findFacility(ctx, tx, code, sc.writeProvince, "")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE facilities SET version = version WHERE id = $1`, f.ID); err != nil {
+			return fmt.Errorf("store: hold lock: %w", err)
+		}
+		free := naiveFree
+		if !naiveHold {
+			if free, err = freeNow(ctx, tx, f); err != nil {
+				return err
+			}
+		}
+		if free < h.Places {
+			return noRoom(free, h.Places)
+		}
+		return writeHold(ctx, tx, f, &h, a)
+	})
+	if err != nil {
+		return domain.Hold{}, err
+	}
+	db.changed(h.FacilityCode)
+	return h, nil
+}
+
+func validateHold(places int, expires time.Time, reason string, now time.Time) error {
+	fields := map[string]string{}
+	if places <= 0 {
+		fields["places"] = "Il numero di posti deve essere positivo."
+	}
+	if !expires.After(now) {
+		fields["expires_at"] = "La scadenza deve essere nel futuro."
+	} else if expires.Sub(now) > MaxHoldDuration {
+		fields["expires_at"] = "Una prenotazione dura al massimo 30 giorni."
+	}
+	if strings.TrimSpace(reason) == "" {
+		fields["reason"] = "Il motivo è obbligatorio."
+	}
+	if len(fields) > 0 {
+		return &domain.Error{Code: domain.EINVALID, Message: "Prenotazione non valida.", Fields: fields}
+	}
+	return nil
+}
+
+// freeNow counts a facility's free places inside tx, at the transaction's time.
+func freeNow(ctx context.Context, tx *Tx, f domain.Facility) (int, error) {
+	fs := []domain.Facility{f}
+	if err := tx.db.ledgerOne(ctx, tx, fs, tx.now); err != nil {
+		return 0, err
+	}
+	return fs[0].Free, nil
+}
+
+// ledgerOne is ledger for a few facilities, restricted to them.
+func (db *DB) ledgerOne(ctx context.Context, tx *Tx, fs []domain.Facility, now time.Time) error {
+	for i := range fs {
+		f := &fs[i]
+		if err := tx.QueryRowContext(ctx, `
+			SELECT COALESCE((SELECT SUM(places) FROM holds WHERE facility_id = $1 AND status = 'active' AND expires_at > $2), 0),
+			       COALESCE((SELECT SUM(places) FROM facility_blocks WHERE facility_id = $1 AND starts_at <= $2
+			                 AND (ends_at IS NULL OR ends_at > $2)), 0)`, f.ID, now).Scan(&f.Held, &f.Blocked); err != nil {
+			return fmt.Errorf("store: ledger: %w", err)
+		}
+		f.ComputeFree()
+	}
+	return nil
+}
+
+func writeHold(ctx context.Context, tx *Tx, f domain.Facility, h *domain.Hold, a domain.Actor) error {
+	h.CreatedAt = tx.now
+	var office *string
+	if a.OfficeID != "" {
+		office = &a.OfficeID
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO holds (id, facility_id, office_id, places, reason, expires_at, status, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8)`,
+		h.ID, f.ID, office, h.Places, h.Reason, h.ExpiresAt, h.CreatedBy, h.CreatedAt); err != nil {
+		return fmt.Errorf("store: insert hold: %w", err)
+	}
+	return tx.audit(ctx, "hold.create", "facility", f.Code, fmt.Sprintf("%d posti fino al %s: %s", h.Places,
+		h.ExpiresAt.In(italy).Format("02/01/2006 15:04"), h.Reason))
+}
+
+func noRoom(free, want int) error {
+	return domain.Errorf(domain.ECONFLICT, "Posti liberi insufficienti: %d richiesti, %d disponibili.", want, free)
+}
+
+// ReleaseHold ends an active hold before its expiry.
+func (db *DB) ReleaseHold(ctx context.Context, id string) error {
+	sc, _, err := facilityScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	if !sc.canHold {
+		return domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di gestire prenotazioni.")
+	}
+	var code string
+	err = db.InTx(ctx, func(tx *Tx) error {
+		err := tx.QueryRowContext(ctx, `
+			SELECT f.code FROM holds h JOIN facilities f ON f.id = h.facility_id
+			WHERE h.id = $1 AND ($2 = '' OR f.province_code = $2)`, id, sc.writeProvince).Scan(&code)
+		if err != nil {
+			return domain.Errorf(domain.ENOTFOUND, "Prenotazione non trovata.")
+		}
+		res, err := tx.ExecContext(ctx, `
+			UPDATE holds SET status = 'released', closed_at = $1 WHERE id = $2 AND status = 'active' AND expires_at > $1`,
+			tx.now, id)
+		if err != nil {
+			return fmt.Errorf("store: release hold: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.Errorf(domain.ECONFLICT, "La prenotazione non è più attiva.")
+		}
+		return tx.audit(ctx, "hold.release", "facility", code, "prenotazione "+id)
+	})
+	if err == nil {
+		db.changed(code)
+	}
+	return err
+}
+
+// ListHolds returns a facility's holds, newest first, with their state now.
+func (db *DB) ListHolds(ctx context.Context, code string) ([]domain.Hold, error) {
+	f, err := db.FindFacility(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	now := db.Now()
+	return queryAll(ctx, db.read, "list holds", func(s scanner) (domain.Hold, error) {
+		h := domain.Hold{FacilityCode: f.Code}
+		err := s.Scan(&h.ID, &h.Places, &h.Reason, &h.ExpiresAt, &h.Status, &h.CreatedBy, &h.CreatedAt)
+		h.ExpiresAt, h.CreatedAt = h.ExpiresAt.UTC(), h.CreatedAt.UTC()
+		if h.Status == "active" && !h.ExpiresAt.After(now) {
+			h.Status = "expired"
+		}
+		return h, err
+	}, `SELECT id, places, reason, expires_at, status, created_by, created_at FROM holds
+		WHERE facility_id = $1 ORDER BY id DESC`, f.ID)
+}
+
+// AddBlock takes places out of use for a period (works, quarantine).
+func (db *DB) AddBlock(ctx context.Context, code string, b domain.Block) error {
+	sc, a, err := facilityScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	if !sc.canRegistry {
+		return domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di bloccare posti.")
+	}
+	if b.Places <= 0 || strings.TrimSpace(b.Reason) == "" || (b.To != nil && !b.To.After(b.From)) {
+		return &domain.Error{Code: domain.EINVALID, Message: "Blocco non valido: posti, motivo e periodo sono obbligatori."}
+	}
+	err = db.InTx(ctx, func(tx *Tx) error {
+		f, err := findFacility(ctx, tx, code, sc.writeProvince, "")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO facility_blocks (id, facility_id, places, reason, starts_at, ends_at, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			newID(), f.ID, b.Places, b.Reason, b.From.UTC(), b.To, a.Label(), tx.now); err != nil {
+			return fmt.Errorf("store: add block: %w", err)
+		}
+		return tx.audit(ctx, "facility.block", "facility", f.Code, fmt.Sprintf("%d posti bloccati: %s", b.Places, b.Reason))
+	})
+	if err == nil {
+		db.changed(strings.ToUpper(code))
+	}
+	return err
+}
