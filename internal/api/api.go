@@ -19,9 +19,17 @@ const Prefix = "/api/v1"
 
 // Server holds the API adapter's dependencies.
 type Server struct {
-	Territory domain.TerritoryService
-	Users     domain.UserService
-	Audit     domain.AuditService
+	Territory  domain.TerritoryService
+	Users      domain.UserService
+	Audit      domain.AuditService
+	Facilities domain.FacilityService
+	// Events delivers facility changes to the board's live stream.
+	Events interface {
+		Subscribe() (<-chan string, func())
+	}
+	// SessionActor resolves a signed-in browser's session, so that the
+	// board page can use the API without a token.
+	SessionActor func(r *http.Request) (domain.Actor, bool)
 	// SetActorLabel tells the access log who made the request.
 	SetActorLabel func(ctx context.Context, label string)
 	Logger        *slog.Logger
@@ -45,10 +53,13 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 		bearer: {Type: "http", Scheme: "bearer", Description: "API token: gesta token create, or the profile page"},
 	}
 	api := humago.NewWithPrefix(mux, Prefix, cfg)
-	api.UseMiddleware(s.authenticate(api))
+	api.UseMiddleware(s.authenticate(api), preconditions(api))
 
 	s.registerTerritory(api)
 	s.registerAccess(api)
+	if s.Facilities != nil {
+		s.registerFacilities(api)
+	}
 
 	// Unknown API paths answer in problem+json, not with the HTML 404 page;
 	// without a valid token, 401 first, so that paths cannot be probed.

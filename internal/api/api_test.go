@@ -12,6 +12,7 @@ import (
 
 	"github.com/gesta-er/gesta/internal/api"
 	"github.com/gesta-er/gesta/internal/auth"
+	"github.com/gesta-er/gesta/internal/events"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/storetest"
 	"github.com/gesta-er/gesta/internal/territory"
@@ -20,7 +21,10 @@ import (
 func newAPI(t *testing.T, db *store.DB) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
+	broker := &events.Broker{}
+	db.OnChange = broker.Publish
 	s := &api.Server{Territory: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams}, Audit: db,
+		Facilities: db, Events: broker,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
 		Boundaries: territory.Boundaries, RequestID: func(context.Context) string { return "rid" }}
 	s.Register(mux)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/gesta-er/gesta/internal/domain"
 )
@@ -16,6 +17,22 @@ const bearer = "bearer"
 // secured marks an operation as needing a token.
 var secured = []map[string][]string{{bearer: {}}}
 
+// requiresIfMatch marks operations on versioned resources: without If-Match
+// they answer 428 before the body is even read (RFC 6585).
+const requiresIfMatch = "requires-if-match"
+
+// preconditions is a huma middleware enforcing requiresIfMatch.
+func preconditions(api huma.API) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		if ctx.Operation().Metadata[requiresIfMatch] == true && strings.TrimSpace(ctx.Header("If-Match")) == "" {
+			_ = huma.WriteErr(api, ctx, http.StatusPreconditionRequired,
+				"Intestazione If-Match obbligatoria: leggi la risorsa e rimanda il suo ETag.")
+			return
+		}
+		next(ctx)
+	}
+}
+
 // authenticate is a huma middleware: operations that declare the bearer
 // scheme need a valid token of an enabled user; the actor goes into the context.
 func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context)) {
@@ -25,6 +42,12 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 			return
 		}
 		a, err := s.actorFromHeader(ctx.Context(), ctx.Header("Authorization"))
+		if err != nil && ctx.Header("Authorization") == "" && s.SessionActor != nil {
+			r, _ := humago.Unwrap(ctx)
+			if sa, ok := s.SessionActor(r); ok {
+				a, err = sa, nil
+			}
+		}
 		if err != nil {
 			ctx.SetHeader("WWW-Authenticate", `Bearer realm="gesta"`)
 			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "Token mancante o non valido.")

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -58,11 +59,73 @@ var webPolicy = map[string]string{
 }
 
 var apiPolicy = map[string]string{
-	"GET /territory/provinces":          "public",
-	"GET /territory/comuni":             "public",
-	"GET /territory/boundaries/{level}": "public",
-	"GET /me":                           "signed",
-	"GET /audit":                        "admin",
+	"GET /territory/provinces":            "public",
+	"GET /territory/comuni":               "public",
+	"GET /territory/boundaries/{level}":   "public",
+	"GET /me":                             "signed",
+	"GET /audit":                          "admin",
+	"GET /facilities":                     "facility-read",
+	"GET /facilities/{code}":              "facility-read",
+	"PUT /facilities/{code}/availability": "availability",
+	"POST /facilities/{code}/holds":       "hold",
+	"DELETE /holds/{id}":                  "hold",
+	"GET /board":                          "board",
+	"GET /board/events":                   "board",
+}
+
+// apiExpect is the status the policy gives a role for an API operation on an
+// object in a relation to it: "own" is a Bologna facility of operatore.bo's
+// managing entity (in Bologna's province), "other" a Ferrara facility. The
+// prefecture user is Ferrara's, so its relations are the other way round.
+func apiExpect(op, role, rel string) int {
+	class := apiPolicy[op]
+	switch {
+	case role == "" && class != "public":
+		return http.StatusUnauthorized
+	case class == "public":
+		return http.StatusOK
+	}
+	in := map[string][]string{
+		"signed":        {"admin", "coordinator", "prefecture", "operator", "service", "viewer"},
+		"admin":         {"admin"},
+		"facility-read": {"coordinator", "prefecture", "operator"},
+		"availability":  {"coordinator", "prefecture", "operator"},
+		"hold":          {"coordinator", "prefecture"},
+		"board":         {"admin", "coordinator", "prefecture", "operator", "viewer"},
+	}[class]
+	allowedRole := false
+	for _, r := range in {
+		allowedRole = allowedRole || r == role
+	}
+	if !allowedRole {
+		return http.StatusForbidden
+	}
+	// Scope: operators reach only their entity's facilities; prefectures read
+	// the region but write (availability, holds) only their province.
+	ownForRole := rel == "own"
+	if role == "prefecture" {
+		ownForRole = rel == "other" // Ferrara's user: the Ferrara facility is its own
+	}
+	switch op {
+	case "GET /facilities/{code}":
+		if role == "operator" && !ownForRole {
+			return http.StatusNotFound
+		}
+		return http.StatusOK
+	case "PUT /facilities/{code}/availability":
+		if (role == "operator" || role == "prefecture") && !ownForRole {
+			return http.StatusNotFound
+		}
+		return http.StatusPreconditionFailed // the matrix sends a stale If-Match
+	case "POST /facilities/{code}/holds":
+		if role == "prefecture" && !ownForRole {
+			return http.StatusNotFound
+		}
+		return http.StatusCreated
+	case "DELETE /holds/{id}":
+		return http.StatusNotFound // an id that does not exist, for anyone allowed
+	}
+	return http.StatusOK
 }
 
 // allowed says which roles a class admits ("" is the anonymous visitor).
@@ -229,39 +292,35 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 	}
 	json.NewDecoder(resp.Body).Decode(&doc)
 	resp.Body.Close()
+	// The two facilities of the scope relations, with room for holds.
+	own, other := roomyFacility(t, db, "037", accounts["operator"]), roomyFacility(t, db, "038", "")
 	ops := 0
 	for path, methods := range doc.Paths {
 		for m := range methods {
 			ops++
 			key := strings.ToUpper(m) + " " + path
-			class, ok := apiPolicy[key]
-			if !ok {
+			if _, ok := apiPolicy[key]; !ok {
 				t.Errorf("API operation %s is not in the test's policy", key)
 				continue
 			}
-			concrete := strings.ReplaceAll(path, "{level}", "province")
-			for _, role := range roles {
-				req, _ := http.NewRequest(strings.ToUpper(m), base+"/api/v1"+concrete, nil)
-				if role != "" {
-					req.Header.Set("Authorization", "Bearer "+tokens[role])
+			rels := []string{"own"}
+			if strings.Contains(path, "{code}") {
+				rels = []string{"own", "other"}
+			}
+			for _, rel := range rels {
+				code := own
+				if rel == "other" {
+					code = other
 				}
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				want := http.StatusOK
-				if !allowed(class, role) {
-					want = http.StatusForbidden
-					if role == "" {
-						want = http.StatusUnauthorized
-					}
-				}
-				if resp.StatusCode != want {
-					t.Errorf("API %s as %q: %d, want %d", key, role, resp.StatusCode, want)
-					if resp.StatusCode < 300 && want >= 400 {
-						unexpected2xx++
+				concrete := strings.NewReplacer("{level}", "province", "{code}", code, "{id}", "01000000-0000-7000-8000-000000000000").Replace(path)
+				for _, role := range roles {
+					status := apiCall(t, strings.ToUpper(m), base+"/api/v1"+concrete, tokens[role])
+					want := apiExpect(key, role, rel)
+					if status != want {
+						t.Errorf("API %s (%s object) as %q: %d, want %d", key, rel, role, status, want)
+						if status < 300 && want >= 400 {
+							unexpected2xx++
+						}
 					}
 				}
 			}
@@ -273,4 +332,62 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 	if unexpected2xx != 0 {
 		t.Errorf("%d unexpected 2xx answers", unexpected2xx)
 	}
+}
+
+// roomyFacility returns the code of an active facility of the province with
+// at least 20 free places (of the operator's entity, when an e-mail is given).
+func roomyFacility(t *testing.T, db *store.DB, province, operatorEmail string) string {
+	t.Helper()
+	ctx := storetest.Ctx()
+	flt := domain.FacilityFilter{ProvinceCode: province}
+	if operatorEmail != "" {
+		c, _ := db.Credentials(ctx, operatorEmail)
+		flt.GestoreID = c.Actor.GestoreID
+	}
+	fs, err := db.ListFacilities(ctx, flt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		if f.Free >= 20 {
+			return f.Code
+		}
+	}
+	// None roomy enough: make room in the first one.
+	f := fs[0]
+	if _, err := db.SetAvailability(ctx, f.Code, f.Version, domain.Availability{Occupied: 0}); err != nil {
+		t.Fatal(err)
+	}
+	return f.Code
+}
+
+// apiCall sends a request with harmless bodies: a stale If-Match for
+// availability, one place for an hour for holds. Streams are cut short.
+func apiCall(t *testing.T, method, url, token string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var body io.Reader
+	switch {
+	case strings.HasSuffix(url, "/availability"):
+		body = strings.NewReader(`{"occupied": 1}`)
+	case strings.HasSuffix(url, "/holds"):
+		body = strings.NewReader(`{"places": 1, "expires_at": "` + time.Now().Add(time.Hour).UTC().Format(time.RFC3339) + `", "reason": "matrice"}`)
+	}
+	req, _ := http.NewRequestWithContext(ctx, method, url, body)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if strings.HasSuffix(url, "/availability") {
+		req.Header.Set("If-Match", `"999999"`)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close() // a stream is closed here, after its status
+	return resp.StatusCode
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/config"
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/events"
 	"github.com/gesta-er/gesta/internal/i18n"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
@@ -164,8 +165,11 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 
 	mux := http.NewServeMux()
 	w.Register(mux)
-	a := &api.Server{Territory: db, Users: users, Audit: db, Logger: log, Version: version(),
-		Boundaries: territory.Boundaries, RequestID: web.RequestID, SetActorLabel: web.SetActorLabelCtx}
+	broker := &events.Broker{}
+	db.OnChange = broker.Publish
+	a := &api.Server{Territory: db, Users: users, Audit: db, Facilities: db, Events: broker, Logger: log,
+		Version: version(), Boundaries: territory.Boundaries, RequestID: web.RequestID,
+		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession}
 	a.Register(mux)
 	mux.HandleFunc("GET /healthz", healthz(db))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

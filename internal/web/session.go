@@ -124,3 +124,25 @@ func NewSessionManager(st SessionStore, idle, lifetime time.Duration, secure boo
 	}
 	return sm
 }
+
+// ActorFromSession resolves the signed-in user of a request that did not go
+// through the session middleware (the API, for the board's live stream).
+func (s *Server) ActorFromSession(r *http.Request) (domain.Actor, bool) {
+	c, err := r.Cookie(s.Sessions.Cookie.Name)
+	if err != nil || c.Value == "" {
+		return domain.Actor{}, false
+	}
+	ctx, err := s.Sessions.Load(r.Context(), c.Value)
+	if err != nil {
+		return domain.Actor{}, false
+	}
+	id := s.Sessions.GetString(ctx, sessionUserKey)
+	if id == "" {
+		return domain.Actor{}, false
+	}
+	a, err := s.Users.ActorByUserID(ctx, id)
+	if err != nil || (a.NeedsTOTP() && !a.TOTPEnabled) {
+		return domain.Actor{}, false
+	}
+	return a, true
+}

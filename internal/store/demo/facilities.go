@@ -96,7 +96,7 @@ func facilities(r *rand.Rand, scale Scale, provinces []domain.Province, comuni [
 			CIG:          strings.ToUpper(fmt.Sprintf("%010x", r.Uint64()>>24)),
 			ContractFrom: &from, ContractTo: &to, PriceCents: 3000 + 100*r.IntN(16),
 			Contracted: size, Active: active, Features: features, Status: domain.StatusActive,
-			ContactName:  "Referente struttura", ContactPhone: fmt.Sprintf("0%d %07d", 51+r.IntN(9), r.IntN(10_000_000)),
+			ContactName: "Referente struttura", ContactPhone: fmt.Sprintf("0%d %07d", 51+r.IntN(9), r.IntN(10_000_000)),
 			ContactEmail: fmt.Sprintf("struttura%d@%s.example", len(out)+1, slug(gestori[g].Name)),
 			Occupied:     occupied, ConfirmedAt: &confirmed, ConfirmedBy: "demo",
 		}
