@@ -116,7 +116,7 @@ func (s *Server) registerFacilities(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "put-availability", Method: http.MethodPut, Path: "/facilities/{code}/availability", Tags: tags,
 		Security: secured, Summary: "Declare occupied places (confirms the figures)",
-		Metadata: map[string]any{requiresIfMatch: true},
+		Metadata:    map[string]any{requiresIfMatch: true},
 		Description: "Optimistic concurrency: without If-Match the answer is 428, with a stale one 412.",
 		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusPreconditionFailed,
 			http.StatusPreconditionRequired, http.StatusUnprocessableEntity},

@@ -222,3 +222,50 @@ func TestViewerNavigation(t *testing.T) {
 		t.Errorf("viewer's navigation = %q (no organisations, no administration)", got)
 	}
 }
+
+func signInAs(t *testing.T, b *browser, base, email string) {
+	t.Helper()
+	b.do(t,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), demo.DemoPassword),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.CSS(`a.nav-link[href="/profilo"]`)),
+	)
+}
+
+// TestBoardUpdatesLive: the coordinator watches the board while an operator,
+// in another browser, corrects a facility's occupancy; the board changes
+// without a reload.
+func TestBoardUpdatesLive(t *testing.T) {
+	base := startApp(t)
+	coord, op := newBrowser(t), newBrowser(t)
+	signInAs(t, coord, base, "coordinamento@gesta.example")
+	signInAs(t, op, base, "operatore.bo@gesta.example")
+
+	coord.do(t, chromedp.Navigate(base+"/bollettino"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="free-total"]`)))
+	// Wait until the live stream is open (the page says so).
+	value(t, coord, chromedp.Poll[bool](`document.getElementById("board-live").textContent.indexOf("tempo reale attivo") >= 0`))
+	before := value(t, coord, chromedp.Text(chromedp.CSS(`[data-testid="free-total"]`)))
+
+	op.do(t, chromedp.Navigate(base+"/disponibilita"), chromedp.WaitVisible(chromedp.CSS(`input[name="occupied"]`)))
+	code := value(t, op, chromedp.Evaluate[string](`document.querySelector("tbody tr").id`))
+	occ := value(t, op, chromedp.Evaluate[int](`+document.getElementById("occ-`+code+`").value`))
+	// One place fewer occupied: one more free on the board.
+	op.do(t,
+		chromedp.SetValue(chromedp.ID("occ-"+code), fmt.Sprint(occ-1)),
+		chromedp.Click(chromedp.CSS(`[data-testid="save-`+code+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.alert-success`)),
+	)
+	op.noErrors(t, "availability page")
+
+	value(t, coord, chromedp.Poll[bool](`document.querySelector('[data-testid="free-total"]').textContent.trim() !== `+fmt.Sprintf("%q", before),
+		chromedp.WithPollingTimeout(5*time.Second)))
+	after := value(t, coord, chromedp.Text(chromedp.CSS(`[data-testid="free-total"]`)))
+	nav := value(t, coord, chromedp.Evaluate[int](`performance.getEntriesByType("navigation").length`))
+	coord.noErrors(t, "board")
+	if after == before || nav != 1 {
+		t.Fatalf("board free total %q → %q, navigations %d (want a change without reload)", before, after, nav)
+	}
+}

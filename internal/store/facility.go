@@ -501,3 +501,18 @@ func (db *DB) changed(code string) {
 		f(code)
 	}
 }
+
+// FacilityHistory returns the audit entries of a facility the caller can read,
+// newest first: every change with who and when.
+func (db *DB) FacilityHistory(ctx context.Context, code string, limit int) ([]domain.AuditEntry, error) {
+	f, err := db.FindFacility(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	return queryAll(ctx, db.read, "facility history", scanAudit, `
+		SELECT `+auditColumns+` FROM audit_log WHERE target_type = 'facility' AND target_id = $1
+		ORDER BY seq DESC LIMIT $2`, f.Code, limit)
+}

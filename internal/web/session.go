@@ -47,7 +47,7 @@ func (s *Server) withActor(next http.HandlerFunc) http.HandlerFunc {
 // they were going (a local path only: no open redirects); refuses users
 // without the permission; and keeps a user whose role requires a one-time
 // code on the enrolment page until they have one.
-func (s *Server) requireActor(perm domain.Permission, next http.HandlerFunc) http.HandlerFunc {
+func (s *Server) requireActor(acc Access, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		a, ok := domain.ActorFromContext(r.Context())
 		if !ok {
@@ -62,8 +62,8 @@ func (s *Server) requireActor(perm domain.Permission, next http.HandlerFunc) htt
 			http.Redirect(w, r, "/profilo/2fa", http.StatusSeeOther)
 			return
 		}
-		if perm != "" && !domain.Can(a, perm) {
-			s.Logger.Warn("authz: forbidden", "actor", a.Label(), "role", a.Role, "perm", perm,
+		if !acc.allows(a) {
+			s.Logger.Warn("authz: forbidden", "actor", a.Label(), "role", a.Role, "perm", acc.Perm,
 				"route", r.Pattern, "request_id", RequestID(r.Context()))
 			s.renderError(w, r, http.StatusForbidden)
 			return

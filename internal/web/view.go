@@ -70,6 +70,18 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	_, _ = buf.WriteTo(w)
 }
 
+// renderPartial executes one named block of a page, without the frame.
+func (s *Server) renderPartial(w http.ResponseWriter, r *http.Request, page, block string, v *View) {
+	var buf bytes.Buffer
+	if err := s.pages[page].ExecuteTemplate(&buf, block, v); err != nil {
+		s.Logger.Error("web: render partial", "page", page, "err", err, "request_id", v.RequestID)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = buf.WriteTo(w)
+}
+
 type errorData struct{ Title, Message string }
 
 // renderError shows a generic error page: no internal detail, the request id.

@@ -35,6 +35,9 @@ type Server struct {
 	Orgs      domain.OrgService
 	Users     domain.UserService
 	Audit     domain.AuditService
+	// Facilities and their free places; History reads a facility's changes.
+	Facilities domain.FacilityService
+	History    func(ctx context.Context, code string, limit int) ([]domain.AuditEntry, error)
 	// ResetTOTP removes a user's second factor (admins).
 	ResetTOTP func(ctx context.Context, userID string) error
 	// Store records events that change nothing else (sign-out).
@@ -108,6 +111,19 @@ var funcs = template.FuncMap{
 		}
 		return tt.Format("02/01/2006 15:04")
 	},
+	"list": func(xs ...string) []string { return xs },
+	"euro": func(cents int) string {
+		if cents == 0 {
+			return ""
+		}
+		return fmt.Sprintf("%d,%02d", cents/100, cents%100)
+	},
+	"isodate": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(rome).Format("2006-01-02")
+	},
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
 			return nil, fmt.Errorf("dict: odd number of arguments")
@@ -170,8 +186,25 @@ func formatNumber(n int) string {
 // Access says who may reach a route. Permissions are checked again by the
 // services and scope is applied in the queries; this is the first gate.
 type Access struct {
-	SignedIn bool              // a signed-in user is required
-	Perm     domain.Permission // and this permission, if set
+	SignedIn bool                // a signed-in user is required
+	Perm     domain.Permission   // and this permission, if set
+	Any      []domain.Permission // or any of these
+}
+
+// allows reports whether the actor passes the gate (signed in assumed).
+func (acc Access) allows(a domain.Actor) bool {
+	if acc.Perm != "" && !domain.Can(a, acc.Perm) {
+		return false
+	}
+	if len(acc.Any) == 0 {
+		return true
+	}
+	for _, p := range acc.Any {
+		if domain.Can(a, p) {
+			return true
+		}
+	}
+	return false
 }
 
 var (
@@ -223,6 +256,19 @@ func (s *Server) Routes() []Route {
 		{"POST /admin/utenti/{id}/password", need(domain.PermUserManage), s.handleUserPassword},
 		{"POST /admin/utenti/{id}/2fa", need(domain.PermUserManage), s.handleUserTOTPReset},
 		{"GET /admin/registro", need(domain.PermAuditRead), s.handleAudit},
+
+		{"GET /bollettino", Access{SignedIn: true, Any: []domain.Permission{domain.PermFacilityRead, domain.PermStatsRead}}, s.handleBoard},
+		{"GET /strutture", need(domain.PermFacilityRead), s.handleFacilities},
+		{"GET /strutture/nuova", need(domain.PermFacilityWrite), s.handleFacilityNew},
+		{"POST /strutture", need(domain.PermFacilityWrite), s.handleFacilityCreate},
+		{"GET /strutture/{code}", need(domain.PermFacilityRead), s.handleFacility},
+		{"GET /strutture/{code}/modifica", need(domain.PermFacilityWrite), s.handleFacilityEdit},
+		{"POST /strutture/{code}", need(domain.PermFacilityWrite), s.handleFacilityUpdate},
+		{"POST /strutture/{code}/prenotazioni", need(domain.PermHoldWrite), s.handleHoldCreate},
+		{"POST /prenotazioni/{id}/rilascio", need(domain.PermHoldWrite), s.handleHoldRelease},
+		{"POST /strutture/{code}/blocchi", need(domain.PermFacilityWrite), s.handleBlockCreate},
+		{"GET /disponibilita", need(domain.PermAvailability), s.handleAvailability},
+		{"POST /disponibilita/{code}", need(domain.PermAvailability), s.handleAvailabilitySave},
 	}
 }
 
@@ -231,7 +277,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	for _, rt := range s.Routes() {
 		h := rt.handler
 		if rt.Access.SignedIn {
-			h = s.requireActor(rt.Access.Perm, h)
+			h = s.requireActor(rt.Access, h)
 		}
 		mux.Handle(rt.Pattern, s.Sessions.LoadAndSave(s.withActor(h)))
 	}
