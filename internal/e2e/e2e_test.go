@@ -186,8 +186,8 @@ func TestLoginPage(t *testing.T) {
 	if !strings.HasSuffix(url, "/home") || !strings.Contains(greeting, "Benvenuto") {
 		t.Errorf("after sign-in: %s, %q", url, greeting)
 	}
-	// The coordinator's navigation: organisations and profile, no administration.
-	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Organizzazioni|Profilo|Territorio" {
+	// The coordinator's navigation: board, facilities, availability, organisations, profile; no administration.
+	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Bollettino posti liberi|Strutture|Disponibilità|Organizzazioni|Profilo|Territorio" {
 		t.Errorf("coordinator's navigation = %q", got)
 	}
 	if !strings.Contains(who, "Coordinamento regionale") {
@@ -218,8 +218,8 @@ func TestViewerNavigation(t *testing.T) {
 	)
 	nav := value(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#nav-main .nav-link")].map(a => a.textContent.trim())`))
 	b.noErrors(t, "viewer's home")
-	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Profilo|Territorio" {
-		t.Errorf("viewer's navigation = %q (no organisations, no administration)", got)
+	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Bollettino posti liberi|Profilo|Territorio" {
+		t.Errorf("viewer's navigation = %q (the board; no facilities, organisations or administration)", got)
 	}
 }
 
