@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"sync"
 	"time"
 
@@ -65,24 +67,85 @@ func (db *DB) Board(ctx context.Context, flt domain.FacilityFilter) (domain.Boar
 	if b, ok := db.boardCache.get(flt, now); ok {
 		return b, nil
 	}
-	// The board aggregates: read the facilities as the system, then sum.
-	sys := domain.NewContextWithActor(ctx, domain.ActorSystem)
-	fs, err := db.ListFacilities(sys, flt)
+	// One computation at a time per filter: concurrent misses wait for it
+	// rather than all doing the same work (the cache's thundering herd).
+	v, err, _ := db.boardFlight.Do(fmt.Sprintf("%+v", flt), func() (any, error) {
+		if b, ok := db.boardCache.get(flt, now); ok {
+			return b, nil
+		}
+		fs, err := db.boardFacilities(ctx, flt, now)
+		if err != nil {
+			return domain.Board{}, err
+		}
+		provinces, err := db.ListProvinces(ctx)
+		if err != nil {
+			return domain.Board{}, err
+		}
+		sigla := map[string]string{}
+		for _, p := range provinces {
+			sigla[p.Code] = p.Sigla
+		}
+		b := BoardOf(fs, sigla)
+		b.At, b.Deadline = now, db.LastDeadline(now)
+		db.boardCache.put(flt, b, now)
+		return b, nil
+	})
 	if err != nil {
 		return domain.Board{}, err
 	}
-	provinces, err := db.ListProvinces(ctx)
+	return v.(domain.Board), nil
+}
+
+// boardFacilities reads just what the board sums, with holds and blocks in
+// force joined in one statement: a fraction of the full facility rows.
+func (db *DB) boardFacilities(ctx context.Context, flt domain.FacilityFilter, now time.Time) ([]domain.Facility, error) {
+	province := flt.ProvinceCode
+	if province != "" {
+		p, err := db.FindProvince(ctx, province)
+		if err != nil {
+			return nil, err
+		}
+		province = p.Code
+	}
+	feature := ""
+	if flt.Feature != "" {
+		feature = "%" + flt.Feature + "%"
+	}
+	deadline := db.LastDeadline(now)
+	fs, err := queryAll(ctx, db.read, "board", func(s scanner) (domain.Facility, error) {
+		var f domain.Facility
+		var confirmed sql.NullTime
+		err := s.Scan(&f.ProvinceCode, &f.Target, &f.Status, &f.Active, &f.Occupied, &confirmed, &f.Held, &f.Blocked)
+		f.ComputeFree()
+		f.Stale = f.Status == domain.StatusActive && (!confirmed.Valid || confirmed.Time.Before(deadline))
+		return f, err
+	}, `
+		SELECT f.province_code, f.target, f.status, f.capacity_active, f.occupied, f.confirmed_at,
+		       COALESCE(h.n, 0), COALESCE(b.n, 0)
+		FROM facilities f
+		LEFT JOIN (SELECT facility_id, SUM(places) AS n FROM holds WHERE status = 'active' AND expires_at > $1
+		           GROUP BY facility_id) h ON h.facility_id = f.id
+		LEFT JOIN (SELECT facility_id, SUM(places) AS n FROM facility_blocks
+		           WHERE starts_at <= $1 AND (ends_at IS NULL OR ends_at > $1) GROUP BY facility_id) b ON b.facility_id = f.id
+		WHERE ($2 = '' OR f.province_code = $2)
+		  AND ($3 = '' OR f.type = $3)
+		  AND ($4 = '' OR f.target = $4)
+		  AND ($5 = '' OR f.features LIKE $5)
+		  AND ($6 = '' OR f.gestore_id = $6)`,
+		now, province, string(flt.Type), string(flt.Target), feature, flt.GestoreID)
 	if err != nil {
-		return domain.Board{}, err
+		return nil, err
 	}
-	sigla := map[string]string{}
-	for _, p := range provinces {
-		sigla[p.Code] = p.Sigla
+	if flt.OnlyStale {
+		kept := fs[:0]
+		for _, f := range fs {
+			if f.Stale {
+				kept = append(kept, f)
+			}
+		}
+		fs = kept
 	}
-	b := BoardOf(fs, sigla)
-	b.At, b.Deadline = now, db.LastDeadline(now)
-	db.boardCache.put(flt, b, now)
-	return b, nil
+	return fs, nil
 }
 
 // BoardOf sums facilities into province × target rows (in province and

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	"golang.org/x/sync/singleflight"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
@@ -46,8 +47,9 @@ type DB struct {
 	Deadline ConfirmDeadline
 	// OnChange, if set, is called after a commit that changed a facility's
 	// figures (the board's live updates subscribe through it).
-	OnChange   func(code string)
-	boardCache boardCache
+	OnChange    func(code string)
+	boardCache  boardCache
+	boardFlight singleflight.Group
 }
 
 // Now returns the current time by the store's clock (UTC).
