@@ -21,6 +21,8 @@ import (
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/events"
 	"github.com/gesta-er/gesta/internal/i18n"
+	"github.com/gesta-er/gesta/internal/jobs"
+	"github.com/gesta-er/gesta/internal/mail"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
 	"github.com/gesta-er/gesta/internal/territory"
@@ -28,7 +30,8 @@ import (
 )
 
 var serveOptions = []string{"db", "addr", "base-url", "env", "demo", "population", "log-level", "log-format",
-	"secret-key", "session-idle", "session-max"}
+	"secret-key", "session-idle", "session-max", "confirm-deadline", "smtp-addr", "smtp-from", "smtp-user",
+	"smtp-password", "smtp-tls"}
 
 func (m *Main) serve(ctx context.Context, args []string) error {
 	c, _, err := m.parse(m.flags("serve"), serveOptions, args)
@@ -44,6 +47,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	db.Deadline.Hour, db.Deadline.Minute = c.Deadline()
 
 	if c.Demo {
 		if err := loadDemoIfEmpty(ctx, db, log); err != nil {
@@ -70,7 +74,18 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	go m.cleanSessions(ctx, db, log)
+	sched := &jobs.Scheduler{DB: db, BaseURL: c.BaseURL, Logger: log}
+	if c.SMTPAddr != "" {
+		mailer, err := mail.New(mail.Config{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser,
+			Password: c.SMTPPassword, TLS: c.SMTPTLS})
+		if err != nil {
+			return err
+		}
+		sched.Mailer = mailer
+	} else {
+		log.Warn("no SMTP server configured (--smtp-addr): e-mails wait in the outbox")
+	}
+	go sched.Run(ctx)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -198,26 +213,5 @@ func healthz(db *store.DB) http.HandlerFunc {
 			return
 		}
 		_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
-	}
-}
-
-// cleanSessions deletes expired sessions and old sign-in failures every hour.
-func (m *Main) cleanSessions(ctx context.Context, db *store.DB, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		if n, err := db.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
-			log.Error("sessions: cleanup", "err", err)
-		} else if n > 0 {
-			log.Info("sessions: expired deleted", "count", n)
-		}
-		if err := db.DeleteLoginFailuresBefore(ctx, db.Now().Add(-2*auth.ThrottleWindow)); err != nil && ctx.Err() == nil {
-			log.Error("sign-in failures: cleanup", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
 	}
 }

@@ -28,6 +28,22 @@ type Config struct {
 	SecretKey   string        // encryption key for special-category data (later issues)
 	SessionIdle time.Duration // idle timeout of web sessions
 	SessionMax  time.Duration // absolute lifetime of web sessions
+
+	ConfirmDeadline string // daily HH:MM (Italian time) by which operators confirm availability
+	SMTPAddr        string // host:port; empty: e-mails wait in the outbox
+	SMTPFrom        string
+	SMTPUser        string
+	SMTPPassword    string
+	SMTPTLS         string // starttls, opportunistic or none
+}
+
+// Deadline parses ConfirmDeadline.
+func (c Config) Deadline() (hour, minute int) {
+	t, err := time.Parse("15:04", c.ConfirmDeadline)
+	if err != nil {
+		return 10, 0
+	}
+	return t.Hour(), t.Minute()
 }
 
 // Production reports whether the instance runs in production mode.
@@ -94,6 +110,31 @@ var Options = []Option{
 		set: dur(func(c *Config) *time.Duration { return &c.SessionIdle })},
 	{Name: "session-max", Default: "12h", Usage: "web session absolute lifetime",
 		set: dur(func(c *Config) *time.Duration { return &c.SessionMax })},
+	{Name: "confirm-deadline", Default: "10:00", Usage: "daily time (Italian clock, HH:MM) by which operators confirm availability",
+		set: func(c *Config, v string) error {
+			if _, err := time.Parse("15:04", v); err != nil {
+				return fmt.Errorf("not a time HH:MM: %q", v)
+			}
+			c.ConfirmDeadline = v
+			return nil
+		}},
+	{Name: "smtp-addr", Default: "", Usage: "SMTP server host:port for e-mail (empty: messages wait in the outbox)",
+		set: str(func(c *Config) *string { return &c.SMTPAddr })},
+	{Name: "smtp-from", Default: "gesta@localhost", Usage: "sender address of e-mails",
+		set: str(func(c *Config) *string { return &c.SMTPFrom })},
+	{Name: "smtp-user", Default: "", Usage: "SMTP user (empty: no authentication)",
+		set: str(func(c *Config) *string { return &c.SMTPUser })},
+	{Name: "smtp-password", Default: "", Usage: "SMTP password", Secret: true,
+		set: str(func(c *Config) *string { return &c.SMTPPassword })},
+	{Name: "smtp-tls", Default: "starttls", Usage: "starttls (required), opportunistic, or none (loopback test servers only)",
+		set: func(c *Config, v string) error {
+			switch v {
+			case "starttls", "opportunistic", "none":
+				c.SMTPTLS = v
+				return nil
+			}
+			return fmt.Errorf("must be starttls, opportunistic or none, not %q", v)
+		}},
 }
 
 // Lookup returns the option with the name.

@@ -99,6 +99,15 @@ func (db *DB) Board(ctx context.Context, flt domain.FacilityFilter) (domain.Boar
 // boardFacilities reads just what the board sums, with holds and blocks in
 // force joined in one statement: a fraction of the full facility rows.
 func (db *DB) boardFacilities(ctx context.Context, flt domain.FacilityFilter, now time.Time) ([]domain.Facility, error) {
+	return db.boardQuery(ctx, db.read, flt, now)
+}
+
+// boardFacilitiesTx reads the same rows inside a transaction (snapshots).
+func (db *DB) boardFacilitiesTx(ctx context.Context, tx *Tx, now time.Time) ([]domain.Facility, error) {
+	return db.boardQuery(ctx, tx, domain.FacilityFilter{}, now)
+}
+
+func (db *DB) boardQuery(ctx context.Context, q querier, flt domain.FacilityFilter, now time.Time) ([]domain.Facility, error) {
 	province := flt.ProvinceCode
 	if province != "" {
 		p, err := db.FindProvince(ctx, province)
@@ -111,16 +120,17 @@ func (db *DB) boardFacilities(ctx context.Context, flt domain.FacilityFilter, no
 	if flt.Feature != "" {
 		feature = "%" + flt.Feature + "%"
 	}
-	deadline := db.LastDeadline(now)
-	fs, err := queryAll(ctx, db.read, "board", func(s scanner) (domain.Facility, error) {
+	deadline := db.StaleBefore(now)
+	fs, err := queryAll(ctx, q, "board", func(s scanner) (domain.Facility, error) {
 		var f domain.Facility
 		var confirmed sql.NullTime
-		err := s.Scan(&f.ProvinceCode, &f.Target, &f.Status, &f.Active, &f.Occupied, &confirmed, &f.Held, &f.Blocked)
+		err := s.Scan(&f.ID, &f.Code, &f.ProvinceCode, &f.Target, &f.Status, &f.Active, &f.Occupied, &confirmed, &f.Held, &f.Blocked)
 		f.ComputeFree()
+		f.ConfirmedAt = timePtr(confirmed)
 		f.Stale = f.Status == domain.StatusActive && (!confirmed.Valid || confirmed.Time.Before(deadline))
 		return f, err
 	}, `
-		SELECT f.province_code, f.target, f.status, f.capacity_active, f.occupied, f.confirmed_at,
+		SELECT f.id, f.code, f.province_code, f.target, f.status, f.capacity_active, f.occupied, f.confirmed_at,
 		       COALESCE(h.n, 0), COALESCE(b.n, 0)
 		FROM facilities f
 		LEFT JOIN (SELECT facility_id, SUM(places) AS n FROM holds WHERE status = 'active' AND expires_at > $1

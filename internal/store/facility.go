@@ -121,7 +121,7 @@ func (db *DB) ledger(ctx context.Context, q querier, fs []domain.Facility, now t
 	for _, b := range blocks {
 		blocked[b.id] = b.n
 	}
-	deadline := db.LastDeadline(now)
+	deadline := db.StaleBefore(now)
 	for i := range fs {
 		f := &fs[i]
 		f.Held, f.Blocked = held[f.ID], blocked[f.ID]
@@ -142,6 +142,15 @@ var italy = func() *time.Location {
 	}
 	return loc
 }()
+
+// StaleBefore returns the time before which a confirmation is stale: the
+// start (Italian midnight) of the day of the last deadline. Operators confirm
+// each day by the deadline; until today's deadline passes, yesterday's
+// confirmation stands.
+func (db *DB) StaleBefore(now time.Time) time.Time {
+	d := db.LastDeadline(now).In(italy)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, italy).UTC()
+}
 
 // LastDeadline returns the most recent confirmation deadline at or before now.
 func (db *DB) LastDeadline(now time.Time) time.Time {

@@ -1,0 +1,117 @@
+// Package jobs runs gesta's scheduled work: the daily confirmation reminders,
+// the daily snapshots of every facility, the delivery of the e-mail outbox and
+// the cleanup of expired sessions. Each daily job records its run in the
+// database, so it runs once per period across restarts and processes.
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/store"
+)
+
+// Mailer sends one message.
+type Mailer interface {
+	Send(ctx context.Context, to, subject, body string) error
+}
+
+// Scheduler owns the background loops.
+type Scheduler struct {
+	DB      *store.DB
+	Mailer  Mailer // nil: messages wait in the outbox
+	BaseURL string
+	Logger  *slog.Logger
+	// Tick is how often the daily jobs are checked (default one minute) and
+	// Deliver how often the outbox is emptied (default ten seconds).
+	Tick, Deliver time.Duration
+}
+
+// Run loops until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) {
+	if s.Tick == 0 {
+		s.Tick = time.Minute
+	}
+	if s.Deliver == 0 {
+		s.Deliver = 10 * time.Second
+	}
+	ctx = domain.NewContextWithActor(ctx, domain.ActorSystem)
+	tick, deliver := time.NewTicker(s.Tick), time.NewTicker(s.Deliver)
+	defer tick.Stop()
+	defer deliver.Stop()
+	s.Daily(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			s.Daily(ctx)
+		case <-deliver.C:
+			s.DeliverOutbox(ctx)
+		}
+	}
+}
+
+// Daily runs the jobs whose period has come; each is a no-op when done.
+func (s *Scheduler) Daily(ctx context.Context) {
+	if n, err := s.DB.TakeSnapshots(ctx); err != nil && ctx.Err() == nil {
+		s.Logger.Error("jobs: snapshots", "err", err)
+	} else if n > 0 {
+		s.Logger.Info("jobs: snapshots taken", "facilities", n)
+	}
+	if n, err := s.DB.SendReminders(ctx, s.BaseURL); err != nil && ctx.Err() == nil {
+		s.Logger.Error("jobs: reminders", "err", err)
+	} else if n > 0 {
+		s.Logger.Info("jobs: reminders queued", "messages", n)
+	}
+	if _, err := s.DB.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+		s.Logger.Error("jobs: sessions cleanup", "err", err)
+	}
+	if err := s.DB.DeleteLoginFailuresBefore(ctx, s.DB.Now().Add(-time.Hour)); err != nil && ctx.Err() == nil {
+		s.Logger.Error("jobs: sign-in failures cleanup", "err", err)
+	}
+}
+
+// DeliverOutbox sends what is due; failures are retried with back-off. It
+// returns how many were sent.
+func (s *Scheduler) DeliverOutbox(ctx context.Context) int {
+	if s.Mailer == nil {
+		return 0
+	}
+	sent := 0
+	for batch := 0; batch < 20; batch++ { // at most 1,000 a round; the next round takes the rest
+		msgs, err := s.DB.PendingMessages(ctx, 50)
+		if err != nil {
+			s.Logger.Error("jobs: outbox", "err", err)
+			return sent
+		}
+		sent += s.deliver(ctx, msgs)
+		if len(msgs) < 50 {
+			break
+		}
+	}
+	return sent
+}
+
+func (s *Scheduler) deliver(ctx context.Context, msgs []store.Message) int {
+	sent := 0
+	for _, m := range msgs {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := s.Mailer.Send(sctx, m.Recipient, m.Subject, m.Body)
+		cancel()
+		if err != nil {
+			// The recipient is not logged: the message id is enough to find it.
+			s.Logger.Warn("jobs: mail not sent", "message", m.ID, "attempt", m.Attempts+1, "err", err)
+			_ = s.DB.MarkFailed(ctx, m, err)
+			continue
+		}
+		if err := s.DB.MarkSent(ctx, m.ID); err != nil {
+			s.Logger.Error("jobs: outbox mark sent", "message", m.ID, "err", err)
+			continue
+		}
+		sent++
+	}
+	return sent
+}
