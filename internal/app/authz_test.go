@@ -271,6 +271,9 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 	webFacility := roomyFacility(t, db, "037", accounts["operator"])
 	unexpected2xx := 0
 	for _, p := range patterns {
+		if _, ok := webPolicy[p]; !ok {
+			continue // already reported above
+		}
 		if p == "POST /logout" {
 			continue // ends the session; covered by the sign-out tests
 		}

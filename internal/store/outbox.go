@@ -219,3 +219,35 @@ func (db *DB) FreeSeries(ctx context.Context, days int) (map[string]map[string]i
 	}
 	return out, nil
 }
+
+// SeedSnapshots writes synthetic daily snapshots for the last days before
+// today (demo data only), from each facility's current figures and a
+// deviation the caller draws: history for the charts of a fresh demo.
+func (db *DB) SeedSnapshots(ctx context.Context, days int, deviation func(facility, day int) int) error {
+	now := db.Now()
+	return db.InTx(ctx, func(tx *Tx) error {
+		fs, err := db.boardFacilitiesTx(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, `
+			INSERT INTO facility_snapshots (day, facility_id, province_code, target, capacity_active, blocked, occupied,
+				held, free, confirmed_at)
+			VALUES ($1, $2, $3, $4, $5, 0, $6, 0, $7, $8) ON CONFLICT (day, facility_id) DO NOTHING`)
+		if err != nil {
+			return fmt.Errorf("store: seed snapshots: %w", err)
+		}
+		defer stmt.Close()
+		for d := days; d >= 1; d-- {
+			at := now.AddDate(0, 0, -d)
+			day := at.In(italy).Format("2006-01-02")
+			for i, f := range fs {
+				occ := min(max(f.Occupied+deviation(i, d), 0), f.Active)
+				if _, err := stmt.ExecContext(ctx, day, f.ID, f.ProvinceCode, f.Target, f.Active, occ, f.Active-occ, at); err != nil {
+					return fmt.Errorf("store: seed snapshot: %w", err)
+				}
+			}
+		}
+		return tx.audit(ctx, "snapshots.seed", "job", "demo", fmt.Sprintf("%d giorni × %d strutture (dati dimostrativi)", days, len(fs)))
+	})
+}

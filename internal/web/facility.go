@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,17 +25,18 @@ type filterOptions struct {
 	Targets   []domain.Target
 	Features  []string
 	Filter    domain.FacilityFilter
-	Query     string // the current query string, for links
+	Query     template.URL // the current query string, for export links (re-encoded: safe)
 }
 
 func (s *Server) filterOptions(r *http.Request) (filterOptions, error) {
 	ps, err := s.Territory.ListProvinces(r.Context())
 	return filterOptions{Provinces: ps, Types: domain.FacilityTypes, Targets: domain.Targets, Features: domain.Features,
-		Filter: facilityFilter(r.URL.Query()), Query: r.URL.RawQuery}, err
+		Filter: facilityFilter(r.URL.Query()), Query: template.URL(r.URL.Query().Encode())}, err
 }
 
 type boardData struct {
 	filterOptions
+	Chart    *chart
 	Board    domain.Board
 	CanList  bool
 	Province map[string]string // code → name
@@ -56,12 +58,23 @@ func (s *Server) handleBoard(w http.ResponseWriter, r *http.Request) {
 	for _, p := range opts.Provinces {
 		d.Province[p.Code] = p.Name
 	}
+	if s.FreeSeries != nil && r.Header.Get("X-Partial") == "" {
+		series, err := s.FreeSeries(r.Context(), chartDays)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		d.Chart = freeChart(series, opts.Provinces, chartDays, b.At)
+	}
 	if r.Header.Get("X-Partial") == "board" { // the live update asks for the table only
 		s.renderPartial(w, r, "board", "boardtable", s.view(r, d))
 		return
 	}
 	s.render(w, r, http.StatusOK, "board", s.view(r, d))
 }
+
+// chartDays is the span of the free-places chart.
+const chartDays = 90
 
 type facilitiesData struct {
 	filterOptions

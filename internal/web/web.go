@@ -38,6 +38,8 @@ type Server struct {
 	// Facilities and their free places; History reads a facility's changes.
 	Facilities domain.FacilityService
 	History    func(ctx context.Context, code string, limit int) ([]domain.AuditEntry, error)
+	// FreeSeries gives free places per province and day, from the snapshots.
+	FreeSeries func(ctx context.Context, days int) (map[string]map[string]int, error)
 	// ResetTOTP removes a user's second factor (admins).
 	ResetTOTP func(ctx context.Context, userID string) error
 	// Store records events that change nothing else (sign-out).
@@ -112,6 +114,7 @@ var funcs = template.FuncMap{
 		return tt.Format("02/01/2006 15:04")
 	},
 	"list": func(xs ...string) []string { return xs },
+	"sub":  func(a, b int) int { return a - b },
 	"euro": func(cents int) string {
 		if cents == 0 {
 			return ""
@@ -258,7 +261,11 @@ func (s *Server) Routes() []Route {
 		{"GET /admin/registro", need(domain.PermAuditRead), s.handleAudit},
 
 		{"GET /bollettino", Access{SignedIn: true, Any: []domain.Permission{domain.PermFacilityRead, domain.PermStatsRead}}, s.handleBoard},
+		{"GET /bollettino.csv", Access{SignedIn: true, Any: []domain.Permission{domain.PermFacilityRead, domain.PermStatsRead}}, s.handleBoardExport},
+		{"GET /bollettino.xlsx", Access{SignedIn: true, Any: []domain.Permission{domain.PermFacilityRead, domain.PermStatsRead}}, s.handleBoardExport},
 		{"GET /strutture", need(domain.PermFacilityRead), s.handleFacilities},
+		{"GET /strutture.csv", need(domain.PermFacilityRead), s.handleFacilitiesExport},
+		{"GET /strutture.xlsx", need(domain.PermFacilityRead), s.handleFacilitiesExport},
 		{"GET /strutture/nuova", need(domain.PermFacilityWrite), s.handleFacilityNew},
 		{"POST /strutture", need(domain.PermFacilityWrite), s.handleFacilityCreate},
 		{"GET /strutture/{code}", need(domain.PermFacilityRead), s.handleFacility},

@@ -37,7 +37,7 @@ func newServer(t *testing.T) (*httptest.Server, *store.DB) {
 	sessions := web.NewSessionManager(&store.SessionStore{DB: db}, 30*time.Minute, 12*time.Hour, false)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := &web.Server{Territory: db, Orgs: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams},
-		Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Facilities: db, History: db.FacilityHistory,
+		Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries,
 		Sessions: sessions, I18n: bundle, Logger: logger, Version: "test", PopulationSource: "ANPR"}
 	if err := s.Init(); err != nil {
 		t.Fatal(err)

@@ -155,6 +155,18 @@ func Load(ctx context.Context, db *store.DB, scale Scale) (store.Seed, error) {
 	if err := db.LoadSeed(ctx, seed); err != nil {
 		return store.Seed{}, err
 	}
+	if scale == ScaleRegion {
+		// 90 days of history for the charts: occupancy drifting around today's,
+		// each facility on its own random walk (deterministic).
+		r := rand.New(rand.NewPCG(defaultSeed, 90))
+		walk := map[int]int{}
+		if err := db.SeedSnapshots(ctx, 90, func(f, day int) int {
+			walk[f] += r.IntN(3) - 1
+			return walk[f] + day/30
+		}); err != nil {
+			return store.Seed{}, err
+		}
+	}
 	return seed, nil
 }
 

@@ -1,0 +1,131 @@
+package web_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/store/storetest"
+)
+
+func TestBoardPage(t *testing.T) {
+	srv, _ := newServer(t)
+	c := signIn(t, srv.URL, "prefettura.bo@gesta.example")
+	resp, body := get(t, c, srv.URL+"/bollettino?provincia=BO&destinatari=uomini")
+	if resp.StatusCode != 200 {
+		t.Fatalf("board: %d", resp.StatusCode)
+	}
+	for _, want := range []string{`data-testid="free-total"`, `id="board-table"`, "js/board.js", `<svg class="gesta-chart"`,
+		`<option value="BO" selected>`, `href="/bollettino.xlsx?destinatari=uomini&amp;provincia=BO"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("board page lacks %s", want)
+		}
+	}
+	// The live update asks for the table alone.
+	req, _ := http.NewRequest("GET", srv.URL+"/bollettino", nil)
+	req.Header.Set("X-Partial", "board")
+	r2, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, _ := io.ReadAll(r2.Body)
+	r2.Body.Close()
+	if r2.StatusCode != 200 || strings.Contains(string(part), "<html") || !strings.Contains(string(part), `data-testid="board"`) {
+		t.Fatalf("partial board: %d %.200s", r2.StatusCode, part)
+	}
+}
+
+func TestExportsAreFormulaSafe(t *testing.T) {
+	srv, db := newServer(t)
+	ctx := storetest.Ctx()
+	gs, _ := db.ListGestori(ctx, domain.OrgFilter{ProvinceCode: "037"})
+	hostile := &domain.Facility{Name: `=HYPERLINK("http://evil.example","clic")`, Type: domain.TypeCASAppartamento,
+		Target: domain.TargetMen, GestoreID: gs[0].ID, ComuneCode: "037006", Contracted: 5, Active: 5}
+	if err := db.CreateFacility(ctx, hostile); err != nil {
+		t.Fatal(err)
+	}
+	c := signIn(t, srv.URL, "coordinamento@gesta.example")
+
+	resp, csv := get(t, c, srv.URL+"/strutture.csv?provincia=BO")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), `attachment; filename="strutture-`) {
+		t.Fatalf("csv: %d %v", resp.StatusCode, resp.Header)
+	}
+	if !strings.Contains(csv, `'=HYPERLINK(`) || strings.Contains(csv, `;=HYPERLINK(`) {
+		t.Fatal("the hostile name reached the CSV as a formula")
+	}
+	if !strings.Contains(csv, "riferimento") {
+		t.Fatal("no reference time in the CSV")
+	}
+
+	resp, err := c.Get(srv.URL + "/strutture.xlsx?provincia=BO")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("xlsx: %v", err)
+	}
+	rows, _ := f.GetRows("Dati")
+	found := false
+	for i, row := range rows {
+		if len(row) > 1 && strings.Contains(row[1], "HYPERLINK") {
+			found = true
+			cell, _ := excelize.CoordinatesToCellName(2, i+1)
+			if formula, _ := f.GetCellFormula("Dati", cell); formula != "" || !strings.HasPrefix(row[1], "'") {
+				t.Fatalf("xlsx cell %s = %q, formula %q", cell, row[1], formula)
+			}
+		}
+	}
+	if !found || !strings.HasPrefix(rows[1][0], "Riferimento: ") {
+		t.Fatalf("xlsx: hostile row found %v, reference %q", found, rows[1][0])
+	}
+
+	resp, board := get(t, c, srv.URL+"/bollettino.csv")
+	if resp.StatusCode != 200 || !strings.Contains(board, "TOTALE") || strings.Count(board, "\n") < 10 {
+		t.Fatalf("board csv: %d\n%s", resp.StatusCode, board)
+	}
+}
+
+func TestOperatorConfirmsAvailability(t *testing.T) {
+	srv, db := newServer(t)
+	c := signIn(t, srv.URL, "operatore.fe@gesta.example")
+	cred, _ := db.Credentials(storetest.Ctx(), "operatore.fe@gesta.example")
+	fs, _ := db.ListFacilities(storetest.Ctx(), domain.FacilityFilter{GestoreID: cred.Actor.GestoreID})
+	_, page := get(t, c, srv.URL+"/disponibilita")
+	for _, f := range fs {
+		if !strings.Contains(page, `data-testid="confirm-`+f.Code+`"`) {
+			t.Fatalf("facility %s missing from the operator's screen", f.Code)
+		}
+	}
+	f := fs[0]
+	form := url.Values{"version": {itoa(f.Version)}, "occupied": {itoa(f.Occupied)}}
+	if r := post(t, c, srv.URL+"/disponibilita/"+f.Code, form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm: %d", r.StatusCode)
+	}
+	got, _ := db.FindFacility(storetest.Ctx(), f.Code)
+	if got.Version != f.Version+1 || got.ConfirmedBy != cred.Actor.UserID || got.Stale {
+		t.Fatalf("after confirming: %+v", got)
+	}
+	// The same stale version again: refused, nothing changes.
+	post(t, c, srv.URL+"/disponibilita/"+f.Code, form)
+	if again, _ := db.FindFacility(storetest.Ctx(), f.Code); again.Version != got.Version {
+		t.Fatal("a stale form changed the facility")
+	}
+	// Another entity's facility is not found.
+	others, _ := db.ListFacilities(storetest.Ctx(), domain.FacilityFilter{ProvinceCode: "037"})
+	if r := post(t, c, srv.URL+"/disponibilita/"+others[0].Code, form); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("another entity's facility: %d", r.StatusCode)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
