@@ -25,11 +25,11 @@ type gridLine struct {
 }
 
 type chartSeries struct {
-	Index        int
-	Sigla, Name  string
-	Points       string
-	LabelY       float64
-	Values       []int
+	Index       int
+	Sigla, Name string
+	Points      string
+	LabelY      float64
+	Values      []int
 }
 
 // freeChart lays out free places per province and day (series from the
