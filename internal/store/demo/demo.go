@@ -7,6 +7,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -156,13 +157,11 @@ func Load(ctx context.Context, db *store.DB, scale Scale) (store.Seed, error) {
 		return store.Seed{}, err
 	}
 	if scale == ScaleRegion {
-		// 90 days of history for the charts: occupancy drifting around today's,
-		// each facility on its own random walk (deterministic).
+		// 90 days of history for the charts: occupancy around today's, with a
+		// slow weekly swell and a little noise per facility (deterministic).
 		r := rand.New(rand.NewPCG(defaultSeed, 90))
-		walk := map[int]int{}
 		if err := db.SeedSnapshots(ctx, 90, func(f, day int) int {
-			walk[f] += r.IntN(3) - 1
-			return walk[f] + day/30
+			return int(math.Round(2*math.Sin(float64(day)/5+float64(f%7)))) + r.IntN(3) - 1
 		}); err != nil {
 			return store.Seed{}, err
 		}
