@@ -57,6 +57,9 @@ var webPolicy = map[string]string{
 	"POST /admin/utenti/{id}/2fa":         "admin",
 	"GET /admin/registro":                 "admin",
 	"GET /bollettino":                     "board",
+	"GET /importazioni/strutture":         "facility-write",
+	"POST /importazioni/strutture":        "facility-write",
+	"POST /importazioni/{id}":             "facility-write",
 	"GET /bollettino.csv":                 "board",
 	"GET /bollettino.xlsx":                "board",
 	"GET /strutture.csv":                  "facility-read",
@@ -286,6 +289,7 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 		path = strings.ReplaceAll(path, "/admin/utenti/{id}", "/admin/utenti/"+target.ID)
 		path = strings.ReplaceAll(path, "/sessioni/{id}", "/sessioni/0123456789abcdef01234567")
 		path = strings.ReplaceAll(path, "/prenotazioni/{id}", "/prenotazioni/01000000-0000-7000-8000-000000000000")
+		path = strings.ReplaceAll(path, "/importazioni/{id}", "/importazioni/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "{code}", webFacility)
 		for _, role := range roles {
 			var resp *http.Response

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -263,5 +264,42 @@ type FacilityService interface {
 	ReleaseHold(ctx context.Context, id string) error
 	ListHolds(ctx context.Context, code string) ([]Hold, error)
 	AddBlock(ctx context.Context, code string, b Block) error
+	// PlanFacilityImport compares file rows with the register and keeps the
+	// plan for confirmation; ApplyFacilityImport applies it, all or nothing.
+	PlanFacilityImport(ctx context.Context, rows []ImportRow) (ImportPlan, error)
+	ApplyFacilityImport(ctx context.Context, id string, excludeErrors bool) (map[string]int, error)
 	Board(ctx context.Context, f FacilityFilter) (Board, error)
+}
+
+// ImportRow is one row of a facilities file, mapped and checked by the
+// spreadsheet adapter, then resolved and compared by the store.
+type ImportRow struct {
+	Line     int           `json:"line"`
+	Facility Facility      `json:"facility"` // Code set when the row names an existing facility
+	Occupied *int          `json:"occupied,omitempty"`
+	Gestore  string        `json:"gestore"` // as written: tax code or name
+	Comune   string        `json:"comune"`  // as written: ISTAT code or name
+	Errors   []ImportError `json:"errors,omitempty"`
+	// Set by the plan: "create", "update", "unchanged" or "error", and what changes.
+	Action  string `json:"action"`
+	Changes string `json:"changes,omitempty"`
+}
+
+// ImportError is a problem in one cell, in Italian, with its place.
+type ImportError struct {
+	Line   int    `json:"line"`
+	Column string `json:"column"`
+	Msg    string `json:"message"`
+}
+
+func (e ImportError) String() string {
+	return fmt.Sprintf("riga %d, colonna «%s»: %s", e.Line, e.Column, e.Msg)
+}
+
+// ImportPlan is what an import would do, kept until it is confirmed.
+type ImportPlan struct {
+	ID      string         `json:"id"`
+	Rows    []ImportRow    `json:"rows"`
+	Missing []string       `json:"missing"` // codes in the caller's scope absent from the file (not deleted)
+	Counts  map[string]int `json:"counts"`
 }

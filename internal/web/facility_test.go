@@ -3,8 +3,10 @@ package web_test
 import (
 	"bytes"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -129,3 +131,47 @@ func TestOperatorConfirmsAvailability(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestImportUploadPreviewConfirm(t *testing.T) {
+	srv, db := newServer(t)
+	c := signIn(t, srv.URL, "prefettura.fe@gesta.example")
+	gs, _ := db.ListGestori(storetest.Ctx(), domain.OrgFilter{ProvinceCode: "038"})
+	csv := "Nome;Tipologia;Destinatari;Ente gestore;Comune;Posti contrattualizzati;Posti attivi;Posti occupati\n" +
+		"Appartamento importato;CAS appartamento;nuclei;" + gs[0].TaxCode + ";Ferrara;8;8;6\n" +
+		"Riga sbagliata;castello;draghi;" + gs[0].TaxCode + ";Bologna;x;1;\n"
+	upload := func(name, content string) (int, string) {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		fw, _ := mw.CreateFormFile("file", name)
+		fw.Write([]byte(content))
+		mw.Close()
+		req, _ := http.NewRequest("POST", srv.URL+"/importazioni/strutture", &b)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	status, page := upload("strutture.csv", csv)
+	if status != 200 || !strings.Contains(page, "Da creare: 1") || !strings.Contains(page, "righe con errori: 1") ||
+		!strings.Contains(page, "colonna «Tipologia»") || !strings.Contains(page, "colonna «Comune»") {
+		t.Fatalf("preview: %d\n%s", status, page)
+	}
+	id := regexp.MustCompile(`action="/importazioni/([0-9a-f-]+)"`).FindStringSubmatch(page)[1]
+	if r := post(t, c, srv.URL+"/importazioni/"+id, nil); r.StatusCode != http.StatusBadRequest {
+		t.Fatalf("confirm with errors: %d", r.StatusCode)
+	}
+	if r := post(t, c, srv.URL+"/importazioni/"+id, url.Values{"exclude": {"1"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm excluding errors: %d", r.StatusCode)
+	}
+	fs, _ := db.ListFacilities(storetest.Ctx(), domain.FacilityFilter{Query: "appartamento importato"})
+	if len(fs) != 1 || fs[0].ProvinceCode != "038" || fs[0].Occupied != 6 {
+		t.Fatalf("imported = %+v", fs)
+	}
+	if status, page := upload("bomba.xlsx", "PK\x03\x04 broken"); status != http.StatusUnprocessableEntity || !strings.Contains(page, "alert-danger") {
+		t.Fatalf("broken xlsx: %d", status)
+	}
+}

@@ -1,0 +1,140 @@
+package sheet
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Limits on what an upload may be; a file past any of them is refused whole,
+// before it costs memory or time (SECURITY.md R16).
+var (
+	MaxUploadBytes   int64 = 5 << 20  // the file as sent
+	MaxRows                = 5000     // data rows
+	MaxColumns             = 60       // columns read
+	MaxCellBytes           = 2000     // one cell
+	MaxUnzippedBytes int64 = 50 << 20 // all parts of an XLSX, uncompressed
+	MaxZipEntries          = 200      // parts of an XLSX
+)
+
+// ErrTooLarge reports a file past the limits (HTTP 413).
+var ErrTooLarge = errors.New("sheet: file too large")
+
+// FormatError is a problem with the file as a whole, in Italian for the user.
+type FormatError struct{ Msg string }
+
+func (e *FormatError) Error() string { return e.Msg }
+
+// Read reads the rows of a CSV (";" or "," separated, UTF-8, BOM allowed) or
+// of the first sheet of an XLSX. The first row is the header.
+func Read(data []byte, filename string) ([][]string, error) {
+	if int64(len(data)) > MaxUploadBytes {
+		return nil, ErrTooLarge
+	}
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) || strings.HasSuffix(strings.ToLower(filename), ".xlsx") {
+		return readXLSX(data)
+	}
+	return readCSV(data)
+}
+
+func readCSV(data []byte) ([][]string, error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if !utf8.Valid(data) {
+		return nil, &FormatError{"Il file CSV non è in UTF-8: salvalo come «CSV UTF-8» e riprova."}
+	}
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = ';'
+	if bytes.Count(first, []byte(",")) > bytes.Count(first, []byte(";")) {
+		r.Comma = ','
+	}
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	var rows [][]string
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, &FormatError{fmt.Sprintf("Riga %d: il CSV non è leggibile (%v).", pe.Line, pe.Err)}
+			}
+			return nil, err
+		}
+		if err := checkRow(rec, len(rows)); err != nil {
+			return nil, err
+		}
+		rows = append(rows, rec)
+	}
+	return rows, nil
+}
+
+func checkRow(rec []string, n int) error {
+	if n > MaxRows {
+		return &FormatError{fmt.Sprintf("Il file ha più di %d righe: dividilo in più file.", MaxRows)}
+	}
+	if len(rec) > MaxColumns {
+		return &FormatError{fmt.Sprintf("Riga %d: più di %d colonne.", n+1, MaxColumns)}
+	}
+	for i, c := range rec {
+		if len(c) > MaxCellBytes {
+			return &FormatError{fmt.Sprintf("Riga %d, colonna %d: cella troppo lunga.", n+1, i+1)}
+		}
+	}
+	return nil
+}
+
+// readXLSX inspects the archive's directory before opening it: a zip bomb, a
+// flood of parts or an oversized part is refused without inflating anything.
+func readXLSX(data []byte) ([][]string, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, &FormatError{"Il file non è un foglio Excel (XLSX) valido."}
+	}
+	if len(zr.File) > MaxZipEntries {
+		return nil, ErrTooLarge
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		if total > uint64(MaxUnzippedBytes) || (f.CompressedSize64 > 0 && f.UncompressedSize64/f.CompressedSize64 > 200) {
+			return nil, ErrTooLarge
+		}
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+		UnzipSizeLimit: MaxUnzippedBytes, UnzipXMLSizeLimit: 16 << 20})
+	if err != nil {
+		return nil, &FormatError{"Il foglio Excel non è leggibile."}
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, &FormatError{"Il foglio Excel non contiene fogli."}
+	}
+	it, err := f.Rows(sheets[0])
+	if err != nil {
+		return nil, &FormatError{"Il primo foglio non è leggibile."}
+	}
+	defer it.Close()
+	var rows [][]string
+	for it.Next() {
+		rec, err := it.Columns()
+		if err != nil {
+			return nil, &FormatError{fmt.Sprintf("Riga %d non leggibile.", len(rows)+1)}
+		}
+		if err := checkRow(rec, len(rows)); err != nil {
+			return nil, err
+		}
+		rows = append(rows, rec)
+	}
+	return rows, nil
+}

@@ -1,0 +1,241 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+// importTTL is how long a preview can be confirmed.
+const importTTL = time.Hour
+
+// PlanFacilityImport resolves the rows (managing entity, comune, existing
+// facility), compares them with the register and stores the plan for
+// confirmation. Nothing in the register changes.
+func (db *DB) PlanFacilityImport(ctx context.Context, rows []domain.ImportRow) (domain.ImportPlan, error) {
+	sc, a, err := facilityScopeFor(ctx)
+	if err != nil {
+		return domain.ImportPlan{}, err
+	}
+	if !sc.canRegistry {
+		return domain.ImportPlan{}, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di importare strutture.")
+	}
+	plan := domain.ImportPlan{ID: newID(), Counts: map[string]int{}}
+	err = db.InTx(ctx, func(tx *Tx) error {
+		if err := resolveImport(ctx, tx, rows, sc.writeProvince); err != nil {
+			return err
+		}
+		plan.Rows = rows
+		inFile := map[string]bool{}
+		for _, r := range rows {
+			plan.Counts[r.Action]++
+			inFile[r.Facility.Code] = true
+		}
+		codes, err := queryAll(ctx, tx, "import missing", func(s scanner) (string, error) {
+			var c string
+			return c, s.Scan(&c)
+		}, `SELECT code FROM facilities WHERE ($1 = '' OR province_code = $1) AND status <> 'closed' ORDER BY code`, sc.writeProvince)
+		if err != nil {
+			return err
+		}
+		for _, c := range codes {
+			if !inFile[c] {
+				plan.Missing = append(plan.Missing, c)
+			}
+		}
+		b, err := json.Marshal(plan)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO imports (id, user_id, kind, plan, created_at) VALUES ($1, $2, 'facilities', $3, $4)`,
+			plan.ID, a.Label(), string(b), tx.now)
+		return err
+	})
+	return plan, err
+}
+
+// resolveImport fills each row's references and action, inside tx.
+func resolveImport(ctx context.Context, tx *Tx, rows []domain.ImportRow, province string) error {
+	for i := range rows {
+		r := &rows[i]
+		f := &r.Facility
+		bad := func(col, msg string) {
+			r.Errors = append(r.Errors, domain.ImportError{Line: r.Line, Column: col, Msg: msg})
+		}
+		// Managing entity: by tax code, else by exact name (case-insensitive).
+		err := tx.QueryRowContext(ctx, `SELECT id FROM gestori WHERE tax_code = $1 OR LOWER(name) = LOWER($1) ORDER BY id LIMIT 1`,
+			r.Gestore).Scan(&f.GestoreID)
+		if errors.Is(err, sql.ErrNoRows) && r.Gestore != "" {
+			bad("Ente gestore", fmt.Sprintf("ente gestore «%s» sconosciuto: usa la partita IVA o il nome registrato", r.Gestore))
+		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: import gestore: %w", err)
+		}
+		// Comune: by ISTAT code or name, in the caller's province.
+		err = tx.QueryRowContext(ctx, `
+			SELECT code, province_code FROM comuni WHERE (code = $1 OR LOWER(name) = LOWER($1)) AND ($2 = '' OR province_code = $2)
+			ORDER BY code LIMIT 1`, r.Comune, province).Scan(&f.ComuneCode, &f.ProvinceCode)
+		if errors.Is(err, sql.ErrNoRows) && r.Comune != "" {
+			bad("Comune", fmt.Sprintf("comune «%s» sconosciuto o fuori dalla tua provincia", r.Comune))
+		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: import comune: %w", err)
+		}
+		if f.Code != "" {
+			old, err := findFacility(ctx, tx, f.Code, province, "")
+			if domain.ErrorCode(err) == domain.ENOTFOUND {
+				bad("Codice", fmt.Sprintf("struttura %s inesistente o fuori dalla tua provincia (lascia vuoto per crearne una nuova)", f.Code))
+			} else if err != nil {
+				return err
+			} else {
+				f.ID, f.Version = old.ID, old.Version
+				if f.Address == "" {
+					f.Address = old.Address
+				}
+				f.Lat, f.Lon, f.ContactName, f.ContactPhone, f.ContactEmail = old.Lat, old.Lon, old.ContactName, old.ContactPhone, old.ContactEmail
+				r.Changes = facilityDiff(old, *f)
+				if r.Occupied != nil && *r.Occupied != old.Occupied {
+					r.Changes += fmt.Sprintf("; occupati: %d → %d", old.Occupied, *r.Occupied)
+				}
+			}
+		}
+		if len(r.Errors) == 0 {
+			if err := f.Validate(); err != nil {
+				var e *domain.Error
+				if errors.As(err, &e) {
+					for col, msg := range e.Fields {
+						bad(col, msg)
+					}
+				}
+			}
+		}
+		switch {
+		case len(r.Errors) > 0:
+			r.Action = "error"
+		case f.ID == "":
+			r.Action = "create"
+		case r.Changes == "nessuna modifica" || r.Changes == "":
+			r.Action, r.Changes = "unchanged", ""
+		default:
+			r.Action = "update"
+		}
+	}
+	return nil
+}
+
+// ApplyFacilityImport applies a stored plan in one transaction, all or
+// nothing. Rows with errors block it unless excludeErrors is set, in which
+// case they are skipped. The rows are resolved again against the register
+// as it is now; a facility changed since the preview fails the import.
+func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors bool) (map[string]int, error) {
+	sc, a, err := facilityScopeFor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.canRegistry {
+		return nil, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di importare strutture.")
+	}
+	done := map[string]int{}
+	var changed []string
+	err = db.InTx(ctx, func(tx *Tx) error {
+		var raw string
+		var created time.Time
+		var applied sql.NullTime
+		err := tx.QueryRowContext(ctx, `SELECT plan, created_at, applied_at FROM imports WHERE id = $1 AND user_id = $2`,
+			id, a.Label()).Scan(&raw, &created, &applied)
+		if errors.Is(err, sql.ErrNoRows) {
+			return domain.Errorf(domain.ENOTFOUND, "Importazione non trovata.")
+		}
+		if err != nil {
+			return fmt.Errorf("store: import: %w", err)
+		}
+		if applied.Valid {
+			return domain.Errorf(domain.ECONFLICT, "Questa importazione è già stata applicata.")
+		}
+		if tx.now.Sub(created) > importTTL {
+			return domain.Errorf(domain.ECONFLICT, "L'anteprima è scaduta: carica di nuovo il file.")
+		}
+		var plan domain.ImportPlan
+		if err := json.Unmarshal([]byte(raw), &plan); err != nil {
+			return fmt.Errorf("store: import plan: %w", err)
+		}
+		previewed := map[int]domain.ImportRow{}
+		for _, r := range plan.Rows {
+			previewed[r.Line] = r
+		}
+		rows := plan.Rows
+		for i := range rows {
+			rows[i].Errors, rows[i].Action, rows[i].Changes = nil, "", ""
+			rows[i].Facility.ID, rows[i].Facility.Version = "", 0
+		}
+		if err := resolveImport(ctx, tx, rows, sc.writeProvince); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if r.Action == "error" && !excludeErrors {
+				return &domain.Error{Code: domain.EINVALID, Message: fmt.Sprintf(
+					"La riga %d ha errori: correggi il file o escludi le righe con errori.", r.Line)}
+			}
+			if p := previewed[r.Line]; p.Action != r.Action || (r.Action == "update" && p.Changes != r.Changes) {
+				return domain.Errorf(domain.ECONFLICT, "Il registro è cambiato dopo l'anteprima (riga %d): carica di nuovo il file.", r.Line)
+			}
+		}
+		for _, r := range rows {
+			f := r.Facility
+			switch r.Action {
+			case "create":
+				if err := insertFacility(ctx, tx, &f, sc.writeProvince); err != nil {
+					return fmt.Errorf("riga %d: %w", r.Line, err)
+				}
+				if err := tx.audit(ctx, "facility.create", "facility", f.Code, fmt.Sprintf("importazione, riga %d: %s", r.Line, f.Name)); err != nil {
+					return err
+				}
+			case "update":
+				if _, err := tx.ExecContext(ctx, `
+					UPDATE facilities SET name = $1, type = $2, target = $3, gestore_id = $4, comune_code = $5, address = $6,
+						cig = $7, contract_start = $8, contract_end = $9, price_cents = $10, capacity_contracted = $11,
+						capacity_active = $12, features = $13, status = $14, version = version + 1, updated_at = $15
+					WHERE id = $16 AND version = $17`,
+					f.Name, f.Type, f.Target, f.GestoreID, f.ComuneCode, f.Address, f.CIG, f.ContractFrom, f.ContractTo,
+					f.PriceCents, f.Contracted, f.Active, strings.Join(f.Features, ","), f.Status, tx.now, f.ID, f.Version); err != nil {
+					return fmt.Errorf("riga %d: %w", r.Line, err)
+				}
+				f.Version++
+				if err := tx.audit(ctx, "facility.update", "facility", f.Code, fmt.Sprintf("importazione, riga %d: %s", r.Line, r.Changes)); err != nil {
+					return err
+				}
+			default:
+				continue
+			}
+			done[r.Action]++
+			changed = append(changed, f.Code)
+			if r.Occupied != nil {
+				if _, err := tx.ExecContext(ctx, `
+					UPDATE facilities SET occupied = $1, confirmed_at = $2, confirmed_by = $3, version = version + 1 WHERE id = $4`,
+					*r.Occupied, tx.now, a.Label(), f.ID); err != nil {
+					return fmt.Errorf("riga %d: %w", r.Line, err)
+				}
+				if _, err := tx.ExecContext(ctx, `
+					INSERT INTO availability_declarations (id, facility_id, at, actor, occupied, unchanged, note)
+					VALUES ($1, $2, $3, $4, $5, false, 'importazione')`, newID(), f.ID, tx.now, a.Label(), *r.Occupied); err != nil {
+					return fmt.Errorf("riga %d: %w", r.Line, err)
+				}
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE imports SET applied_at = $1 WHERE id = $2`, tx.now, id); err != nil {
+			return err
+		}
+		return tx.audit(ctx, "import.apply", "import", id, fmt.Sprintf("strutture create %d, aggiornate %d", done["create"], done["update"]))
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range changed {
+		db.changed(c)
+	}
+	return done, nil
+}

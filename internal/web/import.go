@@ -1,0 +1,87 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/sheet"
+)
+
+type importData struct {
+	Plan   *domain.ImportPlan
+	Errors int
+}
+
+func (s *Server) handleImportForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "import", s.view(r, importData{}))
+}
+
+// handleImportUpload reads the file whole (within limits), maps it and shows
+// what would change; nothing is applied until the user confirms.
+func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, sheet.MaxUploadBytes+64<<10)
+	fail := func(status int, msg string) {
+		v := s.view(r, importData{})
+		v.Error = msg
+		s.render(w, r, status, "import", v)
+	}
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			fail(http.StatusRequestEntityTooLarge, s.t(r, "import.toolarge"))
+			return
+		}
+		fail(http.StatusBadRequest, s.t(r, "import.nofile"))
+		return
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, sheet.MaxUploadBytes+1))
+	if err != nil {
+		fail(http.StatusBadRequest, s.t(r, "import.nofile"))
+		return
+	}
+	rows, err := sheet.Read(data, hdr.Filename)
+	if err == nil {
+		var parsed []domain.ImportRow
+		if parsed, err = sheet.ParseFacilities(rows); err == nil {
+			var plan domain.ImportPlan
+			if plan, err = s.Facilities.PlanFacilityImport(r.Context(), parsed); err == nil {
+				s.Logger.Info("import: preview", "rows", len(plan.Rows), "request_id", RequestID(r.Context()))
+				d := importData{Plan: &plan}
+				for _, row := range plan.Rows {
+					d.Errors += len(row.Errors)
+				}
+				s.render(w, r, http.StatusOK, "import", s.view(r, d))
+				return
+			}
+		}
+	}
+	var fe *sheet.FormatError
+	switch {
+	case errors.Is(err, sheet.ErrTooLarge):
+		fail(http.StatusRequestEntityTooLarge, s.t(r, "import.toolarge"))
+	case errors.As(err, &fe):
+		fail(http.StatusUnprocessableEntity, fe.Msg)
+	default:
+		s.Error(w, r, err)
+	}
+}
+
+func (s *Server) handleImportApply(w http.ResponseWriter, r *http.Request) {
+	done, err := s.Facilities.ApplyFacilityImport(r.Context(), r.PathValue("id"), r.PostFormValue("exclude") == "1")
+	if err != nil {
+		if c := domain.ErrorCode(err); c == domain.EINVALID || c == domain.ECONFLICT {
+			v := s.view(r, importData{})
+			v.Error = domain.ErrorMessage(err)
+			s.render(w, r, StatusOf(c), "import", v)
+			return
+		}
+		s.Error(w, r, err)
+		return
+	}
+	s.flash(r, s.t(r, "import.applied", "Created", done["create"], "Updated", done["update"]))
+	http.Redirect(w, r, "/strutture", http.StatusSeeOther)
+}
