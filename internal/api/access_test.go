@@ -44,7 +44,7 @@ func tokenFor(t *testing.T, db *store.DB, email string) (string, string) {
 
 func TestBearerTokens(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		if _, err := demo.Load(storetest.Ctx(), db, demo.ScaleRegion); err != nil {
+		if _, err := demo.LoadWith(storetest.Ctx(), db, demo.ScaleRegion, demo.Options{HistoryDays: 3}); err != nil {
 			t.Fatal(err)
 		}
 		srv := newAPI(t, db)

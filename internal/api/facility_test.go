@@ -50,7 +50,7 @@ func operatorFacility(t *testing.T, db *store.DB) (string, string) {
 
 func TestAvailabilityOptimisticConcurrency(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		if _, err := demo.Load(storetest.Ctx(), db, demo.ScaleRegion); err != nil {
+		if _, err := demo.LoadWith(storetest.Ctx(), db, demo.ScaleRegion, demo.Options{HistoryDays: 3}); err != nil {
 			t.Fatal(err)
 		}
 		srv := newAPI(t, db)
@@ -119,7 +119,7 @@ func TestHoldsOverHTTP(t *testing.T) {
 		t.Run(fmt.Sprint(capacity), func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				ctx := storetest.Ctx()
-				if _, err := demo.Load(ctx, db, demo.ScaleRegion); err != nil {
+				if _, err := demo.LoadWith(ctx, db, demo.ScaleRegion, demo.Options{HistoryDays: 3}); err != nil {
 					t.Fatal(err)
 				}
 				srv := newAPI(t, db)
@@ -168,7 +168,7 @@ func TestHoldsOverHTTP(t *testing.T) {
 func TestBoardAndLiveEvents(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
-		if _, err := demo.Load(ctx, db, demo.ScaleRegion); err != nil {
+		if _, err := demo.LoadWith(ctx, db, demo.ScaleRegion, demo.Options{HistoryDays: 3}); err != nil {
 			t.Fatal(err)
 		}
 		srv := newAPI(t, db)

@@ -27,7 +27,7 @@ func newServer(t *testing.T) (*httptest.Server, *store.DB) {
 	t.Helper()
 	dsn, _ := storetest.DSN(t, "sqlite")
 	db := storetest.Open(t, dsn)
-	if _, err := demo.Load(storetest.Ctx(), db, demo.ScaleRegion); err != nil {
+	if _, err := demo.LoadWith(storetest.Ctx(), db, demo.ScaleRegion, demo.Options{HistoryDays: 3}); err != nil {
 		t.Fatal(err)
 	}
 	bundle, err := i18n.New()

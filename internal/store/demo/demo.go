@@ -135,8 +135,20 @@ func demoUsers(s store.Seed, provinces []domain.Province, hash string) []store.S
 	return users
 }
 
-// Load generates the seed and writes it into an empty database, in one transaction.
+// Options tune a load; the zero value loads no history.
+type Options struct {
+	// HistoryDays of synthetic daily snapshots for the charts (region scale).
+	HistoryDays int
+}
+
+// Load generates the seed and writes it into an empty database, in one
+// transaction, with 90 days of history at the region scale.
 func Load(ctx context.Context, db *store.DB, scale Scale) (store.Seed, error) {
+	return LoadWith(ctx, db, scale, Options{HistoryDays: 90})
+}
+
+// LoadWith is Load with options (tests load less history).
+func LoadWith(ctx context.Context, db *store.DB, scale Scale, opt Options) (store.Seed, error) {
 	provinces, err := db.ListProvinces(ctx)
 	if err != nil {
 		return store.Seed{}, err
@@ -156,11 +168,11 @@ func Load(ctx context.Context, db *store.DB, scale Scale) (store.Seed, error) {
 	if err := db.LoadSeed(ctx, seed); err != nil {
 		return store.Seed{}, err
 	}
-	if scale == ScaleRegion {
-		// 90 days of history for the charts: occupancy around today's, with a
+	if scale == ScaleRegion && opt.HistoryDays > 0 {
+		// Days of history for the charts: occupancy around today's, with a
 		// slow weekly swell and a little noise per facility (deterministic).
 		r := rand.New(rand.NewPCG(defaultSeed, 90))
-		if err := db.SeedSnapshots(ctx, 90, func(f, day int) int {
+		if err := db.SeedSnapshots(ctx, opt.HistoryDays, func(f, day int) int {
 			return int(math.Round(2*math.Sin(float64(day)/5+float64(f%7)))) + r.IntN(3) - 1
 		}); err != nil {
 			return store.Seed{}, err
