@@ -225,3 +225,36 @@ func TestBoardAndLiveEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestEveryVersionedWriteRequiresIfMatch walks the OpenAPI document: every
+// PUT or PATCH answers 428 without If-Match (SECURITY.md R3).
+func TestEveryVersionedWriteRequiresIfMatch(t *testing.T) {
+	dsn, _ := storetest.DSN(t, "sqlite")
+	db := storetest.Open(t, dsn)
+	if _, err := demo.LoadWith(storetest.Ctx(), db, demo.ScaleRegion, demo.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	srv := newAPI(t, db)
+	tok, code := operatorFacility(t, db)
+	_, _, body := send(t, "GET", srv.URL+"/api/v1/openapi.json", tok, "")
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	json.Unmarshal(body, &doc)
+	checked := 0
+	for path, methods := range doc.Paths {
+		for m := range methods {
+			if m != "put" && m != "patch" {
+				continue
+			}
+			checked++
+			url := srv.URL + "/api/v1" + strings.ReplaceAll(path, "{code}", code)
+			if status, _, _ := send(t, strings.ToUpper(m), url, tok, `{"occupied": 1}`); status != 428 {
+				t.Errorf("%s %s without If-Match: %d, want 428", m, path, status)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no PUT or PATCH operation found")
+	}
+}

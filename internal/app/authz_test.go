@@ -73,6 +73,7 @@ var webPolicy = map[string]string{
 	"POST /strutture/{code}/prenotazioni": "hold",
 	"POST /prenotazioni/{id}/rilascio":    "hold",
 	"POST /strutture/{code}/blocchi":      "facility-write",
+	"POST /strutture/{code}/recapiti":     "availability",
 	"GET /disponibilita":                  "availability",
 	"POST /disponibilita/{code}":          "availability",
 }
@@ -196,6 +197,7 @@ var forms = map[string]url.Values{
 	"POST /prenotazioni/{id}/rilascio":    {},
 	"POST /strutture/{code}/blocchi":      {"places": {"0"}},
 	"POST /disponibilita/{code}":          {"occupied": {"x"}},
+	"POST /strutture/{code}/recapiti":     {"version": {"0"}},
 }
 
 func noRedirect(jar http.CookieJar) *http.Client {

@@ -99,12 +99,14 @@ func (s *Server) handleFacilities(w http.ResponseWriter, r *http.Request) {
 }
 
 type facilityData struct {
-	Facility domain.Facility
-	Holds    []domain.Hold
-	History  []domain.AuditEntry
-	CanEdit  bool
-	CanHold  bool
-	Now      time.Time
+	Facility   domain.Facility
+	Holds      []domain.Hold
+	History    []domain.AuditEntry
+	CanEdit    bool
+	CanHold    bool
+	CanContact bool // operators edit the contact and features of theirs
+	Features   []string
+	Now        time.Time
 }
 
 func (s *Server) facilityData(r *http.Request, code string) (facilityData, error) {
@@ -115,8 +117,9 @@ func (s *Server) facilityData(r *http.Request, code string) (facilityData, error
 		return facilityData{}, err
 	}
 	d := facilityData{Facility: f, Now: time.Now(),
-		CanEdit: domain.Can(a, domain.PermFacilityWrite) && (a.ProvinceCode == "" || a.ProvinceCode == f.ProvinceCode),
-		CanHold: domain.Can(a, domain.PermHoldWrite) && (a.ProvinceCode == "" || a.ProvinceCode == f.ProvinceCode)}
+		CanEdit:    domain.Can(a, domain.PermFacilityWrite) && (a.ProvinceCode == "" || a.ProvinceCode == f.ProvinceCode),
+		CanHold:    domain.Can(a, domain.PermHoldWrite) && (a.ProvinceCode == "" || a.ProvinceCode == f.ProvinceCode),
+		CanContact: a.Role == domain.RoleOperator && a.GestoreID == f.GestoreID, Features: domain.Features}
 	if d.Holds, err = s.Facilities.ListHolds(ctx, code); err != nil {
 		return d, err
 	}
@@ -357,4 +360,33 @@ func (s *Server) handleAvailabilitySave(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	http.Redirect(w, r, "/disponibilita#"+code, http.StatusSeeOther)
+}
+
+// handleContactUpdate lets an operator change its facility's contact and
+// features (the registry fields stay the prefecture's).
+func (s *Server) handleContactUpdate(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	code := r.PathValue("code")
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	features := r.PostForm["features"]
+	if features == nil {
+		features = []string{}
+	}
+	_, err := s.Facilities.UpdateContact(r.Context(), code, version, strings.TrimSpace(r.PostFormValue("contact_name")),
+		strings.TrimSpace(r.PostFormValue("contact_phone")), strings.TrimSpace(r.PostFormValue("contact_email")), features)
+	if err != nil {
+		if c := domain.ErrorCode(err); c == domain.EINVALID || c == domain.EPRECONDITION {
+			d, derr := s.facilityData(r, code)
+			if derr != nil {
+				s.Error(w, r, derr)
+				return
+			}
+			s.formError(w, r, "facility", d, &domain.Error{Code: domain.ECONFLICT, Message: domain.ErrorMessage(err)})
+			return
+		}
+		s.Error(w, r, err)
+		return
+	}
+	s.flash(r, s.t(r, "facility.updated"))
+	http.Redirect(w, r, "/strutture/"+url.PathEscape(code), http.StatusSeeOther)
 }

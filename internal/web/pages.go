@@ -231,6 +231,8 @@ type homeData struct {
 	ScopeName string
 	ShowOrgs  bool
 	Rows      []homeRow
+	Late      int    // facilities in scope not confirmed since the deadline
+	LateLink  string // where to see them
 }
 
 // handleHome shows the signed-in user's scope: its provinces with their
@@ -252,6 +254,22 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 	var gestori []domain.Gestore
 	var services []domain.Service
 	d := homeData{ShowOrgs: domain.Can(a, domain.PermOrgRead)}
+	if s.Facilities != nil && domain.Can(a, domain.PermFacilityRead) {
+		// Who is late with the daily confirmation: the prefecture's province,
+		// the coordinator's region, the operator's own facilities.
+		b, err := s.Facilities.Board(ctx, domain.FacilityFilter{ProvinceCode: a.ProvinceCode})
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		d.Late, d.LateLink = b.Totals.Stale, "/strutture?scadute=1"
+		if a.OfficeSigla != "" && a.ProvinceCode != "" {
+			d.LateLink += "&provincia=" + a.OfficeSigla
+		}
+		if a.Role == domain.RoleOperator {
+			d.LateLink = "/disponibilita"
+		}
+	}
 	if d.ShowOrgs {
 		if gestori, err = s.Orgs.ListGestori(ctx, domain.OrgFilter{}); err != nil {
 			s.Error(w, r, err)

@@ -277,6 +277,7 @@ func (s *Server) Routes() []Route {
 		{"POST /strutture/{code}/prenotazioni", need(domain.PermHoldWrite), s.handleHoldCreate},
 		{"POST /prenotazioni/{id}/rilascio", need(domain.PermHoldWrite), s.handleHoldRelease},
 		{"POST /strutture/{code}/blocchi", need(domain.PermFacilityWrite), s.handleBlockCreate},
+		{"POST /strutture/{code}/recapiti", need(domain.PermAvailability), s.handleContactUpdate},
 		{"GET /disponibilita", need(domain.PermAvailability), s.handleAvailability},
 		{"POST /disponibilita/{code}", need(domain.PermAvailability), s.handleAvailabilitySave},
 	}
