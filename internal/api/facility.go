@@ -159,6 +159,17 @@ func (s *Server) registerFacilities(api huma.API) {
 	})
 
 	huma.Register(api, huma.Operation{
+		OperationID: "convert-hold", Method: http.MethodPost, Path: "/holds/{id}/convert", Tags: tags, Security: secured,
+		DefaultStatus: http.StatusNoContent, Summary: "Turn a hold into occupancy (the people arrived)",
+		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict},
+	}, func(ctx context.Context, in *holdIDInput) (*struct{}, error) {
+		if err := s.Facilities.ConvertHold(ctx, in.ID); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return nil, nil
+	})
+
+	huma.Register(api, huma.Operation{
 		OperationID: "get-board", Method: http.MethodGet, Path: "/board", Tags: tags, Security: secured,
 		Summary:     "The regional board: free places by province and target",
 		Description: "Aggregated figures; available to roles that read facilities or statistics.",

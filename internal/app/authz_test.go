@@ -72,6 +72,7 @@ var webPolicy = map[string]string{
 	"POST /strutture/{code}":              "facility-write",
 	"POST /strutture/{code}/prenotazioni": "hold",
 	"POST /prenotazioni/{id}/rilascio":    "hold",
+	"POST /prenotazioni/{id}/conversione": "hold",
 	"POST /strutture/{code}/blocchi":      "facility-write",
 	"POST /strutture/{code}/recapiti":     "availability",
 	"GET /disponibilita":                  "availability",
@@ -89,6 +90,7 @@ var apiPolicy = map[string]string{
 	"PUT /facilities/{code}/availability": "availability",
 	"POST /facilities/{code}/holds":       "hold",
 	"DELETE /holds/{id}":                  "hold",
+	"POST /holds/{id}/convert":            "hold",
 	"GET /board":                          "board",
 	"GET /board/events":                   "board",
 }
@@ -142,7 +144,7 @@ func apiExpect(op, role, rel string) int {
 			return http.StatusNotFound
 		}
 		return http.StatusCreated
-	case "DELETE /holds/{id}":
+	case "DELETE /holds/{id}", "POST /holds/{id}/convert":
 		return http.StatusNotFound // an id that does not exist, for anyone allowed
 	}
 	return http.StatusOK
@@ -195,6 +197,7 @@ var forms = map[string]url.Values{
 	"POST /strutture/{code}":              {"name": {""}, "version": {"0"}},
 	"POST /strutture/{code}/prenotazioni": {"places": {"0"}},
 	"POST /prenotazioni/{id}/rilascio":    {},
+	"POST /prenotazioni/{id}/conversione": {},
 	"POST /strutture/{code}/blocchi":      {"places": {"0"}},
 	"POST /disponibilita/{code}":          {"occupied": {"x"}},
 	"POST /strutture/{code}/recapiti":     {"version": {"0"}},

@@ -262,6 +262,8 @@ type FacilityService interface {
 	// Hold keeps places; ECONFLICT when fewer are free. Never gives a place twice.
 	Hold(ctx context.Context, code string, places int, expires time.Time, reason string) (Hold, error)
 	ReleaseHold(ctx context.Context, id string) error
+	// ConvertHold turns a hold into occupancy: the people have arrived.
+	ConvertHold(ctx context.Context, id string) error
 	ListHolds(ctx context.Context, code string) ([]Hold, error)
 	AddBlock(ctx context.Context, code string, b Block) error
 	// PlanFacilityImport compares file rows with the register and keeps the

@@ -229,3 +229,27 @@ func TestFacilityScopes(t *testing.T) {
 		}
 	})
 }
+
+func TestConvertHold(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx, f, _ := facilityFixture(t, db, 10)
+		h, err := db.Hold(ctx, f.Code, 4, time.Now().Add(time.Hour), "arrivo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ConvertHold(ctx, h.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := db.FindFacility(ctx, f.Code)
+		if got.Held != 0 || got.Occupied != 4 || got.Free != 6 {
+			t.Fatalf("after conversion: held %d occupied %d free %d", got.Held, got.Occupied, got.Free)
+		}
+		if err := db.ConvertHold(ctx, h.ID); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("converting twice: %v", err)
+		}
+		holds, _ := db.ListHolds(ctx, f.Code)
+		if holds[0].Status != "converted" {
+			t.Fatalf("status = %s", holds[0].Status)
+		}
+	})
+}

@@ -161,6 +161,57 @@ func (db *DB) ReleaseHold(ctx context.Context, id string) error {
 	return err
 }
 
+// ConvertHold turns an active hold into occupancy (the people arrived): the
+// hold stops counting, the declared occupancy grows by its places, in one
+// transaction with its declaration and audit rows.
+func (db *DB) ConvertHold(ctx context.Context, id string) error {
+	sc, a, err := facilityScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	if !sc.canHold {
+		return domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di gestire prenotazioni.")
+	}
+	var code string
+	err = db.InTx(ctx, func(tx *Tx) error {
+		var facilityID string
+		var places int
+		err := tx.QueryRowContext(ctx, `
+			SELECT f.id, f.code, h.places FROM holds h JOIN facilities f ON f.id = h.facility_id
+			WHERE h.id = $1 AND ($2 = '' OR f.province_code = $2)`, id, sc.writeProvince).Scan(&facilityID, &code, &places)
+		if err != nil {
+			return domain.Errorf(domain.ENOTFOUND, "Prenotazione non trovata.")
+		}
+		res, err := tx.ExecContext(ctx, `
+			UPDATE holds SET status = 'converted', closed_at = $1 WHERE id = $2 AND status = 'active' AND expires_at > $1`,
+			tx.now, id)
+		if err != nil {
+			return fmt.Errorf("store: convert hold: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.Errorf(domain.ECONFLICT, "La prenotazione non è più attiva.")
+		}
+		var occupied int
+		if err := tx.QueryRowContext(ctx, `
+			UPDATE facilities SET occupied = occupied + $1, confirmed_at = $2, confirmed_by = $3, version = version + 1,
+				updated_at = $2
+			WHERE id = $4 RETURNING occupied`, places, tx.now, a.Label(), facilityID).Scan(&occupied); err != nil {
+			return fmt.Errorf("store: convert hold: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO availability_declarations (id, facility_id, at, actor, occupied, unchanged, note)
+			VALUES ($1, $2, $3, $4, $5, false, $6)`, newID(), facilityID, tx.now, a.Label(), occupied,
+			"prenotazione "+id+" convertita in presenze"); err != nil {
+			return fmt.Errorf("store: convert hold: %w", err)
+		}
+		return tx.audit(ctx, "hold.convert", "facility", code, fmt.Sprintf("%d posti prenotati ora occupati (prenotazione %s)", places, id))
+	})
+	if err == nil {
+		db.changed(code)
+	}
+	return err
+}
+
 // ListHolds returns a facility's holds, newest first, with their state now.
 func (db *DB) ListHolds(ctx context.Context, code string) ([]domain.Hold, error) {
 	f, err := db.FindFacility(ctx, code)

@@ -169,6 +169,15 @@ func (s *Server) handleHoldRelease(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localPath(r.PostFormValue("back")), http.StatusSeeOther)
 }
 
+func (s *Server) handleHoldConvert(w http.ResponseWriter, r *http.Request) {
+	if err := s.Facilities.ConvertHold(r.Context(), r.PathValue("id")); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.flash(r, s.t(r, "facility.hold.converted"))
+	http.Redirect(w, r, localPath(r.PostFormValue("back")), http.StatusSeeOther)
+}
+
 func (s *Server) handleBlockCreate(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
 	places, _ := strconv.Atoi(r.PostFormValue("places"))

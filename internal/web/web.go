@@ -276,6 +276,7 @@ func (s *Server) Routes() []Route {
 		{"POST /strutture/{code}", need(domain.PermFacilityWrite), s.handleFacilityUpdate},
 		{"POST /strutture/{code}/prenotazioni", need(domain.PermHoldWrite), s.handleHoldCreate},
 		{"POST /prenotazioni/{id}/rilascio", need(domain.PermHoldWrite), s.handleHoldRelease},
+		{"POST /prenotazioni/{id}/conversione", need(domain.PermHoldWrite), s.handleHoldConvert},
 		{"POST /strutture/{code}/blocchi", need(domain.PermFacilityWrite), s.handleBlockCreate},
 		{"POST /strutture/{code}/recapiti", need(domain.PermAvailability), s.handleContactUpdate},
 		{"GET /disponibilita", need(domain.PermAvailability), s.handleAvailability},
