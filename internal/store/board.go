@@ -108,17 +108,9 @@ func (db *DB) boardFacilitiesTx(ctx context.Context, tx *Tx, now time.Time) ([]d
 }
 
 func (db *DB) boardQuery(ctx context.Context, q querier, flt domain.FacilityFilter, now time.Time) ([]domain.Facility, error) {
-	province := flt.ProvinceCode
-	if province != "" {
-		p, err := db.FindProvince(ctx, province)
-		if err != nil {
-			return nil, err
-		}
-		province = p.Code
-	}
-	feature := ""
-	if flt.Feature != "" {
-		feature = "%" + flt.Feature + "%"
+	province, feature, err := db.filterArgs(ctx, flt)
+	if err != nil {
+		return nil, err
 	}
 	deadline := db.StaleBefore(now)
 	fs, err := queryAll(ctx, q, "board", func(s scanner) (domain.Facility, error) {
@@ -146,16 +138,7 @@ func (db *DB) boardQuery(ctx context.Context, q querier, flt domain.FacilityFilt
 	if err != nil {
 		return nil, err
 	}
-	if flt.OnlyStale {
-		kept := fs[:0]
-		for _, f := range fs {
-			if f.Stale {
-				kept = append(kept, f)
-			}
-		}
-		fs = kept
-	}
-	return fs, nil
+	return onlyStale(fs, flt.OnlyStale), nil
 }
 
 // BoardOf sums facilities into province × target rows (in province and

@@ -169,17 +169,9 @@ func (db *DB) ListFacilities(ctx context.Context, flt domain.FacilityFilter) ([]
 	if err != nil {
 		return nil, err
 	}
-	province := flt.ProvinceCode
-	if province != "" {
-		p, err := db.FindProvince(ctx, province)
-		if err != nil {
-			return nil, err
-		}
-		province = p.Code
-	}
-	feature := ""
-	if flt.Feature != "" {
-		feature = "%" + flt.Feature + "%"
+	province, feature, err := db.filterArgs(ctx, flt)
+	if err != nil {
+		return nil, err
 	}
 	query := ""
 	if flt.Query != "" {
@@ -208,16 +200,37 @@ func (db *DB) ListFacilities(ctx context.Context, flt domain.FacilityFilter) ([]
 	if err != nil {
 		return nil, err
 	}
-	if flt.OnlyStale {
-		kept := out[:0]
-		for _, f := range out {
-			if f.Stale {
-				kept = append(kept, f)
-			}
+	return onlyStale(out, flt.OnlyStale), nil
+}
+
+// filterArgs turns a filter's province (code or sigla) and feature into
+// query arguments.
+func (db *DB) filterArgs(ctx context.Context, flt domain.FacilityFilter) (province, feature string, err error) {
+	if flt.ProvinceCode != "" {
+		p, err := db.FindProvince(ctx, flt.ProvinceCode)
+		if err != nil {
+			return "", "", err
 		}
-		out = kept
+		province = p.Code
 	}
-	return out, nil
+	if flt.Feature != "" {
+		feature = "%" + flt.Feature + "%"
+	}
+	return province, feature, nil
+}
+
+// onlyStale keeps the stale facilities when asked to.
+func onlyStale(fs []domain.Facility, only bool) []domain.Facility {
+	if !only {
+		return fs
+	}
+	kept := fs[:0]
+	for _, f := range fs {
+		if f.Stale {
+			kept = append(kept, f)
+		}
+	}
+	return kept
 }
 
 // FindFacility implements domain.FacilityService; out of scope is ENOTFOUND.

@@ -138,20 +138,9 @@ func (db *DB) ReleaseHold(ctx context.Context, id string) error {
 	}
 	var code string
 	err = db.InTx(ctx, func(tx *Tx) error {
-		err := tx.QueryRowContext(ctx, `
-			SELECT f.code FROM holds h JOIN facilities f ON f.id = h.facility_id
-			WHERE h.id = $1 AND ($2 = '' OR f.province_code = $2)`, id, sc.writeProvince).Scan(&code)
-		if err != nil {
-			return domain.Errorf(domain.ENOTFOUND, "Prenotazione non trovata.")
-		}
-		res, err := tx.ExecContext(ctx, `
-			UPDATE holds SET status = 'released', closed_at = $1 WHERE id = $2 AND status = 'active' AND expires_at > $1`,
-			tx.now, id)
-		if err != nil {
-			return fmt.Errorf("store: release hold: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return domain.Errorf(domain.ECONFLICT, "La prenotazione non è più attiva.")
+		var err error
+		if _, code, _, err = closeHold(ctx, tx, id, sc.writeProvince, "released"); err != nil {
+			return err
 		}
 		return tx.audit(ctx, "hold.release", "facility", code, "prenotazione "+id)
 	})
@@ -159,6 +148,27 @@ func (db *DB) ReleaseHold(ctx context.Context, id string) error {
 		db.changed(code)
 	}
 	return err
+}
+
+// closeHold ends an active hold of the caller's province with a final status;
+// ENOTFOUND out of scope, ECONFLICT when it is no longer active.
+func closeHold(ctx context.Context, tx *Tx, id, province, status string) (facilityID, code string, places int, err error) {
+	err = tx.QueryRowContext(ctx, `
+		SELECT f.id, f.code, h.places FROM holds h JOIN facilities f ON f.id = h.facility_id
+		WHERE h.id = $1 AND ($2 = '' OR f.province_code = $2)`, id, province).Scan(&facilityID, &code, &places)
+	if err != nil {
+		return "", "", 0, domain.Errorf(domain.ENOTFOUND, "Prenotazione non trovata.")
+	}
+	res, err := tx.ExecContext(ctx, `
+		UPDATE holds SET status = $1, closed_at = $2 WHERE id = $3 AND status = 'active' AND expires_at > $2`,
+		status, tx.now, id)
+	if err != nil {
+		return "", "", 0, fmt.Errorf("store: close hold: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return "", "", 0, domain.Errorf(domain.ECONFLICT, "La prenotazione non è più attiva.")
+	}
+	return facilityID, code, places, nil
 }
 
 // ConvertHold turns an active hold into occupancy (the people arrived): the
@@ -174,23 +184,11 @@ func (db *DB) ConvertHold(ctx context.Context, id string) error {
 	}
 	var code string
 	err = db.InTx(ctx, func(tx *Tx) error {
-		var facilityID string
-		var places int
-		err := tx.QueryRowContext(ctx, `
-			SELECT f.id, f.code, h.places FROM holds h JOIN facilities f ON f.id = h.facility_id
-			WHERE h.id = $1 AND ($2 = '' OR f.province_code = $2)`, id, sc.writeProvince).Scan(&facilityID, &code, &places)
+		facilityID, c, places, err := closeHold(ctx, tx, id, sc.writeProvince, "converted")
 		if err != nil {
-			return domain.Errorf(domain.ENOTFOUND, "Prenotazione non trovata.")
+			return err
 		}
-		res, err := tx.ExecContext(ctx, `
-			UPDATE holds SET status = 'converted', closed_at = $1 WHERE id = $2 AND status = 'active' AND expires_at > $1`,
-			tx.now, id)
-		if err != nil {
-			return fmt.Errorf("store: convert hold: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return domain.Errorf(domain.ECONFLICT, "La prenotazione non è più attiva.")
-		}
+		code = c
 		var occupied int
 		if err := tx.QueryRowContext(ctx, `
 			UPDATE facilities SET occupied = occupied + $1, confirmed_at = $2, confirmed_by = $3, version = version + 1,
