@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/storetest"
 )
 
@@ -45,7 +47,10 @@ func TestBoardPage(t *testing.T) {
 }
 
 func TestExportsAreFormulaSafe(t *testing.T) {
-	srv, db := newServer(t)
+	eachEngine(t, func(t *testing.T, srv *httptest.Server, db *store.DB) { testExports(t, srv, db) })
+}
+
+func testExports(t *testing.T, srv *httptest.Server, db *store.DB) {
 	ctx := storetest.Ctx()
 	gs, _ := db.ListGestori(ctx, domain.OrgFilter{ProvinceCode: "037"})
 	hostile := &domain.Facility{Name: `=HYPERLINK("http://evil.example","clic")`, Type: domain.TypeCASAppartamento,
@@ -133,7 +138,10 @@ func TestOperatorConfirmsAvailability(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestImportUploadPreviewConfirm(t *testing.T) {
-	srv, db := newServer(t)
+	eachEngine(t, func(t *testing.T, srv *httptest.Server, db *store.DB) { testImport(t, srv, db) })
+}
+
+func testImport(t *testing.T, srv *httptest.Server, db *store.DB) {
 	c := signIn(t, srv.URL, "prefettura.fe@gesta.example")
 	gs, _ := db.ListGestori(storetest.Ctx(), domain.OrgFilter{ProvinceCode: "038"})
 	csv := "Nome;Tipologia;Destinatari;Ente gestore;Comune;Posti contrattualizzati;Posti attivi;Posti occupati\n" +

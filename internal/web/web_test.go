@@ -25,7 +25,26 @@ import (
 // newServer serves the web adapter on a real SQLite store with the demo data.
 func newServer(t *testing.T) (*httptest.Server, *store.DB) {
 	t.Helper()
-	dsn, _ := storetest.DSN(t, "sqlite")
+	return newServerOn(t, "sqlite")
+}
+
+// eachEngine runs fn with a server on every engine (PostgreSQL when
+// GESTA_TEST_POSTGRES is set).
+func eachEngine(t *testing.T, fn func(t *testing.T, srv *httptest.Server, db *store.DB)) {
+	for _, engine := range storetest.EngineNames {
+		t.Run(engine, func(t *testing.T) {
+			if _, ok := storetest.DSN(t, engine); !ok {
+				t.Skipf("%s not set", storetest.EnvPostgres)
+			}
+			srv, db := newServerOn(t, engine)
+			fn(t, srv, db)
+		})
+	}
+}
+
+func newServerOn(t *testing.T, engine string) (*httptest.Server, *store.DB) {
+	t.Helper()
+	dsn, _ := storetest.DSN(t, engine)
 	db := storetest.Open(t, dsn)
 	if _, err := demo.LoadWith(storetest.Ctx(), db, demo.ScaleRegion, demo.Options{HistoryDays: 3}); err != nil {
 		t.Fatal(err)
