@@ -107,6 +107,7 @@ Commands:
   user      manage users (user add, user disable)
   token     API tokens (token create, token revoke)
   audit     check the audit log's hash chain (audit verify)
+  alloc     the allocation engine on JSON (alloc split: the province split of an arriving group)
   version   print the version
 
 Every command takes --db (or GESTA_DB). 'gesta COMMAND -h' lists its options.
@@ -128,6 +129,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.token(cliCtx, rest)
 	case "audit":
 		return m.audit(cliCtx, rest)
+	case "alloc":
+		return m.allocCmd(rest)
 	case "migrate":
 		return m.migrate(cliCtx, rest)
 	case "demo":

@@ -214,3 +214,22 @@ func TestPopulationReplacement(t *testing.T) {
 		t.Fatalf("Bologna's residents not replaced (54×1000 + 400000): %s", provinces)
 	}
 }
+
+func TestAllocSplitCommand(t *testing.T) {
+	in := `{"provinces": [{"code": "037", "share": 0.6, "received": 10, "free": {"uomo": 120}},
+		{"code": "038", "share": 0.4, "received": 6}], "cumulative_total": 16,
+		"units": [{"id": "u1", "size": 1, "group": "uomo"}, {"id": "u2", "size": 1, "group": "uomo"},
+		{"id": "n1", "size": 3, "group": "nucleo"}]}`
+	out, err := run(t, in, "alloc", "split")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, `"code": "037"`) || !strings.Contains(out, `"unplaced": []`) || !strings.Contains(out, "quota del lotto") {
+		t.Fatalf("output:\n%s", out)
+	}
+	for _, bad := range []string{`{"provinces": [], "units": []}`, `not json`, `{"provinces": [{"code": "037", "share": 1}], "units": [], "extra": 1}`} {
+		if _, err := run(t, bad, "alloc", "split"); !errors.Is(err, app.ErrUsage) {
+			t.Errorf("bad input %q: %v (want a usage error, exit 2)", bad, err)
+		}
+	}
+}
