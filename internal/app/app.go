@@ -13,8 +13,10 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gesta-er/gesta/internal/config"
+	"github.com/gesta-er/gesta/internal/crypt"
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/territory"
@@ -107,6 +109,7 @@ Commands:
   user      manage users (user add, user disable)
   token     API tokens (token create, token revoke)
   audit     check the audit log's hash chain (audit verify)
+  key       key new: a fresh encryption key for GESTA_SECRET_KEY (rotate: "new,old")
   alloc     the allocation engine on JSON (alloc split: the province split of an arriving group)
   version   print the version
 
@@ -131,6 +134,17 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.audit(cliCtx, rest)
 	case "alloc":
 		return m.allocCmd(rest)
+	case "key":
+		if len(rest) != 1 || rest[0] != "new" {
+			fmt.Fprintln(m.Stderr, "usage: gesta key new   (prints a key for GESTA_SECRET_KEY)")
+			return ErrUsage
+		}
+		k, err := crypt.NewKey(time.Now().UTC().Format("20060102"))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(m.Stdout, k)
+		return nil
 	case "migrate":
 		return m.migrate(cliCtx, rest)
 	case "demo":

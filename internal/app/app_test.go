@@ -233,3 +233,17 @@ func TestAllocSplitCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyCommand(t *testing.T) {
+	out, err := run(t, "", "key", "new")
+	if err != nil || len(strings.TrimSpace(out)) < 50 || !strings.Contains(out, ":") {
+		t.Fatalf("key new: %q %v", out, err)
+	}
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
+	m := &app.Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string {
+		return map[string]string{"GESTA_SECRET_KEY": "k1:not-a-key"}[k]
+	}}
+	if err := m.Run(context.Background(), []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0"}); !errors.Is(err, app.ErrUsage) {
+		t.Fatalf("serve with a bad key: %v", err)
+	}
+}

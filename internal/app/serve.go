@@ -18,6 +18,7 @@ import (
 	"github.com/gesta-er/gesta/internal/api"
 	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/config"
+	"github.com/gesta-er/gesta/internal/crypt"
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/events"
 	"github.com/gesta-er/gesta/internal/i18n"
@@ -39,6 +40,15 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := m.logger(c)
+	if c.SecretKey != "" {
+		// Checked at start-up, so that a bad key is found now and not at the
+		// first encrypted write.
+		if _, err := crypt.Parse(c.SecretKey); err != nil {
+			return fmt.Errorf("%w: --secret-key: %v", ErrUsage, err)
+		}
+	} else if c.Production() {
+		log.Warn("no GESTA_SECRET_KEY: special-category data cannot be stored (create one with: gesta key new)")
+	}
 	start := time.Now()
 	// Start-up writes (territory, demo data) are the system's, and audited as such.
 	ctx = domain.NewContextWithActor(ctx, domain.ActorSystem)
