@@ -96,6 +96,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		log.Warn("no SMTP server configured (--smtp-addr): e-mails wait in the outbox")
 	}
 	go sched.Run(ctx)
+	go db.Listen(ctx, log) // PostgreSQL: hear other processes' changes
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -50,6 +50,7 @@ type DB struct {
 	OnChange    func(code string)
 	boardCache  boardCache
 	boardFlight singleflight.Group
+	listen      listenState
 }
 
 // Now returns the current time by the store's clock (UTC).

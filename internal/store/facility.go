@@ -519,9 +519,7 @@ func (db *DB) SetAvailability(ctx context.Context, code string, version int, av 
 // figures changed; it runs after the commit.
 func (db *DB) changed(code string) {
 	db.boardCache.invalidate()
-	if f := db.OnChange; f != nil {
-		f(code)
-	}
+	db.publish(code)
 }
 
 // FacilityHistory returns the audit entries of a facility the caller can read,
