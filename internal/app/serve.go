@@ -40,10 +40,12 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := m.logger(c)
+	var keys *crypt.Keyring
 	if c.SecretKey != "" {
 		// Checked at start-up, so that a bad key is found now and not at the
 		// first encrypted write.
-		if _, err := crypt.Parse(c.SecretKey); err != nil {
+		var err error
+		if keys, err = crypt.Parse(c.SecretKey); err != nil {
 			return fmt.Errorf("%w: --secret-key: %v", ErrUsage, err)
 		}
 	} else if c.Production() {
@@ -64,7 +66,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	handler, err := m.handler(ctx, c, db, terr, log)
+	handler, err := m.handler(ctx, c, db, terr, log, keys)
 	if err != nil {
 		return err
 	}
@@ -159,7 +161,7 @@ func (m *Main) printWelcome(ctx context.Context, c config.Config, db *store.DB) 
 }
 
 // handler builds the whole HTTP handler: web pages, API, health and metrics.
-func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *territory.Data, log *slog.Logger) (http.Handler, error) {
+func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *territory.Data, log *slog.Logger, keys *crypt.Keyring) (http.Handler, error) {
 	bundle, err := i18n.New()
 	if err != nil {
 		return nil, err
@@ -173,7 +175,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 
 	sessions := web.NewSessionManager(&store.SessionStore{DB: db}, c.SessionIdle, c.SessionMax, strings.HasPrefix(c.BaseURL, "https://"))
 
-	users := &auth.Service{Store: db, Params: auth.DefaultParams}
+	users := &auth.Service{Store: db, Params: auth.DefaultParams, Keys: keys}
 	w := &web.Server{
 		Territory: db, Orgs: db, Users: users, Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Sessions: sessions,
 		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries,

@@ -8,6 +8,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/gesta-er/gesta/internal/auth"
+	"github.com/gesta-er/gesta/internal/crypt"
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/storetest"
@@ -182,4 +183,34 @@ func TestTokens(t *testing.T) {
 			t.Fatalf("revoked token: %v", err)
 		}
 	})
+}
+
+func TestTOTPSecretSealedAtRest(t *testing.T) {
+	dsn, _ := storetest.DSN(t, "sqlite")
+	db := storetest.Open(t, dsn)
+	spec, _ := crypt.NewKey("t1")
+	keys, _ := crypt.Parse(spec)
+	s := &auth.Service{Store: db, Params: fast, Keys: keys}
+	u := &domain.User{Email: "sealed@gesta.example", Name: "S", Role: domain.RoleAdmin}
+	if err := s.CreateUser(storetest.Ctx(), u, "una password lunga"); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := db.ActorByUserID(storetest.Ctx(), u.ID)
+	ctx := storetest.CtxAs(a)
+	secret, _, err := s.BeginTOTP(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, pending, _, _ := db.TOTPSecrets(ctx, u.ID)
+	if strings.Contains(pending, secret) || crypt.KeyID(pending) != "t1" {
+		t.Fatalf("pending secret stored as %q", pending)
+	}
+	code, _ := totp.GenerateCode(secret, time.Now())
+	if err := s.ConfirmTOTP(ctx, code); err != nil {
+		t.Fatal(err)
+	}
+	next, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
+	if err := s.VerifyTOTP(ctx, u.ID, next); err != nil {
+		t.Fatalf("sign-in code with a sealed secret: %v", err)
+	}
 }

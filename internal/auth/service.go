@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/gesta-er/gesta/internal/crypt"
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
@@ -64,6 +66,9 @@ type Store interface {
 type Service struct {
 	Store  Store
 	Params Params
+	// Keys, when set, seal TOTP secrets at rest; without it they are stored
+	// as they are (development). Values sealed earlier stay readable.
+	Keys *crypt.Keyring
 
 	dummyOnce sync.Once
 	dummy     string
@@ -159,6 +164,9 @@ func (s *Service) VerifyTOTP(ctx context.Context, userID, code string) error {
 	}
 	secret, _, enabled, err := s.Store.TOTPSecrets(ctx, userID)
 	if err != nil {
+		return err
+	}
+	if secret, err = s.unseal(secret, userID); err != nil {
 		return err
 	}
 	step := int64(0)
@@ -293,7 +301,11 @@ func (s *Service) BeginTOTP(ctx context.Context) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	if err := s.Store.SetTOTPPending(ctx, a.UserID, key.Secret()); err != nil {
+	stored, err := s.seal(key.Secret(), a.UserID)
+	if err != nil {
+		return "", "", err
+	}
+	if err := s.Store.SetTOTPPending(ctx, a.UserID, stored); err != nil {
 		return "", "", err
 	}
 	return key.Secret(), key.URL(), nil
@@ -312,11 +324,34 @@ func (s *Service) ConfirmTOTP(ctx context.Context, code string) error {
 	if pending == "" {
 		return domain.Errorf(domain.ECONFLICT, "Avvia prima l'attivazione del codice.")
 	}
-	step := matchStep(pending, code, s.Store.Clock())
+	plain, err := s.unseal(pending, a.UserID)
+	if err != nil {
+		return err
+	}
+	step := matchStep(plain, code, s.Store.Clock())
 	if step == 0 {
 		return &domain.Error{Code: domain.EINVALID, Message: "Codice non valido.", Fields: map[string]string{"code": "Codice non valido."}}
 	}
 	return s.Store.ActivateTOTP(ctx, a.UserID, pending, step)
+}
+
+// seal protects a TOTP secret at rest when a key is configured.
+func (s *Service) seal(secret, userID string) (string, error) {
+	if s.Keys == nil {
+		return secret, nil
+	}
+	return s.Keys.Seal(secret, "user:"+userID+":totp")
+}
+
+// unseal reads a TOTP secret, sealed or (stored without a key) plain.
+func (s *Service) unseal(stored, userID string) (string, error) {
+	if crypt.KeyID(stored) == "" {
+		return stored, nil
+	}
+	if s.Keys == nil {
+		return "", fmt.Errorf("auth: TOTP secret is encrypted but no key is configured")
+	}
+	return s.Keys.Open(stored, "user:"+userID+":totp")
 }
 
 func (s *Service) ListSessions(ctx context.Context, currentToken string) ([]domain.Session, error) {
