@@ -225,7 +225,7 @@ func (s *Server) facilityForm(r *http.Request, f domain.Facility, isNew bool) (f
 func facilityFromForm(r *http.Request, f domain.Facility) domain.Facility {
 	atoi := func(k string) int { n, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue(k))); return n }
 	date := func(k string) *time.Time {
-		t, err := time.ParseInLocation("2006-01-02", r.PostFormValue(k), rome)
+		t, err := time.Parse("2006-01-02", r.PostFormValue(k)) // a calendar date, at UTC midnight
 		if err != nil {
 			return nil
 		}

@@ -121,11 +121,18 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%d,%02d", cents/100, cents%100)
 	},
+	// Calendar dates (contracts) are kept at UTC midnight: shown as such.
 	"isodate": func(t *time.Time) string {
 		if t == nil {
 			return ""
 		}
-		return t.In(rome).Format("2006-01-02")
+		return t.UTC().Format("2006-01-02")
+	},
+	"day": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format("02/01/2006")
 	},
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
