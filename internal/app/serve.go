@@ -60,6 +60,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	db.Deadline.Hour, db.Deadline.Minute = c.Deadline()
+	db.Keys = keys
 
 	if c.Demo {
 		if err := loadDemoIfEmpty(ctx, db, log); err != nil {

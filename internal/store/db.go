@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+
+	"github.com/gesta-er/gesta/internal/crypt"
 	"golang.org/x/sync/singleflight"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -51,6 +53,9 @@ type DB struct {
 	boardCache  boardCache
 	boardFlight singleflight.Group
 	listen      listenState
+
+	// Keys seal special-category fields (nil: such fields are refused).
+	Keys *crypt.Keyring
 }
 
 // Now returns the current time by the store's clock (UTC).

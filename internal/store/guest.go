@@ -1,0 +1,334 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+// SearchKey folds a name into a consonant skeleton for matching
+// transliteration variants: no accents, case or punctuation, vowels dropped
+// after the first letter, common pairs reduced (kh→h, ph→f, dj/j→g) and
+// doubled letters single, so that "Mohammed", "Muhamad" and "MOUHAMMAD" meet.
+func SearchKey(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(strings.ToLower(s)) {
+		if unicode.IsLetter(r) && r < unicode.MaxASCII {
+			b.WriteRune(r)
+		}
+	}
+	k := b.String()
+	for _, p := range [][2]string{{"kh", "h"}, {"ph", "f"}, {"dj", "g"}, {"j", "g"}, {"ck", "k"}, {"q", "k"}, {"w", "u"}} {
+		k = strings.ReplaceAll(k, p[0], p[1])
+	}
+	var out []rune
+	for i, r := range k {
+		if i > 0 && strings.ContainsRune("aeiouy", r) {
+			continue
+		}
+		if len(out) == 0 || out[len(out)-1] != r {
+			out = append(out, r)
+		}
+	}
+	return string(out)
+}
+
+func guestWriter(ctx context.Context) (domain.Actor, error) {
+	a, ok := domain.ActorFromContext(ctx)
+	if !ok {
+		return a, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+	}
+	if a.System == "" && !domain.Can(a, domain.PermGuestWrite) {
+		return a, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di registrare ospiti.")
+	}
+	return a, nil
+}
+
+// CreateGuest stores a guest with its vulnerabilities (sealed) in one
+// transaction. Vulnerabilities need a configured key: without one they are
+// refused rather than stored in clear.
+func (db *DB) CreateGuest(ctx context.Context, g *domain.Guest, vulns []domain.Vulnerability) error {
+	a, err := guestWriter(ctx)
+	if err != nil {
+		return err
+	}
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	if len(vulns) > 0 && db.Keys == nil {
+		return domain.Errorf(domain.EUNAVAILABLE, "Nessuna chiave di cifratura configurata: le vulnerabilità non possono essere registrate.")
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		g.ID, g.CreatedAt = newID(), tx.now
+		var cui *string
+		if g.CUI != "" {
+			cui = &g.CUI
+		}
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO guests (id, cui, surname, given_name, search_key, sex, birth_date, birth_estimated, nationality,
+				household_id, household_role, msna, arrival_date, arrival_channel, arrival_place, stage, stage_date,
+				created_by, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)`,
+			g.ID, cui, g.Surname, g.GivenName, SearchKey(g.Surname+g.GivenName), g.Sex, g.BirthDate.UTC(), g.BirthEstimated,
+			g.Nationality, nullable(g.HouseholdID), g.HouseholdRole, g.MSNA, g.ArrivalDate, g.ArrivalChannel, g.ArrivalPlace,
+			g.Stage, g.StageDate, a.Label(), tx.now)
+		if tx.db.dialect.uniqueViolation(err) {
+			return domain.Errorf(domain.ECONFLICT, "Esiste già un ospite con questo CUI.")
+		}
+		if err != nil {
+			return fmt.Errorf("store: create guest: %w", err)
+		}
+		for _, v := range vulns {
+			if err := addVulnerability(ctx, tx, g.ID, v, a); err != nil {
+				return err
+			}
+		}
+		// The summary names no person and no vulnerability: ids and counts only.
+		return tx.audit(ctx, "guest.create", "guest", g.ID, fmt.Sprintf("ospite registrato, %d vulnerabilità", len(vulns)))
+	})
+}
+
+func addVulnerability(ctx context.Context, tx *Tx, guestID string, v domain.Vulnerability, a domain.Actor) error {
+	if !slices.Contains(domain.VulnerabilityCodes, v.Code) || (v.Status != "sospetta" && v.Status != "accertata") {
+		return &domain.Error{Code: domain.EINVALID, Message: "Vulnerabilità non valida (codice art. 17, sospetta o accertata)."}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	sealed, err := tx.db.Keys.Seal(string(b), "guest:"+guestID+":vulnerability")
+	if err != nil {
+		return fmt.Errorf("store: seal vulnerability: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO guest_vulnerabilities (id, guest_id, sealed, key_id, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, newID(), guestID, sealed, tx.db.Keys.Current(), a.Label(), tx.now); err != nil {
+		return fmt.Errorf("store: add vulnerability: %w", err)
+	}
+	return nil
+}
+
+// Vulnerabilities returns a guest's vulnerabilities, decrypted, for roles
+// with PermVulnRead only; the read is audited in the same transaction.
+func (db *DB) Vulnerabilities(ctx context.Context, guestID string) ([]domain.Vulnerability, error) {
+	a, ok := domain.ActorFromContext(ctx)
+	if !ok || (a.System == "" && !domain.Can(a, domain.PermVulnRead)) {
+		return nil, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere le vulnerabilità.")
+	}
+	if db.Keys == nil {
+		return nil, domain.Errorf(domain.EUNAVAILABLE, "Nessuna chiave di cifratura configurata.")
+	}
+	var out []domain.Vulnerability
+	err := db.InTx(ctx, func(tx *Tx) error {
+		sealed, err := queryAll(ctx, tx, "vulnerabilities", func(s scanner) (string, error) {
+			var v string
+			return v, s.Scan(&v)
+		}, `SELECT sealed FROM guest_vulnerabilities WHERE guest_id = $1 ORDER BY id`, guestID)
+		if err != nil {
+			return err
+		}
+		for _, s := range sealed {
+			pt, err := db.Keys.Open(s, "guest:"+guestID+":vulnerability")
+			if err != nil {
+				return fmt.Errorf("store: open vulnerability: %w", err)
+			}
+			var v domain.Vulnerability
+			if err := json.Unmarshal([]byte(pt), &v); err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return tx.audit(ctx, "guest.vulnerabilities_read", "guest", guestID, fmt.Sprintf("%d voci lette", len(out)))
+	})
+	return out, err
+}
+
+// RecordEntry opens a stay of the guest in the facility at the given time.
+// The database allows one open stay per guest; stays never overlap; a
+// facility using the registry cannot go over its active capacity unless an
+// override reason is given (recorded with the stay). Occupancy of such a
+// facility is recomputed from its open stays in the same transaction.
+func (db *DB) RecordEntry(ctx context.Context, guestID, facilityCode string, at time.Time, override string) (domain.Stay, error) {
+	a, err := guestWriter(ctx)
+	if err != nil {
+		return domain.Stay{}, err
+	}
+	sc, _, err := facilityScopeFor(ctx)
+	if err != nil {
+		return domain.Stay{}, err
+	}
+	st := domain.Stay{ID: newID(), GuestID: guestID, Facility: strings.ToUpper(facilityCode), EnteredAt: at.UTC().Truncate(time.Microsecond),
+		Override: strings.TrimSpace(override)}
+	err = db.InTx(ctx, func(tx *Tx) error {
+		f, err := findFacility(ctx, tx, facilityCode, sc.writeProvince, sc.writeGestore)
+		if err != nil {
+			return err
+		}
+		// The facility's row lock serialises entries: capacity is checked once.
+		var usesRegistry bool
+		if err := tx.QueryRowContext(ctx, `UPDATE facilities SET version = version WHERE id = $1 RETURNING uses_registry`,
+			f.ID).Scan(&usesRegistry); err != nil {
+			return fmt.Errorf("store: entry lock: %w", err)
+		}
+		var later int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM stays WHERE guest_id = $1 AND (exited_at IS NULL OR exited_at > $2)`,
+			guestID, st.EnteredAt).Scan(&later); err != nil {
+			return fmt.Errorf("store: entry overlap: %w", err)
+		}
+		if later > 0 {
+			return domain.Errorf(domain.ECONFLICT, "L'ospite ha già una permanenza aperta o successiva a questa data.")
+		}
+		if usesRegistry {
+			var open int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM stays WHERE facility_id = $1 AND exited_at IS NULL`, f.ID).Scan(&open); err != nil {
+				return err
+			}
+			if open+1 > f.Active && st.Override == "" {
+				return domain.Errorf(domain.ECONFLICT, "La struttura è al completo (%d posti attivi): serve una deroga motivata.", f.Active)
+			}
+		}
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO stays (id, guest_id, facility_id, entered_at, exit_reason, capacity_override, created_by, created_at)
+			VALUES ($1, $2, $3, $4, '', $5, $6, $7)`, st.ID, guestID, f.ID, st.EnteredAt, st.Override, a.Label(), tx.now)
+		if tx.db.dialect.uniqueViolation(err) {
+			return domain.Errorf(domain.ECONFLICT, "L'ospite ha già una permanenza aperta.")
+		}
+		if tx.db.dialect.foreignKeyViolation(err) {
+			return domain.Errorf(domain.ENOTFOUND, "Ospite non trovato.")
+		}
+		if err != nil {
+			return fmt.Errorf("store: entry: %w", err)
+		}
+		if usesRegistry {
+			if err := recountOccupancy(ctx, tx, f.ID, a); err != nil {
+				return err
+			}
+		}
+		what := "ingresso"
+		if st.Override != "" {
+			what += " in deroga alla capienza: " + st.Override
+		}
+		return tx.audit(ctx, "stay.entry", "facility", f.Code, what+" (ospite "+guestID+")")
+	})
+	if err == nil {
+		db.changed(st.Facility)
+	}
+	return st, err
+}
+
+// RecordExit closes an open stay with a reason from the controlled vocabulary.
+func (db *DB) RecordExit(ctx context.Context, stayID string, at time.Time, reason string) error {
+	a, err := guestWriter(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(domain.ExitReasons, reason) {
+		return &domain.Error{Code: domain.EINVALID, Message: "Motivo di uscita sconosciuto.", Fields: map[string]string{"exit_reason": "Scegli un motivo dall'elenco."}}
+	}
+	sc, _, err := facilityScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	var code string
+	err = db.InTx(ctx, func(tx *Tx) error {
+		var facilityID string
+		var entered time.Time
+		var usesRegistry bool
+		err := tx.QueryRowContext(ctx, `
+			SELECT f.id, f.code, s.entered_at, f.uses_registry FROM stays s JOIN facilities f ON f.id = s.facility_id
+			WHERE s.id = $1 AND s.exited_at IS NULL AND ($2 = '' OR f.province_code = $2) AND ($3 = '' OR f.gestore_id = $3)`,
+			stayID, sc.writeProvince, sc.writeGestore).Scan(&facilityID, &code, &entered, &usesRegistry)
+		if errors.Is(err, sql.ErrNoRows) {
+			return domain.Errorf(domain.ENOTFOUND, "Permanenza aperta non trovata.")
+		}
+		if err != nil {
+			return fmt.Errorf("store: exit: %w", err)
+		}
+		if at.Before(entered) {
+			return &domain.Error{Code: domain.EINVALID, Message: "L'uscita precede l'ingresso."}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE stays SET exited_at = $1, exit_reason = $2 WHERE id = $3`,
+			at.UTC().Truncate(time.Microsecond), reason, stayID); err != nil {
+			return fmt.Errorf("store: exit: %w", err)
+		}
+		if usesRegistry {
+			if err := recountOccupancy(ctx, tx, facilityID, a); err != nil {
+				return err
+			}
+		}
+		return tx.audit(ctx, "stay.exit", "facility", code, "uscita: "+reason)
+	})
+	if err == nil {
+		db.changed(code)
+	}
+	return err
+}
+
+// recountOccupancy sets a registry facility's occupancy to its open stays.
+func recountOccupancy(ctx context.Context, tx *Tx, facilityID string, a domain.Actor) error {
+	_, err := tx.ExecContext(ctx, `
+		UPDATE facilities SET occupied = (SELECT COUNT(*) FROM stays WHERE facility_id = $1 AND exited_at IS NULL),
+			confirmed_at = $2, confirmed_by = $3, version = version + 1, updated_at = $2
+		WHERE id = $1`, facilityID, tx.now, a.Label())
+	if err != nil {
+		return fmt.Errorf("store: recount occupancy: %w", err)
+	}
+	return nil
+}
+
+// SetUsesRegistry switches a facility's occupancy to the registry (or back to
+// declarations), recounting at once.
+func (db *DB) SetUsesRegistry(ctx context.Context, code string, on bool) error {
+	sc, a, err := facilityScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	if !sc.canRegistry {
+		return domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di modificare le strutture.")
+	}
+	err = db.InTx(ctx, func(tx *Tx) error {
+		f, err := findFacility(ctx, tx, code, sc.writeProvince, "")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE facilities SET uses_registry = $1 WHERE id = $2`, on, f.ID); err != nil {
+			return err
+		}
+		if on {
+			if err := recountOccupancy(ctx, tx, f.ID, a); err != nil {
+				return err
+			}
+		}
+		return tx.audit(ctx, "facility.registry", "facility", f.Code, fmt.Sprintf("occupazione dal registro ospiti: %v", on))
+	})
+	if err == nil {
+		db.changed(strings.ToUpper(code))
+	}
+	return err
+}
+
+// Stays returns a guest's stays, oldest first.
+func (db *DB) Stays(ctx context.Context, guestID string) ([]domain.Stay, error) {
+	a, ok := domain.ActorFromContext(ctx)
+	if !ok || (a.System == "" && !domain.Can(a, domain.PermGuestRead)) {
+		return nil, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere gli ospiti.")
+	}
+	return queryAll(ctx, db.read, "stays", func(s scanner) (domain.Stay, error) {
+		var st domain.Stay
+		var exited sql.NullTime
+		err := s.Scan(&st.ID, &st.GuestID, &st.Facility, &st.EnteredAt, &exited, &st.ExitReason, &st.Override)
+		st.EnteredAt, st.ExitedAt = st.EnteredAt.UTC(), timePtr(exited)
+		return st, err
+	}, `SELECT s.id, s.guest_id, f.code, s.entered_at, s.exited_at, s.exit_reason, s.capacity_override
+		FROM stays s JOIN facilities f ON f.id = s.facility_id WHERE s.guest_id = $1 ORDER BY s.entered_at`, guestID)
+}
