@@ -23,6 +23,7 @@ type Server struct {
 	Users      domain.UserService
 	Audit      domain.AuditService
 	Facilities domain.FacilityService
+	Guests     domain.GuestService
 	// Events delivers facility changes to the board's live stream.
 	Events interface {
 		Subscribe() (<-chan string, func())
@@ -59,6 +60,9 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 	s.registerAccess(api)
 	if s.Facilities != nil {
 		s.registerFacilities(api)
+	}
+	if s.Guests != nil {
+		s.registerGuests(api)
 	}
 
 	// Unknown API paths answer in problem+json, not with the HTML 404 page;

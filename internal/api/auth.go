@@ -21,9 +21,19 @@ var secured = []map[string][]string{{bearer: {}}}
 // they answer 428 before the body is even read (RFC 6585).
 const requiresIfMatch = "requires-if-match"
 
-// preconditions is a huma middleware enforcing requiresIfMatch.
+// requiresPerm names the permission an operation needs: checked before the
+// body is read, so that a role without it gets 403, not a validation error.
+const requiresPerm = "requires-perm"
+
+// preconditions is a huma middleware enforcing requiresPerm and requiresIfMatch.
 func preconditions(api huma.API) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
+		if p, ok := ctx.Operation().Metadata[requiresPerm].(domain.Permission); ok {
+			if a, signed := domain.ActorFromContext(ctx.Context()); signed && a.System == "" && !domain.Can(a, p) {
+				_ = huma.WriteErr(api, ctx, http.StatusForbidden, "Il tuo profilo non consente questa operazione.")
+				return
+			}
+		}
 		if ctx.Operation().Metadata[requiresIfMatch] == true && strings.TrimSpace(ctx.Header("If-Match")) == "" {
 			_ = huma.WriteErr(api, ctx, http.StatusPreconditionRequired,
 				"Intestazione If-Match obbligatoria: leggi la risorsa e rimanda il suo ETag.")

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"strings"
 	"time"
 )
@@ -120,4 +121,17 @@ type Stay struct {
 	ExitedAt   *time.Time `json:"exited_at,omitempty"`
 	ExitReason string     `json:"exit_reason,omitempty"`
 	Override   string     `json:"capacity_override,omitempty"` // reason, when entered over capacity
+}
+
+// GuestService keeps the registry. Reads are scoped (region-wide roles, a
+// prefecture's province, an operator's facilities; out of scope is
+// ENOTFOUND); vulnerabilities need PermVulnRead and each read is audited.
+type GuestService interface {
+	CreateGuest(ctx context.Context, g *Guest, vulns []Vulnerability) error
+	FindGuest(ctx context.Context, id string) (Guest, error)
+	SearchGuests(ctx context.Context, q string) ([]Guest, error)
+	Vulnerabilities(ctx context.Context, guestID string) ([]Vulnerability, error)
+	Stays(ctx context.Context, guestID string) ([]Stay, error)
+	RecordEntry(ctx context.Context, guestID, facilityCode string, at time.Time, override string) (Stay, error)
+	RecordExit(ctx context.Context, stayID string, at time.Time, reason string) error
 }

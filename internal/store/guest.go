@@ -125,6 +125,9 @@ func (db *DB) Vulnerabilities(ctx context.Context, guestID string) ([]domain.Vul
 	if !ok || (a.System == "" && !domain.Can(a, domain.PermVulnRead)) {
 		return nil, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere le vulnerabilità.")
 	}
+	if _, err := db.FindGuest(ctx, guestID); err != nil {
+		return nil, err
+	}
 	if db.Keys == nil {
 		return nil, domain.Errorf(domain.EUNAVAILABLE, "Nessuna chiave di cifratura configurata.")
 	}
@@ -317,11 +320,10 @@ func (db *DB) SetUsesRegistry(ctx context.Context, code string, on bool) error {
 	return err
 }
 
-// Stays returns a guest's stays, oldest first.
+// Stays returns the stays of a guest in the caller's scope, oldest first.
 func (db *DB) Stays(ctx context.Context, guestID string) ([]domain.Stay, error) {
-	a, ok := domain.ActorFromContext(ctx)
-	if !ok || (a.System == "" && !domain.Can(a, domain.PermGuestRead)) {
-		return nil, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere gli ospiti.")
+	if _, err := db.FindGuest(ctx, guestID); err != nil {
+		return nil, err
 	}
 	return queryAll(ctx, db.read, "stays", func(s scanner) (domain.Stay, error) {
 		var st domain.Stay
@@ -331,4 +333,79 @@ func (db *DB) Stays(ctx context.Context, guestID string) ([]domain.Stay, error) 
 		return st, err
 	}, `SELECT s.id, s.guest_id, f.code, s.entered_at, s.exited_at, s.exit_reason, s.capacity_override
 		FROM stays s JOIN facilities f ON f.id = s.facility_id WHERE s.guest_id = $1 ORDER BY s.entered_at`, guestID)
+}
+
+// guestScope is the SQL condition (on alias g) for the guests the caller may
+// read, with its arguments starting at $n: region-wide roles all; a prefecture
+// the guests with a stay in its province; an operator those with an open stay
+// in its entity's facilities; anyone the guests they registered themselves.
+func guestScope(ctx context.Context, n int) (string, []any, error) {
+	a, ok := domain.ActorFromContext(ctx)
+	if !ok {
+		return "", nil, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+	}
+	if a.System != "" || (domain.Can(a, domain.PermGuestRead) && a.RegionWide()) {
+		return "1 = 1", nil, nil
+	}
+	if !domain.Can(a, domain.PermGuestRead) {
+		return "", nil, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere gli ospiti.")
+	}
+	if a.Role == domain.RoleOperator {
+		return fmt.Sprintf(`(g.created_by = $%d OR EXISTS (SELECT 1 FROM stays s JOIN facilities f ON f.id = s.facility_id
+			WHERE s.guest_id = g.id AND s.exited_at IS NULL AND f.gestore_id = $%d))`, n, n+1), []any{a.Label(), a.GestoreID}, nil
+	}
+	return fmt.Sprintf(`(g.created_by = $%d OR EXISTS (SELECT 1 FROM stays s JOIN facilities f ON f.id = s.facility_id
+		WHERE s.guest_id = g.id AND f.province_code = $%d))`, n, n+1), []any{a.Label(), a.ProvinceCode}, nil
+}
+
+const guestColumns = `g.id, COALESCE(g.cui, ''), g.surname, g.given_name, g.sex, g.birth_date, g.birth_estimated,
+	g.nationality, COALESCE(g.household_id, ''), g.household_role, g.msna, g.arrival_date, g.arrival_channel,
+	g.arrival_place, g.stage, g.stage_date, g.created_at`
+
+func scanGuest(s scanner) (domain.Guest, error) {
+	var g domain.Guest
+	var arrival, stage sql.NullTime
+	err := s.Scan(&g.ID, &g.CUI, &g.Surname, &g.GivenName, &g.Sex, &g.BirthDate, &g.BirthEstimated, &g.Nationality,
+		&g.HouseholdID, &g.HouseholdRole, &g.MSNA, &arrival, &g.ArrivalChannel, &g.ArrivalPlace, &g.Stage, &stage,
+		&g.CreatedAt)
+	g.BirthDate, g.CreatedAt = g.BirthDate.UTC(), g.CreatedAt.UTC()
+	g.ArrivalDate, g.StageDate = timePtr(arrival), timePtr(stage)
+	return g, err
+}
+
+// FindGuest returns a guest in the caller's scope; out of scope is ENOTFOUND.
+func (db *DB) FindGuest(ctx context.Context, id string) (domain.Guest, error) {
+	cond, args, err := guestScope(ctx, 2)
+	if err != nil {
+		return domain.Guest{}, err
+	}
+	g, err := scanGuest(db.read.QueryRowContext(ctx, `SELECT `+guestColumns+` FROM guests g WHERE g.id = $1 AND `+cond,
+		append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, domain.Errorf(domain.ENOTFOUND, "Ospite non trovato.")
+	}
+	if err != nil {
+		return g, fmt.Errorf("store: find guest: %w", err)
+	}
+	return g, nil
+}
+
+// SearchGuests finds guests in scope by CUI or by name (transliteration
+// variants meet through SearchKey), at most 100.
+func (db *DB) SearchGuests(ctx context.Context, q string) ([]domain.Guest, error) {
+	cond, args, err := guestScope(ctx, 3)
+	if err != nil {
+		return nil, err
+	}
+	q = strings.TrimSpace(q)
+	return queryAll(ctx, db.read, "search guests", scanGuest, `SELECT `+guestColumns+` FROM guests g
+		WHERE (g.cui = $1 OR ($2 <> '' AND g.search_key LIKE $2)) AND `+cond+` ORDER BY g.id LIMIT 100`,
+		append([]any{q, likePrefix(SearchKey(q))}, args...)...)
+}
+
+func likePrefix(k string) string {
+	if k == "" {
+		return ""
+	}
+	return "%" + k + "%"
 }

@@ -1,0 +1,158 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+type guestBody struct {
+	CUI             string                 `json:"cui,omitempty" maxLength:"30"`
+	Surname         string                 `json:"surname" maxLength:"100"`
+	GivenName       string                 `json:"given_name" maxLength:"100"`
+	Sex             string                 `json:"sex" enum:"M,F,X"`
+	BirthDate       string                 `json:"birth_date" format:"date" doc:"YYYY-MM-DD"`
+	BirthEstimated  bool                   `json:"birth_estimated,omitempty" doc:"Only the year is known"`
+	Nationality     string                 `json:"nationality" minLength:"3" maxLength:"3" doc:"ISO 3166-1 alpha-3"`
+	HouseholdID     string                 `json:"household_id,omitempty"`
+	HouseholdRole   string                 `json:"household_role,omitempty" enum:"head,partner,child,other,"`
+	MSNA            bool                   `json:"msna,omitempty"`
+	ArrivalChannel  string                 `json:"arrival_channel,omitempty"`
+	ArrivalPlace    string                 `json:"arrival_place,omitempty"`
+	Stage           string                 `json:"stage"`
+	Vulnerabilities []domain.Vulnerability `json:"vulnerabilities,omitempty" doc:"Art. 17; needs vulnerability:read to read back"`
+}
+
+type guestCreateInput struct{ Body guestBody }
+
+type guestOutput struct{ Body domain.Guest }
+
+type guestIDInput struct {
+	ID string `path:"id"`
+}
+
+type guestSearchInput struct {
+	Q string `query:"q" minLength:"2" doc:"CUI, or part of a name (transliteration variants match)"`
+}
+
+type guestsOutput struct{ Body []domain.Guest }
+
+type vulnsOutput struct{ Body []domain.Vulnerability }
+
+type staysOutput struct{ Body []domain.Stay }
+
+type entryInput struct {
+	Body struct {
+		GuestID          string    `json:"guest_id"`
+		Facility         string    `json:"facility" doc:"Facility code"`
+		EnteredAt        time.Time `json:"entered_at"`
+		CapacityOverride string    `json:"capacity_override,omitempty" doc:"Reason, to enter over the active capacity"`
+	}
+}
+
+type stayOutput struct{ Body domain.Stay }
+
+type exitInput struct {
+	ID   string `path:"id"`
+	Body struct {
+		ExitedAt   time.Time `json:"exited_at"`
+		ExitReason string    `json:"exit_reason"`
+	}
+}
+
+func (s *Server) registerGuests(api huma.API) {
+	tags := []string{"guests"}
+	read := map[string]any{requiresPerm: domain.PermGuestRead}
+	write := map[string]any{requiresPerm: domain.PermGuestWrite}
+	errs := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}
+	huma.Register(api, huma.Operation{OperationID: "create-guest", Method: http.MethodPost, Path: "/guests", Tags: tags,
+		Security: secured, Metadata: write, DefaultStatus: http.StatusCreated, Summary: "Register a guest",
+		Errors: append(errs, http.StatusConflict, http.StatusUnprocessableEntity)},
+		func(ctx context.Context, in *guestCreateInput) (*guestOutput, error) {
+			b := in.Body
+			birth, err := time.Parse("2006-01-02", b.BirthDate)
+			if err != nil {
+				return nil, huma.Error422UnprocessableEntity("birth_date: data non valida (AAAA-MM-GG)")
+			}
+			g := domain.Guest{CUI: b.CUI, Surname: b.Surname, GivenName: b.GivenName, Sex: b.Sex, BirthDate: birth,
+				BirthEstimated: b.BirthEstimated, Nationality: b.Nationality, HouseholdID: b.HouseholdID,
+				HouseholdRole: b.HouseholdRole, MSNA: b.MSNA, ArrivalChannel: b.ArrivalChannel, ArrivalPlace: b.ArrivalPlace,
+				Stage: domain.ProcedureStage(b.Stage)}
+			if err := s.Guests.CreateGuest(ctx, &g, b.Vulnerabilities); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return &guestOutput{Body: g}, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "search-guests", Method: http.MethodGet, Path: "/guests", Tags: tags,
+		Security: secured, Metadata: read, Summary: "Find guests in scope by CUI or name", Errors: errs},
+		func(ctx context.Context, in *guestSearchInput) (*guestsOutput, error) {
+			gs, err := s.Guests.SearchGuests(ctx, in.Q)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			if gs == nil {
+				gs = []domain.Guest{}
+			}
+			return &guestsOutput{Body: gs}, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "get-guest", Method: http.MethodGet, Path: "/guests/{id}", Tags: tags,
+		Security: secured, Metadata: read, Summary: "One guest", Errors: errs},
+		func(ctx context.Context, in *guestIDInput) (*guestOutput, error) {
+			g, err := s.Guests.FindGuest(ctx, in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return &guestOutput{Body: g}, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "get-guest-vulnerabilities", Method: http.MethodGet,
+		Path: "/guests/{id}/vulnerabilities", Tags: tags, Security: secured,
+		Metadata: map[string]any{requiresPerm: domain.PermVulnRead}, Summary: "A guest's vulnerabilities (audited read)", Errors: errs},
+		func(ctx context.Context, in *guestIDInput) (*vulnsOutput, error) {
+			vs, err := s.Guests.Vulnerabilities(ctx, in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			if vs == nil {
+				vs = []domain.Vulnerability{}
+			}
+			return &vulnsOutput{Body: vs}, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "get-guest-stays", Method: http.MethodGet, Path: "/guests/{id}/stays",
+		Tags: tags, Security: secured, Metadata: read, Summary: "A guest's stays", Errors: errs},
+		func(ctx context.Context, in *guestIDInput) (*staysOutput, error) {
+			st, err := s.Guests.Stays(ctx, in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			if st == nil {
+				st = []domain.Stay{}
+			}
+			return &staysOutput{Body: st}, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "create-stay", Method: http.MethodPost, Path: "/stays", Tags: tags,
+		Security: secured, Metadata: write, DefaultStatus: http.StatusCreated, Summary: "Record an entry",
+		Errors: append(errs, http.StatusConflict, http.StatusUnprocessableEntity)},
+		func(ctx context.Context, in *entryInput) (*stayOutput, error) {
+			if _, err := s.Guests.FindGuest(ctx, in.Body.GuestID); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			st, err := s.Guests.RecordEntry(ctx, in.Body.GuestID, in.Body.Facility, in.Body.EnteredAt, in.Body.CapacityOverride)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return &stayOutput{Body: st}, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "exit-stay", Method: http.MethodPost, Path: "/stays/{id}/exit", Tags: tags,
+		Security: secured, Metadata: write, DefaultStatus: http.StatusNoContent, Summary: "Record an exit",
+		Errors: append(errs, http.StatusUnprocessableEntity)},
+		func(ctx context.Context, in *exitInput) (*struct{}, error) {
+			if err := s.Guests.RecordExit(ctx, in.ID, in.Body.ExitedAt, in.Body.ExitReason); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return nil, nil
+		})
+}
