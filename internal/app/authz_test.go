@@ -75,6 +75,9 @@ var webPolicy = map[string]string{
 	"POST /prenotazioni/{id}/conversione": "hold",
 	"POST /strutture/{code}/blocchi":      "facility-write",
 	"POST /strutture/{code}/recapiti":     "availability",
+	"GET /ospiti":                         "guest",
+	"POST /ospiti/ingressi":               "guest",
+	"POST /ospiti/uscite/{id}":            "guest",
 	"GET /disponibilita":                  "availability",
 	"POST /disponibilita/{code}":          "availability",
 }
@@ -179,6 +182,8 @@ func allowed(class, role string) bool {
 		return role == "coordinator" || role == "prefecture" || role == "operator"
 	case "facility-write", "hold":
 		return role == "coordinator" || role == "prefecture"
+	case "guest":
+		return role == "coordinator" || role == "prefecture" || role == "operator"
 	}
 	panic("unknown class " + class)
 }
@@ -307,6 +312,7 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 		path = strings.ReplaceAll(path, "/sessioni/{id}", "/sessioni/0123456789abcdef01234567")
 		path = strings.ReplaceAll(path, "/prenotazioni/{id}", "/prenotazioni/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "/importazioni/{id}", "/importazioni/01000000-0000-7000-8000-000000000000")
+		path = strings.ReplaceAll(path, "/uscite/{id}", "/uscite/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "{code}", webFacility)
 		for _, role := range roles {
 			var resp *http.Response

@@ -269,3 +269,40 @@ func TestBoardUpdatesLive(t *testing.T) {
 		t.Fatalf("board free total %q → %q, navigations %d (want a change without reload)", before, after, nav)
 	}
 }
+
+// TestOperatorRecordsEntryAndExit: an operator registers a guest's entry
+// through the form and then the exit, in a real browser.
+func TestOperatorRecordsEntryAndExit(t *testing.T) {
+	base := startApp(t)
+	b := newBrowser(t)
+	signInAs(t, b, base, "operatore.bo@gesta.example")
+	b.do(t,
+		chromedp.Navigate(base+"/ospiti"),
+		chromedp.WaitVisible(chromedp.ID("surname")),
+		chromedp.SendKeys(chromedp.ID("surname"), "Camara"),
+		chromedp.SendKeys(chromedp.ID("given_name"), "Ibrahima"),
+		chromedp.SendKeys(chromedp.ID("nationality"), "GIN"),
+		chromedp.SendKeys(chromedp.ID("birth_year"), "2004"),
+		chromedp.SetValue(chromedp.ID("override"), "arrivo notturno"),
+		chromedp.Click(chromedp.CSS(`[data-testid="record-entry"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="exit-Camara"]`)),
+	)
+	flash := value(t, b, chromedp.Text(chromedp.CSS(".alert-success")))
+	b.noErrors(t, "entry")
+	if !strings.Contains(flash, "Ingresso registrato") {
+		t.Fatalf("after the entry: %q", flash)
+	}
+	// The exit posts the form and the page reloads: wait for that navigation.
+	nctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	defer cancel()
+	if _, err := chromedp.RunResponse(nctx, chromedp.Click(chromedp.CSS(`[data-testid="exit-Camara"]`))); err != nil {
+		t.Fatal(err)
+	}
+	b.do(t, chromedp.WaitVisible(chromedp.CSS(".alert-success")))
+	flash = value(t, b, chromedp.Text(chromedp.CSS(".alert-success")))
+	present := value(t, b, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="exit-Camara"]').length`))
+	b.noErrors(t, "exit")
+	if !strings.Contains(flash, "Uscita registrata") || present != 0 {
+		t.Fatalf("after the exit: %q, still listed %d", flash, present)
+	}
+}

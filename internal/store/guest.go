@@ -409,3 +409,37 @@ func likePrefix(k string) string {
 	}
 	return "%" + k + "%"
 }
+
+// PresentGuest is a guest with an open stay, for the operator's page.
+type PresentGuest struct {
+	Guest     domain.Guest
+	StayID    string
+	Facility  string
+	EnteredAt time.Time
+}
+
+// Present lists the guests with an open stay in the facilities the caller
+// may write to (an operator's own, a prefecture's province), by facility.
+func (db *DB) Present(ctx context.Context, facilityCode string) ([]PresentGuest, error) {
+	if _, err := guestWriter(ctx); err != nil {
+		return nil, err
+	}
+	sc, _, err := facilityScopeFor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return queryAll(ctx, db.read, "present guests", func(s scanner) (PresentGuest, error) {
+		var p PresentGuest
+		var arrival, stage sql.NullTime
+		g := &p.Guest
+		err := s.Scan(&g.ID, &g.CUI, &g.Surname, &g.GivenName, &g.Sex, &g.BirthDate, &g.BirthEstimated, &g.Nationality,
+			&g.HouseholdID, &g.HouseholdRole, &g.MSNA, &arrival, &g.ArrivalChannel, &g.ArrivalPlace, &g.Stage, &stage,
+			&g.CreatedAt, &p.StayID, &p.Facility, &p.EnteredAt)
+		g.ArrivalDate, g.StageDate = timePtr(arrival), timePtr(stage)
+		return p, err
+	}, `SELECT `+guestColumns+`, s.id, f.code, s.entered_at
+		FROM stays s JOIN guests g ON g.id = s.guest_id JOIN facilities f ON f.id = s.facility_id
+		WHERE s.exited_at IS NULL AND ($1 = '' OR f.province_code = $1) AND ($2 = '' OR f.gestore_id = $2)
+		  AND ($3 = '' OR f.code = $3)
+		ORDER BY f.code, g.surname, g.id LIMIT 2000`, sc.writeProvince, sc.writeGestore, strings.ToUpper(facilityCode))
+}

@@ -38,6 +38,9 @@ type Server struct {
 	// Facilities and their free places; History reads a facility's changes.
 	Facilities domain.FacilityService
 	History    func(ctx context.Context, code string, limit int) ([]domain.AuditEntry, error)
+	// Guests is the registry; Present lists the guests with an open stay.
+	Guests  domain.GuestService
+	Present func(ctx context.Context, facilityCode string) ([]PresentGuest, error)
 	// FreeSeries gives free places per province and day, from the snapshots.
 	FreeSeries func(ctx context.Context, days int) (map[string]map[string]int, error)
 	// ResetTOTP removes a user's second factor (admins).
@@ -286,6 +289,9 @@ func (s *Server) Routes() []Route {
 		{"POST /prenotazioni/{id}/conversione", need(domain.PermHoldWrite), s.handleHoldConvert},
 		{"POST /strutture/{code}/blocchi", need(domain.PermFacilityWrite), s.handleBlockCreate},
 		{"POST /strutture/{code}/recapiti", need(domain.PermAvailability), s.handleContactUpdate},
+		{"GET /ospiti", need(domain.PermGuestWrite), s.handleGuests},
+		{"POST /ospiti/ingressi", need(domain.PermGuestWrite), s.handleEntry},
+		{"POST /ospiti/uscite/{id}", need(domain.PermGuestWrite), s.handleExit},
 		{"GET /disponibilita", need(domain.PermAvailability), s.handleAvailability},
 		{"POST /disponibilita/{code}", need(domain.PermAvailability), s.handleAvailabilitySave},
 	}

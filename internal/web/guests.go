@@ -1,0 +1,106 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+// PresentGuest is a guest with an open stay (from the store).
+type PresentGuest struct {
+	Guest     domain.Guest
+	StayID    string
+	Facility  string
+	EnteredAt time.Time
+}
+
+type guestsData struct {
+	Present    []PresentGuest
+	Facilities []domain.Facility
+	Stages     []domain.ProcedureStage
+	Reasons    []string
+	Today      string
+}
+
+func (s *Server) guestsData(r *http.Request) (guestsData, error) {
+	ctx := r.Context()
+	d := guestsData{Stages: domain.Stages, Reasons: domain.ExitReasons, Today: time.Now().In(rome).Format("2006-01-02")}
+	var err error
+	if d.Present, err = s.Present(ctx, ""); err != nil {
+		return d, err
+	}
+	a, _ := domain.ActorFromContext(ctx)
+	d.Facilities, err = s.Facilities.ListFacilities(ctx, domain.FacilityFilter{ProvinceCode: a.ProvinceCode, GestoreID: a.GestoreID})
+	return d, err
+}
+
+// handleGuests is the operator's registry page: who is present, one form to
+// record an entry (a new guest and the facility), one click to record an exit.
+func (s *Server) handleGuests(w http.ResponseWriter, r *http.Request) {
+	d, err := s.guestsData(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "guests", s.view(r, d))
+}
+
+func (s *Server) handleEntry(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 32<<10)
+	ctx := r.Context()
+	birth, errBirth := time.Parse("2006-01-02", r.PostFormValue("birth_date"))
+	if year := strings.TrimSpace(r.PostFormValue("birth_year")); errBirth != nil && len(year) == 4 {
+		birth, errBirth = time.Parse("2006-01-02", year+"-01-01") // only the year is known: estimated
+	}
+	entered, errEntered := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("entered_at"), rome)
+	g := domain.Guest{CUI: strings.TrimSpace(r.PostFormValue("cui")), Surname: strings.TrimSpace(r.PostFormValue("surname")),
+		GivenName: strings.TrimSpace(r.PostFormValue("given_name")), Sex: r.PostFormValue("sex"), BirthDate: birth,
+		BirthEstimated: r.PostFormValue("birth_date") == "", Nationality: strings.ToUpper(strings.TrimSpace(r.PostFormValue("nationality"))),
+		Stage: domain.ProcedureStage(r.PostFormValue("stage"))}
+	fail := func(err error) {
+		d, derr := s.guestsData(r)
+		if derr != nil {
+			s.Error(w, r, derr)
+			return
+		}
+		s.formError(w, r, "guests", d, err)
+	}
+	if errBirth != nil || errEntered != nil {
+		fail(&domain.Error{Code: domain.EINVALID, Message: s.t(r, "guests.dates")})
+		return
+	}
+	if err := s.Guests.CreateGuest(ctx, &g, nil); err != nil {
+		fail(err)
+		return
+	}
+	if _, err := s.Guests.RecordEntry(ctx, g.ID, r.PostFormValue("facility"), entered, r.PostFormValue("override")); err != nil {
+		fail(err)
+		return
+	}
+	s.flash(r, s.t(r, "guests.entered"))
+	http.Redirect(w, r, "/ospiti", http.StatusSeeOther)
+}
+
+func (s *Server) handleExit(w http.ResponseWriter, r *http.Request) {
+	at, err := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("exited_at"), rome)
+	if err != nil {
+		at = time.Now()
+	}
+	if err := s.Guests.RecordExit(r.Context(), r.PathValue("id"), at, r.PostFormValue("reason")); err != nil {
+		if c := domain.ErrorCode(err); c == domain.EINVALID {
+			d, derr := s.guestsData(r)
+			if derr != nil {
+				s.Error(w, r, derr)
+				return
+			}
+			s.formError(w, r, "guests", d, err)
+			return
+		}
+		s.Error(w, r, err)
+		return
+	}
+	s.flash(r, s.t(r, "guests.exited"))
+	http.Redirect(w, r, "/ospiti", http.StatusSeeOther)
+}
