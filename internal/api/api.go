@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -24,6 +25,8 @@ type Server struct {
 	Audit      domain.AuditService
 	Facilities domain.FacilityService
 	Guests     domain.GuestService
+	// Population answers the population statistics (store.Population).
+	Population func(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, error)
 	// Events delivers facility changes to the board's live stream.
 	Events interface {
 		Subscribe() (<-chan string, func())
@@ -63,6 +66,9 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 	}
 	if s.Guests != nil {
 		s.registerGuests(api)
+	}
+	if s.Population != nil {
+		s.registerStats(api)
 	}
 
 	// Unknown API paths answer in problem+json, not with the HTML 404 page;

@@ -103,6 +103,7 @@ var apiPolicy = map[string]string{
 	"GET /guests/{id}/vulnerabilities":    "vulnerability",
 	"POST /stays":                         "guest",
 	"POST /stays/{id}/exit":               "guest",
+	"GET /stats/population":               "stats",
 }
 
 // apiExpect is the status the policy gives a role for an API operation on an
@@ -126,6 +127,7 @@ func apiExpect(op, role, rel string) int {
 		"board":         {"admin", "coordinator", "prefecture", "operator", "viewer"},
 		"guest":         {"coordinator", "prefecture", "operator"},
 		"vulnerability": {"coordinator", "prefecture"},
+		"stats":         {"admin", "coordinator", "prefecture", "viewer"},
 	}[class]
 	allowedRole := false
 	for _, r := range in {
@@ -376,6 +378,9 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 					code = other
 				}
 				concrete := strings.NewReplacer("{level}", "province", "{code}", code, "{id}", "01000000-0000-7000-8000-000000000000").Replace(path)
+				if path == "/stats/population" {
+					concrete += "?by=sex"
+				}
 				for _, role := range roles {
 					status := apiCall(t, strings.ToUpper(m), base+"/api/v1"+concrete, tokens[role])
 					want := apiExpect(key, role, rel)

@@ -197,7 +197,8 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	w.Register(mux)
 	broker := &events.Broker{}
 	db.OnChange = broker.Publish
-	a := &api.Server{Territory: db, Users: users, Audit: db, Facilities: db, Guests: db, Events: broker, Logger: log,
+	a := &api.Server{Territory: db, Users: users, Audit: db, Facilities: db, Guests: db, Population: db.Population,
+		Events: broker, Logger: log,
 		Version: version(), Boundaries: territory.Boundaries, RequestID: web.RequestID,
 		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession}
 	a.Register(mux)

@@ -135,3 +135,10 @@ type GuestService interface {
 	RecordEntry(ctx context.Context, guestID, facilityCode string, at time.Time, override string) (Stay, error)
 	RecordExit(ctx context.Context, stayID string, at time.Time, reason string) error
 }
+
+// StatItem is one bucket of a statistical breakdown.
+type StatItem struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	Count int    `json:"count"`
+}
