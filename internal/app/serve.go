@@ -179,7 +179,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	users := &auth.Service{Store: db, Params: auth.DefaultParams, Keys: keys}
 	w := &web.Server{
 		Territory: db, Orgs: db, Users: users, Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Sessions: sessions,
-		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db, Present: presentGuests(db),
+		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db,
 		I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
 	}
 	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
@@ -228,17 +228,5 @@ func healthz(db *store.DB) http.HandlerFunc {
 			return
 		}
 		_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
-	}
-}
-
-// presentGuests adapts the store's list of present guests to the web's type.
-func presentGuests(db *store.DB) func(ctx context.Context, code string) ([]web.PresentGuest, error) {
-	return func(ctx context.Context, code string) ([]web.PresentGuest, error) {
-		ps, err := db.Present(ctx, code)
-		out := make([]web.PresentGuest, len(ps))
-		for i, p := range ps {
-			out[i] = web.PresentGuest(p)
-		}
-		return out, err
 	}
 }

@@ -134,6 +134,17 @@ type GuestService interface {
 	Stays(ctx context.Context, guestID string) ([]Stay, error)
 	RecordEntry(ctx context.Context, guestID, facilityCode string, at time.Time, override string) (Stay, error)
 	RecordExit(ctx context.Context, stayID string, at time.Time, reason string) error
+	// Present lists the guests with an open stay in the facilities the caller
+	// may write to (all of them when facilityCode is empty).
+	Present(ctx context.Context, facilityCode string) ([]PresentGuest, error)
+}
+
+// PresentGuest is a guest with an open stay.
+type PresentGuest struct {
+	Guest     Guest
+	StayID    string
+	Facility  string // code
+	EnteredAt time.Time
 }
 
 // StatItem is one bucket of a statistical breakdown.

@@ -410,17 +410,9 @@ func likePrefix(k string) string {
 	return "%" + k + "%"
 }
 
-// PresentGuest is a guest with an open stay, for the operator's page.
-type PresentGuest struct {
-	Guest     domain.Guest
-	StayID    string
-	Facility  string
-	EnteredAt time.Time
-}
-
 // Present lists the guests with an open stay in the facilities the caller
 // may write to (an operator's own, a prefecture's province), by facility.
-func (db *DB) Present(ctx context.Context, facilityCode string) ([]PresentGuest, error) {
+func (db *DB) Present(ctx context.Context, facilityCode string) ([]domain.PresentGuest, error) {
 	if _, err := guestWriter(ctx); err != nil {
 		return nil, err
 	}
@@ -428,8 +420,8 @@ func (db *DB) Present(ctx context.Context, facilityCode string) ([]PresentGuest,
 	if err != nil {
 		return nil, err
 	}
-	return queryAll(ctx, db.read, "present guests", func(s scanner) (PresentGuest, error) {
-		var p PresentGuest
+	return queryAll(ctx, db.read, "present guests", func(s scanner) (domain.PresentGuest, error) {
+		var p domain.PresentGuest
 		var arrival, stage sql.NullTime
 		g := &p.Guest
 		err := s.Scan(&g.ID, &g.CUI, &g.Surname, &g.GivenName, &g.Sex, &g.BirthDate, &g.BirthEstimated, &g.Nationality,

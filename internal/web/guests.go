@@ -8,16 +8,8 @@ import (
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
-// PresentGuest is a guest with an open stay (from the store).
-type PresentGuest struct {
-	Guest     domain.Guest
-	StayID    string
-	Facility  string
-	EnteredAt time.Time
-}
-
 type guestsData struct {
-	Present    []PresentGuest
+	Present    []domain.PresentGuest
 	Facilities []domain.Facility
 	Stages     []domain.ProcedureStage
 	Reasons    []string
@@ -28,7 +20,7 @@ func (s *Server) guestsData(r *http.Request) (guestsData, error) {
 	ctx := r.Context()
 	d := guestsData{Stages: domain.Stages, Reasons: domain.ExitReasons, Today: time.Now().In(rome).Format("2006-01-02")}
 	var err error
-	if d.Present, err = s.Present(ctx, ""); err != nil {
+	if d.Present, err = s.Guests.Present(ctx, ""); err != nil {
 		return d, err
 	}
 	a, _ := domain.ActorFromContext(ctx)

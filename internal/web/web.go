@@ -38,9 +38,8 @@ type Server struct {
 	// Facilities and their free places; History reads a facility's changes.
 	Facilities domain.FacilityService
 	History    func(ctx context.Context, code string, limit int) ([]domain.AuditEntry, error)
-	// Guests is the registry; Present lists the guests with an open stay.
-	Guests  domain.GuestService
-	Present func(ctx context.Context, facilityCode string) ([]PresentGuest, error)
+	// Guests is the registry of guests and stays.
+	Guests domain.GuestService
 	// FreeSeries gives free places per province and day, from the snapshots.
 	FreeSeries func(ctx context.Context, days int) (map[string]map[string]int, error)
 	// ResetTOTP removes a user's second factor (admins).

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -58,14 +57,6 @@ func newServerOn(t *testing.T, engine string) (*httptest.Server, *store.DB) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := &web.Server{Territory: db, Orgs: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams},
 		Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db,
-		Present: func(ctx context.Context, code string) ([]web.PresentGuest, error) {
-			ps, err := db.Present(ctx, code)
-			out := make([]web.PresentGuest, len(ps))
-			for i, p := range ps {
-				out[i] = web.PresentGuest(p)
-			}
-			return out, err
-		},
 		Sessions: sessions, I18n: bundle, Logger: logger, Version: "test", PopulationSource: "ANPR"}
 	if err := s.Init(); err != nil {
 		t.Fatal(err)
