@@ -125,10 +125,8 @@ func (db *DB) boardQuery(ctx context.Context, q querier, flt domain.FacilityFilt
 		SELECT f.id, f.code, f.province_code, f.target, f.status, f.capacity_active, f.occupied, f.confirmed_at,
 		       COALESCE(h.n, 0), COALESCE(b.n, 0)
 		FROM facilities f
-		LEFT JOIN (SELECT facility_id, SUM(places) AS n FROM holds WHERE status = 'active' AND expires_at > $1
-		           GROUP BY facility_id) h ON h.facility_id = f.id
-		LEFT JOIN (SELECT facility_id, SUM(places) AS n FROM facility_blocks
-		           WHERE starts_at <= $1 AND (ends_at IS NULL OR ends_at > $1) GROUP BY facility_id) b ON b.facility_id = f.id
+		LEFT JOIN (`+heldByFacility+`) h ON h.facility_id = f.id
+		LEFT JOIN (`+blockedByFacility+`) b ON b.facility_id = f.id
 		WHERE ($2 = '' OR f.province_code = $2)
 		  AND ($3 = '' OR f.type = $3)
 		  AND ($4 = '' OR f.target = $4)

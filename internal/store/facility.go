@@ -88,10 +88,33 @@ func splitFeatures(s string) []string {
 	return strings.Split(s, ",")
 }
 
+// What counts in the ledger at a time $1, written once for every query that
+// sums holds and blocks (lists, one facility, the board).
+const (
+	holdsInForce      = `status = 'active' AND expires_at > $1`
+	blocksInForce     = `starts_at <= $1 AND (ends_at IS NULL OR ends_at > $1)`
+	heldByFacility    = `SELECT facility_id, SUM(places) AS n FROM holds WHERE ` + holdsInForce + ` GROUP BY facility_id`
+	blockedByFacility = `SELECT facility_id, SUM(places) AS n FROM facility_blocks WHERE ` + blocksInForce + ` GROUP BY facility_id`
+)
+
 // ledger fills blocked and held (in force at now) for the facilities, and
-// computes free and stale. Two grouped queries, whatever the number of rows.
+// computes free and stale: per facility for a few, else two grouped queries
+// whatever the number of rows.
 func (db *DB) ledger(ctx context.Context, q querier, fs []domain.Facility, now time.Time) error {
 	if len(fs) == 0 {
+		return nil
+	}
+	if len(fs) <= 4 {
+		for i := range fs {
+			f := &fs[i]
+			if err := q.QueryRowContext(ctx, `
+				SELECT COALESCE((SELECT SUM(places) FROM holds WHERE facility_id = $2 AND `+holdsInForce+`), 0),
+				       COALESCE((SELECT SUM(places) FROM facility_blocks WHERE facility_id = $2 AND `+blocksInForce+`), 0)`,
+				now, f.ID).Scan(&f.Held, &f.Blocked); err != nil {
+				return fmt.Errorf("store: ledger: %w", err)
+			}
+		}
+		db.computeLedger(fs, nil, nil, now)
 		return nil
 	}
 	type sum struct {
@@ -103,14 +126,11 @@ func (db *DB) ledger(ctx context.Context, q querier, fs []domain.Facility, now t
 		err := s.Scan(&v.id, &v.n)
 		return v, err
 	}
-	holds, err := queryAll(ctx, q, "ledger holds", scanSum, `
-		SELECT facility_id, SUM(places) FROM holds WHERE status = 'active' AND expires_at > $1 GROUP BY facility_id`, now)
+	holds, err := queryAll(ctx, q, "ledger holds", scanSum, heldByFacility, now)
 	if err != nil {
 		return err
 	}
-	blocks, err := queryAll(ctx, q, "ledger blocks", scanSum, `
-		SELECT facility_id, SUM(places) FROM facility_blocks
-		WHERE starts_at <= $1 AND (ends_at IS NULL OR ends_at > $1) GROUP BY facility_id`, now)
+	blocks, err := queryAll(ctx, q, "ledger blocks", scanSum, blockedByFacility, now)
 	if err != nil {
 		return err
 	}
@@ -121,14 +141,22 @@ func (db *DB) ledger(ctx context.Context, q querier, fs []domain.Facility, now t
 	for _, b := range blocks {
 		blocked[b.id] = b.n
 	}
+	db.computeLedger(fs, held, blocked, now)
+	return nil
+}
+
+// computeLedger sets held and blocked from the maps (when given), then free
+// and stale.
+func (db *DB) computeLedger(fs []domain.Facility, held, blocked map[string]int, now time.Time) {
 	deadline := db.StaleBefore(now)
 	for i := range fs {
 		f := &fs[i]
-		f.Held, f.Blocked = held[f.ID], blocked[f.ID]
+		if held != nil {
+			f.Held, f.Blocked = held[f.ID], blocked[f.ID]
+		}
 		f.ComputeFree()
 		f.Stale = f.Status == domain.StatusActive && (f.ConfirmedAt == nil || f.ConfirmedAt.Before(deadline))
 	}
-	return nil
 }
 
 // ConfirmDeadline is the daily time (Italian clock) by which operators confirm

@@ -86,25 +86,10 @@ func validateHold(places int, expires time.Time, reason string, now time.Time) e
 // freeNow counts a facility's free places inside tx, at the transaction's time.
 func freeNow(ctx context.Context, tx *Tx, f domain.Facility) (int, error) {
 	fs := []domain.Facility{f}
-	if err := tx.db.ledgerOne(ctx, tx, fs, tx.now); err != nil {
+	if err := tx.db.ledger(ctx, tx, fs, tx.now); err != nil {
 		return 0, err
 	}
 	return fs[0].Free, nil
-}
-
-// ledgerOne is ledger for a few facilities, restricted to them.
-func (db *DB) ledgerOne(ctx context.Context, tx *Tx, fs []domain.Facility, now time.Time) error {
-	for i := range fs {
-		f := &fs[i]
-		if err := tx.QueryRowContext(ctx, `
-			SELECT COALESCE((SELECT SUM(places) FROM holds WHERE facility_id = $1 AND status = 'active' AND expires_at > $2), 0),
-			       COALESCE((SELECT SUM(places) FROM facility_blocks WHERE facility_id = $1 AND starts_at <= $2
-			                 AND (ends_at IS NULL OR ends_at > $2)), 0)`, f.ID, now).Scan(&f.Held, &f.Blocked); err != nil {
-			return fmt.Errorf("store: ledger: %w", err)
-		}
-		f.ComputeFree()
-	}
-	return nil
 }
 
 func writeHold(ctx context.Context, tx *Tx, f domain.Facility, h *domain.Hold, a domain.Actor) error {

@@ -12,6 +12,7 @@ type scanner interface{ Scan(...any) error }
 // querier is a pool or a transaction.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // queryAll runs a query and scans every row with scan; what names the
