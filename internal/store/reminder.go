@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// SendReminders writes, once per deadline, one e-mail per managing entity
+// whose active facilities were not confirmed by it, to the entity's operators
+// and contact address. The messages name facilities by code and name only: no
+// personal data. It returns how many messages were queued (0 if the job had
+// already run for this deadline, or before the first deadline of the day).
+func (db *DB) SendReminders(ctx context.Context, baseURL string) (int, error) {
+	now := db.Now()
+	deadline := db.LastDeadline(now)
+	staleBefore := db.StaleBefore(now)
+	period := deadline.In(italy).Format("2006-01-02")
+	queued := 0
+	err := db.InTx(ctx, func(tx *Tx) error {
+		type late struct{ gestore, gestoreEmail, code, name string }
+		rows, err := queryAll(ctx, tx, "reminders", func(s scanner) (late, error) {
+			var l late
+			err := s.Scan(&l.gestore, &l.gestoreEmail, &l.code, &l.name)
+			return l, err
+		}, `SELECT g.id, g.email, f.code, f.name FROM facilities f JOIN gestori g ON g.id = f.gestore_id
+			WHERE f.status = 'active' AND (f.confirmed_at IS NULL OR f.confirmed_at < $1)
+			ORDER BY g.id, f.code`, staleBefore)
+		if err != nil {
+			return err
+		}
+		ok, err := claimJob(ctx, tx, "reminders", period, fmt.Sprintf("%d strutture da confermare", len(rows)))
+		if err != nil || !ok {
+			return err
+		}
+		byGestore := map[string][]late{}
+		var order []string
+		for _, l := range rows {
+			if _, seen := byGestore[l.gestore]; !seen {
+				order = append(order, l.gestore)
+			}
+			byGestore[l.gestore] = append(byGestore[l.gestore], l)
+		}
+		for _, g := range order {
+			ls := byGestore[g]
+			recipients := map[string]bool{}
+			if ls[0].gestoreEmail != "" {
+				recipients[ls[0].gestoreEmail] = true
+			}
+			users, err := queryAll(ctx, tx, "reminder recipients", func(s scanner) (string, error) {
+				var e string
+				return e, s.Scan(&e)
+			}, `SELECT email FROM users WHERE gestore_id = $1 AND role = 'operator' AND disabled = false`, g)
+			if err != nil {
+				return err
+			}
+			for _, u := range users {
+				recipients[u] = true
+			}
+			var list strings.Builder
+			for _, l := range ls {
+				fmt.Fprintf(&list, "  - %s %s\n", l.code, l.name)
+			}
+			body := fmt.Sprintf("Buongiorno,\n\nle seguenti strutture non risultano confermate entro la scadenza delle %s:\n\n%s\n"+
+				"Conferma o correggi i posti occupati da %s/disponibilita\n\n"+
+				"Messaggio automatico di Gest.A – Prefettura di Bologna.\n",
+				deadline.In(italy).Format("15:04 del 02/01/2006"), list.String(), strings.TrimRight(baseURL, "/"))
+			subject := fmt.Sprintf("Gest.A: %d strutture da confermare", len(ls))
+			for r := range recipients {
+				if err := tx.enqueue(ctx, Message{Kind: "reminder", Recipient: r, Subject: subject, Body: body}); err != nil {
+					return err
+				}
+				queued++
+			}
+		}
+		return tx.audit(ctx, "reminders.queue", "job", period, fmt.Sprintf("%d strutture da confermare, %d messaggi", len(rows), queued))
+	})
+	return queued, err
+}
