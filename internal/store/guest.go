@@ -201,8 +201,10 @@ func (db *DB) RecordEntry(ctx context.Context, guestID, facilityCode string, at 
 			}
 		}
 		_, err = tx.ExecContext(ctx, `
-			INSERT INTO stays (id, guest_id, facility_id, entered_at, exit_reason, capacity_override, created_by, created_at)
-			VALUES ($1, $2, $3, $4, '', $5, $6, $7)`, st.ID, guestID, f.ID, st.EnteredAt, st.Override, a.Label(), tx.now)
+			INSERT INTO stays (id, guest_id, facility_id, province_code, entered_at, exit_reason, capacity_override,
+				created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, '', $6, $7, $8)`, st.ID, guestID, f.ID, f.ProvinceCode, st.EnteredAt, st.Override,
+			a.Label(), tx.now)
 		if tx.db.dialect.uniqueViolation(err) {
 			return domain.Errorf(domain.ECONFLICT, "L'ospite ha già una permanenza aperta.")
 		}

@@ -139,12 +139,19 @@ func demoUsers(s store.Seed, provinces []domain.Province, hash string) []store.S
 type Options struct {
 	// HistoryDays of synthetic daily snapshots for the charts (region scale).
 	HistoryDays int
+	// Population generates the hosted people and their stays; PopulationDays
+	// is how far back the stays go (default two years) and MeanStayDays the
+	// mean length of past stays (default 300 days at the region scale, 90 at
+	// the nation scale, which gives over a million historic stays).
+	Population     bool
+	PopulationDays int
+	MeanStayDays   float64
 }
 
 // Load generates the seed and writes it into an empty database, in one
 // transaction, with 90 days of history at the region scale.
 func Load(ctx context.Context, db *store.DB, scale Scale) (store.Seed, error) {
-	return LoadWith(ctx, db, scale, Options{HistoryDays: 90})
+	return LoadWith(ctx, db, scale, Options{HistoryDays: 90, Population: true})
 }
 
 // LoadWith is Load with options (tests load less history).
@@ -167,6 +174,21 @@ func LoadWith(ctx context.Context, db *store.DB, scale Scale, opt Options) (stor
 	seed.Label = string(scale)
 	if err := db.LoadSeed(ctx, seed); err != nil {
 		return store.Seed{}, err
+	}
+	if opt.Population {
+		po := PopulationOptions{HistoryDays: opt.PopulationDays, MeanStayDays: opt.MeanStayDays}
+		if po.HistoryDays == 0 {
+			po.HistoryDays = 730
+		}
+		if po.MeanStayDays == 0 {
+			po.MeanStayDays = 300
+			if scale == ScaleNation {
+				po.MeanStayDays = 90
+			}
+		}
+		if err := db.SeedPopulation(ctx, Population(scale, seed.Facilities, db.Now(), po)); err != nil {
+			return store.Seed{}, err
+		}
 	}
 	if scale == ScaleRegion && opt.HistoryDays > 0 {
 		// Days of history for the charts: occupancy around today's, with a

@@ -112,6 +112,62 @@ func TestLoad(t *testing.T) {
 	})
 }
 
+// TestPopulation checks the region's generated people against the brief's
+// composition and the facilities' declared occupancy, from the database.
+func TestPopulation(t *testing.T) {
+	ctx := storetest.Ctx()
+	dsn, _ := storetest.DSN(t, "sqlite")
+	db := storetest.Open(t, dsn)
+	seed, err := demo.Load(ctx, db, demo.ScaleRegion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	occupied := 0
+	for _, f := range seed.Facilities {
+		occupied += f.Facility.Occupied
+	}
+	by := func(dim string) (map[string]int, int) {
+		items, total, err := db.Population(ctx, "", db.Now(), dim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]int{}
+		for _, it := range items {
+			m[it.Key] = it.Count
+		}
+		return m, total
+	}
+	sex, total := by("sex")
+	if total != occupied {
+		t.Fatalf("present = %d, declared occupancy = %d", total, occupied)
+	}
+	if total < 7500 || total > 9500 {
+		t.Errorf("present = %d, want about 8,500", total)
+	}
+	share := func(n int) float64 { return float64(n) / float64(total) }
+	if s := share(sex["M"]); s < 0.76 || s > 0.88 {
+		t.Errorf("men = %.2f, want about 0.82", s)
+	}
+	hh, _ := by("household")
+	for k, want := range map[string]float64{"uomo_solo": 0.66, "nucleo": 0.20, "donna_sola": 0.07, "msna": 0.06} {
+		if s := share(hh[k]); s < want-0.06 || s > want+0.06 {
+			t.Errorf("%s = %.3f, want about %.2f", k, s, want)
+		}
+	}
+	nat, _ := by("nationality")
+	if nat["GIN"] < nat["EGY"] || nat["TUN"] < nat["PAK"] {
+		t.Errorf("nationalities = %v", nat)
+	}
+	_, stays, closed, err := db.RegistryCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if closed < 2*total {
+		t.Errorf("historic stays = %d for %d present, want two years of turnover", closed, total)
+	}
+	t.Logf("present %d, stays %d (%d closed), sex %v, households %v", total, stays, closed, sex, hh)
+}
+
 // BenchmarkLoadNation loads the nation-scale organisations and users into a
 // fresh SQLite database (migrated, territory synced) per iteration.
 func BenchmarkLoadNation(b *testing.B) {
@@ -121,7 +177,7 @@ func BenchmarkLoadNation(b *testing.B) {
 		dsn, _ := storetest.DSN(b, "sqlite")
 		db := storetest.Open(b, dsn)
 		b.StartTimer()
-		if _, err := demo.Load(ctx, db, demo.ScaleNation); err != nil {
+		if _, err := demo.LoadWith(ctx, db, demo.ScaleNation, demo.Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

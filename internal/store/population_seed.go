@@ -1,0 +1,178 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+// SeedStay is one stay of a seeded guest, in a facility given by code.
+type SeedStay struct {
+	Facility string
+	Entered  time.Time
+	Exited   *time.Time
+	Reason   string
+}
+
+// PopulationEmitter receives the generated people one at a time, so that a
+// million stays never sit in memory together.
+type PopulationEmitter func(g *domain.Guest, stays []SeedStay) error
+
+// SeedPopulation writes generated guests and their stays in one transaction
+// with one audit row, in multi-row statements (the nation-scale demo has over
+// a million stays). Guests get fresh ids; stays must not overlap and at most
+// the last may be open (the database refuses a second open stay).
+func (db *DB) SeedPopulation(ctx context.Context, generate func(emit PopulationEmitter) error) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		type fac struct{ id, province string }
+		facs := map[string]fac{}
+		rows, err := queryAll(ctx, tx, "seed population", func(s scanner) ([3]string, error) {
+			var r [3]string
+			return r, s.Scan(&r[0], &r[1], &r[2])
+		}, `SELECT code, id, province_code FROM facilities`)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			facs[r[0]] = fac{r[1], r[2]}
+		}
+		guests := newBatch(ctx, tx, "guests", []string{"id", "cui", "surname", "given_name", "search_key", "sex",
+			"birth_date", "birth_estimated", "nationality", "household_id", "household_role", "msna", "arrival_date",
+			"arrival_channel", "arrival_place", "stage", "stage_date", "created_by", "created_at", "updated_at"})
+		stays := newBatch(ctx, tx, "stays", []string{"id", "guest_id", "facility_id", "province_code", "entered_at",
+			"exited_at", "exit_reason", "capacity_override", "created_by", "created_at"})
+		nGuests, nStays := 0, 0
+		err = generate(func(g *domain.Guest, ss []SeedStay) error {
+			if err := g.Validate(); err != nil {
+				return err
+			}
+			g.ID, g.CreatedAt = newID(), tx.now
+			var cui any
+			if g.CUI != "" {
+				cui = g.CUI
+			}
+			if err := guests.add(g.ID, cui, g.Surname, g.GivenName, SearchKey(g.Surname+g.GivenName), g.Sex,
+				g.BirthDate.UTC(), g.BirthEstimated, g.Nationality, nullable(g.HouseholdID), g.HouseholdRole, g.MSNA,
+				g.ArrivalDate, g.ArrivalChannel, g.ArrivalPlace, g.Stage, g.StageDate, "demo", tx.now, tx.now); err != nil {
+				return err
+			}
+			for _, s := range ss {
+				f, ok := facs[s.Facility]
+				if !ok {
+					return fmt.Errorf("store: seed population: facility %s unknown", s.Facility)
+				}
+				if err := stays.add(newID(), g.ID, f.id, f.province, s.Entered.UTC(), s.Exited, s.Reason, "", "demo", tx.now); err != nil {
+					return err
+				}
+			}
+			nGuests++
+			nStays += len(ss)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := guests.flush(); err != nil {
+			return err
+		}
+		if err := stays.flush(); err != nil {
+			return err
+		}
+		return tx.audit(ctx, "guests.seed", "job", "demo", fmt.Sprintf("%d ospiti, %d permanenze (dati dimostrativi)", nGuests, nStays))
+	})
+}
+
+// batch inserts many rows fast on each engine: PostgreSQL gets multi-row
+// INSERTs (a few hundred rows per statement, one round trip each); SQLite,
+// in process, a prepared one-row statement, since parsing long VALUES lists
+// costs it more than the calls.
+type batch struct {
+	ctx   context.Context
+	tx    *Tx
+	table string
+	cols  []string
+	args  []any
+	rows  int
+	max   int
+	stmt  *sql.Stmt
+}
+
+func newBatch(ctx context.Context, tx *Tx, table string, cols []string) *batch {
+	return &batch{ctx: ctx, tx: tx, table: table, cols: cols, max: 4000 / len(cols)}
+}
+
+func (b *batch) add(values ...any) error {
+	if len(values) != len(b.cols) {
+		return fmt.Errorf("store: batch %s: %d values for %d columns", b.table, len(values), len(b.cols))
+	}
+	if b.tx.db.dialect.name() == "sqlite" {
+		if b.stmt == nil {
+			ph := make([]string, len(b.cols))
+			for i := range ph {
+				ph[i] = fmt.Sprintf("$%d", i+1)
+			}
+			st, err := b.tx.PrepareContext(b.ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", b.table,
+				strings.Join(b.cols, ", "), strings.Join(ph, ", ")))
+			if err != nil {
+				return fmt.Errorf("store: batch insert into %s: %w", b.table, err)
+			}
+			b.stmt = st
+		}
+		if _, err := b.stmt.ExecContext(b.ctx, values...); err != nil {
+			return fmt.Errorf("store: batch insert into %s: %w", b.table, err)
+		}
+		return nil
+	}
+	b.args = append(b.args, values...)
+	b.rows++
+	if b.rows >= b.max {
+		return b.flush()
+	}
+	return nil
+}
+
+// flush writes what is buffered and releases the statement.
+func (b *batch) flush() error {
+	if b.stmt != nil {
+		err := b.stmt.Close()
+		b.stmt = nil
+		return err
+	}
+	if b.rows == 0 {
+		return nil
+	}
+	var q strings.Builder
+	fmt.Fprintf(&q, "INSERT INTO %s (%s) VALUES ", b.table, strings.Join(b.cols, ", "))
+	n := 1
+	for r := range b.rows {
+		if r > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteByte('(')
+		for c := range b.cols {
+			if c > 0 {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "$%d", n)
+			n++
+		}
+		q.WriteByte(')')
+	}
+	if _, err := b.tx.ExecContext(b.ctx, q.String(), b.args...); err != nil {
+		return fmt.Errorf("store: batch insert into %s: %w", b.table, err)
+	}
+	b.args, b.rows = b.args[:0], 0
+	return nil
+}
+
+// RegistryCounts returns how many guests, stays and closed stays the
+// registry holds (for the demo command and its tests).
+func (db *DB) RegistryCounts(ctx context.Context) (guests, stays, closed int, err error) {
+	err = db.read.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM guests), COUNT(*), COUNT(exited_at) FROM stays`).
+		Scan(&guests, &stays, &closed)
+	return
+}
