@@ -76,6 +76,10 @@ var webPolicy = map[string]string{
 	"POST /strutture/{code}/blocchi":      "facility-write",
 	"POST /strutture/{code}/recapiti":     "availability",
 	"GET /ospiti":                         "guest",
+	"GET /cruscotto":                      "stats",
+	"GET /cruscotto/tabella.csv":          "stats",
+	"GET /cruscotto/tabella.xlsx":         "stats",
+	"GET /cruscotto/rapporto.pdf":         "stats",
 	"POST /ospiti/ingressi":               "guest",
 	"POST /ospiti/uscite/{id}":            "guest",
 	"GET /disponibilita":                  "availability",
@@ -316,6 +320,9 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 		path = strings.ReplaceAll(path, "/importazioni/{id}", "/importazioni/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "/uscite/{id}", "/uscite/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "{code}", webFacility)
+		if strings.HasPrefix(path, "/cruscotto/tabella") {
+			path += "?tabella=sex"
+		}
 		for _, role := range roles {
 			var resp *http.Response
 			var err error

@@ -58,8 +58,14 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "demo data (%s) loaded in %v: %d managing entities, %d territorial services, %d users\n",
-		scale, time.Since(start).Round(time.Millisecond), len(seed.Gestori), len(seed.Services), len(seed.Users))
+	guests, stays, closed, err := db.RegistryCounts(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "demo data (%s) loaded in %v: %d managing entities, %d territorial services, %d users, "+
+		"%d facilities, %d guests, %d stays (%d closed)\n",
+		scale, time.Since(start).Round(time.Millisecond), len(seed.Gestori), len(seed.Services), len(seed.Users),
+		len(seed.Facilities), guests, stays, closed)
 	return nil
 }
 

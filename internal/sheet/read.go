@@ -35,16 +35,28 @@ func (e *FormatError) Error() string { return e.Msg }
 // Read reads the rows of a CSV (";" or "," separated, UTF-8, BOM allowed) or
 // of the first sheet of an XLSX. The first row is the header.
 func Read(data []byte, filename string) ([][]string, error) {
+	return read(data, filename, MaxRows, false)
+}
+
+// ReadPresence reads a presence list: up to MaxPresenceRows, and XLSX cells
+// as stored rather than as displayed, so that a date cell comes as its serial
+// number whatever the author's locale showed (an Italian 15/06/2000 would
+// otherwise come back in the library's American 06-15-00).
+func ReadPresence(data []byte, filename string) ([][]string, error) {
+	return read(data, filename, MaxPresenceRows, true)
+}
+
+func read(data []byte, filename string, maxRows int, raw bool) ([][]string, error) {
 	if int64(len(data)) > MaxUploadBytes {
 		return nil, ErrTooLarge
 	}
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) || strings.HasSuffix(strings.ToLower(filename), ".xlsx") {
-		return readXLSX(data)
+		return readXLSX(data, maxRows, raw)
 	}
-	return readCSV(data)
+	return readCSV(data, maxRows)
 }
 
-func readCSV(data []byte) ([][]string, error) {
+func readCSV(data []byte, maxRows int) ([][]string, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if !utf8.Valid(data) {
 		return nil, &FormatError{"Il file CSV non è in UTF-8: salvalo come «CSV UTF-8» e riprova."}
@@ -70,7 +82,7 @@ func readCSV(data []byte) ([][]string, error) {
 			}
 			return nil, err
 		}
-		if err := checkRow(rec, len(rows)); err != nil {
+		if err := checkRow(rec, len(rows), maxRows); err != nil {
 			return nil, err
 		}
 		rows = append(rows, rec)
@@ -78,9 +90,9 @@ func readCSV(data []byte) ([][]string, error) {
 	return rows, nil
 }
 
-func checkRow(rec []string, n int) error {
-	if n > MaxRows {
-		return &FormatError{fmt.Sprintf("Il file ha più di %d righe: dividilo in più file.", MaxRows)}
+func checkRow(rec []string, n, maxRows int) error {
+	if n > maxRows {
+		return &FormatError{fmt.Sprintf("Il file ha più di %d righe: dividilo in più file.", maxRows)}
 	}
 	if len(rec) > MaxColumns {
 		return &FormatError{fmt.Sprintf("Riga %d: più di %d colonne.", n+1, MaxColumns)}
@@ -95,7 +107,7 @@ func checkRow(rec []string, n int) error {
 
 // readXLSX inspects the archive's directory before opening it: a zip bomb, a
 // flood of parts or an oversized part is refused without inflating anything.
-func readXLSX(data []byte) ([][]string, error) {
+func readXLSX(data []byte, maxRows int, raw bool) ([][]string, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, &FormatError{"Il file non è un foglio Excel (XLSX) valido."}
@@ -127,11 +139,11 @@ func readXLSX(data []byte) ([][]string, error) {
 	defer it.Close()
 	var rows [][]string
 	for it.Next() {
-		rec, err := it.Columns()
+		rec, err := it.Columns(excelize.Options{RawCellValue: raw})
 		if err != nil {
 			return nil, &FormatError{fmt.Sprintf("Riga %d non leggibile.", len(rows)+1)}
 		}
-		if err := checkRow(rec, len(rows)); err != nil {
+		if err := checkRow(rec, len(rows), maxRows); err != nil {
 			return nil, err
 		}
 		rows = append(rows, rec)

@@ -413,6 +413,13 @@ func (db *DB) UpdateFacility(ctx context.Context, f *domain.Facility, version in
 			return staleVersion()
 		}
 		f.ID, f.Version, f.ProvinceCode = old.ID, version+1, old.ProvinceCode
+		if f.ComuneCode != old.ComuneCode || f.Type != old.Type {
+			// The stays carry the facility's comune and type for the statistics.
+			if _, err := tx.ExecContext(ctx, `UPDATE stays SET comune_code = $1, facility_type = $2 WHERE facility_id = $3`,
+				f.ComuneCode, f.Type, old.ID); err != nil {
+				return fmt.Errorf("store: update facility stays: %w", err)
+			}
+		}
 		return tx.audit(ctx, "facility.update", "facility", f.Code, facilityDiff(old, *f))
 	})
 	if err == nil {

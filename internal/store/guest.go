@@ -69,24 +69,9 @@ func (db *DB) CreateGuest(ctx context.Context, g *domain.Guest, vulns []domain.V
 		return domain.Errorf(domain.EUNAVAILABLE, "Nessuna chiave di cifratura configurata: le vulnerabilità non possono essere registrate.")
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
-		g.ID, g.CreatedAt = newID(), tx.now
-		var cui *string
-		if g.CUI != "" {
-			cui = &g.CUI
-		}
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO guests (id, cui, surname, given_name, search_key, sex, birth_date, birth_estimated, nationality,
-				household_id, household_role, msna, arrival_date, arrival_channel, arrival_place, stage, stage_date,
-				created_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)`,
-			g.ID, cui, g.Surname, g.GivenName, SearchKey(g.Surname+g.GivenName), g.Sex, g.BirthDate.UTC(), g.BirthEstimated,
-			g.Nationality, nullable(g.HouseholdID), g.HouseholdRole, g.MSNA, g.ArrivalDate, g.ArrivalChannel, g.ArrivalPlace,
-			g.Stage, g.StageDate, a.Label(), tx.now)
-		if tx.db.dialect.uniqueViolation(err) {
-			return domain.Errorf(domain.ECONFLICT, "Esiste già un ospite con questo CUI.")
-		}
-		if err != nil {
-			return fmt.Errorf("store: create guest: %w", err)
+		g.ID = newID()
+		if err := insertGuest(ctx, tx, g, a); err != nil {
+			return err
 		}
 		for _, v := range vulns {
 			if err := addVulnerability(ctx, tx, g.ID, v, a); err != nil {
@@ -96,6 +81,30 @@ func (db *DB) CreateGuest(ctx context.Context, g *domain.Guest, vulns []domain.V
 		// The summary names no person and no vulnerability: ids and counts only.
 		return tx.audit(ctx, "guest.create", "guest", g.ID, fmt.Sprintf("ospite registrato, %d vulnerabilità", len(vulns)))
 	})
+}
+
+// insertGuest writes a validated guest with the id it carries.
+func insertGuest(ctx context.Context, tx *Tx, g *domain.Guest, a domain.Actor) error {
+	g.CreatedAt = tx.now
+	var cui *string
+	if g.CUI != "" {
+		cui = &g.CUI
+	}
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO guests (id, cui, surname, given_name, search_key, sex, birth_date, birth_estimated, nationality,
+			household_id, household_role, msna, arrival_date, arrival_channel, arrival_place, stage, stage_date,
+			created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)`,
+		g.ID, cui, g.Surname, g.GivenName, SearchKey(g.Surname+g.GivenName), g.Sex, g.BirthDate.UTC(), g.BirthEstimated,
+		g.Nationality, nullable(g.HouseholdID), g.HouseholdRole, g.MSNA, g.ArrivalDate, g.ArrivalChannel, g.ArrivalPlace,
+		g.Stage, g.StageDate, a.Label(), tx.now)
+	if tx.db.dialect.uniqueViolation(err) {
+		return domain.Errorf(domain.ECONFLICT, "Esiste già un ospite con questo CUI.")
+	}
+	if err != nil {
+		return fmt.Errorf("store: create guest: %w", err)
+	}
+	return nil
 }
 
 func addVulnerability(ctx context.Context, tx *Tx, guestID string, v domain.Vulnerability, a domain.Actor) error {
@@ -166,69 +175,80 @@ func (db *DB) RecordEntry(ctx context.Context, guestID, facilityCode string, at 
 	if err != nil {
 		return domain.Stay{}, err
 	}
+	var st domain.Stay
+	err = db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		st, err = enterTx(ctx, tx, a, guestID, facilityCode, at, override)
+		return err
+	})
+	if err == nil {
+		db.changed(st.Facility)
+	}
+	return st, err
+}
+
+// enterTx opens a stay in a transaction: the facility must be in the
+// caller's write scope; its row lock serialises entries so that capacity is
+// checked once; the stay copies the facts the statistics group by.
+func enterTx(ctx context.Context, tx *Tx, a domain.Actor, guestID, facilityCode string, at time.Time, override string) (domain.Stay, error) {
 	sc, _, err := facilityScopeFor(ctx)
 	if err != nil {
 		return domain.Stay{}, err
 	}
 	st := domain.Stay{ID: newID(), GuestID: guestID, Facility: strings.ToUpper(facilityCode), EnteredAt: at.UTC().Truncate(time.Microsecond),
 		Override: strings.TrimSpace(override)}
-	err = db.InTx(ctx, func(tx *Tx) error {
-		f, err := findFacility(ctx, tx, facilityCode, sc.writeProvince, sc.writeGestore)
-		if err != nil {
-			return err
-		}
-		// The facility's row lock serialises entries: capacity is checked once.
-		var usesRegistry bool
-		if err := tx.QueryRowContext(ctx, `UPDATE facilities SET version = version WHERE id = $1 RETURNING uses_registry`,
-			f.ID).Scan(&usesRegistry); err != nil {
-			return fmt.Errorf("store: entry lock: %w", err)
-		}
-		var later int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM stays WHERE guest_id = $1 AND (exited_at IS NULL OR exited_at > $2)`,
-			guestID, st.EnteredAt).Scan(&later); err != nil {
-			return fmt.Errorf("store: entry overlap: %w", err)
-		}
-		if later > 0 {
-			return domain.Errorf(domain.ECONFLICT, "L'ospite ha già una permanenza aperta o successiva a questa data.")
-		}
-		if usesRegistry {
-			var open int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM stays WHERE facility_id = $1 AND exited_at IS NULL`, f.ID).Scan(&open); err != nil {
-				return err
-			}
-			if open+1 > f.Active && st.Override == "" {
-				return domain.Errorf(domain.ECONFLICT, "La struttura è al completo (%d posti attivi): serve una deroga motivata.", f.Active)
-			}
-		}
-		_, err = tx.ExecContext(ctx, `
-			INSERT INTO stays (id, guest_id, facility_id, province_code, entered_at, exit_reason, capacity_override,
-				created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, '', $6, $7, $8)`, st.ID, guestID, f.ID, f.ProvinceCode, st.EnteredAt, st.Override,
-			a.Label(), tx.now)
-		if tx.db.dialect.uniqueViolation(err) {
-			return domain.Errorf(domain.ECONFLICT, "L'ospite ha già una permanenza aperta.")
-		}
-		if tx.db.dialect.foreignKeyViolation(err) {
-			return domain.Errorf(domain.ENOTFOUND, "Ospite non trovato.")
-		}
-		if err != nil {
-			return fmt.Errorf("store: entry: %w", err)
-		}
-		if usesRegistry {
-			if err := recountOccupancy(ctx, tx, f.ID, a); err != nil {
-				return err
-			}
-		}
-		what := "ingresso"
-		if st.Override != "" {
-			what += " in deroga alla capienza: " + st.Override
-		}
-		return tx.audit(ctx, "stay.entry", "facility", f.Code, what+" (ospite "+guestID+")")
-	})
-	if err == nil {
-		db.changed(st.Facility)
+	f, err := findFacility(ctx, tx, facilityCode, sc.writeProvince, sc.writeGestore)
+	if err != nil {
+		return st, err
 	}
-	return st, err
+	var usesRegistry bool
+	if err := tx.QueryRowContext(ctx, `UPDATE facilities SET version = version WHERE id = $1 RETURNING uses_registry`,
+		f.ID).Scan(&usesRegistry); err != nil {
+		return st, fmt.Errorf("store: entry lock: %w", err)
+	}
+	var later int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM stays WHERE guest_id = $1 AND (exited_at IS NULL OR exited_at > $2)`,
+		guestID, st.EnteredAt).Scan(&later); err != nil {
+		return st, fmt.Errorf("store: entry overlap: %w", err)
+	}
+	if later > 0 {
+		return st, domain.Errorf(domain.ECONFLICT, "L'ospite ha già una permanenza aperta o successiva a questa data.")
+	}
+	if usesRegistry {
+		var open int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM stays WHERE facility_id = $1 AND exited_at IS NULL`, f.ID).Scan(&open); err != nil {
+			return st, err
+		}
+		if open+1 > f.Active && st.Override == "" {
+			return st, domain.Errorf(domain.ECONFLICT, "La struttura è al completo (%d posti attivi): serve una deroga motivata.", f.Active)
+		}
+	}
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO stays (id, guest_id, facility_id, province_code, comune_code, facility_type, entered_at, exit_reason,
+			capacity_override, created_by, created_at, sex, birth_date, nationality, in_household, msna, stage, stage_date)
+		SELECT $1, g.id, $3, $4, $5, $6, $7, '', $8, $9, $10, g.sex, g.birth_date, g.nationality,
+			g.household_id IS NOT NULL, g.msna, g.stage, g.stage_date
+		FROM guests g WHERE g.id = $2`, st.ID, guestID, f.ID, f.ProvinceCode, f.ComuneCode, f.Type, st.EnteredAt,
+		st.Override, a.Label(), tx.now)
+	if tx.db.dialect.uniqueViolation(err) {
+		return st, domain.Errorf(domain.ECONFLICT, "L'ospite ha già una permanenza aperta.")
+	}
+	if err != nil {
+		return st, fmt.Errorf("store: entry: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return st, domain.Errorf(domain.ENOTFOUND, "Ospite non trovato.")
+	}
+	if usesRegistry {
+		if err := recountOccupancy(ctx, tx, f.ID, a); err != nil {
+			return st, err
+		}
+	}
+	what := "ingresso"
+	if st.Override != "" {
+		what += " in deroga alla capienza: " + st.Override
+	}
+	return st, tx.audit(ctx, "stay.entry", "facility", f.Code, what+" (ospite "+guestID+")")
 }
 
 // RecordExit closes an open stay with a reason from the controlled vocabulary.
@@ -237,46 +257,58 @@ func (db *DB) RecordExit(ctx context.Context, stayID string, at time.Time, reaso
 	if err != nil {
 		return err
 	}
-	if !slices.Contains(domain.ExitReasons, reason) {
-		return &domain.Error{Code: domain.EINVALID, Message: "Motivo di uscita sconosciuto.", Fields: map[string]string{"exit_reason": "Scegli un motivo dall'elenco."}}
-	}
-	sc, _, err := facilityScopeFor(ctx)
-	if err != nil {
-		return err
-	}
 	var code string
 	err = db.InTx(ctx, func(tx *Tx) error {
-		var facilityID string
-		var entered time.Time
-		var usesRegistry bool
-		err := tx.QueryRowContext(ctx, `
-			SELECT f.id, f.code, s.entered_at, f.uses_registry FROM stays s JOIN facilities f ON f.id = s.facility_id
-			WHERE s.id = $1 AND s.exited_at IS NULL AND ($2 = '' OR f.province_code = $2) AND ($3 = '' OR f.gestore_id = $3)`,
-			stayID, sc.writeProvince, sc.writeGestore).Scan(&facilityID, &code, &entered, &usesRegistry)
-		if errors.Is(err, sql.ErrNoRows) {
-			return domain.Errorf(domain.ENOTFOUND, "Permanenza aperta non trovata.")
-		}
-		if err != nil {
-			return fmt.Errorf("store: exit: %w", err)
-		}
-		if at.Before(entered) {
-			return &domain.Error{Code: domain.EINVALID, Message: "L'uscita precede l'ingresso."}
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE stays SET exited_at = $1, exit_reason = $2 WHERE id = $3`,
-			at.UTC().Truncate(time.Microsecond), reason, stayID); err != nil {
-			return fmt.Errorf("store: exit: %w", err)
-		}
-		if usesRegistry {
-			if err := recountOccupancy(ctx, tx, facilityID, a); err != nil {
-				return err
-			}
-		}
-		return tx.audit(ctx, "stay.exit", "facility", code, "uscita: "+reason)
+		var err error
+		code, err = exitTxCode(ctx, tx, a, stayID, at, reason)
+		return err
 	})
 	if err == nil {
 		db.changed(code)
 	}
 	return err
+}
+
+// exitTx closes an open stay in the caller's write scope, in a transaction.
+func exitTx(ctx context.Context, tx *Tx, a domain.Actor, stayID string, at time.Time, reason string) error {
+	_, err := exitTxCode(ctx, tx, a, stayID, at, reason)
+	return err
+}
+
+func exitTxCode(ctx context.Context, tx *Tx, a domain.Actor, stayID string, at time.Time, reason string) (string, error) {
+	if !slices.Contains(domain.ExitReasons, reason) {
+		return "", &domain.Error{Code: domain.EINVALID, Message: "Motivo di uscita sconosciuto.", Fields: map[string]string{"exit_reason": "Scegli un motivo dall'elenco."}}
+	}
+	sc, _, err := facilityScopeFor(ctx)
+	if err != nil {
+		return "", err
+	}
+	var facilityID, code string
+	var entered time.Time
+	var usesRegistry bool
+	err = tx.QueryRowContext(ctx, `
+		SELECT f.id, f.code, s.entered_at, f.uses_registry FROM stays s JOIN facilities f ON f.id = s.facility_id
+		WHERE s.id = $1 AND s.exited_at IS NULL AND ($2 = '' OR f.province_code = $2) AND ($3 = '' OR f.gestore_id = $3)`,
+		stayID, sc.writeProvince, sc.writeGestore).Scan(&facilityID, &code, &entered, &usesRegistry)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", domain.Errorf(domain.ENOTFOUND, "Permanenza aperta non trovata.")
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: exit: %w", err)
+	}
+	if at.Before(entered) {
+		return "", &domain.Error{Code: domain.EINVALID, Message: "L'uscita precede l'ingresso."}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE stays SET exited_at = $1, exit_reason = $2 WHERE id = $3`,
+		at.UTC().Truncate(time.Microsecond), reason, stayID); err != nil {
+		return "", fmt.Errorf("store: exit: %w", err)
+	}
+	if usesRegistry {
+		if err := recountOccupancy(ctx, tx, facilityID, a); err != nil {
+			return "", err
+		}
+	}
+	return code, tx.audit(ctx, "stay.exit", "facility", code, "uscita: "+reason)
 }
 
 // recountOccupancy sets a registry facility's occupancy to its open stays.
@@ -436,4 +468,23 @@ func (db *DB) Present(ctx context.Context, facilityCode string) ([]domain.Presen
 		WHERE s.exited_at IS NULL AND ($1 = '' OR f.province_code = $1) AND ($2 = '' OR f.gestore_id = $2)
 		  AND ($3 = '' OR f.code = $3)
 		ORDER BY f.code, g.surname, g.id LIMIT 2000`, sc.writeProvince, sc.writeGestore, strings.ToUpper(facilityCode))
+}
+
+// refreshStayFacts copies a guest's current details onto its stays, which
+// carry them for the statistics; call it in the transaction that changes them.
+func refreshStayFacts(ctx context.Context, tx *Tx, guestID string) error {
+	_, err := tx.ExecContext(ctx, `
+		UPDATE stays SET
+			sex = (SELECT g.sex FROM guests g WHERE g.id = stays.guest_id),
+			birth_date = (SELECT g.birth_date FROM guests g WHERE g.id = stays.guest_id),
+			nationality = (SELECT g.nationality FROM guests g WHERE g.id = stays.guest_id),
+			in_household = (SELECT g.household_id IS NOT NULL FROM guests g WHERE g.id = stays.guest_id),
+			msna = (SELECT g.msna FROM guests g WHERE g.id = stays.guest_id),
+			stage = (SELECT g.stage FROM guests g WHERE g.id = stays.guest_id),
+			stage_date = (SELECT g.stage_date FROM guests g WHERE g.id = stays.guest_id)
+		WHERE guest_id = $1`, guestID)
+	if err != nil {
+		return fmt.Errorf("store: refresh stay facts: %w", err)
+	}
+	return nil
 }

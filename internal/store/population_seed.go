@@ -28,23 +28,24 @@ type PopulationEmitter func(g *domain.Guest, stays []SeedStay) error
 // the last may be open (the database refuses a second open stay).
 func (db *DB) SeedPopulation(ctx context.Context, generate func(emit PopulationEmitter) error) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		type fac struct{ id, province string }
+		type fac struct{ id, province, comune, kind string }
 		facs := map[string]fac{}
-		rows, err := queryAll(ctx, tx, "seed population", func(s scanner) ([3]string, error) {
-			var r [3]string
-			return r, s.Scan(&r[0], &r[1], &r[2])
-		}, `SELECT code, id, province_code FROM facilities`)
+		rows, err := queryAll(ctx, tx, "seed population", func(s scanner) ([5]string, error) {
+			var r [5]string
+			return r, s.Scan(&r[0], &r[1], &r[2], &r[3], &r[4])
+		}, `SELECT code, id, province_code, comune_code, type FROM facilities`)
 		if err != nil {
 			return err
 		}
 		for _, r := range rows {
-			facs[r[0]] = fac{r[1], r[2]}
+			facs[r[0]] = fac{r[1], r[2], r[3], r[4]}
 		}
 		guests := newBatch(ctx, tx, "guests", []string{"id", "cui", "surname", "given_name", "search_key", "sex",
 			"birth_date", "birth_estimated", "nationality", "household_id", "household_role", "msna", "arrival_date",
 			"arrival_channel", "arrival_place", "stage", "stage_date", "created_by", "created_at", "updated_at"})
-		stays := newBatch(ctx, tx, "stays", []string{"id", "guest_id", "facility_id", "province_code", "entered_at",
-			"exited_at", "exit_reason", "capacity_override", "created_by", "created_at"})
+		stays := newBatch(ctx, tx, "stays", []string{"id", "guest_id", "facility_id", "province_code", "comune_code",
+			"facility_type", "entered_at", "exited_at", "exit_reason", "capacity_override", "created_by", "created_at",
+			"sex", "birth_date", "nationality", "in_household", "msna", "stage", "stage_date"})
 		nGuests, nStays := 0, 0
 		err = generate(func(g *domain.Guest, ss []SeedStay) error {
 			if err := g.Validate(); err != nil {
@@ -65,7 +66,9 @@ func (db *DB) SeedPopulation(ctx context.Context, generate func(emit PopulationE
 				if !ok {
 					return fmt.Errorf("store: seed population: facility %s unknown", s.Facility)
 				}
-				if err := stays.add(newID(), g.ID, f.id, f.province, s.Entered.UTC(), s.Exited, s.Reason, "", "demo", tx.now); err != nil {
+				if err := stays.add(newID(), g.ID, f.id, f.province, f.comune, f.kind, s.Entered.UTC(), s.Exited, s.Reason, "",
+					"demo", tx.now, g.Sex, g.BirthDate.UTC(), g.Nationality, g.HouseholdID != "", g.MSNA, g.Stage,
+					g.StageDate); err != nil {
 					return err
 				}
 			}

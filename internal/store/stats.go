@@ -2,16 +2,210 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
 // Breakdowns accepted by Population.
-var Breakdowns = []string{"sex", "age", "nationality", "household", "stage", "comune"}
+var Breakdowns = []string{"sex", "age", "nationality", "household", "stage", "comune", "facility_type", "length"}
+
+// statsScope checks the permission and resolves the province of a
+// statistics call: a province-bound caller is held to its province (another
+// one is not found); region-wide callers choose one or none (the region).
+func (db *DB) statsScope(ctx context.Context, province string) (string, domain.Actor, error) {
+	a, ok := domain.ActorFromContext(ctx)
+	if !ok || (a.System == "" && !domain.Can(a, domain.PermStatsRead)) {
+		return "", a, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere le statistiche.")
+	}
+	if province != "" {
+		p, err := db.FindProvince(ctx, province)
+		if err != nil {
+			return "", a, err
+		}
+		province = p.Code
+	}
+	if a.ProvinceCode != "" {
+		if province != "" && province != a.ProvinceCode {
+			return "", a, domain.Errorf(domain.ENOTFOUND, "Provincia fuori dal tuo ambito.")
+		}
+		province = a.ProvinceCode
+	}
+	return province, a, nil
+}
+
+// endOfDay is the first instant after the day (Italian time) of t.
+func endOfDay(t time.Time) time.Time {
+	local := t.In(italy)
+	return time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, italy).AddDate(0, 0, 1).UTC()
+}
+
+// sqlArgs numbers query arguments as they are added.
+type sqlArgs []any
+
+func (a *sqlArgs) add(v any) string {
+	*a = append(*a, v)
+	return fmt.Sprintf("$%d", len(*a))
+}
+
+// population is what the aggregation passes found.
+type population struct {
+	total, after int
+	by           map[string]*counter
+}
+
+// passes name the dimensions each aggregation pass fills.
+var passes = []struct {
+	dims []string
+}{
+	{[]string{"sex", "household", "stage"}},
+	{[]string{"age", "length", "after"}},
+	{[]string{"nationality"}},
+	{[]string{"comune", "facility_type"}},
+}
+
+// aggregate counts the people present at an instant in a province (or the
+// region), in the database: each pass is a GROUP BY over one range of the
+// covering index of the stays (open stays, and stays closed after the
+// instant), so only counts come back. Only the passes the wanted dimensions
+// need are run; afterDays sets the "still hosted after a final decision" count.
+func (db *DB) aggregate(ctx context.Context, province string, end time.Time, afterDays int, want ...string) (*population, error) {
+	p := &population{by: map[string]*counter{}}
+	var names map[string]string
+	for _, pass := range passes {
+		needed := false
+		for _, d := range pass.dims {
+			needed = needed || slices.Contains(want, d)
+		}
+		if !needed {
+			continue
+		}
+		var args sqlArgs
+		at := args.add(end)
+		where := "entered_at < " + at
+		if province != "" {
+			where += " AND province_code = " + args.add(province)
+		}
+		var cols string
+		switch pass.dims[0] {
+		case "sex":
+			cols = "sex, in_household, msna, stage"
+		case "age":
+			var age, length strings.Builder
+			age.WriteString("CASE")
+			for _, b := range ageBands[:len(ageBands)-1] {
+				fmt.Fprintf(&age, " WHEN birth_date > %s THEN '%s'", args.add(end.AddDate(-(b.max+1), 0, 0)), b.key)
+			}
+			fmt.Fprintf(&age, " WHEN birth_date IS NOT NULL THEN '%s' ELSE '' END", ageBands[len(ageBands)-1].key)
+			length.WriteString("CASE")
+			for _, b := range lengthBands[:len(lengthBands)-1] {
+				fmt.Fprintf(&length, " WHEN entered_at > %s THEN '%s'", args.add(end.Add(-time.Duration(b.days)*24*time.Hour)), b.key)
+			}
+			fmt.Fprintf(&length, " ELSE '%s' END", lengthBands[len(lengthBands)-1].key)
+			var final []string
+			for _, st := range domain.Stages {
+				if domain.FinalDecision(st) {
+					final = append(final, "'"+string(st)+"'")
+				}
+			}
+			cols = fmt.Sprintf("%s, %s, CASE WHEN stage IN (%s) AND stage_date < %s THEN 1 ELSE 0 END", age.String(),
+				length.String(), strings.Join(final, ", "), args.add(end.AddDate(0, 0, -afterDays)))
+		case "nationality":
+			cols = "nationality"
+		case "comune":
+			cols = "comune_code, facility_type"
+		}
+		n := strings.Count(cols, ", ") + 1
+		if pass.dims[0] == "age" {
+			n = 3
+		}
+		group := make([]string, n)
+		for i := range group {
+			group[i] = strconv.Itoa(i + 1)
+		}
+		q := fmt.Sprintf(`SELECT %[1]s, COUNT(*) FROM stays WHERE exited_at IS NULL AND %[2]s GROUP BY %[3]s
+			UNION ALL SELECT %[1]s, COUNT(*) FROM stays WHERE exited_at >= %[4]s AND %[2]s GROUP BY %[3]s`,
+			cols, where, strings.Join(group, ", "), at)
+		for _, d := range pass.dims {
+			if p.by[d] == nil {
+				p.by[d] = newCounter()
+			}
+		}
+		rows, err := db.read.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: population %s: %w", pass.dims[0], err)
+		}
+		total := 0
+		for rows.Next() {
+			var c int
+			switch pass.dims[0] {
+			case "sex":
+				var sex, stage string
+				var household, msna bool
+				err = rows.Scan(&sex, &household, &msna, &stage, &c)
+				p.by["sex"].addN(sex, sexLabels[sex], c)
+				k, l := HouseholdType(sex, household, msna)
+				p.by["household"].addN(k, l, c)
+				p.by["stage"].addN(stage, domain.StageLabel(domain.ProcedureStage(stage)), c)
+			case "age":
+				var age, length string
+				var after int
+				err = rows.Scan(&age, &length, &after, &c)
+				p.by["age"].addN(age, age+" anni", c)
+				p.by["length"].addN(length, lengthLabels[length], c)
+				p.after += after * c
+			case "nationality":
+				var nat string
+				err = rows.Scan(&nat, &c)
+				p.by["nationality"].addN(nat, domain.NationalityName(nat), c)
+			case "comune":
+				var comune, kind string
+				err = rows.Scan(&comune, &kind, &c)
+				if names == nil && err == nil {
+					names, err = db.comuneNames(ctx)
+				}
+				p.by["comune"].addN(comune, names[comune], c)
+				p.by["facility_type"].addN(kind, domain.FacilityTypeLabel(domain.FacilityType(kind)), c)
+			}
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: population %s: %w", pass.dims[0], err)
+			}
+			total += c
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: population %s: %w", pass.dims[0], err)
+		}
+		p.total = total
+	}
+	return p, nil
+}
+
+// comuneNames maps ISTAT codes to names.
+func (db *DB) comuneNames(ctx context.Context) (map[string]string, error) {
+	rows, err := queryAll(ctx, db.read, "comune names", func(s scanner) ([2]string, error) {
+		var r [2]string
+		return r, s.Scan(&r[0], &r[1])
+	}, `SELECT code, name FROM comuni`)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(rows))
+	for _, r := range rows {
+		m[r[0]] = r[1]
+	}
+	return m, nil
+}
+
+var sexLabels = map[string]string{"M": "uomini", "F": "donne", "X": "altro"}
 
 // Population counts the people present at the end of a day (Italian time) —
 // from the stays, so any past date is answered as it was — in a province or
@@ -19,10 +213,6 @@ var Breakdowns = []string{"sex", "age", "nationality", "household", "stage", "co
 // total; values that are unknown get their own bucket. Aggregated figures:
 // stats:read, within the caller's province when it has one.
 func (db *DB) Population(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, error) {
-	a, ok := domain.ActorFromContext(ctx)
-	if !ok || (a.System == "" && !domain.Can(a, domain.PermStatsRead)) {
-		return nil, 0, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere le statistiche.")
-	}
 	valid := false
 	for _, b := range Breakdowns {
 		valid = valid || b == by
@@ -30,81 +220,66 @@ func (db *DB) Population(ctx context.Context, province string, day time.Time, by
 	if !valid {
 		return nil, 0, domain.Errorf(domain.EINVALID, "Dimensione %q sconosciuta (sex, age, nationality, household, stage, comune).", by)
 	}
-	if province != "" {
-		p, err := db.FindProvince(ctx, province)
-		if err != nil {
-			return nil, 0, err
-		}
-		province = p.Code
-	}
-	if a.ProvinceCode != "" {
-		if province != "" && province != a.ProvinceCode {
-			return nil, 0, domain.Errorf(domain.ENOTFOUND, "Provincia fuori dal tuo ambito.")
-		}
-		province = a.ProvinceCode
-	}
-	local := day.In(italy)
-	end := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, italy).AddDate(0, 0, 1).UTC()
-	type row struct {
-		sex, nationality, household, stage, comune, comuneName string
-		birth                                                  time.Time
-		msna                                                   bool
-	}
-	rows, err := queryAll(ctx, db.read, "population", func(s scanner) (row, error) {
-		var r row
-		var household sql.NullString
-		err := s.Scan(&r.sex, &r.birth, &r.nationality, &household, &r.msna, &r.stage, &r.comune, &r.comuneName)
-		r.household = household.String
-		return r, err
-	}, `SELECT g.sex, g.birth_date, g.nationality, g.household_id, g.msna, g.stage, f.comune_code, c.name
-		FROM stays s JOIN guests g ON g.id = s.guest_id JOIN facilities f ON f.id = s.facility_id
-		JOIN comuni c ON c.code = f.comune_code
-		WHERE s.entered_at < $1 AND (s.exited_at IS NULL OR s.exited_at >= $1) AND ($2 = '' OR f.province_code = $2)`,
-		end, province)
+	province, _, err := db.statsScope(ctx, province)
 	if err != nil {
 		return nil, 0, err
 	}
-	counts := map[string]*domain.StatItem{}
-	add := func(key, label string) {
-		if key == "" {
-			key, label = "sconosciuto", "non indicato"
-		}
-		if it, ok := counts[key]; ok {
-			it.Count++
-			return
-		}
-		counts[key] = &domain.StatItem{Key: key, Label: label, Count: 1}
+	p, err := db.aggregate(ctx, province, endOfDay(day), 0, by)
+	if err != nil {
+		return nil, 0, err
 	}
-	for _, r := range rows {
-		switch by {
-		case "sex":
-			add(r.sex, map[string]string{"M": "uomini", "F": "donne", "X": "altro"}[r.sex])
-		case "age":
-			k := AgeBand(r.birth, end.Add(-time.Second))
-			add(k, k+" anni")
-		case "nationality":
-			add(r.nationality, r.nationality)
-		case "household":
-			k, l := "uomo_solo", "uomini soli"
-			switch {
-			case r.msna:
-				k, l = "msna", "minori stranieri non accompagnati"
-			case r.household != "":
-				k, l = "nucleo", "nuclei familiari"
-			case r.sex == "F":
-				k, l = "donna_sola", "donne sole"
-			case r.sex != "M":
-				k, l = "altro", "altro"
-			}
-			add(k, l)
-		case "stage":
-			add(r.stage, r.stage)
-		case "comune":
-			add(r.comune, r.comuneName)
-		}
+	return p.by[by].items(), p.total, nil
+}
+
+// HouseholdType is the brief's household classification: MSNA first, then
+// members of a household, then single men and single women.
+func HouseholdType(sex string, household, msna bool) (string, string) {
+	switch {
+	case msna:
+		return "msna", "minori stranieri non accompagnati"
+	case household:
+		return "nucleo", "nuclei familiari"
+	case sex == domain.SexFemale:
+		return "donna_sola", "donne sole"
+	case sex == domain.SexMale:
+		return "uomo_solo", "uomini soli"
 	}
-	out := make([]domain.StatItem, 0, len(counts))
-	for _, it := range counts {
+	return "altro", "altro"
+}
+
+// lengthBands are the bands of length of stay so far (upper bound in days).
+var lengthBands = []struct {
+	key  string
+	days int
+}{{"0-3m", 90}, {"3-6m", 180}, {"6-12m", 365}, {"12-24m", 730}, {"24m+", 0}}
+
+var lengthLabels = map[string]string{"0-3m": "meno di 3 mesi", "3-6m": "da 3 a 6 mesi", "6-12m": "da 6 a 12 mesi",
+	"12-24m": "da 1 a 2 anni", "24m+": "oltre 2 anni"}
+
+// counter sums people into buckets; unknown values get their own bucket.
+type counter struct {
+	m map[string]*domain.StatItem
+}
+
+func newCounter() *counter { return &counter{m: map[string]*domain.StatItem{}} }
+
+func (c *counter) add(key, label string) { c.addN(key, label, 1) }
+
+func (c *counter) addN(key, label string, n int) {
+	if key == "" {
+		key, label = "sconosciuto", "non indicato"
+	}
+	if it, ok := c.m[key]; ok {
+		it.Count += n
+		return
+	}
+	c.m[key] = &domain.StatItem{Key: key, Label: label, Count: n}
+}
+
+// items returns the buckets, largest first (ties by key).
+func (c *counter) items() []domain.StatItem {
+	out := make([]domain.StatItem, 0, len(c.m))
+	for _, it := range c.m {
 		out = append(out, *it)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -113,23 +288,23 @@ func (db *DB) Population(ctx context.Context, province string, day time.Time, by
 		}
 		return out[i].Key < out[j].Key
 	})
-	return out, len(rows), nil
+	return out
 }
 
+// ageBands are the age bands (upper bound in whole years; the last is open).
+var ageBands = []struct {
+	key string
+	max int
+}{{"0-13", 13}, {"14-17", 17}, {"18-24", 24}, {"25-34", 34}, {"35-44", 44}, {"45-54", 54}, {"55+", 0}}
+
 // AgeBand returns the age band at a time: 0-13, 14-17, 18-24, 25-34, 35-44,
-// 45-54, 55+.
+// 45-54, 55+. Someone is at most m years old when born after the day m+1
+// years before.
 func AgeBand(birth, at time.Time) string {
-	age := at.Year() - birth.Year()
-	if at.YearDay() < birth.YearDay() {
-		age--
-	}
-	for _, b := range []struct {
-		max   int
-		label string
-	}{{13, "0-13"}, {17, "14-17"}, {24, "18-24"}, {34, "25-34"}, {44, "35-44"}, {54, "45-54"}} {
-		if age <= b.max {
-			return b.label
+	for _, b := range ageBands[:len(ageBands)-1] {
+		if birth.After(at.AddDate(-(b.max + 1), 0, 0)) {
+			return b.key
 		}
 	}
-	return fmt.Sprintf("%d+", 55)
+	return ageBands[len(ageBands)-1].key
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gesta-er/gesta/internal/crypt"
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/storetest"
@@ -13,6 +14,8 @@ import (
 // breakdown against counts worked out by hand.
 func TestPopulationAgainstHandCounts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		spec, _ := crypt.NewKey("t1")
+		db.Keys, _ = crypt.Parse(spec)
 		ctx, bo, g := facilityFixture(t, db, 10)
 		fe := &domain.Facility{Name: "FE", Type: domain.TypeCASCollettivo, Target: domain.TargetMixed, GestoreID: g.ID,
 			ComuneCode: "038008", Contracted: 10, Active: 10}
@@ -34,6 +37,18 @@ func TestPopulationAgainstHandCounts(t *testing.T) {
 		a := mk("M", "GIN", utc(2000, 6, 15, 0), false, "")
 		b := mk("F", "CIV", utc(2010, 3, 1, 0), true, "")
 		c := mk("M", "BGD", utc(1990, 1, 1, 0), false, "h1")
+		// C's protection was granted on 1 September; B has an ascertained vulnerability.
+		decided := utc(2026, 9, 1, 0)
+		c2 := &domain.Guest{Surname: "Y", Sex: "M", BirthDate: utc(1991, 1, 1, 0), Nationality: "SYR",
+			Stage: domain.StageSubsidiary, StageDate: &decided}
+		if err := db.CreateGuest(ctx, c2, nil); err != nil {
+			t.Fatal(err)
+		}
+		vb := &domain.Guest{Surname: "Z", Sex: "F", BirthDate: utc(1999, 1, 1, 0), Nationality: "NGA", Stage: domain.StageHeard}
+		if err := db.CreateGuest(ctx, vb, []domain.Vulnerability{{Code: "tratta", Status: "accertata", Source: "ente anti-tratta",
+			Date: utc(2026, 9, 1, 0)}}); err != nil {
+			t.Fatal(err)
+		}
 		sa, _ := db.RecordEntry(ctx, a.ID, bo.Code, utc(2026, 10, 1, 8), "")
 		if err := db.RecordExit(ctx, sa.ID, utc(2026, 10, 20, 8), "trasferimento_sai"); err != nil {
 			t.Fatal(err)
@@ -83,9 +98,58 @@ func TestPopulationAgainstHandCounts(t *testing.T) {
 		for _, by := range store.Breakdowns {
 			count("", d20, by) // every breakdown sums to the total
 		}
+		// The dashboard on 20 Oct, after C2 (Ferrara, 16 Oct) and VB (Bologna,
+		// 18 Oct) entered: 4 present, C2 hosted more than 30 days after a final
+		// decision, one ascertained trafficking victim.
+		if _, err := db.RecordEntry(ctx, c2.ID, fe.Code, utc(2026, 10, 16, 8), ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.RecordEntry(ctx, vb.ID, bo.Code, utc(2026, 10, 18, 8), ""); err != nil {
+			t.Fatal(err)
+		}
+		d, err := db.Dashboard(ctx, "", d20, 30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Total != 4 || d.AfterDecision != 1 {
+			t.Errorf("dashboard total %d, after decision %d; want 4, 1", d.Total, d.AfterDecision)
+		}
+		for dim, items := range d.By {
+			sum := 0
+			for _, it := range items {
+				sum += it.Count
+			}
+			if sum != d.Total {
+				t.Errorf("dashboard by %s sums to %d, total %d", dim, sum, d.Total)
+			}
+		}
+		if got := d.By["facility_type"]; len(got) == 0 {
+			t.Errorf("by facility type = %v", got)
+		}
+		if got := d.By["length"]; len(got) != 1 || got[0].Key != "0-3m" || got[0].Count != 4 {
+			t.Errorf("by length = %v", got)
+		}
+		if oct := d.Months[len(d.Months)-1]; oct.Month != "2026-10" || oct.Entries != 5 || oct.Exits != 1 {
+			t.Errorf("October = %+v, want 5 entries and 1 exit", oct)
+		}
+		vulns := map[string]int{}
+		for _, it := range d.Vulnerabilities {
+			vulns[it.Key] = it.Count
+		}
+		if vulns["tratta"] != 1 || vulns["msna"] != 0 {
+			t.Errorf("vulnerabilities = %v", d.Vulnerabilities)
+		}
+		if db2, _ := db.Dashboard(ctx, "BO", d10, 30); db2.Total != 2 || db2.Months[len(db2.Months)-1].Entries != 2 {
+			t.Errorf("Bologna on 10 Oct: %+v", db2)
+		}
+		viewerBO := storetest.CtxAs(domain.Actor{UserID: "v", Role: domain.RoleViewer, ProvinceCode: "037"})
+		if dv, err := db.Dashboard(viewerBO, "", d20, 30); err != nil || dv.Vulnerabilities != nil || dv.Total != 2 {
+			t.Errorf("viewer dashboard: %+v %v (no vulnerability counts for viewers)", dv, err)
+		}
+
 		// Scope: Ferrara's viewer sees Ferrara only, and not Bologna.
 		viewer := storetest.CtxAs(domain.Actor{UserID: "v", Role: domain.RoleViewer, ProvinceCode: "038"})
-		if _, total, err := db.Population(viewer, "", d20, "sex"); err != nil || total != 1 {
+		if _, total, err := db.Population(viewer, "", d20, "sex"); err != nil || total != 2 {
 			t.Errorf("Ferrara viewer: %d %v", total, err)
 		}
 		if _, _, err := db.Population(viewer, "BO", d20, "sex"); domain.ErrorCode(err) != domain.ENOTFOUND {

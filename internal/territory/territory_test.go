@@ -130,3 +130,21 @@ func TestCentroids(t *testing.T) {
 		t.Fatalf("Bologna's centroid = %v", bo)
 	}
 }
+
+func TestComuniMap(t *testing.T) {
+	m, err := territory.ComuniMap("037")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Shapes) != 55 {
+		t.Errorf("Bologna's map has %d comuni, want 55", len(m.Shapes))
+	}
+	for _, s := range m.Shapes {
+		if s.Code[:3] != "037" || !strings.HasPrefix(s.D, "M") || s.Name == "" {
+			t.Fatalf("shape %+v", s.Code)
+		}
+	}
+	if _, err := territory.ComuniMap("999"); err == nil {
+		t.Error("unknown province drew a map")
+	}
+}

@@ -42,6 +42,8 @@ type Server struct {
 	Guests domain.GuestService
 	// FreeSeries gives free places per province and day, from the snapshots.
 	FreeSeries func(ctx context.Context, days int) (map[string]map[string]int, error)
+	// Dashboard computes the population dashboards.
+	Dashboard DashboardFunc
 	// ResetTOTP removes a user's second factor (admins).
 	ResetTOTP func(ctx context.Context, userID string) error
 	// Store records events that change nothing else (sign-out).
@@ -289,6 +291,10 @@ func (s *Server) Routes() []Route {
 		{"POST /strutture/{code}/blocchi", need(domain.PermFacilityWrite), s.handleBlockCreate},
 		{"POST /strutture/{code}/recapiti", need(domain.PermAvailability), s.handleContactUpdate},
 		{"GET /ospiti", need(domain.PermGuestWrite), s.handleGuests},
+		{"GET /cruscotto", need(domain.PermStatsRead), s.handleDashboard},
+		{"GET /cruscotto/tabella.csv", need(domain.PermStatsRead), s.handleDashboardExport},
+		{"GET /cruscotto/tabella.xlsx", need(domain.PermStatsRead), s.handleDashboardExport},
+		{"GET /cruscotto/rapporto.pdf", need(domain.PermStatsRead), s.handleDashboardReport},
 		{"POST /ospiti/ingressi", need(domain.PermGuestWrite), s.handleEntry},
 		{"POST /ospiti/uscite/{id}", need(domain.PermGuestWrite), s.handleExit},
 		{"GET /disponibilita", need(domain.PermAvailability), s.handleAvailability},

@@ -141,7 +141,7 @@ type Options struct {
 	HistoryDays int
 	// Population generates the hosted people and their stays; PopulationDays
 	// is how far back the stays go (default two years) and MeanStayDays the
-	// mean length of past stays (default 300 days at the region scale, 90 at
+	// mean length of past stays (default 300 days at the region scale, 80 at
 	// the nation scale, which gives over a million historic stays).
 	Population     bool
 	PopulationDays int
@@ -183,7 +183,7 @@ func LoadWith(ctx context.Context, db *store.DB, scale Scale, opt Options) (stor
 		if po.MeanStayDays == 0 {
 			po.MeanStayDays = 300
 			if scale == ScaleNation {
-				po.MeanStayDays = 90
+				po.MeanStayDays = 80
 			}
 		}
 		if err := db.SeedPopulation(ctx, Population(scale, seed.Facilities, db.Now(), po)); err != nil {

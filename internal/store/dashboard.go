@@ -1,0 +1,172 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+// DashboardDims are the breakdowns of a dashboard, in display order.
+var DashboardDims = []string{"sex", "age", "household", "nationality", "stage", "length", "facility_type", "comune"}
+
+// Dashboard computes the dashboard of a province (or the region) at the end
+// of a day. One read of the people present, aggregated here; months are index
+// range counts. Vulnerability counts decrypt the sealed records of the people
+// present, for roles with PermVulnRead only; the figures are aggregate and
+// name nobody.
+func (db *DB) Dashboard(ctx context.Context, province string, day time.Time, afterDays int) (*domain.Dashboard, error) {
+	province, a, err := db.statsScope(ctx, province)
+	if err != nil {
+		return nil, err
+	}
+	end := endOfDay(day)
+	p, err := db.aggregate(ctx, province, end, afterDays, DashboardDims...)
+	if err != nil {
+		return nil, err
+	}
+	d := &domain.Dashboard{Province: province, Day: end.Add(-time.Second), Total: p.total, By: map[string][]domain.StatItem{},
+		AfterDecision: p.after, AfterDays: afterDays}
+	for _, dim := range DashboardDims {
+		d.By[dim] = ordered(p.by[dim].items(), dimOrder[dim])
+	}
+	d.By["nationality"] = topN(d.By["nationality"], 10, "altre", "altre cittadinanze")
+	if d.Months, err = db.monthFlows(ctx, province, end, 12); err != nil {
+		return nil, err
+	}
+	if a.System != "" || domain.Can(a, domain.PermVulnRead) {
+		if d.Vulnerabilities, err = db.vulnerabilityCounts(ctx, province, end); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// dimOrder is the natural order of the ordinal dimensions (others go by size).
+var dimOrder = map[string][]string{
+	"age":    {"0-13", "14-17", "18-24", "25-34", "35-44", "45-54", "55+"},
+	"length": {"0-3m", "3-6m", "6-12m", "12-24m", "24m+"},
+	"sex":    {"M", "F", "X"},
+	"stage": func() []string {
+		var s []string
+		for _, st := range domain.Stages {
+			s = append(s, string(st))
+		}
+		return s
+	}(),
+}
+
+// ordered sorts items by a key order; keys not in it keep their place after.
+func ordered(items []domain.StatItem, order []string) []domain.StatItem {
+	if order == nil {
+		return items
+	}
+	rank := map[string]int{}
+	for i, k := range order {
+		rank[k] = i + 1
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		ri, rj := rank[items[i].Key], rank[items[j].Key]
+		if ri == 0 {
+			ri = len(order) + 1
+		}
+		if rj == 0 {
+			rj = len(order) + 1
+		}
+		return ri < rj
+	})
+	return items
+}
+
+// topN keeps the n largest items and sums the rest into one.
+func topN(items []domain.StatItem, n int, key, label string) []domain.StatItem {
+	if len(items) <= n {
+		return items
+	}
+	rest := domain.StatItem{Key: key, Label: label}
+	for _, it := range items[n:] {
+		rest.Count += it.Count
+	}
+	return append(items[:n:n], rest)
+}
+
+// monthFlows counts entries and exits per calendar month (Italian time) for
+// the n months ending with end's month, in one statement of range counts.
+func (db *DB) monthFlows(ctx context.Context, province string, end time.Time, n int) ([]domain.MonthFlow, error) {
+	local := end.Add(-time.Second).In(italy)
+	first := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, italy).AddDate(0, -(n - 1), 0)
+	cond := ""
+	args := []any{}
+	if province != "" {
+		cond, args = "province_code = $1 AND ", append(args, province)
+	}
+	var q strings.Builder
+	q.WriteString("SELECT ")
+	out := make([]domain.MonthFlow, n)
+	for i := range n {
+		from, to := first.AddDate(0, i, 0), first.AddDate(0, i+1, 0)
+		if to.After(end) {
+			to = end // the reference day's month counts up to that day
+		}
+		out[i].Month = from.Format("2006-01")
+		args = append(args, from.UTC(), to.UTC())
+		a, b := len(args)-1, len(args)
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, `(SELECT COUNT(*) FROM stays WHERE %sentered_at >= $%d AND entered_at < $%d),
+			(SELECT COUNT(*) FROM stays WHERE %sexited_at >= $%d AND exited_at < $%d)`, cond, a, b, cond, a, b)
+	}
+	dest := make([]any, 0, 2*n)
+	for i := range out {
+		dest = append(dest, &out[i].Entries, &out[i].Exits)
+	}
+	if err := db.read.QueryRowContext(ctx, q.String(), args...).Scan(dest...); err != nil {
+		return nil, fmt.Errorf("store: month flows: %w", err)
+	}
+	return out, nil
+}
+
+// vulnerabilityCounts counts the people present with each art. 17 code.
+func (db *DB) vulnerabilityCounts(ctx context.Context, province string, end time.Time) ([]domain.StatItem, error) {
+	if db.Keys == nil {
+		return []domain.StatItem{}, nil
+	}
+	cond, args := "", []any{end}
+	if province != "" {
+		cond, args = " AND s.province_code = $2", append(args, province)
+	}
+	type sealed struct{ guest, value string }
+	rows, err := queryAll(ctx, db.read, "vulnerability counts", func(s scanner) (sealed, error) {
+		var v sealed
+		return v, s.Scan(&v.guest, &v.value)
+	}, `SELECT v.guest_id, v.sealed FROM guest_vulnerabilities v JOIN stays s ON s.guest_id = v.guest_id
+		WHERE s.entered_at < $1 AND (s.exited_at IS NULL OR s.exited_at >= $1)`+cond, args...)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[[2]string]bool{}
+	c := newCounter()
+	for _, code := range domain.VulnerabilityCodes {
+		c.m[code] = &domain.StatItem{Key: code, Label: domain.VulnerabilityLabel(code)}
+	}
+	for _, r := range rows {
+		pt, err := db.Keys.Open(r.value, "guest:"+r.guest+":vulnerability")
+		if err != nil {
+			return nil, fmt.Errorf("store: open vulnerability: %w", err)
+		}
+		var v domain.Vulnerability
+		if err := json.Unmarshal([]byte(pt), &v); err != nil {
+			return nil, err
+		}
+		if k := [2]string{r.guest, v.Code}; !seen[k] {
+			seen[k] = true
+			c.add(v.Code, domain.VulnerabilityLabel(v.Code))
+		}
+	}
+	return c.items(), nil
+}
