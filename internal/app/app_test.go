@@ -140,7 +140,7 @@ func TestCommands(t *testing.T) {
 	if _, err := run(t, "", "demo", "--db", dsn, "--scale", "galaxy"); !errors.Is(err, app.ErrUsage) {
 		t.Fatalf("bad scale: %v", err)
 	}
-	if out, err := run(t, "", "demo", "--db", dsn, "--scale", "nation"); err != nil || !strings.Contains(out, "707 managing entities") {
+	if out, err := run(t, "", "demo", "--db", dsn, "--scale", "nation", "--people=false"); err != nil || !strings.Contains(out, "707 managing entities") {
 		t.Fatalf("demo nation: %q %v", out, err)
 	}
 	if _, err := run(t, "", "demo", "--db", dsn); err == nil {

@@ -37,6 +37,7 @@ func (m *Main) migrate(ctx context.Context, args []string) error {
 func (m *Main) demo(ctx context.Context, args []string) error {
 	fs := m.flags("demo")
 	scaleName := fs.String("scale", "region", "region (Emilia-Romagna) or nation (about 106 prefectures' worth, for benchmarks)")
+	people := fs.Bool("people", true, "generate the hosted people and two years of stays (at the nation scale: over a million stays, minutes)")
 	c, _, err := m.parse(fs, append(dbOptions, "env"), args)
 	if err != nil {
 		return err
@@ -54,7 +55,7 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	start := time.Now()
-	seed, err := demo.Load(ctx, db, scale)
+	seed, err := demo.LoadWith(ctx, db, scale, demo.Options{HistoryDays: 90, Population: *people})
 	if err != nil {
 		return err
 	}

@@ -179,7 +179,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	users := &auth.Service{Store: db, Params: auth.DefaultParams, Keys: keys}
 	w := &web.Server{
 		Territory: db, Orgs: db, Users: users, Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Sessions: sessions,
-		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db, Dashboard: db.Dashboard,
+		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db, Presence: db, Dashboard: db.Dashboard,
 		I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
 	}
 	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {

@@ -20,7 +20,7 @@ type SeedStay struct {
 
 // PopulationEmitter receives the generated people one at a time, so that a
 // million stays never sit in memory together.
-type PopulationEmitter func(g *domain.Guest, stays []SeedStay) error
+type PopulationEmitter func(g *domain.Guest, stays []SeedStay, vulns []domain.Vulnerability) error
 
 // SeedPopulation writes generated guests and their stays in one transaction
 // with one audit row, in multi-row statements (the nation-scale demo has over
@@ -47,7 +47,8 @@ func (db *DB) SeedPopulation(ctx context.Context, generate func(emit PopulationE
 			"facility_type", "entered_at", "exited_at", "exit_reason", "capacity_override", "created_by", "created_at",
 			"sex", "birth_date", "nationality", "in_household", "msna", "stage", "stage_date"})
 		nGuests, nStays := 0, 0
-		err = generate(func(g *domain.Guest, ss []SeedStay) error {
+		system := domain.Actor{System: "demo"}
+		err = generate(func(g *domain.Guest, ss []SeedStay, vulns []domain.Vulnerability) error {
 			if err := g.Validate(); err != nil {
 				return err
 			}
@@ -70,6 +71,17 @@ func (db *DB) SeedPopulation(ctx context.Context, generate func(emit PopulationE
 					"demo", tx.now, g.Sex, g.BirthDate.UTC(), g.Nationality, g.HouseholdID != "", g.MSNA, g.Stage,
 					g.StageDate); err != nil {
 					return err
+				}
+			}
+			if len(vulns) > 0 && tx.db.Keys != nil {
+				// Sealed like any other; flushed first so that the guest row exists.
+				if err := guests.flush(); err != nil {
+					return err
+				}
+				for _, v := range vulns {
+					if err := addVulnerability(ctx, tx, g.ID, v, system); err != nil {
+						return err
+					}
 				}
 			}
 			nGuests++

@@ -14,11 +14,14 @@ type guestsData struct {
 	Stages     []domain.ProcedureStage
 	Reasons    []string
 	Today      string
+	// Nationalities are the codes with an Italian name, for the form's suggestions.
+	Nationalities []string
 }
 
 func (s *Server) guestsData(r *http.Request) (guestsData, error) {
 	ctx := r.Context()
-	d := guestsData{Stages: domain.Stages, Reasons: domain.ExitReasons, Today: time.Now().In(rome).Format("2006-01-02")}
+	d := guestsData{Stages: domain.Stages, Reasons: domain.ExitReasons, Today: time.Now().In(rome).Format("2006-01-02"),
+		Nationalities: domain.Nationalities()}
 	var err error
 	if d.Present, err = s.Guests.Present(ctx, ""); err != nil {
 		return d, err

@@ -38,8 +38,9 @@ type Server struct {
 	// Facilities and their free places; History reads a facility's changes.
 	Facilities domain.FacilityService
 	History    func(ctx context.Context, code string, limit int) ([]domain.AuditEntry, error)
-	// Guests is the registry of guests and stays.
-	Guests domain.GuestService
+	// Guests is the registry of guests and stays; Presence reconciles lists.
+	Guests   domain.GuestService
+	Presence domain.PresenceService
 	// FreeSeries gives free places per province and day, from the snapshots.
 	FreeSeries func(ctx context.Context, days int) (map[string]map[string]int, error)
 	// Dashboard computes the population dashboards.
@@ -117,8 +118,9 @@ var funcs = template.FuncMap{
 		}
 		return tt.Format("02/01/2006 15:04")
 	},
-	"list": func(xs ...string) []string { return xs },
-	"sub":  func(a, b int) int { return a - b },
+	"list":    func(xs ...string) []string { return xs },
+	"natname": domain.NationalityName,
+	"sub":     func(a, b int) int { return a - b },
 	"euro": func(cents int) string {
 		if cents == 0 {
 			return ""
@@ -291,6 +293,9 @@ func (s *Server) Routes() []Route {
 		{"POST /strutture/{code}/blocchi", need(domain.PermFacilityWrite), s.handleBlockCreate},
 		{"POST /strutture/{code}/recapiti", need(domain.PermAvailability), s.handleContactUpdate},
 		{"GET /ospiti", need(domain.PermGuestWrite), s.handleGuests},
+		{"GET /ospiti/elenco", need(domain.PermGuestWrite), s.handlePresenceForm},
+		{"POST /ospiti/elenco", need(domain.PermGuestWrite), s.handlePresenceUpload},
+		{"POST /ospiti/elenco/{id}", need(domain.PermGuestWrite), s.handlePresenceApply},
 		{"GET /cruscotto", need(domain.PermStatsRead), s.handleDashboard},
 		{"GET /cruscotto/tabella.csv", need(domain.PermStatsRead), s.handleDashboardExport},
 		{"GET /cruscotto/tabella.xlsx", need(domain.PermStatsRead), s.handleDashboardExport},

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gesta-er/gesta/internal/auth"
+	"github.com/gesta-er/gesta/internal/crypt"
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/i18n"
 	"github.com/gesta-er/gesta/internal/store"
@@ -44,9 +45,18 @@ func eachEngine(t *testing.T, fn func(t *testing.T, srv *httptest.Server, db *st
 
 func newServerOn(t *testing.T, engine string) (*httptest.Server, *store.DB) {
 	t.Helper()
+	return newServerWith(t, engine, demo.Options{HistoryDays: 3})
+}
+
+// newServerWith serves the demo loaded with the options (the population
+// pages need the people).
+func newServerWith(t *testing.T, engine string, opt demo.Options) (*httptest.Server, *store.DB) {
+	t.Helper()
 	dsn, _ := storetest.DSN(t, engine)
 	db := storetest.Open(t, dsn)
-	if _, err := demo.LoadWith(storetest.Ctx(), db, demo.ScaleRegion, demo.Options{HistoryDays: 3}); err != nil {
+	spec, _ := crypt.NewKey("test") // vulnerabilities are sealed: the demo seeds some
+	db.Keys, _ = crypt.Parse(spec)
+	if _, err := demo.LoadWith(storetest.Ctx(), db, demo.ScaleRegion, opt); err != nil {
 		t.Fatal(err)
 	}
 	bundle, err := i18n.New()
@@ -57,7 +67,7 @@ func newServerOn(t *testing.T, engine string) (*httptest.Server, *store.DB) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := &web.Server{Territory: db, Orgs: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams},
 		Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db,
-		Sessions: sessions, I18n: bundle, Logger: logger, Version: "test", PopulationSource: "ANPR"}
+		Presence: db, Dashboard: db.Dashboard, Sessions: sessions, I18n: bundle, Logger: logger, Version: "test", PopulationSource: "ANPR"}
 	if err := s.Init(); err != nil {
 		t.Fatal(err)
 	}

@@ -265,7 +265,16 @@ func (p *people) unit(emit store.PopulationEmitter, kind unitKind, size int, fac
 		g.BirthDate = born
 		var stays []store.SeedStay
 		stays = append(stays, store.SeedStay{Facility: facility, Entered: entered, Exited: exit, Reason: reason})
-		if err := emit(g, stays); err != nil {
+		var vulns []domain.Vulnerability
+		if exit == nil && r.IntN(20) == 0 { // about 5% of the people present
+			code := []string{"tortura_violenza", "disturbo_mentale", "malattia_grave", "tratta", "disabilita", "gravidanza"}[r.IntN(6)]
+			if g.MSNA {
+				code = "msna"
+			}
+			vulns = append(vulns, domain.Vulnerability{Code: code, Status: []string{"sospetta", "accertata"}[r.IntN(2)],
+				Source: "équipe della struttura", Date: entered.AddDate(0, 0, 7).UTC().Truncate(24 * time.Hour)})
+		}
+		if err := emit(g, stays, vulns); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,115 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/store"
+	"github.com/gesta-er/gesta/internal/store/storetest"
+)
+
+// TestPresenceReconciliation: a facility hosts A (with CUI), B (no CUI) and C;
+// the list has A, B with a corrected birth date, D (new), E (new, but with the
+// CUI of someone hosted in Ferrara) and not C. The plan says so; applying the
+// confirmed part registers D, corrects B, closes C's stay, and refuses E.
+func TestPresenceReconciliation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx, bo, g := facilityFixture(t, db, 10)
+		fe := &domain.Facility{Name: "FE", Type: domain.TypeCASCollettivo, Target: domain.TargetMixed, GestoreID: g.ID,
+			ComuneCode: "038008", Contracted: 10, Active: 10}
+		if err := db.CreateFacility(ctx, fe); err != nil {
+			t.Fatal(err)
+		}
+		day := func(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
+		host := func(cui, surname, given, nat string, birth time.Time, facility string) *domain.Guest {
+			gg := &domain.Guest{CUI: cui, Surname: surname, GivenName: given, Sex: domain.SexMale, BirthDate: birth,
+				Nationality: nat, Stage: domain.StageC3Lodged}
+			if err := db.CreateGuest(ctx, gg, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.RecordEntry(ctx, gg.ID, facility, day(2026, 9, 1), ""); err != nil {
+				t.Fatal(err)
+			}
+			return gg
+		}
+		a := host("11111111", "Traoré", "Moussa", "MLI", day(2000, 5, 5), bo.Code)
+		host("", "Hossain", "Rahim", "BGD", day(2001, 1, 1), bo.Code)
+		c := host("33333333", "Bah", "Alpha", "GIN", day(1999, 9, 9), bo.Code)
+		host("55555555", "Sow", "Ibrahima", "SEN", day(1998, 3, 3), fe.Code)
+		rows := []domain.PresenceRow{
+			{Line: 4, CUI: "11111111", Surname: "TRAORE", GivenName: "Moussa", Sex: "M", BirthDate: day(2000, 5, 5), Nationality: "MLI"},
+			{Line: 5, Surname: "Hossain", GivenName: "Rahim", Sex: "M", BirthDate: day(2001, 1, 1), Nationality: "BGD"},
+			{Line: 6, Surname: "Okafor", GivenName: "Joy", Sex: "F", BirthDate: day(2002, 2, 2), Nationality: "NGA", EnteredAt: day(2026, 11, 2)},
+			{Line: 7, CUI: "55555555", Surname: "Sow", GivenName: "Ibrahima", Sex: "M", BirthDate: day(1998, 3, 3), Nationality: "SEN"},
+		}
+		// A is matched by CUI (its name is spelled differently), B by name, birth date and nationality.
+		plan, err := db.PlanPresence(ctx, bo.Code, rows, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.Unchanged != 1 || len(plan.Changed) != 1 || len(plan.New) != 2 || len(plan.Missing) != 1 {
+			t.Fatalf("plan: unchanged %d, changed %d, new %d, missing %d", plan.Unchanged, len(plan.Changed), len(plan.New), len(plan.Missing))
+		}
+		if ch := plan.Changed[0]; ch.GuestID != a.ID || ch.Fields["name"][1] != "TRAORE Moussa" {
+			t.Errorf("changed = %+v", ch)
+		}
+		if plan.Missing[0].GuestID != c.ID {
+			t.Errorf("missing = %+v", plan.Missing[0])
+		}
+		dups := map[int]string{}
+		for _, n := range plan.New {
+			dups[n.Row.Line] = n.Duplicate
+		}
+		if dups[6] != "" || dups[7] == "" {
+			t.Errorf("duplicates = %v", dups)
+		}
+		// Someone else cannot apply the plan; applying the duplicate is refused whole.
+		other := storetest.CtxAs(domain.Actor{UserID: "altro", Role: domain.RoleCoordinator})
+		if _, err := db.ApplyPresence(other, plan.ID, domain.PresenceChoice{New: []int{6}}); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Errorf("other user's apply: %v", err)
+		}
+		if _, err := db.ApplyPresence(ctx, plan.ID, domain.PresenceChoice{New: []int{6, 7}}); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Errorf("applying a duplicate: %v", err)
+		}
+		if present, _ := db.Present(ctx, bo.Code); len(present) != 3 {
+			t.Fatalf("after the refused apply %d present, want 3 (nothing applied)", len(present))
+		}
+		done, err := db.ApplyPresence(ctx, plan.ID, domain.PresenceChoice{New: []int{6}, Changed: []int{4},
+			Exits: map[string]string{plan.Missing[0].StayID: "allontanamento_volontario"}, ExitAt: day(2026, 11, 20)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done["new"] != 1 || done["changed"] != 1 || done["exits"] != 1 {
+			t.Errorf("done = %v", done)
+		}
+		present, _ := db.Present(ctx, bo.Code)
+		names := map[string]bool{}
+		for _, p := range present {
+			names[p.Guest.Surname] = true
+		}
+		if len(present) != 3 || !names["Okafor"] || !names["TRAORE"] || names["Bah"] || !names["Hossain"] {
+			t.Errorf("present after apply: %v", names)
+		}
+		if _, err := db.ApplyPresence(ctx, plan.ID, domain.PresenceChoice{}); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Errorf("second apply: %v", err)
+		}
+		// The corrected details reach the statistics (the stays carry them).
+		items, total, err := db.Population(ctx, "BO", day(2026, 11, 21), "nationality")
+		if err != nil || total != 3 {
+			t.Fatalf("population: %d %v", total, err)
+		}
+		nat := map[string]int{}
+		for _, it := range items {
+			nat[it.Key] = it.Count
+		}
+		if nat["NGA"] != 1 || nat["GIN"] != 0 || nat["MLI"] != 1 {
+			t.Errorf("nationalities after apply = %v", nat)
+		}
+		// An operator of another managing entity cannot reconcile this facility.
+		op := storetest.CtxAs(domain.Actor{UserID: "op", Role: domain.RoleOperator, GestoreID: "altro"})
+		if _, err := db.PlanPresence(op, bo.Code, rows, nil); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Errorf("out-of-scope plan: %v", err)
+		}
+	})
+}
