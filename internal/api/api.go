@@ -27,6 +27,8 @@ type Server struct {
 	Guests     domain.GuestService
 	// Population answers the population statistics (store.Population).
 	Population func(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, error)
+	// Dashboard answers the population dashboard (store.Dashboard).
+	Dashboard func(ctx context.Context, province string, day time.Time, afterDays int) (*domain.Dashboard, error)
 	// Events delivers facility changes to the board's live stream.
 	Events interface {
 		Subscribe() (<-chan string, func())

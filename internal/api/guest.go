@@ -56,6 +56,15 @@ type entryInput struct {
 
 type stayOutput struct{ Body domain.Stay }
 
+type householdEntryInput struct {
+	ID   string `path:"id" doc:"Household id"`
+	Body struct {
+		Facility         string    `json:"facility" doc:"Facility code"`
+		EnteredAt        time.Time `json:"entered_at"`
+		CapacityOverride string    `json:"capacity_override,omitempty" doc:"Reason, to enter over the active capacity"`
+	}
+}
+
 type exitInput struct {
 	ID   string `path:"id"`
 	Body struct {
@@ -145,6 +154,18 @@ func (s *Server) registerGuests(api huma.API) {
 				return nil, s.problem(ctx, err)
 			}
 			return &stayOutput{Body: st}, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "create-household-stays", Method: http.MethodPost,
+		Path: "/households/{id}/stays", Tags: tags, Security: secured, Metadata: write, DefaultStatus: http.StatusCreated,
+		Summary:     "Record the entry of a whole household",
+		Description: "A household is one unit for placement: every member without an open stay enters the facility, or none does (409).",
+		Errors:      append(errs, http.StatusConflict, http.StatusUnprocessableEntity)},
+		func(ctx context.Context, in *householdEntryInput) (*staysOutput, error) {
+			st, err := s.Guests.RecordHouseholdEntry(ctx, in.ID, in.Body.Facility, in.Body.EnteredAt, in.Body.CapacityOverride)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return &staysOutput{Body: st}, nil
 		})
 	huma.Register(api, huma.Operation{OperationID: "exit-stay", Method: http.MethodPost, Path: "/stays/{id}/exit", Tags: tags,
 		Security: secured, Metadata: write, DefaultStatus: http.StatusNoContent, Summary: "Record an exit",

@@ -13,7 +13,7 @@ import (
 type populationInput struct {
 	Province string `query:"province" doc:"Sigla or ISTAT code; empty: the region (or the caller's province)"`
 	Date     string `query:"date" doc:"YYYY-MM-DD, end of day, Italian time; empty: today"`
-	By       string `query:"by" enum:"sex,age,nationality,household,stage,comune" required:"true"`
+	By       string `query:"by" enum:"sex,age,nationality,household,stage,comune,facility_type,length" required:"true"`
 }
 
 type populationOutput struct {
@@ -26,20 +26,53 @@ type populationOutput struct {
 	}
 }
 
+type dashboardInput struct {
+	Province  string `query:"province" doc:"Sigla or ISTAT code; empty: the region (or the caller's province)"`
+	Date      string `query:"date" doc:"YYYY-MM-DD, end of day, Italian time; empty: today"`
+	AfterDays int    `query:"after_days" minimum:"0" maximum:"3650" default:"30" doc:"Days after a final decision that count as overdue"`
+}
+
+type dashboardOutput struct{ Body *domain.Dashboard }
+
+func parseDay(v string) (time.Time, error) {
+	if v == "" {
+		return time.Now(), nil
+	}
+	d, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		return d, huma.Error422UnprocessableEntity("date: AAAA-MM-GG")
+	}
+	return d.Add(12 * time.Hour), nil
+}
+
 func (s *Server) registerStats(api huma.API) {
+	if s.Dashboard != nil {
+		huma.Register(api, huma.Operation{OperationID: "stats-dashboard", Method: http.MethodGet, Path: "/stats/dashboard",
+			Tags: []string{"statistics"}, Security: secured, Summary: "The population dashboard of a territory on a date",
+			Metadata:    map[string]any{requiresPerm: domain.PermStatsRead},
+			Description: "Every breakdown of the dashboard page, entries and exits per month, and vulnerability counts for roles that may read them.",
+			Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity}},
+			func(ctx context.Context, in *dashboardInput) (*dashboardOutput, error) {
+				day, err := parseDay(in.Date)
+				if err != nil {
+					return nil, err
+				}
+				d, err := s.Dashboard(ctx, in.Province, day, in.AfterDays)
+				if err != nil {
+					return nil, s.problem(ctx, err)
+				}
+				return &dashboardOutput{Body: d}, nil
+			})
+	}
 	huma.Register(api, huma.Operation{OperationID: "stats-population", Method: http.MethodGet, Path: "/stats/population",
 		Tags: []string{"statistics"}, Security: secured, Summary: "People present on a date, by one dimension",
 		Metadata:    map[string]any{requiresPerm: domain.PermStatsRead},
 		Description: "From the stays, so past dates are answered as they were. Every breakdown sums to the same total.",
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity}},
 		func(ctx context.Context, in *populationInput) (*populationOutput, error) {
-			day := time.Now()
-			if in.Date != "" {
-				d, err := time.Parse("2006-01-02", in.Date)
-				if err != nil {
-					return nil, huma.Error422UnprocessableEntity("date: AAAA-MM-GG")
-				}
-				day = d.Add(12 * time.Hour)
+			day, err := parseDay(in.Date)
+			if err != nil {
+				return nil, err
 			}
 			items, total, err := s.Population(ctx, in.Province, day, in.By)
 			if err != nil {

@@ -134,6 +134,8 @@ type GuestService interface {
 	Stays(ctx context.Context, guestID string) ([]Stay, error)
 	RecordEntry(ctx context.Context, guestID, facilityCode string, at time.Time, override string) (Stay, error)
 	RecordExit(ctx context.Context, stayID string, at time.Time, reason string) error
+	// RecordHouseholdEntry enters a whole household together, or nobody.
+	RecordHouseholdEntry(ctx context.Context, householdID, facilityCode string, at time.Time, override string) ([]Stay, error)
 	// Present lists the guests with an open stay in the facilities the caller
 	// may write to (all of them when facilityCode is empty).
 	Present(ctx context.Context, facilityCode string) ([]PresentGuest, error)

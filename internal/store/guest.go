@@ -488,3 +488,48 @@ func refreshStayFacts(ctx context.Context, tx *Tx, guestID string) error {
 	}
 	return nil
 }
+
+// RecordHouseholdEntry enters every member of a household without an open
+// stay into one facility, all or nothing: a household is one unit for
+// placement, so if one member cannot enter (capacity, an open stay
+// elsewhere) none does. Members must be in the caller's scope; a household
+// with none is not found.
+func (db *DB) RecordHouseholdEntry(ctx context.Context, householdID, facilityCode string, at time.Time, override string) ([]domain.Stay, error) {
+	a, err := guestWriter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cond, args, err := guestScope(ctx, 2)
+	if err != nil {
+		return nil, err
+	}
+	var out []domain.Stay
+	err = db.InTx(ctx, func(tx *Tx) error {
+		ids, err := queryAll(ctx, tx, "household", func(s scanner) (string, error) {
+			var id string
+			return id, s.Scan(&id)
+		}, `SELECT g.id FROM guests g WHERE g.household_id = $1 AND `+cond+` ORDER BY g.household_role = 'head' DESC, g.id`,
+			append([]any{householdID}, args...)...)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return domain.Errorf(domain.ENOTFOUND, "Nucleo non trovato.")
+		}
+		for _, id := range ids {
+			st, err := enterTx(ctx, tx, a, id, facilityCode, at, override)
+			if err != nil {
+				if domain.ErrorCode(err) == domain.ECONFLICT {
+					return domain.Errorf(domain.ECONFLICT, "Il nucleo (%d persone) non può entrare insieme: %s", len(ids), domain.ErrorMessage(err))
+				}
+				return err
+			}
+			out = append(out, st)
+		}
+		return nil
+	})
+	if err == nil {
+		db.changed(strings.ToUpper(facilityCode))
+	}
+	return out, err
+}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,4 +154,50 @@ func TestSearchKey(t *testing.T) {
 	if store.SearchKey("Diallo") == store.SearchKey("Bah") {
 		t.Fatal("different names meet")
 	}
+}
+
+// TestHouseholdEntersTogether: a household of three does not fit in a
+// registry facility with two free places — nobody enters — and enters whole
+// where there is room.
+func TestHouseholdEntersTogether(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx, small, g := facilityFixture(t, db, 2)
+		if err := db.SetUsesRegistry(ctx, small.Code, true); err != nil {
+			t.Fatal(err)
+		}
+		big := &domain.Facility{Name: "Grande", Type: domain.TypeCASAppartamento, Target: domain.TargetFamilies, GestoreID: g.ID,
+			ComuneCode: "037006", Contracted: 6, Active: 6}
+		if err := db.CreateFacility(ctx, big); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetUsesRegistry(ctx, big.Code, true); err != nil {
+			t.Fatal(err)
+		}
+		for i, role := range []string{"head", "partner", "child"} {
+			m := &domain.Guest{Surname: "Haddad", GivenName: fmt.Sprint(i), Sex: domain.SexFemale, Nationality: "SYR",
+				BirthDate: time.Date(1990+10*i, 1, 1, 0, 0, 0, 0, time.UTC), HouseholdID: "nucleo-haddad", HouseholdRole: role,
+				Stage: domain.StageC3Lodged}
+			if err := db.CreateGuest(ctx, m, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+		if _, err := db.RecordHouseholdEntry(ctx, "nucleo-haddad", small.Code, at, ""); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("three into two places: %v", err)
+		}
+		if p, _ := db.Present(ctx, small.Code); len(p) != 0 {
+			t.Fatalf("%d entered the small facility; the household must stay whole", len(p))
+		}
+		stays, err := db.RecordHouseholdEntry(ctx, "nucleo-haddad", big.Code, at, "")
+		if err != nil || len(stays) != 3 {
+			t.Fatalf("household entry: %d stays, %v", len(stays), err)
+		}
+		f, _ := db.FindFacility(ctx, big.Code)
+		if f.Occupied != 3 {
+			t.Errorf("occupancy = %d, want 3 from the registry", f.Occupied)
+		}
+		if _, err := db.RecordHouseholdEntry(ctx, "nessuno", big.Code, at, ""); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Errorf("unknown household: %v", err)
+		}
+	})
 }
