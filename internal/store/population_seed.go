@@ -46,6 +46,7 @@ func (db *DB) SeedPopulation(ctx context.Context, generate func(emit PopulationE
 		stays := newBatch(ctx, tx, "stays", []string{"id", "guest_id", "facility_id", "province_code", "comune_code",
 			"facility_type", "entered_at", "exited_at", "exit_reason", "capacity_override", "created_by", "created_at",
 			"sex", "birth_date", "nationality", "in_household", "msna", "stage", "stage_date"})
+		stays.before = guests.flush // a stay's guest must be written first
 		nGuests, nStays := 0, 0
 		system := domain.Actor{System: "demo"}
 		err = generate(func(g *domain.Guest, ss []SeedStay, vulns []domain.Vulnerability) error {
@@ -114,6 +115,8 @@ type batch struct {
 	rows  int
 	max   int
 	stmt  *sql.Stmt
+	// before runs ahead of each multi-row write (rows this one refers to).
+	before func() error
 }
 
 func newBatch(ctx context.Context, tx *Tx, table string, cols []string) *batch {
@@ -159,6 +162,11 @@ func (b *batch) flush() error {
 	}
 	if b.rows == 0 {
 		return nil
+	}
+	if b.before != nil {
+		if err := b.before(); err != nil {
+			return err
+		}
 	}
 	var q strings.Builder
 	fmt.Fprintf(&q, "INSERT INTO %s (%s) VALUES ", b.table, strings.Join(b.cols, ", "))
