@@ -109,8 +109,9 @@ Commands:
   user      manage users (user add, user disable)
   token     API tokens (token create, token revoke)
   audit     check the audit log's hash chain (audit verify)
+  stats     rebuild the materialised population figures (stats rebuild)
   key       key new: a fresh encryption key for GESTA_SECRET_KEY (rotate: "new,old")
-  alloc     the allocation engine on JSON (alloc split: the province split of an arriving group)
+  alloc     the allocation engine on JSON (split: the province split; solve: the facility placement; export-lp)
   version   print the version
 
 Every command takes --db (or GESTA_DB). 'gesta COMMAND -h' lists its options.
@@ -134,6 +135,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.audit(cliCtx, rest)
 	case "alloc":
 		return m.allocCmd(rest)
+	case "stats":
+		return m.stats(cliCtx, rest)
 	case "key":
 		if len(rest) != 1 || rest[0] != "new" {
 			fmt.Fprintln(m.Stderr, "usage: gesta key new   (prints a key for GESTA_SECRET_KEY)")

@@ -239,3 +239,29 @@ func (m *Main) audit(ctx context.Context, args []string) error {
 
 // ErrAuditBroken is returned by `gesta audit verify` on a broken chain.
 var ErrAuditBroken = errors.New("audit chain broken")
+
+// stats rebuilds the materialised population figures (after a bulk load or
+// a restore): `gesta stats rebuild [--days 730]`.
+func (m *Main) stats(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "rebuild" {
+		fmt.Fprintln(m.Stderr, "usage: gesta stats rebuild [--days N]")
+		return ErrUsage
+	}
+	fs := m.flags("stats rebuild")
+	days := fs.Int("days", 730, "days of history to materialise, up to yesterday")
+	c, _, err := m.parse(fs, dbOptions, args[1:])
+	if err != nil {
+		return err
+	}
+	db, _, err := m.openDB(ctx, c, m.logger(c))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	if err := db.BuildPopulationCache(ctx, db.Now().AddDate(0, 0, -*days)); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "population figures rebuilt for %d days in %v\n", *days, time.Since(start).Round(time.Millisecond))
+	return nil
+}

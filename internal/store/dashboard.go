@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
@@ -25,7 +24,7 @@ func (db *DB) Dashboard(ctx context.Context, province string, day time.Time, aft
 		return nil, err
 	}
 	end := endOfDay(day)
-	p, err := db.aggregate(ctx, province, end, afterDays, DashboardDims...)
+	p, err := db.population(ctx, province, day, afterDays, DashboardDims...)
 	if err != nil {
 		return nil, err
 	}
@@ -94,39 +93,35 @@ func topN(items []domain.StatItem, n int, key, label string) []domain.StatItem {
 	return append(items[:n:n], rest)
 }
 
-// monthFlows counts entries and exits per calendar month (Italian time) for
-// the n months ending with end's month, in one statement of range counts.
+// monthFlows sums the daily entries and exits (stay_flows, kept in the
+// transaction of each stay) per calendar month for the n months ending with
+// end's month, up to end's day.
 func (db *DB) monthFlows(ctx context.Context, province string, end time.Time, n int) ([]domain.MonthFlow, error) {
 	local := end.Add(-time.Second).In(italy)
 	first := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, italy).AddDate(0, -(n - 1), 0)
-	cond := ""
-	args := []any{}
-	if province != "" {
-		cond, args = "province_code = $1 AND ", append(args, province)
-	}
-	var q strings.Builder
-	q.WriteString("SELECT ")
 	out := make([]domain.MonthFlow, n)
+	index := map[string]int{}
 	for i := range n {
-		from, to := first.AddDate(0, i, 0), first.AddDate(0, i+1, 0)
-		if to.After(end) {
-			to = end // the reference day's month counts up to that day
-		}
-		out[i].Month = from.Format("2006-01")
-		args = append(args, from.UTC(), to.UTC())
-		a, b := len(args)-1, len(args)
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		fmt.Fprintf(&q, `(SELECT COUNT(*) FROM stays WHERE %sentered_at >= $%d AND entered_at < $%d),
-			(SELECT COUNT(*) FROM stays WHERE %sexited_at >= $%d AND exited_at < $%d)`, cond, a, b, cond, a, b)
+		out[i].Month = first.AddDate(0, i, 0).Format("2006-01")
+		index[out[i].Month] = i
 	}
-	dest := make([]any, 0, 2*n)
-	for i := range out {
-		dest = append(dest, &out[i].Entries, &out[i].Exits)
+	type row struct {
+		day            string
+		entries, exits int
 	}
-	if err := db.read.QueryRowContext(ctx, q.String(), args...).Scan(dest...); err != nil {
-		return nil, fmt.Errorf("store: month flows: %w", err)
+	rows, err := queryAll(ctx, db.read, "month flows", func(s scanner) (row, error) {
+		var r row
+		return r, s.Scan(&r.day, &r.entries, &r.exits)
+	}, `SELECT day, entries, exits FROM stay_flows WHERE day >= $1 AND day <= $2 AND ($3 = '' OR province_code = $3)`,
+		first.Format("2006-01-02"), local.Format("2006-01-02"), province)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if i, ok := index[r.day[:7]]; ok {
+			out[i].Entries += r.entries
+			out[i].Exits += r.exits
+		}
 	}
 	return out, nil
 }

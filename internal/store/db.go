@@ -51,6 +51,7 @@ type DB struct {
 	// figures (the board's live updates subscribe through it).
 	OnChange    func(code string)
 	boardCache  boardCache
+	today       todayCache
 	boardFlight singleflight.Group
 	listen      listenState
 

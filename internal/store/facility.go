@@ -419,6 +419,9 @@ func (db *DB) UpdateFacility(ctx context.Context, f *domain.Facility, version in
 				f.ComuneCode, f.Type, old.ID); err != nil {
 				return fmt.Errorf("store: update facility stays: %w", err)
 			}
+			if err := dropCache(ctx, tx, old.ProvinceCode, time.Time{}); err != nil {
+				return err
+			}
 		}
 		return tx.audit(ctx, "facility.update", "facility", f.Code, facilityDiff(old, *f))
 	})
@@ -554,6 +557,7 @@ func (db *DB) SetAvailability(ctx context.Context, code string, version int, av 
 // figures changed; it runs after the commit.
 func (db *DB) changed(code string) {
 	db.boardCache.invalidate()
+	db.today.invalidate()
 	db.publish(code)
 }
 

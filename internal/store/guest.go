@@ -244,6 +244,12 @@ func enterTx(ctx context.Context, tx *Tx, a domain.Actor, guestID, facilityCode 
 			return st, err
 		}
 	}
+	if err := countFlow(ctx, tx, f.ProvinceCode, st.EnteredAt, true); err != nil {
+		return st, err
+	}
+	if err := dropCache(ctx, tx, f.ProvinceCode, st.EnteredAt); err != nil {
+		return st, err
+	}
 	what := "ingresso"
 	if st.Override != "" {
 		what += " in deroga alla capienza: " + st.Override
@@ -283,13 +289,13 @@ func exitTxCode(ctx context.Context, tx *Tx, a domain.Actor, stayID string, at t
 	if err != nil {
 		return "", err
 	}
-	var facilityID, code string
+	var facilityID, code, province string
 	var entered time.Time
 	var usesRegistry bool
 	err = tx.QueryRowContext(ctx, `
-		SELECT f.id, f.code, s.entered_at, f.uses_registry FROM stays s JOIN facilities f ON f.id = s.facility_id
+		SELECT f.id, f.code, f.province_code, s.entered_at, f.uses_registry FROM stays s JOIN facilities f ON f.id = s.facility_id
 		WHERE s.id = $1 AND s.exited_at IS NULL AND ($2 = '' OR f.province_code = $2) AND ($3 = '' OR f.gestore_id = $3)`,
-		stayID, sc.writeProvince, sc.writeGestore).Scan(&facilityID, &code, &entered, &usesRegistry)
+		stayID, sc.writeProvince, sc.writeGestore).Scan(&facilityID, &code, &province, &entered, &usesRegistry)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", domain.Errorf(domain.ENOTFOUND, "Permanenza aperta non trovata.")
 	}
@@ -307,6 +313,12 @@ func exitTxCode(ctx context.Context, tx *Tx, a domain.Actor, stayID string, at t
 		if err := recountOccupancy(ctx, tx, facilityID, a); err != nil {
 			return "", err
 		}
+	}
+	if err := countFlow(ctx, tx, province, at, false); err != nil {
+		return "", err
+	}
+	if err := dropCache(ctx, tx, province, at); err != nil {
+		return "", err
 	}
 	return code, tx.audit(ctx, "stay.exit", "facility", code, "uscita: "+reason)
 }
@@ -485,6 +497,29 @@ func refreshStayFacts(ctx context.Context, tx *Tx, guestID string) error {
 		WHERE guest_id = $1`, guestID)
 	if err != nil {
 		return fmt.Errorf("store: refresh stay facts: %w", err)
+	}
+	// The guest's past days change in the figures of each province it stayed in.
+	type since struct {
+		province string
+		from     time.Time
+	}
+	rows, err := queryAll(ctx, tx, "stay provinces", func(s scanner) (since, error) {
+		var x since
+		return x, s.Scan(&x.province, &x.from)
+	}, `SELECT province_code, entered_at FROM stays WHERE guest_id = $1`, guestID) // (MIN() would lose SQLite's time type)
+	if err != nil {
+		return err
+	}
+	earliest := map[string]time.Time{}
+	for _, r := range rows {
+		if e, ok := earliest[r.province]; !ok || r.from.Before(e) {
+			earliest[r.province] = r.from
+		}
+	}
+	for p, from := range earliest {
+		if err := dropCache(ctx, tx, p, from); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -73,6 +73,7 @@ func (db *DB) listenOnce(ctx context.Context) error {
 			return err
 		}
 		db.boardCache.invalidate()
+		db.today.invalidate()
 		if f := db.OnChange; f != nil {
 			f(n.Payload)
 		}

@@ -98,13 +98,15 @@ func (db *DB) aggregate(ctx context.Context, province string, end time.Time, aft
 		case "age":
 			var age, length strings.Builder
 			age.WriteString("CASE")
+			// Thresholds are local midnights (see BuildPopulationCache).
+			local := end.In(italy)
 			for _, b := range ageBands[:len(ageBands)-1] {
-				fmt.Fprintf(&age, " WHEN birth_date > %s THEN '%s'", args.add(end.AddDate(-(b.max+1), 0, 0)), b.key)
+				fmt.Fprintf(&age, " WHEN birth_date >= %s THEN '%s'", args.add(local.AddDate(-(b.max+1), 0, 0)), b.key)
 			}
 			fmt.Fprintf(&age, " WHEN birth_date IS NOT NULL THEN '%s' ELSE '' END", ageBands[len(ageBands)-1].key)
 			length.WriteString("CASE")
 			for _, b := range lengthBands[:len(lengthBands)-1] {
-				fmt.Fprintf(&length, " WHEN entered_at > %s THEN '%s'", args.add(end.Add(-time.Duration(b.days)*24*time.Hour)), b.key)
+				fmt.Fprintf(&length, " WHEN entered_at >= %s THEN '%s'", args.add(local.AddDate(0, 0, -b.days)), b.key)
 			}
 			fmt.Fprintf(&length, " ELSE '%s' END", lengthBands[len(lengthBands)-1].key)
 			var final []string
@@ -114,7 +116,7 @@ func (db *DB) aggregate(ctx context.Context, province string, end time.Time, aft
 				}
 			}
 			cols = fmt.Sprintf("%s, %s, CASE WHEN stage IN (%s) AND stage_date < %s THEN 1 ELSE 0 END", age.String(),
-				length.String(), strings.Join(final, ", "), args.add(end.AddDate(0, 0, -afterDays)))
+				length.String(), strings.Join(final, ", "), args.add(local.AddDate(0, 0, -afterDays)))
 		case "nationality":
 			cols = "nationality"
 		case "comune":
@@ -224,7 +226,7 @@ func (db *DB) Population(ctx context.Context, province string, day time.Time, by
 	if err != nil {
 		return nil, 0, err
 	}
-	p, err := db.aggregate(ctx, province, endOfDay(day), 0, by)
+	p, err := db.population(ctx, province, day, DefaultAfterDays, by)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -297,12 +299,13 @@ var ageBands = []struct {
 	max int
 }{{"0-13", 13}, {"14-17", 17}, {"18-24", 24}, {"25-34", 34}, {"35-44", 44}, {"45-54", 54}, {"55+", 0}}
 
-// AgeBand returns the age band at a time: 0-13, 14-17, 18-24, 25-34, 35-44,
-// 45-54, 55+. Someone is at most m years old when born after the day m+1
-// years before.
-func AgeBand(birth, at time.Time) string {
+// AgeBand returns the age band at the end of a day: 0-13, 14-17, 18-24,
+// 25-34, 35-44, 45-54, 55+. Someone is at most m years old at the end of a
+// day when born on or after the next day m+1 years before.
+func AgeBand(birth, day time.Time) string {
+	end := endOfDay(day).In(italy)
 	for _, b := range ageBands[:len(ageBands)-1] {
-		if birth.After(at.AddDate(-(b.max + 1), 0, 0)) {
+		if !birth.Before(end.AddDate(-(b.max + 1), 0, 0)) {
 			return b.key
 		}
 	}

@@ -161,3 +161,38 @@ func TestPopulationAgainstHandCounts(t *testing.T) {
 		}
 	})
 }
+
+// TestTodayFiguresFollowChanges: today's figures are cached, and an entry or
+// an exit shows at once; a stay recorded in the past drops the materialised
+// days it changes.
+func TestTodayFiguresFollowChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx, bo, _ := facilityFixture(t, db, 10)
+		total := func(day time.Time) int {
+			_, n, err := db.Population(ctx, "BO", day, "sex")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		now := db.Now()
+		lastWeek := now.AddDate(0, 0, -7)
+		if total(now) != 0 || total(lastWeek) != 0 { // (last week's is now materialised)
+			t.Fatal("not empty")
+		}
+		g := newGuest(t, ctx, db, "")
+		st, err := db.RecordEntry(ctx, g.ID, bo.Code, now.AddDate(0, 0, -10), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total(now) != 1 || total(lastWeek) != 1 {
+			t.Errorf("after a back-dated entry: today %d, last week %d; want 1, 1", total(now), total(lastWeek))
+		}
+		if err := db.RecordExit(ctx, st.ID, now.Add(-time.Minute), "rinuncia"); err != nil {
+			t.Fatal(err)
+		}
+		if total(now) != 0 || total(lastWeek) != 1 {
+			t.Errorf("after the exit: today %d, last week %d; want 0, 1", total(now), total(lastWeek))
+		}
+	})
+}

@@ -189,6 +189,9 @@ func LoadWith(ctx context.Context, db *store.DB, scale Scale, opt Options) (stor
 		if err := db.SeedPopulation(ctx, Population(scale, seed.Facilities, db.Now(), po)); err != nil {
 			return store.Seed{}, err
 		}
+		if err := db.BuildPopulationCache(ctx, db.Now().AddDate(0, 0, -po.HistoryDays)); err != nil {
+			return store.Seed{}, err
+		}
 	}
 	if scale == ScaleRegion && opt.HistoryDays > 0 {
 		// Days of history for the charts: occupancy around today's, with a

@@ -1,6 +1,7 @@
 package demo_test
 
 import (
+	"math/rand/v2"
 	"reflect"
 	"testing"
 	"time"
@@ -181,4 +182,47 @@ func BenchmarkLoadNation(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestPopulationCacheMatchesLive: the figures materialised by the sweep over
+// two years of stays equal, day by day, those computed from the stays by the
+// database, for every breakdown, in every province.
+func TestPopulationCacheMatchesLive(t *testing.T) {
+	ctx := storetest.Ctx()
+	dsn, _ := storetest.DSN(t, "sqlite")
+	db := storetest.Open(t, dsn)
+	if _, err := demo.LoadWith(ctx, db, demo.ScaleRegion, demo.Options{Population: true}); err != nil {
+		t.Fatal(err)
+	}
+	provinces, _ := db.ListProvinces(ctx)
+	r := rand.New(rand.NewPCG(1, 2))
+	checked := 0
+	for range 12 {
+		day := db.Now().AddDate(0, 0, -1-r.IntN(729))
+		for _, p := range provinces {
+			for _, by := range store.Breakdowns {
+				cached, total, err := db.Population(ctx, p.Sigla, day, by)
+				if err != nil {
+					t.Fatal(err)
+				}
+				live, liveTotal, _, err := db.LivePopulation(ctx, p.Sigla, day, by)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if total != liveTotal || !reflect.DeepEqual(cached, live) {
+					t.Fatalf("%s on %s by %s:\ncached %d %v\nlive   %d %v", p.Sigla, day.Format("2006-01-02"), by, total, cached, liveTotal, live)
+				}
+				checked++
+			}
+			d, err := db.Dashboard(ctx, p.Sigla, day, store.DefaultAfterDays)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, after, _ := db.LivePopulation(ctx, p.Sigla, day, "sex")
+			if d.AfterDecision != after {
+				t.Fatalf("%s on %s: after decision cached %d, live %d", p.Sigla, day.Format("2006-01-02"), d.AfterDecision, after)
+			}
+		}
+	}
+	t.Logf("%d breakdowns compared", checked)
 }

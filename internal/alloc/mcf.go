@@ -1,0 +1,364 @@
+package alloc
+
+import "slices"
+
+// A min-cost flow engine: the primal-dual method (successive shortest paths
+// with node potentials, Ahuja, Magnanti & Orlin, "Network Flows", 1993,
+// §9.7), where each round of Dijkstra is followed by a blocking flow on the
+// admissible arcs (those of zero reduced cost) as in Dinic's algorithm, so
+// that one round sends all the flow that has the same shortest cost — here
+// many facilities at the same distance. Costs and capacities are integers;
+// the optimal flow is integral. Potentials give an optimality certificate
+// that Verify checks in one pass over the arcs.
+
+type mcf struct {
+	n                int
+	to, next         []int32
+	capa             []int64 // residual capacity; arc i^1 is i's reverse
+	cost             []int64
+	head             []int32
+	pi               []int64
+	dist             []int64
+	level            []int32
+	it               []int32
+	heap             []int32
+	pos              []int32
+	queue            []int32
+	excess           []int64
+	rounds, augments int
+}
+
+const inf = int64(1) << 60
+
+func newMCF(n int, arcsHint int) *mcf {
+	g := &mcf{n: n, head: make([]int32, n)}
+	for i := range g.head {
+		g.head[i] = -1
+	}
+	g.to = make([]int32, 0, 2*arcsHint)
+	g.next = make([]int32, 0, 2*arcsHint)
+	g.capa = make([]int64, 0, 2*arcsHint)
+	g.cost = make([]int64, 0, 2*arcsHint)
+	return g
+}
+
+// addArc adds u→v and returns its id (its reverse is id^1).
+func (g *mcf) addArc(u, v int, capacity, cost int64) int {
+	id := len(g.to)
+	g.to = append(g.to, int32(v), int32(u))
+	g.capa = append(g.capa, capacity, 0)
+	g.cost = append(g.cost, cost, -cost)
+	g.next = append(g.next, g.head[u], g.head[v])
+	g.head[u], g.head[v] = int32(id), int32(id+1)
+	return id
+}
+
+// flow on an arc (what its reverse holds).
+func (g *mcf) flow(arc int) int64 { return g.capa[arc^1] }
+
+// solve sends up to need units from s to t at minimum cost. Costs must be
+// non-negative on the arcs as added (the potentials start at zero).
+func (g *mcf) solve(s, t int, need int64) (sent, total int64) {
+	g.pi = make([]int64, g.n)
+	g.dist = make([]int64, g.n)
+	g.level = make([]int32, g.n)
+	g.it = make([]int32, g.n)
+	g.pos = make([]int32, g.n)
+	g.excess = make([]int64, g.n)
+	for sent < need {
+		g.rounds++
+		if !g.dijkstra(s, t) {
+			break
+		}
+		for v := range g.n {
+			d := g.dist[v]
+			if d > g.dist[t] {
+				d = g.dist[t]
+			}
+			g.pi[v] += d
+		}
+		// Blocking flows on the admissible subgraph until t is cut off.
+		for sent < need && g.bfs(s, t) {
+			copy(g.it, g.head)
+			for sent < need {
+				f := g.dfs(s, t, need-sent)
+				if f == 0 {
+					break
+				}
+				sent += f
+				g.augments++
+			}
+		}
+	}
+	for i := 0; i < len(g.to); i += 2 {
+		total += g.flow(i) * g.cost[i]
+	}
+	return sent, total
+}
+
+func (g *mcf) reduced(a int32, u int) int64 { return g.cost[a] + g.pi[u] - g.pi[g.to[a]] }
+
+// dijkstra computes shortest reduced-cost distances from s; false when t is
+// unreachable.
+func (g *mcf) dijkstra(s, t int) bool {
+	for i := range g.dist {
+		g.dist[i] = inf
+		g.pos[i] = -1
+	}
+	g.heap = g.heap[:0]
+	g.dist[s] = 0
+	g.push(int32(s))
+	for len(g.heap) > 0 {
+		u := int(g.pop())
+		du := g.dist[u]
+		for a := g.head[u]; a >= 0; a = g.next[a] {
+			if g.capa[a] <= 0 {
+				continue
+			}
+			v := int(g.to[a])
+			nd := du + g.reduced(a, u)
+			if nd < g.dist[v] {
+				g.dist[v] = nd
+				if g.pos[v] >= 0 {
+					g.up(int(g.pos[v]))
+				} else {
+					g.push(int32(v))
+				}
+			}
+		}
+		g.pos[u] = -2 // settled
+	}
+	return g.dist[t] < inf
+}
+
+func (g *mcf) push(v int32) {
+	g.heap = append(g.heap, v)
+	g.pos[v] = int32(len(g.heap) - 1)
+	g.up(len(g.heap) - 1)
+}
+
+func (g *mcf) pop() int32 {
+	top := g.heap[0]
+	last := len(g.heap) - 1
+	g.heap[0] = g.heap[last]
+	g.pos[g.heap[0]] = 0
+	g.heap = g.heap[:last]
+	if last > 0 {
+		g.down(0)
+	}
+	g.pos[top] = -2
+	return top
+}
+
+func (g *mcf) up(i int) {
+	h := g.heap
+	for i > 0 {
+		p := (i - 1) / 2
+		if g.dist[h[p]] <= g.dist[h[i]] {
+			break
+		}
+		h[p], h[i] = h[i], h[p]
+		g.pos[h[p]], g.pos[h[i]] = int32(p), int32(i)
+		i = p
+	}
+}
+
+func (g *mcf) down(i int) {
+	h := g.heap
+	n := len(h)
+	for {
+		l, m := 2*i+1, i
+		if l < n && g.dist[h[l]] < g.dist[h[m]] {
+			m = l
+		}
+		if r := l + 1; r < n && g.dist[h[r]] < g.dist[h[m]] {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		h[m], h[i] = h[i], h[m]
+		g.pos[h[m]], g.pos[h[i]] = int32(m), int32(i)
+		i = m
+	}
+}
+
+// bfs levels the admissible subgraph (residual arcs of zero reduced cost).
+func (g *mcf) bfs(s, t int) bool {
+	for i := range g.level {
+		g.level[i] = -1
+	}
+	g.queue = append(g.queue[:0], int32(s))
+	g.level[s] = 0
+	for q := 0; q < len(g.queue); q++ {
+		u := int(g.queue[q])
+		for a := g.head[u]; a >= 0; a = g.next[a] {
+			v := g.to[a]
+			if g.capa[a] > 0 && g.level[v] < 0 && g.reduced(a, u) == 0 {
+				g.level[v] = g.level[u] + 1
+				g.queue = append(g.queue, v)
+			}
+		}
+	}
+	return g.level[t] >= 0
+}
+
+func (g *mcf) dfs(u, t int, limit int64) int64 {
+	if u == t {
+		return limit
+	}
+	for ; g.it[u] >= 0; g.it[u] = g.next[g.it[u]] {
+		a := g.it[u]
+		v := int(g.to[a])
+		if g.capa[a] <= 0 || g.level[v] != g.level[u]+1 || g.reduced(a, u) != 0 {
+			continue
+		}
+		if f := g.dfs(v, t, min(limit, g.capa[a])); f > 0 {
+			g.capa[a] -= f
+			g.capa[a^1] += f
+			return f
+		}
+	}
+	return 0
+}
+
+// verify checks the optimality certificate in one pass: no residual arc has
+// a negative reduced cost under the final potentials (complementary
+// slackness). It returns the number of violations.
+func (g *mcf) verify() int {
+	bad := 0
+	for u := range g.n {
+		for a := g.head[u]; a >= 0; a = g.next[a] {
+			if g.capa[a] > 0 && g.reduced(a, u) < 0 {
+				bad++
+			}
+		}
+	}
+	return bad
+}
+
+// removeArc takes an arc out of the network: its flow goes back (its tail
+// gains that much excess, its head as much deficit) and its capacity is
+// gone. Residual arcs keep non-negative reduced costs, so reoptimize can
+// restore the balance from the current potentials.
+func (g *mcf) removeArc(a int) {
+	x := g.capa[a^1]
+	g.capa[a], g.capa[a^1] = 0, 0
+	if x != 0 {
+		g.excess[g.to[a^1]] += x
+		g.excess[g.to[a]] -= x
+	}
+}
+
+// reoptimize sends the excess of some nodes to the deficits of others along
+// shortest reduced-cost paths (successive shortest paths from the current
+// potentials), keeping the flow optimal. False when some excess cannot
+// reach a deficit (the change made the problem infeasible).
+func (g *mcf) reoptimize() bool {
+	parent := make([]int32, g.n)
+	for {
+		sources := g.queue[:0]
+		for v, e := range g.excess {
+			if e > 0 {
+				sources = append(sources, int32(v))
+			}
+		}
+		g.queue = sources
+		if len(sources) == 0 {
+			return true
+		}
+		// Multi-source Dijkstra to the nearest deficit.
+		for i := range g.dist {
+			g.dist[i] = inf
+			g.pos[i] = -1
+			parent[i] = -1
+		}
+		g.heap = g.heap[:0]
+		for _, s := range sources {
+			g.dist[s] = 0
+			g.push(s)
+		}
+		target := -1
+		for len(g.heap) > 0 {
+			u := int(g.pop())
+			if g.excess[u] < 0 {
+				target = u
+				break
+			}
+			du := g.dist[u]
+			for a := g.head[u]; a >= 0; a = g.next[a] {
+				if g.capa[a] <= 0 {
+					continue
+				}
+				v := int(g.to[a])
+				if g.pos[v] == -2 {
+					continue
+				}
+				if nd := du + g.reduced(a, u); nd < g.dist[v] {
+					g.dist[v] = nd
+					parent[v] = a
+					if g.pos[v] >= 0 {
+						g.up(int(g.pos[v]))
+					} else {
+						g.push(int32(v))
+					}
+				}
+			}
+		}
+		g.rounds++
+		if target < 0 {
+			return false
+		}
+		dt := g.dist[target]
+		for v := range g.n {
+			if g.dist[v] < dt {
+				g.pi[v] += g.dist[v]
+			} else {
+				g.pi[v] += dt
+			}
+		}
+		// Augment along the path by what it carries.
+		amount := -g.excess[target]
+		v := target
+		for parent[v] >= 0 {
+			a := parent[v]
+			amount = min(amount, g.capa[a])
+			v = int(g.to[a^1])
+		}
+		amount = min(amount, g.excess[v])
+		v = target
+		for parent[v] >= 0 {
+			a := parent[v]
+			g.capa[a] -= amount
+			g.capa[a^1] += amount
+			v = int(g.to[a^1])
+		}
+		g.excess[v] -= amount
+		g.excess[target] += amount
+		g.augments++
+	}
+}
+
+// flowState is what a branch changes: residual capacities, potentials, excesses.
+type flowState struct {
+	capa, pi, excess []int64
+}
+
+func (g *mcf) save() flowState {
+	return flowState{capa: slices.Clone(g.capa), pi: slices.Clone(g.pi), excess: slices.Clone(g.excess)}
+}
+
+func (g *mcf) load(s flowState) {
+	copy(g.capa, s.capa)
+	copy(g.pi, s.pi)
+	copy(g.excess, s.excess)
+}
+
+// cost of the current flow.
+func (g *mcf) totalCost() int64 {
+	var total int64
+	for i := 0; i < len(g.to); i += 2 {
+		total += g.flow(i) * g.cost[i]
+	}
+	return total
+}

@@ -1,0 +1,614 @@
+package alloc
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Placement: which facility each person or household of a group goes to.
+//
+// People of the same group and needs are interchangeable, so single people
+// are classes with a supply, and facilities with the same accepted groups and
+// features share a "signature" node: a class reaches a facility through the
+// signature, which keeps the network small (classes × signatures + facilities
+// arcs instead of classes × facilities). Distance is paid on the arc from a
+// facility to its comune; the comune's room under the guideline is a free arc
+// to the sink and the rest a costly one (a convex cost, exact in a flow);
+// leaving someone unplaced is an arc to the sink at the unplaced weight.
+// Without households this flow is the exact optimum. Households (size ≥ 2)
+// go whole to one facility: in the flow they are nodes of their own with
+// arcs to each compatible facility with room, which is the LP relaxation of
+// the integer program; branch and bound on a split household (fixed to its
+// largest share, or forbidden from it) closes the gap, with a rounding
+// heuristic for the first incumbent, a time limit, and the proven bound.
+
+// Instance is the JSON of `gesta alloc solve`.
+type Instance struct {
+	Origin     Point            `json:"origin"`
+	Weights    Weights          `json:"weights"`
+	Units      []PlaceUnit      `json:"units"`
+	Facilities []PlaceFacility  `json:"facilities"`
+	Comuni     []ComuneGuidance `json:"comuni"`
+}
+
+// Point is a place on the sphere.
+type Point struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+}
+
+// Weights of the objective's terms.
+type Weights struct {
+	Distance      int64 `json:"distance"`
+	OverGuideline int64 `json:"over_guideline"`
+	Unplaced      int64 `json:"unplaced"`
+}
+
+// PlaceUnit is a person or a household to place.
+type PlaceUnit struct {
+	ID    string   `json:"id"`
+	Size  int      `json:"size"`
+	Group string   `json:"group"`
+	Needs []string `json:"needs"`
+}
+
+// PlaceFacility is a facility with free places.
+type PlaceFacility struct {
+	ID       string   `json:"id"`
+	Free     int      `json:"free"`
+	Accepts  []string `json:"accepts"`
+	Features []string `json:"features"`
+	Lat      float64  `json:"lat"`
+	Lon      float64  `json:"lon"`
+	Comune   string   `json:"comune"`
+}
+
+// ComuneGuidance is a comune's residents, people already hosted and the
+// guideline per thousand residents.
+type ComuneGuidance struct {
+	Code        string  `json:"code"`
+	Residents   int     `json:"residents"`
+	Hosted      int     `json:"hosted"`
+	PerThousand float64 `json:"per_thousand"`
+}
+
+// Assignment places a unit in a facility.
+type Assignment struct {
+	Unit     string `json:"unit"`
+	Facility string `json:"facility"`
+}
+
+// Solution is the answer of `gesta alloc solve`.
+type Solution struct {
+	Objective   int64             `json:"objective"`
+	Optimal     bool              `json:"optimal"`
+	Bound       int64             `json:"bound"`
+	Assignments []Assignment      `json:"assignments"`
+	Unplaced    []string          `json:"unplaced"`
+	Explain     map[string]string `json:"explain"`
+	Stats       SolveStats        `json:"stats"`
+}
+
+// SolveStats tell how the answer was found.
+type SolveStats struct {
+	Nodes        int     `json:"nodes"`         // branch-and-bound nodes (flow relaxations solved)
+	Rounds       int     `json:"rounds"`        // Dijkstra rounds over all relaxations
+	Arcs         int     `json:"arcs"`          // arcs of the root network
+	Millis       float64 `json:"millis"`        // solve time
+	VerifyMicros float64 `json:"verify_micros"` // one certificate pass over the root network's arcs
+}
+
+// ErrBadInstance wraps every validation error (exit status 2).
+var ErrBadInstance = errors.New("alloc: bad instance")
+
+func bad(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrBadInstance, fmt.Sprintf(format, a...))
+}
+
+// Validate checks an instance: ids unique, sizes positive, known groups and
+// comuni, capacities and weights not negative.
+func (in *Instance) Validate() error {
+	groups := map[string]bool{GroupMan: true, GroupWoman: true, GroupFamily: true, GroupMinor: true}
+	if in.Weights.Distance < 0 || in.Weights.OverGuideline < 0 || in.Weights.Unplaced < 0 {
+		return bad("weights must not be negative")
+	}
+	if len(in.Units) > maxBatchUnits || len(in.Facilities) > 200_000 {
+		return bad("too many units or facilities")
+	}
+	comuni := map[string]bool{}
+	for _, c := range in.Comuni {
+		if comuni[c.Code] {
+			return bad("comune %q listed twice", c.Code)
+		}
+		if c.Residents < 0 || c.Hosted < 0 || c.PerThousand < 0 {
+			return bad("comune %q: negative figures", c.Code)
+		}
+		comuni[c.Code] = true
+	}
+	ids := map[string]bool{}
+	for _, u := range in.Units {
+		if u.ID == "" || ids[u.ID] {
+			return bad("unit id %q empty or duplicate", u.ID)
+		}
+		ids[u.ID] = true
+		if u.Size < 1 || u.Size > maxUnitSize {
+			return bad("unit %q: size %d (1 to %d)", u.ID, u.Size, maxUnitSize)
+		}
+		if !groups[u.Group] {
+			return bad("unit %q: unknown group %q", u.ID, u.Group)
+		}
+	}
+	fids := map[string]bool{}
+	for _, f := range in.Facilities {
+		if f.ID == "" || fids[f.ID] {
+			return bad("facility id %q empty or duplicate", f.ID)
+		}
+		fids[f.ID] = true
+		if f.Free < 0 {
+			return bad("facility %q: negative free places", f.ID)
+		}
+		if !comuni[f.Comune] {
+			return bad("facility %q: unknown comune %q", f.ID, f.Comune)
+		}
+		if math.IsNaN(f.Lat) || math.IsNaN(f.Lon) || math.Abs(f.Lat) > 90 || math.Abs(f.Lon) > 180 {
+			return bad("facility %q: bad coordinates", f.ID)
+		}
+		for _, g := range f.Accepts {
+			if !groups[g] {
+				return bad("facility %q: unknown group %q", f.ID, g)
+			}
+		}
+	}
+	return nil
+}
+
+// Km is the great-circle distance on a sphere of radius 6371.0 km, rounded
+// to the nearest whole kilometre.
+func Km(a Point, lat, lon float64) int64 {
+	const r = 6371.0
+	rad := math.Pi / 180
+	dlat, dlon := (lat-a.Lat)*rad, (lon-a.Lon)*rad
+	h := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(a.Lat*rad)*math.Cos(lat*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
+	return int64(math.Round(2 * r * math.Asin(math.Min(1, math.Sqrt(h)))))
+}
+
+// Room is how many more people a comune takes before the guideline.
+func (c ComuneGuidance) Room() int64 {
+	return max(0, int64(math.Floor(float64(c.Residents)*c.PerThousand/1000))-int64(c.Hosted))
+}
+
+// compatible: the unit's group is accepted and every need is a feature.
+func compatible(u PlaceUnit, f PlaceFacility) bool {
+	if !slices.Contains(f.Accepts, u.Group) {
+		return false
+	}
+	for _, n := range u.Needs {
+		if !slices.Contains(f.Features, n) {
+			return false
+		}
+	}
+	return true
+}
+
+// Evaluate recomputes the objective of a placement from the definitions, and
+// checks it is feasible.
+func Evaluate(in *Instance, as []Assignment, unplaced []string) (int64, error) {
+	units := map[string]PlaceUnit{}
+	for _, u := range in.Units {
+		units[u.ID] = u
+	}
+	facs := map[string]PlaceFacility{}
+	for _, f := range in.Facilities {
+		facs[f.ID] = f
+	}
+	seen := map[string]bool{}
+	used := map[string]int{}
+	perComune := map[string]int64{}
+	var obj int64
+	for _, a := range as {
+		u, ok := units[a.Unit]
+		f, okf := facs[a.Facility]
+		if !ok || !okf || seen[a.Unit] {
+			return 0, fmt.Errorf("assignment %v: unknown or repeated", a)
+		}
+		seen[a.Unit] = true
+		if !compatible(u, f) {
+			return 0, fmt.Errorf("unit %s not compatible with %s", u.ID, f.ID)
+		}
+		used[f.ID] += u.Size
+		if used[f.ID] > f.Free {
+			return 0, fmt.Errorf("facility %s over its free places", f.ID)
+		}
+		perComune[f.Comune] += int64(u.Size)
+		obj += int64(u.Size) * Km(in.Origin, f.Lat, f.Lon) * in.Weights.Distance
+	}
+	for _, id := range unplaced {
+		u, ok := units[id]
+		if !ok || seen[id] {
+			return 0, fmt.Errorf("unplaced %s: unknown or repeated", id)
+		}
+		seen[id] = true
+		obj += int64(u.Size) * in.Weights.Unplaced
+	}
+	if len(seen) != len(in.Units) {
+		return 0, fmt.Errorf("%d units placed or unplaced, %d in the instance", len(seen), len(in.Units))
+	}
+	for _, c := range in.Comuni {
+		obj += in.Weights.OverGuideline * max(0, perComune[c.Code]-c.Room())
+	}
+	return obj, nil
+}
+
+// network is the flow model of an instance, built once; a relaxation copies
+// its capacities and applies a branch's fixings.
+type network struct {
+	in          *Instance
+	km          []int64
+	classes     [][]int // unit indices of each class of single people
+	classKey    []string
+	households  []int // unit indices of households
+	signature   []int // per facility
+	nSig        int
+	sigAccepts  [][]bool // per signature × class
+	room        []int64  // per comune index
+	comuneOf    []int    // per facility
+	householdFs [][]int  // per household: compatible facilities with room for it
+}
+
+func buildNetwork(in *Instance) *network {
+	nw := &network{in: in, km: make([]int64, len(in.Facilities)), signature: make([]int, len(in.Facilities)),
+		comuneOf: make([]int, len(in.Facilities))}
+	comune := map[string]int{}
+	for i, c := range in.Comuni {
+		comune[c.Code] = i
+		nw.room = append(nw.room, c.Room())
+	}
+	sigs := map[string]int{}
+	var sigFac []PlaceFacility
+	for i, f := range in.Facilities {
+		nw.km[i] = Km(in.Origin, f.Lat, f.Lon)
+		nw.comuneOf[i] = comune[f.Comune]
+		acc, feat := slices.Clone(f.Accepts), slices.Clone(f.Features)
+		sort.Strings(acc)
+		sort.Strings(feat)
+		key := strings.Join(acc, ",") + "|" + strings.Join(feat, ",")
+		s, ok := sigs[key]
+		if !ok {
+			s = len(sigs)
+			sigs[key] = s
+			sigFac = append(sigFac, f)
+		}
+		nw.signature[i] = s
+	}
+	nw.nSig = len(sigs)
+	classOf := map[string]int{}
+	for i, u := range in.Units {
+		if u.Size >= 2 {
+			nw.households = append(nw.households, i)
+			continue
+		}
+		needs := slices.Clone(u.Needs)
+		sort.Strings(needs)
+		key := u.Group + "|" + strings.Join(needs, ",")
+		c, ok := classOf[key]
+		if !ok {
+			c = len(nw.classes)
+			classOf[key] = c
+			nw.classes = append(nw.classes, nil)
+			nw.classKey = append(nw.classKey, key)
+		}
+		nw.classes[c] = append(nw.classes[c], i)
+	}
+	nw.sigAccepts = make([][]bool, nw.nSig)
+	for s := range nw.nSig {
+		nw.sigAccepts[s] = make([]bool, len(nw.classes))
+		for c, members := range nw.classes {
+			nw.sigAccepts[s][c] = compatible(in.Units[members[0]], sigFac[s])
+		}
+	}
+	for _, h := range nw.households {
+		var fs []int
+		for i, f := range in.Facilities {
+			if f.Free >= in.Units[h].Size && compatible(in.Units[h], f) {
+				fs = append(fs, i)
+			}
+		}
+		nw.householdFs = append(nw.householdFs, fs)
+	}
+	return nw
+}
+
+// model is the flow network of an instance with the arcs to read back.
+type model struct {
+	nw       *network
+	g        *mcf
+	s, t     int
+	need     int64
+	classSig [][2]int // arc, class×nSig+signature
+	sigFac   [][2]int // arc, facility
+	hhArcs   [][][2]int
+	hhOut    []int
+}
+
+func (nw *network) build() *model {
+	in := nw.in
+	nF, nC, nH := len(in.Facilities), len(in.Comuni), len(nw.households)
+	nCl := len(nw.classes)
+	// Nodes: S, T, classes, households, signatures, facilities, comuni.
+	S, T := 0, 1
+	cl0 := 2
+	hh0 := cl0 + nCl
+	sg0 := hh0 + nH
+	fa0 := sg0 + nw.nSig
+	co0 := fa0 + nF
+	arcs := nCl*(nw.nSig+2) + 2*nF + 2*nC + 2*nH
+	for _, fs := range nw.householdFs {
+		arcs += len(fs)
+	}
+	g := newMCF(co0+nC, arcs)
+	m := &model{nw: nw, g: g, s: S, t: T, hhArcs: make([][][2]int, nH), hhOut: make([]int, nH)}
+	w := in.Weights
+	for c, members := range nw.classes {
+		n := int64(len(members))
+		m.need += n
+		g.addArc(S, cl0+c, n, 0)
+		g.addArc(cl0+c, T, n, w.Unplaced)
+		for s := range nw.nSig {
+			if nw.sigAccepts[s][c] {
+				m.classSig = append(m.classSig, [2]int{g.addArc(cl0+c, sg0+s, n, 0), c*nw.nSig + s})
+			}
+		}
+	}
+	for k, h := range nw.households {
+		size := int64(in.Units[h].Size)
+		m.need += size
+		g.addArc(S, hh0+k, size, 0)
+		m.hhOut[k] = g.addArc(hh0+k, T, size, w.Unplaced) // per person, like every arc
+		for _, f := range nw.householdFs[k] {
+			m.hhArcs[k] = append(m.hhArcs[k], [2]int{g.addArc(hh0+k, fa0+f, size, 0), f})
+		}
+	}
+	for f, pf := range in.Facilities {
+		if pf.Free == 0 {
+			continue
+		}
+		m.sigFac = append(m.sigFac, [2]int{g.addArc(sg0+nw.signature[f], fa0+f, int64(pf.Free), 0), f})
+		g.addArc(fa0+f, co0+nw.comuneOf[f], int64(pf.Free), nw.km[f]*w.Distance)
+	}
+	for c := range in.Comuni {
+		if nw.room[c] > 0 {
+			g.addArc(co0+c, T, nw.room[c], 0)
+		}
+		g.addArc(co0+c, T, inf/4, w.OverGuideline)
+	}
+	return m
+}
+
+// split finds the most split household — the one whose largest share is the
+// smallest part of it, larger households first on ties — and that share's
+// facility (-1: unplaced); k is -1 when every household is whole.
+func (m *model) split() (k, f int) {
+	g := m.g
+	k, f = -1, -1
+	worst := 2.0
+	for h, u := range m.nw.households {
+		size := m.nw.in.Units[u].Size
+		bestF, bestFlow, parts := -1, int64(0), 0
+		if fl := g.flow(m.hhOut[h]); fl > 0 {
+			bestFlow, parts = fl, 1
+		}
+		for _, a := range m.hhArcs[h] {
+			if fl := g.flow(a[0]); fl > 0 {
+				parts++
+				if fl > bestFlow {
+					bestF, bestFlow = a[1], fl
+				}
+			}
+		}
+		if parts > 1 {
+			if share := float64(bestFlow)/float64(size) - float64(size)*1e-6; share < worst {
+				worst, k, f = share, h, bestF
+			}
+		}
+	}
+	return k, f
+}
+
+// branchOn fixes household k to facility f (f -1: unplaced) or forbids it
+// (f -1: must be placed), and re-optimises from the current flow. False when
+// the branch is infeasible.
+func (m *model) branchOn(k, f int, fix bool) bool {
+	if fix {
+		if f != -1 {
+			m.g.removeArc(m.hhOut[k])
+		}
+		for _, a := range m.hhArcs[k] {
+			if a[1] != f {
+				m.g.removeArc(a[0])
+			}
+		}
+	} else if f == -1 {
+		m.g.removeArc(m.hhOut[k])
+	} else {
+		for _, a := range m.hhArcs[k] {
+			if a[1] == f {
+				m.g.removeArc(a[0])
+			}
+		}
+	}
+	return m.g.reoptimize()
+}
+
+// extract turns an integral flow into assignments.
+func (m *model) extract() ([]Assignment, []string) {
+	nw, in, g := m.nw, m.nw.in, m.g
+	var as []Assignment
+	var unplaced []string
+	// Singles: per signature, classes in and facilities out, matched in order.
+	type part struct {
+		who int
+		n   int64
+	}
+	inflow := make([][]part, nw.nSig)
+	outflow := make([][]part, nw.nSig)
+	for _, a := range m.classSig {
+		if fl := g.flow(a[0]); fl > 0 {
+			c, s := a[1]/nw.nSig, a[1]%nw.nSig
+			inflow[s] = append(inflow[s], part{c, fl})
+		}
+	}
+	for _, a := range m.sigFac {
+		if fl := g.flow(a[0]); fl > 0 {
+			outflow[nw.signature[a[1]]] = append(outflow[nw.signature[a[1]]], part{a[1], fl})
+		}
+	}
+	next := make([]int, len(nw.classes))
+	for s := range nw.nSig {
+		j := 0
+		for _, p := range inflow[s] {
+			for range p.n {
+				for outflow[s][j].n == 0 {
+					j++
+				}
+				outflow[s][j].n--
+				u := nw.classes[p.who][next[p.who]]
+				next[p.who]++
+				as = append(as, Assignment{Unit: in.Units[u].ID, Facility: in.Facilities[outflow[s][j].who].ID})
+			}
+		}
+	}
+	for c, members := range nw.classes {
+		for _, u := range members[next[c]:] {
+			unplaced = append(unplaced, in.Units[u].ID)
+		}
+	}
+	for k, h := range nw.households {
+		placed := false
+		for _, a := range m.hhArcs[k] {
+			if g.flow(a[0]) > 0 {
+				as = append(as, Assignment{Unit: in.Units[h].ID, Facility: in.Facilities[a[1]].ID})
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			unplaced = append(unplaced, in.Units[h].ID)
+		}
+	}
+	return as, unplaced
+}
+
+// node is an open branch: its flow state and the bound it proved.
+type node struct {
+	st    flowState
+	bound int64
+}
+
+// Solve places the units. Past the time limit it returns the best placement
+// found with optimal false and the proven bound.
+func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	deadline := start.Add(timeLimit)
+	nw := buildNetwork(in)
+	m := nw.build()
+	g := m.g
+	sol := &Solution{Explain: map[string]string{}}
+	if sent, _ := g.solve(m.s, m.t, m.need); sent != m.need {
+		return nil, errors.New("alloc: internal error, the flow cannot carry every unit")
+	}
+	sol.Stats.Nodes, sol.Stats.Arcs = 1, len(g.to)/2
+	vs := time.Now()
+	if g.verify() != 0 {
+		return nil, errors.New("alloc: the flow's optimality certificate does not verify")
+	}
+	sol.Stats.VerifyMicros = float64(time.Since(vs).Nanoseconds()) / 1000
+	rootCost := g.totalCost()
+	best := int64(math.MaxInt64)
+	var bestState flowState
+	stack := []node{{st: g.save(), bound: rootCost}}
+	timedOut := false
+	// Depth first: the "fix to the largest share" child is explored first,
+	// which dives to a good placement early; the other child is kept with
+	// the bound of its parent.
+	for len(stack) > 0 {
+		nd := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if nd.bound >= best {
+			continue
+		}
+		if time.Now().After(deadline) {
+			stack = append(stack, nd)
+			timedOut = true
+			break
+		}
+		g.load(nd.st)
+		k, f := m.split()
+		if k < 0 {
+			best, bestState = g.totalCost(), nd.st
+			continue
+		}
+		var children []node
+		for _, fix := range []bool{false, true} {
+			g.load(nd.st)
+			sol.Stats.Nodes++
+			if !m.branchOn(k, f, fix) {
+				continue
+			}
+			if c := g.totalCost(); c < best {
+				children = append(children, node{st: g.save(), bound: c})
+			}
+		}
+		stack = append(stack, children...) // fix (pushed last) is popped first
+	}
+	sol.Stats.Rounds = g.rounds
+	bound := best
+	for _, nd := range stack {
+		bound = min(bound, nd.bound)
+	}
+	if best == math.MaxInt64 {
+		return nil, errors.New("alloc: no placement found within the time limit")
+	}
+	g.load(bestState)
+	sol.Assignments, sol.Unplaced = m.extract()
+	obj, err := Evaluate(in, sol.Assignments, sol.Unplaced)
+	if err != nil {
+		return nil, fmt.Errorf("alloc: internal error, the placement does not check: %w", err)
+	}
+	if obj != best {
+		return nil, fmt.Errorf("alloc: internal error, objective %d recomputed as %d", best, obj)
+	}
+	sol.Objective, sol.Bound, sol.Optimal = obj, bound, !timedOut && bound == obj
+	if sol.Assignments == nil {
+		sol.Assignments = []Assignment{}
+	}
+	if sol.Unplaced == nil {
+		sol.Unplaced = []string{}
+	}
+	nw.explain(sol)
+	sol.Stats.Millis = float64(time.Since(start).Microseconds()) / 1000
+	return sol, nil
+}
+
+// explain writes a short reason per unit.
+func (nw *network) explain(sol *Solution) {
+	in := nw.in
+	fac := map[string]int{}
+	for i, f := range in.Facilities {
+		fac[f.ID] = i
+	}
+	for _, a := range sol.Assignments {
+		f := fac[a.Facility]
+		sol.Explain[a.Unit] = fmt.Sprintf("%s, %d km, comune %s", in.Facilities[f].ID, nw.km[f], in.Facilities[f].Comune)
+	}
+	for _, u := range sol.Unplaced {
+		sol.Explain[u] = "nessuna struttura compatibile con posti liberi sufficienti"
+	}
+}

@@ -1,0 +1,425 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+// DefaultAfterDays is the "still hosted after a final decision" threshold the
+// materialised figures are kept for; other thresholds are computed live.
+const DefaultAfterDays = 30
+
+// dayKey is the Italian calendar day of an instant.
+func dayKey(t time.Time) string { return t.In(italy).Format("2006-01-02") }
+
+// cachedDims are the breakdowns kept per day and province.
+var cachedDims = []string{"sex", "household", "stage", "nationality", "comune", "facility_type", "age", "length"}
+
+// label names a key of a dimension, as the live aggregation does.
+func label(dim, key string, names map[string]string) string {
+	switch dim {
+	case "sex":
+		return sexLabels[key]
+	case "household":
+		return map[string]string{"msna": "minori stranieri non accompagnati", "nucleo": "nuclei familiari",
+			"donna_sola": "donne sole", "uomo_solo": "uomini soli", "altro": "altro"}[key]
+	case "stage":
+		return domain.StageLabel(domain.ProcedureStage(key))
+	case "nationality":
+		return domain.NationalityName(key)
+	case "comune":
+		return names[key]
+	case "facility_type":
+		return domain.FacilityTypeLabel(domain.FacilityType(key))
+	case "age":
+		return key + " anni"
+	case "length":
+		return lengthLabels[key]
+	}
+	return key
+}
+
+// population returns the figures of a province (or the region: the sum of
+// its provinces) at the end of a day: from population_daily for past days
+// (computing and keeping a missing province-day), live for today and for
+// thresholds other than the default.
+func (db *DB) population(ctx context.Context, province string, day time.Time, afterDays int, want ...string) (*population, error) {
+	end := endOfDay(day)
+	if afterDays != DefaultAfterDays {
+		return db.aggregate(ctx, province, end, afterDays, want...)
+	}
+	if !end.Before(endOfDay(db.Now())) {
+		// Today (all of it: the figures of today's end are today's so far).
+		return db.today.get(province+"|"+dayKey(end.Add(-time.Second)), func() (*population, error) {
+			return db.aggregate(ctx, province, end, afterDays, cachedDims...)
+		})
+	}
+	provinces := []string{province}
+	if province == "" {
+		ps, err := db.ListProvinces(ctx)
+		if err != nil {
+			return nil, err
+		}
+		provinces = provinces[:0]
+		for _, p := range ps {
+			provinces = append(provinces, p.Code)
+		}
+	}
+	key := dayKey(end.Add(-time.Second))
+	out := &population{by: map[string]*counter{}}
+	for _, d := range cachedDims {
+		out.by[d] = newCounter()
+	}
+	var names map[string]string
+	for _, p := range provinces {
+		rows, err := queryAll(ctx, db.read, "population cache", func(s scanner) (cacheRow, error) {
+			var r cacheRow
+			return r, s.Scan(&r.dim, &r.key, &r.count)
+		}, `SELECT dim, key, count FROM population_daily WHERE day = $1 AND province_code = $2`, key, p)
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) == 0 {
+			agg, err := db.aggregate(ctx, p, end, DefaultAfterDays, cachedDims...)
+			if err != nil {
+				return nil, err
+			}
+			rows = cacheRows(agg)
+			// Keep it for next time; a failure here costs only speed, so the
+			// answer is still given.
+			_ = db.storeCache(ctx, key, p, rows)
+		}
+		for _, r := range rows {
+			switch r.dim {
+			case "total":
+				out.total += r.count
+			case "after":
+				out.after += r.count
+			default:
+				if r.dim == "comune" && names == nil {
+					if names, err = db.comuneNames(ctx); err != nil {
+						return nil, err
+					}
+				}
+				out.by[r.dim].addN(r.key, label(r.dim, r.key, names), r.count)
+			}
+		}
+	}
+	return out, nil
+}
+
+type cacheRow struct {
+	dim, key string
+	count    int
+}
+
+func cacheRows(p *population) []cacheRow {
+	rows := []cacheRow{{"total", "total", p.total}, {"after", "after", p.after}}
+	for _, d := range cachedDims {
+		for _, it := range p.by[d].m {
+			rows = append(rows, cacheRow{d, it.Key, it.Count})
+		}
+	}
+	return rows
+}
+
+func (db *DB) storeCache(ctx context.Context, day, province string, rows []cacheRow) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM population_daily WHERE day = $1 AND province_code = $2`, day, province); err != nil {
+			return err
+		}
+		b := newBatch(ctx, tx, "population_daily", []string{"day", "province_code", "dim", "key", "count"})
+		for _, r := range rows {
+			if err := b.add(day, province, r.dim, r.key, r.count); err != nil {
+				return err
+			}
+		}
+		return b.flush()
+	})
+}
+
+// dropCache forgets the figures of a province from a day on: a stay entered,
+// closed or changed with that date changes them. Called in the transaction of
+// the change.
+func dropCache(ctx context.Context, tx *Tx, province string, from time.Time) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM population_daily WHERE province_code = $1 AND day >= $2`, province, dayKey(from))
+	if err != nil {
+		return fmt.Errorf("store: drop population cache: %w", err)
+	}
+	return nil
+}
+
+// countFlow adds an entry or an exit to the day's flows, in the transaction
+// of the stay.
+func countFlow(ctx context.Context, tx *Tx, province string, at time.Time, entry bool) error {
+	col := "exits"
+	e, x := 0, 1
+	if entry {
+		col, e, x = "entries", 1, 0
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO stay_flows (day, province_code, entries, exits) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (day, province_code) DO UPDATE SET `+col+` = stay_flows.`+col+` + 1`, dayKey(at), province, e, x)
+	if err != nil {
+		return fmt.Errorf("store: count flow: %w", err)
+	}
+	return nil
+}
+
+// BuildPopulationCache recomputes the materialised figures for every day
+// from `from` to yesterday and the daily flows, in one sweep over the stays
+// (entries and exits in time order; age, length of stay and time since the
+// decision by Fenwick trees over days), then writes them in one
+// transaction. Used after bulk loads; the nightly job adds one day at a time.
+func (db *DB) BuildPopulationCache(ctx context.Context, from time.Time) error {
+	type stay struct {
+		province, sex, nat, stage, comune, ftype string
+		household, msna                          bool
+		birth, entered                           time.Time
+		exited, stageDate                        sql.NullTime
+	}
+	stays, err := queryAll(ctx, db.read, "population sweep", func(s scanner) (stay, error) {
+		var x stay
+		var birth sql.NullTime
+		err := s.Scan(&x.province, &x.sex, &x.nat, &x.stage, &x.comune, &x.ftype, &x.household, &x.msna, &birth,
+			&x.entered, &x.exited, &x.stageDate)
+		x.birth = birth.Time
+		return x, err
+	}, `SELECT province_code, sex, nationality, stage, comune_code, facility_type, in_household, msna, birth_date,
+		entered_at, exited_at, stage_date FROM stays`)
+	if err != nil {
+		return err
+	}
+	today := endOfDay(db.Now()).AddDate(0, 0, -1) // start of today, Italian time
+	first := endOfDay(from).AddDate(0, 0, -1)
+	days := int(today.Sub(first).Hours()/24 + 0.5)
+	if days <= 0 {
+		return nil
+	}
+	// Day index of an instant: its Italian calendar day, counted from 1900.
+	// Thresholds are local midnights, so that "born on or after", "entered on
+	// or after" and "decided before" fall on whole days, as in the live query.
+	epoch := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	idx := func(t time.Time) int {
+		l := t.In(italy)
+		return int(time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC).Sub(epoch).Hours()/24 + 0.5)
+	}
+	type prov struct {
+		static                 map[[2]string]int // (dim, key) → count
+		birth, entered, decide *fenwick
+		total                  int
+	}
+	span := idx(today) + 2
+	provs := map[string]*prov{}
+	get := func(p string) *prov {
+		if provs[p] == nil {
+			provs[p] = &prov{static: map[[2]string]int{}, birth: newFenwick(span), entered: newFenwick(span), decide: newFenwick(span)}
+		}
+		return provs[p]
+	}
+	type event struct {
+		at   time.Time
+		i    int
+		sign int
+	}
+	var events []event
+	flows := map[[2]string][2]int{}
+	for i, s := range stays {
+		events = append(events, event{s.entered, i, 1})
+		f := flows[[2]string{dayKey(s.entered), s.province}]
+		f[0]++
+		flows[[2]string{dayKey(s.entered), s.province}] = f
+		if s.exited.Valid {
+			events = append(events, event{s.exited.Time, i, -1})
+			f := flows[[2]string{dayKey(s.exited.Time), s.province}]
+			f[1]++
+			flows[[2]string{dayKey(s.exited.Time), s.province}] = f
+		}
+	}
+	sort.Slice(events, func(a, b int) bool { return events[a].at.Before(events[b].at) })
+	apply := func(e event) {
+		s := stays[e.i]
+		p := get(s.province)
+		hk, _ := HouseholdType(s.sex, s.household, s.msna)
+		for _, dk := range [][2]string{{"sex", s.sex}, {"household", hk}, {"stage", s.stage}, {"nationality", s.nat},
+			{"comune", s.comune}, {"facility_type", s.ftype}} {
+			if dk[1] == "" {
+				dk[1] = "sconosciuto"
+			}
+			p.static[dk] += e.sign
+		}
+		p.total += e.sign
+		p.birth.add(clamp(idx(s.birth), span), e.sign)
+		p.entered.add(clamp(idx(s.entered), span), e.sign)
+		if domain.FinalDecision(domain.ProcedureStage(s.stage)) && s.stageDate.Valid {
+			p.decide.add(clamp(idx(s.stageDate.Time), span), e.sign)
+		}
+	}
+	type out struct {
+		day, province, dim, key string
+		count                   int
+	}
+	var rows []out
+	ei := 0
+	for d := range days {
+		end := first.In(italy).AddDate(0, 0, d+1)
+		for ei < len(events) && events[ei].at.Before(end) {
+			apply(events[ei])
+			ei++
+		}
+		day := dayKey(end.Add(-time.Second))
+		for code, p := range provs {
+			if p.total == 0 {
+				continue
+			}
+			rows = append(rows, out{day, code, "total", "total", p.total})
+			for dk, n := range p.static {
+				if n != 0 {
+					rows = append(rows, out{day, code, dk[0], dk[1], n})
+				}
+			}
+			// Born after the day m+1 years before the end: at most m years old.
+			prev := 0
+			for _, b := range ageBands[:len(ageBands)-1] {
+				younger := p.total - p.birth.sum(clamp(idx(end.AddDate(-(b.max+1), 0, 0)), span))
+				if n := younger - prev; n > 0 {
+					rows = append(rows, out{day, code, "age", b.key, n})
+				}
+				prev = younger
+			}
+			if n := p.total - prev; n > 0 {
+				rows = append(rows, out{day, code, "age", ageBands[len(ageBands)-1].key, n})
+			}
+			prev = 0
+			for _, b := range lengthBands[:len(lengthBands)-1] {
+				recent := p.total - p.entered.sum(clamp(idx(end.AddDate(0, 0, -b.days)), span))
+				if n := recent - prev; n > 0 {
+					rows = append(rows, out{day, code, "length", b.key, n})
+				}
+				prev = recent
+			}
+			if n := p.total - prev; n > 0 {
+				rows = append(rows, out{day, code, "length", lengthBands[len(lengthBands)-1].key, n})
+			}
+			if n := p.decide.sum(clamp(idx(end.AddDate(0, 0, -DefaultAfterDays)), span)); n > 0 {
+				rows = append(rows, out{day, code, "after", "after", n})
+			}
+		}
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM population_daily`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM stay_flows`); err != nil {
+			return err
+		}
+		b := newBatch(ctx, tx, "population_daily", []string{"day", "province_code", "dim", "key", "count"})
+		for _, r := range rows {
+			if err := b.add(r.day, r.province, r.dim, r.key, r.count); err != nil {
+				return err
+			}
+		}
+		if err := b.flush(); err != nil {
+			return err
+		}
+		fb := newBatch(ctx, tx, "stay_flows", []string{"day", "province_code", "entries", "exits"})
+		for k, v := range flows {
+			if err := fb.add(k[0], k[1], v[0], v[1]); err != nil {
+				return err
+			}
+		}
+		if err := fb.flush(); err != nil {
+			return err
+		}
+		return tx.audit(ctx, "population.cache", "job", "population",
+			fmt.Sprintf("%d giorni, %d righe di figure, %d giorni-provincia di flussi", days, len(rows), len(flows)))
+	})
+}
+
+func clamp(i, n int) int { return max(0, min(i, n-1)) }
+
+// fenwick counts by day index; sum(i) is the count at indices < i.
+type fenwick struct{ t []int }
+
+func newFenwick(n int) *fenwick { return &fenwick{t: make([]int, n+1)} }
+
+func (f *fenwick) add(i, v int) {
+	for i++; i < len(f.t); i += i & -i {
+		f.t[i] += v
+	}
+}
+
+func (f *fenwick) sum(i int) int {
+	s := 0
+	for i = min(i, len(f.t)-1); i > 0; i -= i & -i {
+		s += f.t[i]
+	}
+	return s
+}
+
+// LivePopulation computes a breakdown from the stays, bypassing the
+// materialised figures: to check them, and for tests.
+func (db *DB) LivePopulation(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, int, error) {
+	province, _, err := db.statsScope(ctx, province)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	p, err := db.aggregate(ctx, province, endOfDay(day), DefaultAfterDays, by, "age")
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return p.by[by].items(), p.total, p.after, nil
+}
+
+// todayCache keeps today's figures until the next change to any stay, guest
+// or facility (in this process, or announced by another through NOTIFY):
+// today's cannot be materialised, and a dashboard is read far more often than
+// a stay is recorded. One computation per key at a time.
+type todayCache struct {
+	gen     atomic.Uint64
+	mu      sync.Mutex
+	entries map[string]todayEntry
+	flight  singleflight.Group
+}
+
+type todayEntry struct {
+	gen uint64
+	p   *population
+}
+
+func (c *todayCache) invalidate() { c.gen.Add(1) }
+
+func (c *todayCache) get(key string, compute func() (*population, error)) (*population, error) {
+	gen := c.gen.Load()
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	c.mu.Unlock()
+	if ok && e.gen == gen {
+		return e.p, nil
+	}
+	v, err, _ := c.flight.Do(fmt.Sprint(key, "@", gen), func() (any, error) {
+		p, err := compute()
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		if c.entries == nil || len(c.entries) > 200 {
+			c.entries = map[string]todayEntry{}
+		}
+		c.entries[key] = todayEntry{gen: gen, p: p}
+		c.mu.Unlock()
+		return p, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*population), nil
+}
