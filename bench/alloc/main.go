@@ -43,13 +43,14 @@ func main() {
 	highs := flag.Bool("highs", true, "compare with HiGHS when node and the highs package are there")
 	seeds := flag.Int("seeds", 3, "instances per size")
 	limit := flag.Duration("ref-limit", 20*time.Minute, "time limit for a reference solver run")
+	engineLimit := flag.Duration("limit", 5*time.Second, "the engine's time limit (as gesta alloc solve --time-limit)")
 	flag.Parse()
 	fail(os.MkdirAll(*out, 0o755))
 	terr, err := territory.Load(nil, "")
 	fail(err)
 	centres, err := territory.Centroids()
 	fail(err)
-	fmt.Printf("%-12s %6s %7s %6s %9s %12s %9s %10s %12s %12s %8s %8s\n", "instance", "people", "facil.", "arcs",
+	fmt.Printf("%-12s %6s %7s %6s %9s %12s %9s %10s %12s %12s %8s %8s\n", "instance", "units", "facil.", "arcs",
 		"nodes", "objective", "engine", "verify", "CBC", "HiGHS", "CBC×", "HiGHS×")
 	for _, size := range []struct {
 		name              string
@@ -67,7 +68,7 @@ func main() {
 				var inCopy alloc.Instance
 				fail(json.Unmarshal(b, &inCopy))
 				start := time.Now()
-				sol, err = alloc.Solve(&inCopy, 60*time.Second)
+				sol, err = alloc.Solve(&inCopy, *engineLimit)
 				times = append(times, time.Since(start))
 				fail(err)
 			}
@@ -175,15 +176,17 @@ func generate(r *rand.Rand, terr *territory.Data, centres map[string][2]float64,
 	placed := 0
 	for placed < people {
 		u := alloc.PlaceUnit{ID: fmt.Sprintf("u%04d", len(in.Units)), Size: 1, Needs: []string{}}
-		switch y := r.IntN(100); {
-		case y < 69:
+		// By unit: 7% are households (mean size about 3.2), so that about
+		// 20% of the people are in families; then 66/7/6 of the people.
+		switch y := r.IntN(1000); {
+		case y < 70:
+			u.Group, u.Size = alloc.GroupFamily, 2+int(6*math.Pow(r.Float64(), 1.7))
+		case y < 70+773:
 			u.Group = alloc.GroupMan
-		case y < 77:
+		case y < 70+773+82:
 			u.Group = alloc.GroupWoman
-		case y < 84:
-			u.Group = alloc.GroupMinor
 		default:
-			u.Group, u.Size = alloc.GroupFamily, 2+int(5*math.Pow(r.Float64(), 1.5))
+			u.Group = alloc.GroupMinor
 		}
 		if u.Size > people-placed {
 			u.Group, u.Size = alloc.GroupMan, 1

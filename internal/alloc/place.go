@@ -3,6 +3,7 @@ package alloc
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -258,6 +259,10 @@ type network struct {
 	room        []int64  // per comune index
 	comuneOf    []int    // per facility
 	householdFs [][]int  // per household: compatible facilities with room for it
+	// class groups facilities that no placement can tell apart (signature,
+	// free places, comune, distance): for branching they are one orbit.
+	class   []int
+	members [][]int
 }
 
 func buildNetwork(in *Instance) *network {
@@ -310,6 +315,19 @@ func buildNetwork(in *Instance) *network {
 		for c, members := range nw.classes {
 			nw.sigAccepts[s][c] = compatible(in.Units[members[0]], sigFac[s])
 		}
+	}
+	classes := map[[4]int64]int{}
+	nw.class = make([]int, len(in.Facilities))
+	for i, f := range in.Facilities {
+		k := [4]int64{int64(nw.signature[i]), int64(f.Free), int64(nw.comuneOf[i]), nw.km[i]}
+		c, ok := classes[k]
+		if !ok {
+			c = len(nw.members)
+			classes[k] = c
+			nw.members = append(nw.members, nil)
+		}
+		nw.class[i] = c
+		nw.members[c] = append(nw.members[c], i)
 	}
 	for _, h := range nw.households {
 		var fs []int
@@ -411,7 +429,8 @@ func (m *model) split() (k, f int) {
 			}
 		}
 		if parts > 1 {
-			if share := float64(bestFlow)/float64(size) - float64(size)*1e-6; share < worst {
+			// Larger households first: they weigh most on the bound.
+			if share := float64(bestFlow)/float64(size) - float64(size)*0.1; share < worst {
 				worst, k, f = share, h, bestF
 			}
 		}
@@ -421,8 +440,11 @@ func (m *model) split() (k, f int) {
 
 // branchOn fixes household k to facility f (f -1: unplaced) or forbids it
 // (f -1: must be placed), and re-optimises from the current flow. False when
-// the branch is infeasible.
-func (m *model) branchOn(k, f int, fix bool) bool {
+// the branch is infeasible. Forbidding f forbids its whole orbit: the
+// facilities identical to it that no household is fixed to (touched lists
+// those) — any placement using one of them has a twin using f at the same
+// cost, so nothing is lost (orbital branching, Ostrowski et al. 2011).
+func (m *model) branchOn(k, f int, fix bool, touched map[int]bool) bool {
 	if fix {
 		if f != -1 {
 			m.g.removeArc(m.hhOut[k])
@@ -435,8 +457,16 @@ func (m *model) branchOn(k, f int, fix bool) bool {
 	} else if f == -1 {
 		m.g.removeArc(m.hhOut[k])
 	} else {
+		orbit := map[int]bool{f: true}
+		if !touched[f] {
+			for _, o := range m.nw.members[m.nw.class[f]] {
+				if !touched[o] {
+					orbit[o] = true
+				}
+			}
+		}
 		for _, a := range m.hhArcs[k] {
-			if a[1] == f {
+			if orbit[a[1]] {
 				m.g.removeArc(a[0])
 			}
 		}
@@ -503,10 +533,12 @@ func (m *model) extract() ([]Assignment, []string) {
 	return as, unplaced
 }
 
-// node is an open branch: its flow state and the bound it proved.
+// node is an open branch: its flow state, the bound it proved, and the
+// facilities some household is fixed to.
 type node struct {
-	st    flowState
-	bound int64
+	st      flowState
+	bound   int64
+	touched map[int]bool
 }
 
 // Solve places the units. Past the time limit it returns the best placement
@@ -533,7 +565,7 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 	rootCost := g.totalCost()
 	best := int64(math.MaxInt64)
 	var bestState flowState
-	stack := []node{{st: g.save(), bound: rootCost}}
+	stack := []node{{st: g.save(), bound: rootCost, touched: map[int]bool{}}}
 	timedOut := false
 	// Depth first: the "fix to the largest share" child is explored first,
 	// which dives to a good placement early; the other child is kept with
@@ -559,11 +591,16 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 		for _, fix := range []bool{false, true} {
 			g.load(nd.st)
 			sol.Stats.Nodes++
-			if !m.branchOn(k, f, fix) {
+			if !m.branchOn(k, f, fix, nd.touched) {
 				continue
 			}
 			if c := g.totalCost(); c < best {
-				children = append(children, node{st: g.save(), bound: c})
+				touched := nd.touched
+				if fix && f >= 0 {
+					touched = maps.Clone(nd.touched)
+					touched[f] = true
+				}
+				children = append(children, node{st: g.save(), bound: c, touched: touched})
 			}
 		}
 		stack = append(stack, children...) // fix (pushed last) is popped first
