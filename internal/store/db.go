@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,6 +53,8 @@ type DB struct {
 	OnChange    func(code string)
 	boardCache  boardCache
 	today       todayCache
+	siglaOnce   sync.Once
+	siglas      map[string]string // province sigla → ISTAT code
 	boardFlight singleflight.Group
 	listen      listenState
 

@@ -557,7 +557,7 @@ func (db *DB) SetAvailability(ctx context.Context, code string, version int, av 
 // figures changed; it runs after the commit.
 func (db *DB) changed(code string) {
 	db.boardCache.invalidate()
-	db.today.invalidate()
+	db.today.invalidate(db.provinceOfFacility(code))
 	db.publish(code)
 }
 

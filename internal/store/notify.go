@@ -73,7 +73,7 @@ func (db *DB) listenOnce(ctx context.Context) error {
 			return err
 		}
 		db.boardCache.invalidate()
-		db.today.invalidate()
+		db.today.invalidate(db.provinceOfFacility(n.Payload))
 		if f := db.OnChange; f != nil {
 			f(n.Payload)
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,12 +58,6 @@ func (db *DB) population(ctx context.Context, province string, day time.Time, af
 	if afterDays != DefaultAfterDays {
 		return db.aggregate(ctx, province, end, afterDays, want...)
 	}
-	if !end.Before(endOfDay(db.Now())) {
-		// Today (all of it: the figures of today's end are today's so far).
-		return db.today.get(province+"|"+dayKey(end.Add(-time.Second)), func() (*population, error) {
-			return db.aggregate(ctx, province, end, afterDays, cachedDims...)
-		})
-	}
 	provinces := []string{province}
 	if province == "" {
 		ps, err := db.ListProvinces(ctx)
@@ -78,6 +73,25 @@ func (db *DB) population(ctx context.Context, province string, day time.Time, af
 	out := &population{by: map[string]*counter{}}
 	for _, d := range cachedDims {
 		out.by[d] = newCounter()
+	}
+	if !end.Before(endOfDay(db.Now())) {
+		// Today (so far): each province from the cache or computed, summed.
+		for _, p := range provinces {
+			pp, err := db.today.get(p, key, func() (*population, error) {
+				return db.aggregate(ctx, p, end, afterDays, cachedDims...)
+			})
+			if err != nil {
+				return nil, err
+			}
+			out.total += pp.total
+			out.after += pp.after
+			for _, d := range cachedDims {
+				for _, it := range pp.by[d].m {
+					out.by[d].addN(it.Key, it.Label, it.Count)
+				}
+			}
+		}
+		return out, nil
 	}
 	var names map[string]string
 	for _, p := range provinces {
@@ -379,13 +393,15 @@ func (db *DB) LivePopulation(ctx context.Context, province string, day time.Time
 	return p.by[by].items(), p.total, p.after, nil
 }
 
-// todayCache keeps today's figures until the next change to any stay, guest
-// or facility (in this process, or announced by another through NOTIFY):
-// today's cannot be materialised, and a dashboard is read far more often than
-// a stay is recorded. One computation per key at a time.
+// todayCache keeps today's figures per province until the next change there
+// (in this process, or announced by another through NOTIFY): today's cannot
+// be materialised, and a dashboard is read far more often than a stay is
+// recorded. The region's are the sum of its provinces', so a change in one
+// province recomputes that one only. One computation per key at a time.
 type todayCache struct {
-	gen     atomic.Uint64
+	global  atomic.Uint64
 	mu      sync.Mutex
+	gens    map[string]uint64 // province code → changes seen
 	entries map[string]todayEntry
 	flight  singleflight.Group
 }
@@ -395,11 +411,24 @@ type todayEntry struct {
 	p   *population
 }
 
-func (c *todayCache) invalidate() { c.gen.Add(1) }
-
-func (c *todayCache) get(key string, compute func() (*population, error)) (*population, error) {
-	gen := c.gen.Load()
+// invalidate drops a province's figures ("" : every province's).
+func (c *todayCache) invalidate(province string) {
+	if province == "" {
+		c.global.Add(1)
+		return
+	}
 	c.mu.Lock()
+	if c.gens == nil {
+		c.gens = map[string]uint64{}
+	}
+	c.gens[province]++
+	c.mu.Unlock()
+}
+
+func (c *todayCache) get(province, day string, compute func() (*population, error)) (*population, error) {
+	key := province + "|" + day
+	c.mu.Lock()
+	gen := c.global.Load()<<32 + c.gens[province]
 	e, ok := c.entries[key]
 	c.mu.Unlock()
 	if ok && e.gen == gen {
@@ -422,4 +451,21 @@ func (c *todayCache) get(key string, compute func() (*population, error)) (*popu
 		return nil, err
 	}
 	return v.(*population), nil
+}
+
+// provinceOfFacility maps a facility code ("BO-0001") to its province's
+// ISTAT code through the sigla; "" when unknown.
+func (db *DB) provinceOfFacility(code string) string {
+	db.siglaOnce.Do(func() {
+		db.siglas = map[string]string{}
+		ps, err := db.ListProvinces(context.Background())
+		if err != nil {
+			return
+		}
+		for _, p := range ps {
+			db.siglas[p.Sigla] = p.Code
+		}
+	})
+	sigla, _, _ := strings.Cut(code, "-")
+	return db.siglas[sigla]
 }

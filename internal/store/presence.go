@@ -380,7 +380,7 @@ func (db *DB) ApplyPresence(ctx context.Context, planID string, c domain.Presenc
 		for _, f := range touched {
 			db.changed(f)
 		}
-		db.today.invalidate() // corrected details change today's figures too
+		db.today.invalidate("") // corrected details change today's figures too
 	}
 	return done, err
 }
