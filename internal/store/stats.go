@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
@@ -77,7 +79,8 @@ var passes = []struct {
 func (db *DB) aggregate(ctx context.Context, province string, end time.Time, afterDays int, want ...string) (*population, error) {
 	p := &population{by: map[string]*counter{}}
 	var names map[string]string
-	for _, pass := range passes {
+	var run []int
+	for i, pass := range passes {
 		needed := false
 		for _, d := range pass.dims {
 			needed = needed || slices.Contains(want, d)
@@ -85,6 +88,47 @@ func (db *DB) aggregate(ctx context.Context, province string, end time.Time, aft
 		if !needed {
 			continue
 		}
+		run = append(run, i)
+		for _, d := range pass.dims {
+			p.by[d] = newCounter()
+		}
+		if pass.dims[0] == "comune" {
+			var err error
+			if names, err = db.comuneNames(ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// The passes read in parallel (each its own connection and its own
+	// counters): on two cores this halves a cold dashboard.
+	totals, afters := make([]int, len(passes)), make([]int, len(passes))
+	grp, gctx := errgroup.WithContext(ctx)
+	for _, i := range run {
+		grp.Go(func() error {
+			var err error
+			totals[i], afters[i], err = db.aggregatePass(gctx, passes[i].dims, province, end, afterDays, p, names)
+			return err
+		})
+	}
+	if err := grp.Wait(); err != nil {
+		return nil, err
+	}
+	if len(run) > 0 {
+		p.total = totals[run[0]]
+		for _, i := range run {
+			p.after += afters[i]
+		}
+	}
+	return p, nil
+}
+
+// aggregatePass runs one pass, adding to the counters of its dimensions
+// (created by aggregate); it returns the total and the "after" count.
+func (db *DB) aggregatePass(ctx context.Context, dims []string, province string, end time.Time, afterDays int,
+	p *population, names map[string]string) (int, int, error) {
+	pass := struct{ dims []string }{dims}
+	after := 0
+	{ // (one pass: the body of what was a loop over the passes)
 		var args sqlArgs
 		at := args.add(end)
 		where := "entered_at < " + at
@@ -133,14 +177,9 @@ func (db *DB) aggregate(ctx context.Context, province string, end time.Time, aft
 		q := fmt.Sprintf(`SELECT %[1]s, COUNT(*) FROM stays WHERE exited_at IS NULL AND %[2]s GROUP BY %[3]s
 			UNION ALL SELECT %[1]s, COUNT(*) FROM stays WHERE exited_at >= %[4]s AND %[2]s GROUP BY %[3]s`,
 			cols, where, strings.Join(group, ", "), at)
-		for _, d := range pass.dims {
-			if p.by[d] == nil {
-				p.by[d] = newCounter()
-			}
-		}
 		rows, err := db.read.QueryContext(ctx, q, args...)
 		if err != nil {
-			return nil, fmt.Errorf("store: population %s: %w", pass.dims[0], err)
+			return 0, 0, fmt.Errorf("store: population %s: %w", pass.dims[0], err)
 		}
 		total := 0
 		for rows.Next() {
@@ -156,11 +195,11 @@ func (db *DB) aggregate(ctx context.Context, province string, end time.Time, aft
 				p.by["stage"].addN(stage, domain.StageLabel(domain.ProcedureStage(stage)), c)
 			case "age":
 				var age, length string
-				var after int
-				err = rows.Scan(&age, &length, &after, &c)
+				var a int
+				err = rows.Scan(&age, &length, &a, &c)
 				p.by["age"].addN(age, age+" anni", c)
 				p.by["length"].addN(length, lengthLabels[length], c)
-				p.after += after * c
+				after += a * c
 			case "nationality":
 				var nat string
 				err = rows.Scan(&nat, &c)
@@ -168,27 +207,23 @@ func (db *DB) aggregate(ctx context.Context, province string, end time.Time, aft
 			case "comune":
 				var comune, kind string
 				err = rows.Scan(&comune, &kind, &c)
-				if names == nil && err == nil {
-					names, err = db.comuneNames(ctx)
-				}
 				p.by["comune"].addN(comune, names[comune], c)
 				p.by["facility_type"].addN(kind, domain.FacilityTypeLabel(domain.FacilityType(kind)), c)
 			}
 			if err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("store: population %s: %w", pass.dims[0], err)
+				return 0, 0, fmt.Errorf("store: population %s: %w", pass.dims[0], err)
 			}
 			total += c
 		}
 		if err := rows.Close(); err != nil {
-			return nil, err
+			return 0, 0, err
 		}
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("store: population %s: %w", pass.dims[0], err)
+			return 0, 0, fmt.Errorf("store: population %s: %w", pass.dims[0], err)
 		}
-		p.total = total
+		return total, after, nil
 	}
-	return p, nil
 }
 
 // comuneNames maps ISTAT codes to names.
