@@ -46,9 +46,9 @@ func serve(t *testing.T, dsn string, env map[string]string, args ...string) (str
 	case err := <-done:
 		cancel()
 		t.Fatalf("serve stopped: %v\n%s", err, stderr)
-	case <-time.After(30 * time.Second):
+	case <-time.After(120 * time.Second): // the first start generates the region's people: slow under -race
 		cancel()
-		t.Fatal("serve not ready after 30 s")
+		t.Fatal("serve not ready after 120 s")
 	}
 	t.Cleanup(func() {
 		cancel()

@@ -48,7 +48,7 @@ func startApp(t *testing.T) string {
 	case err := <-done:
 		cancel()
 		t.Fatalf("app stopped: %v", err)
-	case <-time.After(30 * time.Second):
+	case <-time.After(120 * time.Second): // the first start generates the region's people: slow under -race
 		cancel()
 		t.Fatal("app not ready")
 	}

@@ -89,7 +89,7 @@ func TestRemindersThroughSMTP(t *testing.T) {
 		// Load the demo at 09:00 on a day; its stale facilities were confirmed days before.
 		now := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC) // 09:00 in Italy
 		db.SetClock(func() time.Time { return now })
-		if _, err := demo.Load(ctx, db, demo.ScaleRegion); err != nil {
+		if _, err := demo.LoadWith(ctx, db, demo.ScaleRegion, demo.Options{HistoryDays: 90}); err != nil {
 			t.Fatal(err)
 		}
 		be, addr := startSMTP(t)
@@ -159,7 +159,7 @@ func TestFailedDeliveryIsRetried(t *testing.T) {
 	ctx := storetest.Ctx()
 	now := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
 	db.SetClock(func() time.Time { return now })
-	if _, err := demo.Load(ctx, db, demo.ScaleRegion); err != nil {
+	if _, err := demo.LoadWith(ctx, db, demo.ScaleRegion, demo.Options{HistoryDays: 90}); err != nil {
 		t.Fatal(err)
 	}
 	be, addr := startSMTP(t)

@@ -102,10 +102,10 @@ func (db *DB) SeedPopulation(ctx context.Context, generate func(emit PopulationE
 	})
 }
 
-// batch inserts many rows fast on each engine: PostgreSQL gets multi-row
-// INSERTs (a few hundred rows per statement, one round trip each); SQLite,
-// in process, a prepared one-row statement, since parsing long VALUES lists
-// costs it more than the calls.
+// batch inserts many rows fast on each engine: multi-row INSERTs of a few
+// dozen rows. On SQLite the statement is prepared once and reused (parsing a
+// long VALUES list each time costs more than the rows); on PostgreSQL each
+// is one round trip.
 type batch struct {
 	ctx   context.Context
 	tx    *Tx
@@ -114,36 +114,22 @@ type batch struct {
 	args  []any
 	rows  int
 	max   int
-	stmt  *sql.Stmt
+	stmt  *sql.Stmt // SQLite: the prepared statement for max rows
 	// before runs ahead of each multi-row write (rows this one refers to).
 	before func() error
 }
 
 func newBatch(ctx context.Context, tx *Tx, table string, cols []string) *batch {
-	return &batch{ctx: ctx, tx: tx, table: table, cols: cols, max: 4000 / len(cols)}
+	b := &batch{ctx: ctx, tx: tx, table: table, cols: cols, max: 4000 / len(cols)}
+	if tx.db.dialect.name() == "sqlite" {
+		b.max = 32
+	}
+	return b
 }
 
 func (b *batch) add(values ...any) error {
 	if len(values) != len(b.cols) {
 		return fmt.Errorf("store: batch %s: %d values for %d columns", b.table, len(values), len(b.cols))
-	}
-	if b.tx.db.dialect.name() == "sqlite" {
-		if b.stmt == nil {
-			ph := make([]string, len(b.cols))
-			for i := range ph {
-				ph[i] = fmt.Sprintf("$%d", i+1)
-			}
-			st, err := b.tx.PrepareContext(b.ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", b.table,
-				strings.Join(b.cols, ", "), strings.Join(ph, ", ")))
-			if err != nil {
-				return fmt.Errorf("store: batch insert into %s: %w", b.table, err)
-			}
-			b.stmt = st
-		}
-		if _, err := b.stmt.ExecContext(b.ctx, values...); err != nil {
-			return fmt.Errorf("store: batch insert into %s: %w", b.table, err)
-		}
-		return nil
 	}
 	b.args = append(b.args, values...)
 	b.rows++
@@ -153,25 +139,15 @@ func (b *batch) add(values ...any) error {
 	return nil
 }
 
-// flush writes what is buffered and releases the statement.
-func (b *batch) flush() error {
-	if b.stmt != nil {
-		err := b.stmt.Close()
-		b.stmt = nil
-		return err
-	}
-	if b.rows == 0 {
-		return nil
-	}
-	if b.before != nil {
-		if err := b.before(); err != nil {
-			return err
-		}
-	}
+// query is the INSERT for a number of rows. SQLite gets anonymous "?"
+// parameters: the driver resolves each named "$n" by a scan of the
+// statement's parameter list, quadratic in a long VALUES list.
+func (b *batch) query(rows int) string {
+	anon := b.tx.db.dialect.name() == "sqlite"
 	var q strings.Builder
 	fmt.Fprintf(&q, "INSERT INTO %s (%s) VALUES ", b.table, strings.Join(b.cols, ", "))
 	n := 1
-	for r := range b.rows {
+	for r := range rows {
 		if r > 0 {
 			q.WriteString(", ")
 		}
@@ -180,12 +156,40 @@ func (b *batch) flush() error {
 			if c > 0 {
 				q.WriteString(", ")
 			}
-			fmt.Fprintf(&q, "$%d", n)
+			if anon {
+				q.WriteByte('?')
+			} else {
+				fmt.Fprintf(&q, "$%d", n)
+			}
 			n++
 		}
 		q.WriteByte(')')
 	}
-	if _, err := b.tx.ExecContext(b.ctx, q.String(), b.args...); err != nil {
+	return q.String()
+}
+
+// flush writes what is buffered.
+func (b *batch) flush() error {
+	if b.rows == 0 {
+		return nil
+	}
+	if b.before != nil {
+		if err := b.before(); err != nil {
+			return err
+		}
+	}
+	var err error
+	if b.rows == b.max && b.tx.db.dialect.name() == "sqlite" {
+		if b.stmt == nil {
+			if b.stmt, err = b.tx.PrepareContext(b.ctx, b.query(b.max)); err != nil {
+				return fmt.Errorf("store: batch insert into %s: %w", b.table, err)
+			}
+		}
+		_, err = b.stmt.ExecContext(b.ctx, b.args...)
+	} else {
+		_, err = b.tx.ExecContext(b.ctx, b.query(b.rows), b.args...)
+	}
+	if err != nil {
 		return fmt.Errorf("store: batch insert into %s: %w", b.table, err)
 	}
 	b.args, b.rows = b.args[:0], 0

@@ -189,8 +189,13 @@ func LoadWith(ctx context.Context, db *store.DB, scale Scale, opt Options) (stor
 		if err := db.SeedPopulation(ctx, Population(scale, seed.Facilities, db.Now(), po)); err != nil {
 			return store.Seed{}, err
 		}
-		if err := db.BuildPopulationCache(ctx, db.Now().AddDate(0, 0, -po.HistoryDays)); err != nil {
-			return store.Seed{}, err
+		// At the nation scale (for benchmarks) the past days' figures are
+		// materialised at once; at the region's they are computed on first read
+		// in a few milliseconds each, and the first start stays quick.
+		if scale == ScaleNation {
+			if err := db.BuildPopulationCache(ctx, db.Now().AddDate(0, 0, -po.HistoryDays)); err != nil {
+				return store.Seed{}, err
+			}
 		}
 	}
 	if scale == ScaleRegion && opt.HistoryDays > 0 {
