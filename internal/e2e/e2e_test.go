@@ -187,7 +187,7 @@ func TestLoginPage(t *testing.T) {
 		t.Errorf("after sign-in: %s, %q", url, greeting)
 	}
 	// The coordinator's navigation: board, facilities, availability, organisations, profile; no administration.
-	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Bollettino posti liberi|Strutture|Ospiti|Disponibilità|Organizzazioni|Profilo|Territorio" {
+	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Bollettino posti liberi|Cruscotto|Strutture|Ospiti|Disponibilità|Organizzazioni|Profilo|Territorio" {
 		t.Errorf("coordinator's navigation = %q", got)
 	}
 	if !strings.Contains(who, "Coordinamento regionale") {
@@ -218,7 +218,7 @@ func TestViewerNavigation(t *testing.T) {
 	)
 	nav := value(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#nav-main .nav-link")].map(a => a.textContent.trim())`))
 	b.noErrors(t, "viewer's home")
-	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Bollettino posti liberi|Profilo|Territorio" {
+	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Bollettino posti liberi|Cruscotto|Profilo|Territorio" {
 		t.Errorf("viewer's navigation = %q (the board; no facilities, organisations or administration)", got)
 	}
 }
@@ -279,13 +279,13 @@ func TestOperatorRecordsEntryAndExit(t *testing.T) {
 	b.do(t,
 		chromedp.Navigate(base+"/ospiti"),
 		chromedp.WaitVisible(chromedp.ID("surname")),
-		chromedp.SendKeys(chromedp.ID("surname"), "Camara"),
+		chromedp.SendKeys(chromedp.ID("surname"), "Provadiuscita"), // a name no demo guest has
 		chromedp.SendKeys(chromedp.ID("given_name"), "Ibrahima"),
 		chromedp.SendKeys(chromedp.ID("nationality"), "GIN"),
 		chromedp.SendKeys(chromedp.ID("birth_year"), "2004"),
 		chromedp.SetValue(chromedp.ID("override"), "arrivo notturno"),
 		chromedp.Click(chromedp.CSS(`[data-testid="record-entry"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="exit-Camara"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="exit-Provadiuscita"]`)),
 	)
 	flash := value(t, b, chromedp.Text(chromedp.CSS(".alert-success")))
 	b.noErrors(t, "entry")
@@ -295,12 +295,12 @@ func TestOperatorRecordsEntryAndExit(t *testing.T) {
 	// The exit posts the form and the page reloads: wait for that navigation.
 	nctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
 	defer cancel()
-	if _, err := chromedp.RunResponse(nctx, chromedp.Click(chromedp.CSS(`[data-testid="exit-Camara"]`))); err != nil {
+	if _, err := chromedp.RunResponse(nctx, chromedp.Click(chromedp.CSS(`[data-testid="exit-Provadiuscita"]`))); err != nil {
 		t.Fatal(err)
 	}
 	b.do(t, chromedp.WaitVisible(chromedp.CSS(".alert-success")))
 	flash = value(t, b, chromedp.Text(chromedp.CSS(".alert-success")))
-	present := value(t, b, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="exit-Camara"]').length`))
+	present := value(t, b, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="exit-Provadiuscita"]').length`))
 	b.noErrors(t, "exit")
 	if !strings.Contains(flash, "Uscita registrata") || present != 0 {
 		t.Fatalf("after the exit: %q, still listed %d", flash, present)
