@@ -44,6 +44,7 @@ func main() {
 	seeds := flag.Int("seeds", 3, "instances per size")
 	limit := flag.Duration("ref-limit", 20*time.Minute, "time limit for a reference solver run")
 	engineLimit := flag.Duration("limit", 5*time.Second, "the engine's time limit (as gesta alloc solve --time-limit)")
+	only := flag.String("only", "", "one size: region or nation")
 	flag.Parse()
 	fail(os.MkdirAll(*out, 0o755))
 	terr, err := territory.Load(nil, "")
@@ -56,6 +57,9 @@ func main() {
 		name              string
 		people, factories int
 	}{{"region", 400, 1500}, {"nation", 1000, 10000}} {
+		if *only != "" && *only != size.name {
+			continue
+		}
 		for seed := 1; seed <= *seeds; seed++ {
 			name := fmt.Sprintf("%s-%d", size.name, seed)
 			in := generate(rand.New(rand.NewPCG(uint64(seed), uint64(size.people))), terr, centres, size.people, size.factories)
