@@ -31,8 +31,7 @@ func label(dim, key string, names map[string]string) string {
 	case "sex":
 		return sexLabels[key]
 	case "household":
-		return map[string]string{"msna": "minori stranieri non accompagnati", "nucleo": "nuclei familiari",
-			"donna_sola": "donne sole", "uomo_solo": "uomini soli", "altro": "altro"}[key]
+		return householdLabels[key]
 	case "stage":
 		return domain.StageLabel(domain.ProcedureStage(key))
 	case "nationality":

@@ -126,104 +126,101 @@ func (db *DB) aggregate(ctx context.Context, province string, end time.Time, aft
 // (created by aggregate); it returns the total and the "after" count.
 func (db *DB) aggregatePass(ctx context.Context, dims []string, province string, end time.Time, afterDays int,
 	p *population, names map[string]string) (int, int, error) {
-	pass := struct{ dims []string }{dims}
 	after := 0
-	{ // (one pass: the body of what was a loop over the passes)
-		var args sqlArgs
-		at := args.add(end)
-		where := "entered_at < " + at
-		if province != "" {
-			where += " AND province_code = " + args.add(province)
-		}
-		var cols string
-		switch pass.dims[0] {
-		case "sex":
-			cols = "sex, in_household, msna, stage"
-		case "age":
-			var age, length strings.Builder
-			age.WriteString("CASE")
-			// Thresholds are local midnights (see BuildPopulationCache).
-			local := end.In(italy)
-			for _, b := range ageBands[:len(ageBands)-1] {
-				fmt.Fprintf(&age, " WHEN birth_date >= %s THEN '%s'", args.add(local.AddDate(-(b.max+1), 0, 0)), b.key)
-			}
-			fmt.Fprintf(&age, " WHEN birth_date IS NOT NULL THEN '%s' ELSE '' END", ageBands[len(ageBands)-1].key)
-			length.WriteString("CASE")
-			for _, b := range lengthBands[:len(lengthBands)-1] {
-				fmt.Fprintf(&length, " WHEN entered_at >= %s THEN '%s'", args.add(local.AddDate(0, 0, -b.days)), b.key)
-			}
-			fmt.Fprintf(&length, " ELSE '%s' END", lengthBands[len(lengthBands)-1].key)
-			var final []string
-			for _, st := range domain.Stages {
-				if domain.FinalDecision(st) {
-					final = append(final, "'"+string(st)+"'")
-				}
-			}
-			cols = fmt.Sprintf("%s, %s, CASE WHEN stage IN (%s) AND stage_date < %s THEN 1 ELSE 0 END", age.String(),
-				length.String(), strings.Join(final, ", "), args.add(local.AddDate(0, 0, -afterDays)))
-		case "nationality":
-			cols = "nationality"
-		case "comune":
-			cols = "comune_code, facility_type"
-		}
-		n := strings.Count(cols, ", ") + 1
-		if pass.dims[0] == "age" {
-			n = 3
-		}
-		group := make([]string, n)
-		for i := range group {
-			group[i] = strconv.Itoa(i + 1)
-		}
-		q := fmt.Sprintf(`SELECT %[1]s, COUNT(*) FROM stays WHERE exited_at IS NULL AND %[2]s GROUP BY %[3]s
-			UNION ALL SELECT %[1]s, COUNT(*) FROM stays WHERE exited_at >= %[4]s AND %[2]s GROUP BY %[3]s`,
-			cols, where, strings.Join(group, ", "), at)
-		rows, err := db.read.QueryContext(ctx, q, args...)
-		if err != nil {
-			return 0, 0, fmt.Errorf("store: population %s: %w", pass.dims[0], err)
-		}
-		total := 0
-		for rows.Next() {
-			var c int
-			switch pass.dims[0] {
-			case "sex":
-				var sex, stage string
-				var household, msna bool
-				err = rows.Scan(&sex, &household, &msna, &stage, &c)
-				p.by["sex"].addN(sex, sexLabels[sex], c)
-				k, l := HouseholdType(sex, household, msna)
-				p.by["household"].addN(k, l, c)
-				p.by["stage"].addN(stage, domain.StageLabel(domain.ProcedureStage(stage)), c)
-			case "age":
-				var age, length string
-				var a int
-				err = rows.Scan(&age, &length, &a, &c)
-				p.by["age"].addN(age, age+" anni", c)
-				p.by["length"].addN(length, lengthLabels[length], c)
-				after += a * c
-			case "nationality":
-				var nat string
-				err = rows.Scan(&nat, &c)
-				p.by["nationality"].addN(nat, domain.NationalityName(nat), c)
-			case "comune":
-				var comune, kind string
-				err = rows.Scan(&comune, &kind, &c)
-				p.by["comune"].addN(comune, names[comune], c)
-				p.by["facility_type"].addN(kind, domain.FacilityTypeLabel(domain.FacilityType(kind)), c)
-			}
-			if err != nil {
-				rows.Close()
-				return 0, 0, fmt.Errorf("store: population %s: %w", pass.dims[0], err)
-			}
-			total += c
-		}
-		if err := rows.Close(); err != nil {
-			return 0, 0, err
-		}
-		if err := rows.Err(); err != nil {
-			return 0, 0, fmt.Errorf("store: population %s: %w", pass.dims[0], err)
-		}
-		return total, after, nil
+	var args sqlArgs
+	at := args.add(end)
+	where := "entered_at < " + at
+	if province != "" {
+		where += " AND province_code = " + args.add(province)
 	}
+	var cols string
+	switch dims[0] {
+	case "sex":
+		cols = "sex, in_household, msna, stage"
+	case "age":
+		var age, length strings.Builder
+		age.WriteString("CASE")
+		// Thresholds are local midnights (see BuildPopulationCache).
+		local := end.In(italy)
+		for _, b := range ageBands[:len(ageBands)-1] {
+			fmt.Fprintf(&age, " WHEN birth_date >= %s THEN '%s'", args.add(local.AddDate(-(b.max+1), 0, 0)), b.key)
+		}
+		fmt.Fprintf(&age, " WHEN birth_date IS NOT NULL THEN '%s' ELSE '' END", ageBands[len(ageBands)-1].key)
+		length.WriteString("CASE")
+		for _, b := range lengthBands[:len(lengthBands)-1] {
+			fmt.Fprintf(&length, " WHEN entered_at >= %s THEN '%s'", args.add(local.AddDate(0, 0, -b.days)), b.key)
+		}
+		fmt.Fprintf(&length, " ELSE '%s' END", lengthBands[len(lengthBands)-1].key)
+		var final []string
+		for _, st := range domain.Stages {
+			if domain.FinalDecision(st) {
+				final = append(final, "'"+string(st)+"'")
+			}
+		}
+		cols = fmt.Sprintf("%s, %s, CASE WHEN stage IN (%s) AND stage_date < %s THEN 1 ELSE 0 END", age.String(),
+			length.String(), strings.Join(final, ", "), args.add(local.AddDate(0, 0, -afterDays)))
+	case "nationality":
+		cols = "nationality"
+	case "comune":
+		cols = "comune_code, facility_type"
+	}
+	n := strings.Count(cols, ", ") + 1
+	if dims[0] == "age" {
+		n = 3
+	}
+	group := make([]string, n)
+	for i := range group {
+		group[i] = strconv.Itoa(i + 1)
+	}
+	q := fmt.Sprintf(`SELECT %[1]s, COUNT(*) FROM stays WHERE exited_at IS NULL AND %[2]s GROUP BY %[3]s
+		UNION ALL SELECT %[1]s, COUNT(*) FROM stays WHERE exited_at >= %[4]s AND %[2]s GROUP BY %[3]s`,
+		cols, where, strings.Join(group, ", "), at)
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: population %s: %w", dims[0], err)
+	}
+	total := 0
+	for rows.Next() {
+		var c int
+		switch dims[0] {
+		case "sex":
+			var sex, stage string
+			var household, msna bool
+			err = rows.Scan(&sex, &household, &msna, &stage, &c)
+			p.by["sex"].addN(sex, sexLabels[sex], c)
+			k, l := HouseholdType(sex, household, msna)
+			p.by["household"].addN(k, l, c)
+			p.by["stage"].addN(stage, domain.StageLabel(domain.ProcedureStage(stage)), c)
+		case "age":
+			var age, length string
+			var a int
+			err = rows.Scan(&age, &length, &a, &c)
+			p.by["age"].addN(age, age+" anni", c)
+			p.by["length"].addN(length, lengthLabels[length], c)
+			after += a * c
+		case "nationality":
+			var nat string
+			err = rows.Scan(&nat, &c)
+			p.by["nationality"].addN(nat, domain.NationalityName(nat), c)
+		case "comune":
+			var comune, kind string
+			err = rows.Scan(&comune, &kind, &c)
+			p.by["comune"].addN(comune, names[comune], c)
+			p.by["facility_type"].addN(kind, domain.FacilityTypeLabel(domain.FacilityType(kind)), c)
+		}
+		if err != nil {
+			rows.Close()
+			return 0, 0, fmt.Errorf("store: population %s: %w", dims[0], err)
+		}
+		total += c
+	}
+	if err := rows.Close(); err != nil {
+		return 0, 0, err
+	}
+	if err := rows.Err(); err != nil {
+		return 0, 0, fmt.Errorf("store: population %s: %w", dims[0], err)
+	}
+	return total, after, nil
 }
 
 // comuneNames maps ISTAT codes to names.
@@ -271,18 +268,22 @@ func (db *DB) Population(ctx context.Context, province string, day time.Time, by
 // HouseholdType is the brief's household classification: MSNA first, then
 // members of a household, then single men and single women.
 func HouseholdType(sex string, household, msna bool) (string, string) {
+	k := "altro"
 	switch {
 	case msna:
-		return "msna", "minori stranieri non accompagnati"
+		k = "msna"
 	case household:
-		return "nucleo", "nuclei familiari"
+		k = "nucleo"
 	case sex == domain.SexFemale:
-		return "donna_sola", "donne sole"
+		k = "donna_sola"
 	case sex == domain.SexMale:
-		return "uomo_solo", "uomini soli"
+		k = "uomo_solo"
 	}
-	return "altro", "altro"
+	return k, householdLabels[k]
 }
+
+var householdLabels = map[string]string{"msna": "minori stranieri non accompagnati", "nucleo": "nuclei familiari",
+	"donna_sola": "donne sole", "uomo_solo": "uomini soli", "altro": "altro"}
 
 // lengthBands are the bands of length of stay so far (upper bound in days).
 var lengthBands = []struct {

@@ -21,29 +21,17 @@ func (s *Server) handleImportForm(w http.ResponseWriter, r *http.Request) {
 // handleImportUpload reads the file whole (within limits), maps it and shows
 // what would change; nothing is applied until the user confirms.
 func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, sheet.MaxUploadBytes+64<<10)
 	fail := func(status int, msg string) {
 		v := s.view(r, importData{})
 		v.Error = msg
 		s.render(w, r, status, "import", v)
 	}
-	file, hdr, err := r.FormFile("file")
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			fail(http.StatusRequestEntityTooLarge, s.t(r, "import.toolarge"))
-			return
-		}
-		fail(http.StatusBadRequest, s.t(r, "import.nofile"))
+	data, filename, status, msg := s.uploadedFile(w, r)
+	if status != 0 {
+		fail(status, msg)
 		return
 	}
-	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, sheet.MaxUploadBytes+1))
-	if err != nil {
-		fail(http.StatusBadRequest, s.t(r, "import.nofile"))
-		return
-	}
-	rows, err := sheet.Read(data, hdr.Filename)
+	rows, err := sheet.Read(data, filename)
 	if err == nil {
 		var parsed []domain.ImportRow
 		if parsed, err = sheet.ParseFacilities(rows); err == nil {
@@ -68,6 +56,26 @@ func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.Error(w, r, err)
 	}
+}
+
+// uploadedFile reads the form's "file" whole, within the upload limit; on a
+// problem it returns the status and the message for the user.
+func (s *Server) uploadedFile(w http.ResponseWriter, r *http.Request) ([]byte, string, int, string) {
+	r.Body = http.MaxBytesReader(w, r.Body, sheet.MaxUploadBytes+64<<10)
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, "", http.StatusRequestEntityTooLarge, s.t(r, "import.toolarge")
+		}
+		return nil, "", http.StatusBadRequest, s.t(r, "import.nofile")
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, sheet.MaxUploadBytes+1))
+	if err != nil {
+		return nil, "", http.StatusBadRequest, s.t(r, "import.nofile")
+	}
+	return data, hdr.Filename, 0, ""
 }
 
 func (s *Server) handleImportApply(w http.ResponseWriter, r *http.Request) {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -39,7 +38,6 @@ func (s *Server) handlePresenceForm(w http.ResponseWriter, r *http.Request) {
 // its differences with the registry; nothing changes until the operator
 // confirms the lines they choose.
 func (s *Server) handlePresenceUpload(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, sheet.MaxUploadBytes+64<<10)
 	d, err := s.presenceData(r)
 	if err != nil {
 		s.Error(w, r, err)
@@ -50,23 +48,12 @@ func (s *Server) handlePresenceUpload(w http.ResponseWriter, r *http.Request) {
 		v.Error = msg
 		s.render(w, r, status, "presence", v)
 	}
-	file, hdr, err := r.FormFile("file")
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			fail(http.StatusRequestEntityTooLarge, s.t(r, "import.toolarge"))
-			return
-		}
-		fail(http.StatusBadRequest, s.t(r, "import.nofile"))
+	data, filename, status, msg := s.uploadedFile(w, r)
+	if status != 0 {
+		fail(status, msg)
 		return
 	}
-	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, sheet.MaxUploadBytes+1))
-	if err != nil {
-		fail(http.StatusBadRequest, s.t(r, "import.nofile"))
-		return
-	}
-	rows, err := sheet.ReadPresence(data, hdr.Filename)
+	rows, err := sheet.ReadPresence(data, filename)
 	if err == nil {
 		var people []domain.PresenceRow
 		var cellErrs []domain.CellError
