@@ -60,6 +60,8 @@ type DB struct {
 
 	// Keys seal special-category fields (nil: such fields are refused).
 	Keys *crypt.Keyring
+	// BaseURL is the application's public address, for links in e-mails.
+	BaseURL string
 }
 
 // Now returns the current time by the store's clock (UTC).

@@ -1,0 +1,390 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// PlanStatus is where a distribution plan (piano di riparto) is in its life.
+type PlanStatus string
+
+// The statuses, in order; cancelled can follow any status before closed.
+const (
+	PlanAnnounced PlanStatus = "announced"  // the Ministry's notice is recorded
+	PlanProposed  PlanStatus = "proposed"   // the province split is proposed
+	PlanPublished PlanStatus = "published"  // the prefectures are notified
+	PlanPlaced    PlanStatus = "placed"     // every share is placed in facilities
+	PlanInTransit PlanStatus = "in_transit" // at least one departure is recorded
+	PlanArrived   PlanStatus = "arrived"    // every province confirmed its arrivals
+	PlanClosed    PlanStatus = "closed"
+	PlanCancelled PlanStatus = "cancelled"
+)
+
+// PlanStatuses lists the statuses in display order.
+var PlanStatuses = []PlanStatus{PlanAnnounced, PlanProposed, PlanPublished, PlanPlaced, PlanInTransit, PlanArrived,
+	PlanClosed, PlanCancelled}
+
+// Open reports whether the plan can still change.
+func (s PlanStatus) Open() bool { return s != PlanClosed && s != PlanCancelled }
+
+// Unit groups, as in the allocation engine.
+const (
+	GroupMan    = "uomo"
+	GroupWoman  = "donna"
+	GroupFamily = "nucleo"
+	GroupMinor  = "msna"
+)
+
+// UnitGroups lists the groups in display order.
+var UnitGroups = []string{GroupMan, GroupWoman, GroupFamily, GroupMinor}
+
+// Arrival outcomes of a person (or of a unit without a nominative list).
+const (
+	OutcomeArrived      = "arrived"
+	OutcomeNoShow       = "no_show"
+	OutcomeHospitalised = "hospitalised"
+	OutcomeDiverted     = "diverted"     // e.g. an MSNA sent to the minors' channel
+	OutcomeAgeDisputed  = "age_disputed" // arrived, age to be assessed
+)
+
+// Outcomes lists the outcomes in display order.
+var Outcomes = []string{OutcomeArrived, OutcomeNoShow, OutcomeHospitalised, OutcomeDiverted, OutcomeAgeDisputed}
+
+// Hosted reports whether a person with this outcome enters the facility.
+func OutcomeHosted(o string) bool { return o == OutcomeArrived || o == OutcomeAgeDisputed }
+
+// PlanUnit is a single person or a household, placed whole.
+type PlanUnit struct {
+	ID       string   `json:"id"`
+	Size     int      `json:"size"`
+	Group    string   `json:"group"`
+	Needs    []string `json:"needs"`
+	Province string   `json:"province,omitempty"` // after the split
+	Facility string   `json:"facility,omitempty"` // facility code, once placed
+	Outcome  string   `json:"outcome,omitempty"`
+}
+
+// PlanPerson is one line of the nominative list (lista di trasferimento).
+type PlanPerson struct {
+	ID             string    `json:"id"`
+	UnitID         string    `json:"unit_id"`
+	CUI            string    `json:"cui,omitempty"`
+	Surname        string    `json:"surname"`
+	GivenName      string    `json:"given_name"`
+	Sex            string    `json:"sex"`
+	BirthDate      time.Time `json:"birth_date"`
+	BirthEstimated bool      `json:"birth_estimated"`
+	Nationality    string    `json:"nationality"`
+	MSNA           bool      `json:"msna"`
+	HouseholdRole  string    `json:"household_role,omitempty"`
+	Outcome        string    `json:"outcome,omitempty"`
+	GuestID        string    `json:"guest_id,omitempty"`
+}
+
+// PlanProvince is one province's part of a plan.
+type PlanProvince struct {
+	Code           string     `json:"code"`
+	Sigla          string     `json:"sigla"`
+	Name           string     `json:"name"`
+	Share          float64    `json:"share"`
+	Quota          float64    `json:"quota"`          // share × the plan's total
+	BalanceBefore  float64    `json:"balance_before"` // saldo of the period before this plan
+	Proposed       int        `json:"proposed"`       // what the engine proposed
+	Persons        int        `json:"persons"`        // the share in force
+	Explain        string     `json:"explain"`
+	AdjustReason   string     `json:"adjust_reason,omitempty"`
+	AcknowledgedAt *time.Time `json:"acknowledged_at"`
+	AcknowledgedBy string     `json:"acknowledged_by,omitempty"`
+	RemindedAt     *time.Time `json:"reminded_at,omitempty"`
+	EscalatedAt    *time.Time `json:"escalated_at,omitempty"`
+	PlacedAt       *time.Time `json:"placed_at,omitempty"`
+	DepartedAt     *time.Time `json:"departed_at,omitempty"`
+	ArrivedAt      *time.Time `json:"arrived_at,omitempty"`
+	Arrived        int        `json:"arrived"`
+}
+
+// PlanEvent is one line of a plan's timeline.
+type PlanEvent struct {
+	At       time.Time `json:"at"`
+	Actor    string    `json:"actor"`
+	Kind     string    `json:"kind"`
+	Province string    `json:"province,omitempty"`
+	Summary  string    `json:"summary"`
+}
+
+// PlanMessage is a message in a plan's thread between offices.
+type PlanMessage struct {
+	ID     string    `json:"id"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Office string    `json:"office"`
+	Body   string    `json:"body"`
+}
+
+// PlanTransport is a vehicle leaving for a province, with its headcount.
+type PlanTransport struct {
+	Province   string    `json:"province"`
+	Vehicle    string    `json:"vehicle"`
+	Headcount  int       `json:"headcount"`
+	DepartedAt time.Time `json:"departed_at"`
+}
+
+// Plan is a distribution plan for one announced arrival.
+type Plan struct {
+	ID          string          `json:"id"`
+	Reference   string          `json:"reference"` // the Ministry's reference (mail, PEC, telegram)
+	ReceivedAt  time.Time       `json:"received_at"`
+	ExpectedAt  time.Time       `json:"expected_at"`
+	WindowHours int             `json:"window_hours"`
+	Origin      string          `json:"origin"`    // hotspot or port: Lampedusa, Ravenna…
+	Transport   string          `json:"transport"` // bus, aereo, nave
+	Status      PlanStatus      `json:"status"`
+	Total       int             `json:"total"`
+	AckHours    int             `json:"ack_hours"` // the acknowledgement deadline, hours after publication
+	AckDeadline *time.Time      `json:"ack_deadline,omitempty"`
+	PublishedAt *time.Time      `json:"published_at,omitempty"`
+	ClosedAt    *time.Time      `json:"closed_at,omitempty"`
+	Note        string          `json:"note,omitempty"`
+	KeyTable    string          `json:"key_table,omitempty"`
+	Version     int             `json:"version"`
+	CreatedBy   string          `json:"created_by"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+	Composition Composition     `json:"composition"`
+	Provinces   []PlanProvince  `json:"provinces"`
+	Units       []PlanUnit      `json:"units,omitempty"`   // the caller's scope only
+	Persons     []PlanPerson    `json:"persons,omitempty"` // with guest:read, in scope only
+	Transports  []PlanTransport `json:"transports,omitempty"`
+	Events      []PlanEvent     `json:"events,omitempty"`
+	Messages    []PlanMessage   `json:"messages,omitempty"`
+	// MyProvince is the caller's province when it has a share in the plan.
+	MyProvince string `json:"my_province,omitempty"`
+}
+
+// Province returns the plan's row for a province, or nil.
+func (p *Plan) Province(code string) *PlanProvince {
+	for i := range p.Provinces {
+		if p.Provinces[i].Code == code {
+			return &p.Provinces[i]
+		}
+	}
+	return nil
+}
+
+// Composition counts a group of units by kind.
+type Composition struct {
+	Men              int `json:"men"`
+	Women            int `json:"women"`
+	Households       int `json:"households"`
+	HouseholdPersons int `json:"household_persons"`
+	MSNA             int `json:"msna"`
+	WithNeeds        int `json:"with_needs"`
+}
+
+// Compose counts units.
+func Compose(us []PlanUnit) Composition {
+	var c Composition
+	for _, u := range us {
+		switch u.Group {
+		case GroupMan:
+			c.Men += u.Size
+		case GroupWoman:
+			c.Women += u.Size
+		case GroupFamily:
+			c.Households++
+			c.HouseholdPersons += u.Size
+		case GroupMinor:
+			c.MSNA += u.Size
+		}
+		if len(u.Needs) > 0 {
+			c.WithNeeds++
+		}
+	}
+	return c
+}
+
+// Limits of a plan's input.
+const (
+	MaxPlanUnits   = 5000
+	MaxHousehold   = 15
+	maxPlanTextLen = 200
+)
+
+// ValidatePlan checks a new plan and its units (and persons, when given).
+func ValidatePlan(p *Plan, units []PlanUnit, persons []PlanPerson) error {
+	fields := map[string]string{}
+	if s := strings.TrimSpace(p.Reference); s == "" || len(s) > maxPlanTextLen {
+		fields["reference"] = "Il riferimento della comunicazione è obbligatorio (al massimo 200 caratteri)."
+	}
+	if strings.TrimSpace(p.Origin) == "" || len(p.Origin) > maxPlanTextLen {
+		fields["origin"] = "La provenienza (hotspot o porto) è obbligatoria."
+	}
+	if p.ExpectedAt.IsZero() {
+		fields["expected_at"] = "L'arrivo previsto è obbligatorio."
+	}
+	if p.WindowHours < 0 || p.WindowHours > 240 || p.AckHours < 0 || p.AckHours > 240 {
+		fields["window_hours"] = "Finestra e scadenza in ore, da 0 a 240."
+	}
+	if len(units) == 0 || len(units) > MaxPlanUnits {
+		fields["units"] = fmt.Sprintf("Servono da 1 a %d unità (persone singole o nuclei).", MaxPlanUnits)
+	}
+	ids := map[string]int{}
+	for i, u := range units {
+		switch {
+		case u.ID == "" || len(u.ID) > 40:
+			fields[fmt.Sprintf("units[%d].id", i)] = "Identificativo mancante o troppo lungo."
+		case ids[u.ID] > 0:
+			fields[fmt.Sprintf("units[%d].id", i)] = "Identificativo ripetuto: " + u.ID + "."
+		}
+		ids[u.ID] = u.Size
+		switch {
+		case u.Group == GroupFamily && (u.Size < 2 || u.Size > MaxHousehold):
+			fields[fmt.Sprintf("units[%d].size", i)] = fmt.Sprintf("Un nucleo ha da 2 a %d persone.", MaxHousehold)
+		case u.Group != GroupFamily && u.Group != "" && u.Size != 1:
+			fields[fmt.Sprintf("units[%d].size", i)] = "Una persona singola ha dimensione 1."
+		}
+		valid := false
+		for _, g := range UnitGroups {
+			valid = valid || g == u.Group
+		}
+		if !valid {
+			fields[fmt.Sprintf("units[%d].group", i)] = "Gruppo sconosciuto: uomo, donna, nucleo o msna."
+		}
+		for _, n := range u.Needs {
+			if !validFeature(n) {
+				fields[fmt.Sprintf("units[%d].needs", i)] = "Esigenza sconosciuta: " + n + "."
+			}
+		}
+	}
+	if len(persons) > 0 {
+		perUnit := map[string]int{}
+		for i, pp := range persons {
+			row := fmt.Sprintf("persons[%d]", i)
+			if _, ok := ids[pp.UnitID]; !ok {
+				fields[row+".unit_id"] = "Unità sconosciuta: " + pp.UnitID + "."
+			}
+			perUnit[pp.UnitID]++
+			g := Guest{CUI: pp.CUI, Surname: pp.Surname, GivenName: pp.GivenName, Sex: pp.Sex, BirthDate: pp.BirthDate,
+				Nationality: pp.Nationality, HouseholdRole: pp.HouseholdRole, Stage: StageToFormalise}
+			if err := g.Validate(); err != nil {
+				if e, ok := err.(*Error); ok {
+					for k, v := range e.Fields {
+						fields[row+"."+k] = v
+					}
+					if len(e.Fields) == 0 {
+						fields[row] = e.Message
+					}
+				}
+			}
+		}
+		for id, size := range ids {
+			if perUnit[id] != size {
+				fields["persons"] = fmt.Sprintf("L'elenco nominativo deve avere una riga per ogni persona: l'unità %s ne ha %d su %d.", id, perUnit[id], size)
+				break
+			}
+		}
+	}
+	if len(fields) > 0 {
+		return &Error{Code: EINVALID, Message: "Dati del piano non validi.", Fields: fields}
+	}
+	return nil
+}
+
+func validFeature(code string) bool {
+	for _, f := range Features {
+		if f == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Notification is an in-app message for one user. It names a plan, never a person.
+type Notification struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"` // plan_published, plan_reminder, plan_escalation, plan_amended, plan_cancelled, plan_message, plan_closed
+	PlanID    string     `json:"plan_id,omitempty"`
+	Title     string     `json:"title"`
+	CreatedAt time.Time  `json:"created_at"`
+	ReadAt    *time.Time `json:"read_at"`
+}
+
+// Balance is a province's saldo over a period: received minus quota.
+type Balance struct {
+	Province string   `json:"province"`
+	Sigla    string   `json:"sigla"`
+	Name     string   `json:"name"`
+	Share    float64  `json:"share"`
+	Quota    float64  `json:"quota"`
+	Received int      `json:"received"`
+	Balance  float64  `json:"balance"`
+	Plans    []string `json:"plans"` // ids of the plans behind the figure
+}
+
+// KeyTable is a versioned table of province shares (chiave di riparto).
+type KeyTable struct {
+	ID        string             `json:"id"`
+	Name      string             `json:"name"`
+	ValidFrom time.Time          `json:"valid_from"`
+	ValidTo   *time.Time         `json:"valid_to,omitempty"`
+	Source    string             `json:"source"`
+	Shares    map[string]float64 `json:"shares"` // province code → share; sums to 1
+	CreatedBy string             `json:"created_by"`
+	CreatedAt time.Time          `json:"created_at"`
+}
+
+// PlanFilter narrows the list of plans.
+type PlanFilter struct {
+	Status PlanStatus
+	Open   bool // only plans not closed or cancelled
+	Limit  int
+}
+
+// PlacementProposal is the engine's placement of a province's share.
+type PlacementProposal struct {
+	Province    string              `json:"province"`
+	Assignments []PlacementLine     `json:"assignments"`
+	Unplaced    []string            `json:"unplaced"`
+	Objective   int64               `json:"objective"`
+	Optimal     bool                `json:"optimal"`
+	Millis      float64             `json:"millis"`
+	Explain     map[string]string   `json:"explain"`
+	Facilities  map[string]Facility `json:"-"` // the candidate facilities, for display
+}
+
+// PlacementLine places a unit in a facility.
+type PlacementLine struct {
+	Unit     string `json:"unit"`
+	Facility string `json:"facility"`
+	Size     int    `json:"size,omitempty"`
+}
+
+// PlanService runs the distribution plans. Every method checks permissions
+// (plan:run for the coordinator's steps, plan:place for a prefecture's) and
+// scope: a prefecture sees a plan only once published and only its own units
+// and people; out of scope is ENOTFOUND. Steps out of order are ECONFLICT.
+type PlanService interface {
+	CreatePlan(ctx context.Context, p *Plan, units []PlanUnit, persons []PlanPerson) error
+	ListPlans(ctx context.Context, f PlanFilter) ([]Plan, error)
+	FindPlan(ctx context.Context, id string) (Plan, error)
+	ProposeSplit(ctx context.Context, id string) (Plan, error)
+	AdjustSplit(ctx context.Context, id string, persons map[string]int, reason string) (Plan, error)
+	PublishPlan(ctx context.Context, id string) (Plan, error)
+	AcknowledgePlan(ctx context.Context, id string) error
+	ProposePlacement(ctx context.Context, id string) (PlacementProposal, error)
+	PlaceUnits(ctx context.Context, id string, lines []PlacementLine) error
+	RecordDeparture(ctx context.Context, id string, t PlanTransport) error
+	ConfirmArrival(ctx context.Context, id string, outcomes map[string]string, at time.Time) error
+	ClosePlan(ctx context.Context, id string) error
+	CancelPlan(ctx context.Context, id, reason string) error
+	AmendPlan(ctx context.Context, id string, units []PlanUnit, persons []PlanPerson, reason string) error
+	PostMessage(ctx context.Context, id, body string) error
+	Inbox(ctx context.Context, limit int) ([]Notification, error)
+	MarkRead(ctx context.Context, id string) error
+	UnreadCount(ctx context.Context) (int, error)
+	Balances(ctx context.Context, from, to time.Time) ([]Balance, error)
+	KeyTables(ctx context.Context) ([]KeyTable, error)
+	CreateKeyTable(ctx context.Context, k *KeyTable) error
+}

@@ -1,0 +1,231 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+// sharesAt returns the key table in force at t (the latest whose validity
+// covers t) and its shares; without one, the provinces' shares of the
+// residents (the default key), with an empty id.
+func sharesAt(ctx context.Context, q querier, t time.Time) (string, map[string]float64, error) {
+	var id string
+	err := q.QueryRowContext(ctx, `SELECT id FROM key_tables WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)
+		ORDER BY valid_from DESC, id DESC LIMIT 1`, t.UTC()).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", nil, fmt.Errorf("store: key table: %w", err)
+	}
+	shares := map[string]float64{}
+	if id != "" {
+		rows, err := queryAll(ctx, q, "key shares", func(s scanner) (struct {
+			c string
+			v float64
+		}, error) {
+			var r struct {
+				c string
+				v float64
+			}
+			return r, s.Scan(&r.c, &r.v)
+		}, `SELECT province_code, share FROM key_shares WHERE key_table_id = $1`, id)
+		if err != nil {
+			return "", nil, err
+		}
+		for _, r := range rows {
+			shares[r.c] = r.v
+		}
+		return id, shares, nil
+	}
+	shares, err = residentShares(ctx, q)
+	return "", shares, err
+}
+
+// residentShares is the default key: each province's share of the residents.
+func residentShares(ctx context.Context, q querier) (map[string]float64, error) {
+	shares := map[string]float64{}
+	rows, err := queryAll(ctx, q, "resident shares", func(s scanner) (struct {
+		c string
+		n int64
+	}, error) {
+		var r struct {
+			c string
+			n int64
+		}
+		return r, s.Scan(&r.c, &r.n)
+	}, `SELECT p.code, p.residents FROM provinces p JOIN offices o ON o.province_code = p.code ORDER BY p.code`)
+	if err != nil {
+		return nil, err
+	}
+	var total int64
+	for _, r := range rows {
+		total += r.n
+	}
+	if total == 0 {
+		return nil, domain.Errorf(domain.EUNAVAILABLE, "Nessuna popolazione residente caricata: manca la chiave di riparto.")
+	}
+	for _, r := range rows {
+		shares[r.c] = float64(r.n) / float64(total)
+	}
+	return shares, nil
+}
+
+// KeyTables lists the loaded key tables, newest validity first, and the
+// default (residents) as a table with an empty id at the end.
+func (db *DB) KeyTables(ctx context.Context) ([]domain.KeyTable, error) {
+	if _, err := db.planScopeFor(ctx); err != nil {
+		return nil, err
+	}
+	ks, err := queryAll(ctx, db.read, "key tables", func(s scanner) (domain.KeyTable, error) {
+		var k domain.KeyTable
+		var to sql.NullTime
+		err := s.Scan(&k.ID, &k.Name, &k.ValidFrom, &to, &k.Source, &k.CreatedBy, &k.CreatedAt)
+		k.ValidTo, k.ValidFrom, k.CreatedAt = timePtr(to), k.ValidFrom.UTC(), k.CreatedAt.UTC()
+		return k, err
+	}, `SELECT id, name, valid_from, valid_to, source, created_by, created_at FROM key_tables ORDER BY valid_from DESC, id DESC`)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ks {
+		ks[i].Shares = map[string]float64{}
+		rows, err := queryAll(ctx, db.read, "key shares", func(s scanner) ([2]any, error) {
+			var c string
+			var v float64
+			err := s.Scan(&c, &v)
+			return [2]any{c, v}, err
+		}, `SELECT province_code, share FROM key_shares WHERE key_table_id = $1`, ks[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			ks[i].Shares[r[0].(string)] = r[1].(float64)
+		}
+	}
+	def, err := residentShares(ctx, db.read)
+	if err != nil {
+		return nil, err
+	}
+	return append(ks, domain.KeyTable{Name: "Popolazione residente (predefinita)", Source: "ISTAT", Shares: def}), nil
+}
+
+// CreateKeyTable loads an agreed key table (the coordinator only). Shares
+// must cover every province with an office and sum to 1 (within 0.0001; they
+// are normalised); the previous open-ended table ends where this one starts.
+func (db *DB) CreateKeyTable(ctx context.Context, k *domain.KeyTable) error {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.needRun(); err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	if strings.TrimSpace(k.Name) == "" {
+		fields["name"] = "Il nome è obbligatorio."
+	}
+	if k.ValidFrom.IsZero() {
+		fields["valid_from"] = "La data di inizio validità è obbligatoria."
+	}
+	if k.ValidTo != nil && !k.ValidTo.After(k.ValidFrom) {
+		fields["valid_to"] = "La fine della validità deve seguire l'inizio."
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		codes, err := queryAll(ctx, tx, "office provinces", func(s scanner) (string, error) {
+			var c string
+			return c, s.Scan(&c)
+		}, `SELECT province_code FROM offices ORDER BY province_code`)
+		if err != nil {
+			return err
+		}
+		sum := 0.0
+		for _, c := range codes {
+			v, ok := k.Shares[c]
+			if !ok || v < 0 || math.IsNaN(v) {
+				fields["shares."+c] = "Quota mancante o negativa per la provincia " + c + "."
+			}
+			sum += v
+		}
+		for c := range k.Shares {
+			if !contains(codes, c) {
+				fields["shares."+c] = "Provincia sconosciuta: " + c + "."
+			}
+		}
+		if math.Abs(sum-1) > 1e-4 {
+			fields["shares"] = fmt.Sprintf("Le quote sommano a %.4f: devono sommare a 1 (100%%).", sum)
+		}
+		if len(fields) > 0 {
+			return &domain.Error{Code: domain.EINVALID, Message: "Chiave di riparto non valida.", Fields: fields}
+		}
+		k.ID, k.CreatedBy, k.CreatedAt = newID(), sc.a.Label(), tx.now
+		if _, err := tx.ExecContext(ctx, `UPDATE key_tables SET valid_to = $1 WHERE valid_to IS NULL AND valid_from < $1`, k.ValidFrom.UTC()); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO key_tables (id, name, valid_from, valid_to, source, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, k.ID, strings.TrimSpace(k.Name), k.ValidFrom.UTC(), k.ValidTo, k.Source, k.CreatedBy, tx.now); err != nil {
+			return fmt.Errorf("store: key table: %w", err)
+		}
+		for _, c := range codes {
+			k.Shares[c] /= sum
+			if _, err := tx.ExecContext(ctx, `INSERT INTO key_shares (key_table_id, province_code, share) VALUES ($1, $2, $3)`,
+				k.ID, c, k.Shares[c]); err != nil {
+				return fmt.Errorf("store: key share: %w", err)
+			}
+		}
+		return tx.audit(ctx, "keytable.create", "key_table", k.ID, fmt.Sprintf("chiave di riparto %q dal %s", k.Name, k.ValidFrom.In(italy).Format("02/01/2006")))
+	})
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Balances returns each province's saldo over [from, to): persons received
+// through plans (arrived for confirmed arrivals, the share otherwise) minus
+// the quota of the period's total by the key in force at its end.
+func (db *DB) Balances(ctx context.Context, from, to time.Time) ([]domain.Balance, error) {
+	if _, err := db.planScopeFor(ctx); err != nil {
+		return nil, err
+	}
+	if !to.After(from) {
+		return nil, &domain.Error{Code: domain.EINVALID, Message: "Il periodo deve terminare dopo l'inizio."}
+	}
+	var out []domain.Balance
+	err := db.ReadTx(ctx, func(tx *Tx) error {
+		_, shares, err := sharesAt(ctx, tx, to.Add(-time.Second))
+		if err != nil {
+			return err
+		}
+		received, plans, err := periodReceived(ctx, tx, from, to, "")
+		if err != nil {
+			return err
+		}
+		total := 0
+		for _, n := range received {
+			total += n
+		}
+		provs, err := queryAll(ctx, tx, "provinces", func(s scanner) ([3]string, error) {
+			var r [3]string
+			return r, s.Scan(&r[0], &r[1], &r[2])
+		}, `SELECT p.code, p.sigla, p.name FROM provinces p JOIN offices o ON o.province_code = p.code ORDER BY p.code`)
+		if err != nil {
+			return err
+		}
+		for _, p := range provs {
+			q := shares[p[0]] * float64(total)
+			out = append(out, domain.Balance{Province: p[0], Sigla: p[1], Name: p[2], Share: shares[p[0]], Quota: q,
+				Received: received[p[0]], Balance: float64(received[p[0]]) - q, Plans: append([]string{}, plans[p[0]]...)})
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,1021 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/alloc"
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+// Plans: the life of a distribution plan (see domain.PlanService). Every
+// write locks the plan's row first (an UPDATE of its version), so that two
+// steps on one plan run one after the other and each sees the other's result:
+// an acknowledgement or an arrival cannot be recorded twice.
+
+// planScope is who the caller is for plans.
+type planScope struct {
+	a        domain.Actor
+	run      bool   // the coordinator's steps
+	place    bool   // a prefecture's steps, for province
+	province string // the province of the caller's office ("" for the system)
+}
+
+func (db *DB) planScopeFor(ctx context.Context) (planScope, error) {
+	a, ok := domain.ActorFromContext(ctx)
+	if !ok {
+		return planScope{}, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+	}
+	if a.System != "" {
+		return planScope{a: a, run: true, place: true}, nil
+	}
+	sc := planScope{a: a, run: domain.Can(a, domain.PermPlanRun), place: domain.Can(a, domain.PermPlanPlace)}
+	if !sc.run && !sc.place {
+		return sc, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere i piani di riparto.")
+	}
+	sc.province = a.ProvinceCode
+	if sc.province == "" && a.OfficeID != "" { // the coordinator: its office's province
+		if err := db.read.QueryRowContext(ctx, `SELECT province_code FROM offices WHERE id = $1`, a.OfficeID).
+			Scan(&sc.province); err != nil {
+			return sc, fmt.Errorf("store: office province: %w", err)
+		}
+	}
+	return sc, nil
+}
+
+func (sc planScope) needRun() error {
+	if !sc.run {
+		return domain.Errorf(domain.EFORBIDDEN, "Solo il coordinamento regionale può eseguire questa operazione.")
+	}
+	return nil
+}
+
+func (sc planScope) needPlace() (string, error) {
+	if !sc.place || sc.province == "" {
+		return "", domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di gestire la quota di una provincia.")
+	}
+	return sc.province, nil
+}
+
+// seesAllUnits reports whether the caller reads every province's units.
+func (sc planScope) seesAllUnits() bool { return sc.run }
+
+const planColumns = `id, reference, received_at, expected_at, window_hours, origin, transport, status, total,
+	key_table_id, ack_hours, ack_deadline, published_at, closed_at, note, version, created_by, created_at, updated_at`
+
+func scanPlan(s scanner) (domain.Plan, error) {
+	var p domain.Plan
+	var key sql.NullString
+	var ack, pub, closed sql.NullTime
+	err := s.Scan(&p.ID, &p.Reference, &p.ReceivedAt, &p.ExpectedAt, &p.WindowHours, &p.Origin, &p.Transport, &p.Status,
+		&p.Total, &key, &p.AckHours, &ack, &pub, &closed, &p.Note, &p.Version, &p.CreatedBy, &p.CreatedAt, &p.UpdatedAt)
+	p.KeyTable = key.String
+	p.AckDeadline, p.PublishedAt, p.ClosedAt = timePtr(ack), timePtr(pub), timePtr(closed)
+	p.ReceivedAt, p.ExpectedAt, p.CreatedAt, p.UpdatedAt = p.ReceivedAt.UTC(), p.ExpectedAt.UTC(), p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+	return p, err
+}
+
+// lockPlan takes the plan's row lock inside tx and returns the plan's header.
+func lockPlan(ctx context.Context, tx *Tx, id string) (domain.Plan, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE plans SET version = version + 1, updated_at = $1 WHERE id = $2`, tx.now, id)
+	if err != nil {
+		return domain.Plan{}, fmt.Errorf("store: lock plan: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return domain.Plan{}, domain.Errorf(domain.ENOTFOUND, "Piano non trovato.")
+	}
+	return scanPlan(tx.QueryRowContext(ctx, `SELECT `+planColumns+` FROM plans WHERE id = $1`, id))
+}
+
+// event appends a line to the plan's timeline and its audit row.
+func (tx *Tx) planEvent(ctx context.Context, planID, kind, province, summary string) error {
+	a, _ := domain.ActorFromContext(ctx)
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO plan_events (id, plan_id, at, actor, kind, province_code, summary) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		newID(), planID, tx.now, a.Label(), kind, province, summary); err != nil {
+		return fmt.Errorf("store: plan event: %w", err)
+	}
+	return tx.audit(ctx, "plan."+kind, "plan", planID, summary)
+}
+
+func (tx *Tx) setPlanStatus(ctx context.Context, id string, s domain.PlanStatus) error {
+	_, err := tx.ExecContext(ctx, `UPDATE plans SET status = $1 WHERE id = $2`, string(s), id)
+	if err != nil {
+		return fmt.Errorf("store: plan status: %w", err)
+	}
+	return nil
+}
+
+func conflictf(format string, a ...any) error { return domain.Errorf(domain.ECONFLICT, format, a...) }
+
+// CreatePlan records the Ministry's notice with its units and, optionally,
+// the nominative list. The coordinator only.
+func (db *DB) CreatePlan(ctx context.Context, p *domain.Plan, units []domain.PlanUnit, persons []domain.PlanPerson) error {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.needRun(); err != nil {
+		return err
+	}
+	if p.AckHours == 0 {
+		p.AckHours = 2
+	}
+	if err := domain.ValidatePlan(p, units, persons); err != nil {
+		return err
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		p.ID, p.Status, p.Version, p.CreatedBy, p.CreatedAt, p.UpdatedAt = newID(), domain.PlanAnnounced, 1, sc.a.Label(), tx.now, tx.now
+		if p.ReceivedAt.IsZero() {
+			p.ReceivedAt = tx.now
+		}
+		p.Reference, p.Origin, p.Transport = strings.TrimSpace(p.Reference), strings.TrimSpace(p.Origin), strings.TrimSpace(p.Transport)
+		p.Total = 0
+		for _, u := range units {
+			p.Total += u.Size
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO plans (id, reference, received_at, expected_at, window_hours, origin, transport, status, total,
+				ack_hours, note, version, created_by, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13, $13)`,
+			p.ID, p.Reference, p.ReceivedAt.UTC(), p.ExpectedAt.UTC(), p.WindowHours, p.Origin, p.Transport, string(p.Status),
+			p.Total, p.AckHours, p.Note, p.CreatedBy, tx.now); err != nil {
+			return fmt.Errorf("store: create plan: %w", err)
+		}
+		if err := insertPlanUnits(ctx, tx, p.ID, units, persons); err != nil {
+			return err
+		}
+		c := domain.Compose(units)
+		return tx.planEvent(ctx, p.ID, "announced", "", fmt.Sprintf("annuncio %s da %s: %d persone (%d uomini, %d donne, %d nuclei con %d persone, %d MSNA)%s",
+			p.Reference, p.Origin, p.Total, c.Men, c.Women, c.Households, c.HouseholdPersons, c.MSNA, listNote(len(persons))))
+	})
+}
+
+func listNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", elenco nominativo di %d righe", n)
+}
+
+func insertPlanUnits(ctx context.Context, tx *Tx, planID string, units []domain.PlanUnit, persons []domain.PlanPerson) error {
+	for i, u := range units {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO plan_units (plan_id, id, seq, size, grp, needs, outcome) VALUES ($1, $2, $3, $4, $5, $6, '')`,
+			planID, u.ID, i, u.Size, u.Group, strings.Join(u.Needs, ",")); err != nil {
+			return fmt.Errorf("store: plan unit: %w", err)
+		}
+	}
+	for i, pp := range persons {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO plan_persons (id, plan_id, unit_id, seq, cui, surname, given_name, sex, birth_date, birth_estimated,
+				nationality, msna, household_role, outcome)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '')`,
+			newID(), planID, pp.UnitID, i, strings.TrimSpace(pp.CUI), strings.TrimSpace(pp.Surname),
+			strings.TrimSpace(pp.GivenName), pp.Sex, pp.BirthDate.UTC(), pp.BirthEstimated, pp.Nationality, pp.MSNA,
+			pp.HouseholdRole); err != nil {
+			return fmt.Errorf("store: plan person: %w", err)
+		}
+	}
+	return nil
+}
+
+// ListPlans returns plans, newest notice first. Every office reads the list
+// (the arrival concerns all); units and people stay in FindPlan's scope.
+func (db *DB) ListPlans(ctx context.Context, f domain.PlanFilter) ([]domain.Plan, error) {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 200
+	}
+	ps, err := queryAll(ctx, db.read, "list plans", scanPlan, `SELECT `+planColumns+` FROM plans
+		WHERE ($1 = '' OR status = $1) AND ($2 = false OR status NOT IN ('closed', 'cancelled'))
+		ORDER BY received_at DESC, id DESC LIMIT $3`, string(f.Status), f.Open, limit)
+	if err != nil || len(ps) == 0 {
+		return ps, err
+	}
+	// One query for everyone's shares, for the list's "your share" column.
+	rows, err := queryAll(ctx, db.read, "list plan shares", func(s scanner) ([3]any, error) {
+		var id, code string
+		var persons int
+		var ack sql.NullTime
+		err := s.Scan(&id, &code, &persons, &ack)
+		return [3]any{id, domain.PlanProvince{Code: code, Persons: persons, AcknowledgedAt: timePtr(ack)}, nil}, err
+	}, `SELECT pp.plan_id, pp.province_code, pp.persons, pp.acknowledged_at FROM plan_provinces pp
+		JOIN plans p ON p.id = pp.plan_id
+		WHERE ($1 = '' OR p.status = $1) AND ($2 = false OR p.status NOT IN ('closed', 'cancelled'))`,
+		string(f.Status), f.Open)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*domain.Plan{}
+	for i := range ps {
+		byID[ps[i].ID] = &ps[i]
+		ps[i].MyProvince = sc.province
+	}
+	for _, r := range rows {
+		if p := byID[r[0].(string)]; p != nil {
+			p.Provinces = append(p.Provinces, r[1].(domain.PlanProvince))
+		}
+	}
+	return ps, nil
+}
+
+// FindPlan returns a plan with its provinces, timeline and messages, the
+// units of the caller's scope and, with guest:read, their people.
+func (db *DB) FindPlan(ctx context.Context, id string) (domain.Plan, error) {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return domain.Plan{}, err
+	}
+	var p domain.Plan
+	err = db.ReadTx(ctx, func(tx *Tx) error {
+		var err error
+		p, err = scanPlan(tx.QueryRowContext(ctx, `SELECT `+planColumns+` FROM plans WHERE id = $1`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return domain.Errorf(domain.ENOTFOUND, "Piano non trovato.")
+		}
+		if err != nil {
+			return fmt.Errorf("store: find plan: %w", err)
+		}
+		return loadPlanDetail(ctx, tx, &p, sc)
+	})
+	return p, err
+}
+
+func loadPlanDetail(ctx context.Context, tx *Tx, p *domain.Plan, sc planScope) error {
+	var err error
+	if p.Provinces, err = planProvinces(ctx, tx, p.ID); err != nil {
+		return err
+	}
+	units, err := planUnits(ctx, tx, p.ID)
+	if err != nil {
+		return err
+	}
+	p.Composition = domain.Compose(units)
+	mine := map[string]bool{}
+	for _, u := range units {
+		if sc.seesAllUnits() || (u.Province != "" && u.Province == sc.province) {
+			p.Units = append(p.Units, u)
+			mine[u.ID] = true
+		}
+	}
+	if p.Province(sc.province) != nil {
+		p.MyProvince = sc.province
+	}
+	if sc.a.System != "" || domain.Can(sc.a, domain.PermGuestRead) {
+		persons, err := planPersons(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		for _, pp := range persons {
+			if mine[pp.UnitID] {
+				p.Persons = append(p.Persons, pp)
+			}
+		}
+	}
+	if p.Transports, err = queryAll(ctx, tx, "plan transports", func(s scanner) (domain.PlanTransport, error) {
+		var t domain.PlanTransport
+		err := s.Scan(&t.Province, &t.Vehicle, &t.Headcount, &t.DepartedAt)
+		t.DepartedAt = t.DepartedAt.UTC()
+		return t, err
+	}, `SELECT province_code, vehicle, headcount, departed_at FROM plan_transports WHERE plan_id = $1 ORDER BY departed_at, id`, p.ID); err != nil {
+		return err
+	}
+	if p.Events, err = queryAll(ctx, tx, "plan events", func(s scanner) (domain.PlanEvent, error) {
+		var e domain.PlanEvent
+		err := s.Scan(&e.At, &e.Actor, &e.Kind, &e.Province, &e.Summary)
+		e.At = e.At.UTC()
+		return e, err
+	}, `SELECT at, actor, kind, province_code, summary FROM plan_events WHERE plan_id = $1 ORDER BY at, id`, p.ID); err != nil {
+		return err
+	}
+	p.Messages, err = queryAll(ctx, tx, "plan messages", func(s scanner) (domain.PlanMessage, error) {
+		var m domain.PlanMessage
+		err := s.Scan(&m.ID, &m.At, &m.Actor, &m.Office, &m.Body)
+		m.At = m.At.UTC()
+		return m, err
+	}, `SELECT id, at, actor, office, body FROM plan_messages WHERE plan_id = $1 ORDER BY at, id`, p.ID)
+	return err
+}
+
+func planProvinces(ctx context.Context, q querier, planID string) ([]domain.PlanProvince, error) {
+	return queryAll(ctx, q, "plan provinces", func(s scanner) (domain.PlanProvince, error) {
+		var r domain.PlanProvince
+		var ack, rem, esc, placed, dep, arr sql.NullTime
+		err := s.Scan(&r.Code, &r.Sigla, &r.Name, &r.Share, &r.Quota, &r.BalanceBefore, &r.Proposed, &r.Persons, &r.Explain,
+			&r.AdjustReason, &ack, &r.AcknowledgedBy, &rem, &esc, &placed, &dep, &arr, &r.Arrived)
+		r.AcknowledgedAt, r.RemindedAt, r.EscalatedAt = timePtr(ack), timePtr(rem), timePtr(esc)
+		r.PlacedAt, r.DepartedAt, r.ArrivedAt = timePtr(placed), timePtr(dep), timePtr(arr)
+		return r, err
+	}, `SELECT pp.province_code, pr.sigla, pr.name, pp.share, pp.quota, pp.balance_before, pp.proposed, pp.persons,
+			pp.explain, pp.adjust_reason, pp.acknowledged_at, pp.acknowledged_by, pp.reminded_at, pp.escalated_at,
+			pp.placed_at, pp.departed_at, pp.arrived_at, pp.arrived
+		FROM plan_provinces pp JOIN provinces pr ON pr.code = pp.province_code
+		WHERE pp.plan_id = $1 ORDER BY pp.province_code`, planID)
+}
+
+func planUnits(ctx context.Context, q querier, planID string) ([]domain.PlanUnit, error) {
+	return queryAll(ctx, q, "plan units", func(s scanner) (domain.PlanUnit, error) {
+		var u domain.PlanUnit
+		var needs string
+		var province, facility sql.NullString
+		err := s.Scan(&u.ID, &u.Size, &u.Group, &needs, &province, &facility, &u.Outcome)
+		u.Needs, u.Province, u.Facility = splitFeatures(needs), province.String, facility.String
+		return u, err
+	}, `SELECT u.id, u.size, u.grp, u.needs, u.province_code, f.code, u.outcome
+		FROM plan_units u LEFT JOIN facilities f ON f.id = u.facility_id
+		WHERE u.plan_id = $1 ORDER BY u.seq`, planID)
+}
+
+func planPersons(ctx context.Context, q querier, planID string) ([]domain.PlanPerson, error) {
+	return queryAll(ctx, q, "plan persons", func(s scanner) (domain.PlanPerson, error) {
+		var pp domain.PlanPerson
+		var guest sql.NullString
+		err := s.Scan(&pp.ID, &pp.UnitID, &pp.CUI, &pp.Surname, &pp.GivenName, &pp.Sex, &pp.BirthDate, &pp.BirthEstimated,
+			&pp.Nationality, &pp.MSNA, &pp.HouseholdRole, &pp.Outcome, &guest)
+		pp.GuestID, pp.BirthDate = guest.String, pp.BirthDate.UTC()
+		return pp, err
+	}, `SELECT id, unit_id, cui, surname, given_name, sex, birth_date, birth_estimated, nationality, msna, household_role,
+			outcome, guest_id
+		FROM plan_persons WHERE plan_id = $1 ORDER BY seq`, planID)
+}
+
+// ProposeSplit runs the engine's province split (alloc.Split) on the key
+// table in force, the period's saldo and the provinces' free places by group,
+// and records the proposal with each province's explanation.
+func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return domain.Plan{}, err
+	}
+	if err := sc.needRun(); err != nil {
+		return domain.Plan{}, err
+	}
+	caps, err := db.freeByGroup(ctx)
+	if err != nil {
+		return domain.Plan{}, err
+	}
+	err = db.InTx(ctx, func(tx *Tx) error {
+		p, err := lockPlan(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if p.Status != domain.PlanAnnounced && p.Status != domain.PlanProposed {
+			return conflictf("La ripartizione si propone solo prima della pubblicazione (stato attuale: %s).", statusLabel(p.Status))
+		}
+		keyID, shares, err := sharesAt(ctx, tx, p.ReceivedAt)
+		if err != nil {
+			return err
+		}
+		from, to := periodOf(p.ReceivedAt)
+		received, _, err := periodReceived(ctx, tx, from, to, p.ID)
+		if err != nil {
+			return err
+		}
+		units, err := planUnits(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		in := alloc.SplitInput{}
+		codes := sortedKeys(shares)
+		for _, c := range codes {
+			in.Provinces = append(in.Provinces, alloc.Province{Code: c, Share: shares[c], Received: received[c], Free: caps[c]})
+			in.CumulativeTotal += received[c]
+		}
+		for _, u := range units {
+			in.Units = append(in.Units, alloc.Unit{ID: u.ID, Size: u.Size, Group: u.Group})
+		}
+		out, err := alloc.Split(in)
+		if err != nil {
+			return domain.Errorf(domain.EINVALID, "Ripartizione non calcolabile: %v", err)
+		}
+		capsNote := ""
+		if len(out.Unplaced) > 0 { // free places do not suffice: split by the key alone and say so
+			for i := range in.Provinces {
+				in.Provinces[i].Free = nil
+			}
+			if out, err = alloc.Split(in); err != nil {
+				return domain.Errorf(domain.EINVALID, "Ripartizione non calcolabile: %v", err)
+			}
+			capsNote = "; posti liberi insufficienti in regione: ripartizione sulla sola chiave"
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM plan_provinces WHERE plan_id = $1`, p.ID); err != nil {
+			return fmt.Errorf("store: split: %w", err)
+		}
+		var summary []string
+		for _, r := range out.Provinces {
+			c := r.Code
+			quota := shares[c] * float64(p.Total)
+			balance := float64(received[c]) - shares[c]*float64(in.CumulativeTotal)
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO plan_provinces (plan_id, province_code, share, quota, balance_before, proposed, persons, explain,
+					adjust_reason, acknowledged_by, arrived)
+				VALUES ($1, $2, $3, $4, $5, $6, $6, $7, '', '', 0)`,
+				p.ID, c, shares[c], quota, balance, r.Persons, r.Explain+capsNote); err != nil {
+				return fmt.Errorf("store: split: %w", err)
+			}
+			for _, u := range r.Units {
+				if _, err := tx.ExecContext(ctx, `UPDATE plan_units SET province_code = $1 WHERE plan_id = $2 AND id = $3`,
+					c, p.ID, u); err != nil {
+					return fmt.Errorf("store: split: %w", err)
+				}
+			}
+			summary = append(summary, fmt.Sprintf("%s %d", c, r.Persons))
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE plans SET key_table_id = $1 WHERE id = $2`, nullable(keyID), p.ID); err != nil {
+			return fmt.Errorf("store: split: %w", err)
+		}
+		if err := tx.setPlanStatus(ctx, p.ID, domain.PlanProposed); err != nil {
+			return err
+		}
+		return tx.planEvent(ctx, p.ID, "split_proposed", "", "ripartizione proposta: "+strings.Join(summary, ", ")+capsNote)
+	})
+	if err != nil {
+		return domain.Plan{}, err
+	}
+	return db.FindPlan(ctx, id)
+}
+
+// freeByGroup sums the free places of active facilities per province and
+// unit group: what each province can take now (a mixed facility counts for
+// every adult group).
+func (db *DB) freeByGroup(ctx context.Context) (map[string]map[string]int, error) {
+	sysCtx := domain.NewContextWithActor(ctx, domain.ActorSystem) // aggregated figures only
+	fs, err := db.ListFacilities(sysCtx, domain.FacilityFilter{})
+	if err != nil {
+		return nil, err
+	}
+	caps := map[string]map[string]int{}
+	for _, f := range fs {
+		if f.Status != domain.StatusActive || f.Free <= 0 {
+			continue
+		}
+		m := caps[f.ProvinceCode]
+		if m == nil {
+			m = map[string]int{domain.GroupMan: 0, domain.GroupWoman: 0, domain.GroupFamily: 0, domain.GroupMinor: 0}
+			caps[f.ProvinceCode] = m
+		}
+		for _, g := range acceptsOf(f.Target) {
+			m[g] += f.Free
+		}
+	}
+	return caps, nil
+}
+
+// acceptsOf maps a facility's target to the unit groups it takes.
+func acceptsOf(t domain.Target) []string {
+	switch t {
+	case domain.TargetMen:
+		return []string{domain.GroupMan}
+	case domain.TargetWomen:
+		return []string{domain.GroupWoman}
+	case domain.TargetFamilies:
+		return []string{domain.GroupFamily, domain.GroupWoman}
+	case domain.TargetMSNA:
+		return []string{domain.GroupMinor}
+	case domain.TargetMixed:
+		return []string{domain.GroupMan, domain.GroupWoman, domain.GroupFamily}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// periodOf is the saldo's period: the Italian calendar year of t.
+func periodOf(t time.Time) (from, to time.Time) {
+	y := t.In(italy).Year()
+	return time.Date(y, 1, 1, 0, 0, 0, 0, italy).UTC(), time.Date(y+1, 1, 1, 0, 0, 0, 0, italy).UTC()
+}
+
+// periodReceived sums, per province, the persons of the plans received in
+// [from, to) other than except: those arrived for plans whose arrival is
+// confirmed, the share otherwise (published plans not cancelled).
+func periodReceived(ctx context.Context, q querier, from, to time.Time, except string) (map[string]int, map[string][]string, error) {
+	type row struct {
+		plan, code       string
+		persons, arrived int
+		confirmed        bool
+	}
+	rows, err := queryAll(ctx, q, "period received", func(s scanner) (row, error) {
+		var r row
+		var at sql.NullTime
+		err := s.Scan(&r.plan, &r.code, &r.persons, &r.arrived, &at)
+		r.confirmed = at.Valid
+		return r, err
+	}, `SELECT p.id, pp.province_code, pp.persons, pp.arrived, pp.arrived_at FROM plan_provinces pp
+		JOIN plans p ON p.id = pp.plan_id
+		WHERE p.received_at >= $1 AND p.received_at < $2 AND p.id <> $3
+		  AND p.status IN ('published', 'placed', 'in_transit', 'arrived', 'closed')
+		ORDER BY p.received_at, p.id`, from, to, except)
+	if err != nil {
+		return nil, nil, err
+	}
+	received, plans := map[string]int{}, map[string][]string{}
+	for _, r := range rows {
+		n := r.persons
+		if r.confirmed {
+			n = r.arrived
+		}
+		received[r.code] += n
+		if n > 0 {
+			plans[r.code] = append(plans[r.code], r.plan)
+		}
+	}
+	return received, plans, nil
+}
+
+// AdjustSplit sets the persons of some provinces before publication, moving
+// whole units between provinces (single persons first, households whole);
+// the reason is recorded on each changed province and on the timeline.
+func (db *DB) AdjustSplit(ctx context.Context, id string, persons map[string]int, reason string) (domain.Plan, error) {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return domain.Plan{}, err
+	}
+	if err := sc.needRun(); err != nil {
+		return domain.Plan{}, err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return domain.Plan{}, &domain.Error{Code: domain.EINVALID, Message: "Ogni modifica della ripartizione richiede un motivo.",
+			Fields: map[string]string{"reason": "Il motivo è obbligatorio."}}
+	}
+	err = db.InTx(ctx, func(tx *Tx) error {
+		p, err := lockPlan(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if p.Status != domain.PlanProposed {
+			return conflictf("La ripartizione si modifica solo quando è proposta e non ancora pubblicata (stato attuale: %s).", statusLabel(p.Status))
+		}
+		rows, err := planProvinces(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		target, sum := map[string]int{}, 0
+		for _, r := range rows {
+			target[r.Code] = r.Persons
+			if n, ok := persons[r.Code]; ok {
+				if n < 0 {
+					return &domain.Error{Code: domain.EINVALID, Message: "Il numero di persone non può essere negativo."}
+				}
+				target[r.Code] = n
+			}
+			sum += target[r.Code]
+		}
+		for c := range persons {
+			if _, ok := target[c]; !ok {
+				return domain.Errorf(domain.EINVALID, "Provincia sconosciuta: %s.", c)
+			}
+		}
+		if sum != p.Total {
+			return domain.Errorf(domain.EINVALID, "La somma delle quote (%d) deve essere uguale al totale del piano (%d).", sum, p.Total)
+		}
+		units, err := planUnits(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		moved, err := reassignUnits(units, target)
+		if err != nil {
+			return err
+		}
+		for uid, c := range moved {
+			if _, err := tx.ExecContext(ctx, `UPDATE plan_units SET province_code = $1 WHERE plan_id = $2 AND id = $3`, c, p.ID, uid); err != nil {
+				return fmt.Errorf("store: adjust: %w", err)
+			}
+		}
+		var changes []string
+		for _, r := range rows {
+			if target[r.Code] == r.Persons {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE plan_provinces SET persons = $1, adjust_reason = $2 WHERE plan_id = $3 AND province_code = $4`,
+				target[r.Code], strings.TrimSpace(reason), p.ID, r.Code); err != nil {
+				return fmt.Errorf("store: adjust: %w", err)
+			}
+			changes = append(changes, fmt.Sprintf("%s %d→%d", r.Sigla, r.Persons, target[r.Code]))
+		}
+		if len(changes) == 0 {
+			return &domain.Error{Code: domain.EINVALID, Message: "Nessuna quota cambiata."}
+		}
+		return tx.planEvent(ctx, p.ID, "split_adjusted", "", strings.Join(changes, ", ")+" – motivo: "+strings.TrimSpace(reason))
+	})
+	if err != nil {
+		return domain.Plan{}, err
+	}
+	return db.FindPlan(ctx, id)
+}
+
+// reassignUnits moves units so that each province's persons equal target.
+// Provinces over target give up single persons first (the last ones), then
+// their smallest household; provinces under target take households that fit,
+// then singles. Households are never split: when the targets cannot be met
+// exactly, the error says so.
+func reassignUnits(units []domain.PlanUnit, target map[string]int) (map[string]string, error) {
+	have := map[string]int{}
+	byProv := map[string][]domain.PlanUnit{}
+	for _, u := range units {
+		have[u.Province] += u.Size
+		byProv[u.Province] = append(byProv[u.Province], u)
+	}
+	var pool []domain.PlanUnit
+	for _, c := range sortedKeys(target) {
+		us := byProv[c]
+		// singles from the end, then households smallest first
+		sort.SliceStable(us, func(i, j int) bool { return us[i].Size > us[j].Size })
+		for have[c] > target[c] && len(us) > 0 {
+			k := len(us) - 1
+			if us[k].Size > 1 && have[c]-target[c] < us[k].Size {
+				// a household would overshoot: take it only when no single remains
+				k = -1
+				for i := len(us) - 1; i >= 0; i-- {
+					if us[i].Size == 1 {
+						k = i
+						break
+					}
+				}
+				if k < 0 {
+					k = len(us) - 1
+				}
+			}
+			pool = append(pool, us[k])
+			have[c] -= us[k].Size
+			us = append(us[:k], us[k+1:]...)
+		}
+	}
+	sort.SliceStable(pool, func(i, j int) bool { return pool[i].Size > pool[j].Size })
+	moved := map[string]string{}
+	taken := make([]bool, len(pool))
+	for _, c := range sortedKeys(target) {
+		for i, u := range pool {
+			if !taken[i] && have[c]+u.Size <= target[c] {
+				taken[i], moved[u.ID] = true, c
+				have[c] += u.Size
+			}
+		}
+	}
+	for i, u := range pool {
+		if !taken[i] { // nobody could take it whole: back home, and the targets are not met
+			have[u.Province] += u.Size
+		}
+	}
+	for c, n := range target {
+		if have[c] != n {
+			return nil, domain.Errorf(domain.EINVALID, "Con i nuclei indivisibili queste quote non si possono ottenere esattamente (%s: %d invece di %d).", c, have[c], n)
+		}
+	}
+	return moved, nil
+}
+
+// PublishPlan publishes a proposed split: every province with a share gets
+// an in-app notification per user and e-mails (office address and users)
+// through the outbox, in the same transaction, with a link and no personal
+// data; the acknowledgement deadline starts.
+func (db *DB) PublishPlan(ctx context.Context, id string) (domain.Plan, error) {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return domain.Plan{}, err
+	}
+	if err := sc.needRun(); err != nil {
+		return domain.Plan{}, err
+	}
+	err = db.InTx(ctx, func(tx *Tx) error {
+		p, err := lockPlan(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if p.Status != domain.PlanProposed {
+			return conflictf("Si pubblica solo una ripartizione proposta (stato attuale: %s).", statusLabel(p.Status))
+		}
+		deadline := tx.now.Add(time.Duration(p.AckHours) * time.Hour)
+		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'published', published_at = $1, ack_deadline = $2 WHERE id = $3`,
+			tx.now, deadline, p.ID); err != nil {
+			return fmt.Errorf("store: publish: %w", err)
+		}
+		rows, err := planProvinces(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, r := range rows {
+			if r.Persons == 0 {
+				continue
+			}
+			title := fmt.Sprintf("Piano di riparto %s: quota di %d persone", p.Reference, r.Persons)
+			body := fmt.Sprintf("Buongiorno,\n\nè stato pubblicato il piano di riparto %s (provenienza %s, arrivo previsto %s).\n"+
+				"Quota della provincia di %s: %d persone.\n\nPrendine visione entro le %s:\n%s\n\nMessaggio automatico di Gest.A – Prefettura di Bologna.\n",
+				p.Reference, p.Origin, p.ExpectedAt.In(italy).Format("02/01/2006 15:04"), r.Name, r.Persons,
+				deadline.In(italy).Format("15:04 del 02/01/2006"), db.planURL(p.ID))
+			k, err := tx.notifyProvinces(ctx, []string{r.Code}, "plan_published", p.ID, title, body)
+			if err != nil {
+				return err
+			}
+			n += k
+		}
+		return tx.planEvent(ctx, p.ID, "published", "", fmt.Sprintf("piano pubblicato, %d notifiche; presa visione entro %s",
+			n, deadline.In(italy).Format("02/01/2006 15:04")))
+	})
+	if err != nil {
+		return domain.Plan{}, err
+	}
+	return db.FindPlan(ctx, id)
+}
+
+func (db *DB) planURL(id string) string { return strings.TrimRight(db.BaseURL, "/") + "/piani/" + id }
+
+// AcknowledgePlan records the caller's office's acknowledgement of its share.
+func (db *DB) AcknowledgePlan(ctx context.Context, id string) error {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	province, err := sc.needPlace()
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		p, err := lockPlan(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !p.Status.Open() || p.PublishedAt == nil {
+			return conflictf("Il piano non è pubblicato: non c'è nulla di cui prendere visione (stato: %s).", statusLabel(p.Status))
+		}
+		return acknowledge(ctx, tx, p, province, sc.a, false)
+	})
+}
+
+// acknowledge records a province's acknowledgement inside tx; implicit when a
+// prefecture places its share without having acknowledged first.
+func acknowledge(ctx context.Context, tx *Tx, p domain.Plan, province string, a domain.Actor, implicit bool) error {
+	var persons int
+	var ack sql.NullTime
+	err := tx.QueryRowContext(ctx, `SELECT persons, acknowledged_at FROM plan_provinces WHERE plan_id = $1 AND province_code = $2`,
+		p.ID, province).Scan(&persons, &ack)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && persons == 0) {
+		if implicit {
+			return nil
+		}
+		return conflictf("La tua provincia non ha una quota in questo piano.")
+	}
+	if err != nil {
+		return fmt.Errorf("store: acknowledge: %w", err)
+	}
+	if ack.Valid {
+		if implicit {
+			return nil
+		}
+		return conflictf("Presa visione già registrata il %s.", ack.Time.In(italy).Format("02/01/2006 alle 15:04"))
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE plan_provinces SET acknowledged_at = $1, acknowledged_by = $2 WHERE plan_id = $3 AND province_code = $4`,
+		tx.now, a.Label(), p.ID, province); err != nil {
+		return fmt.Errorf("store: acknowledge: %w", err)
+	}
+	late := ""
+	if p.AckDeadline != nil && tx.now.After(*p.AckDeadline) {
+		late = fmt.Sprintf(" (oltre la scadenza, di %s)", tx.now.Sub(*p.AckDeadline).Round(time.Minute))
+	}
+	return tx.planEvent(ctx, p.ID, "acknowledged", province, fmt.Sprintf("presa visione della quota di %d persone%s", persons, late))
+}
+
+// ClosePlan closes a plan whose arrivals are all confirmed: its figures are
+// final and count in the period's saldo.
+func (db *DB) ClosePlan(ctx context.Context, id string) error {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.needRun(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		p, err := lockPlan(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if p.Status != domain.PlanArrived {
+			return conflictf("Si chiude un piano solo quando tutti gli arrivi sono confermati (stato attuale: %s).", statusLabel(p.Status))
+		}
+		var arrived int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(arrived), 0) FROM plan_provinces WHERE plan_id = $1`, p.ID).Scan(&arrived); err != nil {
+			return fmt.Errorf("store: close plan: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'closed', closed_at = $1 WHERE id = $2`, tx.now, p.ID); err != nil {
+			return fmt.Errorf("store: close plan: %w", err)
+		}
+		return tx.planEvent(ctx, p.ID, "closed", "", fmt.Sprintf("piano chiuso: %d accolte su %d annunciate", arrived, p.Total))
+	})
+}
+
+// CancelPlan cancels an open plan whose arrivals are not yet confirmed; its
+// holds are released and the provinces notified.
+func (db *DB) CancelPlan(ctx context.Context, id, reason string) error {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.needRun(); err != nil {
+		return err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return &domain.Error{Code: domain.EINVALID, Message: "L'annullamento richiede un motivo.", Fields: map[string]string{"reason": "Il motivo è obbligatorio."}}
+	}
+	var codes []string
+	err = db.InTx(ctx, func(tx *Tx) error {
+		p, err := lockPlan(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !p.Status.Open() {
+			return conflictf("Il piano è già %s.", statusLabel(p.Status))
+		}
+		var confirmed int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM plan_provinces WHERE plan_id = $1 AND arrived_at IS NOT NULL`, p.ID).Scan(&confirmed); err != nil {
+			return err
+		}
+		if confirmed > 0 {
+			return conflictf("Alcuni arrivi sono già confermati: il piano non si può annullare, si chiude.")
+		}
+		if codes, err = releasePlanHolds(ctx, tx, p.ID, ""); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'cancelled', closed_at = $1 WHERE id = $2`, tx.now, p.ID); err != nil {
+			return err
+		}
+		if p.PublishedAt != nil {
+			if _, err := tx.notifyProvinces(ctx, sharedProvinces(ctx, tx, p.ID), "plan_cancelled", p.ID,
+				"Piano di riparto "+p.Reference+" annullato",
+				fmt.Sprintf("Il piano di riparto %s è stato annullato; le prenotazioni dei posti sono rilasciate.\n\n%s\n", p.Reference, db.planURL(p.ID))); err != nil {
+				return err
+			}
+		}
+		return tx.planEvent(ctx, p.ID, "cancelled", "", "piano annullato: "+strings.TrimSpace(reason))
+	})
+	for _, c := range codes {
+		db.changed(c)
+	}
+	return err
+}
+
+// sharedProvinces lists the provinces with a share in the plan.
+func sharedProvinces(ctx context.Context, tx *Tx, planID string) []string {
+	cs, _ := queryAll(ctx, tx, "shared provinces", func(s scanner) (string, error) {
+		var c string
+		return c, s.Scan(&c)
+	}, `SELECT province_code FROM plan_provinces WHERE plan_id = $1 AND persons > 0 ORDER BY province_code`, planID)
+	return cs
+}
+
+// releasePlanHolds releases the plan's active holds (of one province, or all
+// when province is empty) and clears the placements; it returns the codes of
+// the facilities touched.
+func releasePlanHolds(ctx context.Context, tx *Tx, planID, province string) ([]string, error) {
+	codes, err := queryAll(ctx, tx, "plan holds", func(s scanner) (string, error) {
+		var c string
+		return c, s.Scan(&c)
+	}, `SELECT DISTINCT f.code FROM plan_units u JOIN holds h ON h.id = u.hold_id JOIN facilities f ON f.id = h.facility_id
+		WHERE u.plan_id = $1 AND ($2 = '' OR u.province_code = $2) AND h.status = 'active'`, planID, province)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE holds SET status = 'released', closed_at = $1
+		WHERE status = 'active' AND id IN (SELECT hold_id FROM plan_units WHERE plan_id = $2 AND ($3 = '' OR province_code = $3))`,
+		tx.now, planID, province); err != nil {
+		return nil, fmt.Errorf("store: release plan holds: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE plan_units SET facility_id = NULL, hold_id = NULL WHERE plan_id = $1 AND ($2 = '' OR province_code = $2)`,
+		planID, province); err != nil {
+		return nil, fmt.Errorf("store: release plan holds: %w", err)
+	}
+	return codes, nil
+}
+
+// AmendPlan replaces the units (a later notice changed the total) before any
+// placement: the split must be proposed and published again, and provinces
+// already notified are told.
+func (db *DB) AmendPlan(ctx context.Context, id string, units []domain.PlanUnit, persons []domain.PlanPerson, reason string) error {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.needRun(); err != nil {
+		return err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return &domain.Error{Code: domain.EINVALID, Message: "La rettifica richiede un motivo.", Fields: map[string]string{"reason": "Il motivo è obbligatorio."}}
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		p, err := lockPlan(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := domain.ValidatePlan(&p, units, persons); err != nil {
+			return err
+		}
+		switch p.Status {
+		case domain.PlanAnnounced, domain.PlanProposed, domain.PlanPublished:
+		default:
+			return conflictf("Il piano si rettifica solo prima delle assegnazioni (stato attuale: %s).", statusLabel(p.Status))
+		}
+		var placed int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM plan_units WHERE plan_id = $1 AND facility_id IS NOT NULL`, p.ID).Scan(&placed); err != nil {
+			return err
+		}
+		if placed > 0 {
+			return conflictf("Alcune persone sono già assegnate a strutture: annulla il piano e creane uno nuovo.")
+		}
+		notify := []string{}
+		if p.PublishedAt != nil {
+			notify = sharedProvinces(ctx, tx, p.ID)
+		}
+		for _, q := range []string{`DELETE FROM plan_persons WHERE plan_id = $1`, `DELETE FROM plan_units WHERE plan_id = $1`,
+			`DELETE FROM plan_provinces WHERE plan_id = $1`} {
+			if _, err := tx.ExecContext(ctx, q, p.ID); err != nil {
+				return fmt.Errorf("store: amend: %w", err)
+			}
+		}
+		if err := insertPlanUnits(ctx, tx, p.ID, units, persons); err != nil {
+			return err
+		}
+		total := 0
+		for _, u := range units {
+			total += u.Size
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE plans SET total = $1, status = 'announced', published_at = NULL, ack_deadline = NULL WHERE id = $2`,
+			total, p.ID); err != nil {
+			return fmt.Errorf("store: amend: %w", err)
+		}
+		if len(notify) > 0 {
+			if _, err := tx.notifyProvinces(ctx, notify, "plan_amended", p.ID, "Piano di riparto "+p.Reference+" rettificato",
+				fmt.Sprintf("Il piano di riparto %s è stato rettificato (ora %d persone): la ripartizione sarà ripubblicata.\n\n%s\n",
+					p.Reference, total, db.planURL(p.ID))); err != nil {
+				return err
+			}
+		}
+		return tx.planEvent(ctx, p.ID, "amended", "", fmt.Sprintf("rettifica: da %d a %d persone – %s", p.Total, total, strings.TrimSpace(reason)))
+	})
+}
+
+// PostMessage adds a message to the plan's thread; the other offices with a
+// share and the coordinator are notified (the message itself stays in the app).
+func (db *DB) PostMessage(ctx context.Context, id, body string) error {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	body = strings.TrimSpace(body)
+	if body == "" || len(body) > 2000 {
+		return &domain.Error{Code: domain.EINVALID, Message: "Il messaggio è vuoto o supera 2000 caratteri.", Fields: map[string]string{"body": "Da 1 a 2000 caratteri."}}
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		p, err := lockPlan(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		office := sc.a.OfficeSigla
+		if _, err := tx.ExecContext(ctx, `INSERT INTO plan_messages (id, plan_id, at, actor, office, body) VALUES ($1, $2, $3, $4, $5, $6)`,
+			newID(), p.ID, tx.now, sc.a.Label(), office, body); err != nil {
+			return fmt.Errorf("store: plan message: %w", err)
+		}
+		var others []string
+		for _, c := range sharedProvinces(ctx, tx, p.ID) {
+			if c != sc.province {
+				others = append(others, c)
+			}
+		}
+		title := fmt.Sprintf("Nuovo messaggio sul piano %s (%s)", p.Reference, office)
+		if _, err := tx.notifyInApp(ctx, others, true, sc.a.UserID, "plan_message", p.ID, title); err != nil {
+			return err
+		}
+		return tx.audit(ctx, "plan.message", "plan", p.ID, "messaggio nel thread del piano")
+	})
+}
+
+var planStatusLabels = map[domain.PlanStatus]string{
+	domain.PlanAnnounced: "annunciato", domain.PlanProposed: "ripartizione proposta", domain.PlanPublished: "pubblicato",
+	domain.PlanPlaced: "assegnato", domain.PlanInTransit: "in viaggio", domain.PlanArrived: "arrivato",
+	domain.PlanClosed: "chiuso", domain.PlanCancelled: "annullato",
+}
+
+func statusLabel(s domain.PlanStatus) string {
+	if l, ok := planStatusLabels[s]; ok {
+		return l
+	}
+	return string(s)
+}

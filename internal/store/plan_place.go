@@ -1,0 +1,640 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/alloc"
+	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/territory"
+)
+
+// Placement and arrival: a prefecture places its share in its facilities
+// (the engine proposes, the office adjusts, places are held), records the
+// departures and confirms who arrived; guests and stays are then created and
+// the holds become occupancy.
+
+// PlacementTimeLimit bounds the engine's search for a proposal.
+var PlacementTimeLimit = 2 * time.Second
+
+// Placement weights: a kilometre per person against forty per person over
+// a comune's guideline and a prohibitive cost for leaving someone unplaced.
+var placementWeights = alloc.Weights{Distance: 1, OverGuideline: 40, Unplaced: 100000}
+
+// ProposePlacement asks the engine where the caller's province's share should
+// go: compatible targets and needs, households together, near the province's
+// capital, within the comuni's guideline (2.5 per thousand residents, 1.5 in
+// a metropolitan capital). The plan's own holds count as free, so that a
+// proposal can be asked again after placing.
+func (db *DB) ProposePlacement(ctx context.Context, id string) (domain.PlacementProposal, error) {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return domain.PlacementProposal{}, err
+	}
+	province, err := sc.needPlace()
+	if err != nil {
+		return domain.PlacementProposal{}, err
+	}
+	p, err := db.FindPlan(ctx, id)
+	if err != nil {
+		return domain.PlacementProposal{}, err
+	}
+	if err := canPlace(p, province); err != nil {
+		return domain.PlacementProposal{}, err
+	}
+	fs, err := db.ListFacilities(ctx, domain.FacilityFilter{ProvinceCode: province})
+	if err != nil {
+		return domain.PlacementProposal{}, err
+	}
+	ownHeld := map[string]int{}
+	var units []domain.PlanUnit
+	for _, u := range p.Units {
+		if u.Province != province {
+			continue
+		}
+		units = append(units, u)
+		if u.Facility != "" {
+			ownHeld[u.Facility] += u.Size
+		}
+	}
+	in, byCode, err := db.placementInstance(ctx, province, units, fs, ownHeld)
+	if err != nil {
+		return domain.PlacementProposal{}, err
+	}
+	sol, err := alloc.Solve(in, PlacementTimeLimit)
+	if err != nil {
+		return domain.PlacementProposal{}, fmt.Errorf("store: placement: %w", err)
+	}
+	size := map[string]int{}
+	for _, u := range units {
+		size[u.ID] = u.Size
+	}
+	out := domain.PlacementProposal{Province: province, Objective: sol.Objective, Optimal: sol.Optimal, Millis: sol.Stats.Millis,
+		Unplaced: sol.Unplaced, Explain: sol.Explain, Facilities: byCode}
+	for _, a := range sol.Assignments {
+		out.Assignments = append(out.Assignments, domain.PlacementLine{Unit: a.Unit, Facility: a.Facility, Size: size[a.Unit]})
+	}
+	if out.Unplaced == nil {
+		out.Unplaced = []string{}
+	}
+	return out, nil
+}
+
+func canPlace(p domain.Plan, province string) error {
+	switch p.Status {
+	case domain.PlanPublished, domain.PlanPlaced, domain.PlanInTransit:
+	case domain.PlanAnnounced, domain.PlanProposed:
+		return conflictf("Il piano non è ancora pubblicato: la quota della provincia non è definitiva.")
+	default:
+		return conflictf("Il piano è %s: le assegnazioni non si modificano più.", statusLabel(p.Status))
+	}
+	r := p.Province(province)
+	if r == nil || r.Persons == 0 {
+		return conflictf("La tua provincia non ha una quota in questo piano.")
+	}
+	if r.ArrivedAt != nil {
+		return conflictf("Gli arrivi della provincia sono già confermati: le assegnazioni non si modificano più.")
+	}
+	return nil
+}
+
+// placementInstance builds the engine's instance for a province's units.
+func (db *DB) placementInstance(ctx context.Context, province string, units []domain.PlanUnit, fs []domain.Facility,
+	ownHeld map[string]int) (*alloc.Instance, map[string]domain.Facility, error) {
+	in := &alloc.Instance{Weights: placementWeights, Units: []alloc.PlaceUnit{}, Facilities: []alloc.PlaceFacility{}, Comuni: []alloc.ComuneGuidance{}}
+	var capital string
+	var metropolitan bool
+	err := db.read.QueryRowContext(ctx, `SELECT c.code, p.uts_code <> p.code FROM comuni c JOIN provinces p ON p.code = c.province_code
+		WHERE c.province_code = $1 AND c.capital = true`, province).Scan(&capital, &metropolitan)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, fmt.Errorf("store: province capital: %w", err)
+	}
+	if cs, err := territory.Centroids(); err == nil {
+		if c, ok := cs[capital]; ok {
+			in.Origin = alloc.Point{Lat: c[1], Lon: c[0]}
+		}
+	}
+	hosted := map[string]int{}
+	byCode := map[string]domain.Facility{}
+	for _, f := range fs {
+		hosted[f.ComuneCode] += f.Occupied + f.Held - ownHeld[f.Code]
+		free := f.Free + ownHeld[f.Code]
+		if f.Status != domain.StatusActive || free <= 0 || f.ProvinceCode != province {
+			continue
+		}
+		byCode[f.Code] = f
+		in.Facilities = append(in.Facilities, alloc.PlaceFacility{ID: f.Code, Free: free, Accepts: acceptsOf(f.Target),
+			Features: append([]string{}, f.Features...), Lat: f.Lat, Lon: f.Lon, Comune: f.ComuneCode})
+	}
+	if (in.Origin == alloc.Point{}) && len(in.Facilities) > 0 { // no boundary: the facilities' mean
+		for _, f := range in.Facilities {
+			in.Origin.Lat += f.Lat / float64(len(in.Facilities))
+			in.Origin.Lon += f.Lon / float64(len(in.Facilities))
+		}
+	}
+	type comune struct {
+		code      string
+		residents int
+		capital   bool
+	}
+	cs, err := queryAll(ctx, db.read, "placement comuni", func(s scanner) (comune, error) {
+		var c comune
+		return c, s.Scan(&c.code, &c.residents, &c.capital)
+	}, `SELECT code, residents, capital FROM comuni WHERE province_code = $1 ORDER BY code`, province)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range cs {
+		per := 2.5
+		if c.capital && metropolitan {
+			per = 1.5
+		}
+		in.Comuni = append(in.Comuni, alloc.ComuneGuidance{Code: c.code, Residents: c.residents, Hosted: hosted[c.code], PerThousand: per})
+	}
+	for _, u := range units {
+		if u.Outcome != "" {
+			continue
+		}
+		in.Units = append(in.Units, alloc.PlaceUnit{ID: u.ID, Size: u.Size, Group: u.Group, Needs: append([]string{}, u.Needs...)})
+	}
+	return in, byCode, nil
+}
+
+// holdExpiry keeps places until two days after the end of the expected
+// arrival window, at least a day from now and never beyond MaxHoldDuration.
+func holdExpiry(p domain.Plan, now time.Time) time.Time {
+	exp := p.ExpectedAt.Add(time.Duration(p.WindowHours)*time.Hour + 48*time.Hour)
+	if exp.Before(now.Add(24 * time.Hour)) {
+		exp = now.Add(24 * time.Hour)
+	}
+	if exp.After(now.Add(MaxHoldDuration)) {
+		exp = now.Add(MaxHoldDuration)
+	}
+	return exp
+}
+
+// PlaceUnits sets the placement of the caller's province's share: the lines
+// replace any earlier placement of the province in this plan. For each
+// facility, its row is locked and its free places counted in the same
+// transaction as the hold, so two offices placing into one facility at once
+// can never exceed its free places; a unit outside the province's share, a
+// facility outside the province or incompatible with the unit is refused.
+func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.PlacementLine) error {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	province, err := sc.needPlace()
+	if err != nil {
+		return err
+	}
+	if len(lines) == 0 {
+		return &domain.Error{Code: domain.EINVALID, Message: "Nessuna assegnazione indicata."}
+	}
+	var touched []string
+	err = db.InTx(ctx, func(tx *Tx) error {
+		p, err := lockPlan(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if p.Provinces, err = planProvinces(ctx, tx, p.ID); err != nil {
+			return err
+		}
+		if err := canPlace(p, province); err != nil {
+			return err
+		}
+		units, err := planUnits(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		byID := map[string]domain.PlanUnit{}
+		share := 0
+		for _, u := range units {
+			byID[u.ID] = u
+			if u.Province == province {
+				share++
+			}
+		}
+		perFacility := map[string][]domain.PlanUnit{}
+		seen := map[string]bool{}
+		persons := 0
+		for _, l := range lines {
+			u, ok := byID[l.Unit]
+			if !ok || u.Province != province {
+				return conflictf("L'unità %s non fa parte della quota della provincia: non si può assegnare più della propria quota.", l.Unit)
+			}
+			if seen[l.Unit] {
+				return domain.Errorf(domain.EINVALID, "L'unità %s è indicata due volte.", l.Unit)
+			}
+			seen[l.Unit] = true
+			code := strings.ToUpper(strings.TrimSpace(l.Facility))
+			perFacility[code] = append(perFacility[code], u)
+			persons += u.Size
+		}
+		released, err := releasePlanHolds(ctx, tx, p.ID, province)
+		if err != nil {
+			return err
+		}
+		touched = append(touched, released...)
+		expires := holdExpiry(p, tx.now)
+		codes := sortedKeys(perFacility) // a fixed lock order: no deadlock between offices
+		for _, code := range codes {
+			f, err := findFacility(ctx, tx, code, province, "")
+			if err != nil {
+				return err
+			}
+			if f.Status != domain.StatusActive {
+				return conflictf("La struttura %s non è attiva.", f.Code)
+			}
+			places := 0
+			for _, u := range perFacility[code] {
+				if !contains(acceptsOf(f.Target), u.Group) {
+					return domain.Errorf(domain.EINVALID, "La struttura %s (%s) non accoglie l'unità %s (%s).", f.Code, f.Target, u.ID, u.Group)
+				}
+				for _, n := range u.Needs {
+					if !f.HasFeature(n) {
+						return domain.Errorf(domain.EINVALID, "La struttura %s non ha la caratteristica richiesta dall'unità %s (%s).", f.Code, u.ID, n)
+					}
+				}
+				places += u.Size
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE facilities SET version = version WHERE id = $1`, f.ID); err != nil {
+				return fmt.Errorf("store: placement lock: %w", err)
+			}
+			free, err := freeNow(ctx, tx, f)
+			if err != nil {
+				return err
+			}
+			if free < places {
+				return domain.Errorf(domain.ECONFLICT, "Posti liberi insufficienti in %s: %d richiesti, %d disponibili.", f.Code, places, free)
+			}
+			h := domain.Hold{ID: newID(), FacilityCode: f.Code, Places: places, Reason: "Piano di riparto " + p.Reference,
+				ExpiresAt: expires.UTC().Truncate(time.Microsecond), Status: "active", CreatedBy: sc.a.Label()}
+			if err := writeHold(ctx, tx, f, &h, sc.a); err != nil {
+				return err
+			}
+			for _, u := range perFacility[code] {
+				if _, err := tx.ExecContext(ctx, `UPDATE plan_units SET facility_id = $1, hold_id = $2 WHERE plan_id = $3 AND id = $4`,
+					f.ID, h.ID, p.ID, u.ID); err != nil {
+					return fmt.Errorf("store: placement: %w", err)
+				}
+			}
+			touched = append(touched, f.Code)
+		}
+		var placedAt any
+		if len(lines) == share {
+			placedAt = tx.now
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE plan_provinces SET placed_at = $1 WHERE plan_id = $2 AND province_code = $3`,
+			placedAt, p.ID, province); err != nil {
+			return err
+		}
+		if err := acknowledge(ctx, tx, p, province, sc.a, true); err != nil {
+			return err
+		}
+		if err := tx.planEvent(ctx, p.ID, "placed", province, fmt.Sprintf("%d persone (%d unità su %d) in %d strutture: %s",
+			persons, len(lines), share, len(codes), strings.Join(codes, ", "))); err != nil {
+			return err
+		}
+		return advanceStatus(ctx, tx, p)
+	})
+	if err == nil {
+		for _, c := range touched {
+			db.changed(c)
+		}
+	}
+	return err
+}
+
+// advanceStatus moves a plan to placed when every share is placed, and to
+// arrived when every arrival is confirmed.
+func advanceStatus(ctx context.Context, tx *Tx, p domain.Plan) error {
+	var shares, placed, arrived, departed int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(placed_at), COUNT(arrived_at), COUNT(departed_at)
+		FROM plan_provinces WHERE plan_id = $1 AND persons > 0`, p.ID).Scan(&shares, &placed, &arrived, &departed); err != nil {
+		return fmt.Errorf("store: plan progress: %w", err)
+	}
+	next := p.Status
+	switch {
+	case arrived == shares:
+		next = domain.PlanArrived
+	case departed > 0 || arrived > 0:
+		next = domain.PlanInTransit
+	case placed == shares:
+		next = domain.PlanPlaced
+	default:
+		next = domain.PlanPublished
+	}
+	if next == p.Status {
+		return nil
+	}
+	if err := tx.setPlanStatus(ctx, p.ID, next); err != nil {
+		return err
+	}
+	return tx.planEvent(ctx, p.ID, "status", "", "stato: "+statusLabel(next))
+}
+
+// RecordDeparture records a vehicle leaving for a province with its
+// headcount. A prefecture records its own; the coordinator any province.
+func (db *DB) RecordDeparture(ctx context.Context, id string, t domain.PlanTransport) error {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	province, err := sc.needPlace()
+	if err != nil && !sc.run {
+		return err
+	}
+	if t.Province != "" && t.Province != province {
+		if !sc.run {
+			return domain.Errorf(domain.EFORBIDDEN, "Puoi registrare solo le partenze verso la tua provincia.")
+		}
+		province = t.Province
+	}
+	if strings.TrimSpace(t.Vehicle) == "" || t.Headcount <= 0 || t.Headcount > domain.MaxPlanUnits {
+		return &domain.Error{Code: domain.EINVALID, Message: "Indica il mezzo e il numero di persone a bordo.",
+			Fields: map[string]string{"vehicle": "Mezzo obbligatorio.", "headcount": "Numero di persone positivo."}}
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		p, err := lockPlan(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if p.Provinces, err = planProvinces(ctx, tx, p.ID); err != nil {
+			return err
+		}
+		if err := canPlace(p, province); err != nil {
+			return err
+		}
+		r := p.Province(province)
+		if r.PlacedAt == nil {
+			return conflictf("Prima della partenza la quota della provincia va assegnata alle strutture.")
+		}
+		at := t.DepartedAt
+		if at.IsZero() {
+			at = tx.now
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO plan_transports (id, plan_id, province_code, vehicle, headcount, departed_at, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, newID(), p.ID, province, strings.TrimSpace(t.Vehicle), t.Headcount, at.UTC(), sc.a.Label()); err != nil {
+			return fmt.Errorf("store: departure: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE plan_provinces SET departed_at = COALESCE(departed_at, $1) WHERE plan_id = $2 AND province_code = $3`,
+			at.UTC(), p.ID, province); err != nil {
+			return err
+		}
+		var onBoard int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(headcount), 0) FROM plan_transports WHERE plan_id = $1 AND province_code = $2`,
+			p.ID, province).Scan(&onBoard); err != nil {
+			return err
+		}
+		note := ""
+		if onBoard != r.Persons {
+			note = fmt.Sprintf(" (in viaggio %d su una quota di %d)", onBoard, r.Persons)
+		}
+		if err := tx.planEvent(ctx, p.ID, "departed", province, fmt.Sprintf("partenza: %s con %d persone%s", strings.TrimSpace(t.Vehicle), t.Headcount, note)); err != nil {
+			return err
+		}
+		return advanceStatus(ctx, tx, p)
+	})
+}
+
+// ConfirmArrival reconciles the caller's province's share: one outcome per
+// person of the nominative list (or per unit without a list). Those arrived
+// become guests with a stay in their assigned facility; the holds end and
+// the people who came become occupancy; the others free their places. It
+// runs once per province: a second confirmation is a conflict.
+func (db *DB) ConfirmArrival(ctx context.Context, id string, outcomes map[string]string, at time.Time) error {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	province, err := sc.needPlace()
+	if err != nil {
+		return err
+	}
+	if at.IsZero() {
+		at = db.Now()
+	}
+	var touched []string
+	err = db.InTx(ctx, func(tx *Tx) error {
+		p, err := lockPlan(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if p.Provinces, err = planProvinces(ctx, tx, p.ID); err != nil {
+			return err
+		}
+		if r := p.Province(province); r != nil && r.ArrivedAt != nil {
+			return conflictf("L'arrivo è già stato confermato il %s.", r.ArrivedAt.In(italy).Format("02/01/2006 alle 15:04"))
+		}
+		if err := canPlace(p, province); err != nil {
+			return err
+		}
+		if p.Province(province).PlacedAt == nil {
+			return conflictf("La quota della provincia non è ancora assegnata alle strutture.")
+		}
+		all, err := planUnits(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		var units []domain.PlanUnit
+		for _, u := range all {
+			if u.Province == province {
+				units = append(units, u)
+			}
+		}
+		persons, err := planPersons(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		byUnit := map[string][]domain.PlanPerson{}
+		for _, pp := range persons {
+			byUnit[pp.UnitID] = append(byUnit[pp.UnitID], pp)
+		}
+		nominative := len(persons) > 0
+		expected := map[string]bool{}
+		for _, u := range units {
+			if nominative {
+				for _, pp := range byUnit[u.ID] {
+					expected[pp.ID] = true
+				}
+			} else {
+				expected[u.ID] = true
+			}
+		}
+		if err := checkOutcomes(outcomes, expected, nominative); err != nil {
+			return err
+		}
+		counts := map[string]int{}
+		hostedIn := map[string]int{} // facility code → persons hosted
+		hosted := 0
+		for _, u := range units {
+			var unitOutcome string
+			if !nominative {
+				unitOutcome = outcomes[u.ID]
+				counts[unitOutcome] += u.Size
+				if domain.OutcomeHosted(unitOutcome) {
+					hostedIn[u.Facility] += u.Size
+					hosted += u.Size
+				}
+			} else {
+				household := ""
+				if u.Group == domain.GroupFamily {
+					household = newID()
+				}
+				for _, pp := range byUnit[u.ID] {
+					o := outcomes[pp.ID]
+					counts[o]++
+					guestID := ""
+					if domain.OutcomeHosted(o) {
+						if guestID, err = admitPerson(ctx, tx, sc.a, p, pp, household, u.Facility, at); err != nil {
+							return err
+						}
+						hostedIn[u.Facility]++
+						hosted++
+						if unitOutcome == "" || unitOutcome != domain.OutcomeArrived {
+							unitOutcome = o
+						}
+					} else if unitOutcome == "" {
+						unitOutcome = o
+					}
+					if _, err := tx.ExecContext(ctx, `UPDATE plan_persons SET outcome = $1, guest_id = $2 WHERE id = $3`,
+						o, nullable(guestID), pp.ID); err != nil {
+						return fmt.Errorf("store: arrival: %w", err)
+					}
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE plan_units SET outcome = $1 WHERE plan_id = $2 AND id = $3`, unitOutcome, p.ID, u.ID); err != nil {
+				return fmt.Errorf("store: arrival: %w", err)
+			}
+		}
+		if touched, err = convertPlanHolds(ctx, tx, sc.a, p, province, hostedIn); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE plan_provinces SET arrived_at = $1, arrived = $2 WHERE plan_id = $3 AND province_code = $4`,
+			at.UTC(), hosted, p.ID, province); err != nil {
+			return err
+		}
+		var parts []string
+		for _, o := range domain.Outcomes {
+			if counts[o] > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", outcomeLabels[o], counts[o]))
+			}
+		}
+		if err := tx.planEvent(ctx, p.ID, "arrived", province, fmt.Sprintf("arrivi confermati: %d accolte su %d (%s)",
+			hosted, p.Province(province).Persons, strings.Join(parts, ", "))); err != nil {
+			return err
+		}
+		return advanceStatus(ctx, tx, p)
+	})
+	if err == nil {
+		for _, c := range touched {
+			db.changed(c)
+		}
+	}
+	return err
+}
+
+var outcomeLabels = map[string]string{
+	domain.OutcomeArrived: "arrivate", domain.OutcomeNoShow: "non presentate", domain.OutcomeHospitalised: "ricoverate",
+	domain.OutcomeDiverted: "dirottate", domain.OutcomeAgeDisputed: "età contestata",
+}
+
+func checkOutcomes(outcomes map[string]string, expected map[string]bool, nominative bool) error {
+	what := "unità"
+	if nominative {
+		what = "persona"
+	}
+	fields := map[string]string{}
+	for k, o := range outcomes {
+		if !expected[k] {
+			fields[k] = fmt.Sprintf("Questa %s non fa parte della quota della provincia.", what)
+		} else if !contains(domain.Outcomes, o) {
+			fields[k] = "Esito sconosciuto: " + o + "."
+		}
+	}
+	missing := 0
+	for k := range expected {
+		if _, ok := outcomes[k]; !ok {
+			missing++
+		}
+	}
+	if missing > 0 {
+		fields["outcomes"] = fmt.Sprintf("Manca l'esito per %d voci: indica per ciascuna se è arrivata, non presentata, ricoverata, dirottata o con età contestata.", missing)
+	}
+	if len(fields) > 0 {
+		return &domain.Error{Code: domain.EINVALID, Message: "Esiti dell'arrivo incompleti o non validi.", Fields: fields}
+	}
+	return nil
+}
+
+// admitPerson registers an arrived person as a guest and opens the stay.
+func admitPerson(ctx context.Context, tx *Tx, a domain.Actor, p domain.Plan, pp domain.PlanPerson, household, facility string, at time.Time) (string, error) {
+	arrival := at.UTC()
+	g := domain.Guest{ID: newID(), CUI: pp.CUI, Surname: pp.Surname, GivenName: pp.GivenName, Sex: pp.Sex, BirthDate: pp.BirthDate,
+		BirthEstimated: pp.BirthEstimated, Nationality: pp.Nationality, HouseholdID: household, HouseholdRole: pp.HouseholdRole,
+		MSNA: pp.MSNA, ArrivalDate: &arrival, ArrivalChannel: "sea", ArrivalPlace: p.Origin, Stage: domain.StageToFormalise}
+	if household == "" {
+		g.HouseholdRole = ""
+	}
+	if err := insertGuest(ctx, tx, &g, a); err != nil {
+		return "", err
+	}
+	if err := tx.audit(ctx, "guest.create", "guest", g.ID, "ospite registrato all'arrivo del piano "+p.ID); err != nil {
+		return "", err
+	}
+	if _, err := enterTx(ctx, tx, a, g.ID, facility, at, ""); err != nil {
+		return "", err
+	}
+	return g.ID, nil
+}
+
+// convertPlanHolds ends the province's holds: the people hosted become the
+// facility's occupancy (recounted from stays where the registry is used,
+// declared otherwise) and the places of the others are free again.
+func convertPlanHolds(ctx context.Context, tx *Tx, a domain.Actor, p domain.Plan, province string, hostedIn map[string]int) ([]string, error) {
+	type held struct {
+		facilityID, code string
+		registry         bool
+	}
+	hs, err := queryAll(ctx, tx, "plan holds", func(s scanner) (held, error) {
+		var h held
+		return h, s.Scan(&h.facilityID, &h.code, &h.registry)
+	}, `SELECT DISTINCT f.id, f.code, f.uses_registry FROM plan_units u JOIN facilities f ON f.id = u.facility_id
+		WHERE u.plan_id = $1 AND u.province_code = $2 ORDER BY f.code`, p.ID, province)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET status = 'converted', closed_at = $1
+		WHERE status = 'active' AND id IN (SELECT hold_id FROM plan_units WHERE plan_id = $2 AND province_code = $3)`,
+		tx.now, p.ID, province); err != nil {
+		return nil, fmt.Errorf("store: convert plan holds: %w", err)
+	}
+	var codes []string
+	for _, h := range hs {
+		codes = append(codes, h.code)
+		n := hostedIn[h.code]
+		if h.registry || n == 0 {
+			continue
+		}
+		var occupied int
+		if err := tx.QueryRowContext(ctx, `
+			UPDATE facilities SET occupied = occupied + $1, confirmed_at = $2, confirmed_by = $3, version = version + 1, updated_at = $2
+			WHERE id = $4 RETURNING occupied`, n, tx.now, a.Label(), h.facilityID).Scan(&occupied); err != nil {
+			return nil, fmt.Errorf("store: arrival occupancy: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO availability_declarations (id, facility_id, at, actor, occupied, unchanged, note)
+			VALUES ($1, $2, $3, $4, $5, false, $6)`, newID(), h.facilityID, tx.now, a.Label(), occupied,
+			fmt.Sprintf("%d arrivi del piano di riparto %s", n, p.Reference)); err != nil {
+			return nil, err
+		}
+	}
+	sort.Strings(codes)
+	return codes, nil
+}
