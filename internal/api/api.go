@@ -25,6 +25,7 @@ type Server struct {
 	Audit      domain.AuditService
 	Facilities domain.FacilityService
 	Guests     domain.GuestService
+	Plans      domain.PlanService
 	// Population answers the population statistics (store.Population).
 	Population func(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, error)
 	// Dashboard answers the population dashboard (store.Dashboard).
@@ -71,6 +72,9 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 	}
 	if s.Population != nil {
 		s.registerStats(api)
+	}
+	if s.Plans != nil {
+		s.registerPlans(api)
 	}
 
 	// Unknown API paths answer in problem+json, not with the HTML 404 page;

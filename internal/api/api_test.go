@@ -24,7 +24,7 @@ func newAPI(t *testing.T, db *store.DB) *httptest.Server {
 	broker := &events.Broker{}
 	db.OnChange = broker.Publish
 	s := &api.Server{Territory: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams}, Audit: db,
-		Facilities: db, Guests: db, Population: db.Population, Events: broker,
+		Facilities: db, Guests: db, Population: db.Population, Events: broker, Plans: db,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
 		Boundaries: territory.Boundaries, RequestID: func(context.Context) string { return "rid" }}
 	s.Register(mux)

@@ -61,6 +61,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	defer db.Close()
 	db.Deadline.Hour, db.Deadline.Minute = c.Deadline()
 	db.Keys = keys
+	db.BaseURL = c.BaseURL
 
 	if c.Demo {
 		if err := loadDemoIfEmpty(ctx, db, log); err != nil {
@@ -180,7 +181,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	w := &web.Server{
 		Territory: db, Orgs: db, Users: users, Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Sessions: sessions,
 		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db, Presence: db, Dashboard: db.Dashboard,
-		I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
+		Plans: db, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
 	}
 	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
 		provinces, err := db.ListProvinces(ctx)
@@ -198,7 +199,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	broker := &events.Broker{}
 	db.OnChange = broker.Publish
 	a := &api.Server{Territory: db, Users: users, Audit: db, Facilities: db, Guests: db, Population: db.Population, Dashboard: db.Dashboard,
-		Events: broker, Logger: log,
+		Plans: db, Events: broker, Logger: log,
 		Version: version(), Boundaries: territory.Boundaries, RequestID: web.RequestID,
 		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession}
 	a.Register(mux)

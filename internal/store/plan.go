@@ -1007,15 +1007,4 @@ func (db *DB) PostMessage(ctx context.Context, id, body string) error {
 	})
 }
 
-var planStatusLabels = map[domain.PlanStatus]string{
-	domain.PlanAnnounced: "annunciato", domain.PlanProposed: "ripartizione proposta", domain.PlanPublished: "pubblicato",
-	domain.PlanPlaced: "assegnato", domain.PlanInTransit: "in viaggio", domain.PlanArrived: "arrivato",
-	domain.PlanClosed: "chiuso", domain.PlanCancelled: "annullato",
-}
-
-func statusLabel(s domain.PlanStatus) string {
-	if l, ok := planStatusLabels[s]; ok {
-		return l
-	}
-	return string(s)
-}
+func statusLabel(s domain.PlanStatus) string { return s.Label() }

@@ -39,7 +39,9 @@ type Server struct {
 	Facilities domain.FacilityService
 	History    func(ctx context.Context, code string, limit int) ([]domain.AuditEntry, error)
 	// Guests is the registry of guests and stays; Presence reconciles lists.
-	Guests   domain.GuestService
+	Guests domain.GuestService
+	// Plans runs the distribution plans and the inbox.
+	Plans    domain.PlanService
 	Presence domain.PresenceService
 	// FreeSeries gives free places per province and day, from the snapshots.
 	FreeSeries func(ctx context.Context, days int) (map[string]map[string]int, error)
@@ -118,7 +120,13 @@ var funcs = template.FuncMap{
 		}
 		return tt.Format("02/01/2006 15:04")
 	},
-	"list":    func(xs ...string) []string { return xs },
+	"list": func(xs ...string) []string { return xs },
+	"add":  func(a, b int) int { return a + b },
+	"ptr":  func(t time.Time) *time.Time { return &t },
+	// pct, dec and sdec write shares, quotas and balances the Italian way.
+	"pct":     func(f float64) string { return strings.Replace(fmt.Sprintf("%.2f%%", f*100), ".", ",", 1) },
+	"dec":     func(f float64) string { return strings.Replace(fmt.Sprintf("%.2f", f), ".", ",", 1) },
+	"sdec":    func(f float64) string { return strings.Replace(fmt.Sprintf("%+.2f", f), ".", ",", 1) },
 	"natname": domain.NationalityName,
 	"sub":     func(a, b int) int { return a - b },
 	"euro": func(cents int) string {
@@ -304,6 +312,28 @@ func (s *Server) Routes() []Route {
 		{"POST /ospiti/uscite/{id}", need(domain.PermGuestWrite), s.handleExit},
 		{"GET /disponibilita", need(domain.PermAvailability), s.handleAvailability},
 		{"POST /disponibilita/{code}", need(domain.PermAvailability), s.handleAvailabilitySave},
+
+		{"GET /piani", need(domain.PermPlanPlace), s.handlePlans},
+		{"GET /piani/nuovo", need(domain.PermPlanRun), s.handlePlanNew},
+		{"POST /piani", need(domain.PermPlanRun), s.handlePlanCreate},
+		{"GET /piani/{id}", need(domain.PermPlanPlace), s.handlePlan},
+		{"POST /piani/{id}/ripartizione", need(domain.PermPlanRun), s.handlePlanSplit},
+		{"POST /piani/{id}/ripartizione/modifica", need(domain.PermPlanRun), s.handlePlanAdjust},
+		{"POST /piani/{id}/pubblicazione", need(domain.PermPlanRun), s.handlePlanPublish},
+		{"POST /piani/{id}/presa-visione", need(domain.PermPlanPlace), s.handlePlanAck},
+		{"POST /piani/{id}/assegnazione/proposta", need(domain.PermPlanPlace), s.handlePlanProposal},
+		{"POST /piani/{id}/assegnazione", need(domain.PermPlanPlace), s.handlePlanPlace},
+		{"POST /piani/{id}/partenze", need(domain.PermPlanPlace), s.handlePlanDeparture},
+		{"POST /piani/{id}/arrivi", need(domain.PermPlanPlace), s.handlePlanArrival},
+		{"POST /piani/{id}/chiusura", need(domain.PermPlanRun), s.handlePlanClose},
+		{"POST /piani/{id}/annullamento", need(domain.PermPlanRun), s.handlePlanCancel},
+		{"POST /piani/{id}/messaggi", need(domain.PermPlanPlace), s.handlePlanMessage},
+		{"GET /piani/{id}/piano.pdf", need(domain.PermPlanPlace), s.handlePlanPDF},
+		{"GET /piani/{id}/quota.xlsx", need(domain.PermPlanPlace), s.handlePlanXLSX},
+		{"GET /avvisi", signedIn, s.handleInbox},
+		{"POST /avvisi/{id}/letto", signedIn, s.handleNotification},
+		{"GET /saldo", need(domain.PermPlanPlace), s.handleBalances},
+		{"POST /chiavi", need(domain.PermPlanRun), s.handleKeyTableCreate},
 	}
 }
 

@@ -1,0 +1,452 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/report"
+	"github.com/gesta-er/gesta/internal/sheet"
+)
+
+// The distribution plans' pages. Every step is a plain form post answered
+// with a redirect (or the plan page again with the error), so the flow works
+// on a phone at night with nothing but the browser.
+
+type plansData struct {
+	Plans  []domain.Plan
+	Status string
+}
+
+func (s *Server) handlePlans(w http.ResponseWriter, r *http.Request) {
+	f := domain.PlanFilter{Status: domain.PlanStatus(r.URL.Query().Get("stato")), Open: r.URL.Query().Get("aperti") == "1"}
+	ps, err := s.Plans.ListPlans(r.Context(), f)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "plans", s.view(r, plansData{Plans: ps, Status: string(f.Status)}))
+}
+
+type planNewData struct {
+	Now, Expected string
+	Form          map[string]string
+}
+
+func (s *Server) newPlanData(r *http.Request) planNewData {
+	now := time.Now().In(rome)
+	d := planNewData{Now: now.Format("2006-01-02T15:04"), Expected: now.Add(6 * time.Hour).Format("2006-01-02T15:04"), Form: map[string]string{}}
+	if r.Method == http.MethodPost {
+		for k, v := range r.PostForm {
+			d.Form[k] = v[0]
+		}
+	}
+	return d
+}
+
+func (s *Server) handlePlanNew(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "plan_new", s.view(r, s.newPlanData(r)))
+}
+
+// unitsFromComposition makes the units of a notice given by counts: single
+// men, single women, unaccompanied minors and households by size ("4, 3").
+func unitsFromComposition(men, women, msna int, households string) ([]domain.PlanUnit, error) {
+	var us []domain.PlanUnit
+	add := func(prefix, group string, n, size int) {
+		for i := 1; i <= n; i++ {
+			us = append(us, domain.PlanUnit{ID: fmt.Sprintf("%s%d", prefix, len(us)+1), Size: size, Group: group})
+		}
+	}
+	if men < 0 || women < 0 || msna < 0 || men+women+msna > domain.MaxPlanUnits {
+		return nil, &domain.Error{Code: domain.EINVALID, Message: "Numeri non validi.", Fields: map[string]string{"men": "Numeri da 0 a 5000."}}
+	}
+	add("U", domain.GroupMan, men, 1)
+	add("D", domain.GroupWoman, women, 1)
+	add("M", domain.GroupMinor, msna, 1)
+	for _, f := range strings.FieldsFunc(households, func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 2 || n > domain.MaxHousehold {
+			return nil, &domain.Error{Code: domain.EINVALID, Message: "Nuclei: indica le dimensioni separate da virgole, es. 4, 3.",
+				Fields: map[string]string{"households": fmt.Sprintf("«%s» non è una dimensione da 2 a %d.", f, domain.MaxHousehold)}}
+		}
+		add("N", domain.GroupFamily, 1, n)
+	}
+	return us, nil
+}
+
+func (s *Server) handlePlanCreate(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	fail := func(err error) { s.formError(w, r, "plan_new", s.newPlanData(r), err) }
+	num := func(k string) int { n, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue(k))); return n }
+	received, err1 := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("received_at"), rome)
+	expected, err2 := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("expected_at"), rome)
+	if err1 != nil || err2 != nil {
+		fail(&domain.Error{Code: domain.EINVALID, Message: s.t(r, "plans.dates")})
+		return
+	}
+	units, err := unitsFromComposition(num("men"), num("women"), num("msna"), r.PostFormValue("households"))
+	if err != nil {
+		fail(err)
+		return
+	}
+	p := domain.Plan{Reference: r.PostFormValue("reference"), ReceivedAt: received, ExpectedAt: expected, WindowHours: num("window_hours"),
+		Origin: r.PostFormValue("origin"), Transport: r.PostFormValue("transport"), AckHours: num("ack_hours"), Note: r.PostFormValue("note")}
+	if err := s.Plans.CreatePlan(r.Context(), &p, units, nil); err != nil {
+		fail(err)
+		return
+	}
+	s.flash(r, s.t(r, "plans.created"))
+	http.Redirect(w, r, "/piani/"+p.ID, http.StatusSeeOther)
+}
+
+// planData is the plan page: the plan, the caller's role in it, and a
+// placement proposal when one was just asked for.
+type planData struct {
+	Plan       domain.Plan
+	Mine       *domain.PlanProvince
+	MyUnits    []domain.PlanUnit
+	PersonsOf  map[string][]domain.PlanPerson
+	Run        bool
+	Proposal   *domain.PlacementProposal
+	Choice     map[string]string // unit → facility, proposed or current
+	Facilities []domain.Facility // candidate facilities of the caller's province
+	Outcomes   []string
+	Groups     map[string]int
+}
+
+func (s *Server) planData(r *http.Request, id string) (planData, error) {
+	ctx := r.Context()
+	p, err := s.Plans.FindPlan(ctx, id)
+	if err != nil {
+		return planData{}, err
+	}
+	a, _ := domain.ActorFromContext(ctx)
+	d := planData{Plan: p, Run: domain.Can(a, domain.PermPlanRun), PersonsOf: map[string][]domain.PlanPerson{},
+		Choice: map[string]string{}, Outcomes: domain.Outcomes}
+	if p.MyProvince != "" {
+		d.Mine = p.Province(p.MyProvince)
+		for _, u := range p.Units {
+			if u.Province == p.MyProvince {
+				d.MyUnits = append(d.MyUnits, u)
+				d.Choice[u.ID] = u.Facility
+			}
+		}
+	}
+	for _, pp := range p.Persons {
+		d.PersonsOf[pp.UnitID] = append(d.PersonsOf[pp.UnitID], pp)
+	}
+	return d, nil
+}
+
+func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
+	d, err := s.planData(r, r.PathValue("id"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "plan", s.view(r, d))
+}
+
+// planStep runs one step and answers with a redirect to the plan, or the
+// plan page with the error (409, 400) when the step is refused.
+func (s *Server) planStep(w http.ResponseWriter, r *http.Request, done string, step func() error) {
+	id := r.PathValue("id")
+	if err := step(); err != nil {
+		code := domain.ErrorCode(err)
+		if code != domain.EINVALID && code != domain.ECONFLICT {
+			s.Error(w, r, err)
+			return
+		}
+		d, derr := s.planData(r, id)
+		if derr != nil {
+			s.Error(w, r, derr)
+			return
+		}
+		s.formError(w, r, "plan", d, err)
+		return
+	}
+	s.flash(r, s.t(r, done))
+	http.Redirect(w, r, "/piani/"+id, http.StatusSeeOther)
+}
+
+func (s *Server) handlePlanSplit(w http.ResponseWriter, r *http.Request) {
+	s.planStep(w, r, "plans.split.done", func() error { _, err := s.Plans.ProposeSplit(r.Context(), r.PathValue("id")); return err })
+}
+
+func (s *Server) handlePlanAdjust(w http.ResponseWriter, r *http.Request) {
+	s.planStep(w, r, "plans.adjust.done", func() error {
+		if err := r.ParseForm(); err != nil {
+			return &domain.Error{Code: domain.EINVALID, Message: "Modulo non valido."}
+		}
+		persons := map[string]int{}
+		for k, v := range r.PostForm {
+			if code, ok := strings.CutPrefix(k, "p_"); ok {
+				n, err := strconv.Atoi(strings.TrimSpace(v[0]))
+				if err != nil {
+					return &domain.Error{Code: domain.EINVALID, Message: "Le quote sono numeri interi."}
+				}
+				persons[code] = n
+			}
+		}
+		_, err := s.Plans.AdjustSplit(r.Context(), r.PathValue("id"), persons, r.PostFormValue("reason"))
+		return err
+	})
+}
+
+func (s *Server) handlePlanPublish(w http.ResponseWriter, r *http.Request) {
+	s.planStep(w, r, "plans.publish.done", func() error { _, err := s.Plans.PublishPlan(r.Context(), r.PathValue("id")); return err })
+}
+
+func (s *Server) handlePlanAck(w http.ResponseWriter, r *http.Request) {
+	s.planStep(w, r, "plans.ack.done", func() error { return s.Plans.AcknowledgePlan(r.Context(), r.PathValue("id")) })
+}
+
+func (s *Server) handlePlanClose(w http.ResponseWriter, r *http.Request) {
+	s.planStep(w, r, "plans.close.done", func() error { return s.Plans.ClosePlan(r.Context(), r.PathValue("id")) })
+}
+
+func (s *Server) handlePlanCancel(w http.ResponseWriter, r *http.Request) {
+	s.planStep(w, r, "plans.cancel.done", func() error {
+		return s.Plans.CancelPlan(r.Context(), r.PathValue("id"), r.PostFormValue("reason"))
+	})
+}
+
+func (s *Server) handlePlanMessage(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	s.planStep(w, r, "plans.message.done", func() error {
+		return s.Plans.PostMessage(r.Context(), r.PathValue("id"), r.PostFormValue("body"))
+	})
+}
+
+func (s *Server) handlePlanDeparture(w http.ResponseWriter, r *http.Request) {
+	s.planStep(w, r, "plans.departure.done", func() error {
+		n, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue("headcount")))
+		return s.Plans.RecordDeparture(r.Context(), r.PathValue("id"), domain.PlanTransport{Province: r.PostFormValue("province"),
+			Vehicle: r.PostFormValue("vehicle"), Headcount: n})
+	})
+}
+
+// handlePlanProposal shows the engine's proposal on the plan page, as the
+// pre-filled choice of the placement form: nothing is held until confirmed.
+func (s *Server) handlePlanProposal(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	d, err := s.planData(r, id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	prop, err := s.Plans.ProposePlacement(ctx, id)
+	if err != nil {
+		s.formError(w, r, "plan", d, err)
+		return
+	}
+	d.Proposal = &prop
+	for _, a := range prop.Assignments {
+		d.Choice[a.Unit] = a.Facility
+	}
+	for _, f := range prop.Facilities {
+		d.Facilities = append(d.Facilities, f)
+	}
+	sort.Slice(d.Facilities, func(i, j int) bool { return d.Facilities[i].Code < d.Facilities[j].Code })
+	s.render(w, r, http.StatusOK, "plan", s.view(r, d))
+}
+
+func (s *Server) handlePlanPlace(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
+	s.planStep(w, r, "plans.place.done", func() error {
+		if err := r.ParseForm(); err != nil {
+			return &domain.Error{Code: domain.EINVALID, Message: "Modulo non valido."}
+		}
+		var lines []domain.PlacementLine
+		for k, v := range r.PostForm {
+			if unit, ok := strings.CutPrefix(k, "u_"); ok && strings.TrimSpace(v[0]) != "" {
+				lines = append(lines, domain.PlacementLine{Unit: unit, Facility: strings.TrimSpace(v[0])})
+			}
+		}
+		sort.Slice(lines, func(i, j int) bool { return lines[i].Unit < lines[j].Unit })
+		return s.Plans.PlaceUnits(r.Context(), r.PathValue("id"), lines)
+	})
+}
+
+func (s *Server) handlePlanArrival(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
+	s.planStep(w, r, "plans.arrival.done", func() error {
+		if err := r.ParseForm(); err != nil {
+			return &domain.Error{Code: domain.EINVALID, Message: "Modulo non valido."}
+		}
+		outcomes := map[string]string{}
+		for k, v := range r.PostForm {
+			if id, ok := strings.CutPrefix(k, "o_"); ok {
+				outcomes[id] = v[0]
+			}
+		}
+		return s.Plans.ConfirmArrival(r.Context(), r.PathValue("id"), outcomes, time.Time{})
+	})
+}
+
+// The inbox.
+
+func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
+	ns, err := s.Plans.Inbox(r.Context(), 200)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "inbox", s.view(r, ns))
+}
+
+// handleNotification marks a notification read and opens its plan.
+func (s *Server) handleNotification(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := s.Plans.MarkRead(r.Context(), id); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if plan := r.PostFormValue("plan"); plan != "" && !strings.ContainsAny(plan, "/?#") {
+		http.Redirect(w, r, "/piani/"+plan, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/avvisi", http.StatusSeeOther)
+}
+
+// The saldo and the key tables.
+
+type balancesData struct {
+	From, To  string
+	Balances  []domain.Balance
+	Total     int
+	KeyTables []domain.KeyTable
+	Provinces []domain.Province
+	Run       bool
+}
+
+func (s *Server) balancesData(r *http.Request) (balancesData, error) {
+	ctx := r.Context()
+	now := time.Now().In(rome)
+	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, rome)
+	to := from.AddDate(1, 0, 0)
+	if v, err := time.ParseInLocation("2006-01-02", r.URL.Query().Get("dal"), rome); err == nil {
+		from = v
+	}
+	if v, err := time.ParseInLocation("2006-01-02", r.URL.Query().Get("al"), rome); err == nil {
+		to = v.AddDate(0, 0, 1) // inclusive on the page
+	}
+	a, _ := domain.ActorFromContext(ctx)
+	d := balancesData{From: from.Format("2006-01-02"), To: to.AddDate(0, 0, -1).Format("2006-01-02"), Run: domain.Can(a, domain.PermPlanRun)}
+	var err error
+	if d.Balances, err = s.Plans.Balances(ctx, from, to); err != nil {
+		return d, err
+	}
+	for _, b := range d.Balances {
+		d.Total += b.Received
+	}
+	if d.KeyTables, err = s.Plans.KeyTables(ctx); err != nil {
+		return d, err
+	}
+	d.Provinces, err = s.Territory.ListProvinces(ctx)
+	return d, err
+}
+
+func (s *Server) handleBalances(w http.ResponseWriter, r *http.Request) {
+	d, err := s.balancesData(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "balances", s.view(r, d))
+}
+
+func (s *Server) handleKeyTableCreate(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	fail := func(err error) {
+		d, derr := s.balancesData(r)
+		if derr != nil {
+			s.Error(w, r, derr)
+			return
+		}
+		s.formError(w, r, "balances", d, err)
+	}
+	from, err := time.ParseInLocation("2006-01-02", r.PostFormValue("valid_from"), rome)
+	if err != nil {
+		fail(&domain.Error{Code: domain.EINVALID, Message: s.t(r, "plans.dates")})
+		return
+	}
+	k := domain.KeyTable{Name: r.PostFormValue("name"), ValidFrom: from, Source: r.PostFormValue("source"), Shares: map[string]float64{}}
+	if err := r.ParseForm(); err != nil {
+		fail(err)
+		return
+	}
+	for key, v := range r.PostForm {
+		if code, ok := strings.CutPrefix(key, "s_"); ok {
+			pct, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(v[0]), ",", "."), 64)
+			if err != nil {
+				fail(&domain.Error{Code: domain.EINVALID, Message: s.t(r, "keys.number")})
+				return
+			}
+			k.Shares[code] = pct / 100
+		}
+	}
+	if err := s.Plans.CreateKeyTable(r.Context(), &k); err != nil {
+		fail(err)
+		return
+	}
+	s.flash(r, s.t(r, "keys.created"))
+	http.Redirect(w, r, "/saldo", http.StatusSeeOther)
+}
+
+// handlePlanPDF sends the plan as a PDF document (no personal data).
+func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
+	p, err := s.Plans.FindPlan(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := report.WritePlan(&buf, p, time.Now()); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="piano-di-riparto-`+p.CreatedAt.In(rome).Format("20060102-1504")+`.pdf"`)
+	_, _ = buf.WriteTo(w)
+}
+
+// handlePlanXLSX sends the caller's share: its units, their facilities and,
+// once known and in scope, its people. The coordinator gets every province.
+func (s *Server) handlePlanXLSX(w http.ResponseWriter, r *http.Request) {
+	p, err := s.Plans.FindPlan(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	t := sheet.Table{Title: "Piano di riparto " + p.Reference, RefTime: time.Now(),
+		Headers: []string{"provincia", "unita", "gruppo", "persone", "esigenze", "struttura", "esito", "cognome", "nome", "sesso",
+			"data_nascita", "cittadinanza", "cui", "msna", "ruolo_nucleo"}}
+	persons := map[string][]domain.PlanPerson{}
+	for _, pp := range p.Persons {
+		persons[pp.UnitID] = append(persons[pp.UnitID], pp)
+	}
+	for _, u := range p.Units {
+		base := []any{u.Province, u.ID, u.Group, u.Size, strings.Join(u.Needs, ","), u.Facility, u.Outcome}
+		if len(persons[u.ID]) == 0 {
+			t.Rows = append(t.Rows, append(base, "", "", "", "", "", "", "", ""))
+			continue
+		}
+		for _, pp := range persons[u.ID] {
+			outcome := pp.Outcome
+			if outcome == "" {
+				outcome = u.Outcome
+			}
+			t.Rows = append(t.Rows, []any{u.Province, u.ID, u.Group, u.Size, strings.Join(u.Needs, ","), u.Facility, outcome,
+				pp.Surname, pp.GivenName, pp.Sex, pp.BirthDate.Format("2006-01-02"), pp.Nationality, pp.CUI, pp.MSNA, pp.HouseholdRole})
+		}
+	}
+	s.Logger.Info("plan export", "plan", p.ID, "people", len(p.Persons), "request_id", RequestID(r.Context()))
+	s.sendTable(w, r, "piano-di-riparto-quota", t)
+}
