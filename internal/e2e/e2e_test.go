@@ -187,7 +187,7 @@ func TestLoginPage(t *testing.T) {
 		t.Errorf("after sign-in: %s, %q", url, greeting)
 	}
 	// The coordinator's navigation: board, facilities, availability, organisations, profile; no administration.
-	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Bollettino posti liberi|Cruscotto|Strutture|Ospiti|Disponibilità|Organizzazioni|Profilo|Territorio" {
+	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Piani di riparto|Bollettino posti liberi|Cruscotto|Strutture|Ospiti|Disponibilità|Organizzazioni|Profilo|Territorio" {
 		t.Errorf("coordinator's navigation = %q", got)
 	}
 	if !strings.Contains(who, "Coordinamento regionale") {

@@ -1,0 +1,143 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// submit activates a button that posts a form (the form's validation
+// applies, as for a user's click) and waits for the next page.
+func (b *browser) submit(t *testing.T, sel string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	click := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Evaluate[bool](`(() => { document.querySelector(` + "`" + sel + "`" + `).click(); return true })()`)(ctx, tg)
+		return chromedp.Void{}, err
+	}
+	if _, err := chromedp.RunResponse(ctx, click); err != nil {
+		t.Fatalf("submit %s: %v", sel, err)
+	}
+}
+
+func (b *browser) text(t *testing.T, sel string) string {
+	t.Helper()
+	return value(t, b, chromedp.Text(chromedp.CSS(sel)))
+}
+
+// fitsPhone reports whether the page needs no horizontal scrolling.
+func (b *browser) fitsPhone(t *testing.T) bool {
+	t.Helper()
+	return value(t, b, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth + 1`))
+}
+
+// TestPlanFlow walks the coordinator's part of a plan (announce, split,
+// publish) on a desktop, then Ferrara's prefecture on a phone: the
+// notification, the acknowledgement, the engine's placement confirmed with
+// holds, the departure and the arrivals.
+func TestPlanFlow(t *testing.T) {
+	base := startApp(t)
+	b := newBrowser(t)
+	signInAs(t, b, base, "coordinamento@gesta.example")
+	b.do(t, chromedp.Navigate(base+"/piani"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-new"]`)))
+	b.submit(t, `[data-testid="plan-new"]`)
+	b.do(t,
+		chromedp.WaitVisible(chromedp.ID("reference")),
+		chromedp.SendKeys(chromedp.ID("reference"), "Viminale prot. 4242"),
+		chromedp.SendKeys(chromedp.ID("origin"), "Ravenna (porto)"),
+		chromedp.SetValue(chromedp.ID("men"), "40"),
+		chromedp.SetValue(chromedp.ID("msna"), "2"),
+		chromedp.SetValue(chromedp.ID("households"), "4, 3"),
+	)
+	b.submit(t, `[data-testid="plan-create"]`)
+	b.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-split"]`)))
+	if total := b.text(t, `[data-testid="plan-total"]`); !strings.HasPrefix(total, "49") {
+		t.Fatalf("total %q", total)
+	}
+	b.submit(t, `[data-testid="plan-split"]`)
+	b.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="split-table"]`)))
+	rows := value(t, b, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="split-table"] tbody tr').length`))
+	// The coordinator moves one person from Bologna to Ferrara, with a reason.
+	bo := value(t, b, chromedp.Evaluate[string](`document.getElementById("p_037").value`))
+	fe := value(t, b, chromedp.Evaluate[string](`document.getElementById("p_038").value`))
+	value(t, b, chromedp.Evaluate[string](`document.getElementById("p_037").value = String(Number(document.getElementById("p_037").value) - 1)`))
+	value(t, b, chromedp.Evaluate[string](`document.getElementById("p_038").value = String(Number(document.getElementById("p_038").value) + 1)`))
+	b.do(t, chromedp.SendKeys(chromedp.ID("reason"), "posti liberi a Ferrara"))
+	b.submit(t, `[data-testid="plan-adjust"]`)
+	b.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-publish"]`)))
+	bo2 := value(t, b, chromedp.Evaluate[string](`document.getElementById("p_037").value`))
+	fe2 := value(t, b, chromedp.Evaluate[string](`document.getElementById("p_038").value`))
+	if rows != 9 || bo2 == bo || fe2 == fe {
+		t.Fatalf("split table: %d rows; Bologna %s→%s, Ferrara %s→%s", rows, bo, bo2, fe, fe2)
+	}
+	b.submit(t, `[data-testid="plan-publish"]`)
+	b.do(t, chromedp.WaitVisible(chromedp.CSS(".alert-success")))
+	if flash := b.text(t, ".alert-success"); !strings.Contains(flash, "pubblicato") {
+		t.Fatalf("after publishing: %q", flash)
+	}
+	planURL := value(t, b, chromedp.Location())
+	b.noErrors(t, "coordinator's plan page")
+
+	// Ferrara's prefecture, on a phone.
+	p := newBrowser(t)
+	signInAs(t, p, base, "prefettura.fe@gesta.example")
+	p.do(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	p.do(t, chromedp.Navigate(base+"/avvisi"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="open-plan_published"]`)))
+	p.submit(t, `[data-testid="open-plan_published"]`)
+	p.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-ack"]`)))
+	if url := value(t, p, chromedp.Location()); url != planURL {
+		t.Fatalf("the notification opens %s, want %s", url, planURL)
+	}
+	if !p.fitsPhone(t) {
+		t.Error("the plan page scrolls sideways on a phone")
+	}
+	p.submit(t, `[data-testid="plan-ack"]`)
+	p.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-propose"]`)))
+	p.submit(t, `[data-testid="plan-propose"]`)
+	p.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-place"]`)))
+	unplaced := value(t, p, chromedp.Evaluate[int](`[...document.querySelectorAll('select[name^="u_"]')].filter(s => s.value === "").length`))
+	selects := value(t, p, chromedp.Evaluate[int](`document.querySelectorAll('select[name^="u_"]').length`))
+	if selects == 0 || unplaced != 0 {
+		t.Fatalf("proposal: %d units, %d without a facility", selects, unplaced)
+	}
+	p.submit(t, `[data-testid="plan-place"]`)
+	p.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-depart"]`)))
+	if flash := p.text(t, ".alert-success"); !strings.Contains(flash, "prenotati") {
+		t.Fatalf("after placing: %q", flash)
+	}
+	p.do(t, chromedp.SendKeys(chromedp.ID("vehicle"), "Pullman CRI 3"))
+	p.submit(t, `[data-testid="plan-depart"]`)
+	p.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-arrive"]`)))
+	// One unit does not show up.
+	value(t, p, chromedp.Evaluate[string](`document.querySelector('select[name^="o_"]').value = "no_show"`))
+	p.submit(t, `[data-testid="plan-arrive"]`)
+	p.do(t, chromedp.WaitVisible(chromedp.CSS(".alert-success")))
+	flash := p.text(t, ".alert-success")
+	status := p.text(t, `[data-testid="plan-status"]`)
+	timeline := p.text(t, `[data-testid="timeline"]`)
+	fits := p.fitsPhone(t)
+	p.noErrors(t, "prefecture's plan page")
+	if !strings.Contains(flash, "Arrivi confermati") || status != "in viaggio" {
+		t.Fatalf("after the arrivals: %q, status %q", flash, status)
+	}
+	for _, want := range []string{"presa visione", "partenza: Pullman CRI 3", "arrivi confermati", "non presentate 1"} {
+		if !strings.Contains(timeline, want) {
+			t.Errorf("timeline lacks %q:\n%s", want, timeline)
+		}
+	}
+	if !fits {
+		t.Error("the plan page scrolls sideways on a phone after the arrivals")
+	}
+
+	// The coordinator sees Ferrara's acknowledgement and arrivals at a glance.
+	b.do(t, chromedp.Navigate(planURL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="split-table"]`)))
+	feRow := b.text(t, `tr[data-province="FE"]`)
+	b.noErrors(t, "coordinator's plan page after Ferrara")
+	if !strings.Contains(feRow, "arrivate") {
+		t.Errorf("Ferrara's row: %q", feRow)
+	}
+}
