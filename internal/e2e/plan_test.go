@@ -16,7 +16,7 @@ func (b *browser) submit(t *testing.T, sel string) {
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	click := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := chromedp.Evaluate[bool](`(() => { document.querySelector(` + "`" + sel + "`" + `).click(); return true })()`)(ctx, tg)
+		_, err := chromedp.Evaluate[bool](`(() => { document.querySelector(`+"`"+sel+"`"+`).click(); return true })()`)(ctx, tg)
 		return chromedp.Void{}, err
 	}
 	if _, err := chromedp.RunResponse(ctx, click); err != nil {
