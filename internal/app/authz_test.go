@@ -99,6 +99,8 @@ var webPolicy = map[string]string{
 	"POST /piani/{id}/assegnazione":          "plan",
 	"POST /piani/{id}/partenze":              "plan",
 	"POST /piani/{id}/arrivi":                "plan",
+	"POST /piani/{id}/elenco":                "plan-run",
+	"POST /piani/{id}/elenco/{list}":         "plan-run",
 	"POST /piani/{id}/chiusura":              "plan-run",
 	"POST /piani/{id}/annullamento":          "plan-run",
 	"POST /piani/{id}/messaggi":              "plan",

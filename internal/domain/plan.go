@@ -390,6 +390,8 @@ type PlanService interface {
 	PlaceUnits(ctx context.Context, id string, lines []PlacementLine) error
 	RecordDeparture(ctx context.Context, id string, t PlanTransport) error
 	ConfirmArrival(ctx context.Context, id string, outcomes map[string]string, at time.Time) error
+	PreviewPlanList(ctx context.Context, id string, rows []PresenceRow, errs []CellError) (PlanListPreview, error)
+	ApplyPlanList(ctx context.Context, previewID string, excludeErrors bool) error
 	ClosePlan(ctx context.Context, id string) error
 	CancelPlan(ctx context.Context, id, reason string) error
 	AmendPlan(ctx context.Context, id string, units []PlanUnit, persons []PlanPerson, reason string) error
@@ -400,4 +402,86 @@ type PlanService interface {
 	Balances(ctx context.Context, from, to time.Time) ([]Balance, error)
 	KeyTables(ctx context.Context) ([]KeyTable, error)
 	CreateKeyTable(ctx context.Context, k *KeyTable) error
+}
+
+// UnitsFromList groups the rows of a nominative list into the plan's units:
+// the members of a household code go together (a household of one is a
+// single person), an unaccompanied minor (flagged, or under 18 at asOf with no
+// household) is an MSNA unit, and the others are single women or men by sex.
+// The first member of a household without a stated role is its head.
+func UnitsFromList(rows []PresenceRow, asOf time.Time) ([]PlanUnit, []PlanPerson) {
+	members := map[string][]PresenceRow{}
+	for _, r := range rows {
+		if r.Household != "" {
+			members[r.Household] = append(members[r.Household], r)
+		}
+	}
+	var units []PlanUnit
+	var persons []PlanPerson
+	person := func(unit string, r PresenceRow, role string) {
+		persons = append(persons, PlanPerson{UnitID: unit, CUI: r.CUI, Surname: r.Surname, GivenName: r.GivenName, Sex: r.Sex,
+			BirthDate: r.BirthDate, BirthEstimated: r.BirthEstimated, Nationality: r.Nationality, MSNA: r.MSNA, HouseholdRole: role})
+	}
+	single := func(r PresenceRow) {
+		id := fmt.Sprintf("R%d", r.Line)
+		group := GroupMan
+		switch {
+		case r.MSNA || (r.Household == "" && !r.BirthDate.IsZero() && r.BirthDate.AddDate(18, 0, 0).After(asOf)):
+			group, r.MSNA = GroupMinor, true
+		case r.Sex == SexFemale:
+			group = GroupWoman
+		}
+		units = append(units, PlanUnit{ID: id, Size: 1, Group: group})
+		person(id, r, "")
+	}
+	done := map[string]bool{}
+	for _, r := range rows {
+		if r.Household == "" {
+			single(r)
+			continue
+		}
+		if done[r.Household] {
+			continue
+		}
+		done[r.Household] = true
+		ms := members[r.Household]
+		if len(ms) == 1 {
+			ms[0].Household = ""
+			single(ms[0])
+			continue
+		}
+		id := "N" + strings.Map(func(c rune) rune {
+			if (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' {
+				return c
+			}
+			return -1
+		}, r.Household)
+		if len(id) > 30 {
+			id = id[:30]
+		}
+		id = fmt.Sprintf("%s-%d", id, r.Line)
+		units = append(units, PlanUnit{ID: id, Size: len(ms), Group: GroupFamily})
+		for i, m := range ms {
+			role := m.HouseholdRole
+			if role == "" {
+				role = "other"
+				if i == 0 {
+					role = "head"
+				}
+			}
+			person(id, m, role)
+		}
+	}
+	return units, persons
+}
+
+// PlanListPreview is a nominative list read and waiting for confirmation:
+// nothing changes in the plan until it is applied.
+type PlanListPreview struct {
+	ID          string      `json:"id"`
+	PlanID      string      `json:"plan_id"`
+	Persons     int         `json:"persons"`
+	Units       int         `json:"units"`
+	Composition Composition `json:"composition"`
+	Errors      []CellError `json:"errors"`
 }

@@ -19,6 +19,10 @@ type PresenceRow struct {
 	Nationality    string    `json:"nationality,omitempty"`
 	EnteredAt      time.Time `json:"entered_at,omitzero"`
 	Household      string    `json:"household,omitempty"`
+	// Transfer lists (liste di trasferimento) also say who is an
+	// unaccompanied minor and each member's role in the household.
+	MSNA          bool   `json:"msna,omitempty"`
+	HouseholdRole string `json:"household_role,omitempty"`
 }
 
 // CellError is a problem in one cell, in Italian, with the row and the column

@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -35,8 +38,8 @@ func (b *browser) fitsPhone(t *testing.T) bool {
 	return value(t, b, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth + 1`))
 }
 
-// TestPlanFlow walks the coordinator's part of a plan (announce, split,
-// publish) on a desktop, then Ferrara's prefecture on a phone: the
+// TestPlanFlow walks the coordinator's part of a plan (announce, load the
+// nominative list with a bad row excluded, split, adjust, publish) on a desktop, then Ferrara's prefecture on a phone: the
 // notification, the acknowledgement, the engine's placement confirmed with
 // holds, the departure and the arrivals.
 func TestPlanFlow(t *testing.T) {
@@ -57,6 +60,31 @@ func TestPlanFlow(t *testing.T) {
 	b.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-split"]`)))
 	if total := b.text(t, `[data-testid="plan-total"]`); !strings.HasPrefix(total, "49") {
 		t.Fatalf("total %q", total)
+	}
+	// The nominative list arrives: one row has no valid sex; the rest is applied.
+	list := filepath.Join(t.TempDir(), "lista.csv")
+	var csv strings.Builder
+	csv.WriteString("Cognome;Nome;Sesso;Data di nascita;Cittadinanza;Nucleo;MSNA\n")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&csv, "Persona%02d;Test;M;01/01/1995;Guinea;;\n", i)
+	}
+	csv.WriteString("Famiglia;Padre;M;1985;SYR;F1;\nFamiglia;Madre;F;1987;SYR;F1;\nFamiglia;Figlio;M;2015;SYR;F1;\n")
+	csv.WriteString("Minore;Solo;M;2010;BGD;;sì\nErrata;Riga;?;1990;GIN;;\n")
+	if err := os.WriteFile(list, []byte(csv.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.do(t, chromedp.SetUploadFiles(chromedp.ID("file"), []string{list}))
+	b.submit(t, `[data-testid="list-upload"]`)
+	b.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="list-errors"]`)))
+	preview := b.text(t, `[data-testid="list-preview"]`)
+	listErrors := b.text(t, `[data-testid="list-errors"]`)
+	if !strings.Contains(preview, "44 persone") || !strings.Contains(listErrors, "sesso") {
+		t.Fatalf("list preview %q, errors %q", preview, listErrors)
+	}
+	b.submit(t, `[data-testid="list-apply"]`)
+	b.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-split"]`)))
+	if total := b.text(t, `[data-testid="plan-total"]`); !strings.HasPrefix(total, "44") {
+		t.Fatalf("total after the list %q", total)
 	}
 	b.submit(t, `[data-testid="plan-split"]`)
 	b.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="split-table"]`)))

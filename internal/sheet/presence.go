@@ -30,11 +30,13 @@ var presenceColumns = map[string]string{
 	"nucleo": "household", "codicenucleo": "household", "nucleofamiliare": "household",
 	"codicestruttura": "facility", "struttura": "facility", "codicecas": "facility", "cas": "facility",
 	"strutturacodice": "facility", "ingressoinstruttura": "entered", "datadiingressoinstruttura": "entered",
+	"msna": "msna", "minorenonaccompagnato": "msna", "minorestranieronnonaccompagnato": "msna",
+	"ruolo": "role", "ruolonelnucleo": "role", "parentela": "role", "relazione": "role", "relazioneconilcapofamiglia": "role",
 }
 
 var presenceLabels = map[string]string{"cui": "CUI", "surname": "cognome", "given_name": "nome", "sex": "sesso",
 	"birth": "data di nascita", "nationality": "cittadinanza", "entered": "data di ingresso", "household": "nucleo",
-	"full_name": "cognome e nome", "facility": "struttura"}
+	"full_name": "cognome e nome", "facility": "struttura", "msna": "MSNA", "role": "ruolo nel nucleo"}
 
 // ParsePresence reads an operator's presence list as people bring them:
 // title rows above the header (merged cells), a header split over two rows
@@ -125,6 +127,24 @@ func ParsePresence(rows [][]string) ([]domain.PresenceRow, []domain.CellError, e
 			} else {
 				bad("entered", fmt.Sprintf("«%s» non è una data valida (gg/mm/aaaa).", v))
 			}
+		}
+		switch v := normHeader(cell("msna")); v {
+		case "", "no", "n", "0", "falso", "false":
+		case "si", "s", "x", "1", "vero", "true", "msna":
+			p.MSNA = true
+		default:
+			bad("msna", fmt.Sprintf("«%s» non è un valore riconosciuto: scrivi sì o no.", cell("msna")))
+		}
+		switch v := normHeader(cell("role")); {
+		case v == "":
+		case v == "capofamiglia" || v == "capo" || v == "caponucleo" || v == "richiedente":
+			p.HouseholdRole = "head"
+		case v == "coniuge" || v == "moglie" || v == "marito" || v == "partner" || v == "convivente":
+			p.HouseholdRole = "partner"
+		case strings.HasPrefix(v, "figli") || v == "minore":
+			p.HouseholdRole = "child"
+		default:
+			p.HouseholdRole = "other"
 		}
 		if len(errs) == before { // a row with errors is reported, not used
 			out = append(out, p)

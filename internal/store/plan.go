@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -925,50 +926,153 @@ func (db *DB) AmendPlan(ctx context.Context, id string, units []domain.PlanUnit,
 		if err != nil {
 			return err
 		}
-		if err := domain.ValidatePlan(&p, units, persons); err != nil {
-			return err
-		}
-		switch p.Status {
-		case domain.PlanAnnounced, domain.PlanProposed, domain.PlanPublished:
-		default:
-			return conflictf("Il piano si rettifica solo prima delle assegnazioni (stato attuale: %s).", statusLabel(p.Status))
-		}
-		var placed int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM plan_units WHERE plan_id = $1 AND facility_id IS NOT NULL`, p.ID).Scan(&placed); err != nil {
-			return err
-		}
-		if placed > 0 {
-			return conflictf("Alcune persone sono già assegnate a strutture: annulla il piano e creane uno nuovo.")
-		}
-		notify := []string{}
-		if p.PublishedAt != nil {
-			notify = sharedProvinces(ctx, tx, p.ID)
-		}
-		for _, q := range []string{`DELETE FROM plan_persons WHERE plan_id = $1`, `DELETE FROM plan_units WHERE plan_id = $1`,
-			`DELETE FROM plan_provinces WHERE plan_id = $1`} {
-			if _, err := tx.ExecContext(ctx, q, p.ID); err != nil {
-				return fmt.Errorf("store: amend: %w", err)
-			}
-		}
-		if err := insertPlanUnits(ctx, tx, p.ID, units, persons); err != nil {
-			return err
-		}
-		total := 0
-		for _, u := range units {
-			total += u.Size
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE plans SET total = $1, status = 'announced', published_at = NULL, ack_deadline = NULL WHERE id = $2`,
-			total, p.ID); err != nil {
+		return db.amendTx(ctx, tx, p, units, persons, "amended", reason)
+	})
+}
+
+// amendTx replaces a locked plan's units and people inside tx.
+func (db *DB) amendTx(ctx context.Context, tx *Tx, p domain.Plan, units []domain.PlanUnit, persons []domain.PlanPerson, kind, reason string) error {
+	if err := domain.ValidatePlan(&p, units, persons); err != nil {
+		return err
+	}
+	switch p.Status {
+	case domain.PlanAnnounced, domain.PlanProposed, domain.PlanPublished:
+	default:
+		return conflictf("Il piano si rettifica solo prima delle assegnazioni (stato attuale: %s).", statusLabel(p.Status))
+	}
+	var placed int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM plan_units WHERE plan_id = $1 AND facility_id IS NOT NULL`, p.ID).Scan(&placed); err != nil {
+		return err
+	}
+	if placed > 0 {
+		return conflictf("Alcune persone sono già assegnate a strutture: annulla il piano e creane uno nuovo.")
+	}
+	notify := []string{}
+	if p.PublishedAt != nil {
+		notify = sharedProvinces(ctx, tx, p.ID)
+	}
+	for _, q := range []string{`DELETE FROM plan_persons WHERE plan_id = $1`, `DELETE FROM plan_units WHERE plan_id = $1`,
+		`DELETE FROM plan_provinces WHERE plan_id = $1`} {
+		if _, err := tx.ExecContext(ctx, q, p.ID); err != nil {
 			return fmt.Errorf("store: amend: %w", err)
 		}
-		if len(notify) > 0 {
-			if _, err := tx.notifyProvinces(ctx, notify, "plan_amended", p.ID, "Piano di riparto "+p.Reference+" rettificato",
-				fmt.Sprintf("Il piano di riparto %s è stato rettificato (ora %d persone): la ripartizione sarà ripubblicata.\n\n%s\n",
-					p.Reference, total, db.planURL(p.ID))); err != nil {
-				return err
-			}
+	}
+	if err := insertPlanUnits(ctx, tx, p.ID, units, persons); err != nil {
+		return err
+	}
+	total := 0
+	for _, u := range units {
+		total += u.Size
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE plans SET total = $1, status = 'announced', published_at = NULL, ack_deadline = NULL WHERE id = $2`,
+		total, p.ID); err != nil {
+		return fmt.Errorf("store: amend: %w", err)
+	}
+	if len(notify) > 0 {
+		if _, err := tx.notifyProvinces(ctx, notify, "plan_amended", p.ID, "Piano di riparto "+p.Reference+" rettificato",
+			fmt.Sprintf("Il piano di riparto %s è stato rettificato (ora %d persone): la ripartizione sarà ripubblicata.\n\n%s\n",
+				p.Reference, total, db.planURL(p.ID))); err != nil {
+			return err
 		}
-		return tx.planEvent(ctx, p.ID, "amended", "", fmt.Sprintf("rettifica: da %d a %d persone – %s", p.Total, total, strings.TrimSpace(reason)))
+	}
+	return tx.planEvent(ctx, p.ID, kind, "", fmt.Sprintf("da %d a %d persone – %s", p.Total, total, strings.TrimSpace(reason)))
+}
+
+// planList is a nominative list waiting in the imports table.
+type planList struct {
+	Preview domain.PlanListPreview `json:"preview"`
+	Units   []domain.PlanUnit      `json:"units"`
+	Persons []domain.PlanPerson    `json:"persons"`
+}
+
+// PreviewPlanList reads a nominative list for a plan (the coordinator): the
+// people become the plan's units (households together, minors apart) once
+// applied; the preview and the cell errors are kept until then.
+func (db *DB) PreviewPlanList(ctx context.Context, id string, rows []domain.PresenceRow, errs []domain.CellError) (domain.PlanListPreview, error) {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return domain.PlanListPreview{}, err
+	}
+	if err := sc.needRun(); err != nil {
+		return domain.PlanListPreview{}, err
+	}
+	p, err := db.FindPlan(ctx, id)
+	if err != nil {
+		return domain.PlanListPreview{}, err
+	}
+	if len(rows) > domain.MaxPlanUnits {
+		return domain.PlanListPreview{}, domain.Errorf(domain.EINVALID, "L'elenco ha %d righe: al massimo %d.", len(rows), domain.MaxPlanUnits)
+	}
+	units, persons := domain.UnitsFromList(rows, p.ExpectedAt)
+	pl := planList{Units: units, Persons: persons, Preview: domain.PlanListPreview{ID: newID(), PlanID: p.ID, Persons: len(persons),
+		Units: len(units), Composition: domain.Compose(units), Errors: errs}}
+	if pl.Preview.Errors == nil {
+		pl.Preview.Errors = []domain.CellError{}
+	}
+	b, err := json.Marshal(pl)
+	if err != nil {
+		return domain.PlanListPreview{}, err
+	}
+	if _, err := db.write.ExecContext(ctx, `INSERT INTO imports (id, user_id, kind, plan, created_at) VALUES ($1, $2, 'plan_list', $3, $4)`,
+		pl.Preview.ID, sc.a.Label(), string(b), db.Now()); err != nil {
+		return domain.PlanListPreview{}, fmt.Errorf("store: save plan list: %w", err)
+	}
+	return pl.Preview, nil
+}
+
+// ApplyPlanList applies a previewed list: the plan's units and people are
+// replaced in one transaction. A list with bad rows is applied only when the
+// caller excludes them; otherwise the rows are to be fixed and the list loaded again.
+func (db *DB) ApplyPlanList(ctx context.Context, previewID string, excludeErrors bool) error {
+	sc, err := db.planScopeFor(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.needRun(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		var raw, owner string
+		var created time.Time
+		var applied sql.NullTime
+		err := tx.QueryRowContext(ctx, `SELECT plan, user_id, created_at, applied_at FROM imports WHERE id = $1 AND kind = 'plan_list'`,
+			previewID).Scan(&raw, &owner, &created, &applied)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != sc.a.Label()) {
+			return domain.Errorf(domain.ENOTFOUND, "Elenco non trovato.")
+		}
+		if err != nil {
+			return fmt.Errorf("store: plan list: %w", err)
+		}
+		if applied.Valid {
+			return conflictf("Questo elenco è già stato applicato.")
+		}
+		if tx.now.Sub(created) > importTTL {
+			return conflictf("L'anteprima è scaduta: carica di nuovo l'elenco.")
+		}
+		var pl planList
+		if err := json.Unmarshal([]byte(raw), &pl); err != nil {
+			return err
+		}
+		if n := len(pl.Preview.Errors); n > 0 && !excludeErrors {
+			return domain.Errorf(domain.EINVALID, "L'elenco ha %d errori: correggi le righe e caricalo di nuovo, oppure escludi le righe con errori.", n)
+		}
+		if len(pl.Units) == 0 {
+			return domain.Errorf(domain.EINVALID, "Nessuna persona valida nell'elenco.")
+		}
+		p, err := lockPlan(ctx, tx, pl.Preview.PlanID)
+		if err != nil {
+			return err
+		}
+		excluded := ""
+		if n := len(pl.Preview.Errors); n > 0 {
+			excluded = fmt.Sprintf(", %d errori esclusi", n)
+		}
+		if err := db.amendTx(ctx, tx, p, pl.Units, pl.Persons, "list_loaded",
+			fmt.Sprintf("elenco nominativo di %d persone%s", len(pl.Persons), excluded)); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE imports SET applied_at = $1 WHERE id = $2`, tx.now, previewID)
+		return err
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/sheet"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
 	"github.com/gesta-er/gesta/internal/store/storetest"
@@ -515,6 +516,79 @@ func TestPlanPlacementConcurrency(t *testing.T) {
 			if f, _ = db.FindFacility(coord, target.Code); f.Free != 6 {
 				t.Fatalf("round %d: cancelling did not release the holds (free %d)", round, f.Free)
 			}
+		}
+	})
+}
+
+// TestPlanNominativeList: a transfer list with a family, a minor and a bad
+// row is previewed with the row and column of the error; nothing changes
+// until it is applied, with the bad row excluded; it applies once.
+func TestPlanNominativeList(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		now := time.Date(2026, 8, 7, 1, 30, 0, 0, time.UTC)
+		as := planFixture(t, db, &now)
+		coord := as("coordinamento")
+		p := &domain.Plan{Reference: "Lista", Origin: "Lampedusa", ExpectedAt: now.Add(6 * time.Hour)}
+		if err := db.CreatePlan(coord, p, []domain.PlanUnit{{ID: "x", Size: 1, Group: domain.GroupMan}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		csv := "Elenco trasferimento\n" +
+			"N.;Cognome;Nome;Sesso;Data di nascita;Cittadinanza;CUI;Nucleo;Ruolo;MSNA\n" +
+			"1;Diallo;Mamadou;M;01/01/1990;Guinea;;F1;capofamiglia;\n" +
+			"2;Diallo;Aissatou;F;1992;GIN;;F1;moglie;\n" +
+			"3;Diallo;Binta;F;2019;GIN;;F1;figlia;\n" +
+			"4;Hossain;Rahim;M;05/05/2009;Bangladesh;;;;sì\n" +
+			"5;Ahmed;Sara;F;02/02/1999;Eritrea;;;;\n" +
+			"6;Senza;Sesso;?;01/01/2000;Sudan;;;;\n" +
+			"7;Ali;Omar;M;03/03/2001;SDN;;;;\n"
+		raw, err := sheet.ReadPresence([]byte(csv), "lista.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, errs, err := sheet.ParsePresence(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pv, err := db.PreviewPlanList(coord, p.ID, rows, errs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := pv.Composition
+		if pv.Persons != 6 || len(pv.Errors) != 1 || pv.Errors[0].Line != 8 || pv.Errors[0].Column != "sesso" ||
+			c.Households != 1 || c.HouseholdPersons != 3 || c.MSNA != 1 || c.Women != 1 || c.Men != 1 {
+			t.Fatalf("preview %+v", pv)
+		}
+		if got, _ := db.FindPlan(coord, p.ID); got.Total != 1 {
+			t.Fatalf("the preview changed the plan: total %d", got.Total)
+		}
+		if err := db.ApplyPlanList(coord, pv.ID, false); domain.ErrorCode(err) != domain.EINVALID {
+			t.Fatalf("applying a list with errors: %v", err)
+		}
+		if err := db.ApplyPlanList(as("prefettura.bo"), pv.ID, true); domain.ErrorCode(err) != domain.EFORBIDDEN {
+			t.Fatalf("a prefecture applying: %v", err)
+		}
+		if err := db.ApplyPlanList(coord, pv.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ApplyPlanList(coord, pv.ID, true); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("applying twice: %v", err)
+		}
+		got, _ := db.FindPlan(coord, p.ID)
+		if got.Total != 6 || len(got.Persons) != 6 || got.Status != domain.PlanAnnounced {
+			t.Fatalf("after the list: total %d, %d persons, %s", got.Total, len(got.Persons), got.Status)
+		}
+		roles := map[string]string{}
+		for _, pp := range got.Persons {
+			roles[pp.GivenName] = pp.HouseholdRole
+			if pp.GivenName == "Rahim" && !pp.MSNA {
+				t.Errorf("Rahim is not flagged MSNA")
+			}
+		}
+		if roles["Mamadou"] != "head" || roles["Aissatou"] != "partner" || roles["Binta"] != "child" {
+			t.Errorf("roles %v", roles)
+		}
+		if _, err := db.ProposeSplit(coord, p.ID); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

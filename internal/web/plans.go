@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -116,7 +117,8 @@ type planData struct {
 	Choice     map[string]string // unit → facility, proposed or current
 	Facilities []domain.Facility // candidate facilities of the caller's province
 	Outcomes   []string
-	Groups     map[string]int
+	// ListPreview is a nominative list read and waiting to be applied.
+	ListPreview *domain.PlanListPreview
 }
 
 func (s *Server) planData(r *http.Request, id string) (planData, error) {
@@ -449,4 +451,57 @@ func (s *Server) handlePlanXLSX(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Logger.Info("plan export", "plan", p.ID, "people", len(p.Persons), "request_id", RequestID(r.Context()))
 	s.sendTable(w, r, "piano-di-riparto-quota", t)
+}
+
+// handlePlanList reads an uploaded nominative list (XLSX or CSV) and shows
+// its preview on the plan page: people, composition and every cell error by
+// row and column. Nothing changes until the preview is applied.
+func (s *Server) handlePlanList(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	d, err := s.planData(r, id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	fail := func(status int, msg string) {
+		v := s.view(r, d)
+		v.Error = msg
+		s.render(w, r, status, "plan", v)
+	}
+	data, filename, status, msg := s.uploadedFile(w, r)
+	if status != 0 {
+		fail(status, msg)
+		return
+	}
+	rows, err := sheet.ReadPresence(data, filename)
+	if err == nil {
+		var people []domain.PresenceRow
+		var cellErrs []domain.CellError
+		if people, cellErrs, err = sheet.ParsePresence(rows); err == nil {
+			var pv domain.PlanListPreview
+			if pv, err = s.Plans.PreviewPlanList(r.Context(), id, people, cellErrs); err == nil {
+				s.Logger.Info("plan list: preview", "plan", id, "people", pv.Persons, "errors", len(pv.Errors), "request_id", RequestID(r.Context()))
+				d.ListPreview = &pv
+				s.render(w, r, http.StatusOK, "plan", s.view(r, d))
+				return
+			}
+		}
+	}
+	var fe *sheet.FormatError
+	switch {
+	case errors.Is(err, sheet.ErrTooLarge):
+		fail(http.StatusRequestEntityTooLarge, s.t(r, "import.toolarge"))
+	case errors.As(err, &fe):
+		fail(http.StatusUnprocessableEntity, fe.Msg)
+	case domain.ErrorCode(err) == domain.EINVALID || domain.ErrorCode(err) == domain.ECONFLICT:
+		fail(StatusOf(domain.ErrorCode(err)), domain.ErrorMessage(err))
+	default:
+		s.Error(w, r, err)
+	}
+}
+
+func (s *Server) handlePlanListApply(w http.ResponseWriter, r *http.Request) {
+	s.planStep(w, r, "plans.list.done", func() error {
+		return s.Plans.ApplyPlanList(r.Context(), r.PathValue("list"), r.PostFormValue("exclude") == "1")
+	})
 }

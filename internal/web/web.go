@@ -325,6 +325,8 @@ func (s *Server) Routes() []Route {
 		{"POST /piani/{id}/assegnazione", need(domain.PermPlanPlace), s.handlePlanPlace},
 		{"POST /piani/{id}/partenze", need(domain.PermPlanPlace), s.handlePlanDeparture},
 		{"POST /piani/{id}/arrivi", need(domain.PermPlanPlace), s.handlePlanArrival},
+		{"POST /piani/{id}/elenco", need(domain.PermPlanRun), s.handlePlanList},
+		{"POST /piani/{id}/elenco/{list}", need(domain.PermPlanRun), s.handlePlanListApply},
 		{"POST /piani/{id}/chiusura", need(domain.PermPlanRun), s.handlePlanClose},
 		{"POST /piani/{id}/annullamento", need(domain.PermPlanRun), s.handlePlanCancel},
 		{"POST /piani/{id}/messaggi", need(domain.PermPlanPlace), s.handlePlanMessage},
