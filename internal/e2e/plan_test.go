@@ -161,6 +161,15 @@ func TestPlanFlow(t *testing.T) {
 		t.Error("the plan page scrolls sideways on a phone after the arrivals")
 	}
 
+	// The other screens of the flow fit a phone too.
+	for _, path := range []string{"/piani", "/avvisi", "/saldo"} {
+		p.do(t, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		if !p.fitsPhone(t) {
+			t.Errorf("%s scrolls sideways on a phone", path)
+		}
+	}
+	p.noErrors(t, "prefecture's other pages")
+
 	// The coordinator sees Ferrara's acknowledgement and arrivals at a glance.
 	b.do(t, chromedp.Navigate(planURL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="split-table"]`)))
 	feRow := b.text(t, `tr[data-province="FE"]`)

@@ -500,6 +500,19 @@ func (s *Server) handlePlanList(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// handlePlanAmend records a later notice that changes the composition: the
+// units are replaced and the split must be proposed (and published) again.
+func (s *Server) handlePlanAmend(w http.ResponseWriter, r *http.Request) {
+	s.planStep(w, r, "plans.amend.done", func() error {
+		num := func(k string) int { n, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue(k))); return n }
+		units, err := unitsFromComposition(num("men"), num("women"), num("msna"), r.PostFormValue("households"))
+		if err != nil {
+			return err
+		}
+		return s.Plans.AmendPlan(r.Context(), r.PathValue("id"), units, nil, r.PostFormValue("reason"))
+	})
+}
+
 func (s *Server) handlePlanListApply(w http.ResponseWriter, r *http.Request) {
 	s.planStep(w, r, "plans.list.done", func() error {
 		return s.Plans.ApplyPlanList(r.Context(), r.PathValue("list"), r.PostFormValue("exclude") == "1")

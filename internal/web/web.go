@@ -326,6 +326,7 @@ func (s *Server) Routes() []Route {
 		{"POST /piani/{id}/partenze", need(domain.PermPlanPlace), s.handlePlanDeparture},
 		{"POST /piani/{id}/arrivi", need(domain.PermPlanPlace), s.handlePlanArrival},
 		{"POST /piani/{id}/elenco", need(domain.PermPlanRun), s.handlePlanList},
+		{"POST /piani/{id}/rettifica", need(domain.PermPlanRun), s.handlePlanAmend},
 		{"POST /piani/{id}/elenco/{list}", need(domain.PermPlanRun), s.handlePlanListApply},
 		{"POST /piani/{id}/chiusura", need(domain.PermPlanRun), s.handlePlanClose},
 		{"POST /piani/{id}/annullamento", need(domain.PermPlanRun), s.handlePlanCancel},
