@@ -341,6 +341,48 @@ func buildNetwork(in *Instance) *network {
 	return nw
 }
 
+// householdCapacity is each facility's usable capacity. Where no single
+// person may go (a facility for households only), whole households are all
+// that can fill it, so the places they can use are the largest sum of the
+// sizes of the households it may take that fits in its free places: a
+// facility with 5 free places and households of 3 and 4 can use 4. The flow
+// relaxation then no longer fills such a facility with fragments of
+// households (a knapsack rounding of the capacity, valid for every placement).
+func (nw *network) householdCapacity() []int64 {
+	in := nw.in
+	out := make([]int64, len(in.Facilities))
+	sizes := make([][]int, len(in.Facilities))
+	for k, h := range nw.households {
+		for _, f := range nw.householdFs[k] {
+			sizes[f] = append(sizes[f], in.Units[h].Size)
+		}
+	}
+	for f, pf := range in.Facilities {
+		out[f] = int64(pf.Free)
+		singles := false
+		for c := range nw.classes {
+			singles = singles || nw.sigAccepts[nw.signature[f]][c]
+		}
+		if singles || pf.Free == 0 {
+			continue
+		}
+		reach := make([]bool, pf.Free+1) // subset sums up to Free
+		reach[0] = true
+		for _, sz := range sizes[f] {
+			for v := pf.Free; v >= sz; v-- {
+				reach[v] = reach[v] || reach[v-sz]
+			}
+		}
+		for v := pf.Free; v >= 0; v-- {
+			if reach[v] {
+				out[f] = int64(v)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // model is the flow network of an instance with the arcs to read back.
 type model struct {
 	nw       *network
@@ -391,12 +433,13 @@ func (nw *network) build() *model {
 			m.hhArcs[k] = append(m.hhArcs[k], [2]int{g.addArc(hh0+k, fa0+f, size, 0), f})
 		}
 	}
+	usable := nw.householdCapacity()
 	for f, pf := range in.Facilities {
 		if pf.Free == 0 {
 			continue
 		}
 		m.sigFac = append(m.sigFac, [2]int{g.addArc(sg0+nw.signature[f], fa0+f, int64(pf.Free), 0), f})
-		g.addArc(fa0+f, co0+nw.comuneOf[f], int64(pf.Free), nw.km[f]*w.Distance)
+		g.addArc(fa0+f, co0+nw.comuneOf[f], usable[f], nw.km[f]*w.Distance)
 	}
 	for c := range in.Comuni {
 		if nw.room[c] > 0 {
@@ -541,8 +584,86 @@ type node struct {
 	touched map[int]bool
 }
 
+// fixByReducedCost removes the household arcs that cannot be in a placement
+// better than best: an arc without flow whose reduced cost, times the
+// household's size, closes the gap between best and the node's bound. By LP
+// duality every flow of the node's network costs at least the bound plus the
+// reduced costs of the arcs it uses beyond the node's flow, so any placement
+// sending the household along such an arc costs at least best (reduced-cost
+// fixing; Nemhauser & Wolsey, "Integer and Combinatorial Optimization",
+// 1988, II.5.4). The arcs carry no flow, so the flow stays optimal.
+func (m *model) fixByReducedCost(best, bound int64) int {
+	g := m.g
+	gap := best - bound
+	fixed := 0
+	try := func(a int, size int64) {
+		if g.capa[a] > 0 && g.capa[a^1] == 0 {
+			if rc := g.reduced(int32(a), int(g.to[a^1])); rc > 0 && rc*size >= gap {
+				g.capa[a] = 0
+				fixed++
+			}
+		}
+	}
+	for k, h := range m.nw.households {
+		size := int64(m.nw.in.Units[h].Size)
+		try(m.hhOut[k], size)
+		for _, a := range m.hhArcs[k] {
+			try(a[0], size)
+		}
+	}
+	return fixed
+}
+
+// nodeHeap orders open nodes by bound (best first).
+type nodeHeap []node
+
+func (h nodeHeap) less(i, j int) bool { return h[i].bound < h[j].bound }
+
+func (h *nodeHeap) push(n node) {
+	*h = append(*h, n)
+	i := len(*h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h.less(i, p) {
+			break
+		}
+		(*h)[i], (*h)[p] = (*h)[p], (*h)[i]
+		i = p
+	}
+}
+
+func (h *nodeHeap) pop() node {
+	old := *h
+	top := old[0]
+	last := len(old) - 1
+	old[0] = old[last]
+	*h = old[:last]
+	i := 0
+	for {
+		l, m := 2*i+1, i
+		if l < last && h.less(l, m) {
+			m = l
+		}
+		if r := l + 1; r < last && h.less(r, m) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		(*h)[i], (*h)[m] = (*h)[m], (*h)[i]
+		i = m
+	}
+	return top
+}
+
 // Solve places the units. Past the time limit it returns the best placement
 // found with optimal false and the proven bound.
+//
+// Search: best-first on the flow relaxations' bounds with plunging — from
+// the open node of least bound, dive along "fix the most split household to
+// its largest share" until the placement is whole or the branch cannot beat
+// the incumbent, leaving the "forbid" siblings open. At every node the
+// household arcs that reduced costs rule out are removed before branching.
 func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
@@ -565,49 +686,72 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 	rootCost := g.totalCost()
 	best := int64(math.MaxInt64)
 	var bestState flowState
-	stack := []node{{st: g.save(), bound: rootCost, touched: map[int]bool{}}}
+	open := nodeHeap{}
+	open.push(node{st: g.save(), bound: rootCost, touched: map[int]bool{}})
 	timedOut := false
-	// Depth first: the "fix to the largest share" child is explored first,
-	// which dives to a good placement early; the other child is kept with
-	// the bound of its parent.
-	for len(stack) > 0 {
-		nd := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
+	for len(open) > 0 && !timedOut {
+		nd := open.pop()
 		if nd.bound >= best {
-			continue
-		}
-		if time.Now().After(deadline) {
-			stack = append(stack, nd)
-			timedOut = true
+			open = open[:0] // best first: every other open node is as bad
 			break
 		}
-		g.load(nd.st)
-		k, f := m.split()
-		if k < 0 {
-			best, bestState = g.totalCost(), nd.st
-			continue
-		}
-		var children []node
-		for _, fix := range []bool{false, true} {
-			g.load(nd.st)
-			sol.Stats.Nodes++
-			if !m.branchOn(k, f, fix, nd.touched) {
-				continue
+		for { // plunge
+			if time.Now().After(deadline) {
+				open.push(nd)
+				timedOut = true
+				break
 			}
-			if c := g.totalCost(); c < best {
+			g.load(nd.st)
+			if best != math.MaxInt64 {
+				m.fixByReducedCost(best, nd.bound)
+			}
+			k, f := m.split()
+			if k < 0 {
+				if c := g.totalCost(); c < best {
+					best, bestState = c, g.save()
+				}
+				break
+			}
+			base := g.save()
+			var fixChild, forbidChild *node
+			for _, fix := range []bool{false, true} {
+				g.load(base)
+				sol.Stats.Nodes++
+				if !m.branchOn(k, f, fix, nd.touched) {
+					continue
+				}
+				c := g.totalCost()
+				if c >= best {
+					continue
+				}
 				touched := nd.touched
 				if fix && f >= 0 {
 					touched = maps.Clone(nd.touched)
 					touched[f] = true
 				}
-				children = append(children, node{st: g.save(), bound: c, touched: touched})
+				child := node{st: g.save(), bound: c, touched: touched}
+				if fix {
+					fixChild = &child
+				} else {
+					forbidChild = &child
+				}
+			}
+			if fixChild == nil && forbidChild == nil {
+				break // both children pruned: the dive ends here
+			}
+			if fixChild != nil { // dive on, the sibling waits
+				if forbidChild != nil {
+					open.push(*forbidChild)
+				}
+				nd = *fixChild
+			} else {
+				nd = *forbidChild
 			}
 		}
-		stack = append(stack, children...) // fix (pushed last) is popped first
 	}
 	sol.Stats.Rounds = g.rounds
 	bound := best
-	for _, nd := range stack {
+	for _, nd := range open {
 		bound = min(bound, nd.bound)
 	}
 	if best == math.MaxInt64 {
