@@ -103,6 +103,7 @@ var webPolicy = map[string]string{
 	"POST /piani/{id}/elenco/{list}":         "plan-run",
 	"POST /piani/{id}/chiusura":              "plan-run",
 	"POST /piani/{id}/annullamento":          "plan-run",
+	"POST /piani/{id}/rettifica":             "plan-run",
 	"POST /piani/{id}/messaggi":              "plan",
 	"GET /piani/{id}/piano.pdf":              "plan",
 	"GET /piani/{id}/quota.xlsx":             "plan",
