@@ -117,11 +117,8 @@ func (db *DB) KeyTables(ctx context.Context) ([]domain.KeyTable, error) {
 // must cover every province with an office and sum to 1 (within 0.0001; they
 // are normalised); the previous open-ended table ends where this one starts.
 func (db *DB) CreateKeyTable(ctx context.Context, k *domain.KeyTable) error {
-	sc, err := db.planScopeFor(ctx)
+	sc, err := db.runScope(ctx)
 	if err != nil {
-		return err
-	}
-	if err := sc.needRun(); err != nil {
 		return err
 	}
 	fields := map[string]string{}

@@ -49,6 +49,23 @@ func (db *DB) planScopeFor(ctx context.Context) (planScope, error) {
 	return sc, nil
 }
 
+// runScope is planScopeFor for the coordinator's operations.
+func (db *DB) runScope(ctx context.Context) (planScope, error) {
+	sc, err := db.planScopeFor(ctx)
+	if err == nil {
+		err = sc.needRun()
+	}
+	return sc, err
+}
+
+// needReason refuses a change recorded without its reason.
+func needReason(reason, msg string) error {
+	if strings.TrimSpace(reason) == "" {
+		return &domain.Error{Code: domain.EINVALID, Message: msg, Fields: map[string]string{"reason": "Il motivo è obbligatorio."}}
+	}
+	return nil
+}
+
 func (sc planScope) needRun() error {
 	if !sc.run {
 		return domain.Errorf(domain.EFORBIDDEN, "Solo il coordinamento regionale può eseguire questa operazione.")
@@ -117,11 +134,8 @@ func conflictf(format string, a ...any) error { return domain.Errorf(domain.ECON
 // CreatePlan records the Ministry's notice with its units and, optionally,
 // the nominative list. The coordinator only.
 func (db *DB) CreatePlan(ctx context.Context, p *domain.Plan, units []domain.PlanUnit, persons []domain.PlanPerson) error {
-	sc, err := db.planScopeFor(ctx)
+	sc, err := db.runScope(ctx)
 	if err != nil {
-		return err
-	}
-	if err := sc.needRun(); err != nil {
 		return err
 	}
 	if p.AckHours == 0 {
@@ -354,11 +368,8 @@ func planPersons(ctx context.Context, q querier, planID string) ([]domain.PlanPe
 // table in force, the period's saldo and the provinces' free places by group,
 // and records the proposal with each province's explanation.
 func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) {
-	sc, err := db.planScopeFor(ctx)
+	_, err := db.runScope(ctx)
 	if err != nil {
-		return domain.Plan{}, err
-	}
-	if err := sc.needRun(); err != nil {
 		return domain.Plan{}, err
 	}
 	caps, err := db.freeByGroup(ctx)
@@ -545,16 +556,12 @@ func periodReceived(ctx context.Context, q querier, from, to time.Time, except s
 // whole units between provinces (single persons first, households whole);
 // the reason is recorded on each changed province and on the timeline.
 func (db *DB) AdjustSplit(ctx context.Context, id string, persons map[string]int, reason string) (domain.Plan, error) {
-	sc, err := db.planScopeFor(ctx)
+	_, err := db.runScope(ctx)
 	if err != nil {
 		return domain.Plan{}, err
 	}
-	if err := sc.needRun(); err != nil {
+	if err := needReason(reason, "Ogni modifica della ripartizione richiede un motivo."); err != nil {
 		return domain.Plan{}, err
-	}
-	if strings.TrimSpace(reason) == "" {
-		return domain.Plan{}, &domain.Error{Code: domain.EINVALID, Message: "Ogni modifica della ripartizione richiede un motivo.",
-			Fields: map[string]string{"reason": "Il motivo è obbligatorio."}}
 	}
 	err = db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
@@ -688,11 +695,8 @@ func reassignUnits(units []domain.PlanUnit, target map[string]int) (map[string]s
 // through the outbox, in the same transaction, with a link and no personal
 // data; the acknowledgement deadline starts.
 func (db *DB) PublishPlan(ctx context.Context, id string) (domain.Plan, error) {
-	sc, err := db.planScopeFor(ctx)
+	_, err := db.runScope(ctx)
 	if err != nil {
-		return domain.Plan{}, err
-	}
-	if err := sc.needRun(); err != nil {
 		return domain.Plan{}, err
 	}
 	err = db.InTx(ctx, func(tx *Tx) error {
@@ -797,11 +801,8 @@ func acknowledge(ctx context.Context, tx *Tx, p domain.Plan, province string, a 
 // ClosePlan closes a plan whose arrivals are all confirmed: its figures are
 // final and count in the period's saldo.
 func (db *DB) ClosePlan(ctx context.Context, id string) error {
-	sc, err := db.planScopeFor(ctx)
+	_, err := db.runScope(ctx)
 	if err != nil {
-		return err
-	}
-	if err := sc.needRun(); err != nil {
 		return err
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
@@ -826,15 +827,12 @@ func (db *DB) ClosePlan(ctx context.Context, id string) error {
 // CancelPlan cancels an open plan whose arrivals are not yet confirmed; its
 // holds are released and the provinces notified.
 func (db *DB) CancelPlan(ctx context.Context, id, reason string) error {
-	sc, err := db.planScopeFor(ctx)
+	_, err := db.runScope(ctx)
 	if err != nil {
 		return err
 	}
-	if err := sc.needRun(); err != nil {
+	if err := needReason(reason, "L'annullamento richiede un motivo."); err != nil {
 		return err
-	}
-	if strings.TrimSpace(reason) == "" {
-		return &domain.Error{Code: domain.EINVALID, Message: "L'annullamento richiede un motivo.", Fields: map[string]string{"reason": "Il motivo è obbligatorio."}}
 	}
 	var codes []string
 	err = db.InTx(ctx, func(tx *Tx) error {
@@ -911,15 +909,12 @@ func releasePlanHolds(ctx context.Context, tx *Tx, planID, province string) ([]s
 // placement: the split must be proposed and published again, and provinces
 // already notified are told.
 func (db *DB) AmendPlan(ctx context.Context, id string, units []domain.PlanUnit, persons []domain.PlanPerson, reason string) error {
-	sc, err := db.planScopeFor(ctx)
+	_, err := db.runScope(ctx)
 	if err != nil {
 		return err
 	}
-	if err := sc.needRun(); err != nil {
+	if err := needReason(reason, "La rettifica richiede un motivo."); err != nil {
 		return err
-	}
-	if strings.TrimSpace(reason) == "" {
-		return &domain.Error{Code: domain.EINVALID, Message: "La rettifica richiede un motivo.", Fields: map[string]string{"reason": "Il motivo è obbligatorio."}}
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
@@ -989,11 +984,8 @@ type planList struct {
 // people become the plan's units (households together, minors apart) once
 // applied; the preview and the cell errors are kept until then.
 func (db *DB) PreviewPlanList(ctx context.Context, id string, rows []domain.PresenceRow, errs []domain.CellError) (domain.PlanListPreview, error) {
-	sc, err := db.planScopeFor(ctx)
+	sc, err := db.runScope(ctx)
 	if err != nil {
-		return domain.PlanListPreview{}, err
-	}
-	if err := sc.needRun(); err != nil {
 		return domain.PlanListPreview{}, err
 	}
 	p, err := db.FindPlan(ctx, id)
@@ -1024,11 +1016,8 @@ func (db *DB) PreviewPlanList(ctx context.Context, id string, rows []domain.Pres
 // replaced in one transaction. A list with bad rows is applied only when the
 // caller excludes them; otherwise the rows are to be fixed and the list loaded again.
 func (db *DB) ApplyPlanList(ctx context.Context, previewID string, excludeErrors bool) error {
-	sc, err := db.planScopeFor(ctx)
+	sc, err := db.runScope(ctx)
 	if err != nil {
-		return err
-	}
-	if err := sc.needRun(); err != nil {
 		return err
 	}
 	return db.InTx(ctx, func(tx *Tx) error {

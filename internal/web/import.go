@@ -26,12 +26,11 @@ func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) {
 		v.Error = msg
 		s.render(w, r, status, "import", v)
 	}
-	data, filename, status, msg := s.uploadedFile(w, r)
-	if status != 0 {
-		fail(status, msg)
-		return
+	data, filename, err := s.uploadedFile(w, r)
+	var rows [][]string
+	if err == nil {
+		rows, err = sheet.Read(data, filename)
 	}
-	rows, err := sheet.Read(data, filename)
 	if err == nil {
 		var parsed []domain.ImportRow
 		if parsed, err = sheet.ParseFacilities(rows); err == nil {
@@ -47,35 +46,68 @@ func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	var fe *sheet.FormatError
-	switch {
-	case errors.Is(err, sheet.ErrTooLarge):
-		fail(http.StatusRequestEntityTooLarge, s.t(r, "import.toolarge"))
-	case errors.As(err, &fe):
-		fail(http.StatusUnprocessableEntity, fe.Msg)
-	default:
-		s.Error(w, r, err)
-	}
+	s.uploadFailed(w, r, err, fail)
 }
 
-// uploadedFile reads the form's "file" whole, within the upload limit; on a
-// problem it returns the status and the message for the user.
-func (s *Server) uploadedFile(w http.ResponseWriter, r *http.Request) ([]byte, string, int, string) {
+// uploadError is a problem with the upload itself, told to the user.
+type uploadError struct {
+	status int
+	msg    string
+}
+
+func (e *uploadError) Error() string { return e.msg }
+
+// uploadedFile reads the form's "file" whole, within the upload limit.
+func (s *Server) uploadedFile(w http.ResponseWriter, r *http.Request) ([]byte, string, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, sheet.MaxUploadBytes+64<<10)
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, "", http.StatusRequestEntityTooLarge, s.t(r, "import.toolarge")
+			return nil, "", &uploadError{http.StatusRequestEntityTooLarge, s.t(r, "import.toolarge")}
 		}
-		return nil, "", http.StatusBadRequest, s.t(r, "import.nofile")
+		return nil, "", &uploadError{http.StatusBadRequest, s.t(r, "import.nofile")}
 	}
 	defer file.Close()
 	data, err := io.ReadAll(io.LimitReader(file, sheet.MaxUploadBytes+1))
 	if err != nil {
-		return nil, "", http.StatusBadRequest, s.t(r, "import.nofile")
+		return nil, "", &uploadError{http.StatusBadRequest, s.t(r, "import.nofile")}
 	}
-	return data, hdr.Filename, 0, ""
+	return data, hdr.Filename, nil
+}
+
+// uploadedPeople reads an uploaded list of people (a facility's presence
+// list, a plan's nominative list): the rows that parse and the cell errors.
+func (s *Server) uploadedPeople(w http.ResponseWriter, r *http.Request) ([]domain.PresenceRow, []domain.CellError, error) {
+	data, filename, err := s.uploadedFile(w, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := sheet.ReadPresence(data, filename)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sheet.ParsePresence(rows)
+}
+
+// uploadFailed shows an upload's error on its form (fail) when it is the
+// user's to fix — the upload, the file's format, a refused request — and as
+// a server error otherwise.
+func (s *Server) uploadFailed(w http.ResponseWriter, r *http.Request, err error, fail func(status int, msg string)) {
+	var ue *uploadError
+	var fe *sheet.FormatError
+	switch c := domain.ErrorCode(err); {
+	case errors.As(err, &ue):
+		fail(ue.status, ue.msg)
+	case errors.Is(err, sheet.ErrTooLarge):
+		fail(http.StatusRequestEntityTooLarge, s.t(r, "import.toolarge"))
+	case errors.As(err, &fe):
+		fail(http.StatusUnprocessableEntity, fe.Msg)
+	case c == domain.EINVALID || c == domain.ECONFLICT || c == domain.ENOTFOUND:
+		fail(StatusOf(c), domain.ErrorMessage(err))
+	default:
+		s.Error(w, r, err)
+	}
 }
 
 func (s *Server) handleImportApply(w http.ResponseWriter, r *http.Request) {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -468,36 +467,17 @@ func (s *Server) handlePlanList(w http.ResponseWriter, r *http.Request) {
 		v.Error = msg
 		s.render(w, r, status, "plan", v)
 	}
-	data, filename, status, msg := s.uploadedFile(w, r)
-	if status != 0 {
-		fail(status, msg)
-		return
-	}
-	rows, err := sheet.ReadPresence(data, filename)
+	people, cellErrs, err := s.uploadedPeople(w, r)
 	if err == nil {
-		var people []domain.PresenceRow
-		var cellErrs []domain.CellError
-		if people, cellErrs, err = sheet.ParsePresence(rows); err == nil {
-			var pv domain.PlanListPreview
-			if pv, err = s.Plans.PreviewPlanList(r.Context(), id, people, cellErrs); err == nil {
-				s.Logger.Info("plan list: preview", "plan", id, "people", pv.Persons, "errors", len(pv.Errors), "request_id", RequestID(r.Context()))
-				d.ListPreview = &pv
-				s.render(w, r, http.StatusOK, "plan", s.view(r, d))
-				return
-			}
+		var pv domain.PlanListPreview
+		if pv, err = s.Plans.PreviewPlanList(r.Context(), id, people, cellErrs); err == nil {
+			s.Logger.Info("plan list: preview", "plan", id, "people", pv.Persons, "errors", len(pv.Errors), "request_id", RequestID(r.Context()))
+			d.ListPreview = &pv
+			s.render(w, r, http.StatusOK, "plan", s.view(r, d))
+			return
 		}
 	}
-	var fe *sheet.FormatError
-	switch {
-	case errors.Is(err, sheet.ErrTooLarge):
-		fail(http.StatusRequestEntityTooLarge, s.t(r, "import.toolarge"))
-	case errors.As(err, &fe):
-		fail(http.StatusUnprocessableEntity, fe.Msg)
-	case domain.ErrorCode(err) == domain.EINVALID || domain.ErrorCode(err) == domain.ECONFLICT:
-		fail(StatusOf(domain.ErrorCode(err)), domain.ErrorMessage(err))
-	default:
-		s.Error(w, r, err)
-	}
+	s.uploadFailed(w, r, err, fail)
 }
 
 // handlePlanAmend records a later notice that changes the composition: the

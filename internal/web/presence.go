@@ -1,13 +1,11 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
-	"github.com/gesta-er/gesta/internal/sheet"
 )
 
 type presenceData struct {
@@ -48,37 +46,18 @@ func (s *Server) handlePresenceUpload(w http.ResponseWriter, r *http.Request) {
 		v.Error = msg
 		s.render(w, r, status, "presence", v)
 	}
-	data, filename, status, msg := s.uploadedFile(w, r)
-	if status != 0 {
-		fail(status, msg)
-		return
-	}
-	rows, err := sheet.ReadPresence(data, filename)
+	people, cellErrs, err := s.uploadedPeople(w, r)
 	if err == nil {
-		var people []domain.PresenceRow
-		var cellErrs []domain.CellError
-		if people, cellErrs, err = sheet.ParsePresence(rows); err == nil {
-			var plan domain.PresencePlan
-			if plan, err = s.Presence.PlanPresence(r.Context(), r.FormValue("facility"), people, cellErrs); err == nil {
-				s.Logger.Info("presence: preview", "rows", len(people), "new", len(plan.New), "changed", len(plan.Changed),
-					"missing", len(plan.Missing), "errors", len(plan.Errors), "request_id", RequestID(r.Context()))
-				d.Plan = &plan
-				s.render(w, r, http.StatusOK, "presence", s.view(r, d))
-				return
-			}
+		var plan domain.PresencePlan
+		if plan, err = s.Presence.PlanPresence(r.Context(), r.FormValue("facility"), people, cellErrs); err == nil {
+			s.Logger.Info("presence: preview", "rows", len(people), "new", len(plan.New), "changed", len(plan.Changed),
+				"missing", len(plan.Missing), "errors", len(plan.Errors), "request_id", RequestID(r.Context()))
+			d.Plan = &plan
+			s.render(w, r, http.StatusOK, "presence", s.view(r, d))
+			return
 		}
 	}
-	var fe *sheet.FormatError
-	switch {
-	case errors.Is(err, sheet.ErrTooLarge):
-		fail(http.StatusRequestEntityTooLarge, s.t(r, "import.toolarge"))
-	case errors.As(err, &fe):
-		fail(http.StatusUnprocessableEntity, fe.Msg)
-	case domain.ErrorCode(err) == domain.ENOTFOUND || domain.ErrorCode(err) == domain.EINVALID:
-		fail(StatusOf(domain.ErrorCode(err)), domain.ErrorMessage(err))
-	default:
-		s.Error(w, r, err)
-	}
+	s.uploadFailed(w, r, err, fail)
 }
 
 // handlePresenceApply applies the lines the operator ticked, in one
