@@ -114,9 +114,16 @@ func TestPlanFlow(t *testing.T) {
 	p := newBrowser(t)
 	signInAs(t, p, base, "prefettura.fe@gesta.example")
 	p.do(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	badge := chromedp.Evaluate[string](`(document.querySelector('[data-testid="nav-inbox"] .badge') || {}).textContent || ""`)
+	if n := value(t, p, badge); !strings.HasPrefix(n, "1 ") {
+		t.Errorf("the navigation's unread badge says %q, want 1", n)
+	}
 	p.do(t, chromedp.Navigate(base+"/avvisi"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="open-plan_published"]`)))
 	p.submit(t, `[data-testid="open-plan_published"]`)
 	p.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-ack"]`)))
+	if n := value(t, p, badge); n != "" {
+		t.Errorf("after opening the notification the badge says %q", n)
+	}
 	if url := value(t, p, chromedp.Location()); url != planURL {
 		t.Fatalf("the notification opens %s, want %s", url, planURL)
 	}

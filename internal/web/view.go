@@ -23,6 +23,7 @@ type View struct {
 	Error       string
 	Fields      map[string]string // per-field errors of a form
 	Flash       string            // a message left by the previous request
+	Unread      int               // the user's unread notifications, for the navigation's badge
 	Data        any
 
 	loc *i18n.Localizer
@@ -39,6 +40,10 @@ func (s *Server) view(r *http.Request, data any) *View {
 	}
 	if a, ok := domain.ActorFromContext(r.Context()); ok {
 		v.Actor = &a
+		if s.Plans != nil && a.UserID != "" {
+			// A count on an index; a failure only hides the badge.
+			v.Unread, _ = s.Plans.UnreadCount(r.Context())
+		}
 	}
 	if s.Sessions != nil {
 		v.Flash = s.Sessions.PopString(r.Context(), flashKey)
