@@ -289,7 +289,9 @@ var forms = map[string]url.Values{
 }
 
 func noRedirect(jar http.CookieJar) *http.Client {
-	return &http.Client{Jar: jar, Timeout: 10 * time.Second,
+	// A generous timeout: the matrix checks status codes, and under -race on
+	// a loaded two-core machine a listing page can take seconds.
+	return &http.Client{Jar: jar, Timeout: 60 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
@@ -402,6 +404,9 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 			loc := resp.Header.Get("Location")
 			denied := resp.StatusCode == http.StatusForbidden ||
 				(resp.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/login?next="))
+			if resp.StatusCode >= 500 {
+				t.Errorf("%s as %q: %d, a server error", p, role, resp.StatusCode)
+			}
 			want := allowed(webPolicy[p], role)
 			switch {
 			case want && denied:

@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -98,14 +99,10 @@ type Facility struct {
 	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
-// HasFeature reports whether the facility has a feature.
-func (f *Facility) HasFeature(code string) bool {
-	for _, x := range f.Features {
-		if x == code {
-			return true
-		}
-	}
-	return false
+// HasFeature reports whether the facility has a feature. A value receiver:
+// templates call it on facilities held by value.
+func (f Facility) HasFeature(code string) bool {
+	return slices.Contains(f.Features, code)
 }
 
 // ComputeFree applies the ledger: free = active − blocked − occupied − held,
