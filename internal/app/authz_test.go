@@ -76,6 +76,7 @@ var webPolicy = map[string]string{
 	"POST /strutture/{code}/blocchi":         "facility-write",
 	"POST /strutture/{code}/recapiti":        "availability",
 	"GET /ospiti":                            "guest",
+	"POST /ospiti/ricerca":                   "guest",
 	"GET /ospiti/elenco":                     "guest",
 	"POST /ospiti/elenco":                    "guest",
 	"POST /ospiti/elenco/{id}":               "guest",

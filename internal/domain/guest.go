@@ -139,6 +139,17 @@ type GuestService interface {
 	// Present lists the guests with an open stay in the facilities the caller
 	// may write to (all of them when facilityCode is empty).
 	Present(ctx context.Context, facilityCode string) ([]PresentGuest, error)
+	// SearchPresent lists, in the same scope, the present guests that match
+	// a filter, at most f.Limit of them, and how many match in all.
+	SearchPresent(ctx context.Context, f PresentFilter) ([]PresentGuest, int, error)
+}
+
+// PresentFilter narrows the list of present guests: one facility, and a
+// search on surname, given name or CUI (any part, any case).
+type PresentFilter struct {
+	Facility string
+	Search   string
+	Limit    int
 }
 
 // PresentGuest is a guest with an open stay.

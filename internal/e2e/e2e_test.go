@@ -295,8 +295,13 @@ func TestOperatorRecordsEntryAndExit(t *testing.T) {
 	// The exit posts the form and the page reloads: wait for that navigation.
 	nctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
 	defer cancel()
-	if _, err := chromedp.RunResponse(nctx, chromedp.Click(chromedp.CSS(`[data-testid="exit-Provadiuscita"]`))); err != nil {
+	// (An entry at 08:00 today made this fail at night: the exit came before it.)
+	resp, err := chromedp.RunResponse(nctx, chromedp.Click(chromedp.CSS(`[data-testid="exit-Provadiuscita"]`)))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if resp.Status >= 400 {
+		t.Fatalf("the exit: %d", resp.Status)
 	}
 	b.do(t, chromedp.WaitVisible(chromedp.CSS(".alert-success")))
 	flash = value(t, b, chromedp.Text(chromedp.CSS(".alert-success")))

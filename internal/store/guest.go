@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -459,14 +460,41 @@ func likePrefix(k string) string {
 // Present lists the guests with an open stay in the facilities the caller
 // may write to (an operator's own, a prefecture's province), by facility.
 func (db *DB) Present(ctx context.Context, facilityCode string) ([]domain.PresentGuest, error) {
+	list, _, err := db.SearchPresent(ctx, domain.PresentFilter{Facility: facilityCode, Limit: 2000})
+	return list, err
+}
+
+// SearchPresent lists the present guests in the caller's scope that match
+// the filter (at most f.Limit, ordered by facility and surname) and counts
+// every match.
+func (db *DB) SearchPresent(ctx context.Context, f domain.PresentFilter) ([]domain.PresentGuest, int, error) {
 	if _, err := guestWriter(ctx); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	sc, _, err := facilityScopeFor(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return queryAll(ctx, db.read, "present guests", func(s scanner) (domain.PresentGuest, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 2000 {
+		limit = 2000
+	}
+	search := ""
+	if q := strings.TrimSpace(f.Search); q != "" {
+		// LIKE's wildcards in the input are taken literally.
+		search = "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
+	}
+	const where = `FROM stays s JOIN guests g ON g.id = s.guest_id JOIN facilities f ON f.id = s.facility_id
+		WHERE s.exited_at IS NULL AND ($1 = '' OR f.province_code = $1) AND ($2 = '' OR f.gestore_id = $2)
+		  AND ($3 = '' OR f.code = $3)
+		  AND ($4 = '' OR LOWER(g.surname) LIKE $4 ESCAPE '\' OR LOWER(g.given_name) LIKE $4 ESCAPE '\'
+		       OR LOWER(COALESCE(g.cui, '')) LIKE $4 ESCAPE '\')`
+	args := []any{sc.writeProvince, sc.writeGestore, strings.ToUpper(strings.TrimSpace(f.Facility)), search}
+	var total int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) `+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: count present guests: %w", err)
+	}
+	list, err := queryAll(ctx, db.read, "present guests", func(s scanner) (domain.PresentGuest, error) {
 		var p domain.PresentGuest
 		var arrival, stage sql.NullTime
 		g := &p.Guest
@@ -475,11 +503,9 @@ func (db *DB) Present(ctx context.Context, facilityCode string) ([]domain.Presen
 			&g.CreatedAt, &p.StayID, &p.Facility, &p.EnteredAt)
 		g.ArrivalDate, g.StageDate = timePtr(arrival), timePtr(stage)
 		return p, err
-	}, `SELECT `+guestColumns+`, s.id, f.code, s.entered_at
-		FROM stays s JOIN guests g ON g.id = s.guest_id JOIN facilities f ON f.id = s.facility_id
-		WHERE s.exited_at IS NULL AND ($1 = '' OR f.province_code = $1) AND ($2 = '' OR f.gestore_id = $2)
-		  AND ($3 = '' OR f.code = $3)
-		ORDER BY f.code, g.surname, g.id LIMIT 2000`, sc.writeProvince, sc.writeGestore, strings.ToUpper(facilityCode))
+	}, `SELECT `+guestColumns+`, s.id, f.code, s.entered_at `+where+`
+		ORDER BY f.code, g.surname, g.id LIMIT `+strconv.Itoa(limit), args...)
+	return list, total, err
 }
 
 // refreshStayFacts copies a guest's current details onto its stays, which

@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,6 +112,61 @@ func TestPresenceReconciliation(t *testing.T) {
 		op := storetest.CtxAs(domain.Actor{UserID: "op", Role: domain.RoleOperator, GestoreID: "altro"})
 		if _, err := db.PlanPresence(op, bo.Code, rows, nil); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("out-of-scope plan: %v", err)
+		}
+	})
+}
+
+// TestSearchPresent: the registry's list of present guests filters by
+// facility and by any part of surname, given name or CUI (LIKE's wildcards
+// taken literally), counts every match beyond the page, and stays in scope.
+func TestSearchPresent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx, bo, g := facilityFixture(t, db, 10)
+		fe := &domain.Facility{Name: "FE", Type: domain.TypeCASCollettivo, Target: domain.TargetMixed, GestoreID: g.ID,
+			ComuneCode: "038008", Contracted: 10, Active: 10}
+		if err := db.CreateFacility(ctx, fe); err != nil {
+			t.Fatal(err)
+		}
+		host := func(cui, surname, given, facility string) {
+			gg := &domain.Guest{CUI: cui, Surname: surname, GivenName: given, Sex: domain.SexMale,
+				BirthDate: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), Nationality: "MLI", Stage: domain.StageC3Lodged}
+			if err := db.CreateGuest(ctx, gg, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.RecordEntry(ctx, gg.ID, facility, time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		host("11111111", "Traore", "Moussa", bo.Code)
+		host("", "Hossain", "Rahim", bo.Code)
+		host("", "Bah", "Alpha", bo.Code)
+		host("55555555", "Sow", "Ibrahima", fe.Code)
+		cases := []struct {
+			as     context.Context
+			filter domain.PresentFilter
+			shown  int
+			total  int
+		}{
+			{ctx, domain.PresentFilter{}, 4, 4},
+			{ctx, domain.PresentFilter{Limit: 2}, 2, 4},
+			{ctx, domain.PresentFilter{Facility: strings.ToLower(fe.Code)}, 1, 1},
+			{ctx, domain.PresentFilter{Search: "TRA"}, 1, 1},
+			{ctx, domain.PresentFilter{Search: " hoss "}, 1, 1},
+			{ctx, domain.PresentFilter{Search: "rahim"}, 2, 2}, // Rahim and Ibrahima
+			{ctx, domain.PresentFilter{Search: "5555"}, 1, 1},
+			{ctx, domain.PresentFilter{Search: "%"}, 0, 0},
+			{ctx, domain.PresentFilter{Search: "a", Facility: bo.Code}, 3, 3},
+			{storetest.CtxAs(domain.Actor{UserID: "pf", Role: domain.RolePrefecture, ProvinceCode: "038"}), domain.PresentFilter{}, 1, 1},
+			{storetest.CtxAs(domain.Actor{UserID: "op", Role: domain.RoleOperator, GestoreID: "altro"}), domain.PresentFilter{}, 0, 0},
+		}
+		for i, c := range cases {
+			list, total, err := db.SearchPresent(c.as, c.filter)
+			if err != nil {
+				t.Fatalf("case %d: %v", i, err)
+			}
+			if len(list) != c.shown || total != c.total {
+				t.Errorf("case %d %+v: %d shown of %d, want %d of %d", i, c.filter, len(list), total, c.shown, c.total)
+			}
 		}
 	})
 }

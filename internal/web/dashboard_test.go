@@ -185,6 +185,22 @@ func TestPresenceUpload(t *testing.T) {
 	if resp := post(t, c, srv.URL+action[1], form); resp.StatusCode != http.StatusConflict {
 		t.Errorf("second apply: %d, want 409", resp.StatusCode)
 	}
+	// The registry page: a page of rows with the count of all, and the search
+	// (in the body) that finds the newcomer.
+	all, _ := db.Present(op, "")
+	_, page = get(t, c, srv.URL+"/ospiti")
+	rows := strings.Count(page, `action="/ospiti/uscite/`)
+	if rows != min(len(all), 200) || strings.Contains(page, `data-testid="present-shown"`) != (len(all) > 200) {
+		t.Errorf("registry page: %d rows for %d present", rows, len(all))
+	}
+	resp, err = c.PostForm(srv.URL+"/ospiti/ricerca", url.Values{"cerca": {"ARRIVAT"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page = readAll(t, resp)
+	if !strings.Contains(page, ">Nuovo Arrivato</th>") || strings.Count(page, `action="/ospiti/uscite/`) != 1 {
+		t.Errorf("search for the newcomer: %d rows", strings.Count(page, `action="/ospiti/uscite/`))
+	}
 }
 
 func readAll(t *testing.T, resp *http.Response) string {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -10,20 +11,25 @@ import (
 
 type guestsData struct {
 	Present    []domain.PresentGuest
+	Total      int                  // present guests matching the filter, shown or not
+	Filter     domain.PresentFilter // ?struttura= in the URL; the name search only in a POST body
 	Facilities []domain.Facility
 	Stages     []domain.ProcedureStage
 	Reasons    []string
-	Today      string
+	Now        string // the entry form's default: now, Italian clock (arrivals come at night too)
 	// Nationalities are the codes with an Italian name, for the form's suggestions.
 	Nationalities []string
 }
 
 func (s *Server) guestsData(r *http.Request) (guestsData, error) {
 	ctx := r.Context()
-	d := guestsData{Stages: domain.Stages, Reasons: domain.ExitReasons, Today: time.Now().In(rome).Format("2006-01-02"),
+	d := guestsData{Stages: domain.Stages, Reasons: domain.ExitReasons, Now: time.Now().In(rome).Format("2006-01-02T15:04"),
 		Nationalities: domain.Nationalities()}
+	// A page of a size a browser renders quickly; the filter finds the rest.
+	// Names searched for travel in the body, never in the URL (history, logs).
+	d.Filter = domain.PresentFilter{Facility: r.FormValue("struttura"), Search: r.PostFormValue("cerca"), Limit: 200}
 	var err error
-	if d.Present, err = s.Guests.Present(ctx, ""); err != nil {
+	if d.Present, d.Total, err = s.Guests.SearchPresent(ctx, d.Filter); err != nil {
 		return d, err
 	}
 	a, _ := domain.ActorFromContext(ctx)
@@ -34,6 +40,7 @@ func (s *Server) guestsData(r *http.Request) (guestsData, error) {
 // handleGuests is the operator's registry page: who is present, one form to
 // record an entry (a new guest and the facility), one click to record an exit.
 func (s *Server) handleGuests(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10) // the search form, on POST
 	d, err := s.guestsData(r)
 	if err != nil {
 		s.Error(w, r, err)
@@ -75,7 +82,7 @@ func (s *Server) handleEntry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, s.t(r, "guests.entered"))
-	http.Redirect(w, r, "/ospiti", http.StatusSeeOther)
+	http.Redirect(w, r, registryURL(r.PostFormValue("facility")), http.StatusSeeOther)
 }
 
 func (s *Server) handleExit(w http.ResponseWriter, r *http.Request) {
@@ -97,5 +104,14 @@ func (s *Server) handleExit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, s.t(r, "guests.exited"))
-	http.Redirect(w, r, "/ospiti", http.StatusSeeOther)
+	http.Redirect(w, r, registryURL(r.PostFormValue("struttura")), http.StatusSeeOther)
+}
+
+// registryURL is the registry page showing one facility's guests (a
+// facility code, never a person's data, in the URL).
+func registryURL(facility string) string {
+	if facility == "" {
+		return "/ospiti"
+	}
+	return "/ospiti?struttura=" + url.QueryEscape(facility)
 }

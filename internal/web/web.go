@@ -301,6 +301,7 @@ func (s *Server) Routes() []Route {
 		{"POST /strutture/{code}/blocchi", need(domain.PermFacilityWrite), s.handleBlockCreate},
 		{"POST /strutture/{code}/recapiti", need(domain.PermAvailability), s.handleContactUpdate},
 		{"GET /ospiti", need(domain.PermGuestWrite), s.handleGuests},
+		{"POST /ospiti/ricerca", need(domain.PermGuestWrite), s.handleGuests},
 		{"GET /ospiti/elenco", need(domain.PermGuestWrite), s.handlePresenceForm},
 		{"POST /ospiti/elenco", need(domain.PermGuestWrite), s.handlePresenceUpload},
 		{"POST /ospiti/elenco/{id}", need(domain.PermGuestWrite), s.handlePresenceApply},
