@@ -186,8 +186,8 @@ func TestLoginPage(t *testing.T) {
 	if !strings.HasSuffix(url, "/home") || !strings.Contains(greeting, "Benvenuto") {
 		t.Errorf("after sign-in: %s, %q", url, greeting)
 	}
-	// The coordinator's navigation: board, facilities, availability, organisations, profile; no administration.
-	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Piani di riparto|Bollettino posti liberi|Cruscotto|Strutture|Ospiti|Disponibilità|Organizzazioni|Profilo|Territorio" {
+	// The coordinator's navigation: notifications, plans, board, facilities, availability, organisations, profile; no administration.
+	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Avvisi|Piani di riparto|Bollettino posti liberi|Cruscotto|Strutture|Ospiti|Disponibilità|Organizzazioni|Profilo|Territorio" {
 		t.Errorf("coordinator's navigation = %q", got)
 	}
 	if !strings.Contains(who, "Coordinamento regionale") {
