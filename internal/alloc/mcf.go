@@ -25,6 +25,7 @@ type mcf struct {
 	pos              []int32
 	queue            []int32
 	excess           []int64
+	fixed            []int64 // flow forced on an arc by a lower bound, outside its residual capacities
 	rounds, augments int
 }
 
@@ -49,12 +50,13 @@ func (g *mcf) addArc(u, v int, capacity, cost int64) int {
 	g.capa = append(g.capa, capacity, 0)
 	g.cost = append(g.cost, cost, -cost)
 	g.next = append(g.next, g.head[u], g.head[v])
+	g.fixed = append(g.fixed, 0, 0)
 	g.head[u], g.head[v] = int32(id), int32(id+1)
 	return id
 }
 
-// flow on an arc (what its reverse holds).
-func (g *mcf) flow(arc int) int64 { return g.capa[arc^1] }
+// flow on an arc: what its reverse holds, plus what a lower bound forces.
+func (g *mcf) flow(arc int) int64 { return g.capa[arc^1] + g.fixed[arc] }
 
 // solve sends up to need units from s to t at minimum cost. Costs must be
 // non-negative on the arcs as added (the potentials start at zero).
@@ -94,6 +96,35 @@ func (g *mcf) solve(s, t int, need int64) (sent, total int64) {
 		total += g.flow(i) * g.cost[i]
 	}
 	return sent, total
+}
+
+// atLeast gives arc a the lower bound lo (lo above its forced flow): the
+// variable flow goes back as excess and deficit, lo is sent outright, and the
+// arc keeps the rest of its capacity. Only the forward residual remains, and
+// it existed before (the flow was below lo, so below capacity): its reduced
+// cost is not negative, and reoptimize can restore the balance.
+func (g *mcf) atLeast(a int, lo int64) {
+	x := g.capa[a^1]
+	room := g.capa[a] + x // variable capacity
+	more := lo - g.fixed[a]
+	tail, head := g.to[a^1], g.to[a]
+	g.excess[tail] += x - more
+	g.excess[head] -= x - more
+	g.fixed[a] = lo
+	g.capa[a], g.capa[a^1] = room-more, 0
+}
+
+// atMost caps arc a's total flow at hi (not below its forced flow): flow
+// beyond it goes back as excess and deficit. Only the reverse residual
+// remains, which existed (the flow was above hi), so reoptimize applies.
+func (g *mcf) atMost(a int, hi int64) {
+	room := hi - g.fixed[a]
+	if x := g.capa[a^1]; x > room {
+		g.excess[g.to[a^1]] += x - room
+		g.excess[g.to[a]] -= x - room
+		g.capa[a^1] = room
+	}
+	g.capa[a] = room - g.capa[a^1]
 }
 
 func (g *mcf) reduced(a int32, u int) int64 { return g.cost[a] + g.pi[u] - g.pi[g.to[a]] }
@@ -341,17 +372,18 @@ func (g *mcf) reoptimize() bool {
 
 // flowState is what a branch changes: residual capacities, potentials, excesses.
 type flowState struct {
-	capa, pi, excess []int64
+	capa, pi, excess, fixed []int64
 }
 
 func (g *mcf) save() flowState {
-	return flowState{capa: slices.Clone(g.capa), pi: slices.Clone(g.pi), excess: slices.Clone(g.excess)}
+	return flowState{capa: slices.Clone(g.capa), pi: slices.Clone(g.pi), excess: slices.Clone(g.excess), fixed: slices.Clone(g.fixed)}
 }
 
 func (g *mcf) load(s flowState) {
 	copy(g.capa, s.capa)
 	copy(g.pi, s.pi)
 	copy(g.excess, s.excess)
+	copy(g.fixed, s.fixed)
 }
 
 // cost of the current flow.

@@ -259,6 +259,10 @@ type network struct {
 	room        []int64  // per comune index
 	comuneOf    []int    // per facility
 	householdFs [][]int  // per household: compatible facilities with room for it
+	// hhClasses groups interchangeable households (same size, group and
+	// needs; indices into households): the flow carries a class as a whole,
+	// so branch and bound never tells two of them apart.
+	hhClasses [][]int
 	// class groups facilities that no placement can tell apart (signature,
 	// free places, comune, distance): for branching they are one orbit.
 	class   []int
@@ -338,6 +342,20 @@ func buildNetwork(in *Instance) *network {
 		}
 		nw.householdFs = append(nw.householdFs, fs)
 	}
+	hhClass := map[string]int{}
+	for k, h := range nw.households {
+		u := in.Units[h]
+		needs := slices.Clone(u.Needs)
+		sort.Strings(needs)
+		key := fmt.Sprintf("%d|%s|%s", u.Size, u.Group, strings.Join(needs, ","))
+		c, ok := hhClass[key]
+		if !ok {
+			c = len(nw.hhClasses)
+			hhClass[key] = c
+			nw.hhClasses = append(nw.hhClasses, nil)
+		}
+		nw.hhClasses[c] = append(nw.hhClasses[c], k)
+	}
 	return nw
 }
 
@@ -397,7 +415,7 @@ type model struct {
 
 func (nw *network) build() *model {
 	in := nw.in
-	nF, nC, nH := len(in.Facilities), len(in.Comuni), len(nw.households)
+	nF, nC, nH := len(in.Facilities), len(in.Comuni), len(nw.hhClasses)
 	nCl := len(nw.classes)
 	// Nodes: S, T, classes, households, signatures, facilities, comuni.
 	S, T := 0, 1
@@ -407,8 +425,8 @@ func (nw *network) build() *model {
 	fa0 := sg0 + nw.nSig
 	co0 := fa0 + nF
 	arcs := nCl*(nw.nSig+2) + 2*nF + 2*nC + 2*nH
-	for _, fs := range nw.householdFs {
-		arcs += len(fs)
+	for _, ks := range nw.hhClasses {
+		arcs += len(nw.householdFs[ks[0]])
 	}
 	g := newMCF(co0+nC, arcs)
 	m := &model{nw: nw, g: g, s: S, t: T, hhArcs: make([][][2]int, nH), hhOut: make([]int, nH)}
@@ -424,13 +442,15 @@ func (nw *network) build() *model {
 			}
 		}
 	}
-	for k, h := range nw.households {
-		size := int64(in.Units[h].Size)
-		m.need += size
-		g.addArc(S, hh0+k, size, 0)
-		m.hhOut[k] = g.addArc(hh0+k, T, size, w.Unplaced) // per person, like every arc
-		for _, f := range nw.householdFs[k] {
-			m.hhArcs[k] = append(m.hhArcs[k], [2]int{g.addArc(hh0+k, fa0+f, size, 0), f})
+	for k, ks := range nw.hhClasses {
+		size, n := int64(in.Units[nw.households[ks[0]]].Size), int64(len(ks))
+		m.need += n * size
+		g.addArc(S, hh0+k, n*size, 0)
+		m.hhOut[k] = g.addArc(hh0+k, T, n*size, w.Unplaced) // per person, like every arc
+		for _, f := range nw.householdFs[ks[0]] {
+			// As many of the class as the facility can hold whole.
+			fit := min(n, int64(in.Facilities[f].Free)/size)
+			m.hhArcs[k] = append(m.hhArcs[k], [2]int{g.addArc(hh0+k, fa0+f, fit*size, 0), f})
 		}
 	}
 	usable := nw.householdCapacity()
@@ -450,71 +470,59 @@ func (nw *network) build() *model {
 	return m
 }
 
-// split finds the most split household — the one whose largest share is the
-// smallest part of it, larger households first on ties — and that share's
-// facility (-1: unplaced); k is -1 when every household is whole.
-func (m *model) split() (k, f int) {
+// split finds where households are split: the class of households whose
+// largest fractional share (flow not a whole number of its households) is the
+// smallest part of a household, larger households first on ties, and that
+// arc; k is -1 when every flow is whole.
+func (m *model) split() (k, arc, f int) {
 	g := m.g
-	k, f = -1, -1
+	k, arc, f = -1, -1, -1
 	worst := 2.0
-	for h, u := range m.nw.households {
-		size := m.nw.in.Units[u].Size
-		bestF, bestFlow, parts := -1, int64(0), 0
-		if fl := g.flow(m.hhOut[h]); fl > 0 {
-			bestFlow, parts = fl, 1
+	for c, ks := range m.nw.hhClasses {
+		size := int64(m.nw.in.Units[m.nw.households[ks[0]]].Size)
+		bestA, bestF, bestRem := -1, -1, int64(0)
+		if r := g.flow(m.hhOut[c]) % size; r > 0 {
+			bestA, bestRem = m.hhOut[c], r
 		}
-		for _, a := range m.hhArcs[h] {
-			if fl := g.flow(a[0]); fl > 0 {
-				parts++
-				if fl > bestFlow {
-					bestF, bestFlow = a[1], fl
-				}
+		for _, a := range m.hhArcs[c] {
+			if r := g.flow(a[0]) % size; r > bestRem {
+				bestA, bestF, bestRem = a[0], a[1], r
 			}
 		}
-		if parts > 1 {
+		if bestA >= 0 {
 			// Larger households first: they weigh most on the bound.
-			if share := float64(bestFlow)/float64(size) - float64(size)*0.1; share < worst {
-				worst, k, f = share, h, bestF
+			if share := float64(bestRem)/float64(size) - float64(size)*0.1; share < worst {
+				worst, k, arc, f = share, c, bestA, bestF
 			}
 		}
 	}
-	return k, f
+	return k, arc, f
 }
 
-// branchOn fixes household k to facility f (f -1: unplaced) or forbids it
-// (f -1: must be placed), and re-optimises from the current flow. False when
-// the branch is infeasible. Forbidding f forbids its whole orbit: the
-// facilities identical to it that no household is fixed to (touched lists
-// those) — any placement using one of them has a twin using f at the same
-// cost, so nothing is lost (orbital branching, Ostrowski et al. 2011).
-func (m *model) branchOn(k, f int, fix bool, touched map[int]bool) bool {
-	if fix {
-		if f != -1 {
-			m.g.removeArc(m.hhOut[k])
-		}
+// branchOn rounds the flow of class k on arc (to facility f, -1: unplaced)
+// up (at least one more whole household there) or down (at most the whole
+// households it carries), and re-optimises from the current flow. False when
+// the branch is infeasible. Rounding down to none forbids f's whole orbit:
+// the facilities identical to it that no branch has touched — any placement
+// using one of them has a twin using f at the same cost, so nothing is lost
+// (orbital branching, Ostrowski et al. 2011).
+func (m *model) branchOn(k, arc, f int, up bool, touched map[int]bool) bool {
+	g := m.g
+	size := int64(m.nw.in.Units[m.nw.households[m.nw.hhClasses[k][0]]].Size)
+	whole := g.flow(arc) / size * size
+	switch {
+	case up:
+		g.atLeast(arc, whole+size)
+	case whole > 0 || f == -1 || touched[f]:
+		g.atMost(arc, whole)
+	default:
 		for _, a := range m.hhArcs[k] {
-			if a[1] != f {
-				m.g.removeArc(a[0])
-			}
-		}
-	} else if f == -1 {
-		m.g.removeArc(m.hhOut[k])
-	} else {
-		orbit := map[int]bool{f: true}
-		if !touched[f] {
-			for _, o := range m.nw.members[m.nw.class[f]] {
-				if !touched[o] {
-					orbit[o] = true
-				}
-			}
-		}
-		for _, a := range m.hhArcs[k] {
-			if orbit[a[1]] {
-				m.g.removeArc(a[0])
+			if a[1] == f || m.nw.class[a[1]] == m.nw.class[f] && !touched[a[1]] {
+				g.atMost(a[0], g.fixed[a[0]])
 			}
 		}
 	}
-	return m.g.reoptimize()
+	return g.reoptimize()
 }
 
 // extract turns an integral flow into assignments.
@@ -560,17 +568,17 @@ func (m *model) extract() ([]Assignment, []string) {
 			unplaced = append(unplaced, in.Units[u].ID)
 		}
 	}
-	for k, h := range nw.households {
-		placed := false
+	for k, ks := range nw.hhClasses {
+		size := int64(in.Units[nw.households[ks[0]]].Size)
+		next := 0
 		for _, a := range m.hhArcs[k] {
-			if g.flow(a[0]) > 0 {
-				as = append(as, Assignment{Unit: in.Units[h].ID, Facility: in.Facilities[a[1]].ID})
-				placed = true
-				break
+			for range g.flow(a[0]) / size {
+				as = append(as, Assignment{Unit: in.Units[nw.households[ks[next]]].ID, Facility: in.Facilities[a[1]].ID})
+				next++
 			}
 		}
-		if !placed {
-			unplaced = append(unplaced, in.Units[h].ID)
+		for _, h := range ks[next:] {
+			unplaced = append(unplaced, in.Units[nw.households[h]].ID)
 		}
 	}
 	return as, unplaced
@@ -604,8 +612,8 @@ func (m *model) fixByReducedCost(best, bound int64) int {
 			}
 		}
 	}
-	for k, h := range m.nw.households {
-		size := int64(m.nw.in.Units[h].Size)
+	for k, ks := range m.nw.hhClasses {
+		size := int64(m.nw.in.Units[m.nw.households[ks[0]]].Size)
 		try(m.hhOut[k], size)
 		for _, a := range m.hhArcs[k] {
 			try(a[0], size)
@@ -705,7 +713,7 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 			if best != math.MaxInt64 {
 				m.fixByReducedCost(best, nd.bound)
 			}
-			k, f := m.split()
+			k, arc, f := m.split()
 			if k < 0 {
 				if c := g.totalCost(); c < best {
 					best, bestState = c, g.save()
@@ -717,15 +725,16 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 			for _, fix := range []bool{false, true} {
 				g.load(base)
 				sol.Stats.Nodes++
-				if !m.branchOn(k, f, fix, nd.touched) {
+				if !m.branchOn(k, arc, f, fix, nd.touched) {
 					continue
 				}
 				c := g.totalCost()
 				if c >= best {
 					continue
 				}
+				// A bound on f sets it apart from its orbit from now on.
 				touched := nd.touched
-				if fix && f >= 0 {
+				if f >= 0 {
 					touched = maps.Clone(nd.touched)
 					touched[f] = true
 				}
