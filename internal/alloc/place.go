@@ -22,11 +22,12 @@ import (
 // to the sink and the rest a costly one (a convex cost, exact in a flow);
 // leaving someone unplaced is an arc to the sink at the unplaced weight.
 // Without households this flow is the exact optimum. Households (size ≥ 2)
-// go whole to one facility: in the flow they are nodes of their own with
-// arcs to each compatible facility with room, which is the LP relaxation of
-// the integer program; branch and bound on a split household (fixed to its
-// largest share, or forbidden from it) closes the gap, with a rounding
-// heuristic for the first incumbent, a time limit, and the proven bound.
+// go whole to one facility: interchangeable ones (same size, group, needs)
+// form a class node with an arc to each compatible facility, holding as many
+// of them as fit; this flow is the LP relaxation of the integer program.
+// Branch and bound on an arc whose flow is not a whole number of households
+// (at least one more, or at most those it carries: lower and upper bounds in
+// the flow) closes the gap, within a time limit, with the proven bound.
 
 // Instance is the JSON of `gesta alloc solve`.
 type Instance struct {
@@ -470,14 +471,22 @@ func (nw *network) build() *model {
 	return m
 }
 
-// split finds where households are split: the class of households whose
-// largest fractional share (flow not a whole number of its households) is the
-// smallest part of a household, larger households first on ties, and that
-// arc; k is -1 when every flow is whole.
-func (m *model) split() (k, arc, f int) {
+// candidate is a branching choice: class k's flow on arc (to facility f,
+// -1: unplaced) is not a whole number of its households.
+type candidate struct {
+	k, arc, f int
+	score     float64
+}
+
+// strongCandidates is how many choices strong branching tries at a node.
+const strongCandidates = 8
+
+// candidates lists up to n branching choices, best first: for each class
+// its largest fractional share, larger households first (they weigh most on
+// the bound), then the other fractional arcs. None: every flow is whole.
+func (m *model) candidates(n int) []candidate {
 	g := m.g
-	k, arc, f = -1, -1, -1
-	worst := 2.0
+	var cs []candidate
 	for c, ks := range m.nw.hhClasses {
 		size := int64(m.nw.in.Units[m.nw.households[ks[0]]].Size)
 		bestA, bestF, bestRem := -1, -1, int64(0)
@@ -489,14 +498,18 @@ func (m *model) split() (k, arc, f int) {
 				bestA, bestF, bestRem = a[0], a[1], r
 			}
 		}
-		if bestA >= 0 {
-			// Larger households first: they weigh most on the bound.
-			if share := float64(bestRem)/float64(size) - float64(size)*0.1; share < worst {
-				worst, k, arc, f = share, c, bestA, bestF
+		if bestA < 0 {
+			continue
+		}
+		cs = append(cs, candidate{c, bestA, bestF, -float64(size)})
+		for _, a := range m.hhArcs[c] {
+			if r := g.flow(a[0]) % size; r > 0 && a[0] != bestA {
+				cs = append(cs, candidate{c, a[0], a[1], 10 + float64(r)/float64(size)})
 			}
 		}
 	}
-	return k, arc, f
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].score < cs[j].score })
+	return cs[:min(n, len(cs))]
 }
 
 // branchOn rounds the flow of class k on arc (to facility f, -1: unplaced)
@@ -668,10 +681,13 @@ func (h *nodeHeap) pop() node {
 // found with optimal false and the proven bound.
 //
 // Search: best-first on the flow relaxations' bounds with plunging — from
-// the open node of least bound, dive along "fix the most split household to
-// its largest share" until the placement is whole or the branch cannot beat
-// the incumbent, leaving the "forbid" siblings open. At every node the
-// household arcs that reduced costs rule out are removed before branching.
+// the open node of least bound, dive along "one more whole household on
+// this arc" until the placement is whole or the branch cannot beat the
+// incumbent, leaving the "no more than the whole households it carries"
+// siblings open. At every node the household arcs that reduced costs rule
+// out are removed, then strong branching picks the arc: of a few
+// candidates, the one whose two children raise the bound most (the product
+// of the gains; a candidate with a pruned child is taken at once).
 func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
@@ -713,48 +729,57 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 			if best != math.MaxInt64 {
 				m.fixByReducedCost(best, nd.bound)
 			}
-			k, arc, f := m.split()
-			if k < 0 {
+			cands := m.candidates(strongCandidates)
+			if len(cands) == 0 {
 				if c := g.totalCost(); c < best {
 					best, bestState = c, g.save()
 				}
 				break
 			}
 			base := g.save()
-			var fixChild, forbidChild *node
-			for _, fix := range []bool{false, true} {
-				g.load(base)
-				sol.Stats.Nodes++
-				if !m.branchOn(k, arc, f, fix, nd.touched) {
-					continue
+			var upChild, downChild *node
+			bestScore := int64(-1)
+			for _, cd := range cands {
+				var kids [2]*node
+				var gain [2]int64
+				for i, up := range []bool{false, true} {
+					g.load(base)
+					sol.Stats.Nodes++
+					gain[i] = 1 << 20 // pruned or infeasible: the most a child can gain
+					if !m.branchOn(cd.k, cd.arc, cd.f, up, nd.touched) {
+						continue
+					}
+					c := g.totalCost()
+					if c >= best {
+						continue
+					}
+					gain[i] = c - nd.bound
+					// A bound on f sets it apart from its orbit from now on.
+					touched := nd.touched
+					if cd.f >= 0 {
+						touched = maps.Clone(nd.touched)
+						touched[cd.f] = true
+					}
+					kids[i] = &node{st: g.save(), bound: c, touched: touched}
 				}
-				c := g.totalCost()
-				if c >= best {
-					continue
+				if score := (min(gain[0], 1<<20) + 1) * (min(gain[1], 1<<20) + 1); score > bestScore {
+					bestScore = score
+					downChild, upChild = kids[0], kids[1]
 				}
-				// A bound on f sets it apart from its orbit from now on.
-				touched := nd.touched
-				if f >= 0 {
-					touched = maps.Clone(nd.touched)
-					touched[f] = true
-				}
-				child := node{st: g.save(), bound: c, touched: touched}
-				if fix {
-					fixChild = &child
-				} else {
-					forbidChild = &child
+				if kids[0] == nil || kids[1] == nil {
+					break // a child pruned: nothing better to find
 				}
 			}
-			if fixChild == nil && forbidChild == nil {
+			if upChild == nil && downChild == nil {
 				break // both children pruned: the dive ends here
 			}
-			if fixChild != nil { // dive on, the sibling waits
-				if forbidChild != nil {
-					open.push(*forbidChild)
+			if upChild != nil { // dive on, the sibling waits
+				if downChild != nil {
+					open.push(*downChild)
 				}
-				nd = *fixChild
+				nd = *upChild
 			} else {
-				nd = *forbidChild
+				nd = *downChild
 			}
 		}
 	}

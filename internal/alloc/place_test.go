@@ -43,6 +43,26 @@ func randomInstance(r *rand.Rand, units, facilities int) *Instance {
 	return in
 }
 
+// packingInstance makes a small instance where households must be packed:
+// families of 2–3 (often interchangeable), a few single women, facilities of
+// 2–7 places, so the flow relaxation splits households and the search works.
+func packingInstance(r *rand.Rand) *Instance {
+	in := randomInstance(r, 0, 3+r.IntN(2))
+	for i := range in.Facilities {
+		in.Facilities[i].Free = 2 + r.IntN(6)
+		in.Facilities[i].Accepts = []string{GroupFamily, GroupWoman}
+		in.Facilities[i].Features = nil
+	}
+	for i := range 4 + r.IntN(3) {
+		u := PlaceUnit{ID: fmt.Sprintf("h%d", i), Size: 2 + r.IntN(2), Group: GroupFamily}
+		if r.IntN(3) == 0 {
+			u = PlaceUnit{ID: fmt.Sprintf("w%d", i), Size: 1, Group: GroupWoman}
+		}
+		in.Units = append(in.Units, u)
+	}
+	return in
+}
+
 // bruteForce enumerates every placement (each unit: a facility or none).
 func bruteForce(in *Instance) int64 {
 	n, k := len(in.Units), len(in.Facilities)+1
@@ -81,8 +101,12 @@ func bruteForce(in *Instance) int64 {
 // optimal, and recomputes from its assignments.
 func TestSolveAgainstBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
+	branched, twins := 0, 0
 	for trial := range 400 {
 		in := randomInstance(r, 2+r.IntN(5), 1+r.IntN(4))
+		if trial%2 == 1 {
+			in = packingInstance(r)
+		}
 		sol, err := Solve(in, 5*time.Second)
 		if err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
@@ -95,6 +119,17 @@ func TestSolveAgainstBruteForce(t *testing.T) {
 		if got, err := Evaluate(in, sol.Assignments, sol.Unplaced); err != nil || got != sol.Objective {
 			t.Fatalf("trial %d: recomputed %d, %v", trial, got, err)
 		}
+		if sol.Stats.Nodes > 1 {
+			branched++
+		}
+		if nw := buildNetwork(in); len(nw.hhClasses) < len(nw.households) {
+			twins++
+		}
+	}
+	// The trials must exercise the search and the classes of interchangeable households.
+	t.Logf("%d of 400 trials branched, %d had interchangeable households", branched, twins)
+	if branched < 40 || twins < 40 {
+		t.Errorf("only %d trials branched and %d had interchangeable households", branched, twins)
 	}
 }
 
