@@ -26,6 +26,8 @@ type mcf struct {
 	queue            []int32
 	excess           []int64
 	fixed            []int64 // flow forced on an arc by a lower bound, outside its residual capacities
+	fixLo, fixHi     int     // the arcs that may carry forced flow (what a saved state keeps of fixed)
+	parent           []int32
 	rounds, augments int
 }
 
@@ -286,7 +288,10 @@ func (g *mcf) removeArc(a int) {
 // potentials), keeping the flow optimal. False when some excess cannot
 // reach a deficit (the change made the problem infeasible).
 func (g *mcf) reoptimize() bool {
-	parent := make([]int32, g.n)
+	if len(g.parent) != g.n {
+		g.parent = make([]int32, g.n)
+	}
+	parent := g.parent
 	for {
 		sources := g.queue[:0]
 		for v, e := range g.excess {
@@ -370,20 +375,32 @@ func (g *mcf) reoptimize() bool {
 	}
 }
 
-// flowState is what a branch changes: residual capacities, potentials, excesses.
+// flowState is what a branch changes: residual capacities, potentials and
+// the forced flows. States are saved balanced (reoptimize leaves no excess).
 type flowState struct {
-	capa, pi, excess, fixed []int64
+	capa, pi, fixed []int64
 }
 
 func (g *mcf) save() flowState {
-	return flowState{capa: slices.Clone(g.capa), pi: slices.Clone(g.pi), excess: slices.Clone(g.excess), fixed: slices.Clone(g.fixed)}
+	return flowState{capa: slices.Clone(g.capa), pi: slices.Clone(g.pi), fixed: slices.Clone(g.fixed[g.fixLo:g.fixHi])}
+}
+
+// saveInto saves the state into s, reusing its memory.
+func (g *mcf) saveInto(s *flowState) {
+	s.capa = append(s.capa[:0], g.capa...)
+	s.pi = append(s.pi[:0], g.pi...)
+	s.fixed = append(s.fixed[:0], g.fixed[g.fixLo:g.fixHi]...)
+}
+
+func (s flowState) clone() flowState {
+	return flowState{capa: slices.Clone(s.capa), pi: slices.Clone(s.pi), fixed: slices.Clone(s.fixed)}
 }
 
 func (g *mcf) load(s flowState) {
 	copy(g.capa, s.capa)
 	copy(g.pi, s.pi)
-	copy(g.excess, s.excess)
-	copy(g.fixed, s.fixed)
+	clear(g.excess)
+	copy(g.fixed[g.fixLo:g.fixHi], s.fixed)
 }
 
 // cost of the current flow.

@@ -443,6 +443,7 @@ func (nw *network) build() *model {
 			}
 		}
 	}
+	g.fixLo = len(g.to) // the household arcs, the only ones with forced flow
 	for k, ks := range nw.hhClasses {
 		size, n := int64(in.Units[nw.households[ks[0]]].Size), int64(len(ks))
 		m.need += n * size
@@ -454,6 +455,7 @@ func (nw *network) build() *model {
 			m.hhArcs[k] = append(m.hhArcs[k], [2]int{g.addArc(hh0+k, fa0+f, fit*size, 0), f})
 		}
 	}
+	g.fixHi = len(g.to)
 	usable := nw.householdCapacity()
 	for f, pf := range in.Facilities {
 		if pf.Free == 0 {
@@ -479,7 +481,7 @@ type candidate struct {
 }
 
 // strongCandidates is how many choices strong branching tries at a node.
-const strongCandidates = 8
+const strongCandidates = 16
 
 // candidates lists up to n branching choices, best first: for each class
 // its largest fractional share, larger households first (they weigh most on
@@ -713,6 +715,8 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 	open := nodeHeap{}
 	open.push(node{st: g.save(), bound: rootCost, touched: map[int]bool{}})
 	timedOut := false
+	var base flowState
+	var trial, chosen [2]flowState
 	for len(open) > 0 && !timedOut {
 		nd := open.pop()
 		if nd.bound >= best {
@@ -736,8 +740,10 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 				}
 				break
 			}
-			base := g.save()
-			var upChild, downChild *node
+			g.saveInto(&base)
+			// The children of the candidate being tried and of the best so
+			// far live in reused buffers; only the chosen ones are copied out.
+			var best2 [2]*node
 			bestScore := int64(-1)
 			for _, cd := range cands {
 				var kids [2]*node
@@ -760,15 +766,26 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 						touched = maps.Clone(nd.touched)
 						touched[cd.f] = true
 					}
-					kids[i] = &node{st: g.save(), bound: c, touched: touched}
+					g.saveInto(&trial[i])
+					kids[i] = &node{bound: c, touched: touched}
 				}
 				if score := (min(gain[0], 1<<20) + 1) * (min(gain[1], 1<<20) + 1); score > bestScore {
 					bestScore = score
-					downChild, upChild = kids[0], kids[1]
+					best2 = kids
+					trial, chosen = chosen, trial
 				}
 				if kids[0] == nil || kids[1] == nil {
 					break // a child pruned: nothing better to find
 				}
+			}
+			var upChild, downChild *node
+			if best2[0] != nil {
+				downChild = best2[0]
+				downChild.st = chosen[0].clone()
+			}
+			if best2[1] != nil {
+				upChild = best2[1]
+				upChild.st = chosen[1].clone()
 			}
 			if upChild == nil && downChild == nil {
 				break // both children pruned: the dive ends here
