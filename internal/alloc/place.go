@@ -607,6 +607,99 @@ type node struct {
 	touched map[int]bool
 }
 
+// round is a primal heuristic: it turns the node's flow into whole
+// households — per class, the whole households each arc carries, then the
+// rest to the arcs with the largest fractions where they fit, else unplaced —
+// fixes those counts and re-optimises the single people around them. It
+// returns the cost of that placement, or false when it does not fit.
+func (m *model) round() (int64, bool) {
+	g, in := m.g, m.nw.in
+	room := make(map[int]int64)
+	for c, ks := range m.nw.hhClasses {
+		size := int64(in.Units[m.nw.households[ks[0]]].Size)
+		for _, a := range m.hhArcs[c] {
+			if _, ok := room[a[1]]; !ok {
+				room[a[1]] = int64(in.Facilities[a[1]].Free)
+			}
+			room[a[1]] -= g.flow(a[0]) / size * size
+		}
+	}
+	type part struct {
+		arc, f   int
+		count    int64
+		fraction int64
+	}
+	var fix []part
+	for c, ks := range m.nw.hhClasses {
+		size := int64(in.Units[m.nw.households[ks[0]]].Size)
+		parts := []part{{m.hhOut[c], -1, g.flow(m.hhOut[c]) / size, g.flow(m.hhOut[c]) % size}}
+		for _, a := range m.hhArcs[c] {
+			if fl := g.flow(a[0]); fl > 0 {
+				parts = append(parts, part{a[0], a[1], fl / size, fl % size})
+			}
+		}
+		left := int64(len(ks))
+		for _, p := range parts {
+			left -= p.count
+		}
+		sort.SliceStable(parts[1:], func(i, j int) bool { return parts[1+i].fraction > parts[1+j].fraction })
+		for i := 1; i < len(parts) && left > 0; i++ {
+			if p := &parts[i]; p.fraction > 0 && room[p.f] >= size {
+				p.count++
+				room[p.f] -= size
+				left--
+			}
+		}
+		// The rest to the nearest facility with room, before leaving anyone out.
+		planned := map[int]int64{}
+		for _, p := range parts {
+			planned[p.arc] = p.count
+		}
+		for left > 0 {
+			bestA, bestF := -1, -1
+			for _, a := range m.hhArcs[c] {
+				// What the arc may still carry in this node (branching and
+				// reduced-cost fixing respected), and the facility's room.
+				capacity := g.fixed[a[0]] + g.capa[a[0]] + g.capa[a[0]^1]
+				if capacity-planned[a[0]]*size >= size && room[a[1]] >= size && (bestF < 0 || m.nw.km[a[1]] < m.nw.km[bestF]) {
+					bestA, bestF = a[0], a[1]
+				}
+			}
+			if bestA < 0 {
+				break
+			}
+			if _, ok := planned[bestA]; !ok {
+				parts = append(parts, part{bestA, bestF, 0, 0})
+			}
+			for i := range parts {
+				if parts[i].arc == bestA {
+					parts[i].count++
+				}
+			}
+			planned[bestA]++
+			room[bestF] -= size
+			left--
+		}
+		parts[0].count += left
+		for _, p := range parts {
+			fix = append(fix, part{p.arc, p.f, p.count * size, 0})
+		}
+		for _, a := range m.hhArcs[c] { // no household on the other arcs
+			if g.flow(a[0]) == 0 {
+				g.atMost(a[0], 0)
+			}
+		}
+	}
+	for _, p := range fix {
+		g.atLeast(p.arc, p.count)
+		g.atMost(p.arc, p.count)
+	}
+	if !g.reoptimize() {
+		return 0, false
+	}
+	return g.totalCost(), true
+}
+
 // fixByReducedCost removes the household arcs that cannot be in a placement
 // better than best: an arc without flow whose reduced cost, times the
 // household's size, closes the gap between best and the node's bound. By LP
@@ -689,7 +782,9 @@ func (h *nodeHeap) pop() node {
 // siblings open. At every node the household arcs that reduced costs rule
 // out are removed, then strong branching picks the arc: of a few
 // candidates, the one whose two children raise the bound most (the product
-// of the gains; a candidate with a pruned child is taken at once).
+// of the gains; a candidate with a pruned child is taken at once). Each
+// node's flow is also rounded to whole households (round) for an early
+// incumbent, which is what lets reduced costs and bounds prune.
 func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
@@ -741,6 +836,9 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 				break
 			}
 			g.saveInto(&base)
+			if c, ok := m.round(); ok && c < best {
+				best, bestState = c, g.save()
+			}
 			// The children of the candidate being tried and of the best so
 			// far live in reused buffers; only the chosen ones are copied out.
 			var best2 [2]*node
@@ -768,6 +866,7 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 					}
 					g.saveInto(&trial[i])
 					kids[i] = &node{bound: c, touched: touched}
+
 				}
 				if score := (min(gain[0], 1<<20) + 1) * (min(gain[1], 1<<20) + 1); score > bestScore {
 					bestScore = score
@@ -790,14 +889,13 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 			if upChild == nil && downChild == nil {
 				break // both children pruned: the dive ends here
 			}
-			if upChild != nil { // dive on, the sibling waits
-				if downChild != nil {
-					open.push(*downChild)
-				}
-				nd = *upChild
-			} else {
-				nd = *downChild
+			if upChild == nil {
+				upChild, downChild = downChild, nil
 			}
+			if downChild != nil { // dive on, the sibling waits
+				open.push(*downChild)
+			}
+			nd = *upChild
 		}
 	}
 	sol.Stats.Rounds = g.rounds
