@@ -91,8 +91,9 @@ func main() {
 			if _, err := exec.LookPath("node"); *highs && err == nil {
 				highsObj, highsTime = runHiGHS(lp, *limit)
 			}
-			ratio := func(d time.Duration) string {
-				if d == 0 {
+			// A ratio only between two finished proofs.
+			ratio := func(d time.Duration, obj string) string {
+				if d == 0 || obj == "timeout" || !sol.Optimal {
 					return "–"
 				}
 				return fmt.Sprintf("%.0f", float64(d)/float64(engine))
@@ -104,10 +105,14 @@ func main() {
 			fmt.Printf("%-12s %6d %7d %6d %9d %12d %7.1fms %8.0fµs %12s %12s %8s %8s%s\n", name, len(in.Units), len(in.Facilities),
 				sol.Stats.Arcs, sol.Stats.Nodes, sol.Objective, float64(engine.Microseconds())/1000, sol.Stats.VerifyMicros,
 				fmt.Sprintf("%s/%.2fs", cbcObj, cbcTime.Seconds()), fmt.Sprintf("%s/%.2fs", highsObj, highsTime.Seconds()),
-				ratio(cbcTime), ratio(highsTime), opt)
+				ratio(cbcTime, cbcObj), ratio(highsTime, highsObj), opt)
 			check := func(ref, obj string) {
-				if ref != "–" && ref != "timeout" && ref != strconv.FormatInt(sol.Objective, 10) {
-					fmt.Printf("  MISMATCH: %s objective %s, engine %d\n", obj, ref, sol.Objective)
+				switch {
+				case ref == "–" || ref == "timeout" || ref == strconv.FormatInt(sol.Objective, 10):
+				case sol.Optimal:
+					fmt.Printf("  MISMATCH: %s objective %s, engine %d proven optimal\n", obj, ref, sol.Objective)
+				default:
+					fmt.Printf("  %s objective %s; the engine stopped at its limit with %d\n", obj, ref, sol.Objective)
 				}
 			}
 			check(cbcObj, "CBC")
