@@ -116,6 +116,17 @@ func (g *mcf) atLeast(a int, lo int64) {
 	g.capa[a], g.capa[a^1] = room-more, 0
 }
 
+// setFlow forces arc a's flow to exactly v: the difference goes back as
+// excess and deficit, and no residual arc is left (so no reduced cost to
+// keep; reoptimize applies).
+func (g *mcf) setFlow(a int, v int64) {
+	total := g.fixed[a] + g.capa[a^1]
+	g.excess[g.to[a^1]] += total - v
+	g.excess[g.to[a]] -= total - v
+	g.fixed[a] = v
+	g.capa[a], g.capa[a^1] = 0, 0
+}
+
 // atMost caps arc a's total flow at hi (not below its forced flow): flow
 // beyond it goes back as excess and deficit. Only the reverse residual
 // remains, which existed (the flow was above hi), so reoptimize applies.

@@ -685,14 +685,12 @@ func (m *model) round() (int64, bool) {
 			fix = append(fix, part{p.arc, p.f, p.count * size, 0})
 		}
 		for _, a := range m.hhArcs[c] { // no household on the other arcs
-			if g.flow(a[0]) == 0 {
-				g.atMost(a[0], 0)
-			}
+			g.setFlow(a[0], 0)
 		}
+		g.setFlow(m.hhOut[c], 0)
 	}
 	for _, p := range fix {
-		g.atLeast(p.arc, p.count)
-		g.atMost(p.arc, p.count)
+		g.setFlow(p.arc, p.count)
 	}
 	if !g.reoptimize() {
 		return 0, false
