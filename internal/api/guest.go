@@ -39,6 +39,12 @@ type guestSearchInput struct {
 	Q string `query:"q" minLength:"2" doc:"CUI, or part of a name (transliteration variants match)"`
 }
 
+type guestSearchBodyInput struct {
+	Body struct {
+		Q string `json:"q" minLength:"2" maxLength:"100" doc:"CUI, or part of a name (transliteration variants match)"`
+	}
+}
+
 type guestsOutput struct{ Body []domain.Guest }
 
 type vulnsOutput struct{ Body []domain.Vulnerability }
@@ -96,17 +102,26 @@ func (s *Server) registerGuests(api huma.API) {
 			}
 			return &guestOutput{Body: g}, nil
 		})
+	search := func(ctx context.Context, q string) (*guestsOutput, error) {
+		gs, err := s.Guests.SearchGuests(ctx, q)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		if gs == nil {
+			gs = []domain.Guest{}
+		}
+		return &guestsOutput{Body: gs}, nil
+	}
 	huma.Register(api, huma.Operation{OperationID: "search-guests", Method: http.MethodGet, Path: "/guests", Tags: tags,
-		Security: secured, Metadata: read, Summary: "Find guests in scope by CUI or name", Errors: errs},
-		func(ctx context.Context, in *guestSearchInput) (*guestsOutput, error) {
-			gs, err := s.Guests.SearchGuests(ctx, in.Q)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			if gs == nil {
-				gs = []domain.Guest{}
-			}
-			return &guestsOutput{Body: gs}, nil
+		Security: secured, Metadata: read, Deprecated: true, Errors: errs,
+		Summary:     "Find guests in scope by CUI or name (deprecated: the name travels in the URL)",
+		Description: "Use `POST /guests/search`: a name in a query string can end up in proxies' logs and browser histories."},
+		func(ctx context.Context, in *guestSearchInput) (*guestsOutput, error) { return search(ctx, in.Q) })
+	huma.Register(api, huma.Operation{OperationID: "search-guests-body", Method: http.MethodPost, Path: "/guests/search",
+		Tags: tags, Security: secured, Metadata: read, Errors: errs,
+		Summary: "Find guests in scope by CUI or name, the name in the body (nothing is written)"},
+		func(ctx context.Context, in *guestSearchBodyInput) (*guestsOutput, error) {
+			return search(ctx, in.Body.Q)
 		})
 	huma.Register(api, huma.Operation{OperationID: "get-guest", Method: http.MethodGet, Path: "/guests/{id}", Tags: tags,
 		Security: secured, Metadata: read, Summary: "One guest", Errors: errs},

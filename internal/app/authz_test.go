@@ -130,6 +130,7 @@ var apiPolicy = map[string]string{
 	"GET /board/events":                   "board",
 	"POST /guests":                        "guest",
 	"GET /guests":                         "guest",
+	"POST /guests/search":                 "guest",
 	"GET /guests/{id}":                    "guest",
 	"GET /guests/{id}/stays":              "guest",
 	"GET /guests/{id}/vulnerabilities":    "vulnerability",
@@ -217,7 +218,7 @@ func apiExpect(op, role, rel string) int {
 	case "DELETE /holds/{id}", "POST /holds/{id}/convert", "GET /guests/{id}", "GET /guests/{id}/stays",
 		"GET /guests/{id}/vulnerabilities":
 		return http.StatusNotFound // an id that does not exist, for anyone allowed
-	case "POST /guests", "POST /stays", "POST /stays/{id}/exit", "POST /households/{id}/stays", "POST /plans",
+	case "POST /guests", "POST /guests/search", "POST /stays", "POST /stays/{id}/exit", "POST /households/{id}/stays", "POST /plans",
 		"POST /plans/{id}/split/adjust", "POST /plans/{id}/cancel", "POST /plans/{id}/amend", "POST /plans/{id}/placement",
 		"POST /plans/{id}/departures", "POST /plans/{id}/arrival", "POST /plans/{id}/messages", "POST /key-tables":
 		return http.StatusUnprocessableEntity // the matrix sends an empty body: refused by validation, after the permission
