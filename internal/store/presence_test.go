@@ -11,18 +11,26 @@ import (
 	"github.com/gesta-er/gesta/internal/store/storetest"
 )
 
+// boAndFerrara: the fixture's Bologna facility and a Ferrara one of the same
+// managing entity.
+func boAndFerrara(t *testing.T, db *store.DB) (context.Context, *domain.Facility, *domain.Facility) {
+	t.Helper()
+	ctx, bo, g := facilityFixture(t, db, 10)
+	fe := &domain.Facility{Name: "FE", Type: domain.TypeCASCollettivo, Target: domain.TargetMixed, GestoreID: g.ID,
+		ComuneCode: "038008", Contracted: 10, Active: 10}
+	if err := db.CreateFacility(ctx, fe); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, bo, fe
+}
+
 // TestPresenceReconciliation: a facility hosts A (with CUI), B (no CUI) and C;
 // the list has A, B with a corrected birth date, D (new), E (new, but with the
 // CUI of someone hosted in Ferrara) and not C. The plan says so; applying the
 // confirmed part registers D, corrects B, closes C's stay, and refuses E.
 func TestPresenceReconciliation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx, bo, g := facilityFixture(t, db, 10)
-		fe := &domain.Facility{Name: "FE", Type: domain.TypeCASCollettivo, Target: domain.TargetMixed, GestoreID: g.ID,
-			ComuneCode: "038008", Contracted: 10, Active: 10}
-		if err := db.CreateFacility(ctx, fe); err != nil {
-			t.Fatal(err)
-		}
+		ctx, bo, fe := boAndFerrara(t, db)
 		day := func(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
 		host := func(cui, surname, given, nat string, birth time.Time, facility string) *domain.Guest {
 			gg := &domain.Guest{CUI: cui, Surname: surname, GivenName: given, Sex: domain.SexMale, BirthDate: birth,
@@ -121,12 +129,7 @@ func TestPresenceReconciliation(t *testing.T) {
 // taken literally), counts every match beyond the page, and stays in scope.
 func TestSearchPresent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx, bo, g := facilityFixture(t, db, 10)
-		fe := &domain.Facility{Name: "FE", Type: domain.TypeCASCollettivo, Target: domain.TargetMixed, GestoreID: g.ID,
-			ComuneCode: "038008", Contracted: 10, Active: 10}
-		if err := db.CreateFacility(ctx, fe); err != nil {
-			t.Fatal(err)
-		}
+		ctx, bo, fe := boAndFerrara(t, db)
 		host := func(cui, surname, given, facility string) {
 			gg := &domain.Guest{CUI: cui, Surname: surname, GivenName: given, Sex: domain.SexMale,
 				BirthDate: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), Nationality: "MLI", Stage: domain.StageC3Lodged}
