@@ -281,19 +281,6 @@ func (g *mcf) verify() int {
 	return bad
 }
 
-// removeArc takes an arc out of the network: its flow goes back (its tail
-// gains that much excess, its head as much deficit) and its capacity is
-// gone. Residual arcs keep non-negative reduced costs, so reoptimize can
-// restore the balance from the current potentials.
-func (g *mcf) removeArc(a int) {
-	x := g.capa[a^1]
-	g.capa[a], g.capa[a^1] = 0, 0
-	if x != 0 {
-		g.excess[g.to[a^1]] += x
-		g.excess[g.to[a]] -= x
-	}
-}
-
 // reoptimize sends the excess of some nodes to the deficits of others along
 // shortest reduced-cost paths (successive shortest paths from the current
 // potentials), keeping the flow optimal. False when some excess cannot

@@ -360,48 +360,6 @@ func buildNetwork(in *Instance) *network {
 	return nw
 }
 
-// householdCapacity is each facility's usable capacity. Where no single
-// person may go (a facility for households only), whole households are all
-// that can fill it, so the places they can use are the largest sum of the
-// sizes of the households it may take that fits in its free places: a
-// facility with 5 free places and households of 3 and 4 can use 4. The flow
-// relaxation then no longer fills such a facility with fragments of
-// households (a knapsack rounding of the capacity, valid for every placement).
-func (nw *network) householdCapacity() []int64 {
-	in := nw.in
-	out := make([]int64, len(in.Facilities))
-	sizes := make([][]int, len(in.Facilities))
-	for k, h := range nw.households {
-		for _, f := range nw.householdFs[k] {
-			sizes[f] = append(sizes[f], in.Units[h].Size)
-		}
-	}
-	for f, pf := range in.Facilities {
-		out[f] = int64(pf.Free)
-		singles := false
-		for c := range nw.classes {
-			singles = singles || nw.sigAccepts[nw.signature[f]][c]
-		}
-		if singles || pf.Free == 0 {
-			continue
-		}
-		reach := make([]bool, pf.Free+1) // subset sums up to Free
-		reach[0] = true
-		for _, sz := range sizes[f] {
-			for v := pf.Free; v >= sz; v-- {
-				reach[v] = reach[v] || reach[v-sz]
-			}
-		}
-		for v := pf.Free; v >= 0; v-- {
-			if reach[v] {
-				out[f] = int64(v)
-				break
-			}
-		}
-	}
-	return out
-}
-
 // model is the flow network of an instance with the arcs to read back.
 type model struct {
 	nw       *network
@@ -456,13 +414,12 @@ func (nw *network) build() *model {
 		}
 	}
 	g.fixHi = len(g.to)
-	usable := nw.householdCapacity()
 	for f, pf := range in.Facilities {
 		if pf.Free == 0 {
 			continue
 		}
 		m.sigFac = append(m.sigFac, [2]int{g.addArc(sg0+nw.signature[f], fa0+f, int64(pf.Free), 0), f})
-		g.addArc(fa0+f, co0+nw.comuneOf[f], usable[f], nw.km[f]*w.Distance)
+		g.addArc(fa0+f, co0+nw.comuneOf[f], int64(pf.Free), nw.km[f]*w.Distance)
 	}
 	for c := range in.Comuni {
 		if nw.room[c] > 0 {
@@ -629,7 +586,6 @@ func (m *model) round() (int64, bool) {
 		count    int64
 		fraction int64
 	}
-	var fix []part
 	for c, ks := range m.nw.hhClasses {
 		size := int64(in.Units[m.nw.households[ks[0]]].Size)
 		parts := []part{{m.hhOut[c], -1, g.flow(m.hhOut[c]) / size, g.flow(m.hhOut[c]) % size}}
@@ -681,16 +637,14 @@ func (m *model) round() (int64, bool) {
 			left--
 		}
 		parts[0].count += left
-		for _, p := range parts {
-			fix = append(fix, part{p.arc, p.f, p.count * size, 0})
-		}
-		for _, a := range m.hhArcs[c] { // no household on the other arcs
+		// The class's arcs are its own: set them now (none on the others).
+		for _, a := range m.hhArcs[c] {
 			g.setFlow(a[0], 0)
 		}
 		g.setFlow(m.hhOut[c], 0)
-	}
-	for _, p := range fix {
-		g.setFlow(p.arc, p.count)
+		for _, p := range parts {
+			g.setFlow(p.arc, p.count*size)
+		}
 	}
 	if !g.reoptimize() {
 		return 0, false
@@ -706,15 +660,13 @@ func (m *model) round() (int64, bool) {
 // sending the household along such an arc costs at least best (reduced-cost
 // fixing; Nemhauser & Wolsey, "Integer and Combinatorial Optimization",
 // 1988, II.5.4). The arcs carry no flow, so the flow stays optimal.
-func (m *model) fixByReducedCost(best, bound int64) int {
+func (m *model) fixByReducedCost(best, bound int64) {
 	g := m.g
 	gap := best - bound
-	fixed := 0
 	try := func(a int, size int64) {
 		if g.capa[a] > 0 && g.capa[a^1] == 0 {
 			if rc := g.reduced(int32(a), int(g.to[a^1])); rc > 0 && rc*size >= gap {
 				g.capa[a] = 0
-				fixed++
 			}
 		}
 	}
@@ -725,7 +677,6 @@ func (m *model) fixByReducedCost(best, bound int64) int {
 			try(a[0], size)
 		}
 	}
-	return fixed
 }
 
 // nodeHeap orders open nodes by bound (best first).
