@@ -136,11 +136,9 @@ type GuestService interface {
 	RecordExit(ctx context.Context, stayID string, at time.Time, reason string) error
 	// RecordHouseholdEntry enters a whole household together, or nobody.
 	RecordHouseholdEntry(ctx context.Context, householdID, facilityCode string, at time.Time, override string) ([]Stay, error)
-	// Present lists the guests with an open stay in the facilities the caller
-	// may write to (all of them when facilityCode is empty).
-	Present(ctx context.Context, facilityCode string) ([]PresentGuest, error)
-	// SearchPresent lists, in the same scope, the present guests that match
-	// a filter, at most f.Limit of them, and how many match in all.
+	// SearchPresent lists the guests with an open stay in the facilities the
+	// caller may write to that match a filter, at most f.Limit of them, and
+	// how many match in all.
 	SearchPresent(ctx context.Context, f PresentFilter) ([]PresentGuest, int, error)
 }
 
