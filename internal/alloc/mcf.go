@@ -29,6 +29,11 @@ type mcf struct {
 	fixLo, fixHi     int     // the arcs that may carry forced flow (what a saved state keeps of fixed)
 	parent           []int32
 	rounds, augments int
+	// What reoptimize touches, so that its cost follows the part of the
+	// network it explores rather than the network's size: the nodes whose
+	// excess may be non-zero, and those whose distance was set.
+	active, visited []int32
+	total           int64 // cost of the current flow, kept up to date by every change
 }
 
 const inf = int64(1) << 60
@@ -94,10 +99,28 @@ func (g *mcf) solve(s, t int, need int64) (sent, total int64) {
 			}
 		}
 	}
-	for i := 0; i < len(g.to); i += 2 {
-		total += g.flow(i) * g.cost[i]
+	// reoptimize expects every distance unset.
+	for i := range g.dist {
+		g.dist[i], g.pos[i] = inf, -1
 	}
-	return sent, total
+	g.parent = make([]int32, g.n)
+	for i := range g.parent {
+		g.parent[i] = -1
+	}
+	g.total = g.totalCost()
+	return sent, g.total
+}
+
+// imbalance moves d units of excess from head to tail of arc a (flow taken
+// off a) and records both nodes for reoptimize.
+func (g *mcf) imbalance(a int, d int64) {
+	if d == 0 {
+		return
+	}
+	tail, head := g.to[a^1], g.to[a]
+	g.excess[tail] += d
+	g.excess[head] -= d
+	g.active = append(g.active, tail, head)
 }
 
 // atLeast gives arc a the lower bound lo (lo above its forced flow): the
@@ -109,9 +132,8 @@ func (g *mcf) atLeast(a int, lo int64) {
 	x := g.capa[a^1]
 	room := g.capa[a] + x // variable capacity
 	more := lo - g.fixed[a]
-	tail, head := g.to[a^1], g.to[a]
-	g.excess[tail] += x - more
-	g.excess[head] -= x - more
+	g.imbalance(a, x-more)
+	g.total -= (x - more) * g.cost[a]
 	g.fixed[a] = lo
 	g.capa[a], g.capa[a^1] = room-more, 0
 }
@@ -121,8 +143,8 @@ func (g *mcf) atLeast(a int, lo int64) {
 // keep; reoptimize applies).
 func (g *mcf) setFlow(a int, v int64) {
 	total := g.fixed[a] + g.capa[a^1]
-	g.excess[g.to[a^1]] += total - v
-	g.excess[g.to[a]] -= total - v
+	g.imbalance(a, total-v)
+	g.total -= (total - v) * g.cost[a]
 	g.fixed[a] = v
 	g.capa[a], g.capa[a^1] = 0, 0
 }
@@ -133,8 +155,8 @@ func (g *mcf) setFlow(a int, v int64) {
 func (g *mcf) atMost(a int, hi int64) {
 	room := hi - g.fixed[a]
 	if x := g.capa[a^1]; x > room {
-		g.excess[g.to[a^1]] += x - room
-		g.excess[g.to[a]] -= x - room
+		g.imbalance(a, x-room)
+		g.total -= (x - room) * g.cost[a]
 		g.capa[a^1] = room
 	}
 	g.capa[a] = room - g.capa[a^1]
@@ -154,6 +176,9 @@ func (g *mcf) dijkstra(s, t int) bool {
 	g.push(int32(s))
 	for len(g.heap) > 0 {
 		u := int(g.pop())
+		if u == t {
+			break // the rest is no nearer: their potentials rise by dist[t]
+		}
 		du := g.dist[u]
 		for a := g.head[u]; a >= 0; a = g.next[a] {
 			if g.capa[a] <= 0 {
@@ -284,35 +309,45 @@ func (g *mcf) verify() int {
 // reoptimize sends the excess of some nodes to the deficits of others along
 // shortest reduced-cost paths (successive shortest paths from the current
 // potentials), keeping the flow optimal. False when some excess cannot
-// reach a deficit (the change made the problem infeasible).
+// reach a deficit (the change made the problem infeasible). Its work follows
+// what it explores: distances are reset, and potentials moved, only on the
+// nodes it visited (the potentials of the settled nodes rise by their
+// distance less the target's, which differs from the textbook's rise of
+// min(distance, target's) on every node by a constant: the same reduced
+// costs).
 func (g *mcf) reoptimize() bool {
-	if len(g.parent) != g.n {
-		g.parent = make([]int32, g.n)
-	}
 	parent := g.parent
+	defer g.clearVisited()
 	for {
 		sources := g.queue[:0]
-		for v, e := range g.excess {
-			if e > 0 {
-				sources = append(sources, int32(v))
+		live := g.active[:0]
+		for _, v := range g.active {
+			if e := g.excess[v]; e != 0 && !slices.Contains(live, v) {
+				live = append(live, v)
+				if e > 0 {
+					sources = append(sources, v)
+				}
 			}
 		}
+		g.active = live
 		g.queue = sources
 		if len(sources) == 0 {
+			g.active = g.active[:0]
 			return true
 		}
+		g.clearVisited()
 		// Multi-source Dijkstra to the nearest deficit.
-		for i := range g.dist {
-			g.dist[i] = inf
-			g.pos[i] = -1
-			parent[i] = -1
-		}
 		g.heap = g.heap[:0]
 		for _, s := range sources {
 			g.dist[s] = 0
+			g.visited = append(g.visited, s)
 			g.push(s)
 		}
-		target := -1
+		// A node no nearer than a deficit already reached cannot be on a
+		// shortest path to the nearest deficit: it is not queued (on a
+		// degenerate relaxation the deficit is often at distance 0, and the
+		// signatures' hundreds of arcs are then skipped).
+		target, limit := -1, inf
 		for len(g.heap) > 0 {
 			u := int(g.pop())
 			if g.excess[u] < 0 {
@@ -328,7 +363,13 @@ func (g *mcf) reoptimize() bool {
 				if g.pos[v] == -2 {
 					continue
 				}
-				if nd := du + g.reduced(a, u); nd < g.dist[v] {
+				if nd := du + g.reduced(a, u); nd < g.dist[v] && nd < limit {
+					if g.dist[v] == inf {
+						g.visited = append(g.visited, int32(v))
+					}
+					if g.excess[v] < 0 {
+						limit = nd
+					}
 					g.dist[v] = nd
 					parent[v] = a
 					if g.pos[v] >= 0 {
@@ -344,11 +385,9 @@ func (g *mcf) reoptimize() bool {
 			return false
 		}
 		dt := g.dist[target]
-		for v := range g.n {
-			if g.dist[v] < dt {
-				g.pi[v] += g.dist[v]
-			} else {
-				g.pi[v] += dt
+		for _, v := range g.visited {
+			if d := g.dist[v]; d < dt {
+				g.pi[v] += d - dt
 			}
 		}
 		// Augment along the path by what it carries.
@@ -365,6 +404,7 @@ func (g *mcf) reoptimize() bool {
 			a := parent[v]
 			g.capa[a] -= amount
 			g.capa[a^1] += amount
+			g.total += amount * g.cost[a]
 			v = int(g.to[a^1])
 		}
 		g.excess[v] -= amount
@@ -373,14 +413,23 @@ func (g *mcf) reoptimize() bool {
 	}
 }
 
+// clearVisited unsets the distances reoptimize set.
+func (g *mcf) clearVisited() {
+	for _, v := range g.visited {
+		g.dist[v], g.pos[v], g.parent[v] = inf, -1, -1
+	}
+	g.visited = g.visited[:0]
+}
+
 // flowState is what a branch changes: residual capacities, potentials and
 // the forced flows. States are saved balanced (reoptimize leaves no excess).
 type flowState struct {
 	capa, pi, fixed []int64
+	total           int64
 }
 
 func (g *mcf) save() flowState {
-	return flowState{capa: slices.Clone(g.capa), pi: slices.Clone(g.pi), fixed: slices.Clone(g.fixed[g.fixLo:g.fixHi])}
+	return flowState{capa: slices.Clone(g.capa), pi: slices.Clone(g.pi), fixed: slices.Clone(g.fixed[g.fixLo:g.fixHi]), total: g.total}
 }
 
 // saveInto saves the state into s, reusing its memory.
@@ -388,20 +437,28 @@ func (g *mcf) saveInto(s *flowState) {
 	s.capa = append(s.capa[:0], g.capa...)
 	s.pi = append(s.pi[:0], g.pi...)
 	s.fixed = append(s.fixed[:0], g.fixed[g.fixLo:g.fixHi]...)
+	s.total = g.total
 }
 
 func (s flowState) clone() flowState {
-	return flowState{capa: slices.Clone(s.capa), pi: slices.Clone(s.pi), fixed: slices.Clone(s.fixed)}
+	return flowState{capa: slices.Clone(s.capa), pi: slices.Clone(s.pi), fixed: slices.Clone(s.fixed), total: s.total}
 }
 
 func (g *mcf) load(s flowState) {
 	copy(g.capa, s.capa)
 	copy(g.pi, s.pi)
-	clear(g.excess)
+	for _, v := range g.active {
+		g.excess[v] = 0
+	}
+	g.active = g.active[:0]
 	copy(g.fixed[g.fixLo:g.fixHi], s.fixed)
+	g.total = s.total
 }
 
 // cost of the current flow.
+func (g *mcf) flowCost() int64 { return g.total }
+
+// totalCost computes the cost of the current flow from the arcs.
 func (g *mcf) totalCost() int64 {
 	var total int64
 	for i := 0; i < len(g.to); i += 2 {

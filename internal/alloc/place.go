@@ -101,6 +101,7 @@ type SolveStats struct {
 	Nodes        int     `json:"nodes"`         // branch-and-bound nodes (flow relaxations solved)
 	Rounds       int     `json:"rounds"`        // Dijkstra rounds over all relaxations
 	Arcs         int     `json:"arcs"`          // arcs of the root network
+	CoreArcs     int     `json:"core_arcs"`     // arcs of the network searched (facilities reduced costs rule out removed)
 	Millis       float64 `json:"millis"`        // solve time
 	VerifyMicros float64 `json:"verify_micros"` // one certificate pass over the root network's arcs
 }
@@ -368,6 +369,7 @@ type model struct {
 	need     int64
 	classSig [][2]int // arc, class×nSig+signature
 	sigFac   [][2]int // arc, facility
+	facOut   [][2]int // arc facility → comune, facility
 	hhArcs   [][][2]int
 	hhOut    []int
 }
@@ -419,7 +421,7 @@ func (nw *network) build() *model {
 			continue
 		}
 		m.sigFac = append(m.sigFac, [2]int{g.addArc(sg0+nw.signature[f], fa0+f, int64(pf.Free), 0), f})
-		g.addArc(fa0+f, co0+nw.comuneOf[f], int64(pf.Free), nw.km[f]*w.Distance)
+		m.facOut = append(m.facOut, [2]int{g.addArc(fa0+f, co0+nw.comuneOf[f], int64(pf.Free), nw.km[f]*w.Distance), f})
 	}
 	for c := range in.Comuni {
 		if nw.room[c] > 0 {
@@ -434,11 +436,28 @@ func (nw *network) build() *model {
 // -1: unplaced) is not a whole number of its households.
 type candidate struct {
 	k, arc, f int
+	rem       int64 // people on the arc beyond whole households (0 < rem < size)
 	score     float64
 }
 
 // strongCandidates is how many choices strong branching tries at a node.
 const strongCandidates = 16
+
+// reliable is how many times both children of an arc are computed before
+// its pseudo-costs stand in for strong branching (reliability branching,
+// Achterberg, Koch & Martin, "Branching rules revisited", 2005).
+const reliable = 1
+
+// pseudoCost is an arc's mean bound gain, down and up, per household moved.
+type pseudoCost struct {
+	sum [2]float64
+	n   [2]int32
+}
+
+// size of the households of class k.
+func (m *model) size(k int) int64 {
+	return int64(m.nw.in.Units[m.nw.households[m.nw.hhClasses[k][0]]].Size)
+}
 
 // candidates lists up to n branching choices, best first: for each class
 // its largest fractional share, larger households first (they weigh most on
@@ -460,15 +479,30 @@ func (m *model) candidates(n int) []candidate {
 		if bestA < 0 {
 			continue
 		}
-		cs = append(cs, candidate{c, bestA, bestF, -float64(size)})
+		cs = append(cs, candidate{c, bestA, bestF, bestRem, -float64(size)})
 		for _, a := range m.hhArcs[c] {
 			if r := g.flow(a[0]) % size; r > 0 && a[0] != bestA {
-				cs = append(cs, candidate{c, a[0], a[1], 10 + float64(r)/float64(size)})
+				cs = append(cs, candidate{c, a[0], a[1], r, 10 + float64(r)/float64(size)})
 			}
 		}
 	}
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].score < cs[j].score })
 	return cs[:min(n, len(cs))]
+}
+
+// fractional counts the people of households split across arcs (the flow
+// an arc carries beyond whole households): zero when the flow is a placement.
+func (m *model) fractional() int64 {
+	g := m.g
+	var n int64
+	for c, ks := range m.nw.hhClasses {
+		size := int64(m.nw.in.Units[m.nw.households[ks[0]]].Size)
+		n += g.flow(m.hhOut[c]) % size
+		for _, a := range m.hhArcs[c] {
+			n += g.flow(a[0]) % size
+		}
+	}
+	return n
 }
 
 // branchOn rounds the flow of class k on arc (to facility f, -1: unplaced)
@@ -561,6 +595,7 @@ func (m *model) extract() ([]Assignment, []string) {
 type node struct {
 	st      flowState
 	bound   int64
+	frac    int64 // people in households split across arcs: how far from whole
 	touched map[int]bool
 }
 
@@ -649,7 +684,7 @@ func (m *model) round() (int64, bool) {
 	if !g.reoptimize() {
 		return 0, false
 	}
-	return g.totalCost(), true
+	return g.flowCost(), true
 }
 
 // fixByReducedCost removes the household arcs that cannot be in a placement
@@ -682,7 +717,9 @@ func (m *model) fixByReducedCost(best, bound int64) {
 // nodeHeap orders open nodes by bound (best first).
 type nodeHeap []node
 
-func (h nodeHeap) less(i, j int) bool { return h[i].bound < h[j].bound }
+func (h nodeHeap) less(i, j int) bool {
+	return h[i].bound < h[j].bound || h[i].bound == h[j].bound && h[i].frac < h[j].frac
+}
 
 func (h *nodeHeap) push(n node) {
 	*h = append(*h, n)
@@ -753,14 +790,125 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 		return nil, errors.New("alloc: the flow's optimality certificate does not verify")
 	}
 	sol.Stats.VerifyMicros = float64(time.Since(vs).Nanoseconds()) / 1000
-	rootCost := g.totalCost()
+	rootCost := g.flowCost()
+	// A first incumbent from the root's flow, then the core: the facilities
+	// some placement better than it may still use (below).
 	best := int64(math.MaxInt64)
-	var bestState flowState
+	var bestState *flowState
+	root := g.save()
+	if c, ok := m.round(); ok {
+		best, bestState = c, new(g.save())
+	}
+	g.load(root)
+	search := m
+	if best > rootCost {
+		// Rebuilding costs a network and a flow: worth it when it removes
+		// much, or when it is cheap (small instances, which the brute-force
+		// test solves on both networks).
+		if live := m.live(best - rootCost); len(live) < len(in.Facilities)*6/10 || len(live) < len(in.Facilities) && len(in.Facilities) <= 64 {
+			sub := *in
+			sub.Facilities = make([]PlaceFacility, 0, len(live))
+			for _, f := range live {
+				sub.Facilities = append(sub.Facilities, in.Facilities[f])
+			}
+			cm := buildNetwork(&sub).build()
+			if sent, _ := cm.g.solve(cm.s, cm.t, cm.need); sent != cm.need || cm.g.flowCost() != rootCost {
+				return nil, errors.New("alloc: internal error, the core network lost the root's flow")
+			}
+			search = cm
+		}
+	}
+	sol.Stats.CoreArcs = len(search.g.to) / 2
+	c, st, bound, timedOut := search.search(rootCost, best, deadline, &sol.Stats)
+	if st != nil {
+		best = c
+	} else if bestState != nil {
+		search, st = m, bestState
+	}
+	sol.Stats.Rounds = g.rounds + search.g.rounds
+	if best == math.MaxInt64 || st == nil {
+		return nil, errors.New("alloc: no placement found within the time limit")
+	}
+	search.g.load(*st)
+	sol.Assignments, sol.Unplaced = search.extract()
+	obj, err := Evaluate(in, sol.Assignments, sol.Unplaced)
+	if err != nil {
+		return nil, fmt.Errorf("alloc: internal error, the placement does not check: %w", err)
+	}
+	if obj != best {
+		return nil, fmt.Errorf("alloc: internal error, objective %d recomputed as %d", best, obj)
+	}
+	bound = min(bound, best)
+	sol.Objective, sol.Bound, sol.Optimal = obj, bound, !timedOut && bound == obj
+	if sol.Assignments == nil {
+		sol.Assignments = []Assignment{}
+	}
+	if sol.Unplaced == nil {
+		sol.Unplaced = []string{}
+	}
+	nw.explain(sol)
+	sol.Stats.Millis = float64(time.Since(start).Microseconds()) / 1000
+	return sol, nil
+}
+
+// live lists the facilities (in order) that a placement costing less than
+// the root's bound plus gap may use: those the root's flow uses, and those
+// where the cheapest way in, plus the way out to the comune, has a reduced
+// cost below the gap (per person; per household for a household's arc). By
+// LP duality every other facility costs a placement at least the gap more
+// than the bound (reduced-cost fixing, as in fixByReducedCost, applied to
+// whole facilities), so the search may run on the smaller network of the
+// rest. How much it removes depends on the first incumbent: on the benchmark
+// batches, whose root rounding is 40–220 above the bound, little.
+func (m *model) live(gap int64) []int {
+	g := m.g
+	in := int64(math.MaxInt64)
+	cheapest := make([]int64, len(m.nw.in.Facilities))
+	for i := range cheapest {
+		cheapest[i] = in
+	}
+	used := make([]bool, len(cheapest))
+	consider := func(a, f int, size int64) {
+		if g.flow(a) > 0 {
+			used[f] = true
+		}
+		if g.capa[a] > 0 {
+			cheapest[f] = min(cheapest[f], g.reduced(int32(a), int(g.to[a^1]))*size)
+		}
+	}
+	for _, a := range m.sigFac {
+		consider(a[0], a[1], 1)
+	}
+	for k, ks := range m.nw.hhClasses {
+		size := int64(m.nw.in.Units[m.nw.households[ks[0]]].Size)
+		for _, a := range m.hhArcs[k] {
+			consider(a[0], a[1], size)
+		}
+	}
+	var live []int
+	for _, a := range m.facOut {
+		f := a[1]
+		out := g.reduced(int32(a[0]), int(g.to[a[0]^1]))
+		if used[f] || cheapest[f] < in && cheapest[f]+max(out, 0) < gap {
+			live = append(live, f)
+		}
+	}
+	return live
+}
+
+// search is the branch and bound from the model's root flow (of cost
+// rootCost), with cutoff best (a placement of that cost is known; MaxInt64:
+// none). It returns the best placement found below the cutoff (its state nil
+// when none), the proven bound and whether the deadline stopped it.
+func (m *model) search(rootCost, best int64, deadline time.Time, stats *SolveStats) (int64, *flowState, int64, bool) {
+	g := m.g
+	var bestState *flowState
 	open := nodeHeap{}
 	open.push(node{st: g.save(), bound: rootCost, touched: map[int]bool{}})
 	timedOut := false
 	var base flowState
 	var trial, chosen [2]flowState
+	pcs := map[int]*pseudoCost{}
 	for len(open) > 0 && !timedOut {
 		nd := open.pop()
 		if nd.bound >= best {
@@ -779,30 +927,37 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 			}
 			cands := m.candidates(strongCandidates)
 			if len(cands) == 0 {
-				if c := g.totalCost(); c < best {
-					best, bestState = c, g.save()
+				if c := g.flowCost(); c < best {
+					best, bestState = c, new(g.save())
 				}
 				break
 			}
 			g.saveInto(&base)
 			if c, ok := m.round(); ok && c < best {
-				best, bestState = c, g.save()
+				best, bestState = c, new(g.save())
 			}
 			// The children of the candidate being tried and of the best so
 			// far live in reused buffers; only the chosen ones are copied out.
-			var best2 [2]*node
-			bestScore := int64(-1)
-			for _, cd := range cands {
-				var kids [2]*node
-				var gain [2]int64
+			evaluate := func(cd candidate) (kids [2]*node, gain [2]int64) {
 				for i, up := range []bool{false, true} {
 					g.load(base)
-					sol.Stats.Nodes++
+					stats.Nodes++
 					gain[i] = 1 << 20 // pruned or infeasible: the most a child can gain
 					if !m.branchOn(cd.k, cd.arc, cd.f, up, nd.touched) {
 						continue
 					}
-					c := g.totalCost()
+					c := g.flowCost()
+					moved := float64(cd.rem) / float64(m.size(cd.k)) // of a household, off the arc (down) or onto it (up)
+					if up {
+						moved = 1 - moved
+					}
+					pc := pcs[cd.arc]
+					if pc == nil {
+						pc = &pseudoCost{}
+						pcs[cd.arc] = pc
+					}
+					pc.sum[i] += float64(c-nd.bound) / moved
+					pc.n[i]++
 					if c >= best {
 						continue
 					}
@@ -814,17 +969,49 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 						touched[cd.f] = true
 					}
 					g.saveInto(&trial[i])
-					kids[i] = &node{bound: c, touched: touched}
-
+					kids[i] = &node{bound: c, frac: m.fractional(), touched: touched}
 				}
-				if score := (min(gain[0], 1<<20) + 1) * (min(gain[1], 1<<20) + 1); score > bestScore {
-					bestScore = score
+				return kids, gain
+			}
+			var best2 [2]*node
+			bestScore, bestFrac := int64(-1), int64(0)
+			var pending *candidate // chosen on pseudo-costs: children not yet computed
+			for _, cd := range cands {
+				if pc := pcs[cd.arc]; pc != nil && pc.n[0] >= reliable && pc.n[1] >= reliable {
+					r := float64(cd.rem) / float64(m.size(cd.k))
+					est0 := int64(max(0, min(pc.sum[0]/float64(pc.n[0])*r, 1<<20)))
+					est1 := int64(max(0, min(pc.sum[1]/float64(pc.n[1])*(1-r), 1<<20)))
+					// Gains of nothing (a degenerate relaxation) tell nothing:
+					// then strong branching's fractions break the tie.
+					if score := (est0 + 1) * (est1 + 1); score > 1 {
+						if score > bestScore {
+							bestScore, bestFrac, pending = score, math.MaxInt64, &cd
+						}
+						continue
+					}
+				}
+				kids, gain := evaluate(cd)
+				// Among equal scores (a degenerate relaxation: often every
+				// child keeps the bound), the candidate whose children are
+				// nearest to whole households.
+				frac := int64(0)
+				for _, k := range kids {
+					if k != nil {
+						frac += k.frac
+					}
+				}
+				if score := (min(gain[0], 1<<20) + 1) * (min(gain[1], 1<<20) + 1); score > bestScore || score == bestScore && frac < bestFrac {
+					bestScore, bestFrac, pending = score, frac, nil
 					best2 = kids
 					trial, chosen = chosen, trial
 				}
 				if kids[0] == nil || kids[1] == nil {
 					break // a child pruned: nothing better to find
 				}
+			}
+			if pending != nil {
+				best2, _ = evaluate(*pending)
+				trial, chosen = chosen, trial
 			}
 			var upChild, downChild *node
 			if best2[0] != nil {
@@ -847,33 +1034,11 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 			nd = *upChild
 		}
 	}
-	sol.Stats.Rounds = g.rounds
 	bound := best
 	for _, nd := range open {
 		bound = min(bound, nd.bound)
 	}
-	if best == math.MaxInt64 {
-		return nil, errors.New("alloc: no placement found within the time limit")
-	}
-	g.load(bestState)
-	sol.Assignments, sol.Unplaced = m.extract()
-	obj, err := Evaluate(in, sol.Assignments, sol.Unplaced)
-	if err != nil {
-		return nil, fmt.Errorf("alloc: internal error, the placement does not check: %w", err)
-	}
-	if obj != best {
-		return nil, fmt.Errorf("alloc: internal error, objective %d recomputed as %d", best, obj)
-	}
-	sol.Objective, sol.Bound, sol.Optimal = obj, bound, !timedOut && bound == obj
-	if sol.Assignments == nil {
-		sol.Assignments = []Assignment{}
-	}
-	if sol.Unplaced == nil {
-		sol.Unplaced = []string{}
-	}
-	nw.explain(sol)
-	sol.Stats.Millis = float64(time.Since(start).Microseconds()) / 1000
-	return sol, nil
+	return best, bestState, bound, timedOut
 }
 
 // explain writes a short reason per unit.
