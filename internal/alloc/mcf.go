@@ -185,8 +185,10 @@ func (g *mcf) dijkstra(s, t int) bool {
 				continue
 			}
 			v := int(g.to[a])
+			// No path through a node as far as t's tentative distance is
+			// shorter: not queued (the signatures' hundreds of arcs).
 			nd := du + g.reduced(a, u)
-			if nd < g.dist[v] {
+			if nd < g.dist[v] && nd < g.dist[t] || v == t && nd < g.dist[v] {
 				g.dist[v] = nd
 				if g.pos[v] >= 0 {
 					g.up(int(g.pos[v]))
@@ -261,6 +263,9 @@ func (g *mcf) bfs(s, t int) bool {
 	g.level[s] = 0
 	for q := 0; q < len(g.queue); q++ {
 		u := int(g.queue[q])
+		if g.level[t] >= 0 && g.level[u] >= g.level[t] {
+			break // the blocking flow uses no node beyond t's level
+		}
 		for a := g.head[u]; a >= 0; a = g.next[a] {
 			v := g.to[a]
 			if g.capa[a] > 0 && g.level[v] < 0 && g.reduced(a, u) == 0 {

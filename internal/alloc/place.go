@@ -1,8 +1,10 @@
 package alloc
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"math"
 	"slices"
@@ -103,6 +105,7 @@ type SolveStats struct {
 	Arcs         int     `json:"arcs"`          // arcs of the root network
 	CoreArcs     int     `json:"core_arcs"`     // arcs of the network searched (facilities reduced costs rule out removed)
 	Millis       float64 `json:"millis"`        // solve time
+	FoundMillis  float64 `json:"found_millis"`  // when the placement returned was found (the rest is proof)
 	VerifyMicros float64 `json:"verify_micros"` // one certificate pass over the root network's arcs
 }
 
@@ -372,6 +375,7 @@ type model struct {
 	facOut   [][2]int // arc facility → comune, facility
 	hhArcs   [][][2]int
 	hhOut    []int
+	rounded  map[uint64]bool // the plans round has tried
 }
 
 func (nw *network) build() *model {
@@ -439,6 +443,11 @@ type candidate struct {
 	rem       int64 // people on the arc beyond whole households (0 < rem < size)
 	score     float64
 }
+
+// faceBudget is how many relaxations the search for a placement of the
+// root's cost may solve (on the benchmark batches that have one, it is
+// found within 700).
+const faceBudget = 1500
 
 // strongCandidates is how many choices strong branching tries at a node.
 const strongCandidates = 16
@@ -606,6 +615,7 @@ type node struct {
 // returns the cost of that placement, or false when it does not fit.
 func (m *model) round() (int64, bool) {
 	g, in := m.g, m.nw.in
+	var plan [][3]int64 // class, arc, flow
 	room := make(map[int]int64)
 	for c, ks := range m.nw.hhClasses {
 		size := int64(in.Units[m.nw.households[ks[0]]].Size)
@@ -672,14 +682,36 @@ func (m *model) round() (int64, bool) {
 			left--
 		}
 		parts[0].count += left
-		// The class's arcs are its own: set them now (none on the others).
+		for _, p := range parts {
+			if p.count > 0 {
+				plan = append(plan, [3]int64{int64(c), int64(p.arc), p.count * size})
+			}
+		}
+	}
+	// Household arcs are all fixed by the plan and branching touches no
+	// other arc, so the single people's flow around it is the same at every
+	// node: a plan tried before gives nothing new (most nodes of a subtree
+	// round alike).
+	h := fnv.New64a()
+	for _, p := range plan {
+		binary.Write(h, binary.LittleEndian, p)
+	}
+	key := h.Sum64()
+	if m.rounded == nil {
+		m.rounded = map[uint64]bool{}
+	}
+	if m.rounded[key] {
+		return 0, false
+	}
+	m.rounded[key] = true
+	for c := range m.nw.hhClasses {
 		for _, a := range m.hhArcs[c] {
 			g.setFlow(a[0], 0)
 		}
 		g.setFlow(m.hhOut[c], 0)
-		for _, p := range parts {
-			g.setFlow(p.arc, p.count*size)
-		}
+	}
+	for _, p := range plan {
+		g.setFlow(int(p[1]), p[2])
 	}
 	if !g.reoptimize() {
 		return 0, false
@@ -798,6 +830,7 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 	root := g.save()
 	if c, ok := m.round(); ok {
 		best, bestState = c, new(g.save())
+		sol.Stats.FoundMillis = millisSince(start)
 	}
 	g.load(root)
 	search := m
@@ -819,12 +852,35 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 		}
 	}
 	sol.Stats.CoreArcs = len(search.g.to) / 2
-	c, st, bound, timedOut := search.search(rootCost, best, deadline, &sol.Stats)
-	if st != nil {
-		best = c
-	} else if bestState != nil {
-		search, st = m, bestState
+	// Two searches. The first looks for a placement of the root's cost:
+	// often one exists, and with that cutoff reduced costs fix every arc off
+	// the relaxation's optimal face, so the search is small — but proving
+	// that none exists can take long, so it has a budget. The second
+	// searches below the incumbent, to the end or the deadline. A search
+	// that finds a placement below its cutoff and finishes has proven it
+	// optimal; whatever a search's end, the least bound of its open nodes
+	// and of what it found bounds the optimum.
+	searchRoot := search.g.save()
+	bestModel, lower := m, rootCost
+	for _, first := range []bool{true, false} {
+		cutoff, budget := best, -1
+		if first {
+			if best-rootCost <= 1 {
+				continue
+			}
+			cutoff, budget = rootCost+1, faceBudget
+		}
+		search.g.load(searchRoot)
+		c, st, bound, stopped := search.search(rootCost, cutoff, start, deadline, budget, &sol.Stats)
+		lower = max(lower, bound)
+		if st != nil {
+			best, bestState, bestModel = c, st, search
+		}
+		if !stopped && st != nil || time.Now().After(deadline) {
+			break
+		}
 	}
+	search, st := bestModel, bestState
 	sol.Stats.Rounds = g.rounds + search.g.rounds
 	if best == math.MaxInt64 || st == nil {
 		return nil, errors.New("alloc: no placement found within the time limit")
@@ -838,8 +894,8 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 	if obj != best {
 		return nil, fmt.Errorf("alloc: internal error, objective %d recomputed as %d", best, obj)
 	}
-	bound = min(bound, best)
-	sol.Objective, sol.Bound, sol.Optimal = obj, bound, !timedOut && bound == obj
+	bound := min(lower, best)
+	sol.Objective, sol.Bound, sol.Optimal = obj, bound, bound == obj
 	if sol.Assignments == nil {
 		sol.Assignments = []Assignment{}
 	}
@@ -847,9 +903,11 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 		sol.Unplaced = []string{}
 	}
 	nw.explain(sol)
-	sol.Stats.Millis = float64(time.Since(start).Microseconds()) / 1000
+	sol.Stats.Millis = millisSince(start)
 	return sol, nil
 }
+
+func millisSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
 
 // live lists the facilities (in order) that a placement costing less than
 // the root's bound plus gap may use: those the root's flow uses, and those
@@ -900,7 +958,8 @@ func (m *model) live(gap int64) []int {
 // rootCost), with cutoff best (a placement of that cost is known; MaxInt64:
 // none). It returns the best placement found below the cutoff (its state nil
 // when none), the proven bound and whether the deadline stopped it.
-func (m *model) search(rootCost, best int64, deadline time.Time, stats *SolveStats) (int64, *flowState, int64, bool) {
+func (m *model) search(rootCost, best int64, start, deadline time.Time, budget int, stats *SolveStats) (int64, *flowState, int64, bool) {
+	n0 := stats.Nodes
 	g := m.g
 	var bestState *flowState
 	open := nodeHeap{}
@@ -916,7 +975,7 @@ func (m *model) search(rootCost, best int64, deadline time.Time, stats *SolveSta
 			break
 		}
 		for { // plunge
-			if time.Now().After(deadline) {
+			if time.Now().After(deadline) || budget >= 0 && stats.Nodes-n0 >= budget {
 				open.push(nd)
 				timedOut = true
 				break
@@ -929,12 +988,15 @@ func (m *model) search(rootCost, best int64, deadline time.Time, stats *SolveSta
 			if len(cands) == 0 {
 				if c := g.flowCost(); c < best {
 					best, bestState = c, new(g.save())
+					stats.FoundMillis = millisSince(start)
+					stats.FoundMillis = millisSince(start)
 				}
 				break
 			}
 			g.saveInto(&base)
 			if c, ok := m.round(); ok && c < best {
 				best, bestState = c, new(g.save())
+				stats.FoundMillis = millisSince(start)
 			}
 			// The children of the candidate being tried and of the best so
 			// far live in reused buffers; only the chosen ones are copied out.
