@@ -444,6 +444,9 @@ type candidate struct {
 	score     float64
 }
 
+// maxRoundGap is the most nodes between two tries of the rounding heuristic.
+const maxRoundGap = 1024
+
 // faceBudget is how many relaxations the search for a placement of the
 // root's cost may solve (on the benchmark batches that have one, it is
 // found within 700).
@@ -968,6 +971,7 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 	var base flowState
 	var trial, chosen [2]flowState
 	pcs := map[int]*pseudoCost{}
+	roundGap, sinceRound := 1, 0
 	for len(open) > 0 && !timedOut {
 		nd := open.pop()
 		if nd.bound >= best {
@@ -994,9 +998,18 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 				break
 			}
 			g.saveInto(&base)
-			if c, ok := m.round(); ok && c < best {
-				best, bestState = c, new(g.save())
-				stats.FoundMillis = millisSince(start)
+			// Rounding is most of a node's work and, once the optimum is
+			// found, all waste: after each try that finds nothing better,
+			// the next waits twice as many nodes (up to maxRoundGap).
+			if sinceRound++; sinceRound >= roundGap {
+				sinceRound = 0
+				if c, ok := m.round(); ok && c < best {
+					best, bestState = c, new(g.save())
+					stats.FoundMillis = millisSince(start)
+					roundGap = 1
+				} else {
+					roundGap = min(2*roundGap, maxRoundGap)
+				}
 			}
 			// The children of the candidate being tried and of the best so
 			// far live in reused buffers; only the chosen ones are copied out.
