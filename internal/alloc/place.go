@@ -737,6 +737,7 @@ func (m *model) fixByReducedCost(best, bound int64) {
 		if g.capa[a] > 0 && g.capa[a^1] == 0 {
 			if rc := g.reduced(int32(a), int(g.to[a^1])); rc > 0 && rc*size >= gap {
 				g.capa[a] = 0
+				g.touchArc(a)
 			}
 		}
 	}
@@ -972,6 +973,7 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 	var trial, chosen [2]flowState
 	pcs := map[int]*pseudoCost{}
 	roundGap, sinceRound := 1, 0
+	var spare []flowState // states of nodes done with
 	for len(open) > 0 && !timedOut {
 		nd := open.pop()
 		if nd.bound >= best {
@@ -985,6 +987,7 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 				break
 			}
 			g.load(nd.st)
+			spare = append(spare, nd.st) // its memory serves a later child
 			if best != math.MaxInt64 {
 				m.fixByReducedCost(best, nd.bound)
 			}
@@ -998,6 +1001,7 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 				break
 			}
 			g.saveInto(&base)
+			g.checkpoint()
 			// Rounding is most of a node's work and, once the optimum is
 			// found, all waste: after each try that finds nothing better,
 			// the next waits twice as many nodes (up to maxRoundGap).
@@ -1015,7 +1019,7 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 			// far live in reused buffers; only the chosen ones are copied out.
 			evaluate := func(cd candidate) (kids [2]*node, gain [2]int64) {
 				for i, up := range []bool{false, true} {
-					g.load(base)
+					g.restore(&base)
 					stats.Nodes++
 					gain[i] = 1 << 20 // pruned or infeasible: the most a child can gain
 					if !m.branchOn(cd.k, cd.arc, cd.f, up, nd.touched) {
@@ -1091,11 +1095,11 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 			var upChild, downChild *node
 			if best2[0] != nil {
 				downChild = best2[0]
-				downChild.st = chosen[0].clone()
+				downChild.st = chosen[0].cloneInto(&spare)
 			}
 			if best2[1] != nil {
 				upChild = best2[1]
-				upChild.st = chosen[1].clone()
+				upChild.st = chosen[1].cloneInto(&spare)
 			}
 			if upChild == nil && downChild == nil {
 				break // both children pruned: the dive ends here
