@@ -36,7 +36,7 @@ type mcf struct {
 	// What changed since the state was saved or loaded (arcs by their even
 	// id, nodes' potentials), so that restore puts back only that.
 	dirtyCapa, dirtyPi []int32
-	total           int64 // cost of the current flow, kept up to date by every change
+	total              int64 // cost of the current flow, kept up to date by every change
 }
 
 const inf = int64(1) << 60
