@@ -33,8 +33,8 @@ type mcf struct {
 	// network it explores rather than the network's size: the nodes whose
 	// excess may be non-zero, and those whose distance was set.
 	active, visited []int32
-	// What changed since the state was saved or loaded (arcs by their even
-	// id, nodes' potentials), so that restore puts back only that.
+	// What changed since the last checkpoint or load (arcs, by either id of
+	// their pair; nodes' potentials), so that restore puts back only that.
 	dirtyCapa, dirtyPi []int32
 	total              int64 // cost of the current flow, kept up to date by every change
 }

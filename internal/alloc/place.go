@@ -748,6 +748,15 @@ func (m *model) fixByReducedCost(best, bound int64) {
 			try(a[0], size)
 		}
 	}
+	// The single people's arcs too: it does not change this node's bound,
+	// but its children's re-optimisation cannot use them, which raises
+	// their bounds.
+	for _, a := range m.sigFac {
+		try(a[0], 1)
+	}
+	for _, a := range m.facOut {
+		try(a[0], 1)
+	}
 }
 
 // nodeHeap orders open nodes by bound (best first).

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -161,5 +162,38 @@ func TestValidate(t *testing.T) {
 	}
 	if _, err := Solve(base(), time.Second); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRestore: restoring a checkpoint after branching and re-optimising
+// gives back exactly the saved state (arcs, forced flows, potentials, cost),
+// as loading it whole would.
+func TestRestore(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	tried := 0
+	for range 200 {
+		m := buildNetwork(packingInstance(r)).build()
+		g := m.g
+		g.solve(m.s, m.t, m.need)
+		var base flowState
+		g.saveInto(&base)
+		g.checkpoint()
+		for _, cd := range m.candidates(4) {
+			for _, up := range []bool{false, true} {
+				m.branchOn(cd.k, cd.arc, cd.f, up, map[int]bool{})
+				m.round()
+				g.restore(&base)
+				tried++
+				var now flowState
+				g.saveInto(&now)
+				if !slices.Equal(now.capa, base.capa) || !slices.Equal(now.pi, base.pi) || !slices.Equal(now.fixed, base.fixed) ||
+					now.total != base.total || g.totalCost() != base.total || slices.ContainsFunc(g.excess, func(e int64) bool { return e != 0 }) {
+					t.Fatalf("restore differs from the checkpoint")
+				}
+			}
+		}
+	}
+	if tried < 100 {
+		t.Fatalf("only %d restores tried", tried)
 	}
 }
