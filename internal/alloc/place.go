@@ -450,7 +450,9 @@ const maxRoundGap = 1024
 // faceBudget is how many relaxations the search for a placement of the
 // root's cost may solve (on the benchmark batches that have one, it is
 // found within 700).
-const faceBudget = 1500
+var faceBudget = 500
+
+var deltaGrowth = int64(4)
 
 // strongCandidates is how many choices strong branching tries at a node.
 const strongCandidates = 16
@@ -846,34 +848,15 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 		sol.Stats.FoundMillis = millisSince(start)
 	}
 	g.load(root)
-	search := m
-	if best > rootCost {
-		// Rebuilding costs a network and a flow: worth it when it removes
-		// much, or when it is cheap (small instances, which the brute-force
-		// test solves on both networks).
-		if live := m.live(best - rootCost); len(live) < len(in.Facilities)*6/10 || len(live) < len(in.Facilities) && len(in.Facilities) <= 64 {
-			sub := *in
-			sub.Facilities = make([]PlaceFacility, 0, len(live))
-			for _, f := range live {
-				sub.Facilities = append(sub.Facilities, in.Facilities[f])
-			}
-			cm := buildNetwork(&sub).build()
-			if sent, _ := cm.g.solve(cm.s, cm.t, cm.need); sent != cm.need || cm.g.flowCost() != rootCost {
-				return nil, errors.New("alloc: internal error, the core network lost the root's flow")
-			}
-			search = cm
-		}
-	}
-	sol.Stats.CoreArcs = len(search.g.to) / 2
 	// Two searches. The first looks for a placement of the root's cost:
 	// often one exists, and with that cutoff reduced costs fix every arc off
 	// the relaxation's optimal face, so the search is small — but proving
 	// that none exists can take long, so it has a budget. The second
-	// searches below the incumbent, to the end or the deadline. A search
-	// that finds a placement below its cutoff and finishes has proven it
-	// optimal; whatever a search's end, the least bound of its open nodes
-	// and of what it found bounds the optimum.
-	searchRoot := search.g.save()
+	// searches below the incumbent, to the end or the deadline. Each runs on
+	// the core network of its cutoff (see live). A search that finds a
+	// placement below its cutoff and finishes has proven it optimal;
+	// whatever a search's end, the least bound of its open nodes and of
+	// what it found bounds the optimum.
 	bestModel, lower := m, rootCost
 	for _, first := range []bool{true, false} {
 		cutoff, budget := best, -1
@@ -883,18 +866,24 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 			}
 			cutoff, budget = rootCost+1, faceBudget
 		}
-		search.g.load(searchRoot)
+		g.load(root)
+		search, err := m.core(cutoff-rootCost, rootCost)
+		if err != nil {
+			return nil, err
+		}
+		sol.Stats.CoreArcs = len(search.g.to) / 2
 		c, st, bound, stopped := search.search(rootCost, cutoff, start, deadline, budget, &sol.Stats)
+		sol.Stats.Rounds += search.g.rounds
 		lower = max(lower, bound)
 		if st != nil {
 			best, bestState, bestModel = c, st, search
 		}
-		if !stopped && st != nil || time.Now().After(deadline) {
+		if !stopped && (st != nil || budget < 0) || time.Now().After(deadline) {
 			break
 		}
 	}
 	search, st := bestModel, bestState
-	sol.Stats.Rounds = g.rounds + search.g.rounds
+	sol.Stats.Rounds += g.rounds
 	if best == math.MaxInt64 || st == nil {
 		return nil, errors.New("alloc: no placement found within the time limit")
 	}
@@ -921,6 +910,29 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 }
 
 func millisSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
+
+// core returns the model to search for placements costing less than the
+// root's cost plus gap, with the model at its root flow: the model itself,
+// or one rebuilt on the facilities live leaves when that removes much (a
+// rebuild costs a network and a flow) or is cheap (small instances, which
+// the brute-force test thus solves on both networks).
+func (m *model) core(gap, rootCost int64) (*model, error) {
+	in := m.nw.in
+	live := m.live(gap)
+	if len(live) >= len(in.Facilities)*6/10 && (len(live) == len(in.Facilities) || len(in.Facilities) > 64) {
+		return m, nil
+	}
+	sub := *in
+	sub.Facilities = make([]PlaceFacility, 0, len(live))
+	for _, f := range live {
+		sub.Facilities = append(sub.Facilities, in.Facilities[f])
+	}
+	cm := buildNetwork(&sub).build()
+	if sent, _ := cm.g.solve(cm.s, cm.t, cm.need); sent != cm.need || cm.g.flowCost() != rootCost {
+		return nil, errors.New("alloc: internal error, the core network lost the root's flow")
+	}
+	return cm, nil
+}
 
 // live lists the facilities (in order) that a placement costing less than
 // the root's bound plus gap may use: those the root's flow uses, and those
