@@ -33,9 +33,12 @@ type mcf struct {
 	// network it explores rather than the network's size: the nodes whose
 	// excess may be non-zero, and those whose distance was set.
 	active, visited []int32
-	// What changed since the last checkpoint or load (arcs, by either id of
-	// their pair; nodes' potentials), so that restore puts back only that.
-	dirtyCapa, dirtyPi []int32
+	// An undo log since the last checkpoint: the arcs changed (by either id
+	// of their pair) with their residual pair and forced flow before, the
+	// nodes whose potential changed with it before, and the cost then.
+	undoArcs, undoNodes []int32
+	undoCapa, undoPi    []int64
+	checkTotal          int64
 	total              int64 // cost of the current flow, kept up to date by every change
 }
 
@@ -132,6 +135,7 @@ func (g *mcf) imbalance(a int, d int64) {
 // it existed before (the flow was below lo, so below capacity): its reduced
 // cost is not negative, and reoptimize can restore the balance.
 func (g *mcf) atLeast(a int, lo int64) {
+	g.touchArc(a)
 	x := g.capa[a^1]
 	room := g.capa[a] + x // variable capacity
 	more := lo - g.fixed[a]
@@ -139,25 +143,25 @@ func (g *mcf) atLeast(a int, lo int64) {
 	g.total -= (x - more) * g.cost[a]
 	g.fixed[a] = lo
 	g.capa[a], g.capa[a^1] = room-more, 0
-	g.touchArc(a)
 }
 
 // setFlow forces arc a's flow to exactly v: the difference goes back as
 // excess and deficit, and no residual arc is left (so no reduced cost to
 // keep; reoptimize applies).
 func (g *mcf) setFlow(a int, v int64) {
+	g.touchArc(a)
 	total := g.fixed[a] + g.capa[a^1]
 	g.imbalance(a, total-v)
 	g.total -= (total - v) * g.cost[a]
 	g.fixed[a] = v
 	g.capa[a], g.capa[a^1] = 0, 0
-	g.touchArc(a)
 }
 
 // atMost caps arc a's total flow at hi (not below its forced flow): flow
 // beyond it goes back as excess and deficit. Only the reverse residual
 // remains, which existed (the flow was above hi), so reoptimize applies.
 func (g *mcf) atMost(a int, hi int64) {
+	g.touchArc(a)
 	room := hi - g.fixed[a]
 	if x := g.capa[a^1]; x > room {
 		g.imbalance(a, x-room)
@@ -165,7 +169,6 @@ func (g *mcf) atMost(a int, hi int64) {
 		g.capa[a^1] = room
 	}
 	g.capa[a] = room - g.capa[a^1]
-	g.touchArc(a)
 }
 
 func (g *mcf) reduced(a int32, u int) int64 { return g.cost[a] + g.pi[u] - g.pi[g.to[a]] }
@@ -398,8 +401,8 @@ func (g *mcf) reoptimize() bool {
 		dt := g.dist[target]
 		for _, v := range g.visited {
 			if d := g.dist[v]; d < dt {
+				g.touchNode(v)
 				g.pi[v] += d - dt
-				g.dirtyPi = append(g.dirtyPi, v)
 			}
 		}
 		// Augment along the path by what it carries.
@@ -414,9 +417,9 @@ func (g *mcf) reoptimize() bool {
 		v = target
 		for parent[v] >= 0 {
 			a := parent[v]
+			g.touchArc(int(a))
 			g.capa[a] -= amount
 			g.capa[a^1] += amount
-			g.dirtyCapa = append(g.dirtyCapa, a)
 			g.total += amount * g.cost[a]
 			v = int(g.to[a^1])
 		}
@@ -434,29 +437,91 @@ func (g *mcf) clearVisited() {
 	g.visited = g.visited[:0]
 }
 
-// touchArc records that arc a (its pair, its forced flow) changed.
-func (g *mcf) touchArc(a int) { g.dirtyCapa = append(g.dirtyCapa, int32(a)) }
+// touchArc logs arc a (its pair, its forced flow) before a change.
+func (g *mcf) touchArc(a int) {
+	a &^= 1
+	g.undoArcs = append(g.undoArcs, int32(a))
+	g.undoCapa = append(g.undoCapa, g.capa[a], g.capa[a^1], g.fixed[a])
+}
 
-// restore puts back the state s, saved at the last checkpoint: only what
-// changed since (strong branching tries dozens of children from one state,
-// and copying it whole for each was a fifth of the search).
-func (g *mcf) restore(s *flowState) {
-	for _, a := range g.dirtyCapa {
-		a &^= 1
-		g.capa[a], g.capa[a^1] = s.capa[a], s.capa[a^1]
-		if int(a) >= g.fixLo && int(a) < g.fixHi {
-			g.fixed[a] = s.fixed[int(a)-g.fixLo]
-		}
+// touchNode logs v's potential before a change.
+func (g *mcf) touchNode(v int32) {
+	g.undoNodes = append(g.undoNodes, v)
+	g.undoPi = append(g.undoPi, g.pi[v])
+}
+
+// checkpoint starts the undo log from the current state.
+func (g *mcf) checkpoint() {
+	g.undoArcs, g.undoNodes, g.undoCapa, g.undoPi = g.undoArcs[:0], g.undoNodes[:0], g.undoCapa[:0], g.undoPi[:0]
+	g.checkTotal = g.total
+}
+
+// restore undoes every change since the checkpoint (strong branching tries
+// dozens of children from one state: copying it whole for each, then
+// copying it once per node, was a fifth to a quarter of the search).
+func (g *mcf) restore() {
+	for i := len(g.undoArcs) - 1; i >= 0; i-- {
+		a := g.undoArcs[i]
+		g.capa[a], g.capa[a^1], g.fixed[a] = g.undoCapa[3*i], g.undoCapa[3*i+1], g.undoCapa[3*i+2]
 	}
-	for _, v := range g.dirtyPi {
-		g.pi[v] = s.pi[v]
+	for i := len(g.undoNodes) - 1; i >= 0; i-- {
+		g.pi[g.undoNodes[i]] = g.undoPi[i]
 	}
-	g.dirtyCapa, g.dirtyPi = g.dirtyCapa[:0], g.dirtyPi[:0]
 	for _, v := range g.active {
 		g.excess[v] = 0
 	}
 	g.active = g.active[:0]
-	g.total = s.total
+	g.total = g.checkTotal
+	g.checkpoint()
+}
+
+// flowDiff is a state as what differs from the last checkpoint: a strong
+// branching child, kept at the cost of what it changed.
+type flowDiff struct {
+	arcs        []int32
+	capa, fixed []int64 // per arc: its residual pair, its forced flow
+	nodes       []int32
+	pi          []int64
+	total       int64
+}
+
+// diffInto records in d what changed since the last checkpoint.
+func (g *mcf) diffInto(d *flowDiff) {
+	d.arcs, d.capa, d.fixed, d.nodes, d.pi = d.arcs[:0], d.capa[:0], d.fixed[:0], d.nodes[:0], d.pi[:0]
+	for _, a := range g.undoArcs {
+		d.arcs = append(d.arcs, a)
+		d.capa = append(d.capa, g.capa[a], g.capa[a^1])
+		d.fixed = append(d.fixed, g.fixed[a])
+	}
+	for _, v := range g.undoNodes {
+		d.nodes = append(d.nodes, v)
+		d.pi = append(d.pi, g.pi[v])
+	}
+	d.total = g.total
+}
+
+// apply replays d on the checkpoint's state (restored), logging it in turn.
+func (g *mcf) apply(d *flowDiff) {
+	for i, a := range d.arcs {
+		g.touchArc(int(a))
+		g.capa[a], g.capa[a^1], g.fixed[a] = d.capa[2*i], d.capa[2*i+1], d.fixed[i]
+	}
+	for i, v := range d.nodes {
+		g.touchNode(v)
+		g.pi[v] = d.pi[i]
+	}
+	g.total = d.total
+}
+
+// stateInto copies the current state into the memory of a spare state, if
+// there is one.
+func (g *mcf) stateInto(spare *[]flowState) flowState {
+	var d flowState
+	if n := len(*spare); n > 0 {
+		d, *spare = (*spare)[n-1], (*spare)[:n-1]
+	}
+	g.saveInto(&d)
+	return d
 }
 
 // flowState is what a branch changes: residual capacities, potentials and
@@ -478,26 +543,10 @@ func (g *mcf) saveInto(s *flowState) {
 	s.total = g.total
 }
 
-// checkpoint starts recording changes for restore, from the current state
-// (which the caller has saved).
-func (g *mcf) checkpoint() { g.dirtyCapa, g.dirtyPi = g.dirtyCapa[:0], g.dirtyPi[:0] }
+
 
 func (s flowState) clone() flowState {
 	return flowState{capa: slices.Clone(s.capa), pi: slices.Clone(s.pi), fixed: slices.Clone(s.fixed), total: s.total}
-}
-
-// cloneInto copies s into the memory of a spare state, if there is one.
-func (s flowState) cloneInto(spare *[]flowState) flowState {
-	if len(*spare) == 0 {
-		return s.clone()
-	}
-	d := (*spare)[len(*spare)-1]
-	*spare = (*spare)[:len(*spare)-1]
-	d.capa = append(d.capa[:0], s.capa...)
-	d.pi = append(d.pi[:0], s.pi...)
-	d.fixed = append(d.fixed[:0], s.fixed...)
-	d.total = s.total
-	return d
 }
 
 func (g *mcf) load(s flowState) {
@@ -509,7 +558,7 @@ func (g *mcf) load(s flowState) {
 	g.active = g.active[:0]
 	copy(g.fixed[g.fixLo:g.fixHi], s.fixed)
 	g.total = s.total
-	g.dirtyCapa, g.dirtyPi = g.dirtyCapa[:0], g.dirtyPi[:0]
+	g.checkpoint()
 }
 
 // cost of the current flow.

@@ -608,6 +608,7 @@ func (m *model) extract() ([]Assignment, []string) {
 // facilities some household is fixed to.
 type node struct {
 	st      flowState
+	live    bool // the state is the flow's current one (the dive), not st
 	bound   int64
 	frac    int64 // people in households split across arcs: how far from whole
 	touched map[int]bool
@@ -738,8 +739,8 @@ func (m *model) fixByReducedCost(best, bound int64) {
 	try := func(a int, size int64) {
 		if g.capa[a] > 0 && g.capa[a^1] == 0 {
 			if rc := g.reduced(int32(a), int(g.to[a^1])); rc > 0 && rc*size >= gap {
-				g.capa[a] = 0
 				g.touchArc(a)
+				g.capa[a] = 0
 			}
 		}
 	}
@@ -990,8 +991,7 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 	open := nodeHeap{}
 	open.push(node{st: g.save(), bound: rootCost, touched: map[int]bool{}})
 	timedOut := false
-	var base flowState
-	var trial, chosen [2]flowState
+	var trial, chosen [2]flowDiff
 	pcs := map[int]*pseudoCost{}
 	roundGap, sinceRound := 1, 0
 	var spare []flowState // states of nodes done with
@@ -1003,12 +1003,17 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 		}
 		for { // plunge
 			if time.Now().After(deadline) || budget >= 0 && stats.Nodes-n0 >= budget {
+				if nd.live {
+					nd.st, nd.live = g.stateInto(&spare), false
+				}
 				open.push(nd)
 				timedOut = true
 				break
 			}
-			g.load(nd.st)
-			spare = append(spare, nd.st) // its memory serves a later child
+			if !nd.live {
+				g.load(nd.st)
+				spare = append(spare, nd.st) // its memory serves a later child
+			}
 			if best != math.MaxInt64 {
 				m.fixByReducedCost(best, nd.bound)
 			}
@@ -1017,11 +1022,9 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 				if c := g.flowCost(); c < best {
 					best, bestState = c, new(g.save())
 					stats.FoundMillis = millisSince(start)
-					stats.FoundMillis = millisSince(start)
 				}
 				break
 			}
-			g.saveInto(&base)
 			g.checkpoint()
 			// Rounding is most of a node's work and, once the optimum is
 			// found, all waste: after each try that finds nothing better,
@@ -1040,7 +1043,7 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 			// far live in reused buffers; only the chosen ones are copied out.
 			evaluate := func(cd candidate) (kids [2]*node, gain [2]int64) {
 				for i, up := range []bool{false, true} {
-					g.restore(&base)
+					g.restore()
 					stats.Nodes++
 					gain[i] = 1 << 20 // pruned or infeasible: the most a child can gain
 					if !m.branchOn(cd.k, cd.arc, cd.f, up, nd.touched) {
@@ -1068,7 +1071,7 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 						touched = maps.Clone(nd.touched)
 						touched[cd.f] = true
 					}
-					g.saveInto(&trial[i])
+					g.diffInto(&trial[i])
 					kids[i] = &node{bound: c, frac: m.fractional(), touched: touched}
 				}
 				return kids, gain
@@ -1113,25 +1116,29 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 				best2, _ = evaluate(*pending)
 				trial, chosen = chosen, trial
 			}
-			var upChild, downChild *node
-			if best2[0] != nil {
-				downChild = best2[0]
-				downChild.st = chosen[0].cloneInto(&spare)
+			// The dive goes on in the flow itself; only the sibling left
+			// open is copied out.
+			dive, wait := 1, 0
+			if best2[1] == nil {
+				dive, wait = 0, -1
+			} else if best2[0] != nil {
+				wait = 0
+			} else {
+				wait = -1
 			}
-			if best2[1] != nil {
-				upChild = best2[1]
-				upChild.st = chosen[1].cloneInto(&spare)
-			}
-			if upChild == nil && downChild == nil {
+			if best2[dive] == nil {
 				break // both children pruned: the dive ends here
 			}
-			if upChild == nil {
-				upChild, downChild = downChild, nil
+			if wait >= 0 {
+				g.restore()
+				g.apply(&chosen[wait])
+				best2[wait].st = g.stateInto(&spare)
+				open.push(*best2[wait])
 			}
-			if downChild != nil { // dive on, the sibling waits
-				open.push(*downChild)
-			}
-			nd = *upChild
+			g.restore()
+			g.apply(&chosen[dive])
+			nd = *best2[dive]
+			nd.live = true
 		}
 	}
 	bound := best

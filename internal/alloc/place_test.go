@@ -182,7 +182,7 @@ func TestRestore(t *testing.T) {
 			for _, up := range []bool{false, true} {
 				m.branchOn(cd.k, cd.arc, cd.f, up, map[int]bool{})
 				m.round()
-				g.restore(&base)
+				g.restore()
 				tried++
 				var now flowState
 				g.saveInto(&now)
