@@ -1,6 +1,9 @@
 package alloc
 
-import "slices"
+import (
+	"math/bits"
+	"slices"
+)
 
 // A min-cost flow engine: the primal-dual method (successive shortest paths
 // with node potentials, Ahuja, Magnanti & Orlin, "Network Flows", 1993,
@@ -21,7 +24,7 @@ type mcf struct {
 	dist             []int64
 	level            []int32
 	it               []int32
-	heap             []int32
+	rh               radixHeap
 	pos              []int32
 	queue            []int32
 	excess           []int64
@@ -180,11 +183,16 @@ func (g *mcf) dijkstra(s, t int) bool {
 		g.dist[i] = inf
 		g.pos[i] = -1
 	}
-	g.heap = g.heap[:0]
+	g.rh.reset()
 	g.dist[s] = 0
-	g.push(int32(s))
-	for len(g.heap) > 0 {
-		u := int(g.pop())
+	g.rh.push(0, int32(s))
+	for g.rh.size > 0 {
+		key, v32 := g.rh.pop()
+		u := int(v32)
+		if g.pos[u] == -2 || key != g.dist[u] {
+			continue // settled, or queued again since at a shorter distance
+		}
+		g.pos[u] = -2
 		if u == t {
 			break // the rest is no nearer: their potentials rise by dist[t]
 		}
@@ -199,68 +207,70 @@ func (g *mcf) dijkstra(s, t int) bool {
 			nd := du + g.reduced(a, u)
 			if nd < g.dist[v] && nd < g.dist[t] || v == t && nd < g.dist[v] {
 				g.dist[v] = nd
-				if g.pos[v] >= 0 {
-					g.up(int(g.pos[v]))
-				} else {
-					g.push(int32(v))
-				}
+				g.rh.push(nd, int32(v))
 			}
 		}
-		g.pos[u] = -2 // settled
 	}
 	return g.dist[t] < inf
 }
 
-func (g *mcf) push(v int32) {
-	g.heap = append(g.heap, v)
-	g.pos[v] = int32(len(g.heap) - 1)
-	g.up(len(g.heap) - 1)
+// radixHeap is a monotone priority queue of non-negative integer keys
+// (Ahuja, Mehlhorn, Orlin & Tarjan, "Faster algorithms for the shortest path
+// problem", 1990): a key goes to the bucket of the highest bit in which it
+// differs from the last key taken out, so a push is an append and a pop
+// redistributes at most one bucket. Dijkstra's keys never fall below the
+// last one taken out, which is all it needs; a node whose distance falls is
+// pushed again and its stale entry skipped.
+type radixHeap struct {
+	last    int64
+	size    int
+	head    int // bucket 0 is taken out first in, first out
+	buckets [65][]radixItem
 }
 
-func (g *mcf) pop() int32 {
-	top := g.heap[0]
-	last := len(g.heap) - 1
-	g.heap[0] = g.heap[last]
-	g.pos[g.heap[0]] = 0
-	g.heap = g.heap[:last]
-	if last > 0 {
-		g.down(0)
-	}
-	g.pos[top] = -2
-	return top
+type radixItem struct {
+	key int64
+	v   int32
 }
 
-func (g *mcf) up(i int) {
-	h := g.heap
-	for i > 0 {
-		p := (i - 1) / 2
-		if g.dist[h[p]] <= g.dist[h[i]] {
-			break
-		}
-		h[p], h[i] = h[i], h[p]
-		g.pos[h[p]], g.pos[h[i]] = int32(p), int32(i)
-		i = p
+func (h *radixHeap) reset() {
+	for i := range h.buckets {
+		h.buckets[i] = h.buckets[i][:0]
 	}
+	h.last, h.size, h.head = 0, 0, 0
 }
 
-func (g *mcf) down(i int) {
-	h := g.heap
-	n := len(h)
-	for {
-		l, m := 2*i+1, i
-		if l < n && g.dist[h[l]] < g.dist[h[m]] {
-			m = l
+func (h *radixHeap) push(key int64, v int32) {
+	b := bits.Len64(uint64(key ^ h.last))
+	h.buckets[b] = append(h.buckets[b], radixItem{key, v})
+	h.size++
+}
+
+func (h *radixHeap) pop() (int64, int32) {
+	if len(h.buckets[0]) == h.head {
+		h.buckets[0], h.head = h.buckets[0][:0], 0
+		i := 1
+		for len(h.buckets[i]) == 0 {
+			i++
 		}
-		if r := l + 1; r < n && g.dist[h[r]] < g.dist[h[m]] {
-			m = r
+		least := h.buckets[i][0].key
+		for _, it := range h.buckets[i][1:] {
+			least = min(least, it.key)
 		}
-		if m == i {
-			return
+		h.last = least
+		for _, it := range h.buckets[i] {
+			b := bits.Len64(uint64(it.key ^ least))
+			h.buckets[b] = append(h.buckets[b], it)
 		}
-		h[m], h[i] = h[i], h[m]
-		g.pos[h[m]], g.pos[h[i]] = int32(m), int32(i)
-		i = m
+		h.buckets[i] = h.buckets[i][:0]
 	}
+	it := h.buckets[0][h.head]
+	h.head++
+	if h.head == len(h.buckets[0]) {
+		h.buckets[0], h.head = h.buckets[0][:0], 0
+	}
+	h.size--
+	return it.key, it.v
 }
 
 // bfs levels the admissible subgraph (residual arcs of zero reduced cost).
@@ -351,19 +361,24 @@ func (g *mcf) reoptimize() bool {
 		}
 		g.clearVisited()
 		// Multi-source Dijkstra to the nearest deficit.
-		g.heap = g.heap[:0]
+		g.rh.reset()
 		for _, s := range sources {
 			g.dist[s] = 0
 			g.visited = append(g.visited, s)
-			g.push(s)
+			g.rh.push(0, s)
 		}
 		// A node no nearer than a deficit already reached cannot be on a
 		// shortest path to the nearest deficit: it is not queued (on a
 		// degenerate relaxation the deficit is often at distance 0, and the
 		// signatures' hundreds of arcs are then skipped).
 		target, limit := -1, inf
-		for len(g.heap) > 0 {
-			u := int(g.pop())
+		for g.rh.size > 0 {
+			key, v32 := g.rh.pop()
+			u := int(v32)
+			if g.pos[u] == -2 || key != g.dist[u] {
+				continue // settled, or queued again since at a shorter distance
+			}
+			g.pos[u] = -2
 			if g.excess[u] < 0 {
 				target = u
 				break
@@ -386,11 +401,7 @@ func (g *mcf) reoptimize() bool {
 					}
 					g.dist[v] = nd
 					parent[v] = a
-					if g.pos[v] >= 0 {
-						g.up(int(g.pos[v]))
-					} else {
-						g.push(int32(v))
-					}
+					g.rh.push(nd, int32(v))
 				}
 			}
 		}
