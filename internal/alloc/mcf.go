@@ -42,7 +42,7 @@ type mcf struct {
 	undoArcs, undoNodes []int32
 	undoCapa, undoPi    []int64
 	checkTotal          int64
-	total              int64 // cost of the current flow, kept up to date by every change
+	total               int64 // cost of the current flow, kept up to date by every change
 }
 
 const inf = int64(1) << 60
@@ -553,8 +553,6 @@ func (g *mcf) saveInto(s *flowState) {
 	s.fixed = append(s.fixed[:0], g.fixed[g.fixLo:g.fixHi]...)
 	s.total = g.total
 }
-
-
 
 func (s flowState) clone() flowState {
 	return flowState{capa: slices.Clone(s.capa), pi: slices.Clone(s.pi), fixed: slices.Clone(s.fixed), total: s.total}
