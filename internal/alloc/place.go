@@ -204,13 +204,13 @@ func compatible(u PlaceUnit, f PlaceFacility) bool {
 // Evaluate recomputes the objective of a placement from the definitions, and
 // checks it is feasible.
 func Evaluate(in *Instance, as []Assignment, unplaced []string) (int64, error) {
-	units := map[string]PlaceUnit{}
-	for _, u := range in.Units {
-		units[u.ID] = u
+	units := make(map[string]*PlaceUnit, len(in.Units))
+	for i := range in.Units {
+		units[in.Units[i].ID] = &in.Units[i]
 	}
-	facs := map[string]PlaceFacility{}
-	for _, f := range in.Facilities {
-		facs[f.ID] = f
+	facs := make(map[string]*PlaceFacility, len(in.Facilities))
+	for i := range in.Facilities {
+		facs[in.Facilities[i].ID] = &in.Facilities[i]
 	}
 	seen := map[string]bool{}
 	used := map[string]int{}
@@ -223,7 +223,7 @@ func Evaluate(in *Instance, as []Assignment, unplaced []string) (int64, error) {
 			return 0, fmt.Errorf("assignment %v: unknown or repeated", a)
 		}
 		seen[a.Unit] = true
-		if !compatible(u, f) {
+		if !compatible(*u, *f) {
 			return 0, fmt.Errorf("unit %s not compatible with %s", u.ID, f.ID)
 		}
 		used[f.ID] += u.Size
@@ -338,16 +338,8 @@ func buildNetwork(in *Instance) *network {
 		nw.class[i] = c
 		nw.members[c] = append(nw.members[c], i)
 	}
-	for _, h := range nw.households {
-		var fs []int
-		for i, f := range in.Facilities {
-			if f.Free >= in.Units[h].Size && compatible(in.Units[h], f) {
-				fs = append(fs, i)
-			}
-		}
-		nw.householdFs = append(nw.householdFs, fs)
-	}
 	hhClass := map[string]int{}
+	var classFs [][]int // per household class: compatible facilities with room for one
 	for k, h := range nw.households {
 		u := in.Units[h]
 		needs := slices.Clone(u.Needs)
@@ -358,8 +350,21 @@ func buildNetwork(in *Instance) *network {
 			c = len(nw.hhClasses)
 			hhClass[key] = c
 			nw.hhClasses = append(nw.hhClasses, nil)
+			// Compatibility is the signature's: one test per signature.
+			sigOK := make([]bool, nw.nSig)
+			for sg := range nw.nSig {
+				sigOK[sg] = compatible(u, sigFac[sg])
+			}
+			var fs []int
+			for i, f := range in.Facilities {
+				if f.Free >= u.Size && sigOK[nw.signature[i]] {
+					fs = append(fs, i)
+				}
+			}
+			classFs = append(classFs, fs)
 		}
 		nw.hhClasses[c] = append(nw.hhClasses[c], k)
+		nw.householdFs = append(nw.householdFs, classFs[c])
 	}
 	return nw
 }
