@@ -186,13 +186,7 @@ func (g *mcf) dijkstra(s, t int) bool {
 	g.rh.reset()
 	g.dist[s] = 0
 	g.rh.push(0, int32(s))
-	for g.rh.size > 0 {
-		key, v32 := g.rh.pop()
-		u := int(v32)
-		if g.pos[u] == -2 || key != g.dist[u] {
-			continue // settled, or queued again since at a shorter distance
-		}
-		g.pos[u] = -2
+	for u := g.settleNext(); u >= 0; u = g.settleNext() {
 		if u == t {
 			break // the rest is no nearer: their potentials rise by dist[t]
 		}
@@ -212,6 +206,20 @@ func (g *mcf) dijkstra(s, t int) bool {
 		}
 	}
 	return g.dist[t] < inf
+}
+
+// settleNext takes the nearest queued node out and marks it settled (-1:
+// none left), skipping the entries of settled nodes and those queued again
+// since at a shorter distance.
+func (g *mcf) settleNext() int {
+	for g.rh.size > 0 {
+		key, v := g.rh.pop()
+		if g.pos[v] != -2 && key == g.dist[v] {
+			g.pos[v] = -2
+			return int(v)
+		}
+	}
+	return -1
 }
 
 // radixHeap is a monotone priority queue of non-negative integer keys
@@ -372,13 +380,7 @@ func (g *mcf) reoptimize() bool {
 		// degenerate relaxation the deficit is often at distance 0, and the
 		// signatures' hundreds of arcs are then skipped).
 		target, limit := -1, inf
-		for g.rh.size > 0 {
-			key, v32 := g.rh.pop()
-			u := int(v32)
-			if g.pos[u] == -2 || key != g.dist[u] {
-				continue // settled, or queued again since at a shorter distance
-			}
-			g.pos[u] = -2
+		for u := g.settleNext(); u >= 0; u = g.settleNext() {
 			if g.excess[u] < 0 {
 				target = u
 				break
