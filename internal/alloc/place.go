@@ -919,13 +919,15 @@ func millisSince(t time.Time) float64 { return float64(time.Since(t).Microsecond
 
 // core returns the model to search for placements costing less than the
 // root's cost plus gap, with the model at its root flow: the model itself,
-// or one rebuilt on the facilities live leaves when that removes much (a
-// rebuild costs a network and a flow) or is cheap (small instances, which
-// the brute-force test thus solves on both networks).
+// or one rebuilt on the facilities live leaves when that removes much of a
+// large network (a rebuild costs a network and a flow: 2–9 ms on a regional
+// batch of 1,500 facilities, more than its search saves), or when it is
+// cheap (small instances, which the brute-force test thus solves on both
+// networks).
 func (m *model) core(gap, rootCost int64) (*model, error) {
 	in := m.nw.in
 	live := m.live(gap)
-	if len(live) >= len(in.Facilities)*6/10 && (len(live) == len(in.Facilities) || len(in.Facilities) > 64) {
+	if (len(live) >= len(in.Facilities)*6/10 || len(in.Facilities) < 3000) && (len(live) == len(in.Facilities) || len(in.Facilities) > 64) {
 		return m, nil
 	}
 	sub := *in
