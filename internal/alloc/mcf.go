@@ -199,7 +199,7 @@ func (g *mcf) dijkstra(s, t int) bool {
 			// No path through a node as far as t's tentative distance is
 			// shorter: not queued (the signatures' hundreds of arcs).
 			nd := du + g.reduced(a, u)
-			if nd < g.dist[v] && nd < g.dist[t] || v == t && nd < g.dist[v] {
+			if nd < g.dist[v] && nd < g.dist[t] {
 				g.dist[v] = nd
 				g.rh.push(nd, int32(v))
 			}
@@ -556,10 +556,6 @@ func (g *mcf) saveInto(s *flowState) {
 	s.total = g.total
 }
 
-func (s flowState) clone() flowState {
-	return flowState{capa: slices.Clone(s.capa), pi: slices.Clone(s.pi), fixed: slices.Clone(s.fixed), total: s.total}
-}
-
 func (g *mcf) load(s flowState) {
 	copy(g.capa, s.capa)
 	copy(g.pi, s.pi)
@@ -572,7 +568,7 @@ func (g *mcf) load(s flowState) {
 	g.checkpoint()
 }
 
-// cost of the current flow.
+// flowCost is the cost of the current flow, as kept up to date.
 func (g *mcf) flowCost() int64 { return g.total }
 
 // totalCost computes the cost of the current flow from the arcs.
