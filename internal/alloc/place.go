@@ -702,8 +702,12 @@ func (m *model) round() (int64, bool) {
 	// node: a plan tried before gives nothing new (most nodes of a subtree
 	// round alike).
 	h := fnv.New64a()
+	var buf [24]byte
 	for _, p := range plan {
-		binary.Write(h, binary.LittleEndian, p)
+		for i, x := range p {
+			binary.LittleEndian.PutUint64(buf[8*i:], uint64(x))
+		}
+		h.Write(buf[:])
 	}
 	key := h.Sum64()
 	if m.rounded == nil {
