@@ -36,11 +36,13 @@ type mcf struct {
 	// network it explores rather than the network's size: the nodes whose
 	// excess may be non-zero, and those whose distance was set.
 	active, visited []int32
+	listed          []bool // scratch: a node already in reoptimize's live list
 	// An undo log since the last checkpoint: the arcs changed (by either id
 	// of their pair) with their residual pair and forced flow before, the
 	// nodes whose potential changed with it before, and the cost then.
 	undoArcs, undoNodes []int32
 	undoCapa, undoPi    []int64
+	undoCost            []int64 // arc, cost before (setCost)
 	checkTotal          int64
 	total               int64 // cost of the current flow, kept up to date by every change
 }
@@ -83,6 +85,7 @@ func (g *mcf) solve(s, t int, need int64) (sent, total int64) {
 	g.it = make([]int32, g.n)
 	g.pos = make([]int32, g.n)
 	g.excess = make([]int64, g.n)
+	g.listed = make([]bool, g.n)
 	for sent < need {
 		g.rounds++
 		if !g.dijkstra(s, t) {
@@ -158,6 +161,33 @@ func (g *mcf) setFlow(a int, v int64) {
 	g.total -= (total - v) * g.cost[a]
 	g.fixed[a] = v
 	g.capa[a], g.capa[a^1] = 0, 0
+}
+
+// setCost changes arc a's cost. A residual arc of the pair whose reduced
+// cost turns negative is used up (the arc's variable flow moves to the
+// bound, the difference as excess and deficit), so that every residual arc
+// keeps a non-negative reduced cost and reoptimize applies.
+func (g *mcf) setCost(a int, c int64) {
+	if c == g.cost[a] {
+		return
+	}
+	g.touchArc(a)
+	g.undoCost = append(g.undoCost, int64(a), g.cost[a])
+	g.total += (c - g.cost[a]) * g.flow(a)
+	g.cost[a], g.cost[a^1] = c, -c
+	rc := g.reduced(int32(a), int(g.to[a^1]))
+	switch {
+	case rc < 0 && g.capa[a] > 0: // fill it
+		d := g.capa[a]
+		g.imbalance(a, -d)
+		g.total += d * c
+		g.capa[a], g.capa[a^1] = 0, g.capa[a^1]+d
+	case rc > 0 && g.capa[a^1] > 0: // empty it
+		d := g.capa[a^1]
+		g.imbalance(a, d)
+		g.total -= d * c
+		g.capa[a], g.capa[a^1] = g.capa[a]+d, 0
+	}
 }
 
 // atMost caps arc a's total flow at hi (not below its forced flow): flow
@@ -354,12 +384,16 @@ func (g *mcf) reoptimize() bool {
 		sources := g.queue[:0]
 		live := g.active[:0]
 		for _, v := range g.active {
-			if e := g.excess[v]; e != 0 && !slices.Contains(live, v) {
+			if e := g.excess[v]; e != 0 && !g.listed[v] {
+				g.listed[v] = true
 				live = append(live, v)
 				if e > 0 {
 					sources = append(sources, v)
 				}
 			}
+		}
+		for _, v := range live {
+			g.listed[v] = false
 		}
 		g.active = live
 		g.queue = sources
@@ -466,6 +500,7 @@ func (g *mcf) touchNode(v int32) {
 // checkpoint starts the undo log from the current state.
 func (g *mcf) checkpoint() {
 	g.undoArcs, g.undoNodes, g.undoCapa, g.undoPi = g.undoArcs[:0], g.undoNodes[:0], g.undoCapa[:0], g.undoPi[:0]
+	g.undoCost = g.undoCost[:0]
 	g.checkTotal = g.total
 }
 
@@ -479,6 +514,10 @@ func (g *mcf) restore() {
 	}
 	for i := len(g.undoNodes) - 1; i >= 0; i-- {
 		g.pi[g.undoNodes[i]] = g.undoPi[i]
+	}
+	for i := len(g.undoCost) - 2; i >= 0; i -= 2 {
+		a, c := g.undoCost[i], g.undoCost[i+1]
+		g.cost[a], g.cost[a^1] = c, -c
 	}
 	for _, v := range g.active {
 		g.excess[v] = 0
