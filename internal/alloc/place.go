@@ -100,13 +100,15 @@ type Solution struct {
 
 // SolveStats tell how the answer was found.
 type SolveStats struct {
-	Nodes        int     `json:"nodes"`         // branch-and-bound nodes (flow relaxations solved)
-	Rounds       int     `json:"rounds"`        // Dijkstra rounds over all relaxations
-	Arcs         int     `json:"arcs"`          // arcs of the root network
-	CoreArcs     int     `json:"core_arcs"`     // arcs of the network searched (facilities reduced costs rule out removed)
-	Millis       float64 `json:"millis"`        // solve time
-	FoundMillis  float64 `json:"found_millis"`  // when the placement returned was found (the rest is proof)
-	VerifyMicros float64 `json:"verify_micros"` // one certificate pass over the root network's arcs
+	Nodes        int     `json:"nodes"`          // branch-and-bound nodes (flow relaxations solved)
+	Rounds       int     `json:"rounds"`         // Dijkstra rounds over all relaxations
+	Arcs         int     `json:"arcs"`           // arcs of the root network
+	CoreArcs     int     `json:"core_arcs"`      // arcs of the network searched (facilities reduced costs rule out removed)
+	Millis       float64 `json:"millis"`         // solve time
+	FoundMillis  float64 `json:"found_millis"`   // when the placement returned was found (the rest is proof)
+	VerifyMicros float64 `json:"verify_micros"`  // one certificate pass over the root network's arcs
+	Lagrange     bool    `json:"lagrange"`       // the Lagrangian phase ran (large networks)
+	LagrangeLB   int64   `json:"lagrange_bound"` // the bound it proved
 }
 
 // ErrBadInstance wraps every validation error (exit status 2).
@@ -381,6 +383,7 @@ type model struct {
 	hhArcs   [][][2]int
 	hhOut    []int
 	rounded  map[uint64]bool // the plans round has tried
+	orig     []int           // a core's facilities in the instance it was cut from (nil: the same)
 }
 
 func (nw *network) build() *model {
@@ -697,6 +700,14 @@ func (m *model) round() (int64, bool) {
 			}
 		}
 	}
+	return m.tryPlan(plan)
+}
+
+// tryPlan fixes the household arcs to the plan's flows (class, arc, flow)
+// and re-optimises the single people around them: the cost of that
+// placement, or false when it does not fit or was tried before.
+func (m *model) tryPlan(plan [][3]int64) (int64, bool) {
+	g := m.g
 	// Household arcs are all fixed by the plan and branching touches no
 	// other arc, so the single people's flow around it is the same at every
 	// node: a plan tried before gives nothing new (most nodes of a subtree
@@ -828,6 +839,25 @@ func (h *nodeHeap) pop() node {
 // node's flow is also rounded to whole households (round) for an early
 // incumbent, which is what lets reduced costs and bounds prune.
 func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
+	return solve(in, timeLimit, options{lagrangeMin: lagrangeMinFacilities, flowBudget: flowBudget})
+}
+
+// options of the solver that tests change.
+type options struct {
+	lagrangeMin int // facilities from which the Lagrangian phase comes before any search below the incumbent
+	flowBudget  int // on smaller networks, the relaxations a search on flow bounds may solve before it (-1: all)
+}
+
+// The searches of solve, in order: for a placement of the root's cost (the
+// relaxation's optimal face), below the incumbent on flow bounds, and below
+// the incumbent after the Lagrangian phase.
+const (
+	phaseFace = iota
+	phaseFlow
+	phaseLagrange
+)
+
+func solve(in *Instance, timeLimit time.Duration, opt options) (*Solution, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -857,6 +887,11 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 		sol.Stats.FoundMillis = millisSince(start)
 	}
 	g.load(root)
+	if c, ok := m.pack(); ok && c < best {
+		best, bestState = c, new(g.save())
+		sol.Stats.FoundMillis = millisSince(start)
+	}
+	g.load(root)
 	// Two searches. The first looks for a placement of the root's cost:
 	// often one exists, and with that cutoff reduced costs fix every arc off
 	// the relaxation's optimal face, so the search is small — but proving
@@ -867,21 +902,68 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 	// whatever a search's end, the least bound of its open nodes and of
 	// what it found bounds the optimum.
 	bestModel, lower := m, rootCost
-	for _, first := range []bool{true, false} {
+	for _, phase := range []int{phaseFace, phaseFlow, phaseLagrange} {
+		if best <= lower {
+			break // an earlier search proved it
+		}
 		cutoff, budget := best, -1
-		if first {
+		switch phase {
+		case phaseFace:
 			if best-rootCost <= 1 {
 				continue
 			}
 			cutoff, budget = rootCost+1, faceBudget
+		case phaseFlow:
+			if len(in.Facilities) >= opt.lagrangeMin {
+				continue
+			}
+			budget = opt.flowBudget
 		}
 		g.load(root)
+		var lag *lagrange
+		var lagMu []int64
+		var lagPoint *lagrangePoint
+		if phase == phaseLagrange {
+			sol.Stats.Lagrange = true
+			lag = newLagrange(m)
+			var lb int64
+			lb, lagMu, lagPoint = lag.run(best, start.Add(timeLimit/4), lagrangeIterations, func(plan [][3]int64) int64 {
+				g.load(root)
+				if c, ok := m.tryPlan(plan); ok && c < best {
+					best, bestState, bestModel = c, new(g.save()), m
+					sol.Stats.FoundMillis = millisSince(start)
+				}
+				return best
+			})
+			g.load(root)
+			sol.Stats.LagrangeLB = ceilDiv(lb, lagrangeScale)
+			lower = max(lower, sol.Stats.LagrangeLB)
+			if best <= lower {
+				break
+			}
+			cutoff = best
+		}
 		search, err := m.core(cutoff-rootCost, rootCost)
 		if err != nil {
 			return nil, err
 		}
+		searchRoot := rootCost
+		var pe *penalties
+		if lagPoint != nil { // nil: the relaxation failed (cannot happen), search without it
+			lag.fix(lagPoint, lagMu, best, search, search.orig)
+			if !search.g.reoptimize() {
+				return nil, errors.New("alloc: internal error, fixing arcs left no flow")
+			}
+			searchRoot = search.g.flowCost()
+			sol.Stats.LagrangeLB = max(sol.Stats.LagrangeLB, ceilDiv(lagPoint.bound, lagrangeScale))
+			lower = max(lower, sol.Stats.LagrangeLB)
+			if best <= lower {
+				break
+			}
+			pe = lag.penalties(lagPoint, lagMu, search, search.orig)
+		}
 		sol.Stats.CoreArcs = len(search.g.to) / 2
-		c, st, bound, stopped := search.search(rootCost, cutoff, start, deadline, budget, &sol.Stats)
+		c, st, bound, stopped := search.search(searchRoot, cutoff, lower, pe, start, deadline, budget, &sol.Stats)
 		if search != m {
 			sol.Stats.Rounds += search.g.rounds // a rebuilt core counts its own
 		}
@@ -889,7 +971,9 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 		if st != nil {
 			best, bestState, bestModel = c, st, search
 		}
-		if !stopped && (st != nil || budget < 0) || time.Now().After(deadline) {
+		// Done when a search ends (the face's only if it found a
+		// placement of the root's cost), or at the deadline.
+		if !stopped && (phase != phaseFace || st != nil) || time.Now().After(deadline) {
 			break
 		}
 	}
@@ -941,6 +1025,7 @@ func (m *model) core(gap, rootCost int64) (*model, error) {
 		sub.Facilities = append(sub.Facilities, in.Facilities[f])
 	}
 	cm := buildNetwork(&sub).build()
+	cm.orig = live
 	if sent, _ := cm.g.solve(cm.s, cm.t, cm.need); sent != cm.need || cm.g.flowCost() != rootCost {
 		return nil, errors.New("alloc: internal error, the core network lost the root's flow")
 	}
@@ -997,7 +1082,7 @@ func (m *model) live(gap int64) []int {
 // rootCost), with cutoff best (a placement of that cost is known; MaxInt64:
 // none). It returns the best placement found below the cutoff (its state nil
 // when none), the proven bound and whether the deadline stopped it.
-func (m *model) search(rootCost, best int64, start, deadline time.Time, budget int, stats *SolveStats) (int64, *flowState, int64, bool) {
+func (m *model) search(rootCost, best, floor int64, pe *penalties, start, deadline time.Time, budget int, stats *SolveStats) (int64, *flowState, int64, bool) {
 	n0 := stats.Nodes
 	g := m.g
 	var bestState *flowState
@@ -1010,7 +1095,7 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 	var spare []flowState // states of nodes done with
 	for len(open) > 0 && !timedOut {
 		nd := open.pop()
-		if nd.bound >= best {
+		if nd.bound >= best || best <= floor {
 			open = open[:0] // best first: every other open node is as bad
 			break
 		}
@@ -1028,7 +1113,16 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 				spare = append(spare, nd.st) // its memory serves a later child
 			}
 			if best != math.MaxInt64 {
-				m.fixByReducedCost(best, nd.bound)
+				// The flow's own cost: a node's bound may be the
+				// Lagrangian's, higher, and reduced costs price the flow.
+				m.fixByReducedCost(best, g.flowCost())
+			}
+			if pe != nil {
+				if b := pe.exact(m); b >= best {
+					break // the relaxation, solved for this node, prunes it
+				} else if b > nd.bound {
+					nd.bound = b
+				}
 			}
 			cands := m.candidates(strongCandidates)
 			if len(cands) == 0 {
@@ -1077,13 +1171,18 @@ func (m *model) search(rootCost, best int64, start, deadline time.Time, budget i
 					if c >= best {
 						continue
 					}
-					gain[i] = c - nd.bound
 					// A bound on f sets it apart from its orbit from now on.
 					touched := nd.touched
 					if cd.f >= 0 {
 						touched = maps.Clone(nd.touched)
 						touched[cd.f] = true
 					}
+					if pe != nil {
+						if c = max(c, pe.bound(m, touched)); c >= best {
+							continue
+						}
+					}
+					gain[i] = c - nd.bound
 					g.diffInto(&trial[i])
 					kids[i] = &node{bound: c, frac: m.fractional(), touched: touched}
 				}
@@ -1175,4 +1274,141 @@ func (nw *network) explain(sol *Solution) {
 	for _, u := range sol.Unplaced {
 		sol.Explain[u] = "nessuna struttura compatibile con posti liberi sufficienti"
 	}
+}
+
+// pack is a primal heuristic that rounds by facility rather than by class:
+// the facilities the node's flow sends households to, nearest first, each
+// take the whole households (of those still to place, of the classes that
+// reach it) whose sizes sum nearest to the household load the flow gives it,
+// within its free places — the relaxation splits households to fill near
+// facilities exactly, and a placement fills them with households that fit
+// together. The rest go to the nearest facility with room, else unplaced;
+// the single people are re-optimised around them (tryPlan).
+func (m *model) pack() (int64, bool) {
+	g, nw := m.g, m.nw
+	in := nw.in
+	nH := len(nw.hhClasses)
+	left := make([]int64, nH)
+	count := make(map[int]int64) // households planned per arc
+	room := make(map[int]int64)
+	load := make(map[int]int64)
+	type inArc struct{ c, arc int }
+	arcsTo := make(map[int][]inArc)
+	capacity := func(a int) int64 { return g.fixed[a] + g.capa[a] + g.capa[a^1] }
+	for c, ks := range nw.hhClasses {
+		left[c] = int64(len(ks))
+		size := m.size(c)
+		for _, a := range m.hhArcs[c] {
+			f := a[1]
+			if _, ok := room[f]; !ok {
+				room[f] = int64(in.Facilities[f].Free)
+			}
+			arcsTo[f] = append(arcsTo[f], inArc{c, a[0]})
+			load[f] += g.flow(a[0])
+			// Lower bounds of the node first.
+			if lo := g.fixed[a[0]] / size; lo > 0 {
+				count[a[0]] += lo
+				left[c] -= lo
+				room[f] -= lo * size
+			}
+		}
+	}
+	var fs []int
+	for f, l := range load {
+		if l > 0 {
+			fs = append(fs, f)
+		}
+	}
+	sort.Slice(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		return nw.km[a] < nw.km[b] || nw.km[a] == nw.km[b] && a < b
+	})
+	for _, f := range fs {
+		r := room[f]
+		if r <= 0 {
+			continue
+		}
+		// Subset sums of the households that may go to f: pick[q] is the
+		// count per class of one way to reach q.
+		pick := make([][]int64, r+1)
+		pick[0] = make([]int64, nH)
+		for _, ia := range arcsTo[f] {
+			size := m.size(ia.c)
+			n := min(left[ia.c], (capacity(ia.arc)-count[ia.arc]*size)/size)
+			for range n {
+				for q := r; q >= size; q-- {
+					if pick[q] == nil && pick[q-size] != nil && pick[q-size][ia.c] < n {
+						pick[q] = slices.Clone(pick[q-size])
+						pick[q][ia.c]++
+					}
+				}
+			}
+		}
+		target := load[f] - (int64(in.Facilities[f].Free) - r) // what the flow adds beyond lower bounds
+		bestQ := int64(0)
+		for q := int64(1); q <= r; q++ {
+			if pick[q] == nil {
+				continue
+			}
+			d, bd := q-target, bestQ-target
+			if d < 0 {
+				d = -d
+			}
+			if bd < 0 {
+				bd = -bd
+			}
+			if d < bd || d == bd && q > bestQ {
+				bestQ = q
+			}
+		}
+		if bestQ == 0 {
+			continue
+		}
+		for _, ia := range arcsTo[f] {
+			if n := pick[bestQ][ia.c]; n > 0 {
+				k := min(n, (capacity(ia.arc)-count[ia.arc]*m.size(ia.c))/m.size(ia.c))
+				count[ia.arc] += k
+				left[ia.c] -= k
+				pick[bestQ][ia.c] -= k
+				room[f] -= k * m.size(ia.c)
+			}
+		}
+	}
+	return m.tryPlan(m.complete(count, room, left))
+}
+
+// complete ends a plan of household counts per arc: the households still to
+// place (left, per class) go one by one to the nearest facility with room on
+// an arc that may carry one more, else unplaced. It returns the plan as
+// (class, arc, flow) for tryPlan.
+func (m *model) complete(count, room map[int]int64, left []int64) [][3]int64 {
+	g, nw := m.g, m.nw
+	var plan [][3]int64
+	for c := range nw.hhClasses {
+		size := m.size(c)
+		for left[c] > 0 {
+			bestA, bestF := -1, -1
+			for _, a := range m.hhArcs[c] {
+				capacity := g.fixed[a[0]] + g.capa[a[0]] + g.capa[a[0]^1]
+				if capacity-count[a[0]]*size >= size && room[a[1]] >= size && (bestF < 0 || nw.km[a[1]] < nw.km[bestF]) {
+					bestA, bestF = a[0], a[1]
+				}
+			}
+			if bestA < 0 {
+				break
+			}
+			count[bestA]++
+			room[bestF] -= size
+			left[c]--
+		}
+		for _, a := range m.hhArcs[c] {
+			if n := count[a[0]]; n > 0 {
+				plan = append(plan, [3]int64{int64(c), int64(a[0]), n * size})
+			}
+		}
+		if left[c] > 0 {
+			plan = append(plan, [3]int64{int64(c), int64(m.hhOut[c]), left[c] * size})
+		}
+	}
+	return plan
 }

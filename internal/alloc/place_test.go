@@ -3,6 +3,7 @@ package alloc
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -103,15 +104,31 @@ func bruteForce(in *Instance) int64 {
 // dropped a node when pseudo-costs of infinite gain scored below none.)
 func TestSolveAgainstBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
-	branched, twins, cored := 0, 0, 0
-	for trial := range 400 {
+	branched, twins, cored, lagranged, closed := 0, 0, 0, 0, 0
+	for trial := range 1200 {
 		in := randomInstance(r, 2+r.IntN(5), 1+r.IntN(4))
 		if trial%2 == 1 {
 			in = packingInstance(r)
 		}
-		sol, err := Solve(in, 5*time.Second)
+		// Half of the packing trials run the Lagrangian phase, which Solve
+		// keeps for large networks or searches on flow bounds that do not
+		// end soon: half of those straight away, half after a few nodes.
+		opt := options{lagrangeMin: lagrangeMinFacilities, flowBudget: -1}
+		switch trial % 8 {
+		case 1, 5:
+			opt.lagrangeMin = 0
+		case 3:
+			opt.flowBudget = 6
+		}
+		sol, err := solve(in, 5*time.Second, opt)
 		if err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
+		}
+		if sol.Stats.Lagrange {
+			lagranged++
+			if sol.Stats.LagrangeLB < sol.Objective {
+				closed++ // the search closed what the relaxation left
+			}
 		}
 		want := bruteForce(in)
 		if sol.Objective != want || !sol.Optimal || sol.Bound != sol.Objective {
@@ -133,9 +150,11 @@ func TestSolveAgainstBruteForce(t *testing.T) {
 	}
 	// The trials must exercise the search, the classes of interchangeable
 	// households and the search on the core network.
-	t.Logf("%d of 400 trials branched, %d had interchangeable households, %d searched a core", branched, twins, cored)
-	if branched < 40 || twins < 40 || cored < 10 {
-		t.Errorf("only %d trials branched, %d had interchangeable households, %d searched a core", branched, twins, cored)
+	t.Logf("%d of 1200 trials branched, %d had interchangeable households, %d searched a core, %d ran the Lagrangian phase (%d searched beyond its bound)",
+		branched, twins, cored, lagranged, closed)
+	if branched < 60 || twins < 100 || cored < 30 || lagranged < 15 || closed < 5 {
+		t.Errorf("only %d trials branched, %d had interchangeable households, %d searched a core, %d ran the Lagrangian phase (%d searched beyond its bound)",
+			branched, twins, cored, lagranged, closed)
 	}
 }
 
@@ -195,5 +214,69 @@ func TestRestore(t *testing.T) {
 	}
 	if tried < 100 {
 		t.Fatalf("only %d restores tried", tried)
+	}
+}
+
+// mediumInstance is a batch too large to enumerate, shaped like the
+// benchmark's: many small facilities of a few kinds, mostly single men, and
+// households of 2–7 that must be packed.
+func mediumInstance(r *rand.Rand) *Instance {
+	in := randomInstance(r, 0, 0)
+	kinds := [][]string{{GroupMan}, {GroupWoman, GroupFamily}, {GroupFamily}, {GroupMinor}, {GroupMan, GroupWoman, GroupFamily}}
+	for i := range 30 + r.IntN(30) {
+		in.Facilities = append(in.Facilities, PlaceFacility{ID: fmt.Sprintf("f%d", i), Free: 1 + r.IntN(8),
+			Accepts: kinds[r.IntN(len(kinds))], Lat: 44.5 + r.Float64()*0.8 - 0.4, Lon: 11.3 + r.Float64()*0.8 - 0.4,
+			Comune: in.Comuni[r.IntN(3)].Code})
+	}
+	for i := range 25 + r.IntN(20) {
+		u := PlaceUnit{ID: fmt.Sprintf("u%d", i), Size: 1, Group: GroupMan}
+		switch y := r.IntN(10); {
+		case y < 3:
+			u.Group, u.Size = GroupFamily, 2+r.IntN(6)
+		case y < 4:
+			u.Group = GroupWoman
+		case y < 5:
+			u.Group = GroupMinor
+		}
+		in.Units = append(in.Units, u)
+	}
+	return in
+}
+
+// TestLagrangeAgreesWithFlowSearch: on batches too large to enumerate, the
+// search with the Lagrangian phase (its bound, fixing and penalties) and the
+// search on flow bounds alone prove the same optimum — two proofs by
+// different bounds. (It caught reduced-cost fixing priced against a node's
+// Lagrangian bound instead of its flow's cost, which pruned the optimum.)
+func TestLagrangeAgreesWithFlowSearch(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	ran, searched := 0, 0
+	for trial := range 60 {
+		in := mediumInstance(r)
+		flow, err := solve(in, 20*time.Second, options{lagrangeMin: math.MaxInt, flowBudget: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lag, err := solve(in, 20*time.Second, options{lagrangeMin: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !flow.Optimal || !lag.Optimal || flow.Objective != lag.Objective {
+			t.Fatalf("trial %d: flow search %d (optimal %v), with the Lagrangian phase %d (optimal %v)", trial,
+				flow.Objective, flow.Optimal, lag.Objective, lag.Optimal)
+		}
+		if got, err := Evaluate(in, lag.Assignments, lag.Unplaced); err != nil || got != lag.Objective {
+			t.Fatalf("trial %d: recomputed %d, %v", trial, got, err)
+		}
+		if lag.Stats.Lagrange {
+			ran++
+			if lag.Stats.LagrangeLB < lag.Objective {
+				searched++
+			}
+		}
+	}
+	t.Logf("the Lagrangian phase ran on %d of 60 batches, %d searched beyond its bound", ran, searched)
+	if ran < 20 || searched < 10 {
+		t.Errorf("the Lagrangian phase ran on %d of 60 batches, %d searched beyond its bound", ran, searched)
 	}
 }
