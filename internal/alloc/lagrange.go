@@ -68,10 +68,14 @@ const flowBudget = 4000
 const (
 	lagrangeIterations  = 200
 	lagrangeSubgradient = 50
+	lagrangeCuts        = 40 // the latest cuts the box-step's model keeps
+	// on networks below lagrangeMinFacilities
+	lagrangeSubgradientOnly = 100
 )
 
 type lagrange struct {
-	m *model
+	m   *model
+	box bool // box-steps after the subgradient's (large networks: see run)
 	// The relaxation's flow network, built at the first evaluation.
 	g      *mcf
 	h, fa0 int
@@ -508,7 +512,14 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 	// the cuts of every step so far: it converges to the best bound in a few
 	// dozen steps where the subgradient crawls (on the national batch
 	// 45,848 after about 70 steps in all; the subgradient alone stalled at
-	// 45,844 after 100).
+	// 45,844 after 100). Only on large networks: on small ones a step is
+	// cheap and the box-step's LP is not (gonum's simplex refactors its
+	// basis at each pivot: ~0.5 s on a regional batch where the search
+	// needs the phase), so they take lagrangeSubgradientOnly subgradient
+	// steps.
+	if !l.box {
+		iterations = min(iterations, lagrangeSubgradientOnly)
+	}
 	theta, stale := 1.0, 0
 	var cuts []cut
 	pred, onEdge, prevBound := math.Inf(-1), false, int64(0)
@@ -542,7 +553,7 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 			break // the patterns place every class exactly: nothing to gain
 		}
 		cuts = append(cuts, cut{mu: scaleDown(last), l: float64(p.bound) / lagrangeScale, g: slices.Clone(p.sub)})
-		if it < lagrangeSubgradient {
+		if it < lagrangeSubgradient || !l.box {
 			step := theta * float64(best*lagrangeScale-p.bound) / norm
 			for k := range mu {
 				mu[k] += int64(math.Round(step * p.sub[k]))
@@ -556,7 +567,7 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 		}
 		prevBound = bestBound
 		var next []float64
-		next, pred, onEdge = boxStep(cuts, scaleDown(bestMu), delta)
+		next, pred, onEdge = boxStep(cuts[max(0, len(cuts)-lagrangeCuts):], scaleDown(bestMu), delta)
 		if next == nil || pred-float64(bestBound)/lagrangeScale < 0.01 {
 			break // the model sees nothing better in the box: by concavity, nowhere
 		}
@@ -789,24 +800,40 @@ func boxStep(cuts []cut, center []float64, delta float64) ([]float64, float64, b
 		A.Set(k, 2+n+k, 1)
 		b[k] = 2 * delta
 	}
+	// t is measured from the least cut at y = 0, so that y = 0, t = 0 and
+	// the slacks are a feasible basis (no phase one, which was most of the
+	// simplex's time).
+	low := math.Inf(1)
+	for i, c := range cuts {
+		rhs := c.l - ref
+		for k := range n {
+			rhs += c.g[k] * (center[k] - delta - c.mu[k])
+		}
+		b[n+i] = rhs
+		low = min(low, rhs)
+	}
+	basis := make([]int, 0, n+m)
+	for k := range n {
+		basis = append(basis, 2+n+k)
+	}
 	for i, c := range cuts {
 		row := n + i
 		A.Set(row, 0, 1)
 		A.Set(row, 1, -1)
-		rhs := c.l - ref
 		for k := range n {
 			A.Set(row, 2+k, -c.g[k])
-			rhs += c.g[k] * (center[k] - delta - c.mu[k])
 		}
 		A.Set(row, 2+2*n+i, 1)
-		b[row] = rhs
+		b[row] -= low
+		basis = append(basis, 2+2*n+i)
 	}
 	obj := make([]float64, cols)
 	obj[0], obj[1] = -1, 1
-	f, x, err := lp.Simplex(obj, A, b, 1e-9, nil)
+	f, x, err := lp.Simplex(obj, A, b, 1e-9, basis)
 	if err != nil {
 		return nil, 0, false
 	}
+	f -= low
 	mu := make([]float64, n)
 	edge := false
 	for k := range n {

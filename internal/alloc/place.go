@@ -926,6 +926,7 @@ func solve(in *Instance, timeLimit time.Duration, opt options) (*Solution, error
 		if phase == phaseLagrange {
 			sol.Stats.Lagrange = true
 			lag = newLagrange(m)
+			lag.box = len(in.Facilities) >= opt.lagrangeMin // the phase straight away: a large network
 			var lb int64
 			lb, lagMu, lagPoint = lag.run(best, start.Add(timeLimit/4), lagrangeIterations, func(plan [][3]int64) int64 {
 				g.load(root)
