@@ -98,6 +98,7 @@ type lagrangePoint struct {
 	h, fa0   int
 	arcs     [][]int // per facility: the pool's arcs, in envelope order
 	table    map[[3]uint64]*knapsack
+	cur      []int64 // per facility: the pool's flow into it at reduced costs (beyond; nil: not yet)
 }
 
 // knapsack holds V(q), the least value of a pattern filling exactly q places
@@ -404,22 +405,8 @@ func (l *lagrange) fix(p *lagrangePoint, mu []int64, best int64, m *model, orig 
 		if len(arcs) == 0 {
 			continue
 		}
-		var cur int64
-		for _, a := range arcs {
-			if fl := g.flow(a); fl > 0 {
-				cur += fl * g.reduced(int32(a), p.h)
-			}
-		}
-		delta := lagrangeShift + g.pi[p.h] - g.pi[p.fa0+f]
 		for _, k := range l.compat[f] {
-			ks := l.cached(p.table, f, mu, k)
-			least := int64(math.MaxInt64)
-			for q, v := range ks.v {
-				if v < inf {
-					least = min(least, v+int64(q)*delta)
-				}
-			}
-			if least == math.MaxInt64 || least-cur >= gap {
+			if p.beyond(f, l.cached(p.table, f, mu, k).v) >= gap {
 				banned[[2]int{k, f}] = true
 			}
 		}
@@ -487,7 +474,35 @@ func (l *lagrange) fix(p *lagrangePoint, mu []int64, best int64, m *model, orig 
 		g.checkpoint()
 		p.bound += g.flowCost() - before
 	}
+	p.cur = nil // the potentials moved
 	return n
+}
+
+// beyond is the least that facility f's patterns, whose knapsack values are
+// v, cost beyond the relaxation's choice there (scaled; inf: none fits):
+// the pattern's value plus its load priced at f's potential, less what the
+// pool's arcs into f carry at their reduced costs. By the flow's duality a
+// placement costs at least the bound plus this at every facility.
+func (p *lagrangePoint) beyond(f int, v []int64) int64 {
+	g := p.g
+	if p.cur == nil {
+		p.cur = make([]int64, len(p.arcs))
+		for f, arcs := range p.arcs {
+			for _, a := range arcs {
+				if fl := g.flow(a); fl > 0 {
+					p.cur[f] += fl * g.reduced(int32(a), p.h)
+				}
+			}
+		}
+	}
+	delta := lagrangeShift + g.pi[p.h] - g.pi[p.fa0+f]
+	least := inf
+	for q, x := range v {
+		if x < inf {
+			least = min(least, x+int64(q)*delta-p.cur[f])
+		}
+	}
+	return least
 }
 
 // lagrangeRun improves the multipliers until the deadline, an iteration
@@ -598,7 +613,6 @@ type penalties struct {
 	mu       []int64
 	orig     []int      // m's facilities in the relaxation's instance (nil: the same)
 	arcsAt   [][][2]int // per facility of m: (class, arc)
-	cur      map[int]int64
 	cache    map[string]int64
 	rootFlow int64 // the relaxation's flow cost at p
 	baseHi   map[int]int64
@@ -606,7 +620,7 @@ type penalties struct {
 
 func (l *lagrange) penalties(p *lagrangePoint, mu []int64, m *model, orig []int) *penalties {
 	pe := &penalties{l: l, p: p, mu: mu, orig: orig, arcsAt: make([][][2]int, len(m.nw.in.Facilities)),
-		cur: map[int]int64{}, cache: map[string]int64{}, rootFlow: l.g.flowCost()}
+		cache: map[string]int64{}, rootFlow: l.g.flowCost()}
 	pe.baseHi = make(map[int]int64)
 	for k := range m.nw.hhClasses {
 		for _, a := range m.hhArcs[k] {
@@ -636,17 +650,17 @@ func (pe *penalties) restrictedSet(m *model) []int {
 	return fs
 }
 
-// restricted is facility f of m's knapsack under the bounds its household
-// arcs carry in m's flow now (between lo and hi households of each class):
-// V(q) for q = 0..free (inf: no pattern), and a key naming the case.
-func (pe *penalties) restricted(m *model, f int) (fo int, v []int64, key string) {
+// limits reads the bounds facility f's household arcs carry in m's flow now
+// (between lo and hi households of each class), with a key naming the case;
+// fo is f in the relaxation's instance.
+func (pe *penalties) limits(m *model, f int) (fo int, lo, hi []int64, key string) {
 	g := m.g
 	fo = f
 	if pe.orig != nil {
 		fo = pe.orig[f]
 	}
 	nH := len(pe.l.size)
-	lo, hi := make([]int64, nH), make([]int64, nH)
+	lo, hi = make([]int64, nH), make([]int64, nH)
 	buf := binary.AppendUvarint(make([]byte, 0, 8+4*len(pe.arcsAt[f])), uint64(fo))
 	for _, ka := range pe.arcsAt[f] {
 		k, a := ka[0], ka[1]
@@ -655,8 +669,14 @@ func (pe *penalties) restricted(m *model, f int) (fo int, v []int64, key string)
 		hi[k] = (g.fixed[a] + g.capa[a] + g.capa[a^1]) / s
 		buf = binary.AppendUvarint(binary.AppendUvarint(buf, uint64(lo[k])), uint64(hi[k]))
 	}
+	return fo, lo, hi, string(buf)
+}
+
+// within is facility fo's knapsack between lo and hi households of each
+// class: V(q) for q = 0..free (inf: no pattern).
+func (pe *penalties) within(fo int, lo, hi []int64) []int64 {
 	free := pe.l.m.nw.in.Facilities[fo].Free
-	v = make([]int64, free+1)
+	v := make([]int64, free+1)
 	for q := range v {
 		v[q] = inf
 	}
@@ -666,7 +686,7 @@ func (pe *penalties) restricted(m *model, f int) (fo int, v []int64, key string)
 		v0 -= lo[k] * pe.mu[k]
 	}
 	if q0 > int64(free) {
-		return fo, v, string(buf)
+		return v
 	}
 	v[q0] = v0
 	for k := range lo {
@@ -679,35 +699,19 @@ func (pe *penalties) restricted(m *model, f int) (fo int, v []int64, key string)
 			}
 		}
 	}
-	return fo, v, string(buf)
+	return v
 }
 
 // pen is what facility f of m (with the bounds its arcs carry in m's flow
 // now) adds to the bound, scaled.
 func (pe *penalties) pen(m *model, f int) int64 {
-	fo, v, key := pe.restricted(m, f)
+	fo, lo, hi, key := pe.limits(m, f)
 	if r, ok := pe.cache[key]; ok {
 		return r
 	}
-	lp := pe.p
-	cur, ok := pe.cur[fo]
-	if !ok {
-		for _, a := range lp.arcs[fo] {
-			if fl := lp.g.flow(a); fl > 0 {
-				cur += fl * lp.g.reduced(int32(a), lp.h)
-			}
-		}
-		pe.cur[fo] = cur
-	}
-	delta := lagrangeShift + lp.g.pi[lp.h] - lp.g.pi[lp.fa0+fo]
-	res := inf
-	for q, x := range v {
-		if x < inf {
-			res = min(res, x+int64(q)*delta-cur)
-		}
-	}
-	pe.cache[key] = res
-	return res
+	r := pe.p.beyond(fo, pe.within(fo, lo, hi))
+	pe.cache[key] = r
+	return r
 }
 
 // exact is the relaxation solved for the node whose restricted facilities
@@ -725,7 +729,8 @@ func (pe *penalties) exact(m *model) int64 {
 	var forced int64
 	var cost []int64
 	for _, f := range pe.restrictedSet(m) {
-		fo, v, _ := pe.restricted(m, f)
+		fo, lo, hi, _ := pe.limits(m, f)
+		v := pe.within(fo, lo, hi)
 		q0 := slices.IndexFunc(v, func(x int64) bool { return x < inf })
 		if q0 < 0 {
 			return math.MaxInt64
