@@ -944,24 +944,53 @@ func solve(in *Instance, timeLimit time.Duration, opt options) (*Solution, error
 			}
 			cutoff = best
 		}
-		search, err := m.core(cutoff-rootCost, rootCost)
+		// The network to search for placements below cutoff: the core,
+		// after the Lagrangian phase with the arcs it rules out removed
+		// (tighten: from the relaxation too), and its node bounds.
+		prepare := func(cutoff int64, tighten bool) (*model, int64, *penalties, error) {
+			search, err := m.core(cutoff-rootCost, rootCost)
+			if err != nil || lagPoint == nil { // nil: the relaxation failed (cannot happen), search without it
+				return search, rootCost, nil, err
+			}
+			lag.fix(lagPoint, lagMu, cutoff, search, search.orig, tighten)
+			if !search.g.reoptimize() {
+				return nil, 0, nil, errors.New("alloc: internal error, fixing arcs left no flow")
+			}
+			return search, search.g.flowCost(), lag.penalties(lagPoint, lagMu, search, search.orig), nil
+		}
+		if face := sol.Stats.LagrangeLB; lagPoint != nil && face+1 < best {
+			// A placement at the Lagrangian bound's ceiling would be
+			// optimal, and the gap that cutoff leaves fixes nearly every
+			// arc: look for one first, within a budget.
+			search, searchRoot, pe, err := prepare(face+1, false)
+			if err != nil {
+				return nil, err
+			}
+			c, st, bound, stopped := search.search(searchRoot, face+1, lower, pe, start, deadline, lagrangeFaceBudget, &sol.Stats)
+			if search != m {
+				sol.Stats.Rounds += search.g.rounds
+			}
+			g.load(root)
+			if st != nil {
+				best, bestState, bestModel = c, st, search
+			}
+			if !stopped {
+				lower = max(lower, bound) // found (optimal), or none at the ceiling
+			}
+			if best <= lower || time.Now().After(deadline) {
+				break
+			}
+		}
+		search, searchRoot, pe, err := prepare(cutoff, true)
 		if err != nil {
 			return nil, err
 		}
-		searchRoot := rootCost
-		var pe *penalties
-		if lagPoint != nil { // nil: the relaxation failed (cannot happen), search without it
-			lag.fix(lagPoint, lagMu, best, search, search.orig)
-			if !search.g.reoptimize() {
-				return nil, errors.New("alloc: internal error, fixing arcs left no flow")
-			}
-			searchRoot = search.g.flowCost()
+		if lagPoint != nil {
 			sol.Stats.LagrangeLB = max(sol.Stats.LagrangeLB, ceilDiv(lagPoint.bound, lagrangeScale))
 			lower = max(lower, sol.Stats.LagrangeLB)
 			if best <= lower {
 				break
 			}
-			pe = lag.penalties(lagPoint, lagMu, search, search.orig)
 		}
 		sol.Stats.CoreArcs = len(search.g.to) / 2
 		c, st, bound, stopped := search.search(searchRoot, cutoff, lower, pe, start, deadline, budget, &sol.Stats)
