@@ -485,8 +485,8 @@ func (m *model) size(k int) int64 {
 func (m *model) candidates(n int) []candidate {
 	g := m.g
 	var cs []candidate
-	for c, ks := range m.nw.hhClasses {
-		size := int64(m.nw.in.Units[m.nw.households[ks[0]]].Size)
+	for c := range m.nw.hhClasses {
+		size := m.size(c)
 		bestA, bestF, bestRem := -1, -1, int64(0)
 		if r := g.flow(m.hhOut[c]) % size; r > 0 {
 			bestA, bestRem = m.hhOut[c], r
@@ -515,8 +515,8 @@ func (m *model) candidates(n int) []candidate {
 func (m *model) fractional() int64 {
 	g := m.g
 	var n int64
-	for c, ks := range m.nw.hhClasses {
-		size := int64(m.nw.in.Units[m.nw.households[ks[0]]].Size)
+	for c := range m.nw.hhClasses {
+		size := m.size(c)
 		n += g.flow(m.hhOut[c]) % size
 		for _, a := range m.hhArcs[c] {
 			n += g.flow(a[0]) % size
@@ -534,7 +534,7 @@ func (m *model) fractional() int64 {
 // (orbital branching, Ostrowski et al. 2011).
 func (m *model) branchOn(k, arc, f int, up bool, touched map[int]bool) bool {
 	g := m.g
-	size := int64(m.nw.in.Units[m.nw.households[m.nw.hhClasses[k][0]]].Size)
+	size := m.size(k)
 	whole := g.flow(arc) / size * size
 	switch {
 	case up:
@@ -629,8 +629,8 @@ func (m *model) round() (int64, bool) {
 	g, in := m.g, m.nw.in
 	var plan [][3]int64 // class, arc, flow
 	room := make(map[int]int64)
-	for c, ks := range m.nw.hhClasses {
-		size := int64(in.Units[m.nw.households[ks[0]]].Size)
+	for c := range m.nw.hhClasses {
+		size := m.size(c)
 		for _, a := range m.hhArcs[c] {
 			if _, ok := room[a[1]]; !ok {
 				room[a[1]] = int64(in.Facilities[a[1]].Free)
@@ -644,7 +644,7 @@ func (m *model) round() (int64, bool) {
 		fraction int64
 	}
 	for c, ks := range m.nw.hhClasses {
-		size := int64(in.Units[m.nw.households[ks[0]]].Size)
+		size := m.size(c)
 		parts := []part{{m.hhOut[c], -1, g.flow(m.hhOut[c]) / size, g.flow(m.hhOut[c]) % size}}
 		for _, a := range m.hhArcs[c] {
 			if fl := g.flow(a[0]); fl > 0 {
@@ -763,8 +763,8 @@ func (m *model) fixByReducedCost(best, bound int64) {
 			}
 		}
 	}
-	for k, ks := range m.nw.hhClasses {
-		size := int64(m.nw.in.Units[m.nw.households[ks[0]]].Size)
+	for k := range m.nw.hhClasses {
+		size := m.size(k)
 		try(m.hhOut[k], size)
 		for _, a := range m.hhArcs[k] {
 			try(a[0], size)
@@ -892,12 +892,14 @@ func solve(in *Instance, timeLimit time.Duration, opt options) (*Solution, error
 		sol.Stats.FoundMillis = millisSince(start)
 	}
 	g.load(root)
-	// Two searches. The first looks for a placement of the root's cost:
-	// often one exists, and with that cutoff reduced costs fix every arc off
-	// the relaxation's optimal face, so the search is small — but proving
-	// that none exists can take long, so it has a budget. The second
-	// searches below the incumbent, to the end or the deadline. Each runs on
-	// the core network of its cutoff (see live). A search that finds a
+	// The searches (phaseFace, phaseFlow, phaseLagrange). The first looks
+	// for a placement of the root's cost: often one exists, and with that
+	// cutoff reduced costs fix every arc off the relaxation's optimal face,
+	// so the search is small — but proving that none exists can take long,
+	// so it has a budget. The second searches below the incumbent on flow
+	// bounds (within a budget on small networks, skipped on large ones); the
+	// third after the Lagrangian phase, to the end or the deadline. Each runs
+	// on the core network of its cutoff (see live). A search that finds a
 	// placement below its cutoff and finishes has proven it optimal;
 	// whatever a search's end, the least bound of its open nodes and of
 	// what it found bounds the optimum.
@@ -1091,8 +1093,8 @@ func (m *model) live(gap int64) []int {
 	for _, a := range m.sigFac {
 		consider(a[0], a[1], 1)
 	}
-	for k, ks := range m.nw.hhClasses {
-		size := int64(m.nw.in.Units[m.nw.households[ks[0]]].Size)
+	for k := range m.nw.hhClasses {
+		size := m.size(k)
 		for _, a := range m.hhArcs[k] {
 			consider(a[0], a[1], size)
 		}

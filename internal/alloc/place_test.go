@@ -184,9 +184,9 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-// TestRestore: restoring a checkpoint after branching and re-optimising
-// gives back exactly the saved state (arcs, forced flows, potentials, cost),
-// as loading it whole would.
+// TestRestore: restoring a checkpoint after branching, changing an arc's cost
+// and re-optimising gives back exactly the saved state (arcs, forced flows,
+// potentials, costs, the flow's cost), as loading it whole would.
 func TestRestore(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 5))
 	tried := 0
@@ -196,12 +196,21 @@ func TestRestore(t *testing.T) {
 		g.solve(m.s, m.t, m.need)
 		var base flowState
 		g.saveInto(&base)
+		costs := slices.Clone(g.cost)
 		g.checkpoint()
 		for _, cd := range m.candidates(4) {
 			for _, up := range []bool{false, true} {
 				m.branchOn(cd.k, cd.arc, cd.f, up, map[int]bool{})
 				m.round()
+				// Costs change too (the Lagrangian relaxation's network).
+				if len(m.sigFac) > 0 {
+					g.setCost(m.sigFac[r.IntN(len(m.sigFac))][0], r.Int64N(50))
+					g.reoptimize()
+				}
 				g.restore()
+				if !slices.Equal(g.cost, costs) {
+					t.Fatalf("restore left changed costs")
+				}
 				tried++
 				var now flowState
 				g.saveInto(&now)
