@@ -82,10 +82,12 @@ type lagrange struct {
 	m   *model
 	box bool // box-steps after the subgradient's (large networks: see run)
 	// The relaxation's flow network, built at the first evaluation.
-	g      *mcf
-	h, fa0 int
-	arcs   [][]int // per facility: the pool's unit arcs, one per place
+	g    *mcf
+	h    int
+	node []int   // per facility: its node (-1: none, as in model.build)
+	arcs [][]int // per facility: the pool's unit arcs, one per place
 	// per facility: the single people's arc in, the arc out to the comune
+	// (the same arc signature → comune for a facility without a node)
 	sigFac, facOut []int // -1: the facility has no free place
 	pool, need     int64
 	compat         [][]int // per facility: household classes with an arc to it
@@ -100,7 +102,8 @@ type lagrangePoint struct {
 	sub      []float64 // per class: households minus those placed (a subgradient)
 	patterns map[int][]int64
 	g        *mcf
-	h, fa0   int
+	h        int
+	node     []int   // per facility: its node
 	arcs     [][]int // per facility: the pool's unit arcs
 	table    map[[3]uint64]*knapsack
 	cur      []int64 // per facility: the pool's flow into it at reduced costs (beyond; nil: not yet)
@@ -268,9 +271,20 @@ func (l *lagrange) evaluate(mu []int64) *lagrangePoint {
 		H := cl0 + nCl
 		sg0 := H + 1
 		fa0 := sg0 + nw.nSig
-		co0 := fa0 + nF
+		// As in model.build: a node for the facilities households may go
+		// to, one arc signature → comune for the others.
+		l.node = make([]int, nF)
+		nNodes := 0
+		for f := range nF {
+			l.node[f] = -1
+			if len(l.compat[f]) > 0 {
+				l.node[f] = fa0 + nNodes
+				nNodes++
+			}
+		}
+		co0 := fa0 + nNodes
 		g := newMCF(co0+nC, len(m.g.to)/2+nF)
-		l.g, l.h, l.fa0, l.arcs = g, H, fa0, make([][]int, nF)
+		l.g, l.h, l.arcs = g, H, make([][]int, nF)
 		l.sigFac, l.facOut = make([]int, nF), make([]int, nF)
 		for f := range nF {
 			l.sigFac[f], l.facOut[f] = -1, -1
@@ -295,7 +309,7 @@ func (l *lagrange) evaluate(mu []int64) *lagrangePoint {
 			cost = slices.Grow(cost[:0], free)[:free]
 			unitCosts(l.cached(p.table, f, mu, -1), cost)
 			for _, c := range cost {
-				l.arcs[f] = append(l.arcs[f], g.addArc(H, fa0+f, 1, c))
+				l.arcs[f] = append(l.arcs[f], g.addArc(H, l.node[f], 1, c))
 			}
 			l.pool += int64(free)
 		}
@@ -306,8 +320,13 @@ func (l *lagrange) evaluate(mu []int64) *lagrangePoint {
 			if pf.Free == 0 {
 				continue
 			}
-			l.sigFac[f] = g.addArc(sg0+nw.signature[f], fa0+f, int64(pf.Free), 0)
-			l.facOut[f] = g.addArc(fa0+f, co0+nw.comuneOf[f], int64(pf.Free), nw.km[f]*w.Distance*K)
+			if l.node[f] < 0 {
+				a := g.addArc(sg0+nw.signature[f], co0+nw.comuneOf[f], int64(pf.Free), nw.km[f]*w.Distance*K)
+				l.sigFac[f], l.facOut[f] = a, a
+				continue
+			}
+			l.sigFac[f] = g.addArc(sg0+nw.signature[f], l.node[f], int64(pf.Free), 0)
+			l.facOut[f] = g.addArc(l.node[f], co0+nw.comuneOf[f], int64(pf.Free), nw.km[f]*w.Distance*K)
 		}
 		for c := range in.Comuni {
 			if nw.room[c] > 0 {
@@ -336,7 +355,7 @@ func (l *lagrange) evaluate(mu []int64) *lagrangePoint {
 		l.g.checkpoint() // nothing to undo: keeps the log short
 	}
 	g, pool := l.g, l.pool
-	p.g, p.h, p.fa0, p.arcs = g, l.h, l.fa0, l.arcs
+	p.g, p.h, p.node, p.arcs = g, l.h, l.node, l.arcs
 	p.bound = g.flowCost() - lagrangeShift*pool
 	p.sub = make([]float64, len(l.size))
 	for k, n := range l.count {
@@ -442,7 +461,7 @@ func (l *lagrange) fix(p *lagrangePoint, mu []int64, best int64, m *model, orig 
 	for _, pair := range []struct {
 		own   [][2]int // (arc, facility) in m
 		inner []int    // per facility: the relaxation's arc
-	}{{m.sigFac, l.sigFac}, {m.facOut, l.facOut}} {
+	}{{m.sigFac, l.sigFac}, {m.facOut, l.facOut}, {m.direct, l.facOut}} {
 		for _, a := range pair.own {
 			f := a[1]
 			if orig != nil {
@@ -523,7 +542,7 @@ func (p *lagrangePoint) beyond(f int, v []int64) int64 {
 			}
 		}
 	}
-	delta := lagrangeShift + g.pi[p.h] - g.pi[p.fa0+f]
+	delta := lagrangeShift + g.pi[p.h] - g.pi[p.node[f]]
 	least := inf
 	for q, x := range v {
 		if x < inf {
