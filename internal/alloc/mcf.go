@@ -15,11 +15,17 @@ import (
 // that Verify checks in one pass over the arcs.
 
 type mcf struct {
-	n                int
-	to, next         []int32
-	capa             []int64 // residual capacity; arc i^1 is i's reverse
-	cost             []int64
-	head             []int32
+	n        int
+	to, next []int32
+	capa     []int64 // residual capacity; arc i^1 is i's reverse
+	cost     []int64
+	head     []int32
+	// Adjacency as arrays (compressed sparse rows), built by solve once
+	// every arc is in: the arcs out of u are adj[start[u]:start[u+1]], in
+	// the order of the lists head and next chain. Scans read them in
+	// sequence instead of chasing the list (the shortest-path searches are
+	// most of the solver's time).
+	start, adj       []int32
 	pi               []int64
 	dist             []int64
 	level            []int32
@@ -73,6 +79,19 @@ func (g *mcf) addArc(u, v int, capacity, cost int64) int {
 	return id
 }
 
+// rows builds start and adj from the lists.
+func (g *mcf) rows() {
+	g.start = make([]int32, g.n+1)
+	g.adj = make([]int32, 0, len(g.to))
+	for u := range g.n {
+		g.start[u] = int32(len(g.adj))
+		for a := g.head[u]; a >= 0; a = g.next[a] {
+			g.adj = append(g.adj, a)
+		}
+	}
+	g.start[g.n] = int32(len(g.adj))
+}
+
 // flow on an arc: what its reverse holds, plus what a lower bound forces.
 func (g *mcf) flow(arc int) int64 { return g.capa[arc^1] + g.fixed[arc] }
 
@@ -86,6 +105,7 @@ func (g *mcf) solve(s, t int, need int64) (sent, total int64) {
 	g.pos = make([]int32, g.n)
 	g.excess = make([]int64, g.n)
 	g.listed = make([]bool, g.n)
+	g.rows()
 	for sent < need {
 		g.rounds++
 		if !g.dijkstra(s, t) {
@@ -100,7 +120,7 @@ func (g *mcf) solve(s, t int, need int64) (sent, total int64) {
 		}
 		// Blocking flows on the admissible subgraph until t is cut off.
 		for sent < need && g.bfs(s, t) {
-			copy(g.it, g.head)
+			copy(g.it, g.start[:g.n])
 			for sent < need {
 				f := g.dfs(s, t, need-sent)
 				if f == 0 {
@@ -221,7 +241,7 @@ func (g *mcf) dijkstra(s, t int) bool {
 			break // the rest is no nearer: their potentials rise by dist[t]
 		}
 		du := g.dist[u]
-		for a := g.head[u]; a >= 0; a = g.next[a] {
+		for _, a := range g.adj[g.start[u]:g.start[u+1]] {
 			if g.capa[a] <= 0 {
 				continue
 			}
@@ -323,7 +343,7 @@ func (g *mcf) bfs(s, t int) bool {
 		if g.level[t] >= 0 && g.level[u] >= g.level[t] {
 			break // the blocking flow uses no node beyond t's level
 		}
-		for a := g.head[u]; a >= 0; a = g.next[a] {
+		for _, a := range g.adj[g.start[u]:g.start[u+1]] {
 			v := g.to[a]
 			if g.capa[a] > 0 && g.level[v] < 0 && g.reduced(a, u) == 0 {
 				g.level[v] = g.level[u] + 1
@@ -338,8 +358,8 @@ func (g *mcf) dfs(u, t int, limit int64) int64 {
 	if u == t {
 		return limit
 	}
-	for ; g.it[u] >= 0; g.it[u] = g.next[g.it[u]] {
-		a := g.it[u]
+	for end := g.start[u+1]; g.it[u] < end; g.it[u]++ {
+		a := g.adj[g.it[u]]
 		v := int(g.to[a])
 		if g.capa[a] <= 0 || g.level[v] != g.level[u]+1 || g.reduced(a, u) != 0 {
 			continue
@@ -359,7 +379,7 @@ func (g *mcf) dfs(u, t int, limit int64) int64 {
 func (g *mcf) verify() int {
 	bad := 0
 	for u := range g.n {
-		for a := g.head[u]; a >= 0; a = g.next[a] {
+		for _, a := range g.adj[g.start[u]:g.start[u+1]] {
 			if g.capa[a] > 0 && g.reduced(a, u) < 0 {
 				bad++
 			}
@@ -420,7 +440,7 @@ func (g *mcf) reoptimize() bool {
 				break
 			}
 			du := g.dist[u]
-			for a := g.head[u]; a >= 0; a = g.next[a] {
+			for _, a := range g.adj[g.start[u]:g.start[u+1]] {
 				if g.capa[a] <= 0 {
 					continue
 				}
