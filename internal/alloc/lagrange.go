@@ -316,12 +316,20 @@ func (l *lagrange) evaluate(mu []int64) *lagrangePoint {
 		g.addArc(S, H, l.pool, 0)
 		g.addArc(H, T, l.pool, lagrangeShift)
 		l.need += l.pool
+		shared := map[[3]int64]int{} // as in model.build
 		for f, pf := range in.Facilities {
 			if pf.Free == 0 {
 				continue
 			}
 			if l.node[f] < 0 {
-				a := g.addArc(sg0+nw.signature[f], co0+nw.comuneOf[f], int64(pf.Free), nw.km[f]*w.Distance*K)
+				key := [3]int64{int64(nw.signature[f]), int64(nw.comuneOf[f]), nw.km[f]}
+				a, ok := shared[key]
+				if ok {
+					g.capa[a] += int64(pf.Free)
+				} else {
+					a = g.addArc(sg0+nw.signature[f], co0+nw.comuneOf[f], int64(pf.Free), nw.km[f]*w.Distance*K)
+					shared[key] = a
+				}
 				l.sigFac[f], l.facOut[f] = a, a
 				continue
 			}
@@ -661,20 +669,25 @@ type penalties struct {
 	orig     []int      // m's facilities in the relaxation's instance (nil: the same)
 	arcsAt   [][][2]int // per facility of m: (class, arc)
 	cache    map[string]int64
-	rootFlow int64 // the relaxation's flow cost at p
-	baseHi   map[int]int64
+	rootFlow int64   // the relaxation's flow cost at p
+	baseHi   []int64 // per arc of m: a household arc's upper bound at the search's root
+	withArcs []int   // the facilities of m with household arcs, in order
 }
 
 func (l *lagrange) penalties(p *lagrangePoint, mu []int64, m *model, orig []int) *penalties {
 	pe := &penalties{l: l, p: p, mu: mu, orig: orig, arcsAt: make([][][2]int, len(m.nw.in.Facilities)),
 		cache: map[string]int64{}, rootFlow: l.g.flowCost()}
-	pe.baseHi = make(map[int]int64)
+	pe.baseHi = make([]int64, len(m.g.to))
 	for k := range m.nw.hhClasses {
 		for _, a := range m.hhArcs[k] {
+			if len(pe.arcsAt[a[1]]) == 0 {
+				pe.withArcs = append(pe.withArcs, a[1])
+			}
 			pe.arcsAt[a[1]] = append(pe.arcsAt[a[1]], [2]int{k, a[0]})
 			pe.baseHi[a[0]] = m.g.fixed[a[0]] + m.g.capa[a[0]] + m.g.capa[a[0]^1]
 		}
 	}
+	slices.Sort(pe.withArcs)
 	return pe
 }
 
@@ -685,8 +698,8 @@ func (l *lagrange) penalties(p *lagrangePoint, mu []int64, m *model, orig []int)
 func (pe *penalties) restrictedSet(m *model) []int {
 	g := m.g
 	var fs []int
-	for f, arcs := range pe.arcsAt {
-		for _, ka := range arcs {
+	for _, f := range pe.withArcs {
+		for _, ka := range pe.arcsAt[f] {
 			a := ka[1]
 			if g.fixed[a] > 0 || g.fixed[a]+g.capa[a]+g.capa[a^1] < pe.baseHi[a] {
 				fs = append(fs, f)
