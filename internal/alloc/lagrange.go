@@ -342,6 +342,10 @@ func (l *lagrange) evaluate(mu []int64) *lagrangePoint {
 			}
 			g.addArc(co0+c, T, inf/4, w.OverGuideline*K)
 		}
+		// Each new multiplier moves units along the pool's unit arcs: one
+		// search per path would be a search per unit (nation-1: 28,000
+		// searches in the phase, 400 with every admissible path sent).
+		g.multi = true
 		if sent, _ := g.solve(S, T, l.need); sent != l.need {
 			return nil // cannot happen: everyone may stay unplaced
 		}

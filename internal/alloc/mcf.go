@@ -42,7 +42,10 @@ type mcf struct {
 	// network it explores rather than the network's size: the nodes whose
 	// excess may be non-zero, and those whose distance was set.
 	active, visited []int32
-	listed          []bool // scratch: a node already in reoptimize's live list
+	listed          []bool  // scratch: a node already in reoptimize's live list
+	mark            []int32 // scratch: admissible's visits, by stamp
+	stamp           int32
+	multi           bool // reoptimize sends along every admissible path after each search
 	// An undo log since the last checkpoint: the arcs changed (by either id
 	// of their pair) with their residual pair and forced flow before, the
 	// nodes whose potential changed with it before, and the cost then.
@@ -105,6 +108,7 @@ func (g *mcf) solve(s, t int, need int64) (sent, total int64) {
 	g.pos = make([]int32, g.n)
 	g.excess = make([]int64, g.n)
 	g.listed = make([]bool, g.n)
+	g.mark = make([]int32, g.n)
 	g.rows()
 	for sent < need {
 		g.rounds++
@@ -493,7 +497,50 @@ func (g *mcf) reoptimize() bool {
 		g.excess[v] -= amount
 		g.excess[target] += amount
 		g.augments++
+		if g.multi {
+			// More paths of zero reduced cost from the sources to deficits,
+			// within the nodes this search reached: sending along them keeps
+			// the flow optimal, and saves a search per path (the Lagrangian
+			// relaxation's re-optimisations move a unit per path).
+			for _, s := range sources {
+				for g.excess[s] > 0 {
+					g.stamp++
+					f := g.admissible(int(s), dt, g.excess[s])
+					if f == 0 {
+						break
+					}
+					g.excess[s] -= f
+					g.augments++
+				}
+			}
+		}
 	}
+}
+
+// admissible sends up to limit from u along residual arcs of zero reduced
+// cost through nodes reoptimize's last search reached (distance at most dt)
+// to a node with a deficit, and returns what it sent (0: no such path).
+func (g *mcf) admissible(u int, dt int64, limit int64) int64 {
+	if g.excess[u] < 0 {
+		f := min(limit, -g.excess[u])
+		g.excess[u] += f
+		return f
+	}
+	g.mark[u] = g.stamp
+	for _, a := range g.adj[g.start[u]:g.start[u+1]] {
+		v := g.to[a]
+		if g.capa[a] <= 0 || g.mark[v] == g.stamp || g.dist[v] > dt || g.reduced(a, u) != 0 {
+			continue
+		}
+		if f := g.admissible(int(v), dt, min(limit, g.capa[a])); f > 0 {
+			g.touchArc(int(a))
+			g.capa[a] -= f
+			g.capa[a^1] += f
+			g.total += f * g.cost[a]
+			return f
+		}
+	}
+	return 0
 }
 
 // clearVisited unsets the distances reoptimize set.

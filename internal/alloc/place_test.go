@@ -336,3 +336,52 @@ func TestDiveIsAPlacement(t *testing.T) {
 		t.Fatalf("only %d dives ended, %d instances with shared arcs", dived, shared)
 	}
 }
+
+// TestMultiAugment: re-optimising after cost changes sending along every
+// admissible path after each search (the Lagrangian relaxation's way) gives
+// a flow as cheap as one path per search, with a certificate that verifies.
+func TestMultiAugment(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 9))
+	changed, fewer := 0, 0
+	for i := range 150 {
+		in := mediumInstance(r)
+		var gs [2]*mcf
+		var ms [2]*model
+		for j := range gs {
+			ms[j] = buildNetwork(in).build()
+			gs[j] = ms[j].g
+			gs[j].multi = j == 1
+			gs[j].solve(ms[j].s, ms[j].t, ms[j].need)
+		}
+		for range 5 {
+			for range 1 + r.IntN(20) {
+				a := ms[0].sigFac[r.IntN(len(ms[0].sigFac))][0]
+				if r.IntN(2) == 0 && len(ms[0].facOut) > 0 {
+					a = ms[0].facOut[r.IntN(len(ms[0].facOut))][0]
+				}
+				c := r.Int64N(80)
+				for _, g := range gs {
+					g.setCost(a, c)
+				}
+			}
+			for _, g := range gs {
+				if !g.reoptimize() {
+					t.Fatalf("instance %d: re-optimisation failed", i)
+				}
+				if g.verify() != 0 || g.totalCost() != g.flowCost() {
+					t.Fatalf("instance %d: the certificate does not verify", i)
+				}
+			}
+			if gs[0].flowCost() != gs[1].flowCost() {
+				t.Fatalf("instance %d: %d with one path per search, %d with all", i, gs[0].flowCost(), gs[1].flowCost())
+			}
+			changed++
+		}
+		if gs[1].rounds < gs[0].rounds {
+			fewer++
+		}
+	}
+	if changed < 500 || fewer < 50 {
+		t.Fatalf("only %d re-optimisations compared, %d instances with fewer searches", changed, fewer)
+	}
+}
