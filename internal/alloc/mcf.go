@@ -287,6 +287,7 @@ type radixHeap struct {
 	last    int64
 	size    int
 	head    int // bucket 0 is taken out first in, first out
+	top     int // no bucket above it holds anything (reset clears up to it)
 	buckets [65][]radixItem
 }
 
@@ -296,16 +297,17 @@ type radixItem struct {
 }
 
 func (h *radixHeap) reset() {
-	for i := range h.buckets {
+	for i := range h.top + 1 {
 		h.buckets[i] = h.buckets[i][:0]
 	}
-	h.last, h.size, h.head = 0, 0, 0
+	h.last, h.size, h.head, h.top = 0, 0, 0, 0
 }
 
 func (h *radixHeap) push(key int64, v int32) {
 	b := bits.Len64(uint64(key ^ h.last))
 	h.buckets[b] = append(h.buckets[b], radixItem{key, v})
 	h.size++
+	h.top = max(h.top, b)
 }
 
 func (h *radixHeap) pop() (int64, int32) {
