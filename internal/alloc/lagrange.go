@@ -670,17 +670,19 @@ type penalties struct {
 	l        *lagrange
 	p        *lagrangePoint
 	mu       []int64
-	orig     []int      // m's facilities in the relaxation's instance (nil: the same)
-	arcsAt   [][][2]int // per facility of m: (class, arc)
-	cache    map[string]int64
-	rootFlow int64   // the relaxation's flow cost at p
-	baseHi   []int64 // per arc of m: a household arc's upper bound at the search's root
-	withArcs []int   // the facilities of m with household arcs, in order
+	orig     []int                   // m's facilities in the relaxation's instance (nil: the same)
+	arcsAt   [][][2]int              // per facility of m: (class, arc)
+	cache    map[string]*restriction // by limits' key
+	lo, hi   []int64                 // limits' bounds
+	key      []byte                  // limits' key
+	rootFlow int64                   // the relaxation's flow cost at p
+	baseHi   []int64                 // per arc of m: a household arc's upper bound at the search's root
+	withArcs []int                   // the facilities of m with household arcs, in order
 }
 
 func (l *lagrange) penalties(p *lagrangePoint, mu []int64, m *model, orig []int) *penalties {
 	pe := &penalties{l: l, p: p, mu: mu, orig: orig, arcsAt: make([][][2]int, len(m.nw.in.Facilities)),
-		cache: map[string]int64{}, rootFlow: l.g.flowCost()}
+		cache: map[string]*restriction{}, rootFlow: l.g.flowCost()}
 	pe.baseHi = make([]int64, len(m.g.to))
 	for k := range m.nw.hhClasses {
 		for _, a := range m.hhArcs[k] {
@@ -715,43 +717,63 @@ func (pe *penalties) restrictedSet(m *model) []int {
 }
 
 // limits reads the bounds facility f's household arcs carry in m's flow now
-// (between lo and hi households of each class), with a key naming the case;
-// fo is f in the relaxation's instance.
-func (pe *penalties) limits(m *model, f int) (fo int, lo, hi []int64, key string) {
+// (between pe.lo and pe.hi households of each class) and returns a key
+// naming the case (valid until the next call); fo is f in the relaxation's
+// instance.
+func (pe *penalties) limits(m *model, f int) (fo int, key []byte) {
 	g := m.g
 	fo = f
 	if pe.orig != nil {
 		fo = pe.orig[f]
 	}
 	nH := len(pe.l.size)
-	lo, hi = make([]int64, nH), make([]int64, nH)
-	buf := binary.AppendUvarint(make([]byte, 0, 8+4*len(pe.arcsAt[f])), uint64(fo))
+	pe.lo, pe.hi = slices.Grow(pe.lo[:0], nH)[:nH], slices.Grow(pe.hi[:0], nH)[:nH]
+	clear(pe.lo)
+	clear(pe.hi)
+	buf := binary.AppendUvarint(pe.key[:0], uint64(fo))
 	for _, ka := range pe.arcsAt[f] {
 		k, a := ka[0], ka[1]
 		s := pe.l.size[k]
-		lo[k] = g.fixed[a] / s
-		hi[k] = (g.fixed[a] + g.capa[a] + g.capa[a^1]) / s
-		buf = binary.AppendUvarint(binary.AppendUvarint(buf, uint64(lo[k])), uint64(hi[k]))
+		pe.lo[k] = g.fixed[a] / s
+		pe.hi[k] = (g.fixed[a] + g.capa[a] + g.capa[a^1]) / s
+		buf = binary.AppendUvarint(binary.AppendUvarint(buf, uint64(pe.lo[k])), uint64(pe.hi[k]))
 	}
-	return fo, lo, hi, string(buf)
+	pe.key = buf
+	return fo, buf
 }
 
-// within is facility fo's knapsack between lo and hi households of each
-// class: V(q) for q = 0..free (inf: no pattern).
-func (pe *penalties) within(fo int, lo, hi []int64) []int64 {
-	return fill(pe.l.m.nw.in.Facilities[fo].Free, pe.l.size, pe.mu, lo, hi, false).v
+// restriction is facility fo's knapsack under one case of bounds, with what
+// the bounds give: computed once per case (a search meets the same cases at
+// many nodes).
+type restriction struct {
+	v      []int64 // V(q) for q = 0..free (inf: no pattern)
+	q0     int     // the least q with a pattern (-1: none)
+	cost   []int64 // exact's costs of the pool's arcs into fo (nil: not yet)
+	pen    int64   // beyond's figure (pen; valid when penned)
+	penned bool
+}
+
+// restricted is facility f's restriction under the bounds its arcs carry in
+// m's flow now.
+func (pe *penalties) restricted(m *model, f int) (int, *restriction) {
+	fo, key := pe.limits(m, f)
+	if r, ok := pe.cache[string(key)]; ok {
+		return fo, r
+	}
+	v := fill(pe.l.m.nw.in.Facilities[fo].Free, pe.l.size, pe.mu, pe.lo, pe.hi, false).v
+	r := &restriction{v: v, q0: slices.IndexFunc(v, func(x int64) bool { return x < inf })}
+	pe.cache[string(key)] = r
+	return fo, r
 }
 
 // pen is what facility f of m (with the bounds its arcs carry in m's flow
 // now) adds to the bound, scaled.
 func (pe *penalties) pen(m *model, f int) int64 {
-	fo, lo, hi, key := pe.limits(m, f)
-	if r, ok := pe.cache[key]; ok {
-		return r
+	fo, r := pe.restricted(m, f)
+	if !r.penned {
+		r.pen, r.penned = pe.p.beyond(fo, r.v), true
 	}
-	r := pe.p.beyond(fo, pe.within(fo, lo, hi))
-	pe.cache[key] = r
-	return r
+	return r.pen
 }
 
 // exact is the relaxation solved for the node m's flow is at: the knapsacks
@@ -767,25 +789,24 @@ func (pe *penalties) exact(m *model) int64 {
 	defer g.restore()
 	const forceCost = lagrangeShift / 2 // less than the pool's way to T by far more than any cost: always taken
 	var forced int64
-	var cost []int64
 	for _, f := range pe.restrictedSet(m) {
-		fo, lo, hi, _ := pe.limits(m, f)
-		v := pe.within(fo, lo, hi)
-		q0 := slices.IndexFunc(v, func(x int64) bool { return x < inf })
-		if q0 < 0 {
+		fo, r := pe.restricted(m, f)
+		if r.q0 < 0 {
 			return math.MaxInt64
 		}
 		arcs := pe.l.arcs[fo]
-		cost = slices.Grow(cost[:0], len(arcs))[:len(arcs)]
-		// The first q0 places are forced (the node's lower bounds): they
-		// share V(q0), rounded down; then V's envelope from q0.
-		unitCosts(&knapsack{v: v[q0:]}, cost[q0:])
-		for q := range q0 {
-			cost[q] = floorDiv(v[q0], int64(q0)) + lagrangeShift - forceCost
+		if r.cost == nil {
+			r.cost = make([]int64, len(arcs))
+			// The first q0 places are forced (the node's lower bounds):
+			// they share V(q0), rounded down; then V's envelope from q0.
+			unitCosts(&knapsack{v: r.v[r.q0:]}, r.cost[r.q0:])
+			for q := range r.q0 {
+				r.cost[q] = floorDiv(r.v[r.q0], int64(r.q0)) + lagrangeShift - forceCost
+			}
 		}
-		forced += int64(q0) * forceCost
+		forced += int64(r.q0) * forceCost
 		for i, a := range arcs {
-			g.setCost(a, cost[i])
+			g.setCost(a, r.cost[i])
 		}
 	}
 	if !g.reoptimize() {
