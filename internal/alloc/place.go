@@ -385,10 +385,10 @@ type model struct {
 	hhArcs   [][][2]int
 	hhOut    []int
 	rounded  map[uint64]bool // the plans round has tried
+	orig     []int           // a core's facilities in the instance it was cut from (nil: the same)
 	arcSize  []int64         // per arc pair: the household size of a class's arc (0: not a household arc)
 	seen     []int32         // scratch of fractionalSince, by stamp
 	stamp    int32
-	orig     []int // a core's facilities in the instance it was cut from (nil: the same)
 }
 
 func (nw *network) build() *model {
@@ -453,14 +453,6 @@ func (nw *network) build() *model {
 		}
 	}
 	g.fixHi = len(g.to)
-	m.arcSize = make([]int64, arcs+1)
-	m.seen = make([]int32, arcs+1)
-	for k := range nw.hhClasses {
-		m.arcSize[m.hhOut[k]/2] = m.size(k)
-		for _, a := range m.hhArcs[k] {
-			m.arcSize[a[0]/2] = m.size(k)
-		}
-	}
 	// Facilities without a node that share signature, comune and distance
 	// share their arc too (its capacity their free places): the parallel
 	// arcs would cost the same, and a shortest-path search scans each
@@ -491,6 +483,14 @@ func (nw *network) build() *model {
 			g.addArc(co0+c, T, nw.room[c], 0)
 		}
 		g.addArc(co0+c, T, inf/4, w.OverGuideline)
+	}
+	m.arcSize = make([]int64, len(g.to)/2)
+	m.seen = make([]int32, len(g.to)/2)
+	for k := range nw.hhClasses {
+		m.arcSize[m.hhOut[k]/2] = m.size(k)
+		for _, a := range m.hhArcs[k] {
+			m.arcSize[a[0]/2] = m.size(k)
+		}
 	}
 	return m
 }
