@@ -1,7 +1,9 @@
 package store
 
 import (
+	"database/sql/driver"
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
@@ -20,6 +22,25 @@ type dialect interface {
 	uniqueViolation(err error) bool
 	// foreignKeyViolation reports a reference to a missing row.
 	foreignKeyViolation(err error) bool
+}
+
+// SQLite's built-in lower() folds ASCII letters only, so a search for
+// "özdemir" missed "Özdemir" (and typing "Özdemir" itself missed it: the
+// pattern is lowered in Go). PostgreSQL's lower() folds by the database's
+// character type (UTF-8 here); an application-defined lower() replaces the
+// built-in on every SQLite connection, so the shared query text behaves
+// the same on both.
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("lower", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return strings.ToLower(v), nil
+		case []byte:
+			return strings.ToLower(string(v)), nil
+		default: // NULL, numbers: as the built-in, which has no letters to fold there
+			return v, nil
+		}
+	})
 }
 
 type sqliteDialect struct{}

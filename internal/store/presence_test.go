@@ -144,20 +144,24 @@ func TestSearchPresent(t *testing.T) {
 		host("", "Hossain", "Rahim", bo.Code)
 		host("", "Bah", "Alpha", bo.Code)
 		host("55555555", "Sow", "Ibrahima", fe.Code)
+		host("", "Özdemir", "Çelik", bo.Code) // letters beyond ASCII fold too (SQLite's own lower() does not)
 		cases := []struct {
 			as     context.Context
 			filter domain.PresentFilter
 			shown  int
 			total  int
 		}{
-			{ctx, domain.PresentFilter{}, 4, 4},
-			{ctx, domain.PresentFilter{Limit: 2}, 2, 4},
+			{ctx, domain.PresentFilter{}, 5, 5},
+			{ctx, domain.PresentFilter{Limit: 2}, 2, 5},
 			{ctx, domain.PresentFilter{Facility: strings.ToLower(fe.Code)}, 1, 1},
 			{ctx, domain.PresentFilter{Search: "TRA"}, 1, 1},
 			{ctx, domain.PresentFilter{Search: " hoss "}, 1, 1},
 			{ctx, domain.PresentFilter{Search: "rahim"}, 2, 2}, // Rahim and Ibrahima
 			{ctx, domain.PresentFilter{Search: "5555"}, 1, 1},
 			{ctx, domain.PresentFilter{Search: "%"}, 0, 0},
+			{ctx, domain.PresentFilter{Search: "özdemir"}, 1, 1},
+			{ctx, domain.PresentFilter{Search: "ÇELIK"}, 1, 1},
+			{ctx, domain.PresentFilter{Search: "Özd"}, 1, 1},
 			{ctx, domain.PresentFilter{Search: "a", Facility: bo.Code}, 3, 3},
 			{storetest.CtxAs(domain.Actor{UserID: "pf", Role: domain.RolePrefecture, ProvinceCode: "038"}), domain.PresentFilter{}, 1, 1},
 			{storetest.CtxAs(domain.Actor{UserID: "op", Role: domain.RoleOperator, GestoreID: "altro"}), domain.PresentFilter{}, 0, 0},
