@@ -272,16 +272,9 @@ func (l *lagrange) evaluate(mu []int64) *lagrangePoint {
 		sg0 := H + 1
 		fa0 := sg0 + nw.nSig
 		// As in model.build: a node for the facilities households may go
-		// to, one arc signature → comune for the others.
-		l.node = make([]int, nF)
-		nNodes := 0
-		for f := range nF {
-			l.node[f] = -1
-			if len(l.compat[f]) > 0 {
-				l.node[f] = fa0 + nNodes
-				nNodes++
-			}
-		}
+		// to (those with a pool), one arc signature → comune for the others.
+		var nNodes int
+		l.node, nNodes = nw.facilityNodes(fa0)
 		co0 := fa0 + nNodes
 		g := newMCF(co0+nC, len(m.g.to)/2+nF)
 		l.g, l.h, l.arcs = g, H, make([][]int, nF)
@@ -316,26 +309,9 @@ func (l *lagrange) evaluate(mu []int64) *lagrangePoint {
 		g.addArc(S, H, l.pool, 0)
 		g.addArc(H, T, l.pool, lagrangeShift)
 		l.need += l.pool
-		shared := map[[3]int64]int{} // as in model.build
-		for f, pf := range in.Facilities {
-			if pf.Free == 0 {
-				continue
-			}
-			if l.node[f] < 0 {
-				key := [3]int64{int64(nw.signature[f]), int64(nw.comuneOf[f]), nw.km[f]}
-				a, ok := shared[key]
-				if ok {
-					g.capa[a] += int64(pf.Free)
-				} else {
-					a = g.addArc(sg0+nw.signature[f], co0+nw.comuneOf[f], int64(pf.Free), nw.km[f]*w.Distance*K)
-					shared[key] = a
-				}
-				l.sigFac[f], l.facOut[f] = a, a
-				continue
-			}
-			l.sigFac[f] = g.addArc(sg0+nw.signature[f], l.node[f], int64(pf.Free), 0)
-			l.facOut[f] = g.addArc(l.node[f], co0+nw.comuneOf[f], int64(pf.Free), nw.km[f]*w.Distance*K)
-		}
+		nw.singleArcs(g, sg0, co0, l.node, w.Distance*K, func(f, in, out int) {
+			l.sigFac[f], l.facOut[f] = in, out
+		})
 		for c := range in.Comuni {
 			if nw.room[c] > 0 {
 				g.addArc(co0+c, T, nw.room[c], 0)
