@@ -405,8 +405,8 @@ func (nw *network) facilityNodes(base int) ([]int, int) {
 // facility with a node, else one arc signature → comune, shared by the
 // facilities of the same signature, comune and distance (its capacity their
 // free places: parallel arcs would cost the same, and a search scans each;
-// 10,000 facilities: 4,759 such arcs become 1,629). add(f, in, out) learns
-// each facility's arcs (in == out: the shared arc).
+// on nation-1, 5,926 facilities without a node share 2,447 arcs).
+// add(f, in, out) learns each facility's arcs (in == out: the shared arc).
 func (nw *network) singleArcs(g *mcf, sg0, co0 int, node []int, perKm int64, add func(f, in, out int)) {
 	shared := map[[3]int64]int{}
 	for f, pf := range nw.in.Facilities {
