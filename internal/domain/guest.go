@@ -133,6 +133,11 @@ type GuestService interface {
 	Vulnerabilities(ctx context.Context, guestID string) ([]Vulnerability, error)
 	Stays(ctx context.Context, guestID string) ([]Stay, error)
 	RecordEntry(ctx context.Context, guestID, facilityCode string, at time.Time, override string) (Stay, error)
+	// AdmitGuest registers a new guest and their entry into a facility in one
+	// transaction (PermGuestWrite; the facility in the caller's write scope,
+	// the household, if any, wholly in the caller's scope): both or neither.
+	// Errors as CreateGuest and RecordEntry: EINVALID, ENOTFOUND, ECONFLICT.
+	AdmitGuest(ctx context.Context, g *Guest, facilityCode string, at time.Time, override string) (Stay, error)
 	RecordExit(ctx context.Context, stayID string, at time.Time, reason string) error
 	// RecordHouseholdEntry enters a whole household together, or nobody.
 	RecordHouseholdEntry(ctx context.Context, householdID, facilityCode string, at time.Time, override string) ([]Stay, error)

@@ -342,7 +342,11 @@ func insertFacility(ctx context.Context, tx *Tx, f *domain.Facility, onlyProvinc
 		return fmt.Errorf("store: facility comune: %w", err)
 	}
 	if onlyProvince != "" && f.ProvinceCode != onlyProvince {
-		return domain.Errorf(domain.EFORBIDDEN, "Puoi creare strutture solo nella tua provincia.")
+		return &domain.Error{Code: domain.EINVALID, Message: "Dati della struttura non validi.",
+			Fields: map[string]string{"comune": "Puoi creare strutture solo nei comuni della tua provincia."}}
+	}
+	if err := checkGestore(ctx, tx, f.GestoreID, f.ProvinceCode); err != nil {
+		return err
 	}
 	var last sql.NullString
 	if err := tx.QueryRowContext(ctx, `SELECT MAX(code) FROM facilities WHERE province_code = $1`, f.ProvinceCode).Scan(&last); err != nil {
@@ -391,37 +395,8 @@ func (db *DB) UpdateFacility(ctx context.Context, f *domain.Facility, version in
 		if err != nil {
 			return err
 		}
-		var province string
-		if err := tx.QueryRowContext(ctx, `SELECT province_code FROM comuni WHERE code = $1`, f.ComuneCode).Scan(&province); err != nil ||
-			province != old.ProvinceCode {
-			return &domain.Error{Code: domain.EINVALID, Message: "Dati della struttura non validi.",
-				Fields: map[string]string{"comune": "Il comune deve essere nella provincia della struttura."}}
-		}
-		res, err := tx.ExecContext(ctx, `
-			UPDATE facilities SET name = $1, type = $2, target = $3, gestore_id = $4, comune_code = $5, address = $6,
-				lat = $7, lon = $8, cig = $9, contract_start = $10, contract_end = $11, price_cents = $12,
-				capacity_contracted = $13, capacity_active = $14, features = $15, status = $16, version = version + 1,
-				updated_at = $17
-			WHERE id = $18 AND version = $19`,
-			f.Name, f.Type, f.Target, f.GestoreID, f.ComuneCode, f.Address, f.Lat, f.Lon, f.CIG, f.ContractFrom,
-			f.ContractTo, f.PriceCents, f.Contracted, f.Active, strings.Join(f.Features, ","), f.Status, tx.now,
-			old.ID, version)
-		if err != nil {
-			return fmt.Errorf("store: update facility: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return staleVersion()
-		}
-		f.ID, f.Version, f.ProvinceCode = old.ID, version+1, old.ProvinceCode
-		if f.ComuneCode != old.ComuneCode || f.Type != old.Type {
-			// The stays carry the facility's comune and type for the statistics.
-			if _, err := tx.ExecContext(ctx, `UPDATE stays SET comune_code = $1, facility_type = $2 WHERE facility_id = $3`,
-				f.ComuneCode, f.Type, old.ID); err != nil {
-				return fmt.Errorf("store: update facility stays: %w", err)
-			}
-			if err := dropCache(ctx, tx, old.ProvinceCode, time.Time{}); err != nil {
-				return err
-			}
+		if err := updateFacilityTx(ctx, tx, old, f, version); err != nil {
+			return err
 		}
 		return tx.audit(ctx, "facility.update", "facility", f.Code, facilityDiff(old, *f))
 	})
@@ -429,6 +404,46 @@ func (db *DB) UpdateFacility(ctx context.Context, f *domain.Facility, version in
 		db.changed(f.Code)
 	}
 	return err
+}
+
+// updateFacilityTx writes a facility's register fields over old (read in tx
+// in the caller's scope) if its version is still the one given; the comune
+// and the managing entity must be of the facility's province. The
+// stays carry the facility's comune and type for the statistics, so a change
+// of either is copied onto them and the province's figures recomputed.
+func updateFacilityTx(ctx context.Context, tx *Tx, old domain.Facility, f *domain.Facility, version int) error {
+	if err := checkComune(ctx, tx, f.ComuneCode, old.ProvinceCode); err != nil {
+		return err
+	}
+	if err := checkGestore(ctx, tx, f.GestoreID, old.ProvinceCode); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `
+		UPDATE facilities SET name = $1, type = $2, target = $3, gestore_id = $4, comune_code = $5, address = $6,
+			lat = $7, lon = $8, cig = $9, contract_start = $10, contract_end = $11, price_cents = $12,
+			capacity_contracted = $13, capacity_active = $14, features = $15, status = $16, version = version + 1,
+			updated_at = $17
+		WHERE id = $18 AND version = $19`,
+		f.Name, f.Type, f.Target, f.GestoreID, f.ComuneCode, f.Address, f.Lat, f.Lon, f.CIG, f.ContractFrom,
+		f.ContractTo, f.PriceCents, f.Contracted, f.Active, strings.Join(f.Features, ","), f.Status, tx.now,
+		old.ID, version)
+	if err != nil {
+		return fmt.Errorf("store: update facility: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return staleVersion()
+	}
+	f.ID, f.Version, f.ProvinceCode = old.ID, version+1, old.ProvinceCode
+	if f.ComuneCode != old.ComuneCode || f.Type != old.Type {
+		if _, err := tx.ExecContext(ctx, `UPDATE stays SET comune_code = $1, facility_type = $2 WHERE facility_id = $3`,
+			f.ComuneCode, f.Type, old.ID); err != nil {
+			return fmt.Errorf("store: update facility stays: %w", err)
+		}
+		if err := dropCache(ctx, tx, old.ProvinceCode, time.Time{}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func staleVersion() error {

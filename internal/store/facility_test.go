@@ -29,6 +29,16 @@ func facilityFixture(t *testing.T, db *store.DB, active int) (context.Context, *
 	return ctx, f, g
 }
 
+// ferraraGestore creates a managing entity in Ferrara.
+func ferraraGestore(t *testing.T, db *store.DB) *domain.Gestore {
+	t.Helper()
+	g := &domain.Gestore{Name: "Coop Ferrara", TaxCode: fmt.Sprintf("%011d", (time.Now().UnixNano()+1)%1e11), ProvinceCode: "038"}
+	if err := db.CreateGestore(storetest.Ctx(), g); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
 func TestLedgerArithmetic(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
@@ -224,7 +234,7 @@ func TestFacilityScopes(t *testing.T) {
 		// Creating in another province is refused.
 		nf := &domain.Facility{Name: "X", Type: domain.TypeHub, Target: domain.TargetMixed, GestoreID: g.ID,
 			ComuneCode: "037006", Contracted: 1, Active: 1}
-		if err := db.CreateFacility(prefFE, nf); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		if err := db.CreateFacility(prefFE, nf); domain.ErrorCode(err) != domain.EINVALID {
 			t.Fatalf("Ferrara creating in Bologna: %v", err)
 		}
 	})

@@ -70,6 +70,9 @@ func (db *DB) CreateGuest(ctx context.Context, g *domain.Guest, vulns []domain.V
 		return domain.Errorf(domain.EUNAVAILABLE, "Nessuna chiave di cifratura configurata: le vulnerabilità non possono essere registrate.")
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
+		if err := checkHousehold(ctx, tx, g.HouseholdID); err != nil {
+			return err
+		}
 		g.ID = newID()
 		if err := insertGuest(ctx, tx, g, a); err != nil {
 			return err
@@ -82,6 +85,38 @@ func (db *DB) CreateGuest(ctx context.Context, g *domain.Guest, vulns []domain.V
 		// The summary names no person and no vulnerability: ids and counts only.
 		return tx.audit(ctx, "guest.create", "guest", g.ID, fmt.Sprintf("ospite registrato, %d vulnerabilità", len(vulns)))
 	})
+}
+
+// AdmitGuest implements domain.GuestService: the guest and the entry commit
+// together, so a refused entry (a facility out of scope, full) leaves no
+// guest behind.
+func (db *DB) AdmitGuest(ctx context.Context, g *domain.Guest, facilityCode string, at time.Time, override string) (domain.Stay, error) {
+	a, err := guestWriter(ctx)
+	if err != nil {
+		return domain.Stay{}, err
+	}
+	if err := g.Validate(); err != nil {
+		return domain.Stay{}, err
+	}
+	var st domain.Stay
+	err = db.InTx(ctx, func(tx *Tx) error {
+		if err := checkHousehold(ctx, tx, g.HouseholdID); err != nil {
+			return err
+		}
+		g.ID = newID()
+		if err := insertGuest(ctx, tx, g, a); err != nil {
+			return err
+		}
+		if err := tx.audit(ctx, "guest.create", "guest", g.ID, "ospite registrato, 0 vulnerabilità"); err != nil {
+			return err
+		}
+		st, err = enterTx(ctx, tx, a, g.ID, facilityCode, at, override)
+		return err
+	})
+	if err == nil {
+		db.changed(st.Facility)
+	}
+	return st, err
 }
 
 // insertGuest writes a validated guest with the id it carries.
@@ -200,6 +235,9 @@ func enterTx(ctx context.Context, tx *Tx, a domain.Actor, guestID, facilityCode 
 		Override: strings.TrimSpace(override)}
 	f, err := findFacility(ctx, tx, facilityCode, sc.writeProvince, sc.writeGestore)
 	if err != nil {
+		return st, err
+	}
+	if err := checkGuest(ctx, tx, guestID); err != nil {
 		return st, err
 	}
 	var usesRegistry bool
@@ -553,29 +591,30 @@ func refreshStayFacts(ctx context.Context, tx *Tx, guestID string) error {
 // RecordHouseholdEntry enters every member of a household without an open
 // stay into one facility, all or nothing: a household is one unit for
 // placement, so if one member cannot enter (capacity, an open stay
-// elsewhere) none does. Members must be in the caller's scope; a household
-// with none is not found.
+// elsewhere) none does. Every member must be in the caller's scope: a
+// household with a member out of scope, or with none, is not found.
 func (db *DB) RecordHouseholdEntry(ctx context.Context, householdID, facilityCode string, at time.Time, override string) ([]domain.Stay, error) {
 	a, err := guestWriter(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cond, args, err := guestScope(ctx, 2)
-	if err != nil {
-		return nil, err
-	}
 	var out []domain.Stay
 	err = db.InTx(ctx, func(tx *Tx) error {
-		ids, err := queryAll(ctx, tx, "household", func(s scanner) (string, error) {
-			var id string
-			return id, s.Scan(&id)
-		}, `SELECT g.id FROM guests g WHERE g.household_id = $1 AND `+cond+` ORDER BY g.household_role = 'head' DESC, g.id`,
-			append([]any{householdID}, args...)...)
+		// The whole household is judged, not the part the caller can see: a
+		// household with a member out of scope is not found.
+		total, visible, err := householdMembers(ctx, tx, householdID)
 		if err != nil {
 			return err
 		}
-		if len(ids) == 0 {
+		if total == 0 || visible < total {
 			return domain.Errorf(domain.ENOTFOUND, "Nucleo non trovato.")
+		}
+		ids, err := queryAll(ctx, tx, "household", func(s scanner) (string, error) {
+			var id string
+			return id, s.Scan(&id)
+		}, `SELECT g.id FROM guests g WHERE g.household_id = $1 ORDER BY g.household_role = 'head' DESC, g.id`, householdID)
+		if err != nil {
+			return err
 		}
 		for _, id := range ids {
 			st, err := enterTx(ctx, tx, a, id, facilityCode, at, override)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
@@ -68,16 +67,8 @@ func resolveImport(ctx context.Context, tx *Tx, rows []domain.ImportRow, provinc
 		bad := func(col, msg string) {
 			r.Errors = append(r.Errors, domain.ImportError{Line: r.Line, Column: col, Msg: msg})
 		}
-		// Managing entity: by tax code, else by exact name (case-insensitive).
-		err := tx.QueryRowContext(ctx, `SELECT id FROM gestori WHERE tax_code = $1 OR LOWER(name) = LOWER($1) ORDER BY id LIMIT 1`,
-			r.Gestore).Scan(&f.GestoreID)
-		if errors.Is(err, sql.ErrNoRows) && r.Gestore != "" {
-			bad("Ente gestore", fmt.Sprintf("ente gestore «%s» sconosciuto: usa la partita IVA o il nome registrato", r.Gestore))
-		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("store: import gestore: %w", err)
-		}
 		// Comune: by ISTAT code or name, in the caller's province.
-		err = tx.QueryRowContext(ctx, `
+		err := tx.QueryRowContext(ctx, `
 			SELECT code, province_code FROM comuni WHERE (code = $1 OR LOWER(name) = LOWER($1)) AND ($2 = '' OR province_code = $2)
 			ORDER BY code LIMIT 1`, r.Comune, province).Scan(&f.ComuneCode, &f.ProvinceCode)
 		if errors.Is(err, sql.ErrNoRows) && r.Comune != "" {
@@ -85,12 +76,24 @@ func resolveImport(ctx context.Context, tx *Tx, rows []domain.ImportRow, provinc
 		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: import comune: %w", err)
 		}
+		// Managing entity: by tax code, else by exact name (case-insensitive),
+		// among the entities of the facility's province (checkGestore's rule;
+		// with the comune unknown, anywhere, only to report the row's errors).
+		err = tx.QueryRowContext(ctx, `SELECT id FROM gestori WHERE (tax_code = $1 OR LOWER(name) = LOWER($1)) AND ($2 = '' OR province_code = $2)
+			ORDER BY id LIMIT 1`, r.Gestore, f.ProvinceCode).Scan(&f.GestoreID)
+		if errors.Is(err, sql.ErrNoRows) && r.Gestore != "" {
+			bad("Ente gestore", fmt.Sprintf("ente gestore «%s» sconosciuto nella provincia del comune: usa la partita IVA o il nome registrato", r.Gestore))
+		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: import gestore: %w", err)
+		}
 		if f.Code != "" {
 			old, err := findFacility(ctx, tx, f.Code, province, "")
 			if domain.ErrorCode(err) == domain.ENOTFOUND {
 				bad("Codice", fmt.Sprintf("struttura %s inesistente o fuori dalla tua provincia (lascia vuoto per crearne una nuova)", f.Code))
 			} else if err != nil {
 				return err
+			} else if f.ProvinceCode != "" && f.ProvinceCode != old.ProvinceCode {
+				bad("Comune", fmt.Sprintf("il comune «%s» non è nella provincia della struttura %s", r.Comune, f.Code))
 			} else {
 				f.ID, f.Version = old.ID, old.Version
 				if f.Address == "" {
@@ -195,16 +198,13 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 					return err
 				}
 			case "update":
-				if _, err := tx.ExecContext(ctx, `
-					UPDATE facilities SET name = $1, type = $2, target = $3, gestore_id = $4, comune_code = $5, address = $6,
-						cig = $7, contract_start = $8, contract_end = $9, price_cents = $10, capacity_contracted = $11,
-						capacity_active = $12, features = $13, status = $14, version = version + 1, updated_at = $15
-					WHERE id = $16 AND version = $17`,
-					f.Name, f.Type, f.Target, f.GestoreID, f.ComuneCode, f.Address, f.CIG, f.ContractFrom, f.ContractTo,
-					f.PriceCents, f.Contracted, f.Active, strings.Join(f.Features, ","), f.Status, tx.now, f.ID, f.Version); err != nil {
+				old, err := findFacility(ctx, tx, f.Code, sc.writeProvince, "")
+				if err != nil {
 					return fmt.Errorf("riga %d: %w", r.Line, err)
 				}
-				f.Version++
+				if err := updateFacilityTx(ctx, tx, old, &f, f.Version); err != nil {
+					return fmt.Errorf("riga %d: %w", r.Line, err)
+				}
 				if err := tx.audit(ctx, "facility.update", "facility", f.Code, fmt.Sprintf("importazione, riga %d: %s", r.Line, r.Changes)); err != nil {
 					return err
 				}

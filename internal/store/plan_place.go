@@ -363,7 +363,8 @@ func (db *DB) RecordDeparture(ctx context.Context, id string, t domain.PlanTrans
 	}
 	if t.Province != "" && t.Province != province {
 		if !sc.run {
-			return domain.Errorf(domain.EFORBIDDEN, "Puoi registrare solo le partenze verso la tua provincia.")
+			return &domain.Error{Code: domain.EINVALID, Message: "Puoi registrare solo le partenze verso la tua provincia.",
+				Fields: map[string]string{"province": "Solo la tua provincia."}}
 		}
 		province = t.Province
 	}

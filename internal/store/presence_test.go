@@ -11,12 +11,12 @@ import (
 	"github.com/gesta-er/gesta/internal/store/storetest"
 )
 
-// boAndFerrara: the fixture's Bologna facility and a Ferrara one of the same
-// managing entity.
+// boAndFerrara: the fixture's Bologna facility and a Ferrara one (of a
+// Ferrara managing entity: a facility's entity is of its province).
 func boAndFerrara(t *testing.T, db *store.DB) (context.Context, *domain.Facility, *domain.Facility) {
 	t.Helper()
-	ctx, bo, g := facilityFixture(t, db, 10)
-	fe := &domain.Facility{Name: "FE", Type: domain.TypeCASCollettivo, Target: domain.TargetMixed, GestoreID: g.ID,
+	ctx, bo, _ := facilityFixture(t, db, 10)
+	fe := &domain.Facility{Name: "FE", Type: domain.TypeCASCollettivo, Target: domain.TargetMixed, GestoreID: ferraraGestore(t, db).ID,
 		ComuneCode: "038008", Contracted: 10, Active: 10}
 	if err := db.CreateFacility(ctx, fe); err != nil {
 		t.Fatal(err)

@@ -16,8 +16,8 @@ func TestPopulationAgainstHandCounts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		spec, _ := crypt.NewKey("t1")
 		db.Keys, _ = crypt.Parse(spec)
-		ctx, bo, g := facilityFixture(t, db, 10)
-		fe := &domain.Facility{Name: "FE", Type: domain.TypeCASCollettivo, Target: domain.TargetMixed, GestoreID: g.ID,
+		ctx, bo, _ := facilityFixture(t, db, 10)
+		fe := &domain.Facility{Name: "FE", Type: domain.TypeCASCollettivo, Target: domain.TargetMixed, GestoreID: ferraraGestore(t, db).ID,
 			ComuneCode: "038008", Contracted: 10, Active: 10}
 		if err := db.CreateFacility(ctx, fe); err != nil {
 			t.Fatal(err)
