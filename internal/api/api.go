@@ -66,6 +66,7 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 	s.registerAccess(api)
 	if s.Facilities != nil {
 		s.registerFacilities(api)
+		s.registerFacilityRegister(api)
 	}
 	if s.Guests != nil {
 		s.registerGuests(api)

@@ -45,7 +45,7 @@ func TestAdminMustEnrolTOTP(t *testing.T) {
 		t.Fatalf("enrolment page lacks the secret or QR code:\n%.500s", body)
 	}
 	secret := string(m[1])
-	if r := post(t, c, srv.URL+"/profilo/2fa/conferma", url.Values{"code": {"123456"}}); r.StatusCode != http.StatusBadRequest {
+	if r := post(t, c, srv.URL+"/profilo/2fa/conferma", url.Values{"code": {"123456"}}); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("wrong confirmation code: %d", r.StatusCode)
 	}
 	code, _ := totp.GenerateCode(secret, time.Now())
@@ -119,7 +119,7 @@ func TestProfileSessionsAndPassword(t *testing.T) {
 	if resp, _ := get(t, b, srv.URL+"/home"); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("revoked session still works: %d", resp.StatusCode)
 	}
-	if r := post(t, a, srv.URL+"/profilo/password", url.Values{"current": {"nope"}, "password": {"nuova password 1"}}); r.StatusCode != http.StatusBadRequest {
+	if r := post(t, a, srv.URL+"/profilo/password", url.Values{"current": {"nope"}, "password": {"nuova password 1"}}); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("wrong current password: %d", r.StatusCode)
 	}
 	if r := post(t, a, srv.URL+"/profilo/password", url.Values{"current": {demo.DemoPassword}, "password": {"nuova password 1"}}); r.StatusCode != http.StatusSeeOther {
@@ -163,7 +163,7 @@ func TestAdminManagesUsers(t *testing.T) {
 	}
 	form.Set("role", "operator")
 	form.Set("email", "altra@pref.example")
-	if r := post(t, c, srv.URL+"/admin/utenti", form); r.StatusCode != http.StatusBadRequest {
+	if r := post(t, c, srv.URL+"/admin/utenti", form); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("operator without gestore: %d", r.StatusCode)
 	}
 	u := client(t)
@@ -176,7 +176,7 @@ func TestAdminManagesUsers(t *testing.T) {
 	if resp, _ := get(t, u, srv.URL+"/home"); resp.StatusCode != http.StatusSeeOther {
 		t.Fatal("disabled user keeps the session")
 	}
-	if r := post(t, c, userURL+"/password", url.Values{"password": {"x"}}); r.StatusCode != http.StatusBadRequest {
+	if r := post(t, c, userURL+"/password", url.Values{"password": {"x"}}); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("short reset password: %d", r.StatusCode)
 	}
 	_, audit := get(t, c, srv.URL+"/admin/registro?azione=user.")

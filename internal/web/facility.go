@@ -214,10 +214,16 @@ func (s *Server) facilityForm(r *http.Request, f domain.Facility, isNew bool) (f
 	a, _ := domain.ActorFromContext(ctx)
 	d := facilityFormData{Facility: f, New: isNew, Types: domain.FacilityTypes, Targets: domain.Targets, Features: domain.Features}
 	var err error
-	if d.Gestori, err = s.Orgs.ListGestori(ctx, domain.OrgFilter{}); err != nil {
+	// Only the managing entities of the facility's province (the store
+	// refuses any other, whatever the form posts).
+	province := f.ProvinceCode
+	if province == "" {
+		province = a.ProvinceCode
+	}
+	if d.Gestori, err = s.Orgs.ListGestori(ctx, domain.OrgFilter{ProvinceCode: province}); err != nil {
 		return d, err
 	}
-	d.Comuni, err = s.Territory.ListComuni(ctx, domain.ComuneFilter{ProvinceCode: a.ProvinceCode})
+	d.Comuni, err = s.Territory.ListComuni(ctx, domain.ComuneFilter{ProvinceCode: province})
 	return d, err
 }
 

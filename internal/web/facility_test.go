@@ -169,7 +169,7 @@ func testImport(t *testing.T, srv *httptest.Server, db *store.DB) {
 		t.Fatalf("preview: %d\n%s", status, page)
 	}
 	id := regexp.MustCompile(`action="/importazioni/([0-9a-f-]+)"`).FindStringSubmatch(page)[1]
-	if r := post(t, c, srv.URL+"/importazioni/"+id, nil); r.StatusCode != http.StatusBadRequest {
+	if r := post(t, c, srv.URL+"/importazioni/"+id, nil); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("confirm with errors: %d", r.StatusCode)
 	}
 	if r := post(t, c, srv.URL+"/importazioni/"+id, url.Values{"exclude": {"1"}}); r.StatusCode != http.StatusSeeOther {

@@ -73,11 +73,7 @@ func (s *Server) handleEntry(w http.ResponseWriter, r *http.Request) {
 		fail(&domain.Error{Code: domain.EINVALID, Message: s.t(r, "guests.dates")})
 		return
 	}
-	if err := s.Guests.CreateGuest(ctx, &g, nil); err != nil {
-		fail(err)
-		return
-	}
-	if _, err := s.Guests.RecordEntry(ctx, g.ID, r.PostFormValue("facility"), entered, r.PostFormValue("override")); err != nil {
+	if _, err := s.Guests.AdmitGuest(ctx, &g, r.PostFormValue("facility"), entered, r.PostFormValue("override")); err != nil {
 		fail(err)
 		return
 	}

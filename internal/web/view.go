@@ -100,7 +100,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int)
 		key = "forbidden"
 	case http.StatusMethodNotAllowed:
 		key = "method"
-	case http.StatusBadRequest:
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
 		key = "invalid"
 	}
 	msg := v.T("error." + key + ".text")
@@ -127,7 +127,7 @@ func StatusOf(code string) int {
 	case domain.ENOTFOUND:
 		return http.StatusNotFound
 	case domain.EINVALID:
-		return http.StatusBadRequest
+		return http.StatusUnprocessableEntity // well-formed, but the data is refused (as in the API)
 	case domain.ECONFLICT:
 		return http.StatusConflict
 	case domain.EUNAUTHORIZED:
