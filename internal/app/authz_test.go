@@ -122,6 +122,8 @@ var apiPolicy = map[string]string{
 	"GET /audit":                          "admin",
 	"GET /facilities":                     "facility-read",
 	"GET /facilities/{code}":              "facility-read",
+	"POST /facilities":                    "facility-write",
+	"PATCH /facilities/{code}":            "facility-write",
 	"PUT /facilities/{code}/availability": "availability",
 	"POST /facilities/{code}/holds":       "hold",
 	"DELETE /holds/{id}":                  "hold",
@@ -174,17 +176,18 @@ func apiExpect(op, role, rel string) int {
 		return http.StatusOK
 	}
 	in := map[string][]string{
-		"signed":        {"admin", "coordinator", "prefecture", "operator", "service", "viewer"},
-		"admin":         {"admin"},
-		"facility-read": {"coordinator", "prefecture", "operator"},
-		"availability":  {"coordinator", "prefecture", "operator"},
-		"hold":          {"coordinator", "prefecture"},
-		"board":         {"admin", "coordinator", "prefecture", "operator", "viewer"},
-		"guest":         {"coordinator", "prefecture", "operator"},
-		"vulnerability": {"coordinator", "prefecture"},
-		"stats":         {"admin", "coordinator", "prefecture", "viewer"},
-		"plan":          {"coordinator", "prefecture"},
-		"plan-run":      {"coordinator"},
+		"signed":         {"admin", "coordinator", "prefecture", "operator", "service", "viewer"},
+		"admin":          {"admin"},
+		"facility-read":  {"coordinator", "prefecture", "operator"},
+		"facility-write": {"coordinator", "prefecture"},
+		"availability":   {"coordinator", "prefecture", "operator"},
+		"hold":           {"coordinator", "prefecture"},
+		"board":          {"admin", "coordinator", "prefecture", "operator", "viewer"},
+		"guest":          {"coordinator", "prefecture", "operator"},
+		"vulnerability":  {"coordinator", "prefecture"},
+		"stats":          {"admin", "coordinator", "prefecture", "viewer"},
+		"plan":           {"coordinator", "prefecture"},
+		"plan-run":       {"coordinator"},
 	}[class]
 	allowedRole := false
 	for _, r := range in {
@@ -205,6 +208,13 @@ func apiExpect(op, role, rel string) int {
 			return http.StatusNotFound
 		}
 		return http.StatusOK
+	case "PATCH /facilities/{code}":
+		if role == "prefecture" && !ownForRole {
+			return http.StatusNotFound
+		}
+		return http.StatusPreconditionFailed // the matrix sends a stale If-Match
+	case "POST /facilities":
+		return http.StatusUnprocessableEntity // the matrix sends an empty body
 	case "PUT /facilities/{code}/availability":
 		if (role == "operator" || role == "prefecture") && !ownForRole {
 			return http.StatusNotFound
@@ -311,6 +321,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			defer db.Close()
 			walkMatrix(t, base, db)
+			walkForeignRefs(t, base, db)
 		})
 	}
 }
@@ -518,14 +529,14 @@ func apiCall(t *testing.T, method, url, token string) int {
 		body = strings.NewReader(`{"occupied": 1}`)
 	case strings.HasSuffix(url, "/holds"):
 		body = strings.NewReader(`{"places": 1, "expires_at": "` + time.Now().Add(time.Hour).UTC().Format(time.RFC3339) + `", "reason": "matrice"}`)
-	case method == "POST":
+	case method == "POST" || method == "PATCH":
 		body = strings.NewReader(`{}`)
 	}
 	req, _ := http.NewRequestWithContext(ctx, method, url, body)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if strings.HasSuffix(url, "/availability") {
+	if strings.HasSuffix(url, "/availability") || method == "PATCH" {
 		req.Header.Set("If-Match", `"999999"`)
 	}
 	if token != "" {
