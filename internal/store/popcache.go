@@ -187,6 +187,50 @@ func countFlow(ctx context.Context, tx *Tx, province string, at time.Time, entry
 	return nil
 }
 
+// flowCounter adds up entries and exits per day (in Italy) and province, for
+// loads that write many stays at once.
+type flowCounter map[[2]string][2]int
+
+func (c flowCounter) add(province string, entered time.Time, exited *time.Time) {
+	k := [2]string{dayKey(entered), province}
+	v := c[k]
+	v[0]++
+	c[k] = v
+	if exited != nil {
+		k := [2]string{dayKey(*exited), province}
+		v := c[k]
+		v[1]++
+		c[k] = v
+	}
+}
+
+// save adds the counts to stay_flows (rows already there keep theirs): in
+// multi-row inserts into an empty table (a first load, a rebuild), row by row
+// otherwise.
+func (c flowCounter) save(ctx context.Context, tx *Tx) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM stay_flows`).Scan(&n); err != nil {
+		return fmt.Errorf("store: save flows: %w", err)
+	}
+	if n == 0 {
+		b := newBatch(ctx, tx, "stay_flows", []string{"day", "province_code", "entries", "exits"})
+		for k, v := range c {
+			if err := b.add(k[0], k[1], v[0], v[1]); err != nil {
+				return err
+			}
+		}
+		return b.flush()
+	}
+	for k, v := range c {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO stay_flows (day, province_code, entries, exits) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (day, province_code) DO UPDATE SET entries = stay_flows.entries + $3, exits = stay_flows.exits + $4`,
+			k[0], k[1], v[0], v[1]); err != nil {
+			return fmt.Errorf("store: save flows: %w", err)
+		}
+	}
+	return nil
+}
+
 // BuildPopulationCache recomputes the materialised figures for every day
 // from `from` to yesterday and the daily flows, in one sweep over the stays
 // (entries and exits in time order; age, length of stay and time since the
@@ -244,18 +288,15 @@ func (db *DB) BuildPopulationCache(ctx context.Context, from time.Time) error {
 		sign int
 	}
 	var events []event
-	flows := map[[2]string][2]int{}
+	flows := flowCounter{}
 	for i, s := range stays {
 		events = append(events, event{s.entered, i, 1})
-		f := flows[[2]string{dayKey(s.entered), s.province}]
-		f[0]++
-		flows[[2]string{dayKey(s.entered), s.province}] = f
+		var exited *time.Time
 		if s.exited.Valid {
 			events = append(events, event{s.exited.Time, i, -1})
-			f := flows[[2]string{dayKey(s.exited.Time), s.province}]
-			f[1]++
-			flows[[2]string{dayKey(s.exited.Time), s.province}] = f
+			exited = &s.exited.Time
 		}
+		flows.add(s.province, s.entered, exited)
 	}
 	sort.Slice(events, func(a, b int) bool { return events[a].at.Before(events[b].at) })
 	apply := func(e event) {
@@ -343,13 +384,7 @@ func (db *DB) BuildPopulationCache(ctx context.Context, from time.Time) error {
 		if err := b.flush(); err != nil {
 			return err
 		}
-		fb := newBatch(ctx, tx, "stay_flows", []string{"day", "province_code", "entries", "exits"})
-		for k, v := range flows {
-			if err := fb.add(k[0], k[1], v[0], v[1]); err != nil {
-				return err
-			}
-		}
-		if err := fb.flush(); err != nil {
+		if err := flows.save(ctx, tx); err != nil {
 			return err
 		}
 		return tx.audit(ctx, "population.cache", "job", "population",

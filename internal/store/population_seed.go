@@ -48,6 +48,7 @@ func (db *DB) SeedPopulation(ctx context.Context, generate func(emit PopulationE
 			"sex", "birth_date", "nationality", "in_household", "msna", "stage", "stage_date"})
 		stays.before = guests.flush // a stay's guest must be written first
 		nGuests, nStays := 0, 0
+		flows := flowCounter{}
 		system := domain.Actor{System: "demo"}
 		err = generate(func(g *domain.Guest, ss []SeedStay, vulns []domain.Vulnerability) error {
 			if err := g.Validate(); err != nil {
@@ -73,6 +74,7 @@ func (db *DB) SeedPopulation(ctx context.Context, generate func(emit PopulationE
 					g.StageDate); err != nil {
 					return err
 				}
+				flows.add(f.province, s.Entered, s.Exited)
 			}
 			if len(vulns) > 0 && tx.db.Keys != nil {
 				// Sealed like any other; flushed first so that the guest row exists.
@@ -96,6 +98,12 @@ func (db *DB) SeedPopulation(ctx context.Context, generate func(emit PopulationE
 			return err
 		}
 		if err := stays.flush(); err != nil {
+			return err
+		}
+		// The daily flows are kept in each stay's transaction; a bulk load
+		// adds its own in the same one, so monthly entries and exits are right
+		// after it without a cache rebuild.
+		if err := flows.save(ctx, tx); err != nil {
 			return err
 		}
 		return tx.audit(ctx, "guests.seed", "job", "demo", fmt.Sprintf("%d ospiti, %d permanenze (dati dimostrativi)", nGuests, nStays))
