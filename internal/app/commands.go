@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gesta-er/gesta/internal/anchor"
 	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/store"
@@ -216,16 +217,41 @@ func (m *Main) audit(ctx context.Context, args []string) error {
 		fmt.Fprintln(m.Stderr, "usage: gesta audit verify")
 		return ErrUsage
 	}
-	c, _, err := m.parse(m.flags("audit verify"), dbOptions, args[1:])
+	fs := m.flags("audit verify")
+	dir := fs.String("anchors", "", "directory of the signed anchors (default: --audit-anchors, or audit-anchors/ beside a SQLite file)")
+	c, _, err := m.parse(fs, append([]string{"audit-key", "audit-anchors", "env"}, dbOptions...), args[1:])
 	if err != nil {
 		return err
+	}
+	if *dir == "" {
+		*dir = c.AuditDir
+	}
+	if *dir == "" {
+		*dir = anchor.DefaultDir(c.DB)
+	}
+	var anchors []domain.AuditAnchor
+	if *dir != "" {
+		key, err := anchor.Key(c.AuditKey, *dir, c.Production())
+		if err != nil {
+			return fmt.Errorf("%w: --audit-key: %v", ErrUsage, err)
+		}
+		if key != nil {
+			l, err := anchor.Open(*dir, key)
+			if err != nil {
+				return err
+			}
+			if anchors, err = l.Read(); err != nil {
+				fmt.Fprintf(m.Stdout, "audit anchors BROKEN: %v\n", err)
+				return ErrAuditBroken
+			}
+		}
 	}
 	db, err := store.Open(ctx, c.DB)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	v, err := db.VerifyAudit(ctx)
+	v, err := db.VerifyAuditAnchors(ctx, anchors)
 	if err != nil {
 		return err
 	}
@@ -233,7 +259,7 @@ func (m *Main) audit(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "audit chain BROKEN at row %d: %s (%d rows read)\n", v.BrokenSeq, v.Reason, v.Rows)
 		return ErrAuditBroken
 	}
-	fmt.Fprintf(m.Stdout, "audit chain OK: %d rows\n", v.Rows)
+	fmt.Fprintf(m.Stdout, "audit chain OK: %d rows, %d anchors\n", v.Rows, v.Anchors)
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/gesta-er/gesta/internal/anchor"
 	"github.com/gesta-er/gesta/internal/api"
 	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/config"
@@ -31,7 +32,7 @@ import (
 )
 
 var serveOptions = []string{"db", "addr", "base-url", "env", "demo", "population", "log-level", "log-format",
-	"secret-key", "session-idle", "session-max", "confirm-deadline", "smtp-addr", "smtp-from", "smtp-user",
+	"secret-key", "audit-key", "audit-anchors", "session-idle", "session-max", "confirm-deadline", "smtp-addr", "smtp-from", "smtp-user",
 	"smtp-password", "smtp-tls"}
 
 func (m *Main) serve(ctx context.Context, args []string) error {
@@ -101,6 +102,15 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	go sched.Run(ctx)
 	go db.Listen(ctx, log) // PostgreSQL: hear other processes' changes
+	anchors, err := openAnchors(c, log)
+	if err != nil {
+		return err
+	}
+	if anchors != nil {
+		writeAnchor(ctx, db, anchors, "start", log)
+		defer writeAnchor(context.WithoutCancel(ctx), db, anchors, "stop", log)
+		go anchorHourly(ctx, db, anchors, log)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -124,6 +134,56 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// openAnchors opens the audit anchors' log (nil, with a warning, when
+// anchoring is off: no directory for a server database, or no key in
+// production).
+func openAnchors(c config.Config, log *slog.Logger) (*anchor.Log, error) {
+	dir := c.AuditDir
+	if dir == "" {
+		dir = anchor.DefaultDir(c.DB)
+	}
+	if dir == "" {
+		log.Warn("no --audit-anchors directory: the audit log is not anchored outside the database")
+		return nil, nil
+	}
+	key, err := anchor.Key(c.AuditKey, dir, c.Production())
+	if err != nil {
+		return nil, fmt.Errorf("%w: --audit-key: %v", ErrUsage, err)
+	}
+	if key == nil {
+		log.Warn("no GESTA_AUDIT_KEY: the audit log is not anchored outside the database (create one with: gesta key new)")
+		return nil, nil
+	}
+	return anchor.Open(dir, key)
+}
+
+// writeAnchor appends the audit chain's head to the anchors; a failure is
+// logged, not fatal: the log itself is still chained.
+func writeAnchor(ctx context.Context, db *store.DB, l *anchor.Log, why string, log *slog.Logger) {
+	head, err := db.AuditHead(ctx)
+	if err == nil {
+		head.Why = why
+		err = l.Append(head)
+	}
+	if err != nil {
+		log.Error("audit anchor not written", "why", why, "err", err)
+	}
+}
+
+// anchorHourly anchors the head every hour until ctx ends.
+func anchorHourly(ctx context.Context, db *store.DB, l *anchor.Log, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			writeAnchor(ctx, db, l, "hourly", log)
+		}
+	}
 }
 
 // loadDemoIfEmpty loads the region demo into a database without users.

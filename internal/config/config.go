@@ -26,6 +26,8 @@ type Config struct {
 	LogLevel    string        // debug, info, warn, error
 	LogFormat   string        // text or json
 	SecretKey   string        // encryption key for special-category data (later issues)
+	AuditKey    string        // HMAC key signing the audit chain's anchors (base64, ≥ 32 bytes)
+	AuditDir    string        // directory of the anchors (default: audit-anchors/ beside a SQLite file)
 	SessionIdle time.Duration // idle timeout of web sessions
 	SessionMax  time.Duration // absolute lifetime of web sessions
 
@@ -106,6 +108,10 @@ var Options = []Option{
 		set: str(func(c *Config) *string { return &c.LogFormat })},
 	{Name: "secret-key", Default: "", Usage: "key for encrypted fields (base64, 32 bytes)", Secret: true,
 		set: str(func(c *Config) *string { return &c.SecretKey })},
+	{Name: "audit-key", Default: "", Usage: "key signing the audit log's anchors (base64, 32 bytes: gesta key new)", Secret: true,
+		set: str(func(c *Config) *string { return &c.AuditKey })},
+	{Name: "audit-anchors", Default: "", Usage: "directory of the audit log's anchors (default: audit-anchors/ beside a SQLite file)",
+		set: str(func(c *Config) *string { return &c.AuditDir })},
 	{Name: "session-idle", Default: "30m", Usage: "web session idle timeout",
 		set: dur(func(c *Config) *time.Duration { return &c.SessionIdle })},
 	{Name: "session-max", Default: "12h", Usage: "web session absolute lifetime",

@@ -38,6 +38,17 @@ type AuditVerification struct {
 	OK        bool   `json:"ok"`
 	BrokenSeq int64  `json:"broken_seq,omitempty"` // first row whose link does not verify
 	Reason    string `json:"reason,omitempty"`
+	Anchors   int    `json:"anchors,omitempty"` // anchors checked against the chain
+}
+
+// AuditAnchor is the chain's head at a time, as signed and kept outside the
+// database (internal/anchor): the row with that sequence must still exist
+// with that hash, or the log was cut or rewritten after the anchor.
+type AuditAnchor struct {
+	Seq  int64     `json:"seq"`
+	Hash string    `json:"hash"`
+	At   time.Time `json:"at"`
+	Why  string    `json:"why"` // start, stop, hourly
 }
 
 // AuditService reads the audit log. Callers need PermAuditRead.

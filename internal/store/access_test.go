@@ -283,3 +283,25 @@ func TestOrganisationsAreScopedInTheQuery(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditHeadGuard: the head of the audit chain is guarded like the log:
+// it cannot be set back or deleted through the application's connection.
+func TestAuditHeadGuard(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		facilityFixture(t, db, 5) // a few audited writes
+		for _, q := range []string{`UPDATE audit_head SET seq = seq - 1`, `UPDATE audit_head SET seq = 0, hash = ''`,
+			`DELETE FROM audit_head`} {
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				_, err := tx.ExecContext(ctx, q)
+				return err
+			})
+			if err == nil {
+				t.Errorf("%s: allowed", q)
+			}
+		}
+		if v, err := db.VerifyAudit(ctx); err != nil || !v.OK {
+			t.Fatalf("verify: %+v %v", v, err)
+		}
+	})
+}
