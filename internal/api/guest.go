@@ -32,16 +32,25 @@ type guestCreateInput struct{ Body guestBody }
 type guestOutput struct{ Body domain.Guest }
 
 type guestIDInput struct {
-	ID string `path:"id"`
+	ID      string `path:"id"`
+	Purpose string `query:"purpose" enum:"gestione,verifica,controllo,trasferimento,richiesta_interessato," doc:"Why the record is read; kept in its access log"`
+}
+
+type guestAccessesOutput struct {
+	Body struct {
+		Items []domain.GuestAccess `json:"items"`
+	}
 }
 
 type guestSearchInput struct {
-	Q string `query:"q" minLength:"2" doc:"CUI, or part of a name (transliteration variants match)"`
+	Q       string `query:"q" minLength:"2" doc:"CUI, or part of a name (transliteration variants match)"`
+	Purpose string `query:"purpose" enum:"gestione,verifica,controllo,trasferimento,richiesta_interessato," doc:"Why; kept in the access log of each guest found"`
 }
 
 type guestSearchBodyInput struct {
 	Body struct {
-		Q string `json:"q" minLength:"2" maxLength:"100" doc:"CUI, or part of a name (transliteration variants match)"`
+		Q       string `json:"q" minLength:"2" maxLength:"100" doc:"CUI, or part of a name (transliteration variants match)"`
+		Purpose string `json:"purpose,omitempty" enum:"gestione,verifica,controllo,trasferimento,richiesta_interessato," doc:"Why; kept in the access log of each guest found"`
 	}
 }
 
@@ -116,17 +125,19 @@ func (s *Server) registerGuests(api huma.API) {
 		Security: secured, Metadata: read, Deprecated: true, Errors: errs,
 		Summary:     "Find guests in scope by CUI or name (deprecated: the name travels in the URL)",
 		Description: "Use `POST /guests/search`: a name in a query string can end up in proxies' logs and browser histories."},
-		func(ctx context.Context, in *guestSearchInput) (*guestsOutput, error) { return search(ctx, in.Q) })
+		func(ctx context.Context, in *guestSearchInput) (*guestsOutput, error) {
+			return search(domain.NewContextWithPurpose(ctx, in.Purpose), in.Q)
+		})
 	huma.Register(api, huma.Operation{OperationID: "search-guests-body", Method: http.MethodPost, Path: "/guests/search",
 		Tags: tags, Security: secured, Metadata: read, Errors: errs,
 		Summary: "Find guests in scope by CUI or name, the name in the body (nothing is written)"},
 		func(ctx context.Context, in *guestSearchBodyInput) (*guestsOutput, error) {
-			return search(ctx, in.Body.Q)
+			return search(domain.NewContextWithPurpose(ctx, in.Body.Purpose), in.Body.Q)
 		})
 	huma.Register(api, huma.Operation{OperationID: "get-guest", Method: http.MethodGet, Path: "/guests/{id}", Tags: tags,
 		Security: secured, Metadata: read, Summary: "One guest", Errors: errs},
 		func(ctx context.Context, in *guestIDInput) (*guestOutput, error) {
-			g, err := s.Guests.FindGuest(ctx, in.ID)
+			g, err := s.Guests.FindGuest(domain.NewContextWithPurpose(ctx, in.Purpose), in.ID)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -136,7 +147,7 @@ func (s *Server) registerGuests(api huma.API) {
 		Path: "/guests/{id}/vulnerabilities", Tags: tags, Security: secured,
 		Metadata: map[string]any{requiresPerm: domain.PermVulnRead}, Summary: "A guest's vulnerabilities (audited read)", Errors: errs},
 		func(ctx context.Context, in *guestIDInput) (*vulnsOutput, error) {
-			vs, err := s.Guests.Vulnerabilities(ctx, in.ID)
+			vs, err := s.Guests.Vulnerabilities(domain.NewContextWithPurpose(ctx, in.Purpose), in.ID)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -148,7 +159,7 @@ func (s *Server) registerGuests(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "get-guest-stays", Method: http.MethodGet, Path: "/guests/{id}/stays",
 		Tags: tags, Security: secured, Metadata: read, Summary: "A guest's stays", Errors: errs},
 		func(ctx context.Context, in *guestIDInput) (*staysOutput, error) {
-			st, err := s.Guests.Stays(ctx, in.ID)
+			st, err := s.Guests.Stays(domain.NewContextWithPurpose(ctx, in.Purpose), in.ID)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -157,13 +168,27 @@ func (s *Server) registerGuests(api huma.API) {
 			}
 			return &staysOutput{Body: st}, nil
 		})
+	huma.Register(api, huma.Operation{OperationID: "get-guest-accesses", Method: http.MethodGet,
+		Path: "/guests/{id}/accesses", Tags: tags, Security: secured,
+		Summary:     "Who read the guest's record (newest first)",
+		Description: "The coordinator and the administrator for any guest; a prefecture for the guests of its province. Each read of a guest — the record, its stays, its vulnerabilities, a search or a list that shows it — leaves a row in the read's own transaction.",
+		Errors:      errs},
+		func(ctx context.Context, in *guestIDInput) (*guestAccessesOutput, error) {
+			items, err := s.Guests.GuestAccesses(ctx, in.ID, 1000)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			out := &guestAccessesOutput{}
+			out.Body.Items = items
+			if out.Body.Items == nil {
+				out.Body.Items = []domain.GuestAccess{}
+			}
+			return out, nil
+		})
 	huma.Register(api, huma.Operation{OperationID: "create-stay", Method: http.MethodPost, Path: "/stays", Tags: tags,
 		Security: secured, Metadata: write, DefaultStatus: http.StatusCreated, Summary: "Record an entry",
 		Errors: append(errs, http.StatusConflict, http.StatusUnprocessableEntity)},
 		func(ctx context.Context, in *entryInput) (*stayOutput, error) {
-			if _, err := s.Guests.FindGuest(ctx, in.Body.GuestID); err != nil {
-				return nil, s.problem(ctx, err)
-			}
 			st, err := s.Guests.RecordEntry(ctx, in.Body.GuestID, in.Body.Facility, in.Body.EnteredAt, in.Body.CapacityOverride)
 			if err != nil {
 				return nil, s.problem(ctx, err)

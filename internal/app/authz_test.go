@@ -135,6 +135,7 @@ var apiPolicy = map[string]string{
 	"POST /guests/search":                 "guest",
 	"GET /guests/{id}":                    "guest",
 	"GET /guests/{id}/stays":              "guest",
+	"GET /guests/{id}/accesses":           "accesses",
 	"GET /guests/{id}/vulnerabilities":    "vulnerability",
 	"POST /stays":                         "guest",
 	"POST /stays/{id}/exit":               "guest",
@@ -180,6 +181,7 @@ func apiExpect(op, role, rel string) int {
 		"admin":          {"admin"},
 		"facility-read":  {"coordinator", "prefecture", "operator"},
 		"facility-write": {"coordinator", "prefecture"},
+		"accesses":       {"admin", "coordinator", "prefecture"},
 		"availability":   {"coordinator", "prefecture", "operator"},
 		"hold":           {"coordinator", "prefecture"},
 		"board":          {"admin", "coordinator", "prefecture", "operator", "viewer"},
@@ -225,7 +227,7 @@ func apiExpect(op, role, rel string) int {
 			return http.StatusNotFound
 		}
 		return http.StatusCreated
-	case "DELETE /holds/{id}", "POST /holds/{id}/convert", "GET /guests/{id}", "GET /guests/{id}/stays",
+	case "DELETE /holds/{id}", "POST /holds/{id}/convert", "GET /guests/{id}", "GET /guests/{id}/stays", "GET /guests/{id}/accesses",
 		"GET /guests/{id}/vulnerabilities":
 		return http.StatusNotFound // an id that does not exist, for anyone allowed
 	case "POST /guests", "POST /guests/search", "POST /stays", "POST /stays/{id}/exit", "POST /households/{id}/stays", "POST /plans",

@@ -141,10 +141,39 @@ type GuestService interface {
 	RecordExit(ctx context.Context, stayID string, at time.Time, reason string) error
 	// RecordHouseholdEntry enters a whole household together, or nobody.
 	RecordHouseholdEntry(ctx context.Context, householdID, facilityCode string, at time.Time, override string) ([]Stay, error)
+	// GuestAccesses lists who read the guest's record, newest first, at most
+	// limit rows: the coordinator and the administrator for any guest, a
+	// prefecture for guests in its scope (ENOTFOUND otherwise), others
+	// EFORBIDDEN. Every read of guests through this service leaves such a
+	// row in its own transaction, or fails.
+	GuestAccesses(ctx context.Context, guestID string, limit int) ([]GuestAccess, error)
 	// SearchPresent lists the guests with an open stay in the facilities the
 	// caller may write to that match a filter, at most f.Limit of them, and
 	// how many match in all.
 	SearchPresent(ctx context.Context, f PresentFilter) ([]PresentGuest, int, error)
+}
+
+// GuestAccess is one read of a guest's record.
+type GuestAccess struct {
+	Actor   string    `json:"actor"` // the user's e-mail, or "system"/"cli"
+	At      time.Time `json:"at"`
+	Role    string    `json:"role"`
+	What    string    `json:"what"` // record, stays, vulnerabilities, search, present, presence_list
+	Purpose string    `json:"purpose"`
+}
+
+type purposeKey struct{}
+
+// NewContextWithPurpose carries the purpose of a read (chosen by the user or
+// implied by the page) to the access log.
+func NewContextWithPurpose(ctx context.Context, purpose string) context.Context {
+	return context.WithValue(ctx, purposeKey{}, purpose)
+}
+
+// PurposeFromContext returns the purpose of the read, or "".
+func PurposeFromContext(ctx context.Context) string {
+	p, _ := ctx.Value(purposeKey{}).(string)
+	return p
 }
 
 // PresentFilter narrows the list of present guests: one facility, and a

@@ -170,14 +170,17 @@ func (db *DB) Vulnerabilities(ctx context.Context, guestID string) ([]domain.Vul
 	if !ok || (a.System == "" && !domain.Can(a, domain.PermVulnRead)) {
 		return nil, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere le vulnerabilità.")
 	}
-	if _, err := db.FindGuest(ctx, guestID); err != nil {
-		return nil, err
-	}
-	if db.Keys == nil {
-		return nil, domain.Errorf(domain.EUNAVAILABLE, "Nessuna chiave di cifratura configurata.")
-	}
 	var out []domain.Vulnerability
 	err := db.InTx(ctx, func(tx *Tx) error {
+		if _, err := findGuestTx(ctx, tx, guestID); err != nil {
+			return err
+		}
+		if db.Keys == nil {
+			return domain.Errorf(domain.EUNAVAILABLE, "Nessuna chiave di cifratura configurata.")
+		}
+		if err := recordGuestReads(ctx, tx, []string{guestID}, readVulnerabilities); err != nil {
+			return err
+		}
 		sealed, err := queryAll(ctx, tx, "vulnerabilities", func(s scanner) (string, error) {
 			var v string
 			return v, s.Scan(&v)
@@ -405,19 +408,29 @@ func (db *DB) SetUsesRegistry(ctx context.Context, code string, on bool) error {
 	return err
 }
 
-// Stays returns the stays of a guest in the caller's scope, oldest first.
+// Stays returns the stays of a guest in the caller's scope, oldest first;
+// the read is logged in its transaction.
 func (db *DB) Stays(ctx context.Context, guestID string) ([]domain.Stay, error) {
-	if _, err := db.FindGuest(ctx, guestID); err != nil {
-		return nil, err
-	}
-	return queryAll(ctx, db.read, "stays", func(s scanner) (domain.Stay, error) {
-		var st domain.Stay
-		var exited sql.NullTime
-		err := s.Scan(&st.ID, &st.GuestID, &st.Facility, &st.EnteredAt, &exited, &st.ExitReason, &st.Override)
-		st.EnteredAt, st.ExitedAt = st.EnteredAt.UTC(), timePtr(exited)
-		return st, err
-	}, `SELECT s.id, s.guest_id, f.code, s.entered_at, s.exited_at, s.exit_reason, s.capacity_override
-		FROM stays s JOIN facilities f ON f.id = s.facility_id WHERE s.guest_id = $1 ORDER BY s.entered_at`, guestID)
+	var out []domain.Stay
+	err := db.InTx(ctx, func(tx *Tx) error {
+		if _, err := findGuestTx(ctx, tx, guestID); err != nil {
+			return err
+		}
+		var err error
+		out, err = queryAll(ctx, tx, "stays", func(s scanner) (domain.Stay, error) {
+			var st domain.Stay
+			var exited sql.NullTime
+			err := s.Scan(&st.ID, &st.GuestID, &st.Facility, &st.EnteredAt, &exited, &st.ExitReason, &st.Override)
+			st.EnteredAt, st.ExitedAt = st.EnteredAt.UTC(), timePtr(exited)
+			return st, err
+		}, `SELECT s.id, s.guest_id, f.code, s.entered_at, s.exited_at, s.exit_reason, s.capacity_override
+			FROM stays s JOIN facilities f ON f.id = s.facility_id WHERE s.guest_id = $1 ORDER BY s.entered_at`, guestID)
+		if err != nil {
+			return err
+		}
+		return recordGuestReads(ctx, tx, []string{guestID}, readStays)
+	})
+	return out, err
 }
 
 // guestScope is the SQL condition (on alias g) for the guests the caller may
@@ -459,12 +472,27 @@ func scanGuest(s scanner) (domain.Guest, error) {
 }
 
 // FindGuest returns a guest in the caller's scope; out of scope is ENOTFOUND.
+// The read is logged in its transaction.
 func (db *DB) FindGuest(ctx context.Context, id string) (domain.Guest, error) {
+	var g domain.Guest
+	err := db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		if g, err = findGuestTx(ctx, tx, id); err != nil {
+			return err
+		}
+		return recordGuestReads(ctx, tx, []string{g.ID}, readRecord)
+	})
+	return g, err
+}
+
+// findGuestTx reads a guest in the caller's scope, without logging (the
+// caller logs what it shows).
+func findGuestTx(ctx context.Context, tx *Tx, id string) (domain.Guest, error) {
 	cond, args, err := guestScope(ctx, 2)
 	if err != nil {
 		return domain.Guest{}, err
 	}
-	g, err := scanGuest(db.read.QueryRowContext(ctx, `SELECT `+guestColumns+` FROM guests g WHERE g.id = $1 AND `+cond,
+	g, err := scanGuest(tx.QueryRowContext(ctx, `SELECT `+guestColumns+` FROM guests g WHERE g.id = $1 AND `+cond,
 		append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, domain.Errorf(domain.ENOTFOUND, "Ospite non trovato.")
@@ -476,16 +504,29 @@ func (db *DB) FindGuest(ctx context.Context, id string) (domain.Guest, error) {
 }
 
 // SearchGuests finds guests in scope by CUI or by name (transliteration
-// variants meet through SearchKey), at most 100.
+// variants meet through SearchKey), at most 100; each one found is logged.
 func (db *DB) SearchGuests(ctx context.Context, q string) ([]domain.Guest, error) {
 	cond, args, err := guestScope(ctx, 3)
 	if err != nil {
 		return nil, err
 	}
 	q = strings.TrimSpace(q)
-	return queryAll(ctx, db.read, "search guests", scanGuest, `SELECT `+guestColumns+` FROM guests g
-		WHERE (g.cui = $1 OR ($2 <> '' AND g.search_key LIKE $2)) AND `+cond+` ORDER BY g.id LIMIT 100`,
-		append([]any{q, likePrefix(SearchKey(q))}, args...)...)
+	var out []domain.Guest
+	err = db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		out, err = queryAll(ctx, tx, "search guests", scanGuest, `SELECT `+guestColumns+` FROM guests g
+			WHERE (g.cui = $1 OR ($2 <> '' AND g.search_key LIKE $2)) AND `+cond+` ORDER BY g.id LIMIT 100`,
+			append([]any{q, likePrefix(SearchKey(q))}, args...)...)
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(out))
+		for i, g := range out {
+			ids[i] = g.ID
+		}
+		return recordGuestReads(ctx, tx, ids, readSearch)
+	})
+	return out, err
 }
 
 func likePrefix(k string) string {
@@ -529,20 +570,32 @@ func (db *DB) SearchPresent(ctx context.Context, f domain.PresentFilter) ([]doma
 		       OR LOWER(COALESCE(g.cui, '')) LIKE $4 ESCAPE '\')`
 	args := []any{sc.writeProvince, sc.writeGestore, strings.ToUpper(strings.TrimSpace(f.Facility)), search}
 	var total int
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) `+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("store: count present guests: %w", err)
-	}
-	list, err := queryAll(ctx, db.read, "present guests", func(s scanner) (domain.PresentGuest, error) {
-		var p domain.PresentGuest
-		var arrival, stage sql.NullTime
-		g := &p.Guest
-		err := s.Scan(&g.ID, &g.CUI, &g.Surname, &g.GivenName, &g.Sex, &g.BirthDate, &g.BirthEstimated, &g.Nationality,
-			&g.HouseholdID, &g.HouseholdRole, &g.MSNA, &arrival, &g.ArrivalChannel, &g.ArrivalPlace, &g.Stage, &stage,
-			&g.CreatedAt, &p.StayID, &p.Facility, &p.EnteredAt)
-		g.ArrivalDate, g.StageDate = timePtr(arrival), timePtr(stage)
-		return p, err
-	}, `SELECT `+guestColumns+`, s.id, f.code, s.entered_at `+where+`
-		ORDER BY f.code, g.surname, g.id LIMIT `+strconv.Itoa(limit), args...)
+	var list []domain.PresentGuest
+	err = db.InTx(ctx, func(tx *Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) `+where, args...).Scan(&total); err != nil {
+			return fmt.Errorf("store: count present guests: %w", err)
+		}
+		var err error
+		list, err = queryAll(ctx, tx, "present guests", func(s scanner) (domain.PresentGuest, error) {
+			var p domain.PresentGuest
+			var arrival, stage sql.NullTime
+			g := &p.Guest
+			err := s.Scan(&g.ID, &g.CUI, &g.Surname, &g.GivenName, &g.Sex, &g.BirthDate, &g.BirthEstimated, &g.Nationality,
+				&g.HouseholdID, &g.HouseholdRole, &g.MSNA, &arrival, &g.ArrivalChannel, &g.ArrivalPlace, &g.Stage, &stage,
+				&g.CreatedAt, &p.StayID, &p.Facility, &p.EnteredAt)
+			g.ArrivalDate, g.StageDate = timePtr(arrival), timePtr(stage)
+			return p, err
+		}, `SELECT `+guestColumns+`, s.id, f.code, s.entered_at `+where+`
+			ORDER BY f.code, g.surname, g.id LIMIT `+strconv.Itoa(limit), args...)
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(list))
+		for i, p := range list {
+			ids[i] = p.Guest.ID
+		}
+		return recordGuestReads(ctx, tx, ids, readPresent)
+	})
 	return list, total, err
 }
 

@@ -124,10 +124,21 @@ func (db *DB) PlanPresence(ctx context.Context, facility string, rows []domain.P
 	if err != nil {
 		return plan, err
 	}
-	_, err = db.write.ExecContext(ctx, `INSERT INTO imports (id, user_id, kind, plan, created_at) VALUES ($1, $2, 'presence', $3, $4)`,
-		plan.ID, a.Label(), string(b), db.Now())
+	// The preview shows the people present: the plan is saved with their
+	// access rows, or not shown at all.
+	err = db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO imports (id, user_id, kind, plan, created_at) VALUES ($1, $2, 'presence', $3, $4)`,
+			plan.ID, a.Label(), string(b), tx.now); err != nil {
+			return fmt.Errorf("store: save presence plan: %w", err)
+		}
+		ids := make([]string, len(present))
+		for i, p := range present {
+			ids[i] = p.ID
+		}
+		return recordGuestReads(ctx, tx, ids, readPresence)
+	})
 	if err != nil {
-		return plan, fmt.Errorf("store: save presence plan: %w", err)
+		return plan, err
 	}
 	return plan, nil
 }

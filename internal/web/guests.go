@@ -29,7 +29,7 @@ func (s *Server) guestsData(r *http.Request) (guestsData, error) {
 	// Names searched for travel in the body, never in the URL (history, logs).
 	d.Filter = domain.PresentFilter{Facility: r.FormValue("struttura"), Search: r.PostFormValue("cerca"), Limit: 200}
 	var err error
-	if d.Present, d.Total, err = s.Guests.SearchPresent(ctx, d.Filter); err != nil {
+	if d.Present, d.Total, err = s.Guests.SearchPresent(domain.NewContextWithPurpose(ctx, "gestione"), d.Filter); err != nil {
 		return d, err
 	}
 	a, _ := domain.ActorFromContext(ctx)
