@@ -225,10 +225,21 @@ func envelope(v []int64) []int {
 	return pts
 }
 
+// floorDiv is ⌊a/b⌋ for b > 0, for every a (no negation that overflows).
 func floorDiv(a, b int64) int64 {
 	q := a / b
-	if (a%b != 0) && (a < 0) != (b < 0) {
+	if a%b != 0 && a < 0 {
 		q--
+	}
+	return q
+}
+
+// ceilDiv is ⌈a/b⌉ for b > 0, for every a. (It was -floorDiv(-a, b): at
+// a = MinInt64 the negation overflowed into a bound of 9.2·10^15.)
+func ceilDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a > 0 {
+		q++
 	}
 	return q
 }
@@ -430,7 +441,7 @@ func (l *lagrange) placement(p *lagrangePoint) [][3]int64 {
 // the instance the relaxation was built on (orig maps m's facilities to it).
 func (l *lagrange) fix(p *lagrangePoint, mu []int64, best int64, m *model, orig []int, tighten bool) int {
 	g := p.g
-	gap := best*lagrangeScale - p.bound
+	gap := satSub(satMul(best, lagrangeScale), p.bound)
 	banned := map[[2]int]bool{}
 	for f, arcs := range p.arcs {
 		if len(arcs) == 0 {
@@ -540,10 +551,26 @@ func (p *lagrangePoint) beyond(f int, v []int64) int64 {
 	return least
 }
 
+// lagrangeResult is what the Lagrangian phase proved. No evaluation (the
+// deadline came first) is no bound at all: bounded is false.
+type lagrangeResult struct {
+	bounded     bool
+	bound       int64 // the best evaluation's, scaled by lagrangeScale (valid when bounded)
+	evaluations int
+	// The best evaluation's multipliers and relaxation, for fixing and
+	// penalties (nil when none, or when re-evaluating them failed: the bound
+	// stands without them).
+	mu    []int64
+	point *lagrangePoint
+}
+
+// ceiling is the bound in cost units.
+func (r lagrangeResult) ceiling() int64 { return ceilDiv(r.bound, lagrangeScale) }
+
 // run improves the multipliers until the deadline, an iteration
 // cap, or a bound that meets best; it returns the best bound (scaled) with
 // its multipliers and point, and offers each point's placement to try.
-func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(plan [][3]int64) int64) (int64, []int64, *lagrangePoint) {
+func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(plan [][3]int64) int64) lagrangeResult {
 	m := l.m
 	g := m.g
 	nH := len(l.size)
@@ -555,7 +582,7 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 	}
 	var bestMu []int64
 	var bestPoint *lagrangePoint
-	bestBound := int64(math.MinInt64)
+	bestBound, evaluations := int64(0), 0 // bestBound is valid once evaluations > 0
 	// First the subgradient method: Polyak's step times theta, halved after
 	// five steps without a better bound — it wanders near feasible
 	// multipliers, where the placements are good. Then the box-step method on
@@ -584,10 +611,11 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 		if p == nil {
 			break
 		}
+		evaluations++
 		if c := try(l.placement(p)); c < best {
 			best = c
 		}
-		if p.bound > bestBound {
+		if evaluations == 1 || p.bound > bestBound {
 			bestBound, bestMu, bestPoint, stale = p.bound, slices.Clone(mu), p, 0
 		} else if stale++; stale >= 5 {
 			theta, stale = theta/2, 0
@@ -604,7 +632,7 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 		}
 		cuts = append(cuts, cut{mu: scaleDown(last), l: float64(p.bound) / lagrangeScale, g: slices.Clone(p.sub)})
 		if it < lagrangeSubgradient || !l.box {
-			step := theta * float64(best*lagrangeScale-p.bound) / norm
+			step := theta * float64(satSub(satMul(best, lagrangeScale), p.bound)) / norm
 			for k := range mu {
 				mu[k] += int64(math.Round(step * p.sub[k]))
 			}
@@ -625,18 +653,18 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 			mu[k] = int64(math.Round(next[k] * lagrangeScale))
 		}
 	}
+	res := lagrangeResult{bounded: evaluations > 0, bound: bestBound, evaluations: evaluations}
 	if bestPoint != nil && !slices.Equal(last, bestMu) {
 		// The network has moved on: back to the best multipliers, whose
 		// potentials fixing and penalties read.
 		bestPoint = l.evaluate(bestMu)
 		if bestPoint == nil || bestPoint.bound != bestBound {
-			return bestBound, nil, nil
+			return res
 		}
 	}
-	return bestBound, bestMu, bestPoint
+	res.mu, res.point = bestMu, bestPoint
+	return res
 }
-
-func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
 
 // penalties bound a branch-and-bound node from the Lagrangian relaxation:
 // the bound plus, for each facility some branch has restricted, the least
@@ -788,7 +816,7 @@ func (pe *penalties) exact(m *model) int64 {
 	if !g.reoptimize() {
 		return math.MaxInt64
 	}
-	return ceilDiv(pe.p.bound+g.flowCost()-pe.rootFlow+forced, lagrangeScale)
+	return ceilDiv(satAdd(satSub(satAdd(pe.p.bound, g.flowCost()), pe.rootFlow), forced), lagrangeScale)
 }
 
 // bound of the node whose restricted facilities are touched, in cost units.
@@ -798,7 +826,7 @@ func (pe *penalties) bound(m *model, touched map[int]bool) int64 {
 		if p := pe.pen(m, f); p >= inf {
 			return math.MaxInt64 // no pattern fits: infeasible
 		} else {
-			sum += p
+			sum = satAdd(sum, p)
 		}
 	}
 	return ceilDiv(sum, lagrangeScale)

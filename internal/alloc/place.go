@@ -101,16 +101,23 @@ type Solution struct {
 
 // SolveStats tell how the answer was found.
 type SolveStats struct {
-	Nodes        int     `json:"nodes"`          // branch-and-bound nodes (flow relaxations solved)
-	Rounds       int     `json:"rounds"`         // Dijkstra rounds over all relaxations
-	Arcs         int     `json:"arcs"`           // arcs of the root network
-	CoreArcs     int     `json:"core_arcs"`      // arcs of the network searched (facilities reduced costs rule out removed)
-	Millis       float64 `json:"millis"`         // solve time
-	FoundMillis  float64 `json:"found_millis"`   // when the placement returned was found (the rest is proof)
-	VerifyMicros float64 `json:"verify_micros"`  // one certificate pass over the root network's arcs
-	Lagrange     bool    `json:"lagrange"`       // the Lagrangian phase ran (large networks)
-	LagrangeLB   int64   `json:"lagrange_bound"` // the bound it proved
+	Nodes        int     `json:"nodes"`         // branch-and-bound nodes (flow relaxations solved)
+	Rounds       int     `json:"rounds"`        // Dijkstra rounds over all relaxations
+	Arcs         int     `json:"arcs"`          // arcs of the root network
+	CoreArcs     int     `json:"core_arcs"`     // arcs of the network searched (facilities reduced costs rule out removed)
+	Millis       float64 `json:"millis"`        // solve time
+	FoundMillis  float64 `json:"found_millis"`  // when the placement returned was found (the rest is proof)
+	VerifyMicros float64 `json:"verify_micros"` // one certificate pass over the root network's arcs
+	Lagrange     bool    `json:"lagrange"`      // the Lagrangian phase ran (large networks)
+	// LagrangeLB is the bound the phase proved, when it made an evaluation
+	// (LagrangeEvaluations > 0; 0 otherwise: no bound).
+	LagrangeLB          int64 `json:"lagrange_bound"`
+	LagrangeEvaluations int   `json:"lagrange_evaluations"`
 }
+
+// maxCost bounds every cost of an instance Validate accepts: a quarter of
+// int64's range, for sums of bounds.
+const maxCost = 1 << 61
 
 // ErrBadInstance wraps every validation error (exit status 2).
 var ErrBadInstance = errors.New("alloc: bad instance")
@@ -153,6 +160,20 @@ func (in *Instance) Validate() error {
 		}
 	}
 	fids := map[string]bool{}
+	var people, places float64
+	for _, u := range in.Units {
+		people += float64(u.Size)
+	}
+	for _, f := range in.Facilities {
+		places += float64(max(f.Free, 0))
+	}
+	// Every cost the engine adds up (scaled by lagrangeScale, with the
+	// Lagrangian network's shift per unit) stays below maxCost, so sums and
+	// differences of bounds cannot overflow.
+	perPerson := 20016*float64(in.Weights.Distance) + float64(in.Weights.OverGuideline) + float64(in.Weights.Unplaced)
+	if people*perPerson*lagrangeScale+2*float64(lagrangeShift)*(people+places) > maxCost {
+		return bad("weights, people or free places too large for exact costs")
+	}
 	for _, f := range in.Facilities {
 		if f.ID == "" || fids[f.ID] {
 			return bad("facility id %q empty or duplicate", f.ID)
@@ -952,6 +973,13 @@ func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 type options struct {
 	lagrangeMin int // facilities from which the Lagrangian phase comes before any search below the incumbent
 	flowBudget  int // on smaller networks, the relaxations a search on flow bounds may solve before it (-1: all)
+	// Deterministic stand-ins for the time limit, so that tests and fuzzing
+	// reproduce what a limit cuts short: the Lagrangian phase's evaluations
+	// (0: lagrangeIterations; -1: none, as when the searches before it used
+	// up its share of the time), and the relaxations the searches may solve
+	// in all (0: no limit).
+	lagrangeEvaluations int
+	nodeLimit           int
 }
 
 // The searches of solve, in order: for a placement of the root's cost (the
@@ -1024,6 +1052,10 @@ func solve(in *Instance, timeLimit time.Duration, opt options) (*Solution, error
 	// whatever a search's end, the least bound of its open nodes and of
 	// what it found bounds the optimum.
 	bestModel, lower := m, rootCost
+	// stop: the time limit, or the tests' node limit, is reached.
+	stop := func() bool {
+		return time.Now().After(deadline) || opt.nodeLimit > 0 && sol.Stats.Nodes >= opt.nodeLimit
+	}
 	for _, phase := range []int{phaseFace, phaseFlow, phaseLagrange} {
 		if best <= lower {
 			break // an earlier search proved it
@@ -1046,14 +1078,16 @@ func solve(in *Instance, timeLimit time.Duration, opt options) (*Solution, error
 		}
 		g.load(root)
 		var lag *lagrange
-		var lagMu []int64
-		var lagPoint *lagrangePoint
+		var lr lagrangeResult
 		if phase == phaseLagrange {
 			sol.Stats.Lagrange = true
 			lag = newLagrange(m)
 			lag.box = len(in.Facilities) >= opt.lagrangeMin // the phase straight away: a large network
-			var lb int64
-			lb, lagMu, lagPoint = lag.run(best, start.Add(timeLimit/4), lagrangeIterations, func(plan [][3]int64) int64 {
+			iterations := lagrangeIterations
+			if opt.lagrangeEvaluations != 0 {
+				iterations = max(0, opt.lagrangeEvaluations)
+			}
+			lr = lag.run(best, start.Add(timeLimit/4), iterations, func(plan [][3]int64) int64 {
 				g.load(root)
 				if c, ok := m.tryPlan(plan); ok && c < best {
 					best, bestState, bestModel = c, new(g.save()), m
@@ -1062,13 +1096,18 @@ func solve(in *Instance, timeLimit time.Duration, opt options) (*Solution, error
 				return best
 			})
 			g.load(root)
-			sol.Stats.LagrangeLB = ceilDiv(lb, lagrangeScale)
-			lower = max(lower, sol.Stats.LagrangeLB)
+			// No evaluation is no bound (the deadline came first).
+			sol.Stats.LagrangeEvaluations = lr.evaluations
+			if lr.bounded {
+				sol.Stats.LagrangeLB = lr.ceiling()
+				lower = max(lower, sol.Stats.LagrangeLB)
+			}
 			if best <= lower {
 				break
 			}
 			cutoff = best
 		}
+		lagMu, lagPoint := lr.mu, lr.point // nil without the phase, or without an evaluation
 		// The network to search for placements below cutoff: the core,
 		// after the Lagrangian phase with the arcs it rules out removed
 		// (tighten: from the relaxation too), and its node bounds.
@@ -1083,7 +1122,7 @@ func solve(in *Instance, timeLimit time.Duration, opt options) (*Solution, error
 			}
 			return search, search.g.flowCost(), lag.penalties(lagPoint, lagMu, search, search.orig), nil
 		}
-		if face := sol.Stats.LagrangeLB; lagPoint != nil && face+1 < best {
+		if face := lr.ceiling(); lagPoint != nil && face+1 < best {
 			// A placement at the Lagrangian bound's ceiling would be
 			// optimal, and the gap that cutoff leaves fixes nearly every
 			// arc: look for one first, within a budget.
@@ -1091,7 +1130,9 @@ func solve(in *Instance, timeLimit time.Duration, opt options) (*Solution, error
 			if err != nil {
 				return nil, err
 			}
-			c, st, bound, stopped := search.search(searchRoot, face+1, lower, pe, start, deadline, lagrangeFaceBudget, dives, &sol.Stats)
+			r := search.search(searchParams{rootCost: searchRoot, cutoff: face + 1, floor: lower, pe: pe, start: start,
+				deadline: deadline, budget: lagrangeFaceBudget, nodeLimit: opt.nodeLimit, dives: dives}, &sol.Stats)
+			c, st, bound, stopped := r.best, r.state, r.bound, r.stopped
 			if search != m {
 				sol.Stats.Rounds += search.g.rounds
 			}
@@ -1102,7 +1143,7 @@ func solve(in *Instance, timeLimit time.Duration, opt options) (*Solution, error
 			if !stopped {
 				lower = max(lower, bound) // found (optimal), or none at the ceiling
 			}
-			if best <= lower || time.Now().After(deadline) {
+			if best <= lower || stop() {
 				break
 			}
 		}
@@ -1111,14 +1152,18 @@ func solve(in *Instance, timeLimit time.Duration, opt options) (*Solution, error
 			return nil, err
 		}
 		if lagPoint != nil {
-			sol.Stats.LagrangeLB = max(sol.Stats.LagrangeLB, ceilDiv(lagPoint.bound, lagrangeScale))
+			// Tightened for placements below cutoff: with none there,
+			// cutoff is the optimum, so that is all it proves.
+			sol.Stats.LagrangeLB = max(sol.Stats.LagrangeLB, min(ceilDiv(lagPoint.bound, lagrangeScale), cutoff))
 			lower = max(lower, sol.Stats.LagrangeLB)
 			if best <= lower {
 				break
 			}
 		}
 		sol.Stats.CoreArcs = len(search.g.to) / 2
-		c, st, bound, stopped := search.search(searchRoot, cutoff, lower, pe, start, deadline, budget, dives, &sol.Stats)
+		r := search.search(searchParams{rootCost: searchRoot, cutoff: cutoff, floor: lower, pe: pe, start: start,
+			deadline: deadline, budget: budget, nodeLimit: opt.nodeLimit, dives: dives}, &sol.Stats)
+		c, st, bound, stopped := r.best, r.state, r.bound, r.stopped
 		if search != m {
 			sol.Stats.Rounds += search.g.rounds // a rebuilt core counts its own
 		}
@@ -1128,7 +1173,7 @@ func solve(in *Instance, timeLimit time.Duration, opt options) (*Solution, error
 		}
 		// Done when a search ends (the face's only if it found a
 		// placement of the root's cost), or at the deadline.
-		if !stopped && (phase != phaseFace || st != nil) || time.Now().After(deadline) {
+		if !stopped && (phase != phaseFace || st != nil) || stop() {
 			break
 		}
 	}
@@ -1239,12 +1284,30 @@ func (m *model) live(gap int64) []int {
 	return live
 }
 
-// search is the branch and bound from the model's root flow (of cost
-// rootCost), with cutoff best (a placement of that cost is known; MaxInt64:
-// none). It returns the best placement found below the cutoff (its state nil
-// when none), the proven bound and whether the deadline stopped it. With
-// dives, the rounding's tries come with a dive.
-func (m *model) search(rootCost, best, floor int64, pe *penalties, start, deadline time.Time, budget int, dives bool, stats *SolveStats) (int64, *flowState, int64, bool) {
+// searchParams are a search's inputs.
+type searchParams struct {
+	rootCost  int64      // the cost of the model's root flow
+	cutoff    int64      // look for placements below it (one of that cost is known; MaxInt64: none)
+	floor     int64      // a proven bound: a placement at it ends the search
+	pe        *penalties // node bounds from the Lagrangian relaxation (nil: flow bounds only)
+	start     time.Time  // of the solve (for FoundMillis)
+	deadline  time.Time
+	budget    int  // relaxations this search may solve (-1: no limit)
+	nodeLimit int  // relaxations of the whole solve, stats.Nodes (0: no limit)
+	dives     bool // the rounding's tries come with a dive
+}
+
+// searchResult is what a search proved and found.
+type searchResult struct {
+	best    int64      // the best placement's cost (the cutoff when none was found below it)
+	state   *flowState // its flow (nil: none below the cutoff)
+	bound   int64      // proven: no placement below the cutoff costs less
+	stopped bool       // the deadline or a budget stopped it before the end
+}
+
+// search is the branch and bound from the model's root flow.
+func (m *model) search(p searchParams, stats *SolveStats) searchResult {
+	rootCost, best, floor, pe, start, deadline, budget, dives := p.rootCost, p.cutoff, p.floor, p.pe, p.start, p.deadline, p.budget, p.dives
 	n0 := stats.Nodes
 	g := m.g
 	var bestState *flowState
@@ -1262,7 +1325,7 @@ func (m *model) search(rootCost, best, floor int64, pe *penalties, start, deadli
 			break
 		}
 		for { // plunge
-			if time.Now().After(deadline) || budget >= 0 && stats.Nodes-n0 >= budget {
+			if time.Now().After(deadline) || budget >= 0 && stats.Nodes-n0 >= budget || p.nodeLimit > 0 && stats.Nodes >= p.nodeLimit {
 				if nd.live {
 					nd.st, nd.live = g.stateInto(&spare), false
 				}
@@ -1360,11 +1423,19 @@ func (m *model) search(rootCost, best, floor int64, pe *penalties, start, deadli
 						touched[cd.f] = true
 					}
 					if pe != nil {
-						if c = max(c, pe.bound(m, touched)); c >= best {
+						// A child's placements are the node's: its bound
+						// too. The node's may be the relaxation solved for
+						// it (pe.exact), above the child's flow and
+						// penalties: then a gain came out negative, the
+						// product's score below the -1 of "nothing chosen",
+						// and a node whose other child was pruned was
+						// dropped with its subtree — a false optimum, found
+						// by TestLagrangeOutOfTime (issue 19).
+						if c = max(c, pe.bound(m, touched), nd.bound); c >= best {
 							continue
 						}
 					}
-					gain[i] = c - nd.bound
+					gain[i] = max(c-nd.bound, 0) // never negative: see the child's bound above
 					g.diffInto(&trial[i])
 					kids[i] = &node{bound: c, frac: m.fractionalSince(nd.frac), touched: touched}
 				}
@@ -1439,7 +1510,7 @@ func (m *model) search(rootCost, best, floor int64, pe *penalties, start, deadli
 	for _, nd := range open {
 		bound = min(bound, nd.bound)
 	}
-	return best, bestState, bound, timedOut
+	return searchResult{best: best, state: bestState, bound: bound, stopped: timedOut}
 }
 
 // explain writes a short reason per unit.
