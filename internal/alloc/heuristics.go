@@ -144,11 +144,10 @@ var diveOrders = []func(m *model, flow, rem, size int64, f int) float64{
 // household arc at a time (the first by order) gets one more whole household
 // (or, when that is infeasible, no more than those it carries) and the flow
 // is re-optimised, until the flow is a placement or costs best or more. It
-// returns the placement's cost. Each order finds placements the others miss
-// (on the eight regional batches the best of the four is within 0–45 of the
-// optimum, the roundings 10–130): the search then starts from a cutoff that
-// reduced costs can use. A dive costs about as many re-optimisations as
-// there are households (0.1–0.6 ms on a regional batch).
+// returns the placement's cost. Each order finds placements the others miss,
+// nearer the optimum than the roundings: the search then starts from a
+// cutoff that reduced costs can use. A dive costs about as many
+// re-optimisations as there are households.
 func (m *model) dive(order func(m *model, flow, rem, size int64, f int) float64, best int64) (int64, bool) {
 	g := m.g
 	touched := map[int]bool{}

@@ -40,10 +40,10 @@ import (
 // (penalties.bound), and the relaxation re-solved for each node expanded
 // (penalties.exact).
 //
-// On the national benchmark batch (10,000 facilities) the flow relaxation's
-// bound is 45,810, the Lagrangian's 45,848 and the optimum 45,852: the search
-// on flow bounds alone did not prove it in 30 s; with the Lagrangian bounds
-// it does in about 2.3 s.
+// Why: on the national batches the flow's bound stays a few units below the
+// optimum at every node (a degenerate relaxation), and the search on flow
+// bounds alone does not close that gap; the Lagrangian bound does
+// (docs/adr/0007-placement-lagrangian-bound.md).
 
 // lagrangeScale multiplies costs so that multipliers and envelope slopes
 // have fractional parts; slopes are rounded down, which keeps the bound a
@@ -57,9 +57,8 @@ const lagrangeShift = int64(1) << 40
 // lagrangeMinFacilities: networks this large get the Lagrangian phase
 // straight away; smaller ones first search on flow bounds, for flowBudget
 // relaxations: most regional batches (1,500 facilities) end there sooner
-// than the phase would (its first flow and iterations cost 20–40 ms there),
-// and the few that do not (on 24 generated batches, 3 take 4,000 to 10,000
-// relaxations) gain from it.
+// than the phase's fixed cost, and the few that do not gain from it
+// (measured: BENCHMARKS.md, "Tuning measurements").
 const lagrangeMinFacilities = 3000
 
 const flowBudget = 4000
@@ -70,9 +69,9 @@ const (
 	lagrangeIterations  = 200
 	lagrangeSubgradient = 50
 	lagrangeCuts        = 40 // the latest cuts the box-step's model keeps
-	// relaxations for a placement at the Lagrangian bound's ceiling (on the
-	// national batches where it exists: nation-7 3.7 → 1.1 s, nation-8 1.4 →
-	// 0.8 s; where it does not, 1,000 cost ~0.1 s, 3,000 ~0.5 s)
+	// relaxations for a placement at the Lagrangian bound's ceiling: where
+	// one exists it is found soon, where none does the look is wasted
+	// (measured: BENCHMARKS.md, "Tuning measurements")
 	lagrangeFaceBudget = 1000
 	// on networks below lagrangeMinFacilities
 	lagrangeSubgradientOnly = 100
@@ -267,8 +266,8 @@ func unitCosts(ks *knapsack, cost []int64) {
 // scaled by lagrangeScale). The network is built once, with one arc of
 // capacity 1 from the pool per place of a facility that takes households,
 // and later multipliers only change those arcs' costs: the flow is
-// re-optimised from the last one (each step moves a few facilities' loads;
-// solving from scratch was 14 ms a step on the national batch).
+// re-optimised from the last one (each step moves a few facilities' loads,
+// so that is a fraction of a solve from scratch).
 func (l *lagrange) evaluate(mu []int64) *lagrangePoint {
 	m := l.m
 	nw, in := m.nw, m.nw.in
@@ -330,8 +329,7 @@ func (l *lagrange) evaluate(mu []int64) *lagrangePoint {
 			g.addArc(co0+c, T, inf/4, w.OverGuideline*K)
 		}
 		// Each new multiplier moves units along the pool's unit arcs: one
-		// search per path would be a search per unit (nation-1: 28,000
-		// searches in the phase, 400 with every admissible path sent).
+		// search per path would be a search per unit.
 		g.multi = true
 		if sent, _ := g.solve(S, T, l.need); sent != l.need {
 			return nil // cannot happen: everyone may stay unplaced
@@ -587,13 +585,10 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 	// five steps without a better bound — it wanders near feasible
 	// multipliers, where the placements are good. Then the box-step method on
 	// the cuts of every step so far: it converges to the best bound in a few
-	// dozen steps where the subgradient crawls (on the national batch
-	// 45,848 after about 70 steps in all; the subgradient alone stalled at
-	// 45,844 after 100). Only on large networks: on small ones a step is
-	// cheap and the box-step's LP is not (gonum's simplex refactors its
-	// basis at each pivot: ~0.5 s on a regional batch where the search
-	// needs the phase), so they take lagrangeSubgradientOnly subgradient
-	// steps.
+	// dozen steps where the subgradient crawls. Only on large networks: on
+	// small ones a step is cheap and the box-step's LP is not (gonum's
+	// simplex refactors its basis at each pivot), so they take
+	// lagrangeSubgradientOnly subgradient steps (measured: BENCHMARKS.md, "Tuning measurements").
 	if !l.box {
 		iterations = min(iterations, lagrangeSubgradientOnly)
 	}

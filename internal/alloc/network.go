@@ -153,8 +153,7 @@ func buildNetwork(in *Instance) *network {
 // are one arc from their signature to their comune (singleArcs). Most
 // facilities of a batch take single people only: without their nodes a
 // shortest-path search settles a signature's comuni rather than each of its
-// hundreds of facilities (a regional network 1,867 → 424 nodes, its root
-// flow 3.4 → 1.4 ms).
+// hundreds of facilities.
 func (nw *network) facilityNodes(base int) ([]int, int) {
 	node := make([]int, len(nw.in.Facilities))
 	for f := range node {
@@ -179,8 +178,7 @@ func (nw *network) facilityNodes(base int) ([]int, int) {
 // free places, paying distance × perKm: signature → facility → comune for a
 // facility with a node, else one arc signature → comune, shared by the
 // facilities of the same signature, comune and distance (its capacity their
-// free places: parallel arcs would cost the same, and a search scans each;
-// on nation-1, 5,926 facilities without a node share 2,447 arcs).
+// free places: parallel arcs would cost the same, and a search scans each).
 // add(f, in, out) learns each facility's arcs (in == out: the shared arc).
 func (nw *network) singleArcs(g *mcf, sg0, co0 int, node []int, perKm int64, add func(f, in, out int)) {
 	shared := map[[3]int64]int{}
@@ -367,8 +365,8 @@ func (m *model) extract() ([]Assignment, []string) {
 // core returns the model to search for placements costing less than the
 // root's cost plus gap, with the model at its root flow: the model itself,
 // or one rebuilt on the facilities live leaves when that removes much of a
-// large network (a rebuild costs a network and a flow: 2–9 ms on a regional
-// batch of 1,500 facilities, more than its search saves), or when it is
+// large network (on a regional batch a rebuild — a network and a flow —
+// costs more than its search saves), or when it is
 // cheap (small instances, which the brute-force test thus solves on both
 // networks).
 func (m *model) core(gap, rootCost int64) (*model, error) {

@@ -235,14 +235,25 @@ type searchResult struct {
 	stopped bool       // the deadline or a budget stopped it before the end
 }
 
-// search is the branch and bound from the model's root flow.
+// search is the branch and bound from the model's root flow: best-first on
+// the flow relaxations' bounds with plunging — from the open node of least
+// bound, dive along "one more whole household on this arc" until the
+// placement is whole or the branch cannot beat the incumbent, leaving the
+// "no more than the whole households it carries" siblings open. At every
+// node the arcs that reduced costs rule out are removed, then strong
+// branching picks the arc: of a few candidates, the one whose two children
+// raise the bound most (the product of the gains; a candidate with a pruned
+// child is taken at once). Each node's flow is also rounded to whole
+// households (round) for an early incumbent, which is what lets reduced
+// costs and bounds prune.
 func (m *model) search(p searchParams, stats *SolveStats) searchResult {
-	rootCost, best, floor, pe, start, deadline, budget, dives := p.rootCost, p.cutoff, p.floor, p.pe, p.start, p.deadline, p.budget, p.dives
+	pe := p.pe
+	best := p.cutoff // the best placement's cost so far
 	n0 := stats.Nodes
 	g := m.g
 	var bestState *flowState
 	open := nodeHeap{}
-	open.push(node{st: g.save(), bound: rootCost, frac: m.fractional(), touched: map[int]bool{}})
+	open.push(node{st: g.save(), bound: p.rootCost, frac: m.fractional(), touched: map[int]bool{}})
 	timedOut := false
 	var trial, chosen [2]flowDiff
 	pcs := map[int]*pseudoCost{}
@@ -250,12 +261,12 @@ func (m *model) search(p searchParams, stats *SolveStats) searchResult {
 	var spare []flowState // states of nodes done with
 	for len(open) > 0 && !timedOut {
 		nd := open.pop()
-		if nd.bound >= best || best <= floor {
+		if nd.bound >= best || best <= p.floor {
 			open = open[:0] // best first: every other open node is as bad
 			break
 		}
 		for { // plunge
-			if time.Now().After(deadline) || budget >= 0 && stats.Nodes-n0 >= budget || p.nodeLimit > 0 && stats.Nodes >= p.nodeLimit {
+			if time.Now().After(p.deadline) || p.budget >= 0 && stats.Nodes-n0 >= p.budget || p.nodeLimit > 0 && stats.Nodes >= p.nodeLimit {
 				if nd.live {
 					nd.st, nd.live = g.stateInto(&spare), false
 				}
@@ -283,7 +294,7 @@ func (m *model) search(p searchParams, stats *SolveStats) searchResult {
 			if len(cands) == 0 {
 				if c := g.flowCost(); c < best {
 					best, bestState = c, new(g.save())
-					stats.FoundMillis = millisSince(start)
+					stats.FoundMillis = millisSince(p.start)
 				}
 				break
 			}
@@ -296,10 +307,10 @@ func (m *model) search(p searchParams, stats *SolveStats) searchResult {
 				found := false
 				if c, ok := m.round(); ok && c < best {
 					best, bestState = c, new(g.save())
-					stats.FoundMillis = millisSince(start)
+					stats.FoundMillis = millisSince(p.start)
 					found = true
 				}
-				if dives {
+				if p.dives {
 					// A dive too, in the next order each time, from the
 					// node's state (rounding's changes undone); it leaves
 					// the flow elsewhere and restarts the undo log, so the
@@ -308,7 +319,7 @@ func (m *model) search(p searchParams, stats *SolveStats) searchResult {
 					st := g.stateInto(&spare)
 					if c, ok := m.dive(diveOrders[dived%len(diveOrders)], best); ok && c < best {
 						best, bestState = c, new(g.save())
-						stats.FoundMillis = millisSince(start)
+						stats.FoundMillis = millisSince(p.start)
 						found = true
 					}
 					dived++
@@ -360,7 +371,7 @@ func (m *model) search(p searchParams, stats *SolveStats) searchResult {
 						// product's score below the -1 of "nothing chosen",
 						// and a node whose other child was pruned was
 						// dropped with its subtree — a false optimum, found
-						// by TestLagrangeOutOfTime (issue 19).
+						// by TestLagrangeOutOfTime.
 						if c = max(c, pe.bound(m, touched), nd.bound); c >= best {
 							continue
 						}

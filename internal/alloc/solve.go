@@ -8,30 +8,19 @@ import (
 )
 
 // faceBudget is how many relaxations the search for a placement of the
-// root's cost may solve (500 was too few for one of the eight benchmark
-// batches that have such a placement: region-4, 41 → 14 ms with 1,500).
+// root's cost may solve: enough for the regional batches that have one
+// (measured: BENCHMARKS.md, "Tuning measurements").
 const faceBudget = 1500
 
 // faceBudgetLarge is faceBudget on networks the Lagrangian phase takes
-// straight away: there a relaxation under the root's cutoff costs 6–10 µs
-// (the cutoff fixes nearly every arc) and the phase 200–300 ms, so a longer
-// look pays — nation-4, whose optimum is the root's cost, 1.3 s → 0.07 s
-// (found after ~7,000); where none exists it costs ~60–90 ms.
+// straight away: there a relaxation under the root's cutoff is cheap (the
+// cutoff fixes nearly every arc) and the phase is not, so a longer look
+// pays (measured: BENCHMARKS.md, "Tuning measurements").
 const faceBudgetLarge = 10000
 
 // Solve places the units. Past the time limit it returns the best placement
-// found with optimal false and the proven bound.
-//
-// Search: best-first on the flow relaxations' bounds with plunging — from
-// the open node of least bound, dive along "one more whole household on
-// this arc" until the placement is whole or the branch cannot beat the
-// incumbent, leaving the "no more than the whole households it carries"
-// siblings open. At every node the household arcs that reduced costs rule
-// out are removed, then strong branching picks the arc: of a few
-// candidates, the one whose two children raise the bound most (the product
-// of the gains; a candidate with a pruned child is taken at once). Each
-// node's flow is also rounded to whole households (round) for an early
-// incumbent, which is what lets reduced costs and bounds prune.
+// found with optimal false and the proven bound (optimal is true only when
+// that bound meets the objective). The phases: solver, below.
 func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
 	return solve(in, timeLimit, options{lagrangeMin: lagrangeMinFacilities, flowBudget: flowBudget})
 }
