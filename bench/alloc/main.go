@@ -11,7 +11,8 @@
 //
 // The instances are internal/alloc/gen's (seeded, reproducible): "region" —
 // 400 people over 1,500 facilities of Emilia-Romagna's comuni — and
-// "nation" — 1,000 people over 10,000 facilities.
+// "nation" — 1,000 people over 10,000 facilities; -families and -italy
+// select the family-heavy people and the national map (gen.Variant).
 package main
 
 import (
@@ -41,6 +42,8 @@ func main() {
 	limit := flag.Duration("ref-limit", 20*time.Minute, "time limit for a reference solver run")
 	engineLimit := flag.Duration("limit", 5*time.Second, "the engine's time limit (as gesta alloc solve --time-limit)")
 	only := flag.String("only", "", "one size: region or nation")
+	families := flag.Bool("families", false, "family-heavy batches: half the people in households (gen.Variant)")
+	italy := flag.Bool("italy", false, "a synthetic national map with the arrival point in the south (gen.Variant)")
 	flag.Parse()
 	fail(os.MkdirAll(*out, 0o755))
 	mp, err := gen.LoadMap()
@@ -52,8 +55,9 @@ func main() {
 			continue
 		}
 		for seed := 1; seed <= *seeds; seed++ {
-			name := size.Label(seed)
-			in := mp.Batch(size, seed)
+			v := gen.Variant{Families: *families, Italy: *italy}
+			name := size.Label(seed) + v.Suffix()
+			in := mp.BatchOf(size, seed, v)
 			path := filepath.Join(*out, name+".json")
 			b, _ := json.Marshal(in)
 			fail(os.WriteFile(path, b, 0o644))
