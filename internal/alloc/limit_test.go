@@ -41,7 +41,7 @@ func checkAnswer(t *testing.T, in *Instance, sol *Solution, optimum int64, what 
 func TestLagrangeOutOfTime(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 7))
 	unproven := 0
-	for trial := range 40 {
+	for trial := range 20 {
 		in := mediumInstance(r)
 		ref, err := solve(in, time.Minute, options{lagrangeMin: lagrangeMinFacilities, flowBudget: -1})
 		if err != nil || !ref.Optimal {
