@@ -247,209 +247,254 @@ type searchResult struct {
 // households (round) for an early incumbent, which is what lets reduced
 // costs and bounds prune.
 func (m *model) search(p searchParams, stats *SolveStats) searchResult {
-	pe := p.pe
-	best := p.cutoff // the best placement's cost so far
-	n0 := stats.Nodes
-	g := m.g
-	var bestState *flowState
-	open := nodeHeap{}
-	open.push(node{st: g.save(), bound: p.rootCost, frac: m.fractional(), touched: map[int]bool{}})
-	timedOut := false
-	var trial, chosen [2]flowDiff
-	pcs := map[int]*pseudoCost{}
-	roundGap, sinceRound, dived := 1, 0, 0
-	var spare []flowState // states of nodes done with
-	for len(open) > 0 && !timedOut {
-		nd := open.pop()
-		if nd.bound >= best || best <= p.floor {
-			open = open[:0] // best first: every other open node is as bad
+	s := &searchRun{m: m, g: m.g, p: p, stats: stats, best: p.cutoff, n0: stats.Nodes, pcs: map[int]*pseudoCost{},
+		roundGap: 1}
+	s.open.push(node{st: m.g.save(), bound: p.rootCost, frac: m.fractional(), touched: map[int]bool{}})
+	stopped := false
+	for len(s.open) > 0 && !stopped {
+		nd := s.open.pop()
+		if nd.bound >= s.best || s.best <= p.floor {
+			s.open = s.open[:0] // best first: every other open node is as bad
 			break
 		}
-		for { // plunge
-			if time.Now().After(p.deadline) || p.budget >= 0 && stats.Nodes-n0 >= p.budget || p.nodeLimit > 0 && stats.Nodes >= p.nodeLimit {
-				if nd.live {
-					nd.st, nd.live = g.stateInto(&spare), false
-				}
-				open.push(nd)
-				timedOut = true
-				break
-			}
-			if !nd.live {
-				g.load(nd.st)
-				spare = append(spare, nd.st) // its memory serves a later child
-			}
-			if best != math.MaxInt64 {
-				// The flow's own cost: a node's bound may be the
-				// Lagrangian's, higher, and reduced costs price the flow.
-				m.fixByReducedCost(best, g.flowCost())
-			}
-			if pe != nil {
-				if b := pe.exact(m); b >= best {
-					break // the relaxation, solved for this node, prunes it
-				} else if b > nd.bound {
-					nd.bound = b
-				}
-			}
-			cands := m.candidates(strongCandidates)
-			if len(cands) == 0 {
-				if c := g.flowCost(); c < best {
-					best, bestState = c, new(g.save())
-					stats.FoundMillis = millisSince(p.start)
-				}
-				break
-			}
-			g.checkpoint()
-			// Rounding is most of a node's work and, once the optimum is
-			// found, all waste: after each try that finds nothing better,
-			// the next waits twice as many nodes (up to maxRoundGap).
-			if sinceRound++; sinceRound >= roundGap {
-				sinceRound = 0
-				found := false
-				if c, ok := m.round(); ok && c < best {
-					best, bestState = c, new(g.save())
-					stats.FoundMillis = millisSince(p.start)
-					found = true
-				}
-				if p.dives {
-					// A dive too, in the next order each time, from the
-					// node's state (rounding's changes undone); it leaves
-					// the flow elsewhere and restarts the undo log, so the
-					// state comes back whole.
-					g.restore()
-					st := g.stateInto(&spare)
-					if c, ok := m.dive(diveOrders[dived%len(diveOrders)], best); ok && c < best {
-						best, bestState = c, new(g.save())
-						stats.FoundMillis = millisSince(p.start)
-						found = true
-					}
-					dived++
-					g.load(st)
-					spare = append(spare, st)
-				}
-				if found {
-					roundGap = 1
-				} else {
-					roundGap = min(2*roundGap, maxRoundGap)
-				}
-			}
-			// The children of the candidate being tried and of the best so
-			// far live in reused buffers; only the chosen ones are copied out.
-			evaluate := func(cd candidate) (kids [2]*node, gain [2]int64) {
-				for i, up := range []bool{false, true} {
-					g.restore()
-					stats.Nodes++
-					gain[i] = 1 << 20 // pruned or infeasible: the most a child can gain
-					if !m.branchOn(cd.k, cd.arc, cd.f, up, nd.touched) {
-						continue
-					}
-					c := g.flowCost()
-					moved := float64(cd.rem) / float64(m.size(cd.k)) // of a household, off the arc (down) or onto it (up)
-					if up {
-						moved = 1 - moved
-					}
-					pc := pcs[cd.arc]
-					if pc == nil {
-						pc = &pseudoCost{}
-						pcs[cd.arc] = pc
-					}
-					pc.sum[i] += float64(c-nd.bound) / moved
-					pc.n[i]++
-					if c >= best {
-						continue
-					}
-					// A bound on f sets it apart from its orbit from now on.
-					touched := nd.touched
-					if cd.f >= 0 {
-						touched = maps.Clone(nd.touched)
-						touched[cd.f] = true
-					}
-					if pe != nil {
-						// A child's placements are the node's: its bound
-						// too. The node's may be the relaxation solved for
-						// it (pe.exact), above the child's flow and
-						// penalties: then a gain came out negative, the
-						// product's score below the -1 of "nothing chosen",
-						// and a node whose other child was pruned was
-						// dropped with its subtree — a false optimum, found
-						// by TestLagrangeOutOfTime.
-						if c = max(c, pe.bound(m, touched), nd.bound); c >= best {
-							continue
-						}
-					}
-					gain[i] = max(c-nd.bound, 0) // never negative: see the child's bound above
-					g.diffInto(&trial[i])
-					kids[i] = &node{bound: c, frac: m.fractionalSince(nd.frac), touched: touched}
-				}
-				return kids, gain
-			}
-			var best2 [2]*node
-			bestScore, bestFrac := int64(-1), int64(0)
-			var pending *candidate // chosen on pseudo-costs: children not yet computed
-			for _, cd := range cands {
-				if pc := pcs[cd.arc]; pc != nil && pc.n[0] >= reliable && pc.n[1] >= reliable {
-					r := float64(cd.rem) / float64(m.size(cd.k))
-					est0 := int64(max(0, min(pc.sum[0]/float64(pc.n[0])*r, 1<<20)))
-					est1 := int64(max(0, min(pc.sum[1]/float64(pc.n[1])*(1-r), 1<<20)))
-					// Gains of nothing (a degenerate relaxation) tell nothing:
-					// then strong branching's fractions break the tie.
-					if score := (est0 + 1) * (est1 + 1); score > 1 {
-						if score > bestScore {
-							bestScore, bestFrac, pending = score, math.MaxInt64, &cd
-						}
-						continue
-					}
-				}
-				kids, gain := evaluate(cd)
-				// Among equal scores (a degenerate relaxation: often every
-				// child keeps the bound), the candidate whose children are
-				// nearest to whole households.
-				frac := int64(0)
-				for _, k := range kids {
-					if k != nil {
-						frac += k.frac
-					}
-				}
-				if score := (min(gain[0], 1<<20) + 1) * (min(gain[1], 1<<20) + 1); score > bestScore || score == bestScore && frac < bestFrac {
-					bestScore, bestFrac, pending = score, frac, nil
-					best2 = kids
-					trial, chosen = chosen, trial
-				}
-				if kids[0] == nil || kids[1] == nil {
-					break // a child pruned: nothing better to find
-				}
-			}
-			if pending != nil {
-				best2, _ = evaluate(*pending)
-				trial, chosen = chosen, trial
-			}
-			// The dive goes on in the flow itself; only the sibling left
-			// open is copied out.
-			dive, wait := 1, 0
-			if best2[1] == nil {
-				dive, wait = 0, -1
-			} else if best2[0] != nil {
-				wait = 0
-			} else {
-				wait = -1
-			}
-			if best2[dive] == nil {
-				break // both children pruned: the dive ends here
-			}
-			if wait >= 0 {
-				g.restore()
-				g.apply(&chosen[wait])
-				best2[wait].st = g.stateInto(&spare)
-				open.push(*best2[wait])
-			}
-			g.restore()
-			g.apply(&chosen[dive])
-			nd = *best2[dive]
-			nd.live = true
-		}
+		stopped = s.plunge(nd)
 	}
-	bound := best
-	for _, nd := range open {
+	bound := s.best
+	for _, nd := range s.open {
 		bound = min(bound, nd.bound)
 	}
-	return searchResult{best: best, state: bestState, bound: bound, stopped: timedOut}
+	return searchResult{best: s.best, state: s.bestState, bound: bound, stopped: stopped}
+}
+
+// searchRun is one search's state.
+type searchRun struct {
+	m     *model
+	g     *mcf
+	p     searchParams
+	stats *SolveStats
+	best  int64 // the best placement's cost so far (the cutoff at first)
+	// bestState is its flow (nil: none below the cutoff yet).
+	bestState *flowState
+	n0        int // stats.Nodes at the start, for the budget
+	open      nodeHeap
+	// The children of the candidate being tried and of the best so far
+	// live in reused buffers; only the chosen ones are copied out.
+	trial, chosen [2]flowDiff
+	pcs           map[int]*pseudoCost // by arc
+	// Rounding's pacing (see heuristics) and the dives' next order.
+	roundGap, sinceRound, dived int
+	spare                       []flowState // states of nodes done with
+}
+
+// found makes the flow now, of cost c, the incumbent when it is better.
+func (s *searchRun) found(c int64) bool {
+	if c >= s.best {
+		return false
+	}
+	s.best, s.bestState = c, new(s.g.save())
+	s.stats.FoundMillis = millisSince(s.p.start)
+	return true
+}
+
+// limited: the deadline, the search's budget or the solve's node limit is
+// reached.
+func (s *searchRun) limited() bool {
+	p, n := s.p, s.stats.Nodes
+	return time.Now().After(p.deadline) || p.budget >= 0 && n-s.n0 >= p.budget || p.nodeLimit > 0 && n >= p.nodeLimit
+}
+
+// plunge expands nd, then dives into one of its children (the other left
+// open) until a node is pruned or whole. True when a limit stopped it (the
+// node it was at is open again).
+func (s *searchRun) plunge(nd node) bool {
+	m, g, pe := s.m, s.g, s.p.pe
+	for {
+		if s.limited() {
+			if nd.live {
+				nd.st, nd.live = g.stateInto(&s.spare), false
+			}
+			s.open.push(nd)
+			return true
+		}
+		if !nd.live {
+			g.load(nd.st)
+			s.spare = append(s.spare, nd.st) // its memory serves a later child
+		}
+		if s.best != math.MaxInt64 {
+			// The flow's own cost: a node's bound may be the
+			// Lagrangian's, higher, and reduced costs price the flow.
+			m.fixByReducedCost(s.best, g.flowCost())
+		}
+		if pe != nil {
+			if b := pe.exact(m); b >= s.best {
+				return false // the relaxation, solved for this node, prunes it
+			} else if b > nd.bound {
+				nd.bound = b
+			}
+		}
+		cands := m.candidates(strongCandidates)
+		if len(cands) == 0 {
+			s.found(g.flowCost())
+			return false
+		}
+		g.checkpoint()
+		s.heuristics()
+		kids := s.branch(&nd, cands)
+		// The dive goes on in the flow itself; only the sibling left
+		// open is copied out.
+		dive, wait := 1, 0
+		if kids[1] == nil {
+			dive, wait = 0, -1
+		} else if kids[0] != nil {
+			wait = 0
+		} else {
+			wait = -1
+		}
+		if kids[dive] == nil {
+			return false // both children pruned: the dive ends here
+		}
+		if wait >= 0 {
+			g.restore()
+			g.apply(&s.chosen[wait])
+			kids[wait].st = g.stateInto(&s.spare)
+			s.open.push(*kids[wait])
+		}
+		g.restore()
+		g.apply(&s.chosen[dive])
+		nd = *kids[dive]
+		nd.live = true
+	}
+}
+
+// heuristics rounds the node's flow and, with dives, dives from it.
+// Rounding is most of a node's work and, once the optimum is found, all
+// waste: after each try that finds nothing better, the next waits twice as
+// many nodes (up to maxRoundGap).
+func (s *searchRun) heuristics() {
+	m, g := s.m, s.g
+	if s.sinceRound++; s.sinceRound < s.roundGap {
+		return
+	}
+	s.sinceRound = 0
+	found := false
+	if c, ok := m.round(); ok && s.found(c) {
+		found = true
+	}
+	if s.p.dives {
+		// A dive too, in the next order each time, from the node's state
+		// (rounding's changes undone); it leaves the flow elsewhere and
+		// restarts the undo log, so the state comes back whole.
+		g.restore()
+		st := g.stateInto(&s.spare)
+		if c, ok := m.dive(diveOrders[s.dived%len(diveOrders)], s.best); ok && s.found(c) {
+			found = true
+		}
+		s.dived++
+		g.load(st)
+		s.spare = append(s.spare, st)
+	}
+	if found {
+		s.roundGap = 1
+	} else {
+		s.roundGap = min(2*s.roundGap, maxRoundGap)
+	}
+}
+
+// branch chooses the candidate to branch on at nd and returns its
+// children, down and up (nil: pruned), whose states are s.chosen.
+func (s *searchRun) branch(nd *node, cands []candidate) [2]*node {
+	m := s.m
+	var kids [2]*node
+	bestScore, bestFrac := int64(-1), int64(0)
+	var pending *candidate // chosen on pseudo-costs: children not yet computed
+	for _, cd := range cands {
+		if pc := s.pcs[cd.arc]; pc != nil && pc.n[0] >= reliable && pc.n[1] >= reliable {
+			r := float64(cd.rem) / float64(m.size(cd.k))
+			est0 := int64(max(0, min(pc.sum[0]/float64(pc.n[0])*r, 1<<20)))
+			est1 := int64(max(0, min(pc.sum[1]/float64(pc.n[1])*(1-r), 1<<20)))
+			// Gains of nothing (a degenerate relaxation) tell nothing:
+			// then strong branching's fractions break the tie.
+			if score := (est0 + 1) * (est1 + 1); score > 1 {
+				if score > bestScore {
+					bestScore, bestFrac, pending = score, math.MaxInt64, &cd
+				}
+				continue
+			}
+		}
+		ks, gain := s.evaluate(nd, cd)
+		// Among equal scores (a degenerate relaxation: often every
+		// child keeps the bound), the candidate whose children are
+		// nearest to whole households.
+		frac := int64(0)
+		for _, k := range ks {
+			if k != nil {
+				frac += k.frac
+			}
+		}
+		if score := (min(gain[0], 1<<20) + 1) * (min(gain[1], 1<<20) + 1); score > bestScore || score == bestScore && frac < bestFrac {
+			bestScore, bestFrac, pending = score, frac, nil
+			kids = ks
+			s.trial, s.chosen = s.chosen, s.trial
+		}
+		if ks[0] == nil || ks[1] == nil {
+			break // a child pruned: nothing better to find
+		}
+	}
+	if pending != nil {
+		kids, _ = s.evaluate(nd, *pending)
+		s.trial, s.chosen = s.chosen, s.trial
+	}
+	return kids
+}
+
+// evaluate computes both children of candidate cd at nd (their states in
+// s.trial) and what each gains on nd's bound; a pruned or infeasible child
+// is nil and gains the most.
+func (s *searchRun) evaluate(nd *node, cd candidate) (kids [2]*node, gain [2]int64) {
+	m, g, pe := s.m, s.g, s.p.pe
+	for i, up := range []bool{false, true} {
+		g.restore()
+		s.stats.Nodes++
+		gain[i] = 1 << 20 // pruned or infeasible: the most a child can gain
+		if !m.branchOn(cd.k, cd.arc, cd.f, up, nd.touched) {
+			continue
+		}
+		c := g.flowCost()
+		moved := float64(cd.rem) / float64(m.size(cd.k)) // of a household, off the arc (down) or onto it (up)
+		if up {
+			moved = 1 - moved
+		}
+		pc := s.pcs[cd.arc]
+		if pc == nil {
+			pc = &pseudoCost{}
+			s.pcs[cd.arc] = pc
+		}
+		pc.sum[i] += float64(c-nd.bound) / moved
+		pc.n[i]++
+		if c >= s.best {
+			continue
+		}
+		// A bound on f sets it apart from its orbit from now on.
+		touched := nd.touched
+		if cd.f >= 0 {
+			touched = maps.Clone(nd.touched)
+			touched[cd.f] = true
+		}
+		if pe != nil {
+			// A child's placements are the node's: its bound too. The
+			// node's may be the relaxation solved for it (pe.exact), above
+			// the child's flow and penalties: then a gain came out
+			// negative, the product's score below the -1 of "nothing
+			// chosen", and a node whose other child was pruned was dropped
+			// with its subtree — a false optimum, found by
+			// TestLagrangeOutOfTime.
+			if c = max(c, pe.bound(m, touched), nd.bound); c >= s.best {
+				continue
+			}
+		}
+		gain[i] = max(c-nd.bound, 0) // never negative: see the child's bound above
+		g.diffInto(&s.trial[i])
+		kids[i] = &node{bound: c, frac: m.fractionalSince(nd.frac), touched: touched}
+	}
+	return kids, gain
 }
