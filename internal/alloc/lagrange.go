@@ -40,10 +40,10 @@ import (
 // (penalties.bound), and the relaxation re-solved for each node expanded
 // (penalties.exact).
 //
-// On the national benchmark batch (10,000 facilities) the flow relaxation's
-// bound is 45,810, the Lagrangian's 45,848 and the optimum 45,852: the search
-// on flow bounds alone did not prove it in 30 s; with the Lagrangian bounds
-// it does in about 2.3 s.
+// Why: on the national batches the flow's bound stays a few units below the
+// optimum at every node (a degenerate relaxation), and the search on flow
+// bounds alone does not close that gap; the Lagrangian bound does
+// (docs/adr/0007-placement-lagrangian-bound.md).
 
 // lagrangeScale multiplies costs so that multipliers and envelope slopes
 // have fractional parts; slopes are rounded down, which keeps the bound a
@@ -57,9 +57,8 @@ const lagrangeShift = int64(1) << 40
 // lagrangeMinFacilities: networks this large get the Lagrangian phase
 // straight away; smaller ones first search on flow bounds, for flowBudget
 // relaxations: most regional batches (1,500 facilities) end there sooner
-// than the phase would (its first flow and iterations cost 20–40 ms there),
-// and the few that do not (on 24 generated batches, 3 take 4,000 to 10,000
-// relaxations) gain from it.
+// than the phase's fixed cost, and the few that do not gain from it
+// (measured: BENCHMARKS.md, "Tuning measurements").
 const lagrangeMinFacilities = 3000
 
 const flowBudget = 4000
@@ -70,9 +69,9 @@ const (
 	lagrangeIterations  = 200
 	lagrangeSubgradient = 50
 	lagrangeCuts        = 40 // the latest cuts the box-step's model keeps
-	// relaxations for a placement at the Lagrangian bound's ceiling (on the
-	// national batches where it exists: nation-7 3.7 → 1.1 s, nation-8 1.4 →
-	// 0.8 s; where it does not, 1,000 cost ~0.1 s, 3,000 ~0.5 s)
+	// relaxations for a placement at the Lagrangian bound's ceiling: where
+	// one exists it is found soon, where none does the look is wasted
+	// (measured: BENCHMARKS.md, "Tuning measurements")
 	lagrangeFaceBudget = 1000
 	// on networks below lagrangeMinFacilities
 	lagrangeSubgradientOnly = 100
@@ -225,10 +224,21 @@ func envelope(v []int64) []int {
 	return pts
 }
 
+// floorDiv is ⌊a/b⌋ for b > 0, for every a (no negation that overflows).
 func floorDiv(a, b int64) int64 {
 	q := a / b
-	if (a%b != 0) && (a < 0) != (b < 0) {
+	if a%b != 0 && a < 0 {
 		q--
+	}
+	return q
+}
+
+// ceilDiv is ⌈a/b⌉ for b > 0, for every a. (It was -floorDiv(-a, b): at
+// a = MinInt64 the negation overflowed into a bound of 9.2·10^15.)
+func ceilDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a > 0 {
+		q++
 	}
 	return q
 }
@@ -256,8 +266,8 @@ func unitCosts(ks *knapsack, cost []int64) {
 // scaled by lagrangeScale). The network is built once, with one arc of
 // capacity 1 from the pool per place of a facility that takes households,
 // and later multipliers only change those arcs' costs: the flow is
-// re-optimised from the last one (each step moves a few facilities' loads;
-// solving from scratch was 14 ms a step on the national batch).
+// re-optimised from the last one (each step moves a few facilities' loads,
+// so that is a fraction of a solve from scratch).
 func (l *lagrange) evaluate(mu []int64) *lagrangePoint {
 	m := l.m
 	nw, in := m.nw, m.nw.in
@@ -319,8 +329,7 @@ func (l *lagrange) evaluate(mu []int64) *lagrangePoint {
 			g.addArc(co0+c, T, inf/4, w.OverGuideline*K)
 		}
 		// Each new multiplier moves units along the pool's unit arcs: one
-		// search per path would be a search per unit (nation-1: 28,000
-		// searches in the phase, 400 with every admissible path sent).
+		// search per path would be a search per unit.
 		g.multi = true
 		if sent, _ := g.solve(S, T, l.need); sent != l.need {
 			return nil // cannot happen: everyone may stay unplaced
@@ -430,7 +439,7 @@ func (l *lagrange) placement(p *lagrangePoint) [][3]int64 {
 // the instance the relaxation was built on (orig maps m's facilities to it).
 func (l *lagrange) fix(p *lagrangePoint, mu []int64, best int64, m *model, orig []int, tighten bool) int {
 	g := p.g
-	gap := best*lagrangeScale - p.bound
+	gap := satSub(satMul(best, lagrangeScale), p.bound)
 	banned := map[[2]int]bool{}
 	for f, arcs := range p.arcs {
 		if len(arcs) == 0 {
@@ -540,10 +549,26 @@ func (p *lagrangePoint) beyond(f int, v []int64) int64 {
 	return least
 }
 
+// lagrangeResult is what the Lagrangian phase proved. No evaluation (the
+// deadline came first) is no bound at all: bounded is false.
+type lagrangeResult struct {
+	bounded     bool
+	bound       int64 // the best evaluation's, scaled by lagrangeScale (valid when bounded)
+	evaluations int
+	// The best evaluation's multipliers and relaxation, for fixing and
+	// penalties (nil when none, or when re-evaluating them failed: the bound
+	// stands without them).
+	mu    []int64
+	point *lagrangePoint
+}
+
+// ceiling is the bound in cost units.
+func (r lagrangeResult) ceiling() int64 { return ceilDiv(r.bound, lagrangeScale) }
+
 // run improves the multipliers until the deadline, an iteration
 // cap, or a bound that meets best; it returns the best bound (scaled) with
 // its multipliers and point, and offers each point's placement to try.
-func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(plan [][3]int64) int64) (int64, []int64, *lagrangePoint) {
+func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(plan [][3]int64) int64) lagrangeResult {
 	m := l.m
 	g := m.g
 	nH := len(l.size)
@@ -555,18 +580,15 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 	}
 	var bestMu []int64
 	var bestPoint *lagrangePoint
-	bestBound := int64(math.MinInt64)
+	bestBound, evaluations := int64(0), 0 // bestBound is valid once evaluations > 0
 	// First the subgradient method: Polyak's step times theta, halved after
 	// five steps without a better bound — it wanders near feasible
 	// multipliers, where the placements are good. Then the box-step method on
 	// the cuts of every step so far: it converges to the best bound in a few
-	// dozen steps where the subgradient crawls (on the national batch
-	// 45,848 after about 70 steps in all; the subgradient alone stalled at
-	// 45,844 after 100). Only on large networks: on small ones a step is
-	// cheap and the box-step's LP is not (gonum's simplex refactors its
-	// basis at each pivot: ~0.5 s on a regional batch where the search
-	// needs the phase), so they take lagrangeSubgradientOnly subgradient
-	// steps.
+	// dozen steps where the subgradient crawls. Only on large networks: on
+	// small ones a step is cheap and the box-step's LP is not (gonum's
+	// simplex refactors its basis at each pivot), so they take
+	// lagrangeSubgradientOnly subgradient steps (measured: BENCHMARKS.md, "Tuning measurements").
 	if !l.box {
 		iterations = min(iterations, lagrangeSubgradientOnly)
 	}
@@ -584,10 +606,11 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 		if p == nil {
 			break
 		}
+		evaluations++
 		if c := try(l.placement(p)); c < best {
 			best = c
 		}
-		if p.bound > bestBound {
+		if evaluations == 1 || p.bound > bestBound {
 			bestBound, bestMu, bestPoint, stale = p.bound, slices.Clone(mu), p, 0
 		} else if stale++; stale >= 5 {
 			theta, stale = theta/2, 0
@@ -604,7 +627,7 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 		}
 		cuts = append(cuts, cut{mu: scaleDown(last), l: float64(p.bound) / lagrangeScale, g: slices.Clone(p.sub)})
 		if it < lagrangeSubgradient || !l.box {
-			step := theta * float64(best*lagrangeScale-p.bound) / norm
+			step := theta * float64(satSub(satMul(best, lagrangeScale), p.bound)) / norm
 			for k := range mu {
 				mu[k] += int64(math.Round(step * p.sub[k]))
 			}
@@ -625,18 +648,18 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 			mu[k] = int64(math.Round(next[k] * lagrangeScale))
 		}
 	}
+	res := lagrangeResult{bounded: evaluations > 0, bound: bestBound, evaluations: evaluations}
 	if bestPoint != nil && !slices.Equal(last, bestMu) {
 		// The network has moved on: back to the best multipliers, whose
 		// potentials fixing and penalties read.
 		bestPoint = l.evaluate(bestMu)
 		if bestPoint == nil || bestPoint.bound != bestBound {
-			return bestBound, nil, nil
+			return res
 		}
 	}
-	return bestBound, bestMu, bestPoint
+	res.mu, res.point = bestMu, bestPoint
+	return res
 }
-
-func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
 
 // penalties bound a branch-and-bound node from the Lagrangian relaxation:
 // the bound plus, for each facility some branch has restricted, the least
@@ -788,7 +811,7 @@ func (pe *penalties) exact(m *model) int64 {
 	if !g.reoptimize() {
 		return math.MaxInt64
 	}
-	return ceilDiv(pe.p.bound+g.flowCost()-pe.rootFlow+forced, lagrangeScale)
+	return ceilDiv(satAdd(satSub(satAdd(pe.p.bound, g.flowCost()), pe.rootFlow), forced), lagrangeScale)
 }
 
 // bound of the node whose restricted facilities are touched, in cost units.
@@ -798,7 +821,7 @@ func (pe *penalties) bound(m *model, touched map[int]bool) int64 {
 		if p := pe.pen(m, f); p >= inf {
 			return math.MaxInt64 // no pattern fits: infeasible
 		} else {
-			sum += p
+			sum = satAdd(sum, p)
 		}
 	}
 	return ceilDiv(sum, lagrangeScale)

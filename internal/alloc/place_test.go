@@ -172,6 +172,8 @@ func TestValidate(t *testing.T) {
 		"unknown group":   func(in *Instance) { in.Units[0].Group = "x" },
 		"negative free":   func(in *Instance) { in.Facilities[0].Free = -2 },
 		"negative weight": func(in *Instance) { in.Weights.Unplaced = -1 },
+		"huge weight":     func(in *Instance) { in.Weights.Unplaced = 1 << 55 },
+		"huge capacity":   func(in *Instance) { in.Facilities[0].Free = 1 << 21 },
 	} {
 		in := base()
 		mutate(in)

@@ -1,0 +1,354 @@
+package alloc
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// faceBudget is how many relaxations the search for a placement of the
+// root's cost may solve: enough for the regional batches that have one
+// (measured: BENCHMARKS.md, "Tuning measurements").
+const faceBudget = 1500
+
+// faceBudgetLarge is faceBudget on networks the Lagrangian phase takes
+// straight away: there a relaxation under the root's cutoff is cheap (the
+// cutoff fixes nearly every arc) and the phase is not, so a longer look
+// pays (measured: BENCHMARKS.md, "Tuning measurements").
+const faceBudgetLarge = 10000
+
+// Solve places the units. Past the time limit it returns the best placement
+// found with optimal false and the proven bound (optimal is true only when
+// that bound meets the objective). The phases: solver, below.
+func Solve(in *Instance, timeLimit time.Duration) (*Solution, error) {
+	return solve(in, timeLimit, options{lagrangeMin: lagrangeMinFacilities, flowBudget: flowBudget})
+}
+
+// options of the solver that tests change.
+type options struct {
+	lagrangeMin int // facilities from which the Lagrangian phase comes before any search below the incumbent
+	flowBudget  int // on smaller networks, the relaxations a search on flow bounds may solve before it (-1: all)
+	// Deterministic stand-ins for the time limit, so that tests and fuzzing
+	// reproduce what a limit cuts short: the Lagrangian phase's evaluations
+	// (0: lagrangeIterations; -1: none, as when the searches before it used
+	// up its share of the time), and the relaxations the searches may solve
+	// in all (0: no limit).
+	lagrangeEvaluations int
+	nodeLimit           int
+}
+
+// solver is one solve's state: the root network and flow, the incumbent,
+// and the bound proven so far. solve runs its phases in order:
+//
+//	rootIncumbents  placements from the root's flow (rounding, pack, dives)
+//	faceSearch      a placement of the root's cost (the relaxation's optimal face)
+//	flowSearch      below the incumbent on flow bounds (smaller networks, within a budget)
+//	lagrangeSearch  the Lagrangian phase, then below the incumbent on its bounds
+//
+// and stops as soon as one proves the incumbent optimal or the limit comes.
+type solver struct {
+	in              *Instance
+	opt             options
+	sol             *Solution
+	start, deadline time.Time
+	m               *model
+	g               *mcf
+	root            flowState // the root's flow
+	rootCost        int64
+	// The incumbent: its cost (MaxInt64: none), its flow and the model the
+	// flow belongs to (the root's, or a core's).
+	best      int64
+	bestState *flowState
+	bestModel *model
+	// lower is a proven bound: no placement costs less (or, from the
+	// Lagrangian phase tightened below the incumbent, no placement below
+	// the incumbent does — so min(lower, best) bounds the optimum).
+	lower int64
+	// dives: the heuristics dive too (networks the Lagrangian phase does
+	// not take straight away; see rootIncumbents).
+	dives bool
+}
+
+func solve(in *Instance, timeLimit time.Duration, opt options) (*Solution, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	s := &solver{in: in, opt: opt, sol: &Solution{Explain: map[string]string{}}, start: time.Now(),
+		best: math.MaxInt64}
+	s.deadline = s.start.Add(timeLimit)
+	if err := s.rootFlow(); err != nil {
+		return nil, err
+	}
+	s.rootIncumbents()
+	// A search that finds a placement below its cutoff and finishes has
+	// proven it optimal; whatever a search's end, the least bound of its
+	// open nodes and of what it found bounds the optimum.
+	for _, phase := range []func() (bool, error){s.faceSearch, s.flowSearch, func() (bool, error) {
+		return s.lagrangeSearch(timeLimit)
+	}} {
+		if s.best <= s.lower {
+			break // an earlier search proved it
+		}
+		done, err := phase()
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			break
+		}
+	}
+	return s.answer()
+}
+
+// large: the Lagrangian phase comes straight away, before any search below
+// the incumbent.
+func (s *solver) large() bool { return len(s.in.Facilities) >= s.opt.lagrangeMin }
+
+// stop: the time limit, or the tests' node limit, is reached.
+func (s *solver) stop() bool {
+	return time.Now().After(s.deadline) || s.opt.nodeLimit > 0 && s.sol.Stats.Nodes >= s.opt.nodeLimit
+}
+
+// found makes a placement of cost c, whose flow is model m's now, the
+// incumbent when it is better.
+func (s *solver) found(c int64, m *model) {
+	if c < s.best {
+		s.best, s.bestState, s.bestModel = c, new(m.g.save()), m
+		s.sol.Stats.FoundMillis = millisSince(s.start)
+	}
+}
+
+// rootFlow builds the network and solves its flow: the relaxation's
+// optimum, the first bound.
+func (s *solver) rootFlow() error {
+	s.m = buildNetwork(s.in).build()
+	s.g = s.m.g
+	m, g := s.m, s.g
+	if sent, _ := g.solve(m.s, m.t, m.need); sent != m.need {
+		return errors.New("alloc: internal error, the flow cannot carry every unit")
+	}
+	s.sol.Stats.Nodes, s.sol.Stats.Arcs = 1, len(g.to)/2
+	vs := time.Now()
+	if g.verify() != 0 {
+		return errors.New("alloc: the flow's optimality certificate does not verify")
+	}
+	s.sol.Stats.VerifyMicros = float64(time.Since(vs).Nanoseconds()) / 1000
+	s.rootCost = g.flowCost()
+	s.root = g.save()
+	s.bestModel, s.lower = m, s.rootCost
+	return nil
+}
+
+// rootIncumbents: first incumbents from the root's flow, rounded, packed,
+// and dived.
+func (s *solver) rootIncumbents() {
+	m, g := s.m, s.g
+	if c, ok := m.round(); ok {
+		s.found(c, m)
+	}
+	g.load(s.root)
+	if c, ok := m.pack(); ok {
+		s.found(c, m)
+	}
+	// Dives (at the root, and in the searches with the rounding) on
+	// networks the Lagrangian phase does not take straight away: there its
+	// placements are the incumbents, and its multipliers' path follows the
+	// incumbent it starts from (measurements: docs/allocation.md).
+	s.dives = !s.large()
+	for i := 0; s.dives && i < len(diveOrders); i++ {
+		g.load(s.root)
+		if c, ok := m.dive(diveOrders[i], s.best); ok {
+			s.found(c, m)
+		}
+	}
+	g.load(s.root)
+}
+
+// faceSearch looks for a placement of the root's cost: often one exists,
+// and with that cutoff reduced costs fix every arc off the relaxation's
+// optimal face, so the search is small — but proving that none exists can
+// take long, so it has a budget. Done when it finds one.
+func (s *solver) faceSearch() (bool, error) {
+	if s.best-s.rootCost <= 1 {
+		return false, nil
+	}
+	budget := faceBudget
+	if s.large() {
+		budget = faceBudgetLarge
+	}
+	s.g.load(s.root)
+	r, err := s.searchBelow(s.rootCost+1, budget, nil)
+	if err != nil {
+		return false, err
+	}
+	return !r.stopped && r.state != nil || s.stop(), nil
+}
+
+// flowSearch searches below the incumbent on flow bounds, within
+// opt.flowBudget relaxations (skipped on large networks). Done when it ends.
+func (s *solver) flowSearch() (bool, error) {
+	if s.large() {
+		return false, nil
+	}
+	s.g.load(s.root)
+	r, err := s.searchBelow(s.best, s.opt.flowBudget, nil)
+	if err != nil {
+		return false, err
+	}
+	return !r.stopped || s.stop(), nil
+}
+
+// lagrangePhase is the Lagrangian relaxation the last search uses.
+type lagrangePhase struct {
+	lag *lagrange
+	res lagrangeResult
+}
+
+// lagrangeSearch runs the Lagrangian phase (lagrange.go) within a quarter
+// of the time limit, then searches below the incumbent on its bounds, to
+// the end or the deadline: first, within a budget, for a placement at the
+// Lagrangian bound's ceiling, which would be optimal and whose cutoff fixes
+// nearly every arc.
+func (s *solver) lagrangeSearch(timeLimit time.Duration) (bool, error) {
+	m, g := s.m, s.g
+	g.load(s.root)
+	s.sol.Stats.Lagrange = true
+	lp := &lagrangePhase{lag: newLagrange(m)}
+	lp.lag.box = s.large() // the phase straight away: a large network
+	iterations := lagrangeIterations
+	if s.opt.lagrangeEvaluations != 0 {
+		iterations = max(0, s.opt.lagrangeEvaluations)
+	}
+	lp.res = lp.lag.run(s.best, s.start.Add(timeLimit/4), iterations, func(plan [][3]int64) int64 {
+		g.load(s.root)
+		if c, ok := m.tryPlan(plan); ok {
+			s.found(c, m)
+		}
+		return s.best
+	})
+	g.load(s.root)
+	// No evaluation is no bound (the deadline came first).
+	s.sol.Stats.LagrangeEvaluations = lp.res.evaluations
+	if lp.res.bounded {
+		s.sol.Stats.LagrangeLB = lp.res.ceiling()
+		s.lower = max(s.lower, s.sol.Stats.LagrangeLB)
+	}
+	if s.best <= s.lower {
+		return true, nil
+	}
+	cutoff := s.best
+	if face := lp.res.ceiling(); lp.res.point != nil && face+1 < s.best {
+		c, err := s.prepare(face+1, false, lp)
+		if err != nil {
+			return false, err
+		}
+		r := s.search(c, face+1, lagrangeFaceBudget)
+		g.load(s.root)
+		if !r.stopped {
+			s.lower = max(s.lower, r.bound) // found (optimal), or none at the ceiling
+		}
+		if s.best <= s.lower || s.stop() {
+			return true, nil
+		}
+	}
+	c, err := s.prepare(cutoff, true, lp)
+	if err != nil {
+		return false, err
+	}
+	if p := lp.res.point; p != nil {
+		// Tightened for placements below cutoff: with none there, cutoff
+		// is the optimum, so that is all it proves.
+		s.sol.Stats.LagrangeLB = max(s.sol.Stats.LagrangeLB, min(ceilDiv(p.bound, lagrangeScale), cutoff))
+		s.lower = max(s.lower, s.sol.Stats.LagrangeLB)
+		if s.best <= s.lower {
+			return true, nil
+		}
+	}
+	s.sol.Stats.CoreArcs = len(c.m.g.to) / 2
+	r := s.search(c, cutoff, -1)
+	s.lower = max(s.lower, r.bound)
+	return true, nil
+}
+
+// coreSearch is the network a search runs on, its root flow's cost, and its
+// node bounds from the Lagrangian relaxation (nil: flow bounds only).
+type coreSearch struct {
+	m        *model
+	rootCost int64
+	pe       *penalties
+}
+
+// prepare returns the network to search for placements below cutoff: the
+// core (model.core), after the Lagrangian phase with the arcs it rules out
+// removed (tighten: from the relaxation too), and its node bounds.
+func (s *solver) prepare(cutoff int64, tighten bool, lp *lagrangePhase) (coreSearch, error) {
+	cm, err := s.m.core(cutoff-s.rootCost, s.rootCost)
+	if err != nil || lp == nil || lp.res.point == nil { // no point: no evaluation, search without it
+		return coreSearch{m: cm, rootCost: s.rootCost}, err
+	}
+	p, mu := lp.res.point, lp.res.mu
+	lp.lag.fix(p, mu, cutoff, cm, cm.orig, tighten)
+	if !cm.g.reoptimize() {
+		return coreSearch{}, errors.New("alloc: internal error, fixing arcs left no flow")
+	}
+	return coreSearch{m: cm, rootCost: cm.g.flowCost(), pe: lp.lag.penalties(p, mu, cm, cm.orig)}, nil
+}
+
+// search runs a search below cutoff on c and takes what it finds.
+func (s *solver) search(c coreSearch, cutoff int64, budget int) searchResult {
+	r := c.m.search(searchParams{rootCost: c.rootCost, cutoff: cutoff, floor: s.lower, pe: c.pe, start: s.start,
+		deadline: s.deadline, budget: budget, nodeLimit: s.opt.nodeLimit, dives: s.dives}, &s.sol.Stats)
+	if c.m != s.m {
+		s.sol.Stats.Rounds += c.m.g.rounds // a rebuilt core counts its own
+	}
+	if r.state != nil {
+		s.best, s.bestState, s.bestModel = r.best, r.state, c.m
+	}
+	return r
+}
+
+// searchBelow searches below cutoff on flow bounds, on the core of that
+// cutoff, within budget relaxations (-1: none), and records its bound.
+func (s *solver) searchBelow(cutoff int64, budget int, lp *lagrangePhase) (searchResult, error) {
+	c, err := s.prepare(cutoff, true, lp)
+	if err != nil {
+		return searchResult{}, err
+	}
+	s.sol.Stats.CoreArcs = len(c.m.g.to) / 2
+	r := s.search(c, cutoff, budget)
+	s.lower = max(s.lower, r.bound)
+	return r, nil
+}
+
+// answer reads the incumbent's placement back, checks it, and states what
+// is proven: optimal only when the proven bound meets the objective.
+func (s *solver) answer() (*Solution, error) {
+	sol, in := s.sol, s.in
+	sol.Stats.Rounds += s.g.rounds
+	if s.best == math.MaxInt64 || s.bestState == nil {
+		return nil, errors.New("alloc: no placement found within the time limit")
+	}
+	s.bestModel.g.load(*s.bestState)
+	sol.Assignments, sol.Unplaced = s.bestModel.extract()
+	obj, err := Evaluate(in, sol.Assignments, sol.Unplaced)
+	if err != nil {
+		return nil, fmt.Errorf("alloc: internal error, the placement does not check: %w", err)
+	}
+	if obj != s.best {
+		return nil, fmt.Errorf("alloc: internal error, objective %d recomputed as %d", s.best, obj)
+	}
+	bound := min(s.lower, s.best)
+	sol.Objective, sol.Bound, sol.Optimal = obj, bound, bound == obj
+	if sol.Assignments == nil {
+		sol.Assignments = []Assignment{}
+	}
+	if sol.Unplaced == nil {
+		sol.Unplaced = []string{}
+	}
+	s.m.nw.explain(sol)
+	sol.Stats.Millis = millisSince(s.start)
+	return sol, nil
+}
+
+func millisSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
