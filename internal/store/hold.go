@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -136,13 +138,18 @@ func (db *DB) ReleaseHold(ctx context.Context, id string) error {
 }
 
 // closeHold ends an active hold of the caller's province with a final status;
-// ENOTFOUND out of scope, ECONFLICT when it is no longer active.
+// ENOTFOUND when no such hold is in scope, ECONFLICT when it is no longer
+// active; any other failure (a broken connection, a cancelled request) is
+// returned as it is, never as "not found".
 func closeHold(ctx context.Context, tx *Tx, id, province, status string) (facilityID, code string, places int, err error) {
 	err = tx.QueryRowContext(ctx, `
 		SELECT f.id, f.code, h.places FROM holds h JOIN facilities f ON f.id = h.facility_id
 		WHERE h.id = $1 AND ($2 = '' OR f.province_code = $2)`, id, province).Scan(&facilityID, &code, &places)
-	if err != nil {
+	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", 0, domain.Errorf(domain.ENOTFOUND, "Prenotazione non trovata.")
+	}
+	if err != nil {
+		return "", "", 0, fmt.Errorf("store: find hold: %w", err)
 	}
 	res, err := tx.ExecContext(ctx, `
 		UPDATE holds SET status = $1, closed_at = $2 WHERE id = $3 AND status = 'active' AND expires_at > $2`,

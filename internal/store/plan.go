@@ -372,11 +372,16 @@ func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) 
 	if err != nil {
 		return domain.Plan{}, err
 	}
-	caps, err := db.freeByGroup(ctx)
-	if err != nil {
+	if err := db.InTx(ctx, proposeSplit(ctx, id)); err != nil {
 		return domain.Plan{}, err
 	}
-	err = db.InTx(ctx, func(tx *Tx) error {
+	return db.FindPlan(ctx, id)
+}
+
+// proposeSplit is ProposeSplit's transaction: every figure the split rests on
+// (free places included) is read inside it, at its time.
+func proposeSplit(ctx context.Context, id string) func(tx *Tx) error {
+	return func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
 		if err != nil {
 			return err
@@ -394,6 +399,10 @@ func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) 
 			return err
 		}
 		units, err := planUnits(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		caps, err := freeByGroup(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -450,20 +459,19 @@ func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) 
 			return err
 		}
 		return tx.planEvent(ctx, p.ID, "split_proposed", "", "ripartizione proposta: "+strings.Join(summary, ", ")+capsNote)
-	})
-	if err != nil {
-		return domain.Plan{}, err
 	}
-	return db.FindPlan(ctx, id)
 }
 
 // freeByGroup sums the free places of active facilities per province and
 // unit group: what each province can take now (a mixed facility counts for
-// every adult group).
-func (db *DB) freeByGroup(ctx context.Context) (map[string]map[string]int, error) {
-	sysCtx := domain.NewContextWithActor(ctx, domain.ActorSystem) // aggregated figures only
-	fs, err := db.ListFacilities(sysCtx, domain.FacilityFilter{})
+// every adult group). Every facility of the region, read inside tx at its
+// time: the figures only feed the split, never a caller's view.
+func freeByGroup(ctx context.Context, tx *Tx) (map[string]map[string]int, error) {
+	fs, err := queryAll(ctx, tx, "free by group", scanFacility, `SELECT `+facilityColumns+facilityFrom+` ORDER BY f.code`)
 	if err != nil {
+		return nil, err
+	}
+	if err := tx.db.ledger(ctx, tx, fs, tx.now); err != nil {
 		return nil, err
 	}
 	caps := map[string]map[string]int{}
