@@ -32,14 +32,7 @@ func (db *DB) Hold(ctx context.Context, code string, places int, expires time.Ti
 	}
 	h := domain.Hold{ID: newID(), FacilityCode: strings.ToUpper(code), Places: places, Reason: reason,
 		ExpiresAt: expires.UTC().Truncate(time.Microsecond), Status: "active", CreatedBy: a.Label()}
-	naiveFree := -1
-	if naiveHold { // mutation-check build only: count before the transaction
-		f, err := db.FindFacility(ctx, code)
-		if err != nil {
-			return domain.Hold{}, err
-		}
-		naiveFree = f.Free
-	}
+	countFree := holdCounter(ctx, db, []string{h.FacilityCode})
 	err = db.InTx(ctx, func(tx *Tx) error {
 		f, err := findFacility(ctx, tx, code, sc.writeProvince, "")
 		if err != nil {
@@ -48,11 +41,9 @@ func (db *DB) Hold(ctx context.Context, code string, places int, expires time.Ti
 		if _, err := tx.ExecContext(ctx, `UPDATE facilities SET version = version WHERE id = $1`, f.ID); err != nil {
 			return fmt.Errorf("store: hold lock: %w", err)
 		}
-		free := naiveFree
-		if !naiveHold {
-			if free, err = freeNow(ctx, tx, f); err != nil {
-				return err
-			}
+		free, err := countFree(ctx, tx, f)
+		if err != nil {
+			return err
 		}
 		if free < h.Places {
 			return noRoom(free, h.Places)
@@ -84,6 +75,17 @@ func validateHold(places int, expires time.Time, reason string, now time.Time) e
 	}
 	return nil
 }
+
+// freeCounter counts a facility's free places for a hold being written in tx,
+// once the facility's row is locked.
+type freeCounter func(ctx context.Context, tx *Tx, f domain.Facility) (int, error)
+
+// Hold and PlaceUnits get their freeCounter from holdCounter(ctx, db, codes),
+// called before their write transaction begins with the codes of the
+// facilities to hold. gesta's (hold_safe.go) is freeNow: the count inside the
+// transaction, under the row lock. The naivehold build tag swaps in a
+// read-then-write counter (hold_naive.go) for the mutation check of the
+// concurrency tests.
 
 // freeNow counts a facility's free places inside tx, at the transaction's time.
 func freeNow(ctx context.Context, tx *Tx, f domain.Facility) (int, error) {

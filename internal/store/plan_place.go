@@ -197,15 +197,11 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 		return &domain.Error{Code: domain.EINVALID, Message: "Nessuna assegnazione indicata."}
 	}
 	var touched []string
-	naiveFree := map[string]int{}
-	if naiveHold { // mutation-check build only: count before the transaction
-		for _, l := range lines {
-			code := strings.ToUpper(strings.TrimSpace(l.Facility))
-			if f, err := db.FindFacility(ctx, code); err == nil {
-				naiveFree[code] = f.Free
-			}
-		}
+	facilityCodes := make([]string, len(lines))
+	for i, l := range lines {
+		facilityCodes[i] = strings.ToUpper(strings.TrimSpace(l.Facility))
 	}
+	countFree := holdCounter(ctx, db, facilityCodes)
 	err = db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
 		if err != nil {
@@ -275,11 +271,9 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 			if _, err := tx.ExecContext(ctx, `UPDATE facilities SET version = version WHERE id = $1`, f.ID); err != nil {
 				return fmt.Errorf("store: placement lock: %w", err)
 			}
-			free := naiveFree[f.Code]
-			if !naiveHold {
-				if free, err = freeNow(ctx, tx, f); err != nil {
-					return err
-				}
+			free, err := countFree(ctx, tx, f)
+			if err != nil {
+				return err
 			}
 			if free < places {
 				return domain.Errorf(domain.ECONFLICT, "Posti liberi insufficienti in %s: %d richiesti, %d disponibili.", f.Code, places, free)
