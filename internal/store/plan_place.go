@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -86,11 +88,10 @@ func (db *DB) ProposePlacement(ctx context.Context, id string) (domain.Placement
 }
 
 func canPlace(p domain.Plan, province string) error {
-	switch p.Status {
-	case domain.PlanPublished, domain.PlanPlaced, domain.PlanInTransit:
-	case domain.PlanAnnounced, domain.PlanProposed:
-		return conflictf("Il piano non è ancora pubblicato: la quota della provincia non è definitiva.")
-	default:
+	if !domain.StepPlace.Allows(p.Status) {
+		if p.Status == domain.PlanAnnounced || p.Status == domain.PlanProposed {
+			return conflictf("Il piano non è ancora pubblicato: la quota della provincia non è definitiva.")
+		}
 		return conflictf("Il piano è %s: le assegnazioni non si modificano più.", statusLabel(p.Status))
 	}
 	r := p.Province(province)
@@ -128,7 +129,7 @@ func (db *DB) placementInstance(ctx context.Context, province string, units []do
 			continue
 		}
 		byCode[f.Code] = f
-		in.Facilities = append(in.Facilities, alloc.PlaceFacility{ID: f.Code, Free: free, Accepts: acceptsOf(f.Target),
+		in.Facilities = append(in.Facilities, alloc.PlaceFacility{ID: f.Code, Free: free, Accepts: f.Target.AcceptedGroups(),
 			Features: append([]string{}, f.Features...), Lat: f.Lat, Lon: f.Lon, Comune: f.ComuneCode})
 	}
 	if (in.Origin == alloc.Point{}) && len(in.Facilities) > 0 { // no boundary: the facilities' mean
@@ -247,7 +248,7 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 		}
 		touched = append(touched, released...)
 		expires := holdExpiry(p, tx.now)
-		codes := sortedKeys(perFacility) // a fixed lock order: no deadlock between offices
+		codes := slices.Sorted(maps.Keys(perFacility)) // a fixed lock order: no deadlock between offices
 		for _, code := range codes {
 			f, err := findFacility(ctx, tx, code, province, "")
 			if err != nil {
@@ -258,13 +259,8 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 			}
 			places := 0
 			for _, u := range perFacility[code] {
-				if !contains(acceptsOf(f.Target), u.Group) {
-					return domain.Errorf(domain.EINVALID, "La struttura %s (%s) non accoglie l'unità %s (%s).", f.Code, f.Target, u.ID, u.Group)
-				}
-				for _, n := range u.Needs {
-					if !f.HasFeature(n) {
-						return domain.Errorf(domain.EINVALID, "La struttura %s non ha la caratteristica richiesta dall'unità %s (%s).", f.Code, u.ID, n)
-					}
+				if err := domain.CheckUnitFits(f, u); err != nil {
+					return err
 				}
 				places += u.Size
 			}
@@ -324,17 +320,7 @@ func advanceStatus(ctx context.Context, tx *Tx, p domain.Plan) error {
 		FROM plan_provinces WHERE plan_id = $1 AND persons > 0`, p.ID).Scan(&shares, &placed, &arrived, &departed); err != nil {
 		return fmt.Errorf("store: plan progress: %w", err)
 	}
-	next := p.Status
-	switch {
-	case arrived == shares:
-		next = domain.PlanArrived
-	case departed > 0 || arrived > 0:
-		next = domain.PlanInTransit
-	case placed == shares:
-		next = domain.PlanPlaced
-	default:
-		next = domain.PlanPublished
-	}
+	next := domain.PlanProgress(shares, placed, departed, arrived)
 	if next == p.Status {
 		return nil
 	}
@@ -559,7 +545,7 @@ func checkOutcomes(outcomes map[string]string, expected map[string]bool, nominat
 	for k, o := range outcomes {
 		if !expected[k] {
 			fields[k] = fmt.Sprintf("Questa %s non fa parte della quota della provincia.", what)
-		} else if !contains(domain.Outcomes, o) {
+		} else if !slices.Contains(domain.Outcomes, o) {
 			fields[k] = "Esito sconosciuto: " + o + "."
 		}
 	}
