@@ -13,6 +13,7 @@ import (
 	"github.com/gesta-er/gesta/internal/api"
 	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/events"
+	"github.com/gesta-er/gesta/internal/placement"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/storetest"
 	"github.com/gesta-er/gesta/internal/territory"
@@ -24,7 +25,7 @@ func newAPI(t *testing.T, db *store.DB) *httptest.Server {
 	broker := &events.Broker{}
 	db.OnChange = broker.Publish
 	s := &api.Server{Territory: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams}, Audit: db,
-		Facilities: db, Guests: db, Population: db.Population, Events: broker, Plans: db,
+		Facilities: db, Guests: db, Population: db.Population, Events: broker, Plans: db, Placement: &placement.Service{Store: db},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
 		Boundaries: territory.Boundaries, RequestID: func(context.Context) string { return "rid" }}
 	s.Register(mux)

@@ -386,7 +386,6 @@ type PlanService interface {
 	AdjustSplit(ctx context.Context, id string, persons map[string]int, reason string) (Plan, error)
 	PublishPlan(ctx context.Context, id string) (Plan, error)
 	AcknowledgePlan(ctx context.Context, id string) error
-	ProposePlacement(ctx context.Context, id string) (PlacementProposal, error)
 	PlaceUnits(ctx context.Context, id string, lines []PlacementLine) error
 	RecordDeparture(ctx context.Context, id string, t PlanTransport) error
 	ConfirmArrival(ctx context.Context, id string, outcomes map[string]string, at time.Time) error

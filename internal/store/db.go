@@ -22,6 +22,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/gesta-er/gesta/internal/crypt"
+	"github.com/gesta-er/gesta/internal/domain"
 	"golang.org/x/sync/singleflight"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -62,6 +63,10 @@ type DB struct {
 	Keys *crypt.Keyring
 	// BaseURL is the application's public address, for links in e-mails.
 	BaseURL string
+	// Split computes ProposeSplit's province split inside its transaction:
+	// the engine, wired by internal/app (placement.Split), so that the store
+	// does not import it. Nil: ProposeSplit fails.
+	Split domain.Splitter
 }
 
 // Now returns the current time by the store's clock (UTC).

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gesta-er/gesta/internal/alloc"
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
@@ -365,7 +364,7 @@ func planPersons(ctx context.Context, q querier, planID string) ([]domain.PlanPe
 		FROM plan_persons WHERE plan_id = $1 ORDER BY seq`, planID)
 }
 
-// ProposeSplit runs the engine's province split (alloc.Split) on the key
+// ProposeSplit runs the engine's province split (DB.Split) on the key
 // table in force, the period's saldo and the provinces' free places by group,
 // and records the proposal with each province's explanation.
 func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) {
@@ -407,16 +406,16 @@ func proposeSplit(ctx context.Context, id string) func(tx *Tx) error {
 		if err != nil {
 			return err
 		}
-		in := alloc.SplitInput{}
+		if tx.db.Split == nil {
+			return errors.New("store: no province split engine (DB.Split) wired")
+		}
+		in := domain.SplitRequest{Units: units}
 		codes := slices.Sorted(maps.Keys(shares))
 		for _, c := range codes {
-			in.Provinces = append(in.Provinces, alloc.Province{Code: c, Share: shares[c], Received: received[c], Free: caps[c]})
+			in.Provinces = append(in.Provinces, domain.SplitProvince{Code: c, Share: shares[c], Received: received[c], Free: caps[c]})
 			in.CumulativeTotal += received[c]
 		}
-		for _, u := range units {
-			in.Units = append(in.Units, alloc.Unit{ID: u.ID, Size: u.Size, Group: u.Group})
-		}
-		out, err := alloc.Split(in)
+		out, err := tx.db.Split(in)
 		if err != nil {
 			return domain.Errorf(domain.EINVALID, "Ripartizione non calcolabile: %v", err)
 		}
@@ -425,7 +424,7 @@ func proposeSplit(ctx context.Context, id string) func(tx *Tx) error {
 			for i := range in.Provinces {
 				in.Provinces[i].Free = nil
 			}
-			if out, err = alloc.Split(in); err != nil {
+			if out, err = tx.db.Split(in); err != nil {
 				return domain.Errorf(domain.EINVALID, "Ripartizione non calcolabile: %v", err)
 			}
 			capsNote = "; posti liberi insufficienti in regione: ripartizione sulla sola chiave"

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/placement"
 	"github.com/gesta-er/gesta/internal/sheet"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
@@ -239,7 +240,7 @@ func TestPlanRavenna73(t *testing.T) {
 				continue
 			}
 			pc := as("prefettura." + strings.ToLower(r.Sigla))
-			prop, err := db.ProposePlacement(pc, p.ID)
+			prop, err := (&placement.Service{Store: db}).ProposePlacement(pc, p.ID)
 			if err != nil {
 				t.Fatalf("%s: %v", r.Sigla, err)
 			}
