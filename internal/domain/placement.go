@@ -28,12 +28,11 @@ type ComuneResidents struct {
 // proposal is only read: placing is PlanService.PlaceUnits.
 type PlacementService interface {
 	// ProposePlacement asks the engine where the caller's province's share of
-	// plan id should go. Permission plan:place, and an office with a province
-	// (else EFORBIDDEN); a plan out of scope (unpublished, for a prefecture)
-	// is ENOTFOUND; a plan not published yet, closed or cancelled, a province
-	// without a share or with its arrivals already confirmed is ECONFLICT.
-	// Nothing is written; the engine runs within a time limit and says
-	// whether its answer is optimal.
+	// plan id should go. Permission plan:place with an office's province (else
+	// EFORBIDDEN); an unknown plan is ENOTFOUND; a plan not yet published,
+	// closed or cancelled, a province without a share or with its arrivals
+	// already confirmed is ECONFLICT. Nothing is written; the engine runs
+	// within a time limit and says whether its answer is optimal.
 	ProposePlacement(ctx context.Context, id string) (PlacementProposal, error)
 }
 
