@@ -94,7 +94,7 @@ func TestAvailabilityOptimisticConcurrency(t *testing.T) {
 	})
 }
 
-// TestHoldsOverHTTP is SECURITY.md R1 through the real handler: 64 clients
+// TestHoldsOverHTTP is the never-oversell rule (docs/facilities.md, ADR 0004) through the real handler: 64 clients
 // race for the last places of a facility of capacity 1 and 100.
 func TestHoldsOverHTTP(t *testing.T) {
 	for _, capacity := range []int{1, 100} {
@@ -209,7 +209,7 @@ func TestBoardAndLiveEvents(t *testing.T) {
 }
 
 // TestEveryVersionedWriteRequiresIfMatch walks the OpenAPI document: every
-// PUT or PATCH answers 428 without If-Match (SECURITY.md R3).
+// PUT or PATCH answers 428 without If-Match (docs/facilities.md).
 func TestEveryVersionedWriteRequiresIfMatch(t *testing.T) {
 	dsn, _ := storetest.DSN(t, "sqlite")
 	db := storetest.Open(t, dsn)

@@ -10,7 +10,8 @@ import (
 // PlanStatus is where a distribution plan (piano di riparto) is in its life.
 type PlanStatus string
 
-// The statuses, in order; cancelled can follow any status before closed.
+// The statuses, in order; cancelled can follow any status before closed. The
+// steps between them are in planrules.go (PlanStep, PlanProgress).
 const (
 	PlanAnnounced PlanStatus = "announced"  // the Ministry's notice is recorded
 	PlanProposed  PlanStatus = "proposed"   // the province split is proposed
@@ -317,7 +318,7 @@ func validFeature(code string) bool {
 // Notification is an in-app message for one user. It names a plan, never a person.
 type Notification struct {
 	ID        string     `json:"id"`
-	Kind      string     `json:"kind"` // plan_published, plan_reminder, plan_escalation, plan_amended, plan_cancelled, plan_message, plan_closed
+	Kind      string     `json:"kind"` // plan_published, plan_reminder, plan_escalation, plan_amended, plan_cancelled, plan_message
 	PlanID    string     `json:"plan_id,omitempty"`
 	Title     string     `json:"title"`
 	CreatedAt time.Time  `json:"created_at"`

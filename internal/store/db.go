@@ -49,8 +49,10 @@ type DB struct {
 
 	// Deadline is the daily confirmation deadline (default 10:00, Italian time).
 	Deadline ConfirmDeadline
-	// OnChange, if set, is called after a commit that changed a facility's
-	// figures (the board's live updates subscribe through it).
+	// OnChange, if set, is called with a facility's code after a commit that
+	// changed its figures (the board's live updates subscribe through it): in
+	// this process directly, or, on PostgreSQL while Listen runs, once in
+	// every process through NOTIFY (notify.go).
 	OnChange    func(code string)
 	boardCache  boardCache
 	today       todayCache
