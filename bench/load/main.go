@@ -29,6 +29,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gesta-er/gesta/bench/internal/benchserver"
 	"github.com/gesta-er/gesta/internal/store"
 )
 
@@ -68,18 +69,14 @@ func main() {
 	lines := strings.Split(strings.TrimSpace(tokenOut), "\n")
 	token := lines[len(lines)-1]
 
-	addr := freeAddr()
-	args := []string{"serve", "--db", *dsn, "--addr", addr, "--demo=false", "--log-level", "error"}
-	var cmd *exec.Cmd
+	opt := benchserver.Options{}
 	if *pin != "" {
-		cmd = exec.Command("taskset", append([]string{"-c", *pin, *bin}, args...)...)
-	} else {
-		cmd = exec.Command(*bin, args...)
+		opt.Prefix = []string{"taskset", "-c", *pin}
 	}
-	fail(cmd.Start())
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	base := "http://" + addr
-	waitReady(base)
+	srv, err := benchserver.Start(*bin, []string{"--db", *dsn, "--demo=false", "--log-level", "error"}, opt)
+	fail(err)
+	defer srv.Stop()
+	base := srv.URL
 
 	if *only == "" || *only == "avail" {
 		availability(base, token, *rate, *dur)
@@ -255,27 +252,6 @@ func get(url, token string) (*http.Response, error) {
 	req, _ := http.NewRequest("GET", url, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	return client.Do(req)
-}
-
-func waitReady(base string) {
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	fail(fmt.Errorf("server not ready"))
-}
-
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	fail(err)
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func fail(err error) {

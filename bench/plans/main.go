@@ -15,7 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -26,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gesta-er/gesta/bench/internal/benchserver"
 	"github.com/gesta-er/gesta/internal/store/demo"
 )
 
@@ -57,12 +57,11 @@ func main() {
 		return lines[len(lines)-1]
 	}
 	coord, bo := token("coordinamento@gesta.example"), token("prefettura.bo@gesta.example")
-	addr := freeAddr()
-	cmd := exec.Command(*bin, "serve", "--db", *dsn, "--addr", addr, "--demo=false", "--log-level", "error")
-	fail(cmd.Start())
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	base := "http://" + addr
-	waitReady(base)
+	srv, err := benchserver.Start(*bin, []string{"--db", *dsn, "--demo=false", "--log-level", "error"},
+		benchserver.Options{Poll: 100 * time.Millisecond})
+	fail(err)
+	defer srv.Stop()
+	base := srv.URL
 	web := signIn(base, "prefettura.bo@gesta.example")
 	engine := strings.SplitN(*dsn, ":", 2)[0]
 	fmt.Printf("gesta plans: engine %s, region demo, %d-person plans, %d runs each\n", engine, *size, *runs)
@@ -216,26 +215,6 @@ func report(what string, ds []time.Duration) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	fail(err)
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func waitReady(base string) {
-	for i := 0; i < 600; i++ {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	fail(fmt.Errorf("server not ready"))
-}
 
 func fail(err error) {
 	if err != nil {

@@ -25,7 +25,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -36,6 +35,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gesta-er/gesta/bench/internal/benchserver"
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/store"
 )
@@ -55,12 +55,11 @@ func main() {
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	token := lines[len(lines)-1]
 
-	addr := freeAddr()
-	cmd := exec.Command(*bin, "serve", "--db", *dsn, "--addr", addr, "--demo=false", "--log-level", "error")
-	fail(cmd.Start())
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	base := "http://" + addr
-	waitReady(base)
+	srv, err := benchserver.Start(*bin, []string{"--db", *dsn, "--demo=false", "--log-level", "error"},
+		benchserver.Options{Poll: 20 * time.Millisecond, Timeout: 120 * time.Second})
+	fail(err)
+	defer srv.Stop()
+	base := srv.URL
 	engine := strings.SplitN(*dsn, ":", 2)[0]
 	fmt.Printf("gesta population bench: engine %s, %d requests per kind, sequential\n", engine, *n)
 
@@ -106,7 +105,7 @@ func main() {
 		})
 	}
 	if *rows > 0 {
-		presence(base, *dsn, *rows, cmd.Process.Pid)
+		presence(base, *dsn, *rows, srv.Cmd.Process.Pid)
 	}
 }
 
@@ -291,27 +290,6 @@ func signIn(base, email string) *http.Client {
 		fail(fmt.Errorf("sign-in %s: %d", email, resp.StatusCode))
 	}
 	return c
-}
-
-func waitReady(base string) {
-	deadline := time.Now().Add(120 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	fail(fmt.Errorf("server not ready"))
-}
-
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	fail(err)
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func fail(err error) {

@@ -10,16 +10,15 @@ package main
 import (
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/gesta-er/gesta/bench/internal/benchserver"
 )
 
 func main() {
@@ -89,34 +88,13 @@ func main() {
 // startOnce runs `gesta serve`, returns ms to the first healthy answer and the
 // resident set (MiB) after idling, then stops the server.
 func startOnce(bin string, args []string, idle time.Duration) (float64, float64) {
-	port := freePort()
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--log-level", "warn"}, args...)...)
-	cmd.Stdout, cmd.Stderr = nil, nil
-	t0 := time.Now()
-	check(cmd.Start())
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
-	client := &http.Client{Timeout: time.Second}
-	deadline := t0.Add(30 * time.Second)
-	for {
-		resp, err := client.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			check(fmt.Errorf("not ready after 30 s"))
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	ready := float64(time.Since(t0).Microseconds()) / 1000
+	srv, err := benchserver.Start(bin, append([]string{"--log-level", "warn"}, args...),
+		benchserver.Options{Poll: 2 * time.Millisecond, Timeout: 30 * time.Second})
+	check(err)
+	defer srv.Stop()
+	ready := float64(srv.Ready.Microseconds()) / 1000
 	time.Sleep(idle)
-	return ready, rssMiB(cmd.Process.Pid)
+	return ready, rssMiB(srv.Cmd.Process.Pid)
 }
 
 func rssMiB(pid int) float64 {
@@ -130,13 +108,6 @@ func rssMiB(pid int) float64 {
 		}
 	}
 	return 0
-}
-
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	check(err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func median(xs []float64) float64 {

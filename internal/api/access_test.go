@@ -2,8 +2,6 @@ package api_test
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"testing"
 
 	"github.com/gesta-er/gesta/internal/auth"
@@ -12,21 +10,6 @@ import (
 	"github.com/gesta-er/gesta/internal/store/demo"
 	"github.com/gesta-er/gesta/internal/store/storetest"
 )
-
-func call(t *testing.T, url, token string) (int, http.Header, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
-}
 
 func tokenFor(t *testing.T, db *store.DB, email string) (string, string) {
 	t.Helper()
@@ -54,47 +37,47 @@ func TestBearerTokens(t *testing.T) {
 
 		// Without a token: 401 problem+json, except the public reference and the OpenAPI document.
 		for _, p := range []string{"/api/v1/me", "/api/v1/audit"} {
-			status, h, _ := call(t, srv.URL+p, "")
+			status, h, _ := send(t, "GET", srv.URL+p, "", "")
 			if status != 401 || h.Get("Content-Type") != "application/problem+json" || h.Get("WWW-Authenticate") == "" {
 				t.Errorf("%s without token: %d %s", p, status, h.Get("Content-Type"))
 			}
-			if status, _, _ := call(t, srv.URL+p, "gesta_forged"); status != 401 {
+			if status, _, _ := send(t, "GET", srv.URL+p, "gesta_forged", ""); status != 401 {
 				t.Errorf("%s with a forged token: %d", p, status)
 			}
 		}
 		for _, p := range []string{"/api/v1/openapi.json", "/api/v1/territory/provinces", "/api/v1/territory/comuni?province=BO"} {
-			if status, _, _ := call(t, srv.URL+p, ""); status != 200 {
+			if status, _, _ := send(t, "GET", srv.URL+p, "", ""); status != 200 {
 				t.Errorf("public %s: %d", p, status)
 			}
 		}
 
-		status, _, body := call(t, srv.URL+"/api/v1/me", pref)
+		status, _, body := send(t, "GET", srv.URL+"/api/v1/me", pref, "")
 		var me map[string]any
 		json.Unmarshal(body, &me)
 		if status != 200 || me["email"] != "prefettura.fe@gesta.example" || me["role"] != "prefecture" ||
 			me["office"] != "FE" || me["province"] != "038" {
 			t.Fatalf("/me for Ferrara: %d %v", status, me)
 		}
-		status, _, body = call(t, srv.URL+"/api/v1/me", op)
+		status, _, body = send(t, "GET", srv.URL+"/api/v1/me", op, "")
 		json.Unmarshal(body, &me)
 		if status != 200 || me["role"] != "operator" || me["gestore"] == nil || me["gestore"] == "" {
 			t.Fatalf("/me for an operator: %d %v", status, me)
 		}
 
 		// The audit log: admins only, newest first, limit honoured.
-		if status, _, _ := call(t, srv.URL+"/api/v1/audit", pref); status != 403 {
+		if status, _, _ := send(t, "GET", srv.URL+"/api/v1/audit", pref, ""); status != 403 {
 			t.Fatalf("prefecture reading the audit log: %d", status)
 		}
-		status, _, body = call(t, srv.URL+"/api/v1/audit?limit=2", admin)
+		status, _, body = send(t, "GET", srv.URL+"/api/v1/audit?limit=2", admin, "")
 		var entries []domain.AuditEntry
 		json.Unmarshal(body, &entries)
 		if status != 200 || len(entries) != 2 || entries[0].Seq <= entries[1].Seq || entries[0].Action != "token.create" {
 			t.Fatalf("audit: %d %+v", status, entries)
 		}
-		if status, _, _ := call(t, srv.URL+"/api/v1/audit?limit=5000", admin); status != 422 {
+		if status, _, _ := send(t, "GET", srv.URL+"/api/v1/audit?limit=5000", admin, ""); status != 422 {
 			t.Fatalf("limit above 1000: %d", status)
 		}
-		if status, _, _ := call(t, srv.URL+"/api/v1/no/such", admin); status != 404 {
+		if status, _, _ := send(t, "GET", srv.URL+"/api/v1/no/such", admin, ""); status != 404 {
 			t.Fatalf("unknown path with a token: %d", status)
 		}
 
@@ -102,14 +85,14 @@ func TestBearerTokens(t *testing.T) {
 		if _, err := db.RevokeTokens(storetest.Ctx(), prefID, "test"); err != nil {
 			t.Fatal(err)
 		}
-		if status, _, _ := call(t, srv.URL+"/api/v1/me", pref); status != 401 {
+		if status, _, _ := send(t, "GET", srv.URL+"/api/v1/me", pref, ""); status != 401 {
 			t.Fatalf("revoked token: %d", status)
 		}
 		c, _ := db.Credentials(storetest.Ctx(), "operatore.bo@gesta.example")
 		if err := db.SetDisabled(storetest.Ctx(), c.Actor.UserID, true); err != nil {
 			t.Fatal(err)
 		}
-		if status, _, _ := call(t, srv.URL+"/api/v1/me", op); status != 401 {
+		if status, _, _ := send(t, "GET", srv.URL+"/api/v1/me", op, ""); status != 401 {
 			t.Fatalf("disabled user's token: %d", status)
 		}
 	})

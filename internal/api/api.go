@@ -26,6 +26,7 @@ type Server struct {
 	Facilities domain.FacilityService
 	Guests     domain.GuestService
 	Plans      domain.PlanService
+	Placement  domain.PlacementService
 	// Population answers the population statistics (store.Population).
 	Population func(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, error)
 	// Dashboard answers the population dashboard (store.Dashboard).

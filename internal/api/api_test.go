@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/gesta-er/gesta/internal/api"
 	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/events"
+	"github.com/gesta-er/gesta/internal/placement"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/storetest"
 	"github.com/gesta-er/gesta/internal/territory"
@@ -24,7 +26,7 @@ func newAPI(t *testing.T, db *store.DB) *httptest.Server {
 	broker := &events.Broker{}
 	db.OnChange = broker.Publish
 	s := &api.Server{Territory: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams}, Audit: db,
-		Facilities: db, Guests: db, Population: db.Population, Events: broker, Plans: db,
+		Facilities: db, Guests: db, Population: db.Population, Events: broker, Plans: db, Placement: &placement.Service{Store: db},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
 		Boundaries: territory.Boundaries, RequestID: func(context.Context) string { return "rid" }}
 	s.Register(mux)
@@ -33,22 +35,61 @@ func newAPI(t *testing.T, db *store.DB) *httptest.Server {
 	return srv
 }
 
-func fetch(t *testing.T, url string) (int, http.Header, []byte) {
+// send is the tests' one HTTP helper: a request with token (if any) as a
+// bearer token, body (if any) as JSON and headers as name, value pairs; it
+// returns the answer's status, headers and body.
+func send(t *testing.T, method, url, token, body string, headers ...string) (int, http.Header, []byte) {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return resp.StatusCode, resp.Header, b
+}
+
+// sendJSON is send with a JSON value as the body (nil: none) and the answer
+// decoded into out (nil: ignored); it returns the status.
+func sendJSON(t *testing.T, method, url, token string, body any, out any) int {
+	t.Helper()
+	var in []byte
+	if body != nil {
+		var err error
+		if in, err = json.Marshal(body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status, _, b := send(t, method, url, token, string(in))
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %d %s", method, url, status, b)
+		}
+	}
+	return status
 }
 
 func TestTerritoryAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		srv := newAPI(t, db)
 
-		status, _, body := fetch(t, srv.URL+"/api/v1/territory/provinces")
+		status, _, body := send(t, "GET", srv.URL+"/api/v1/territory/provinces", "", "")
 		var provinces []map[string]any
 		if err := json.Unmarshal(body, &provinces); err != nil || status != 200 {
 			t.Fatalf("provinces: %d %v", status, err)
@@ -63,7 +104,7 @@ func TestTerritoryAPI(t *testing.T) {
 		}
 
 		for _, q := range []string{"037", "BO", "bo"} {
-			status, _, body = fetch(t, srv.URL+"/api/v1/territory/comuni?province="+q)
+			status, _, body = send(t, "GET", srv.URL+"/api/v1/territory/comuni?province="+q, "", "")
 			var comuni []map[string]any
 			if err := json.Unmarshal(body, &comuni); err != nil || status != 200 || len(comuni) != 55 {
 				t.Fatalf("comuni of %s: %d, %d items, %v", q, status, len(comuni), err)
@@ -74,25 +115,25 @@ func TestTerritoryAPI(t *testing.T) {
 				}
 			}
 		}
-		status, _, body = fetch(t, srv.URL+"/api/v1/territory/comuni")
+		status, _, body = send(t, "GET", srv.URL+"/api/v1/territory/comuni", "", "")
 		var all []any
 		json.Unmarshal(body, &all)
 		if status != 200 || len(all) != 330 {
 			t.Fatalf("all comuni: %d, %d", status, len(all))
 		}
 
-		status, h, body := fetch(t, srv.URL+"/api/v1/territory/comuni?province=999")
+		status, h, body := send(t, "GET", srv.URL+"/api/v1/territory/comuni?province=999", "", "")
 		var problem map[string]any
 		json.Unmarshal(body, &problem)
 		if status != 404 || h.Get("Content-Type") != "application/problem+json" || problem["status"] != float64(404) ||
 			problem["detail"] == "" {
 			t.Fatalf("unknown province: %d %s %s", status, h.Get("Content-Type"), body)
 		}
-		status, h, _ = fetch(t, srv.URL+"/api/v1/no/such/thing")
+		status, h, _ = send(t, "GET", srv.URL+"/api/v1/no/such/thing", "", "")
 		if status != 401 || h.Get("Content-Type") != "application/problem+json" {
 			t.Fatalf("unknown path without a token: %d %s", status, h.Get("Content-Type"))
 		}
-		status, h, body = fetch(t, srv.URL+"/api/v1/territory/boundaries/province")
+		status, h, body = send(t, "GET", srv.URL+"/api/v1/territory/boundaries/province", "", "")
 		if status != 200 || h.Get("Content-Type") != "application/geo+json" || len(body) < 1000 {
 			t.Fatalf("boundaries: %d %s %d bytes", status, h.Get("Content-Type"), len(body))
 		}
@@ -102,7 +143,7 @@ func TestTerritoryAPI(t *testing.T) {
 func TestOpenAPI(t *testing.T) {
 	dsn, _ := storetest.DSN(t, "sqlite")
 	srv := newAPI(t, storetest.Open(t, dsn))
-	status, _, body := fetch(t, srv.URL+"/api/v1/openapi.json")
+	status, _, body := send(t, "GET", srv.URL+"/api/v1/openapi.json", "", "")
 	var doc struct {
 		OpenAPI string                    `json:"openapi"`
 		Servers []struct{ URL string }    `json:"servers"`
@@ -134,7 +175,7 @@ func TestSameAnswersOnBothEngines(t *testing.T) {
 		dsn, _ := storetest.DSN(t, engine)
 		srv := newAPI(t, storetest.Open(t, dsn))
 		for _, u := range urls {
-			status, h, body := fetch(t, srv.URL+u)
+			status, h, body := send(t, "GET", srv.URL+u, "", "")
 			answers[engine] = append(answers[engine], h.Get("Content-Type")+" "+http.StatusText(status)+" "+string(body))
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -18,23 +17,6 @@ import (
 	"github.com/gesta-er/gesta/internal/store/demo"
 	"github.com/gesta-er/gesta/internal/store/storetest"
 )
-
-func send(t *testing.T, method, url, token, body string, headers ...string) (int, http.Header, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
-}
 
 // operatorFacility returns a token of operatore.bo and the code of one of its facilities.
 func operatorFacility(t *testing.T, db *store.DB) (string, string) {
@@ -112,7 +94,7 @@ func TestAvailabilityOptimisticConcurrency(t *testing.T) {
 	})
 }
 
-// TestHoldsOverHTTP is SECURITY.md R1 through the real handler: 64 clients
+// TestHoldsOverHTTP is the never-oversell rule (docs/facilities.md, ADR 0004) through the real handler: 64 clients
 // race for the last places of a facility of capacity 1 and 100.
 func TestHoldsOverHTTP(t *testing.T) {
 	for _, capacity := range []int{1, 100} {
@@ -227,7 +209,7 @@ func TestBoardAndLiveEvents(t *testing.T) {
 }
 
 // TestEveryVersionedWriteRequiresIfMatch walks the OpenAPI document: every
-// PUT or PATCH answers 428 without If-Match (SECURITY.md R3).
+// PUT or PATCH answers 428 without If-Match (docs/facilities.md).
 func TestEveryVersionedWriteRequiresIfMatch(t *testing.T) {
 	dsn, _ := storetest.DSN(t, "sqlite")
 	db := storetest.Open(t, dsn)

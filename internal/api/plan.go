@@ -254,7 +254,7 @@ func (s *Server) registerPlans(api huma.API) {
 		})
 	huma.Register(api, op("propose-placement", http.MethodPost, "/plans/{id}/placement/proposal", "The engine's placement of the caller's share", place),
 		func(ctx context.Context, in *planIDInput) (*proposalOutput, error) {
-			pr, err := s.Plans.ProposePlacement(ctx, in.ID)
+			pr, err := s.Placement.ProposePlacement(ctx, in.ID)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}

@@ -1,11 +1,7 @@
 package api_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"testing"
 	"time"
 
@@ -14,33 +10,6 @@ import (
 	"github.com/gesta-er/gesta/internal/store/demo"
 	"github.com/gesta-er/gesta/internal/store/storetest"
 )
-
-// call sends a JSON request with a bearer token and decodes the answer.
-func apiDo(t *testing.T, method, url, token string, body any, out any) int {
-	t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, url, r)
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s %s: %d %s", method, url, resp.StatusCode, b)
-		}
-	}
-	return resp.StatusCode
-}
 
 type apiPlan struct {
 	ID        string `json:"id"`
@@ -98,20 +67,20 @@ func TestPlanAPI(t *testing.T) {
 		notice := map[string]any{"reference": "Geo Barents", "expected_at": time.Now().Add(6 * time.Hour).UTC().Format(time.RFC3339),
 			"origin": "Ravenna", "units": units}
 		var pb problem
-		if s := apiDo(t, "POST", base+"/plans", fe, notice, &pb); s != 403 {
+		if s := sendJSON(t, "POST", base+"/plans", fe, notice, &pb); s != 403 {
 			t.Fatalf("a prefecture announcing: %d", s)
 		}
-		if s := apiDo(t, "GET", base+"/plans", op, nil, &pb); s != 403 {
+		if s := sendJSON(t, "GET", base+"/plans", op, nil, &pb); s != 403 {
 			t.Fatalf("an operator listing plans: %d", s)
 		}
 		var p apiPlan
-		if s := apiDo(t, "POST", base+"/plans", coord, notice, &p); s != 201 || p.Status != "announced" || p.Total != 73 {
+		if s := sendJSON(t, "POST", base+"/plans", coord, notice, &p); s != 201 || p.Status != "announced" || p.Total != 73 {
 			t.Fatalf("create: %d %+v", s, p)
 		}
-		if s := apiDo(t, "POST", base+"/plans/"+p.ID+"/acknowledge", fe, nil, &pb); s != 409 || pb.Detail == "" {
+		if s := sendJSON(t, "POST", base+"/plans/"+p.ID+"/acknowledge", fe, nil, &pb); s != 409 || pb.Detail == "" {
 			t.Fatalf("acknowledging an unpublished plan: %d %+v", s, pb)
 		}
-		if s := apiDo(t, "POST", base+"/plans/"+p.ID+"/split", coord, nil, &p); s != 200 || p.Status != "proposed" || len(p.Provinces) != 9 {
+		if s := sendJSON(t, "POST", base+"/plans/"+p.ID+"/split", coord, nil, &p); s != 200 || p.Status != "proposed" || len(p.Provinces) != 9 {
 			t.Fatalf("split: %d %+v", s, p)
 		}
 		sum := 0
@@ -124,7 +93,7 @@ func TestPlanAPI(t *testing.T) {
 		if sum != 73 {
 			t.Fatalf("split sums to %d", sum)
 		}
-		if s := apiDo(t, "POST", base+"/plans/"+p.ID+"/publish", coord, nil, &p); s != 200 || p.Status != "published" {
+		if s := sendJSON(t, "POST", base+"/plans/"+p.ID+"/publish", coord, nil, &p); s != 200 || p.Status != "published" {
 			t.Fatalf("publish: %d %+v", s, p)
 		}
 		var inbox []struct {
@@ -133,18 +102,18 @@ func TestPlanAPI(t *testing.T) {
 			CreatedAt time.Time  `json:"created_at"`
 			ReadAt    *time.Time `json:"read_at"`
 		}
-		if s := apiDo(t, "GET", base+"/inbox", fe, nil, &inbox); s != 200 || len(inbox) != 1 || inbox[0].Kind != "plan_published" ||
+		if s := sendJSON(t, "GET", base+"/inbox", fe, nil, &inbox); s != 200 || len(inbox) != 1 || inbox[0].Kind != "plan_published" ||
 			inbox[0].PlanID != p.ID || inbox[0].ReadAt != nil || inbox[0].CreatedAt.IsZero() {
 			t.Fatalf("Ferrara's inbox: %d %+v", s, inbox)
 		}
-		if s := apiDo(t, "POST", base+"/plans/"+p.ID+"/acknowledge", fe, nil, &p); s != 200 {
+		if s := sendJSON(t, "POST", base+"/plans/"+p.ID+"/acknowledge", fe, nil, &p); s != 200 {
 			t.Fatalf("acknowledge: %d", s)
 		}
-		if s := apiDo(t, "POST", base+"/plans/"+p.ID+"/acknowledge", fe, nil, &pb); s != 409 {
+		if s := sendJSON(t, "POST", base+"/plans/"+p.ID+"/acknowledge", fe, nil, &pb); s != 409 {
 			t.Fatalf("a second acknowledgement: %d %+v", s, pb)
 		}
 		var got apiPlan
-		apiDo(t, "GET", base+"/plans/"+p.ID, coord, nil, &got)
+		sendJSON(t, "GET", base+"/plans/"+p.ID, coord, nil, &got)
 		feShare := 0
 		for _, r := range got.Provinces {
 			if r.Code == "038" {
@@ -159,7 +128,7 @@ func TestPlanAPI(t *testing.T) {
 		// Ferrara sees its own units only, places them as the engine proposes, and
 		// cannot place more than its share.
 		var mine apiPlan
-		apiDo(t, "GET", base+"/plans/"+p.ID, fe, nil, &mine)
+		sendJSON(t, "GET", base+"/plans/"+p.ID, fe, nil, &mine)
 		if len(mine.Units) != feShare {
 			t.Fatalf("Ferrara sees %d units for a share of %d", len(mine.Units), feShare)
 		}
@@ -167,14 +136,14 @@ func TestPlanAPI(t *testing.T) {
 			Assignments []map[string]any `json:"assignments"`
 			Optimal     bool             `json:"optimal"`
 		}
-		if s := apiDo(t, "POST", base+"/plans/"+p.ID+"/placement/proposal", fe, nil, &prop); s != 200 || len(prop.Assignments) != feShare {
+		if s := sendJSON(t, "POST", base+"/plans/"+p.ID+"/placement/proposal", fe, nil, &prop); s != 200 || len(prop.Assignments) != feShare {
 			t.Fatalf("proposal: %d %+v", s, prop)
 		}
 		extra := append(prop.Assignments, map[string]any{"unit": "u999", "facility": "FE-0001"})
-		if s := apiDo(t, "POST", base+"/plans/"+p.ID+"/placement", fe, map[string]any{"assignments": extra}, &pb); s != 409 {
+		if s := sendJSON(t, "POST", base+"/plans/"+p.ID+"/placement", fe, map[string]any{"assignments": extra}, &pb); s != 409 {
 			t.Fatalf("placing more than the share: %d %+v", s, pb)
 		}
-		if s := apiDo(t, "POST", base+"/plans/"+p.ID+"/placement", fe, map[string]any{"assignments": prop.Assignments}, &mine); s != 200 {
+		if s := sendJSON(t, "POST", base+"/plans/"+p.ID+"/placement", fe, map[string]any{"assignments": prop.Assignments}, &mine); s != 200 {
 			t.Fatalf("placement: %d", s)
 		}
 		outcomes := map[string]string{}
@@ -184,17 +153,17 @@ func TestPlanAPI(t *testing.T) {
 			}
 			outcomes[u.ID] = "arrived"
 		}
-		if s := apiDo(t, "POST", base+"/plans/"+p.ID+"/arrival", fe, map[string]any{"outcomes": outcomes}, &mine); s != 200 {
+		if s := sendJSON(t, "POST", base+"/plans/"+p.ID+"/arrival", fe, map[string]any{"outcomes": outcomes}, &mine); s != 200 {
 			t.Fatalf("arrival: %d", s)
 		}
-		if s := apiDo(t, "POST", base+"/plans/"+p.ID+"/arrival", fe, map[string]any{"outcomes": outcomes}, &pb); s != 409 {
+		if s := sendJSON(t, "POST", base+"/plans/"+p.ID+"/arrival", fe, map[string]any{"outcomes": outcomes}, &pb); s != 409 {
 			t.Fatalf("confirming an arrival twice: %d", s)
 		}
 		// Closing before every province has arrived is out of order.
-		if s := apiDo(t, "POST", base+"/plans/"+p.ID+"/close", coord, nil, &pb); s != 409 || pb.Detail == "" {
+		if s := sendJSON(t, "POST", base+"/plans/"+p.ID+"/close", coord, nil, &pb); s != 409 || pb.Detail == "" {
 			t.Fatalf("closing early: %d %+v", s, pb)
 		}
-		if s := apiDo(t, "GET", base+"/plans/01000000-0000-7000-8000-000000000000", fe, nil, &pb); s != 404 {
+		if s := sendJSON(t, "GET", base+"/plans/01000000-0000-7000-8000-000000000000", fe, nil, &pb); s != 404 {
 			t.Fatalf("unknown plan: %d", s)
 		}
 		var bal []struct {
@@ -202,7 +171,7 @@ func TestPlanAPI(t *testing.T) {
 			Received int     `json:"received"`
 			Balance  float64 `json:"balance"`
 		}
-		if s := apiDo(t, "GET", base+"/balances", coord, nil, &bal); s != 200 || len(bal) != 9 {
+		if s := sendJSON(t, "GET", base+"/balances", coord, nil, &bal); s != 200 || len(bal) != 9 {
 			t.Fatalf("balances: %d %+v", s, bal)
 		}
 	})

@@ -18,6 +18,7 @@ import (
 	"github.com/gesta-er/gesta/internal/config"
 	"github.com/gesta-er/gesta/internal/crypt"
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/placement"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/territory"
 )
@@ -204,6 +205,7 @@ func (m *Main) openDB(ctx context.Context, c config.Config, log *slog.Logger) (*
 	if err != nil {
 		return nil, nil, err
 	}
+	db.Split = placement.Split
 	applied, err := db.Migrate(ctx)
 	if err != nil {
 		db.Close()

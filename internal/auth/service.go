@@ -19,7 +19,7 @@ import (
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
-// Throttling of failed sign-ins (SECURITY.md R20): per account and per client
+// Throttling of failed sign-ins (docs/access.md): per account and per client
 // address, counted over a sliding window. Past the limit, sign-in answers
 // ETOOMANY without looking at the password.
 var (

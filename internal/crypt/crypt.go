@@ -1,4 +1,4 @@
-// Package crypt encrypts special-category fields at rest (SECURITY.md R11):
+// Package crypt encrypts special-category fields at rest (docs/registry.md, docs/access.md):
 // AES-256-GCM with a random nonce, the key's id in every ciphertext so that
 // keys can rotate while old values stay readable, and the record's identity as
 // additional data so that a ciphertext cannot be moved to another record.

@@ -53,7 +53,14 @@ type AuditAnchor struct {
 
 // AuditService reads the audit log. Callers need PermAuditRead.
 type AuditService interface {
+	// ListAudit returns the audit rows matching f, newest first. Permission
+	// audit:read (admins) or the system actor, else EFORBIDDEN. Read-only.
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// VerifyAudit walks the whole hash chain in order and reports the first
+	// row whose sequence, link or hash does not verify (a broken chain is a
+	// result, not an error). No permission check of its own: its callers are
+	// the admin page (route needing audit:read) and `gesta audit verify`.
+	// Errors are internal (the database).
 	VerifyAudit(ctx context.Context) (AuditVerification, error)
 }
 

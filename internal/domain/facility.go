@@ -246,27 +246,77 @@ type Board struct {
 // the coordinator and region-wide viewers see the region, a prefecture its
 // province, an operator its own facilities; out of scope reads as ENOTFOUND.
 type FacilityService interface {
+	// ListFacilities returns the facilities matching f with their ledgers
+	// (held, blocked, free) computed now, ordered by code, in one read
+	// transaction. Permission facility:read, else EFORBIDDEN; an operator sees
+	// only its managing entity's (scope in the query); an unknown province in
+	// f is ENOTFOUND.
 	ListFacilities(ctx context.Context, f FacilityFilter) ([]Facility, error)
+	// FindFacility returns one facility by code with its ledger now.
+	// Permission facility:read (EFORBIDDEN); out of the caller's scope (an
+	// operator and another entity's facility) or unknown is ENOTFOUND.
 	FindFacility(ctx context.Context, code string) (Facility, error)
+	// CreateFacility validates and stores f (active when no status is given),
+	// filling its id and version, with its audit row, in one transaction.
+	// Permission facility:write, else EFORBIDDEN (a prefecture only in its
+	// own province); EINVALID on bad input, an unknown comune or a code taken.
 	CreateFacility(ctx context.Context, f *Facility) error
-	// UpdateFacility changes the registry fields; version must match (EPRECONDITION).
+	// UpdateFacility changes the registry fields, with an audit row, in one
+	// transaction. Permission facility:write (EFORBIDDEN); out of the caller's
+	// writable scope is ENOTFOUND; EINVALID on bad input; version must match
+	// (EPRECONDITION).
 	UpdateFacility(ctx context.Context, f *Facility, version int) error
-	// UpdateContact lets an operator change the contact and features of its facility.
+	// UpdateContact lets an operator (or whoever may write the registry or
+	// the availability) change the contact and features of its facility, with
+	// an audit row. EFORBIDDEN without either permission; out of the writable
+	// scope is ENOTFOUND; EINVALID on bad values; version must match
+	// (EPRECONDITION).
 	UpdateContact(ctx context.Context, code string, version int, name, phone, email string, features []string) (Facility, error)
-	// SetAvailability records the occupied places (confirmed now, by the caller);
-	// version must match the facility's (EPRECONDITION).
+	// SetAvailability records the occupied places (confirmed now, by the
+	// caller) with its declaration and audit rows in one transaction.
+	// Permission availability (EFORBIDDEN); out of the writable scope is
+	// ENOTFOUND; EINVALID for negative or impossible figures; version must
+	// match the facility's (EPRECONDITION).
 	SetAvailability(ctx context.Context, code string, version int, a Availability) (Facility, error)
-	// Hold keeps places; ECONFLICT when fewer are free. Never gives a place twice.
+	// Hold keeps places until expires (at most MaxHoldDuration, 30 days) for a
+	// reason. The facility's row is locked and its free places counted in the
+	// same transaction as the hold and its audit row: never gives a place
+	// twice. Permission hold:write (EFORBIDDEN); a facility outside the
+	// caller's writable province is ENOTFOUND; EINVALID on places, expiry or
+	// reason; ECONFLICT when fewer places are free.
 	Hold(ctx context.Context, code string, places int, expires time.Time, reason string) (Hold, error)
+	// ReleaseHold ends an active hold before its expiry, with an audit row.
+	// Permission hold:write (EFORBIDDEN); a hold outside the caller's province
+	// or unknown is ENOTFOUND; ECONFLICT when it is no longer active.
 	ReleaseHold(ctx context.Context, id string) error
-	// ConvertHold turns a hold into occupancy: the people have arrived.
+	// ConvertHold turns a hold into occupancy (the people have arrived): the
+	// hold stops counting and the occupied places grow by its places, with the
+	// declaration and audit rows, in one transaction. Errors as ReleaseHold.
 	ConvertHold(ctx context.Context, id string) error
+	// ListHolds returns a facility's holds, newest first, an active hold past
+	// its expiry shown as expired. Scope and errors as FindFacility.
 	ListHolds(ctx context.Context, code string) ([]Hold, error)
+	// AddBlock takes places out of use for a period (works, quarantine), with
+	// an audit row. Permission facility:write (EFORBIDDEN); out of the
+	// writable province is ENOTFOUND; EINVALID without places, reason or a
+	// period that ends after it starts.
 	AddBlock(ctx context.Context, code string, b Block) error
 	// PlanFacilityImport compares file rows with the register and keeps the
-	// plan for confirmation; ApplyFacilityImport applies it, all or nothing.
+	// plan for confirmation (nothing in the register changes). Permission
+	// facility:write (EFORBIDDEN); rows out of the caller's province are row
+	// errors in the plan.
 	PlanFacilityImport(ctx context.Context, rows []ImportRow) (ImportPlan, error)
+	// ApplyFacilityImport applies a kept plan of the caller, all rows or none,
+	// each with its audit row, in one transaction; it returns the counts of
+	// created and updated facilities. Permission facility:write (EFORBIDDEN);
+	// another user's or an unknown plan is ENOTFOUND; ECONFLICT when it was
+	// applied already, has expired or the register changed since the preview;
+	// EINVALID when rows have errors and excludeErrors is false.
 	ApplyFacilityImport(ctx context.Context, id string, excludeErrors bool) (map[string]int, error)
+	// Board returns the free places by province, type and target (the
+	// regional board), cached for a few seconds. Permission facility:read or
+	// stats:read, else EFORBIDDEN; an operator's board covers its managing
+	// entity only.
 	Board(ctx context.Context, f FacilityFilter) (Board, error)
 }
 

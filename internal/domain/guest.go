@@ -127,19 +127,55 @@ type Stay struct {
 // prefecture's province, an operator's facilities; out of scope is
 // ENOTFOUND); vulnerabilities need PermVulnRead and each read is audited.
 type GuestService interface {
+	// CreateGuest validates and stores a guest with its vulnerabilities
+	// (sealed with the configured key) and the audit row, in one transaction;
+	// a household id of a household with a member out of the caller's scope
+	// is ENOTFOUND.
+	// Permission guest:write (EFORBIDDEN); EINVALID on bad data; EUNAVAILABLE
+	// when vulnerabilities are given and no key is configured (never stored
+	// in clear).
 	CreateGuest(ctx context.Context, g *Guest, vulns []Vulnerability) error
+	// FindGuest returns a guest in the caller's scope: region-wide readers
+	// any, a prefecture or service the guests it registered or with a stay in
+	// its province, an operator those it registered or with an open stay in
+	// its entity; the read leaves an access row in its transaction (or
+	// fails). Permission guest:read (EFORBIDDEN); out of scope or unknown is
+	// ENOTFOUND.
 	FindGuest(ctx context.Context, id string) (Guest, error)
+	// SearchGuests finds up to 100 guests in the caller's scope (as
+	// FindGuest) by exact CUI or by the start of a name's search key
+	// (transliteration-tolerant), logging an access row for each one found.
+	// Permission guest:read (EFORBIDDEN).
 	SearchGuests(ctx context.Context, q string) ([]Guest, error)
+	// Vulnerabilities unseals a guest's vulnerabilities and writes the access
+	// row in the same transaction (a read that cannot be recorded fails).
+	// Permission vulnerability:read (EFORBIDDEN); a guest out of scope is
+	// ENOTFOUND; EUNAVAILABLE without a configured key.
 	Vulnerabilities(ctx context.Context, guestID string) ([]Vulnerability, error)
+	// Stays returns a guest's stays in order of entry. Scope and errors as
+	// FindGuest.
 	Stays(ctx context.Context, guestID string) ([]Stay, error)
+	// RecordEntry opens a stay in a facility the caller may write to, with
+	// the facility's row locked, recounting a registry facility's occupancy,
+	// and the audit row, in one transaction. Permission guest:write
+	// (EFORBIDDEN); a guest out of the caller's scope or a facility out of
+	// the writable scope is ENOTFOUND; ECONFLICT when the guest has an open or later stay, or a
+	// registry facility is full and no override reason is given.
 	RecordEntry(ctx context.Context, guestID, facilityCode string, at time.Time, override string) (Stay, error)
 	// AdmitGuest registers a new guest and their entry into a facility in one
 	// transaction (PermGuestWrite; the facility in the caller's write scope,
 	// the household, if any, wholly in the caller's scope): both or neither.
 	// Errors as CreateGuest and RecordEntry: EINVALID, ENOTFOUND, ECONFLICT.
 	AdmitGuest(ctx context.Context, g *Guest, facilityCode string, at time.Time, override string) (Stay, error)
+	// RecordExit closes an open stay with a reason from ExitReasons, with the
+	// audit row. Permission guest:write (EFORBIDDEN); a stay not open or out
+	// of the writable scope is ENOTFOUND; EINVALID for an unknown reason or an
+	// exit before the entry.
 	RecordExit(ctx context.Context, stayID string, at time.Time, reason string) error
-	// RecordHouseholdEntry enters a whole household together, or nobody.
+	// RecordHouseholdEntry enters a whole household together, or nobody, in
+	// one transaction. Permission guest:write (EFORBIDDEN); a household with
+	// no member, or with any member out of the caller's scope, is ENOTFOUND; a member who cannot enter
+	// (see RecordEntry) makes it ECONFLICT for all, naming the reason.
 	RecordHouseholdEntry(ctx context.Context, householdID, facilityCode string, at time.Time, override string) ([]Stay, error)
 	// GuestAccesses lists who read the guest's record, newest first, at most
 	// limit rows: the coordinator and the administrator for any guest, a

@@ -126,9 +126,14 @@ type OrgService interface {
 	// ListServices returns the territorial services in the caller's scope,
 	// ordered by province and name. Needs PermOrgRead (EFORBIDDEN).
 	ListServices(ctx context.Context, f OrgFilter) ([]Service, error)
-	// CreateGestore validates and stores g, filling its id and time.
-	// EINVALID on bad input, ECONFLICT when the tax code is taken.
+	// CreateGestore validates and stores g, filling its id and time, with its
+	// audit row, in one transaction. EINVALID on bad input, ECONFLICT when the
+	// tax code is taken. It checks no permission of its own: no route calls
+	// it today (tests and tools only); one that does must check org:write.
 	CreateGestore(ctx context.Context, g *Gestore) error
-	// CreateService validates and stores s, filling its id and time.
+	// CreateService validates and stores s, filling its id and time, with its
+	// audit row, in one transaction. EINVALID without a name, a known kind or
+	// a province. Like CreateGestore, no permission check of its own (no
+	// route calls it today).
 	CreateService(ctx context.Context, s *Service) error
 }

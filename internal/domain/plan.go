@@ -10,7 +10,8 @@ import (
 // PlanStatus is where a distribution plan (piano di riparto) is in its life.
 type PlanStatus string
 
-// The statuses, in order; cancelled can follow any status before closed.
+// The statuses, in order; cancelled can follow any status before closed. The
+// steps between them are in planrules.go (PlanStep, PlanProgress).
 const (
 	PlanAnnounced PlanStatus = "announced"  // the Ministry's notice is recorded
 	PlanProposed  PlanStatus = "proposed"   // the province split is proposed
@@ -317,7 +318,7 @@ func validFeature(code string) bool {
 // Notification is an in-app message for one user. It names a plan, never a person.
 type Notification struct {
 	ID        string     `json:"id"`
-	Kind      string     `json:"kind"` // plan_published, plan_reminder, plan_escalation, plan_amended, plan_cancelled, plan_message, plan_closed
+	Kind      string     `json:"kind"` // plan_published, plan_reminder, plan_escalation, plan_amended, plan_cancelled, plan_message
 	PlanID    string     `json:"plan_id,omitempty"`
 	Title     string     `json:"title"`
 	CreatedAt time.Time  `json:"created_at"`
@@ -374,33 +375,125 @@ type PlacementLine struct {
 	Size     int    `json:"size,omitempty"`
 }
 
-// PlanService runs the distribution plans. Every method checks permissions
-// (plan:run for the coordinator's steps, plan:place for a prefecture's) and
-// scope: a prefecture sees a plan only once published and only its own units
-// and people; out of scope is ENOTFOUND. Steps out of order are ECONFLICT.
+// PlanService runs the distribution plans (docs/plans.md). Every method needs
+// a signed-in caller (EUNAUTHORIZED) with plan:run (the coordinator's steps)
+// or plan:place (a prefecture's steps for its own province), else
+// EFORBIDDEN. Every office with either permission reads every plan from its
+// announcement; units are shown for the caller's province only (all to
+// plan:run) and people only with guest:read. An unknown plan is ENOTFOUND. A
+// write locks the plan's row and runs in one transaction with its timeline
+// line and audit row (and its notifications and e-mails, through the outbox);
+// a step out of order (domain.PlanStep.Allows) is ECONFLICT.
 type PlanService interface {
+	// CreatePlan records the Ministry's notice with its units and, optionally,
+	// the nominative list, filling p's id, status (announced) and total.
+	// plan:run; EINVALID when ValidatePlan refuses the input.
 	CreatePlan(ctx context.Context, p *Plan, units []PlanUnit, persons []PlanPerson) error
+	// ListPlans returns the plans matching f, most recently received first,
+	// without their detail. plan:run or plan:place.
 	ListPlans(ctx context.Context, f PlanFilter) ([]Plan, error)
+	// FindPlan returns a plan with its provinces, timeline, messages and
+	// transports, and the units and people the caller may see (above), read
+	// in one snapshot. plan:run or plan:place.
 	FindPlan(ctx context.Context, id string) (Plan, error)
+	// ProposeSplit runs the province split on the key table in force, the
+	// period's saldo and the free places by group, all read inside its
+	// transaction, and records each province's share and explanation
+	// (StepSplit: announced or proposed, else ECONFLICT). plan:run; EINVALID
+	// when the split cannot be computed.
 	ProposeSplit(ctx context.Context, id string) (Plan, error)
+	// AdjustSplit sets the persons of some provinces before publication,
+	// moving whole units (SplitTargets, ReassignUnits); the reason is recorded
+	// on each changed province and on the timeline. plan:run; EINVALID
+	// without a reason, for a negative share, an unknown province, a sum other
+	// than the total, no change, or targets households cannot meet; ECONFLICT
+	// unless the split is proposed.
 	AdjustSplit(ctx context.Context, id string, persons map[string]int, reason string) (Plan, error)
+	// PublishPlan publishes a proposed split: every province with a share
+	// gets an in-app notification per user and e-mails (no personal data) in
+	// the same transaction, and the acknowledgement deadline starts.
+	// plan:run; ECONFLICT unless proposed.
 	PublishPlan(ctx context.Context, id string) (Plan, error)
+	// AcknowledgePlan records the caller's province's acknowledgement of its
+	// share (late ones say so on the timeline). plan:place with a province;
+	// ECONFLICT when the plan is not published or closed, the province has no
+	// share, or it has acknowledged already.
 	AcknowledgePlan(ctx context.Context, id string) error
-	ProposePlacement(ctx context.Context, id string) (PlacementProposal, error)
+	// PlaceUnits sets the placement of the caller's province's share,
+	// replacing its earlier one: one hold per facility, each facility's row
+	// locked and its free places counted in the same transaction, so places
+	// are never given twice; it implies the acknowledgement and advances the
+	// plan's status (PlanProgress). plan:place with a province; ECONFLICT out
+	// of StepPlace, for a unit outside the share, a facility not active or
+	// with too few free places; ENOTFOUND for a facility outside the
+	// province; EINVALID for no lines, a unit named twice or one the facility
+	// does not take (CheckUnitFits).
 	PlaceUnits(ctx context.Context, id string, lines []PlacementLine) error
+	// RecordDeparture records a vehicle leaving for a province with its
+	// headcount: a prefecture for its own province, the coordinator for any.
+	// plan:place (or plan:run for another province, else EFORBIDDEN);
+	// EINVALID without vehicle or headcount; ECONFLICT out of StepPlace or
+	// before the province's share is placed.
 	RecordDeparture(ctx context.Context, id string, t PlanTransport) error
+	// ConfirmArrival reconciles the caller's province's share, once: one
+	// outcome per person of the list (or per unit without one); those arrived
+	// become guests with a stay in their facility, the holds end and become
+	// occupancy, the others' places are freed. plan:place with a province;
+	// EINVALID for missing, unknown or foreign outcomes; ECONFLICT out of
+	// StepPlace, before placement, or when already confirmed.
 	ConfirmArrival(ctx context.Context, id string, outcomes map[string]string, at time.Time) error
+	// PreviewPlanList reads a nominative list into units (households
+	// together, minors apart) and keeps the preview and the cell errors for
+	// ApplyPlanList; the plan does not change. plan:run; EINVALID over
+	// MaxPlanUnits rows.
 	PreviewPlanList(ctx context.Context, id string, rows []PresenceRow, errs []CellError) (PlanListPreview, error)
+	// ApplyPlanList replaces the plan's units with a list the caller
+	// previewed (as AmendPlan). plan:run; ENOTFOUND for an unknown preview or
+	// another user's; ECONFLICT when
+	// applied already, expired or out of StepAmend; EINVALID when rows have
+	// errors and excludeErrors is false, or no valid person remains.
 	ApplyPlanList(ctx context.Context, previewID string, excludeErrors bool) error
+	// ClosePlan closes a plan whose arrivals are all confirmed: its figures
+	// are final and count in the period's saldo. plan:run; ECONFLICT unless
+	// arrived.
 	ClosePlan(ctx context.Context, id string) error
+	// CancelPlan cancels an open plan with no arrival confirmed: its holds are
+	// released and, if it was published, the provinces notified. plan:run;
+	// EINVALID without a reason; ECONFLICT when closed, cancelled or an
+	// arrival is confirmed.
 	CancelPlan(ctx context.Context, id, reason string) error
+	// AmendPlan replaces the units (a later notice changed the total) before
+	// any placement; the split starts over (announced) and provinces already
+	// notified are told. plan:run; EINVALID without a reason or when
+	// ValidatePlan refuses; ECONFLICT out of StepAmend or once a unit is
+	// placed.
 	AmendPlan(ctx context.Context, id string, units []PlanUnit, persons []PlanPerson, reason string) error
+	// PostMessage adds a message (1–2000 characters, else EINVALID) to the
+	// plan's thread and notifies the other provinces with a share in-app.
+	// plan:run or plan:place.
 	PostMessage(ctx context.Context, id, body string) error
+	// Inbox returns the caller's notifications, newest first (limit 1–500,
+	// default 100). EUNAUTHORIZED without a signed-in user.
 	Inbox(ctx context.Context, limit int) ([]Notification, error)
+	// MarkRead marks one of the caller's notifications read ("all": every
+	// one); another user's is ENOTFOUND. EUNAUTHORIZED without a signed-in user.
 	MarkRead(ctx context.Context, id string) error
+	// UnreadCount counts the caller's unread notifications; 0 without a
+	// signed-in user (it decorates every page).
 	UnreadCount(ctx context.Context) (int, error)
+	// Balances returns each province's saldo over [from, to): persons
+	// received through plans minus the quota by the key in force at its end,
+	// in one snapshot. plan:run or plan:place; EINVALID when to is not after
+	// from.
 	Balances(ctx context.Context, from, to time.Time) ([]Balance, error)
+	// KeyTables returns the key tables (chiavi di riparto), latest validity
+	// first.
+	// plan:run or plan:place.
 	KeyTables(ctx context.Context) ([]KeyTable, error)
+	// CreateKeyTable stores a new key table (shares normalised to sum to 1),
+	// with the audit row. plan:run; EINVALID without a name or start, for a
+	// period that ends before it starts, a missing, negative or unknown
+	// province share, or shares not summing to 1 (within 0.0001).
 	CreateKeyTable(ctx context.Context, k *KeyTable) error
 }
 

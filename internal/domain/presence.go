@@ -87,6 +87,18 @@ type PresenceChoice struct {
 
 // PresenceService reconciles presence lists with the registry.
 type PresenceService interface {
+	// PlanPresence compares a facility's presence list with the registry and
+	// keeps the comparison for confirmation (nothing in the registry
+	// changes). Permission guest:write (EFORBIDDEN); a facility the caller
+	// may not write to is ENOTFOUND; errs (the file's cell errors) are kept
+	// with the plan.
 	PlanPresence(ctx context.Context, facility string, rows []PresenceRow, errs []CellError) (PresencePlan, error)
+	// ApplyPresence applies the caller's choices on a kept comparison (new
+	// guests, corrections, exits), all or nothing, each change with its audit
+	// row, in one transaction; it returns the counts. Permission guest:write
+	// (EFORBIDDEN); another user's or an unknown comparison is ENOTFOUND;
+	// ECONFLICT when it was applied already, has expired, or a row clashes
+	// with the registry (a CUI taken, a person gone); EINVALID for a row
+	// whose data fail validation.
 	ApplyPresence(ctx context.Context, planID string, c PresenceChoice) (map[string]int, error)
 }

@@ -190,6 +190,7 @@ type UserService interface {
 	// sign-in is not complete until VerifyTOTP succeeds.
 	Authenticate(ctx context.Context, email, password, client string) (Credential, error)
 	// VerifyTOTP checks a one-time code for the user; a code is accepted once.
+	// EUNAUTHORIZED for a wrong or reused code, ETOOMANY after too many.
 	VerifyTOTP(ctx context.Context, userID, code string) error
 	// CompleteSignIn records a successful sign-in (audited).
 	CompleteSignIn(ctx context.Context, a Actor) error
@@ -198,27 +199,67 @@ type UserService interface {
 	// ActorByToken resolves an API token of an enabled user; EUNAUTHORIZED otherwise.
 	ActorByToken(ctx context.Context, token string) (Actor, error)
 
+	// CreateUser validates u and the password (8–128 characters), stores the
+	// user with the password's argon2id hash and the audit row, filling its
+	// id. Permission user:manage or the system actor (EFORBIDDEN); EINVALID
+	// on bad input; ECONFLICT when the e-mail is taken.
 	CreateUser(ctx context.Context, u *User, password string) error
+	// ListUsers returns the users matching f, ordered by name. Permission
+	// user:manage (EFORBIDDEN).
 	ListUsers(ctx context.Context, f UserFilter) ([]User, error)
+	// FindUser returns a user: admins any, others only themselves; anything
+	// else is ENOTFOUND.
 	FindUser(ctx context.Context, id string) (User, error)
+	// UpdateUser changes name, role and scope, with the audit row; a change of
+	// role or scope ends the user's sessions in the same transaction.
+	// Permission user:manage (EFORBIDDEN); ENOTFOUND for an unknown user;
+	// EINVALID on bad input.
 	UpdateUser(ctx context.Context, u *User) error
+	// SetDisabled disables or re-enables a user, with the audit row; disabling
+	// deletes the sessions in the same transaction and tokens stop working.
+	// Permission user:manage (EFORBIDDEN); ENOTFOUND for an unknown user;
+	// ECONFLICT for an admin disabling themselves.
 	SetDisabled(ctx context.Context, id string, disabled bool) error
+	// ResetPassword sets a user's password (an admin's reset), audited; the
+	// user's sessions end. Permission user:manage or the system actor
+	// (EFORBIDDEN); EINVALID for a password out of bounds; ENOTFOUND for an
+	// unknown user.
 	ResetPassword(ctx context.Context, id, password string) error
+	// ChangePassword changes the caller's own password, proving the current
+	// one (EINVALID if wrong or the new one is out of bounds), audited; the
+	// caller's other sessions end, keepSessionToken's stays. EUNAUTHORIZED
+	// without a signed-in user.
 	ChangePassword(ctx context.Context, current, password, keepSessionToken string) error
+	// CountUsers returns how many users exist (the first-run check). No
+	// permission: it reveals a number only.
 	CountUsers(ctx context.Context) (int, error)
 
 	// BeginTOTP generates a new secret for the caller and returns it with its
 	// otpauth:// URI; it is not active until ConfirmTOTP.
 	BeginTOTP(ctx context.Context) (secret, uri string, err error)
+	// ConfirmTOTP activates the secret begun by BeginTOTP once a code from it
+	// verifies, audited. EUNAUTHORIZED without a signed-in user; ECONFLICT
+	// when no activation was begun or it has expired; EINVALID for a wrong
+	// code.
 	ConfirmTOTP(ctx context.Context, code string) error
 
+	// ListSessions returns the caller's own sessions, marking the one with
+	// currentToken. EUNAUTHORIZED without a signed-in user.
 	ListSessions(ctx context.Context, currentToken string) ([]Session, error)
+	// RevokeSession ends one of the caller's sessions by its public id,
+	// audited; another user's session is ENOTFOUND. EUNAUTHORIZED without a
+	// signed-in user.
 	RevokeSession(ctx context.Context, id string) error
 
-	// CreateToken makes an API token for the user; the token is returned once.
+	// CreateToken makes an API token for the user; the token is returned once
+	// and only its hash is stored, audited. The user themselves, an admin or
+	// the system actor; anyone else gets ENOTFOUND; EINVALID without a label
+	// (at most 64 characters).
 	CreateToken(ctx context.Context, userID, label string) (string, Token, error)
 	// RevokeTokens revokes the user's tokens with the label (all when empty);
-	// it returns how many.
+	// it returns how many. Who may, as CreateToken.
 	RevokeTokens(ctx context.Context, userID, label string) (int, error)
+	// ListTokens returns the user's tokens (never the secrets). Who may, as
+	// CreateToken.
 	ListTokens(ctx context.Context, userID string) ([]Token, error)
 }

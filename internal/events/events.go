@@ -1,7 +1,9 @@
 // Package events fans out change notifications inside one process: the store
-// publishes the code of a facility whose figures changed, and every open board
-// (Server-Sent Events) hears of it. Several gesta processes on one PostgreSQL
-// would relay through LISTEN/NOTIFY; one process needs no more than this.
+// publishes the code of a facility whose figures changed (store.DB.OnChange),
+// and every open board (Server-Sent Events) hears of it. Across several gesta
+// processes on one PostgreSQL the store relays the changes through
+// LISTEN/NOTIFY (store/notify.go), so each process's broker hears every
+// change once.
 package events
 
 import "sync"

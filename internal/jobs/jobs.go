@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
-	"github.com/gesta-er/gesta/internal/store"
 )
 
 // Mailer sends one message.
@@ -19,9 +18,32 @@ type Mailer interface {
 	Send(ctx context.Context, to, subject, body string) error
 }
 
+// Store is what the jobs need of the database; *store.DB is the one gesta
+// runs (wired by internal/app). Each method owns its transaction.
+type Store interface {
+	// Now is the database's clock (injectable in tests).
+	Now() time.Time
+	// TakeSnapshots records the day's snapshot of every facility, once a day.
+	TakeSnapshots(ctx context.Context) (int, error)
+	// SendReminders queues the daily confirmation reminders, once a day.
+	SendReminders(ctx context.Context, baseURL string) (int, error)
+	// PlanReminders reminds and escalates the plans' overdue acknowledgements.
+	PlanReminders(ctx context.Context) (reminded, escalated int, err error)
+	// DeleteExpiredSessions removes the sessions past their expiry.
+	DeleteExpiredSessions(ctx context.Context) (int64, error)
+	// DeleteLoginFailuresBefore forgets the sign-in failures older than t.
+	DeleteLoginFailuresBefore(ctx context.Context, t time.Time) error
+	// PendingMessages returns up to n messages of the outbox due now.
+	PendingMessages(ctx context.Context, n int) ([]domain.OutboxMessage, error)
+	// MarkSent records a message as sent.
+	MarkSent(ctx context.Context, id string) error
+	// MarkFailed records a failed attempt and schedules the next one.
+	MarkFailed(ctx context.Context, m domain.OutboxMessage, cause error) error
+}
+
 // Scheduler owns the background loops.
 type Scheduler struct {
-	DB      *store.DB
+	DB      Store
 	Mailer  Mailer // nil: messages wait in the outbox
 	BaseURL string
 	Logger  *slog.Logger
@@ -101,7 +123,7 @@ func (s *Scheduler) DeliverOutbox(ctx context.Context) int {
 	return sent
 }
 
-func (s *Scheduler) deliver(ctx context.Context, msgs []store.Message) int {
+func (s *Scheduler) deliver(ctx context.Context, msgs []domain.OutboxMessage) int {
 	sent := 0
 	for _, m := range msgs {
 		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)

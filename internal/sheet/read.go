@@ -14,7 +14,7 @@ import (
 )
 
 // Limits on what an upload may be; a file past any of them is refused whole,
-// before it costs memory or time (SECURITY.md R16).
+// before it costs memory or time (limits in docs/facilities.md).
 var (
 	MaxUploadBytes   int64 = 5 << 20  // the file as sent
 	MaxRows                = 5000     // data rows

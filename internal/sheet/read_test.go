@@ -98,7 +98,7 @@ func TestReadXLSX(t *testing.T) {
 	}
 }
 
-// Hostile files are refused quickly, before they cost memory (SECURITY.md R16).
+// Hostile files are refused quickly, before they cost memory (the limits of docs/facilities.md).
 func TestHostileFiles(t *testing.T) {
 	zipOf := func(entries int, size int) []byte {
 		var b bytes.Buffer

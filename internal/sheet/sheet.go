@@ -1,6 +1,6 @@
 // Package sheet writes tables to CSV and XLSX for download, safely: a text
 // cell that a spreadsheet would run as a formula is neutralised (OWASP CSV
-// injection; SECURITY.md R17), numbers stay numbers, and every file carries
+// injection; docs/facilities.md), numbers stay numbers, and every file carries
 // its reference time.
 package sheet
 

@@ -12,7 +12,7 @@ import (
 	"github.com/gesta-er/gesta/internal/sheet"
 )
 
-// The formula corpus of SECURITY.md R17.
+// A corpus of formula-like cells (formula injection, docs/facilities.md).
 var payloads = []string{"=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "  =1", "\ufeff=1", "\x01=1", "|calc", "%0A",
 	`=HYPERLINK("http://x.example","y")`, `=cmd|' /C calc'!A0`, "-2+3"}
 

@@ -22,6 +22,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/gesta-er/gesta/internal/crypt"
+	"github.com/gesta-er/gesta/internal/domain"
 	"golang.org/x/sync/singleflight"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -48,8 +49,10 @@ type DB struct {
 
 	// Deadline is the daily confirmation deadline (default 10:00, Italian time).
 	Deadline ConfirmDeadline
-	// OnChange, if set, is called after a commit that changed a facility's
-	// figures (the board's live updates subscribe through it).
+	// OnChange, if set, is called with a facility's code after a commit that
+	// changed its figures (the board's live updates subscribe through it): in
+	// this process directly, or, on PostgreSQL while Listen runs, once in
+	// every process through NOTIFY (notify.go).
 	OnChange    func(code string)
 	boardCache  boardCache
 	today       todayCache
@@ -62,6 +65,10 @@ type DB struct {
 	Keys *crypt.Keyring
 	// BaseURL is the application's public address, for links in e-mails.
 	BaseURL string
+	// Split computes ProposeSplit's province split inside its transaction:
+	// the engine, wired by internal/app (placement.Split), so that the store
+	// does not import it. Nil: ProposeSplit fails.
+	Split domain.Splitter
 }
 
 // Now returns the current time by the store's clock (UTC).

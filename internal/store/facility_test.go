@@ -124,7 +124,7 @@ func TestOptimisticConcurrency(t *testing.T) {
 	})
 }
 
-// TestHoldsNeverOversell is SECURITY.md R1 at the store: many concurrent
+// TestHoldsNeverOversell is the never-oversell rule (docs/facilities.md, ADR 0004) at the store: many concurrent
 // holds of one place each on capacity 1 and 100; exactly capacity succeed.
 // With -tags naivehold (read-then-write) it fails.
 func TestHoldsNeverOversell(t *testing.T) {

@@ -121,7 +121,7 @@ func TestVulnerabilitiesAreSealed(t *testing.T) {
 	if _, err := db.Vulnerabilities(op, g.ID); domain.ErrorCode(err) != domain.EFORBIDDEN {
 		t.Fatalf("operator reading vulnerabilities: %v", err)
 	}
-	// No plaintext in the database file or its WAL (SECURITY.md R11), nor in the audit log.
+	// No plaintext in the database file or its WAL (docs/registry.md), nor in the audit log.
 	for _, f := range []string{path, path + "-wal"} {
 		b, err := os.ReadFile(f)
 		if err != nil && !os.IsNotExist(err) {

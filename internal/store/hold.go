@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -30,14 +32,7 @@ func (db *DB) Hold(ctx context.Context, code string, places int, expires time.Ti
 	}
 	h := domain.Hold{ID: newID(), FacilityCode: strings.ToUpper(code), Places: places, Reason: reason,
 		ExpiresAt: expires.UTC().Truncate(time.Microsecond), Status: "active", CreatedBy: a.Label()}
-	naiveFree := -1
-	if naiveHold { // mutation-check build only: count before the transaction
-		f, err := db.FindFacility(ctx, code)
-		if err != nil {
-			return domain.Hold{}, err
-		}
-		naiveFree = f.Free
-	}
+	countFree := holdCounter(ctx, db, []string{h.FacilityCode})
 	err = db.InTx(ctx, func(tx *Tx) error {
 		f, err := findFacility(ctx, tx, code, sc.writeProvince, "")
 		if err != nil {
@@ -46,11 +41,9 @@ func (db *DB) Hold(ctx context.Context, code string, places int, expires time.Ti
 		if _, err := tx.ExecContext(ctx, `UPDATE facilities SET version = version WHERE id = $1`, f.ID); err != nil {
 			return fmt.Errorf("store: hold lock: %w", err)
 		}
-		free := naiveFree
-		if !naiveHold {
-			if free, err = freeNow(ctx, tx, f); err != nil {
-				return err
-			}
+		free, err := countFree(ctx, tx, f)
+		if err != nil {
+			return err
 		}
 		if free < h.Places {
 			return noRoom(free, h.Places)
@@ -82,6 +75,17 @@ func validateHold(places int, expires time.Time, reason string, now time.Time) e
 	}
 	return nil
 }
+
+// freeCounter counts a facility's free places for a hold being written in tx,
+// once the facility's row is locked.
+type freeCounter func(ctx context.Context, tx *Tx, f domain.Facility) (int, error)
+
+// Hold and PlaceUnits get their freeCounter from holdCounter(ctx, db, codes),
+// called before their write transaction begins with the codes of the
+// facilities to hold. gesta's (hold_safe.go) is freeNow: the count inside the
+// transaction, under the row lock. The naivehold build tag swaps in a
+// read-then-write counter (hold_naive.go) for the mutation check of the
+// concurrency tests.
 
 // freeNow counts a facility's free places inside tx, at the transaction's time.
 func freeNow(ctx context.Context, tx *Tx, f domain.Facility) (int, error) {
@@ -136,13 +140,18 @@ func (db *DB) ReleaseHold(ctx context.Context, id string) error {
 }
 
 // closeHold ends an active hold of the caller's province with a final status;
-// ENOTFOUND out of scope, ECONFLICT when it is no longer active.
+// ENOTFOUND when no such hold is in scope, ECONFLICT when it is no longer
+// active; any other failure (a broken connection, a cancelled request) is
+// returned as it is, never as "not found".
 func closeHold(ctx context.Context, tx *Tx, id, province, status string) (facilityID, code string, places int, err error) {
 	err = tx.QueryRowContext(ctx, `
 		SELECT f.id, f.code, h.places FROM holds h JOIN facilities f ON f.id = h.facility_id
 		WHERE h.id = $1 AND ($2 = '' OR f.province_code = $2)`, id, province).Scan(&facilityID, &code, &places)
-	if err != nil {
+	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", 0, domain.Errorf(domain.ENOTFOUND, "Prenotazione non trovata.")
+	}
+	if err != nil {
+		return "", "", 0, fmt.Errorf("store: find hold: %w", err)
 	}
 	res, err := tx.ExecContext(ctx, `
 		UPDATE holds SET status = $1, closed_at = $2 WHERE id = $3 AND status = 'active' AND expires_at > $2`,

@@ -2,7 +2,8 @@
 
 package store
 
-// naiveHold is false: holds count free places under the facility's row lock.
-// The naivehold build tag swaps in a read-then-write variant for the mutation
-// check of the concurrency test.
-const naiveHold = false
+import "context"
+
+// holdCounter: free places are counted inside the write transaction, under
+// the facility's row lock (see freeCounter in hold.go).
+func holdCounter(context.Context, *DB, []string) freeCounter { return freeNow }

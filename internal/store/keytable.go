@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -148,7 +149,7 @@ func (db *DB) CreateKeyTable(ctx context.Context, k *domain.KeyTable) error {
 			sum += v
 		}
 		for c := range k.Shares {
-			if !contains(codes, c) {
+			if !slices.Contains(codes, c) {
 				fields["shares."+c] = "Provincia sconosciuta: " + c + "."
 			}
 		}
@@ -175,15 +176,6 @@ func (db *DB) CreateKeyTable(ctx context.Context, k *domain.KeyTable) error {
 		}
 		return tx.audit(ctx, "keytable.create", "key_table", k.ID, fmt.Sprintf("chiave di riparto %q dal %s", k.Name, k.ValidFrom.In(italy).Format("02/01/2006")))
 	})
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // Balances returns each province's saldo over [from, to): persons received

@@ -4,18 +4,13 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
 )
 
-// Message is an e-mail waiting in the outbox (written by reminder.go).
-type Message struct {
-	ID        string
-	Kind      string
-	Recipient string
-	Subject   string
-	Body      string
-	Attempts  int
-	CreatedAt time.Time
-}
+// Message is an e-mail waiting in the outbox (written by reminder.go and
+// inbox.go, sent by internal/jobs).
+type Message = domain.OutboxMessage
 
 // enqueue writes a message into the outbox inside tx: it is sent if and only
 // if the transaction commits.

@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/gesta-er/gesta/internal/alloc"
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
@@ -364,7 +364,7 @@ func planPersons(ctx context.Context, q querier, planID string) ([]domain.PlanPe
 		FROM plan_persons WHERE plan_id = $1 ORDER BY seq`, planID)
 }
 
-// ProposeSplit runs the engine's province split (alloc.Split) on the key
+// ProposeSplit runs the engine's province split (DB.Split) on the key
 // table in force, the period's saldo and the provinces' free places by group,
 // and records the proposal with each province's explanation.
 func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) {
@@ -372,16 +372,21 @@ func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) 
 	if err != nil {
 		return domain.Plan{}, err
 	}
-	caps, err := db.freeByGroup(ctx)
-	if err != nil {
+	if err := db.InTx(ctx, proposeSplit(ctx, id)); err != nil {
 		return domain.Plan{}, err
 	}
-	err = db.InTx(ctx, func(tx *Tx) error {
+	return db.FindPlan(ctx, id)
+}
+
+// proposeSplit is ProposeSplit's transaction: every figure the split rests on
+// (free places included) is read inside it, at its time.
+func proposeSplit(ctx context.Context, id string) func(tx *Tx) error {
+	return func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if p.Status != domain.PlanAnnounced && p.Status != domain.PlanProposed {
+		if !domain.StepSplit.Allows(p.Status) {
 			return conflictf("La ripartizione si propone solo prima della pubblicazione (stato attuale: %s).", statusLabel(p.Status))
 		}
 		keyID, shares, err := sharesAt(ctx, tx, p.ReceivedAt)
@@ -397,16 +402,20 @@ func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) 
 		if err != nil {
 			return err
 		}
-		in := alloc.SplitInput{}
-		codes := sortedKeys(shares)
+		caps, err := freeByGroup(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if tx.db.Split == nil {
+			return errors.New("store: no province split engine (DB.Split) wired")
+		}
+		in := domain.SplitRequest{Units: units}
+		codes := slices.Sorted(maps.Keys(shares))
 		for _, c := range codes {
-			in.Provinces = append(in.Provinces, alloc.Province{Code: c, Share: shares[c], Received: received[c], Free: caps[c]})
+			in.Provinces = append(in.Provinces, domain.SplitProvince{Code: c, Share: shares[c], Received: received[c], Free: caps[c]})
 			in.CumulativeTotal += received[c]
 		}
-		for _, u := range units {
-			in.Units = append(in.Units, alloc.Unit{ID: u.ID, Size: u.Size, Group: u.Group})
-		}
-		out, err := alloc.Split(in)
+		out, err := tx.db.Split(in)
 		if err != nil {
 			return domain.Errorf(domain.EINVALID, "Ripartizione non calcolabile: %v", err)
 		}
@@ -415,7 +424,7 @@ func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) 
 			for i := range in.Provinces {
 				in.Provinces[i].Free = nil
 			}
-			if out, err = alloc.Split(in); err != nil {
+			if out, err = tx.db.Split(in); err != nil {
 				return domain.Errorf(domain.EINVALID, "Ripartizione non calcolabile: %v", err)
 			}
 			capsNote = "; posti liberi insufficienti in regione: ripartizione sulla sola chiave"
@@ -450,20 +459,19 @@ func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) 
 			return err
 		}
 		return tx.planEvent(ctx, p.ID, "split_proposed", "", "ripartizione proposta: "+strings.Join(summary, ", ")+capsNote)
-	})
-	if err != nil {
-		return domain.Plan{}, err
 	}
-	return db.FindPlan(ctx, id)
 }
 
 // freeByGroup sums the free places of active facilities per province and
 // unit group: what each province can take now (a mixed facility counts for
-// every adult group).
-func (db *DB) freeByGroup(ctx context.Context) (map[string]map[string]int, error) {
-	sysCtx := domain.NewContextWithActor(ctx, domain.ActorSystem) // aggregated figures only
-	fs, err := db.ListFacilities(sysCtx, domain.FacilityFilter{})
+// every adult group). Every facility of the region, read inside tx at its
+// time: the figures only feed the split, never a caller's view.
+func freeByGroup(ctx context.Context, tx *Tx) (map[string]map[string]int, error) {
+	fs, err := queryAll(ctx, tx, "free by group", scanFacility, `SELECT `+facilityColumns+facilityFrom+` ORDER BY f.code`)
 	if err != nil {
+		return nil, err
+	}
+	if err := tx.db.ledger(ctx, tx, fs, tx.now); err != nil {
 		return nil, err
 	}
 	caps := map[string]map[string]int{}
@@ -476,37 +484,11 @@ func (db *DB) freeByGroup(ctx context.Context) (map[string]map[string]int, error
 			m = map[string]int{domain.GroupMan: 0, domain.GroupWoman: 0, domain.GroupFamily: 0, domain.GroupMinor: 0}
 			caps[f.ProvinceCode] = m
 		}
-		for _, g := range acceptsOf(f.Target) {
+		for _, g := range f.Target.AcceptedGroups() {
 			m[g] += f.Free
 		}
 	}
 	return caps, nil
-}
-
-// acceptsOf maps a facility's target to the unit groups it takes.
-func acceptsOf(t domain.Target) []string {
-	switch t {
-	case domain.TargetMen:
-		return []string{domain.GroupMan}
-	case domain.TargetWomen:
-		return []string{domain.GroupWoman}
-	case domain.TargetFamilies:
-		return []string{domain.GroupFamily, domain.GroupWoman}
-	case domain.TargetMSNA:
-		return []string{domain.GroupMinor}
-	case domain.TargetMixed:
-		return []string{domain.GroupMan, domain.GroupWoman, domain.GroupFamily}
-	}
-	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // periodOf is the saldo's period: the Italian calendar year of t.
@@ -568,37 +550,22 @@ func (db *DB) AdjustSplit(ctx context.Context, id string, persons map[string]int
 		if err != nil {
 			return err
 		}
-		if p.Status != domain.PlanProposed {
+		if !domain.StepAdjust.Allows(p.Status) {
 			return conflictf("La ripartizione si modifica solo quando è proposta e non ancora pubblicata (stato attuale: %s).", statusLabel(p.Status))
 		}
 		rows, err := planProvinces(ctx, tx, p.ID)
 		if err != nil {
 			return err
 		}
-		target, sum := map[string]int{}, 0
-		for _, r := range rows {
-			target[r.Code] = r.Persons
-			if n, ok := persons[r.Code]; ok {
-				if n < 0 {
-					return &domain.Error{Code: domain.EINVALID, Message: "Il numero di persone non può essere negativo."}
-				}
-				target[r.Code] = n
-			}
-			sum += target[r.Code]
-		}
-		for c := range persons {
-			if _, ok := target[c]; !ok {
-				return domain.Errorf(domain.EINVALID, "Provincia sconosciuta: %s.", c)
-			}
-		}
-		if sum != p.Total {
-			return domain.Errorf(domain.EINVALID, "La somma delle quote (%d) deve essere uguale al totale del piano (%d).", sum, p.Total)
+		target, err := domain.SplitTargets(rows, persons, p.Total)
+		if err != nil {
+			return err
 		}
 		units, err := planUnits(ctx, tx, p.ID)
 		if err != nil {
 			return err
 		}
-		moved, err := reassignUnits(units, target)
+		moved, err := domain.ReassignUnits(units, target)
 		if err != nil {
 			return err
 		}
@@ -618,76 +585,12 @@ func (db *DB) AdjustSplit(ctx context.Context, id string, persons map[string]int
 			}
 			changes = append(changes, fmt.Sprintf("%s %d→%d", r.Sigla, r.Persons, target[r.Code]))
 		}
-		if len(changes) == 0 {
-			return &domain.Error{Code: domain.EINVALID, Message: "Nessuna quota cambiata."}
-		}
 		return tx.planEvent(ctx, p.ID, "split_adjusted", "", strings.Join(changes, ", ")+" – motivo: "+strings.TrimSpace(reason))
 	})
 	if err != nil {
 		return domain.Plan{}, err
 	}
 	return db.FindPlan(ctx, id)
-}
-
-// reassignUnits moves units so that each province's persons equal target.
-// Provinces over target give up single persons first (the last ones), then
-// their smallest household; provinces under target take households that fit,
-// then singles. Households are never split: when the targets cannot be met
-// exactly, the error says so.
-func reassignUnits(units []domain.PlanUnit, target map[string]int) (map[string]string, error) {
-	have := map[string]int{}
-	byProv := map[string][]domain.PlanUnit{}
-	for _, u := range units {
-		have[u.Province] += u.Size
-		byProv[u.Province] = append(byProv[u.Province], u)
-	}
-	var pool []domain.PlanUnit
-	for _, c := range sortedKeys(target) {
-		us := byProv[c]
-		// singles from the end, then households smallest first
-		sort.SliceStable(us, func(i, j int) bool { return us[i].Size > us[j].Size })
-		for have[c] > target[c] && len(us) > 0 {
-			k := len(us) - 1
-			if us[k].Size > 1 && have[c]-target[c] < us[k].Size {
-				// a household would overshoot: take it only when no single remains
-				k = -1
-				for i := len(us) - 1; i >= 0; i-- {
-					if us[i].Size == 1 {
-						k = i
-						break
-					}
-				}
-				if k < 0 {
-					k = len(us) - 1
-				}
-			}
-			pool = append(pool, us[k])
-			have[c] -= us[k].Size
-			us = append(us[:k], us[k+1:]...)
-		}
-	}
-	sort.SliceStable(pool, func(i, j int) bool { return pool[i].Size > pool[j].Size })
-	moved := map[string]string{}
-	taken := make([]bool, len(pool))
-	for _, c := range sortedKeys(target) {
-		for i, u := range pool {
-			if !taken[i] && have[c]+u.Size <= target[c] {
-				taken[i], moved[u.ID] = true, c
-				have[c] += u.Size
-			}
-		}
-	}
-	for i, u := range pool {
-		if !taken[i] { // nobody could take it whole: back home, and the targets are not met
-			have[u.Province] += u.Size
-		}
-	}
-	for c, n := range target {
-		if have[c] != n {
-			return nil, domain.Errorf(domain.EINVALID, "Con i nuclei indivisibili queste quote non si possono ottenere esattamente (%s: %d invece di %d).", c, have[c], n)
-		}
-	}
-	return moved, nil
 }
 
 // PublishPlan publishes a proposed split: every province with a share gets
@@ -704,7 +607,7 @@ func (db *DB) PublishPlan(ctx context.Context, id string) (domain.Plan, error) {
 		if err != nil {
 			return err
 		}
-		if p.Status != domain.PlanProposed {
+		if !domain.StepPublish.Allows(p.Status) {
 			return conflictf("Si pubblica solo una ripartizione proposta (stato attuale: %s).", statusLabel(p.Status))
 		}
 		deadline := tx.now.Add(time.Duration(p.AckHours) * time.Hour)
@@ -810,7 +713,7 @@ func (db *DB) ClosePlan(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		if p.Status != domain.PlanArrived {
+		if !domain.StepClose.Allows(p.Status) {
 			return conflictf("Si chiude un piano solo quando tutti gli arrivi sono confermati (stato attuale: %s).", statusLabel(p.Status))
 		}
 		var arrived int
@@ -840,7 +743,7 @@ func (db *DB) CancelPlan(ctx context.Context, id, reason string) error {
 		if err != nil {
 			return err
 		}
-		if !p.Status.Open() {
+		if !domain.StepCancel.Allows(p.Status) {
 			return conflictf("Il piano è già %s.", statusLabel(p.Status))
 		}
 		var confirmed int
@@ -930,9 +833,7 @@ func (db *DB) amendTx(ctx context.Context, tx *Tx, p domain.Plan, units []domain
 	if err := domain.ValidatePlan(&p, units, persons); err != nil {
 		return err
 	}
-	switch p.Status {
-	case domain.PlanAnnounced, domain.PlanProposed, domain.PlanPublished:
-	default:
+	if !domain.StepAmend.Allows(p.Status) {
 		return conflictf("Il piano si rettifica solo prima delle assegnazioni (stato attuale: %s).", statusLabel(p.Status))
 	}
 	var placed int

@@ -5,13 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/gesta-er/gesta/internal/alloc"
 	"github.com/gesta-er/gesta/internal/domain"
-	"github.com/gesta-er/gesta/internal/territory"
 )
 
 // Placement and arrival: a prefecture places its share in its facilities
@@ -19,78 +19,61 @@ import (
 // departures and confirms who arrived; guests and stays are then created and
 // the holds become occupancy.
 
-// PlacementTimeLimit bounds the engine's search for a proposal.
-var PlacementTimeLimit = 2 * time.Second
-
-// Placement weights: a kilometre per person against forty per person over
-// a comune's guideline and a prohibitive cost for leaving someone unplaced.
-var placementWeights = alloc.Weights{Distance: 1, OverGuideline: 40, Unplaced: 100000}
-
-// ProposePlacement asks the engine where the caller's province's share should
-// go: compatible targets and needs, households together, near the province's
-// capital, within the comuni's guideline (2.5 per thousand residents, 1.5 in
-// a metropolitan capital). The plan's own holds count as free, so that a
-// proposal can be asked again after placing.
-func (db *DB) ProposePlacement(ctx context.Context, id string) (domain.PlacementProposal, error) {
+// PlacementInput reads what the engine needs to propose a placement of the
+// caller's province's share (internal/placement runs the engine on it). The
+// plan's own holds count as free, so that a proposal can be asked again after
+// placing. Permission plan:place with a province, else EFORBIDDEN; a plan out
+// of scope is ENOTFOUND; canPlace's conflicts are ECONFLICT.
+func (db *DB) PlacementInput(ctx context.Context, id string) (domain.PlacementInput, error) {
 	sc, err := db.planScopeFor(ctx)
 	if err != nil {
-		return domain.PlacementProposal{}, err
+		return domain.PlacementInput{}, err
 	}
 	province, err := sc.needPlace()
 	if err != nil {
-		return domain.PlacementProposal{}, err
+		return domain.PlacementInput{}, err
 	}
 	p, err := db.FindPlan(ctx, id)
 	if err != nil {
-		return domain.PlacementProposal{}, err
+		return domain.PlacementInput{}, err
 	}
 	if err := canPlace(p, province); err != nil {
-		return domain.PlacementProposal{}, err
+		return domain.PlacementInput{}, err
 	}
 	fs, err := db.ListFacilities(ctx, domain.FacilityFilter{ProvinceCode: province})
 	if err != nil {
-		return domain.PlacementProposal{}, err
+		return domain.PlacementInput{}, err
 	}
-	ownHeld := map[string]int{}
-	var units []domain.PlanUnit
+	in := domain.PlacementInput{Province: province, Facilities: fs, OwnHeld: map[string]int{}}
 	for _, u := range p.Units {
 		if u.Province != province {
 			continue
 		}
-		units = append(units, u)
+		in.Units = append(in.Units, u)
 		if u.Facility != "" {
-			ownHeld[u.Facility] += u.Size
+			in.OwnHeld[u.Facility] += u.Size
 		}
 	}
-	in, byCode, err := db.placementInstance(ctx, province, units, fs, ownHeld)
+	err = db.read.QueryRowContext(ctx, `SELECT c.code, p.uts_code <> p.code FROM comuni c JOIN provinces p ON p.code = c.province_code
+		WHERE c.province_code = $1 AND c.capital = true`, province).Scan(&in.Capital, &in.Metropolitan)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return domain.PlacementInput{}, fmt.Errorf("store: province capital: %w", err)
+	}
+	in.Comuni, err = queryAll(ctx, db.read, "placement comuni", func(s scanner) (domain.ComuneResidents, error) {
+		var c domain.ComuneResidents
+		return c, s.Scan(&c.Code, &c.Residents, &c.Capital)
+	}, `SELECT code, residents, capital FROM comuni WHERE province_code = $1 ORDER BY code`, province)
 	if err != nil {
-		return domain.PlacementProposal{}, err
+		return domain.PlacementInput{}, err
 	}
-	sol, err := alloc.Solve(in, PlacementTimeLimit)
-	if err != nil {
-		return domain.PlacementProposal{}, fmt.Errorf("store: placement: %w", err)
-	}
-	size := map[string]int{}
-	for _, u := range units {
-		size[u.ID] = u.Size
-	}
-	out := domain.PlacementProposal{Province: province, Objective: sol.Objective, Optimal: sol.Optimal, Millis: sol.Stats.Millis,
-		Unplaced: sol.Unplaced, Explain: sol.Explain, Facilities: byCode}
-	for _, a := range sol.Assignments {
-		out.Assignments = append(out.Assignments, domain.PlacementLine{Unit: a.Unit, Facility: a.Facility, Size: size[a.Unit]})
-	}
-	if out.Unplaced == nil {
-		out.Unplaced = []string{}
-	}
-	return out, nil
+	return in, nil
 }
 
 func canPlace(p domain.Plan, province string) error {
-	switch p.Status {
-	case domain.PlanPublished, domain.PlanPlaced, domain.PlanInTransit:
-	case domain.PlanAnnounced, domain.PlanProposed:
-		return conflictf("Il piano non è ancora pubblicato: la quota della provincia non è definitiva.")
-	default:
+	if !domain.StepPlace.Allows(p.Status) {
+		if p.Status == domain.PlanAnnounced || p.Status == domain.PlanProposed {
+			return conflictf("Il piano non è ancora pubblicato: la quota della provincia non è definitiva.")
+		}
 		return conflictf("Il piano è %s: le assegnazioni non si modificano più.", statusLabel(p.Status))
 	}
 	r := p.Province(province)
@@ -101,68 +84,6 @@ func canPlace(p domain.Plan, province string) error {
 		return conflictf("Gli arrivi della provincia sono già confermati: le assegnazioni non si modificano più.")
 	}
 	return nil
-}
-
-// placementInstance builds the engine's instance for a province's units.
-func (db *DB) placementInstance(ctx context.Context, province string, units []domain.PlanUnit, fs []domain.Facility,
-	ownHeld map[string]int) (*alloc.Instance, map[string]domain.Facility, error) {
-	in := &alloc.Instance{Weights: placementWeights, Units: []alloc.PlaceUnit{}, Facilities: []alloc.PlaceFacility{}, Comuni: []alloc.ComuneGuidance{}}
-	var capital string
-	var metropolitan bool
-	err := db.read.QueryRowContext(ctx, `SELECT c.code, p.uts_code <> p.code FROM comuni c JOIN provinces p ON p.code = c.province_code
-		WHERE c.province_code = $1 AND c.capital = true`, province).Scan(&capital, &metropolitan)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, fmt.Errorf("store: province capital: %w", err)
-	}
-	if cs, err := territory.Centroids(); err == nil {
-		if c, ok := cs[capital]; ok {
-			in.Origin = alloc.Point{Lat: c[1], Lon: c[0]}
-		}
-	}
-	hosted := map[string]int{}
-	byCode := map[string]domain.Facility{}
-	for _, f := range fs {
-		hosted[f.ComuneCode] += f.Occupied + f.Held - ownHeld[f.Code]
-		free := f.Free + ownHeld[f.Code]
-		if f.Status != domain.StatusActive || free <= 0 || f.ProvinceCode != province {
-			continue
-		}
-		byCode[f.Code] = f
-		in.Facilities = append(in.Facilities, alloc.PlaceFacility{ID: f.Code, Free: free, Accepts: acceptsOf(f.Target),
-			Features: append([]string{}, f.Features...), Lat: f.Lat, Lon: f.Lon, Comune: f.ComuneCode})
-	}
-	if (in.Origin == alloc.Point{}) && len(in.Facilities) > 0 { // no boundary: the facilities' mean
-		for _, f := range in.Facilities {
-			in.Origin.Lat += f.Lat / float64(len(in.Facilities))
-			in.Origin.Lon += f.Lon / float64(len(in.Facilities))
-		}
-	}
-	type comune struct {
-		code      string
-		residents int
-		capital   bool
-	}
-	cs, err := queryAll(ctx, db.read, "placement comuni", func(s scanner) (comune, error) {
-		var c comune
-		return c, s.Scan(&c.code, &c.residents, &c.capital)
-	}, `SELECT code, residents, capital FROM comuni WHERE province_code = $1 ORDER BY code`, province)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, c := range cs {
-		per := 2.5
-		if c.capital && metropolitan {
-			per = 1.5
-		}
-		in.Comuni = append(in.Comuni, alloc.ComuneGuidance{Code: c.code, Residents: c.residents, Hosted: hosted[c.code], PerThousand: per})
-	}
-	for _, u := range units {
-		if u.Outcome != "" {
-			continue
-		}
-		in.Units = append(in.Units, alloc.PlaceUnit{ID: u.ID, Size: u.Size, Group: u.Group, Needs: append([]string{}, u.Needs...)})
-	}
-	return in, byCode, nil
 }
 
 // holdExpiry keeps places until two days after the end of the expected
@@ -197,15 +118,11 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 		return &domain.Error{Code: domain.EINVALID, Message: "Nessuna assegnazione indicata."}
 	}
 	var touched []string
-	naiveFree := map[string]int{}
-	if naiveHold { // mutation-check build only: count before the transaction
-		for _, l := range lines {
-			code := strings.ToUpper(strings.TrimSpace(l.Facility))
-			if f, err := db.FindFacility(ctx, code); err == nil {
-				naiveFree[code] = f.Free
-			}
-		}
+	facilityCodes := make([]string, len(lines))
+	for i, l := range lines {
+		facilityCodes[i] = strings.ToUpper(strings.TrimSpace(l.Facility))
 	}
+	countFree := holdCounter(ctx, db, facilityCodes)
 	err = db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
 		if err != nil {
@@ -251,7 +168,7 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 		}
 		touched = append(touched, released...)
 		expires := holdExpiry(p, tx.now)
-		codes := sortedKeys(perFacility) // a fixed lock order: no deadlock between offices
+		codes := slices.Sorted(maps.Keys(perFacility)) // a fixed lock order: no deadlock between offices
 		for _, code := range codes {
 			f, err := findFacility(ctx, tx, code, province, "")
 			if err != nil {
@@ -262,24 +179,17 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 			}
 			places := 0
 			for _, u := range perFacility[code] {
-				if !contains(acceptsOf(f.Target), u.Group) {
-					return domain.Errorf(domain.EINVALID, "La struttura %s (%s) non accoglie l'unità %s (%s).", f.Code, f.Target, u.ID, u.Group)
-				}
-				for _, n := range u.Needs {
-					if !f.HasFeature(n) {
-						return domain.Errorf(domain.EINVALID, "La struttura %s non ha la caratteristica richiesta dall'unità %s (%s).", f.Code, u.ID, n)
-					}
+				if err := domain.CheckUnitFits(f, u); err != nil {
+					return err
 				}
 				places += u.Size
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE facilities SET version = version WHERE id = $1`, f.ID); err != nil {
 				return fmt.Errorf("store: placement lock: %w", err)
 			}
-			free := naiveFree[f.Code]
-			if !naiveHold {
-				if free, err = freeNow(ctx, tx, f); err != nil {
-					return err
-				}
+			free, err := countFree(ctx, tx, f)
+			if err != nil {
+				return err
 			}
 			if free < places {
 				return domain.Errorf(domain.ECONFLICT, "Posti liberi insufficienti in %s: %d richiesti, %d disponibili.", f.Code, places, free)
@@ -330,17 +240,7 @@ func advanceStatus(ctx context.Context, tx *Tx, p domain.Plan) error {
 		FROM plan_provinces WHERE plan_id = $1 AND persons > 0`, p.ID).Scan(&shares, &placed, &arrived, &departed); err != nil {
 		return fmt.Errorf("store: plan progress: %w", err)
 	}
-	next := p.Status
-	switch {
-	case arrived == shares:
-		next = domain.PlanArrived
-	case departed > 0 || arrived > 0:
-		next = domain.PlanInTransit
-	case placed == shares:
-		next = domain.PlanPlaced
-	default:
-		next = domain.PlanPublished
-	}
+	next := domain.PlanProgress(shares, placed, departed, arrived)
 	if next == p.Status {
 		return nil
 	}
@@ -566,7 +466,7 @@ func checkOutcomes(outcomes map[string]string, expected map[string]bool, nominat
 	for k, o := range outcomes {
 		if !expected[k] {
 			fields[k] = fmt.Sprintf("Questa %s non fa parte della quota della provincia.", what)
-		} else if !contains(domain.Outcomes, o) {
+		} else if !slices.Contains(domain.Outcomes, o) {
 			fields[k] = "Esito sconosciuto: " + o + "."
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/placement"
 	"github.com/gesta-er/gesta/internal/sheet"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
@@ -239,7 +240,7 @@ func TestPlanRavenna73(t *testing.T) {
 				continue
 			}
 			pc := as("prefettura." + strings.ToLower(r.Sigla))
-			prop, err := db.ProposePlacement(pc, p.ID)
+			prop, err := (&placement.Service{Store: db}).ProposePlacement(pc, p.ID)
 			if err != nil {
 				t.Fatalf("%s: %v", r.Sigla, err)
 			}
@@ -589,6 +590,29 @@ func TestPlanNominativeList(t *testing.T) {
 		}
 		if _, err := db.ProposeSplit(coord, p.ID); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestProposeSplitReadsInItsTransaction: the free places the split rests on
+// are read by the split's own transaction, so they are the figures of the
+// moment it commits: with the read-only pool closed, the split still runs.
+func TestProposeSplitReadsInItsTransaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		now := time.Date(2026, 8, 7, 1, 30, 0, 0, time.UTC)
+		as := planFixture(t, db, &now)
+		coord := as("coordinamento")
+		units, persons := ravenna73()
+		p := &domain.Plan{Reference: "split in one transaction", Origin: "Ravenna (porto)", Transport: "bus",
+			ExpectedAt: now.Add(8 * time.Hour), WindowHours: 4, AckHours: 2}
+		if err := db.CreatePlan(coord, p, units, persons); err != nil {
+			t.Fatal(err)
+		}
+		if !store.CloseReadPool(db) {
+			t.Skip("one pool for reads and writes on this engine")
+		}
+		if err := store.ProposeSplitTx(coord, db, p.ID); err != nil {
+			t.Fatalf("the split read outside its transaction: %v", err)
 		}
 	})
 }

@@ -242,7 +242,7 @@ func (s *Server) handlePlanProposal(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	prop, err := s.Plans.ProposePlacement(ctx, id)
+	prop, err := s.Placement.ProposePlacement(ctx, id)
 	if err != nil {
 		s.formError(w, r, "plan", d, err)
 		return

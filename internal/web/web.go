@@ -41,8 +41,10 @@ type Server struct {
 	// Guests is the registry of guests and stays; Presence reconciles lists.
 	Guests domain.GuestService
 	// Plans runs the distribution plans and the inbox.
-	Plans    domain.PlanService
-	Presence domain.PresenceService
+	Plans domain.PlanService
+	// Placement proposes where a province's share goes (the engine).
+	Placement domain.PlacementService
+	Presence  domain.PresenceService
 	// FreeSeries gives free places per province and day, from the snapshots.
 	FreeSeries func(ctx context.Context, days int) (map[string]map[string]int, error)
 	// Dashboard computes the population dashboards.

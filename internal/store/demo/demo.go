@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/store"
 )
@@ -45,6 +44,13 @@ const (
 	DemoPassword      = "gesta-demo-2026"
 	demoEmailDomain   = "gesta.example"
 )
+
+// DemoPasswordHash is DemoPassword hashed once with auth.HashPassword and
+// auth.DefaultParams (argon2id, PHC format): every demo account shares the
+// published demo password, and a fixed hash keeps the generator free of the
+// auth package and start-up fast. TestDemoPasswordHash checks it verifies.
+// Never used outside demo data.
+const DemoPasswordHash = "$argon2id$v=19$m=19456,t=2,p=1$IxqiD4npkMgeEx4gqwhxhw$VM5bOfVWkO8m9vvYFrxpOPh+cezaJAAToUY228CwEtw"
 
 // Generate builds the seed for the provinces at the scale. The same scale,
 // territory and time always give the same data; now anchors the facilities'
@@ -160,17 +166,11 @@ func LoadWith(ctx context.Context, db *store.DB, scale Scale, opt Options) (stor
 	if err != nil {
 		return store.Seed{}, err
 	}
-	// One hash for every demo account: they share the published demo password,
-	// and hashing once keeps start-up fast. Never used outside demo data.
-	hash, err := auth.HashPassword(DemoPassword, auth.DefaultParams)
-	if err != nil {
-		return store.Seed{}, err
-	}
 	comuni, err := db.ListComuni(ctx, domain.ComuneFilter{})
 	if err != nil {
 		return store.Seed{}, err
 	}
-	seed := Generate(scale, provinces, comuni, hash, db.Now())
+	seed := Generate(scale, provinces, comuni, DemoPasswordHash, db.Now())
 	seed.Label = string(scale)
 	if err := db.LoadSeed(ctx, seed); err != nil {
 		return store.Seed{}, err

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
@@ -229,4 +230,15 @@ func TestPopulationCacheMatchesLive(t *testing.T) {
 		}
 	}
 	t.Logf("%d breakdowns compared", checked)
+}
+
+// TestDemoPasswordHash: the fixed hash of the demo accounts verifies the
+// published demo password (and no other).
+func TestDemoPasswordHash(t *testing.T) {
+	for pw, want := range map[string]bool{demo.DemoPassword: true, demo.DemoPassword + "x": false} {
+		ok, err := auth.VerifyPassword(pw, demo.DemoPasswordHash)
+		if err != nil || ok != want {
+			t.Errorf("VerifyPassword(%q) = %v, %v; want %v", pw, ok, err, want)
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/placement"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/territory"
 )
@@ -79,6 +80,9 @@ func Open(tb testing.TB, dsn string) *store.DB {
 	tb.Helper()
 	ctx := Ctx()
 	db, err := store.Open(ctx, dsn)
+	if err == nil {
+		db.Split = placement.Split
+	}
 	if err != nil {
 		tb.Fatalf("storetest: open: %v", err)
 	}
