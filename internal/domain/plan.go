@@ -362,7 +362,9 @@ type PlacementProposal struct {
 	Assignments []PlacementLine     `json:"assignments"`
 	Unplaced    []string            `json:"unplaced"`
 	Objective   int64               `json:"objective"`
-	Optimal     bool                `json:"optimal"`
+	Optimal     bool                `json:"optimal"` // proven: the objective equals a bound the engine proved
+	Bound       int64               `json:"bound"`   // a proven lower bound of the objective
+	Gap         float64             `json:"gap"`     // (objective − bound) / objective, in percent: 0 when optimal
 	Millis      float64             `json:"millis"`
 	Explain     map[string]string   `json:"explain"`
 	Facilities  map[string]Facility `json:"-"` // the candidate facilities, for display

@@ -63,8 +63,8 @@ func (s *Service) ProposePlacement(ctx context.Context, id string) (domain.Place
 	for _, u := range pin.Units {
 		size[u.ID] = u.Size
 	}
-	out := domain.PlacementProposal{Province: pin.Province, Objective: sol.Objective, Optimal: sol.Optimal, Millis: sol.Stats.Millis,
-		Unplaced: sol.Unplaced, Explain: sol.Explain, Facilities: byCode}
+	out := domain.PlacementProposal{Province: pin.Province, Objective: sol.Objective, Optimal: sol.Optimal, Bound: sol.Bound,
+		Gap: gapPercent(sol), Millis: sol.Stats.Millis, Unplaced: sol.Unplaced, Explain: sol.Explain, Facilities: byCode}
 	for _, a := range sol.Assignments {
 		out.Assignments = append(out.Assignments, domain.PlacementLine{Unit: a.Unit, Facility: a.Facility, Size: size[a.Unit]})
 	}
@@ -72,6 +72,15 @@ func (s *Service) ProposePlacement(ctx context.Context, id string) (domain.Place
 		out.Unplaced = []string{}
 	}
 	return out, nil
+}
+
+// gapPercent says how far the proposal may be from the optimum: the share of
+// its cost above the proven bound (0 when proven optimal).
+func gapPercent(sol *alloc.Solution) float64 {
+	if sol.Optimal || sol.Objective <= 0 || sol.Bound >= sol.Objective {
+		return 0
+	}
+	return float64(sol.Objective-sol.Bound) / float64(sol.Objective) * 100
 }
 
 // instance builds the engine's instance for a province's units; it returns

@@ -1,8 +1,10 @@
 package placement
 
 import (
+	"math"
 	"testing"
 
+	"github.com/gesta-er/gesta/internal/alloc"
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
@@ -89,5 +91,23 @@ func TestSplit(t *testing.T) {
 	}
 	if _, err := Split(domain.SplitRequest{}); err == nil {
 		t.Error("a split of no provinces succeeded")
+	}
+}
+
+// TestGap: a proposal says how far from the optimum it may be, from the
+// bound the engine proved, and nothing else: 0 only when proven.
+func TestGap(t *testing.T) {
+	for _, c := range []struct {
+		sol  alloc.Solution
+		want float64
+	}{
+		{alloc.Solution{Objective: 1000, Bound: 1000, Optimal: true}, 0},
+		{alloc.Solution{Objective: 1000, Bound: 990}, 1},
+		{alloc.Solution{Objective: 21456, Bound: 21387}, float64(69) / 21456 * 100},
+		{alloc.Solution{Objective: 0, Bound: 0}, 0},
+	} {
+		if got := gapPercent(&c.sol); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("%+v: gap %v, want %v", c.sol, got, c.want)
+		}
 	}
 }
