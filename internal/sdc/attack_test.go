@@ -323,3 +323,17 @@ func sameKeys(a, b []Count) bool {
 	}
 	return true
 }
+
+// TestAttackMetropolitan attacks one publication of the real shape: 55
+// comuni, most of them with a handful of people.
+func TestAttackMetropolitan(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("slow: .ci/run runs it without the race detector")
+	}
+	rng := rand.New(rand.NewPCG(55, 1))
+	pub := synthPublication(synthPeople(rng, 900, 55), 55)
+	res := mustProtect(t, pub)
+	for _, f := range attackOne(t, pub, res, 5) {
+		t.Error(f)
+	}
+}

@@ -57,6 +57,8 @@
 // # Rules that belong to the caller
 //
 //   - R0: public handlers read only published publications, never raw counts.
+//     Result.Public drops the raw values, rule codes and hidden cells that the
+//     coordinator's preview shows; public pages and files are built from it.
 //   - R1: monthly reference dates, the embargo and versioned corrections.
 //   - R2 (d): no facility-level data, addresses or operator names reach a
 //     Publication in the first place; R2 (c) cross-tabulations sex × age ×

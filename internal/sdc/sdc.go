@@ -120,8 +120,8 @@ type Count struct {
 // Cell is one protected figure.
 type Cell struct {
 	Key       string `json:"key"`
-	Raw       int    `json:"raw"`   // for the coordinator's preview only: never public
-	Value     int    `json:"value"` // the published value; 0 when suppressed
+	Raw       int    `json:"raw,omitempty"` // for the coordinator's preview only: never public (see Public)
+	Value     int    `json:"value"`         // the published value; 0 when suppressed
 	Status    Status `json:"status"`
 	Hidden    bool   `json:"hidden,omitempty"` // never shown, not even as suppressed (R2, R3, R7)
 	Threshold int    `json:"threshold"`
@@ -159,6 +159,31 @@ func (r *Result) Cell(key string) (Cell, bool) {
 		}
 	}
 	return Cell{}, false
+}
+
+// Public is what may leave the coordinator's preview: the same tables
+// without raw values, rule codes and hidden cells. Public handlers and files
+// should be built from it (R0).
+func (r *Result) Public() *Result {
+	out := &Result{}
+	strip := func(c Cell) Cell {
+		c.Raw, c.Rules = 0, nil
+		return c
+	}
+	for _, t := range r.Tables {
+		pt := TableResult{ID: t.ID, Dimension: t.Dimension}
+		if t.Total != nil {
+			c := strip(*t.Total)
+			pt.Total = &c
+		}
+		for _, c := range t.Cells {
+			if !c.Hidden {
+				pt.Cells = append(pt.Cells, strip(c))
+			}
+		}
+		out.Tables = append(out.Tables, pt)
+	}
+	return out
 }
 
 // Publication turns a result back into an input: published figures with

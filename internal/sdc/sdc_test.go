@@ -1,6 +1,7 @@
 package sdc
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -82,6 +83,10 @@ func TestRules(t *testing.T) {
 		{"R5 line of suppressed cells short of T takes the next smallest",
 			Publication{Tables: []Table{table("a", 60, 1, 2, 27, 30)}},
 			[]string{"60 | -[R4] -[R4] -[R5] 30"}},
+		{"R4 and R6 on a month of the series: independent figures, no secondary suppression",
+			Publication{Tables: []Table{{ID: "mese", Cells: []Count{{Key: "presenze", Raw: 123},
+				{Key: "ingressi", Raw: 3}, {Key: "uscite", Raw: 0}}}}},
+			[]string{" | 125[R6] -[R4] 0"}},
 		{"R6 totals rounded from the unrounded total: parts need not add up",
 			Publication{Tables: []Table{table("a", 21, 7, 7, 7)}},
 			[]string{"20[R6] | 5[R6] 5[R6] 5[R6]"}},
@@ -293,4 +298,24 @@ func public(r *Result) map[string]string {
 		m[k] = show(Cell{Value: c.Value, Status: c.Status, Hidden: c.Hidden})
 	}
 	return m
+}
+
+// TestPublic: the public copy has no raw values, no rules, no hidden cells.
+func TestPublic(t *testing.T) {
+	res := mustProtect(t, Publication{Tables: []Table{{ID: "sesso", Total: Count{Key: "m", Raw: 93}, Cells: []Count{
+		{Key: "F", Raw: 41}, {Key: "M", Raw: 50}, {Key: "X", Raw: 2, Fold: true}}}}})
+	pub := res.Public()
+	b, err := json.Marshal(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"tables":[{"id":"sesso","dimension":"","total":{"key":"m","value":95,"status":"pubblicato","threshold":5},` +
+		`"cells":[{"key":"F","value":40,"status":"pubblicato","threshold":5},` +
+		`{"key":"M","value":50,"status":"pubblicato","threshold":5}]}]}`
+	if string(b) != want {
+		t.Errorf("public JSON\n%s\nwant\n%s", b, want)
+	}
+	if c, _ := res.Cell("F"); c.Raw != 41 || len(c.Rules) == 0 {
+		t.Errorf("the preview lost its raw value or rules: %+v", c)
+	}
 }
