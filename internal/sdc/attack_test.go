@@ -337,3 +337,38 @@ func TestAttackMetropolitan(t *testing.T) {
 		t.Error(f)
 	}
 }
+
+// TestAttackerIsNotBlind feeds the attacker tables protected badly by hand:
+// it must find the single suppressed cell beside a published total (rounding
+// alone leaves it in [0, 4]) and the rounded parts that pin their total.
+func TestAttackerIsNotBlind(t *testing.T) {
+	protected := func(pub Publication, values map[string]int) *Result {
+		res := &Result{}
+		cell := func(c Count) Cell {
+			v, ok := values[c.Key]
+			if !ok {
+				return Cell{Key: c.Key, Raw: c.Raw, Status: Suppressed, Threshold: 5}
+			}
+			return Cell{Key: c.Key, Raw: c.Raw, Value: v, Status: Published, Threshold: 5}
+		}
+		for _, tb := range pub.Tables {
+			tot := cell(tb.Total)
+			tr := TableResult{ID: tb.ID, Total: &tot}
+			for _, c := range tb.Cells {
+				tr.Cells = append(tr.Cells, cell(c))
+			}
+			res.Tables = append(res.Tables, tr)
+		}
+		return res
+	}
+	single := Publication{Tables: []Table{table("a", 12, 3, 9, 0)}}
+	found := attackOne(t, single, protected(single, map[string]int{"a": 10, "a/1": 10, "a/2": 0}), 5)
+	if len(found) != 1 || found[0].key != "a/0" || found[0].hi-found[0].lo != 4 {
+		t.Errorf("single suppressed cell: %v", found)
+	}
+	pinned := Publication{Tables: []Table{table("a", 32, 8, 8, 8, 8)}}
+	found = attackOne(t, pinned, protected(pinned, map[string]int{"a": 30, "a/0": 10, "a/1": 10, "a/2": 10, "a/3": 10}), 5)
+	if len(found) != 5 {
+		t.Errorf("pinned parts and total: %v", found)
+	}
+}
