@@ -42,8 +42,9 @@ func Change(prev, cur Cell, comuneLevel bool, cfg Config) (int, bool) {
 }
 
 // TopN keeps the n largest counts that reach the threshold (R3: the top
-// nationalities) in their order of size (ties by key) and sums the others into
-// other, which is returned last when it is needed.
+// nationalities; n is Config.TopN, threshold Config.Threshold) in their order
+// of size (ties by key) and sums the others into other, which is returned
+// last when it is needed.
 func TopN(counts []Count, n, threshold int, other Count) []Count {
 	sorted := append([]Count(nil), counts...)
 	sort.SliceStable(sorted, func(i, j int) bool {

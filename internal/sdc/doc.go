@@ -33,7 +33,8 @@
 //   - R5 (secondary suppression): every relation total = Σ categories that has
 //     a suppressed member gets at least two, and its suppressed categories add
 //     up to at least T (smallest unsuppressed category first, non-zero before
-//     zero, ties in input order; the total only when no category is left). Then
+//     zero, a figure that is the total of another table after the others, ties
+//     in input order; the line's own total only when no category is left). Then
 //     an audit solves, for every suppressed figure, the linear programme an
 //     attacker would (every relation of the publication, published figures
 //     within their rounding interval, suppressed figures ≥ 0) and suppresses
