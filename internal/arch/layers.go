@@ -27,6 +27,8 @@ var Allowed = map[string][]string{
 
 	"internal/alloc":     {},
 	"internal/alloc/gen": {"internal/alloc", "internal/territory"},
+	"internal/sdc":       {},
+	"internal/opendata":  {},
 	"internal/crypt":     {},
 	"internal/config":    {},
 	"internal/i18n":      {},
