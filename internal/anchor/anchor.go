@@ -3,7 +3,7 @@
 // HMAC-SHA256 under a key that the database does not hold, and is appended
 // to a file. Whoever can rewrite the database — delete the newest audit rows
 // and set the head back — cannot rewrite an anchor without the key, so
-// `gesta audit verify` finds the cut (docs/adr/0008-audit-anchors.md).
+// `gesta audit verify` finds the cut (docs/adr/0009-audit-anchors.md).
 package anchor
 
 import (
