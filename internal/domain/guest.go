@@ -70,35 +70,35 @@ type Guest struct {
 
 // Validate checks a guest's fields.
 func (g *Guest) Validate() error {
-	fields := map[string]string{}
+	fields := map[string]FieldError{}
 	if strings.TrimSpace(g.Surname) == "" && strings.TrimSpace(g.GivenName) == "" {
-		fields["surname"] = "Cognome o nome obbligatorio."
+		fields["surname"] = Field("err.guest.name_required")
 	}
 	switch g.Sex {
 	case SexMale, SexFemale, SexOther:
 	default:
-		fields["sex"] = "Sesso: M, F o X."
+		fields["sex"] = Field("err.guest.sex")
 	}
 	if g.BirthDate.IsZero() || g.BirthDate.Year() < 1900 {
-		fields["birth_date"] = "Data di nascita non valida."
+		fields["birth_date"] = Field("err.guest.birth_date")
 	}
 	if len(g.Nationality) != 3 || strings.ToUpper(g.Nationality) != g.Nationality {
-		fields["nationality"] = "Cittadinanza: codice ISO a tre lettere maiuscole (es. GIN)."
+		fields["nationality"] = Field("err.guest.nationality")
 	}
 	valid := false
 	for _, s := range Stages {
 		valid = valid || s == g.Stage
 	}
 	if !valid {
-		fields["stage"] = "Fase della procedura sconosciuta."
+		fields["stage"] = Field("err.guest.stage_unknown")
 	}
 	switch g.HouseholdRole {
 	case "", "head", "partner", "child", "other":
 	default:
-		fields["household_role"] = "Ruolo nel nucleo sconosciuto."
+		fields["household_role"] = Field("err.guest.household_role_unknown")
 	}
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Message: "Dati dell'ospite non validi.", Fields: fields}
+		return Err(EINVALID, "err.guest.invalid").WithFields(fields)
 	}
 	return nil
 }

@@ -227,47 +227,47 @@ const (
 
 // ValidatePlan checks a new plan and its units (and persons, when given).
 func ValidatePlan(p *Plan, units []PlanUnit, persons []PlanPerson) error {
-	fields := map[string]string{}
+	fields := map[string]FieldError{}
 	if s := strings.TrimSpace(p.Reference); s == "" || len(s) > maxPlanTextLen {
-		fields["reference"] = "Il riferimento della comunicazione è obbligatorio (al massimo 200 caratteri)."
+		fields["reference"] = Field("err.plan.reference", "Max", maxPlanTextLen)
 	}
 	if strings.TrimSpace(p.Origin) == "" || len(p.Origin) > maxPlanTextLen {
-		fields["origin"] = "La provenienza (hotspot o porto) è obbligatoria."
+		fields["origin"] = Field("err.plan.origin")
 	}
 	if p.ExpectedAt.IsZero() {
-		fields["expected_at"] = "L'arrivo previsto è obbligatorio."
+		fields["expected_at"] = Field("err.plan.expected_at")
 	}
 	if p.WindowHours < 0 || p.WindowHours > 240 || p.AckHours < 0 || p.AckHours > 240 {
-		fields["window_hours"] = "Finestra e scadenza in ore, da 0 a 240."
+		fields["window_hours"] = Field("err.plan.window_hours", "Max", 240)
 	}
 	if len(units) == 0 || len(units) > MaxPlanUnits {
-		fields["units"] = fmt.Sprintf("Servono da 1 a %d unità (persone singole o nuclei).", MaxPlanUnits)
+		fields["units"] = Field("err.plan.units_count", "Max", MaxPlanUnits)
 	}
 	ids := map[string]int{}
 	for i, u := range units {
 		switch {
 		case u.ID == "" || len(u.ID) > 40:
-			fields[fmt.Sprintf("units[%d].id", i)] = "Identificativo mancante o troppo lungo."
+			fields[fmt.Sprintf("units[%d].id", i)] = Field("err.plan.unit_id")
 		case ids[u.ID] > 0:
-			fields[fmt.Sprintf("units[%d].id", i)] = "Identificativo ripetuto: " + u.ID + "."
+			fields[fmt.Sprintf("units[%d].id", i)] = Field("err.plan.unit_id_repeated", "ID", u.ID)
 		}
 		ids[u.ID] = u.Size
 		switch {
 		case u.Group == GroupFamily && (u.Size < 2 || u.Size > MaxHousehold):
-			fields[fmt.Sprintf("units[%d].size", i)] = fmt.Sprintf("Un nucleo ha da 2 a %d persone.", MaxHousehold)
+			fields[fmt.Sprintf("units[%d].size", i)] = Field("err.plan.household_size", "Max", MaxHousehold)
 		case u.Group != GroupFamily && u.Group != "" && u.Size != 1:
-			fields[fmt.Sprintf("units[%d].size", i)] = "Una persona singola ha dimensione 1."
+			fields[fmt.Sprintf("units[%d].size", i)] = Field("err.plan.single_size")
 		}
 		valid := false
 		for _, g := range UnitGroups {
 			valid = valid || g == u.Group
 		}
 		if !valid {
-			fields[fmt.Sprintf("units[%d].group", i)] = "Gruppo sconosciuto: uomo, donna, nucleo o msna."
+			fields[fmt.Sprintf("units[%d].group", i)] = Field("err.plan.group_unknown")
 		}
 		for _, n := range u.Needs {
 			if !validFeature(n) {
-				fields[fmt.Sprintf("units[%d].needs", i)] = "Esigenza sconosciuta: " + n + "."
+				fields[fmt.Sprintf("units[%d].needs", i)] = Field("err.plan.need_unknown", "Need", n)
 			}
 		}
 	}
@@ -276,7 +276,7 @@ func ValidatePlan(p *Plan, units []PlanUnit, persons []PlanPerson) error {
 		for i, pp := range persons {
 			row := fmt.Sprintf("persons[%d]", i)
 			if _, ok := ids[pp.UnitID]; !ok {
-				fields[row+".unit_id"] = "Unità sconosciuta: " + pp.UnitID + "."
+				fields[row+".unit_id"] = Field("err.plan.person_unit_unknown", "Unit", pp.UnitID)
 			}
 			perUnit[pp.UnitID]++
 			g := Guest{CUI: pp.CUI, Surname: pp.Surname, GivenName: pp.GivenName, Sex: pp.Sex, BirthDate: pp.BirthDate,
@@ -287,20 +287,20 @@ func ValidatePlan(p *Plan, units []PlanUnit, persons []PlanPerson) error {
 						fields[row+"."+k] = v
 					}
 					if len(e.Fields) == 0 {
-						fields[row] = e.Message
+						fields[row] = FieldError{MsgID: e.MsgID, Args: e.Args}
 					}
 				}
 			}
 		}
 		for id, size := range ids {
 			if perUnit[id] != size {
-				fields["persons"] = fmt.Sprintf("L'elenco nominativo deve avere una riga per ogni persona: l'unità %s ne ha %d su %d.", id, perUnit[id], size)
+				fields["persons"] = Field("err.plan.persons_per_unit", "Unit", id, "Got", perUnit[id], "Want", size)
 				break
 			}
 		}
 	}
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Message: "Dati del piano non validi.", Fields: fields}
+		return Err(EINVALID, "err.plan.invalid").WithFields(fields)
 	}
 	return nil
 }

@@ -75,7 +75,7 @@ func scanAudit(s scanner) (domain.AuditEntry, error) {
 // (checked here too: the store is the last line).
 func (db *DB) ListAudit(ctx context.Context, f domain.AuditFilter) ([]domain.AuditEntry, error) {
 	if a, ok := domain.ActorFromContext(ctx); !ok || (a.System == "" && !domain.Can(a, domain.PermAuditRead)) {
-		return nil, domain.Errorf(domain.EFORBIDDEN, "Il registro attività è riservato agli amministratori.")
+		return nil, domain.Err(domain.EFORBIDDEN, "err.perm.audit_read")
 	}
 	if f.Limit <= 0 {
 		f.Limit = 50

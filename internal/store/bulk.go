@@ -49,7 +49,7 @@ func (db *DB) LoadSeed(ctx context.Context, s Seed) error {
 			return fmt.Errorf("store: load seed: %w", err)
 		}
 		if n > 0 {
-			return domain.Errorf(domain.ECONFLICT, "Il database contiene già dati: i dati dimostrativi si caricano solo in un database vuoto.")
+			return domain.Err(domain.ECONFLICT, "err.seed.not_empty")
 		}
 		for _, g := range s.Gestori {
 			if err := g.Validate(); err != nil {

@@ -28,13 +28,13 @@ type facilityScope struct {
 func facilityScopeFor(ctx context.Context) (facilityScope, domain.Actor, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok {
-		return facilityScope{}, a, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return facilityScope{}, a, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	if a.System != "" {
 		return facilityScope{canRegistry: true, canAvail: true, canHold: true}, a, nil
 	}
 	if !domain.Can(a, domain.PermFacilityRead) {
-		return facilityScope{}, a, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere le strutture.")
+		return facilityScope{}, a, domain.Err(domain.EFORBIDDEN, "err.perm.facility_read")
 	}
 	sc := facilityScope{
 		canRegistry: domain.Can(a, domain.PermFacilityWrite),
@@ -288,7 +288,7 @@ func findFacility(ctx context.Context, tx *Tx, code, province, gestore string) (
 		WHERE f.code = $1 AND ($2 = '' OR f.province_code = $2) AND ($3 = '' OR f.gestore_id = $3)`,
 		strings.ToUpper(code), province, gestore))
 	if errors.Is(err, sql.ErrNoRows) {
-		return f, domain.Errorf(domain.ENOTFOUND, "Struttura %q non trovata.", code)
+		return f, domain.Err(domain.ENOTFOUND, "err.facility.not_found", "Code", code)
 	}
 	if err != nil {
 		return f, fmt.Errorf("store: find facility %s: %w", code, err)
@@ -305,7 +305,7 @@ func (db *DB) CreateFacility(ctx context.Context, f *domain.Facility) error {
 		return err
 	}
 	if !sc.canRegistry {
-		return domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di creare strutture.")
+		return domain.Err(domain.EFORBIDDEN, "err.perm.facility_create")
 	}
 	if f.Status == "" {
 		f.Status = domain.StatusActive
@@ -335,14 +335,14 @@ func insertFacility(ctx context.Context, tx *Tx, f *domain.Facility, onlyProvinc
 		SELECT p.code, p.sigla, o.id FROM comuni c JOIN provinces p ON p.code = c.province_code
 		JOIN offices o ON o.province_code = p.code WHERE c.code = $1`, f.ComuneCode).Scan(&f.ProvinceCode, &sigla, &officeID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return &domain.Error{Code: domain.EINVALID, Message: "Dati della struttura non validi.",
-			Fields: map[string]string{"comune": "Comune sconosciuto."}}
+		return domain.Err(domain.EINVALID, "err.facility.invalid").WithFields(
+			map[string]domain.FieldError{"comune": domain.Field("err.comune.unknown")})
 	}
 	if err != nil {
 		return fmt.Errorf("store: facility comune: %w", err)
 	}
 	if onlyProvince != "" && f.ProvinceCode != onlyProvince {
-		return domain.Errorf(domain.EFORBIDDEN, "Puoi creare strutture solo nella tua provincia.")
+		return domain.Err(domain.EFORBIDDEN, "err.perm.facility_province")
 	}
 	var last sql.NullString
 	if err := tx.QueryRowContext(ctx, `SELECT MAX(code) FROM facilities WHERE province_code = $1`, f.ProvinceCode).Scan(&last); err != nil {
@@ -365,8 +365,8 @@ func insertFacility(ctx context.Context, tx *Tx, f *domain.Facility, onlyProvinc
 		strings.Join(f.Features, ","), f.Status, f.ContactName, f.ContactPhone, f.ContactEmail, f.Occupied,
 		f.ConfirmedAt, f.ConfirmedBy, f.Version, tx.now, tx.now)
 	if tx.db.dialect.foreignKeyViolation(err) {
-		return &domain.Error{Code: domain.EINVALID, Message: "Dati della struttura non validi.",
-			Fields: map[string]string{"gestore": "Ente gestore sconosciuto."}}
+		return domain.Err(domain.EINVALID, "err.facility.invalid").WithFields(
+			map[string]domain.FieldError{"gestore": domain.Field("err.gestore.unknown")})
 	}
 	if err != nil {
 		return fmt.Errorf("store: create facility: %w", err)
@@ -381,7 +381,7 @@ func (db *DB) UpdateFacility(ctx context.Context, f *domain.Facility, version in
 		return err
 	}
 	if !sc.canRegistry {
-		return domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di modificare le strutture.")
+		return domain.Err(domain.EFORBIDDEN, "err.perm.facility_write")
 	}
 	if err := f.Validate(); err != nil {
 		return err
@@ -394,8 +394,8 @@ func (db *DB) UpdateFacility(ctx context.Context, f *domain.Facility, version in
 		var province string
 		if err := tx.QueryRowContext(ctx, `SELECT province_code FROM comuni WHERE code = $1`, f.ComuneCode).Scan(&province); err != nil ||
 			province != old.ProvinceCode {
-			return &domain.Error{Code: domain.EINVALID, Message: "Dati della struttura non validi.",
-				Fields: map[string]string{"comune": "Il comune deve essere nella provincia della struttura."}}
+			return domain.Err(domain.EINVALID, "err.facility.invalid").WithFields(
+				map[string]domain.FieldError{"comune": domain.Field("err.facility.comune_province")})
 		}
 		res, err := tx.ExecContext(ctx, `
 			UPDATE facilities SET name = $1, type = $2, target = $3, gestore_id = $4, comune_code = $5, address = $6,
@@ -432,7 +432,7 @@ func (db *DB) UpdateFacility(ctx context.Context, f *domain.Facility, version in
 }
 
 func staleVersion() error {
-	return domain.Errorf(domain.EPRECONDITION, "La struttura è stata modificata nel frattempo: ricarica e riprova.")
+	return domain.Err(domain.EPRECONDITION, "err.facility.stale")
 }
 
 // facilityDiff summarises what changed, for the history.
@@ -470,7 +470,7 @@ func (db *DB) UpdateContact(ctx context.Context, code string, version int, name,
 		return domain.Facility{}, err
 	}
 	if !sc.canAvail && !sc.canRegistry {
-		return domain.Facility{}, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di modificare le strutture.")
+		return domain.Facility{}, domain.Err(domain.EFORBIDDEN, "err.perm.facility_write")
 	}
 	probe := domain.Facility{Name: "x", Type: domain.TypeHub, Target: domain.TargetMixed, GestoreID: "x",
 		ComuneCode: "000000", Status: domain.StatusActive, Features: features}
@@ -509,11 +509,11 @@ func (db *DB) SetAvailability(ctx context.Context, code string, version int, av 
 		return domain.Facility{}, err
 	}
 	if !sc.canAvail {
-		return domain.Facility{}, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di aggiornare la disponibilità.")
+		return domain.Facility{}, domain.Err(domain.EFORBIDDEN, "err.perm.availability")
 	}
 	if av.Occupied < 0 {
-		return domain.Facility{}, &domain.Error{Code: domain.EINVALID, Message: "I posti occupati non possono essere negativi.",
-			Fields: map[string]string{"occupied": "Valore non valido."}}
+		return domain.Facility{}, domain.Err(domain.EINVALID, "err.facility.occupied_negative").WithFields(
+			map[string]domain.FieldError{"occupied": domain.Field("err.field.value_invalid")})
 	}
 	err = db.InTx(ctx, func(tx *Tx) error {
 		old, err := findFacility(ctx, tx, code, sc.writeProvince, sc.writeGestore)
@@ -521,9 +521,8 @@ func (db *DB) SetAvailability(ctx context.Context, code string, version int, av 
 			return err
 		}
 		if av.Occupied > old.Contracted {
-			return &domain.Error{Code: domain.EINVALID, Message: fmt.Sprintf(
-				"I posti occupati (%d) superano quelli contrattualizzati (%d).", av.Occupied, old.Contracted),
-				Fields: map[string]string{"occupied": "Valore oltre la capienza."}}
+			return domain.Err(domain.EINVALID, "err.facility.occupied_over", "Occupied", av.Occupied, "Contracted", old.Contracted).WithFields(
+				map[string]domain.FieldError{"occupied": domain.Field("err.facility.over_capacity")})
 		}
 		res, err := tx.ExecContext(ctx, `
 			UPDATE facilities SET occupied = $1, confirmed_at = $2, confirmed_by = $3, version = version + 1, updated_at = $2

@@ -24,7 +24,7 @@ func (db *DB) PlanFacilityImport(ctx context.Context, rows []domain.ImportRow) (
 		return domain.ImportPlan{}, err
 	}
 	if !sc.canRegistry {
-		return domain.ImportPlan{}, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di importare strutture.")
+		return domain.ImportPlan{}, domain.Err(domain.EFORBIDDEN, "err.perm.facility_import")
 	}
 	plan := domain.ImportPlan{ID: newID(), Counts: map[string]int{}}
 	err = db.InTx(ctx, func(tx *Tx) error {
@@ -65,14 +65,14 @@ func resolveImport(ctx context.Context, tx *Tx, rows []domain.ImportRow, provinc
 	for i := range rows {
 		r := &rows[i]
 		f := &r.Facility
-		bad := func(col, msg string) {
-			r.Errors = append(r.Errors, domain.ImportError{Line: r.Line, Column: col, Msg: msg})
+		bad := func(col string, msg domain.FieldError) {
+			r.Errors = append(r.Errors, domain.ImportError{Line: r.Line, Column: col, MsgID: msg.MsgID, Args: msg.Args})
 		}
 		// Managing entity: by tax code, else by exact name (case-insensitive).
 		err := tx.QueryRowContext(ctx, `SELECT id FROM gestori WHERE tax_code = $1 OR LOWER(name) = LOWER($1) ORDER BY id LIMIT 1`,
 			r.Gestore).Scan(&f.GestoreID)
 		if errors.Is(err, sql.ErrNoRows) && r.Gestore != "" {
-			bad("Ente gestore", fmt.Sprintf("ente gestore «%s» sconosciuto: usa la partita IVA o il nome registrato", r.Gestore))
+			bad("gestore", domain.Field("err.import.gestore_unknown", "Gestore", r.Gestore))
 		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: import gestore: %w", err)
 		}
@@ -81,14 +81,14 @@ func resolveImport(ctx context.Context, tx *Tx, rows []domain.ImportRow, provinc
 			SELECT code, province_code FROM comuni WHERE (code = $1 OR LOWER(name) = LOWER($1)) AND ($2 = '' OR province_code = $2)
 			ORDER BY code LIMIT 1`, r.Comune, province).Scan(&f.ComuneCode, &f.ProvinceCode)
 		if errors.Is(err, sql.ErrNoRows) && r.Comune != "" {
-			bad("Comune", fmt.Sprintf("comune «%s» sconosciuto o fuori dalla tua provincia", r.Comune))
+			bad("comune", domain.Field("err.import.comune_unknown", "Comune", r.Comune))
 		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: import comune: %w", err)
 		}
 		if f.Code != "" {
 			old, err := findFacility(ctx, tx, f.Code, province, "")
 			if domain.ErrorCode(err) == domain.ENOTFOUND {
-				bad("Codice", fmt.Sprintf("struttura %s inesistente o fuori dalla tua provincia (lascia vuoto per crearne una nuova)", f.Code))
+				bad("code", domain.Field("err.import.code_unknown", "Code", f.Code))
 			} else if err != nil {
 				return err
 			} else {
@@ -137,7 +137,7 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 		return nil, err
 	}
 	if !sc.canRegistry {
-		return nil, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di importare strutture.")
+		return nil, domain.Err(domain.EFORBIDDEN, "err.perm.facility_import")
 	}
 	done := map[string]int{}
 	var changed []string
@@ -148,16 +148,16 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 		err := tx.QueryRowContext(ctx, `SELECT plan, created_at, applied_at FROM imports WHERE id = $1 AND user_id = $2`,
 			id, a.Label()).Scan(&raw, &created, &applied)
 		if errors.Is(err, sql.ErrNoRows) {
-			return domain.Errorf(domain.ENOTFOUND, "Importazione non trovata.")
+			return domain.Err(domain.ENOTFOUND, "err.import.not_found")
 		}
 		if err != nil {
 			return fmt.Errorf("store: import: %w", err)
 		}
 		if applied.Valid {
-			return domain.Errorf(domain.ECONFLICT, "Questa importazione è già stata applicata.")
+			return domain.Err(domain.ECONFLICT, "err.import.applied")
 		}
 		if tx.now.Sub(created) > importTTL {
-			return domain.Errorf(domain.ECONFLICT, "L'anteprima è scaduta: carica di nuovo il file.")
+			return domain.Err(domain.ECONFLICT, "err.import.expired")
 		}
 		var plan domain.ImportPlan
 		if err := json.Unmarshal([]byte(raw), &plan); err != nil {
@@ -177,11 +177,10 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 		}
 		for _, r := range rows {
 			if r.Action == "error" && !excludeErrors {
-				return &domain.Error{Code: domain.EINVALID, Message: fmt.Sprintf(
-					"La riga %d ha errori: correggi il file o escludi le righe con errori.", r.Line)}
+				return domain.Err(domain.EINVALID, "err.import.row_errors", "Line", r.Line)
 			}
 			if p := previewed[r.Line]; p.Action != r.Action || (r.Action == "update" && p.Changes != r.Changes) {
-				return domain.Errorf(domain.ECONFLICT, "Il registro è cambiato dopo l'anteprima (riga %d): carica di nuovo il file.", r.Line)
+				return domain.Err(domain.ECONFLICT, "err.import.changed", "Line", r.Line)
 			}
 		}
 		for _, r := range rows {

@@ -112,7 +112,7 @@ func (tx *Tx) notifyInApp(ctx context.Context, provinces []string, coordinators 
 func (db *DB) Inbox(ctx context.Context, limit int) ([]domain.Notification, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || a.UserID == "" {
-		return nil, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return nil, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	if limit <= 0 || limit > 500 {
 		limit = 100
@@ -143,7 +143,7 @@ func (db *DB) UnreadCount(ctx context.Context) (int, error) {
 func (db *DB) MarkRead(ctx context.Context, id string) error {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || a.UserID == "" {
-		return domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE notifications SET read_at = $1
@@ -157,7 +157,7 @@ func (db *DB) MarkRead(ctx context.Context, id string) error {
 				return err
 			}
 			if exists == 0 {
-				return domain.Errorf(domain.ENOTFOUND, "Notifica non trovata.")
+				return domain.Err(domain.ENOTFOUND, "err.notification.not_found")
 			}
 		}
 		return nil

@@ -30,14 +30,14 @@ type planScope struct {
 func (db *DB) planScopeFor(ctx context.Context) (planScope, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok {
-		return planScope{}, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return planScope{}, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	if a.System != "" {
 		return planScope{a: a, run: true, place: true}, nil
 	}
 	sc := planScope{a: a, run: domain.Can(a, domain.PermPlanRun), place: domain.Can(a, domain.PermPlanPlace)}
 	if !sc.run && !sc.place {
-		return sc, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere i piani di riparto.")
+		return sc, domain.Err(domain.EFORBIDDEN, "err.perm.plan_read")
 	}
 	sc.province = a.ProvinceCode
 	if sc.province == "" && a.OfficeID != "" { // the coordinator: its office's province
@@ -59,23 +59,23 @@ func (db *DB) runScope(ctx context.Context) (planScope, error) {
 }
 
 // needReason refuses a change recorded without its reason.
-func needReason(reason, msg string) error {
+func needReason(reason, msgID string) error {
 	if strings.TrimSpace(reason) == "" {
-		return &domain.Error{Code: domain.EINVALID, Message: msg, Fields: map[string]string{"reason": "Il motivo è obbligatorio."}}
+		return domain.Err(domain.EINVALID, msgID).WithFields(map[string]domain.FieldError{"reason": domain.Field("err.field.reason_required")})
 	}
 	return nil
 }
 
 func (sc planScope) needRun() error {
 	if !sc.run {
-		return domain.Errorf(domain.EFORBIDDEN, "Solo il coordinamento regionale può eseguire questa operazione.")
+		return domain.Err(domain.EFORBIDDEN, "err.perm.coordinator")
 	}
 	return nil
 }
 
 func (sc planScope) needPlace() (string, error) {
 	if !sc.place || sc.province == "" {
-		return "", domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di gestire la quota di una provincia.")
+		return "", domain.Err(domain.EFORBIDDEN, "err.perm.plan_province")
 	}
 	return sc.province, nil
 }
@@ -105,7 +105,7 @@ func lockPlan(ctx context.Context, tx *Tx, id string) (domain.Plan, error) {
 		return domain.Plan{}, fmt.Errorf("store: lock plan: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return domain.Plan{}, domain.Errorf(domain.ENOTFOUND, "Piano non trovato.")
+		return domain.Plan{}, domain.Err(domain.ENOTFOUND, "err.plan.not_found")
 	}
 	return scanPlan(tx.QueryRowContext(ctx, `SELECT `+planColumns+` FROM plans WHERE id = $1`, id))
 }
@@ -129,7 +129,8 @@ func (tx *Tx) setPlanStatus(ctx context.Context, id string, s domain.PlanStatus)
 	return nil
 }
 
-func conflictf(format string, a ...any) error { return domain.Errorf(domain.ECONFLICT, format, a...) }
+// conflictf is an ECONFLICT error with a message id and key/value arguments.
+func conflictf(msgID string, kv ...any) error { return domain.Err(domain.ECONFLICT, msgID, kv...) }
 
 // CreatePlan records the Ministry's notice with its units and, optionally,
 // the nominative list. The coordinator only.
@@ -256,7 +257,7 @@ func (db *DB) FindPlan(ctx context.Context, id string) (domain.Plan, error) {
 		var err error
 		p, err = scanPlan(tx.QueryRowContext(ctx, `SELECT `+planColumns+` FROM plans WHERE id = $1`, id))
 		if errors.Is(err, sql.ErrNoRows) {
-			return domain.Errorf(domain.ENOTFOUND, "Piano non trovato.")
+			return domain.Err(domain.ENOTFOUND, "err.plan.not_found")
 		}
 		if err != nil {
 			return fmt.Errorf("store: find plan: %w", err)
@@ -382,7 +383,7 @@ func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) 
 			return err
 		}
 		if p.Status != domain.PlanAnnounced && p.Status != domain.PlanProposed {
-			return conflictf("La ripartizione si propone solo prima della pubblicazione (stato attuale: %s).", statusLabel(p.Status))
+			return conflictf("err.plan.propose_state", "Status", statusLabel(p.Status))
 		}
 		keyID, shares, err := sharesAt(ctx, tx, p.ReceivedAt)
 		if err != nil {
@@ -408,7 +409,7 @@ func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) 
 		}
 		out, err := alloc.Split(in)
 		if err != nil {
-			return domain.Errorf(domain.EINVALID, "Ripartizione non calcolabile: %v", err)
+			return domain.Err(domain.EINVALID, "err.plan.split_failed", "Detail", err.Error())
 		}
 		capsNote := ""
 		if len(out.Unplaced) > 0 { // free places do not suffice: split by the key alone and say so
@@ -416,7 +417,7 @@ func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) 
 				in.Provinces[i].Free = nil
 			}
 			if out, err = alloc.Split(in); err != nil {
-				return domain.Errorf(domain.EINVALID, "Ripartizione non calcolabile: %v", err)
+				return domain.Err(domain.EINVALID, "err.plan.split_failed", "Detail", err.Error())
 			}
 			capsNote = "; posti liberi insufficienti in regione: ripartizione sulla sola chiave"
 		}
@@ -560,7 +561,7 @@ func (db *DB) AdjustSplit(ctx context.Context, id string, persons map[string]int
 	if err != nil {
 		return domain.Plan{}, err
 	}
-	if err := needReason(reason, "Ogni modifica della ripartizione richiede un motivo."); err != nil {
+	if err := needReason(reason, "err.plan.adjust_reason"); err != nil {
 		return domain.Plan{}, err
 	}
 	err = db.InTx(ctx, func(tx *Tx) error {
@@ -569,7 +570,7 @@ func (db *DB) AdjustSplit(ctx context.Context, id string, persons map[string]int
 			return err
 		}
 		if p.Status != domain.PlanProposed {
-			return conflictf("La ripartizione si modifica solo quando è proposta e non ancora pubblicata (stato attuale: %s).", statusLabel(p.Status))
+			return conflictf("err.plan.adjust_state", "Status", statusLabel(p.Status))
 		}
 		rows, err := planProvinces(ctx, tx, p.ID)
 		if err != nil {
@@ -580,7 +581,7 @@ func (db *DB) AdjustSplit(ctx context.Context, id string, persons map[string]int
 			target[r.Code] = r.Persons
 			if n, ok := persons[r.Code]; ok {
 				if n < 0 {
-					return &domain.Error{Code: domain.EINVALID, Message: "Il numero di persone non può essere negativo."}
+					return domain.Err(domain.EINVALID, "err.plan.persons_negative")
 				}
 				target[r.Code] = n
 			}
@@ -588,11 +589,11 @@ func (db *DB) AdjustSplit(ctx context.Context, id string, persons map[string]int
 		}
 		for c := range persons {
 			if _, ok := target[c]; !ok {
-				return domain.Errorf(domain.EINVALID, "Provincia sconosciuta: %s.", c)
+				return domain.Err(domain.EINVALID, "err.province.unknown", "Province", c)
 			}
 		}
 		if sum != p.Total {
-			return domain.Errorf(domain.EINVALID, "La somma delle quote (%d) deve essere uguale al totale del piano (%d).", sum, p.Total)
+			return domain.Err(domain.EINVALID, "err.plan.share_sum", "Got", sum, "Want", p.Total)
 		}
 		units, err := planUnits(ctx, tx, p.ID)
 		if err != nil {
@@ -619,7 +620,7 @@ func (db *DB) AdjustSplit(ctx context.Context, id string, persons map[string]int
 			changes = append(changes, fmt.Sprintf("%s %d→%d", r.Sigla, r.Persons, target[r.Code]))
 		}
 		if len(changes) == 0 {
-			return &domain.Error{Code: domain.EINVALID, Message: "Nessuna quota cambiata."}
+			return domain.Err(domain.EINVALID, "err.plan.no_share_changed")
 		}
 		return tx.planEvent(ctx, p.ID, "split_adjusted", "", strings.Join(changes, ", ")+" – motivo: "+strings.TrimSpace(reason))
 	})
@@ -684,7 +685,7 @@ func reassignUnits(units []domain.PlanUnit, target map[string]int) (map[string]s
 	}
 	for c, n := range target {
 		if have[c] != n {
-			return nil, domain.Errorf(domain.EINVALID, "Con i nuclei indivisibili queste quote non si possono ottenere esattamente (%s: %d invece di %d).", c, have[c], n)
+			return nil, domain.Err(domain.EINVALID, "err.plan.split_indivisible", "Province", c, "Got", have[c], "Want", n)
 		}
 	}
 	return moved, nil
@@ -705,7 +706,7 @@ func (db *DB) PublishPlan(ctx context.Context, id string) (domain.Plan, error) {
 			return err
 		}
 		if p.Status != domain.PlanProposed {
-			return conflictf("Si pubblica solo una ripartizione proposta (stato attuale: %s).", statusLabel(p.Status))
+			return conflictf("err.plan.publish_state", "Status", statusLabel(p.Status))
 		}
 		deadline := tx.now.Add(time.Duration(p.AckHours) * time.Hour)
 		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'published', published_at = $1, ack_deadline = $2 WHERE id = $3`,
@@ -759,7 +760,7 @@ func (db *DB) AcknowledgePlan(ctx context.Context, id string) error {
 			return err
 		}
 		if !p.Status.Open() || p.PublishedAt == nil {
-			return conflictf("Il piano non è pubblicato: non c'è nulla di cui prendere visione (stato: %s).", statusLabel(p.Status))
+			return conflictf("err.plan.ack_state", "Status", statusLabel(p.Status))
 		}
 		return acknowledge(ctx, tx, p, province, sc.a, false)
 	})
@@ -776,7 +777,7 @@ func acknowledge(ctx context.Context, tx *Tx, p domain.Plan, province string, a 
 		if implicit {
 			return nil
 		}
-		return conflictf("La tua provincia non ha una quota in questo piano.")
+		return conflictf("err.plan.no_share")
 	}
 	if err != nil {
 		return fmt.Errorf("store: acknowledge: %w", err)
@@ -785,7 +786,7 @@ func acknowledge(ctx context.Context, tx *Tx, p domain.Plan, province string, a 
 		if implicit {
 			return nil
 		}
-		return conflictf("Presa visione già registrata il %s.", ack.Time.In(italy).Format("02/01/2006 alle 15:04"))
+		return conflictf("err.plan.ack_done", "Date", ack.Time.In(italy).Format("02/01/2006"), "Time", ack.Time.In(italy).Format("15:04"))
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE plan_provinces SET acknowledged_at = $1, acknowledged_by = $2 WHERE plan_id = $3 AND province_code = $4`,
 		tx.now, a.Label(), p.ID, province); err != nil {
@@ -811,7 +812,7 @@ func (db *DB) ClosePlan(ctx context.Context, id string) error {
 			return err
 		}
 		if p.Status != domain.PlanArrived {
-			return conflictf("Si chiude un piano solo quando tutti gli arrivi sono confermati (stato attuale: %s).", statusLabel(p.Status))
+			return conflictf("err.plan.close_state", "Status", statusLabel(p.Status))
 		}
 		var arrived int
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(arrived), 0) FROM plan_provinces WHERE plan_id = $1`, p.ID).Scan(&arrived); err != nil {
@@ -831,7 +832,7 @@ func (db *DB) CancelPlan(ctx context.Context, id, reason string) error {
 	if err != nil {
 		return err
 	}
-	if err := needReason(reason, "L'annullamento richiede un motivo."); err != nil {
+	if err := needReason(reason, "err.plan.cancel_reason"); err != nil {
 		return err
 	}
 	var codes []string
@@ -841,14 +842,14 @@ func (db *DB) CancelPlan(ctx context.Context, id, reason string) error {
 			return err
 		}
 		if !p.Status.Open() {
-			return conflictf("Il piano è già %s.", statusLabel(p.Status))
+			return conflictf("err.plan.already", "Status", statusLabel(p.Status))
 		}
 		var confirmed int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM plan_provinces WHERE plan_id = $1 AND arrived_at IS NOT NULL`, p.ID).Scan(&confirmed); err != nil {
 			return err
 		}
 		if confirmed > 0 {
-			return conflictf("Alcuni arrivi sono già confermati: il piano non si può annullare, si chiude.")
+			return conflictf("err.plan.cancel_arrived")
 		}
 		if codes, err = releasePlanHolds(ctx, tx, p.ID, ""); err != nil {
 			return err
@@ -913,7 +914,7 @@ func (db *DB) AmendPlan(ctx context.Context, id string, units []domain.PlanUnit,
 	if err != nil {
 		return err
 	}
-	if err := needReason(reason, "La rettifica richiede un motivo."); err != nil {
+	if err := needReason(reason, "err.plan.amend_reason"); err != nil {
 		return err
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
@@ -933,14 +934,14 @@ func (db *DB) amendTx(ctx context.Context, tx *Tx, p domain.Plan, units []domain
 	switch p.Status {
 	case domain.PlanAnnounced, domain.PlanProposed, domain.PlanPublished:
 	default:
-		return conflictf("Il piano si rettifica solo prima delle assegnazioni (stato attuale: %s).", statusLabel(p.Status))
+		return conflictf("err.plan.amend_state", "Status", statusLabel(p.Status))
 	}
 	var placed int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM plan_units WHERE plan_id = $1 AND facility_id IS NOT NULL`, p.ID).Scan(&placed); err != nil {
 		return err
 	}
 	if placed > 0 {
-		return conflictf("Alcune persone sono già assegnate a strutture: annulla il piano e creane uno nuovo.")
+		return conflictf("err.plan.amend_placed")
 	}
 	notify := []string{}
 	if p.PublishedAt != nil {
@@ -993,7 +994,7 @@ func (db *DB) PreviewPlanList(ctx context.Context, id string, rows []domain.Pres
 		return domain.PlanListPreview{}, err
 	}
 	if len(rows) > domain.MaxPlanUnits {
-		return domain.PlanListPreview{}, domain.Errorf(domain.EINVALID, "L'elenco ha %d righe: al massimo %d.", len(rows), domain.MaxPlanUnits)
+		return domain.PlanListPreview{}, domain.Err(domain.EINVALID, "err.plan.list_too_long", "Rows", len(rows), "Max", domain.MaxPlanUnits)
 	}
 	units, persons := domain.UnitsFromList(rows, p.ExpectedAt)
 	pl := planList{Units: units, Persons: persons, Preview: domain.PlanListPreview{ID: newID(), PlanID: p.ID, Persons: len(persons),
@@ -1027,26 +1028,26 @@ func (db *DB) ApplyPlanList(ctx context.Context, previewID string, excludeErrors
 		err := tx.QueryRowContext(ctx, `SELECT plan, user_id, created_at, applied_at FROM imports WHERE id = $1 AND kind = 'plan_list'`,
 			previewID).Scan(&raw, &owner, &created, &applied)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != sc.a.Label()) {
-			return domain.Errorf(domain.ENOTFOUND, "Elenco non trovato.")
+			return domain.Err(domain.ENOTFOUND, "err.list.not_found")
 		}
 		if err != nil {
 			return fmt.Errorf("store: plan list: %w", err)
 		}
 		if applied.Valid {
-			return conflictf("Questo elenco è già stato applicato.")
+			return conflictf("err.plan.list_applied")
 		}
 		if tx.now.Sub(created) > importTTL {
-			return conflictf("L'anteprima è scaduta: carica di nuovo l'elenco.")
+			return conflictf("err.plan.list_expired")
 		}
 		var pl planList
 		if err := json.Unmarshal([]byte(raw), &pl); err != nil {
 			return err
 		}
 		if n := len(pl.Preview.Errors); n > 0 && !excludeErrors {
-			return domain.Errorf(domain.EINVALID, "L'elenco ha %d errori: correggi le righe e caricalo di nuovo, oppure escludi le righe con errori.", n)
+			return domain.Err(domain.EINVALID, "err.plan.list_errors", "Errors", n)
 		}
 		if len(pl.Units) == 0 {
-			return domain.Errorf(domain.EINVALID, "Nessuna persona valida nell'elenco.")
+			return domain.Err(domain.EINVALID, "err.plan.list_empty")
 		}
 		p, err := lockPlan(ctx, tx, pl.Preview.PlanID)
 		if err != nil {
@@ -1074,7 +1075,7 @@ func (db *DB) PostMessage(ctx context.Context, id, body string) error {
 	}
 	body = strings.TrimSpace(body)
 	if body == "" || len(body) > 2000 {
-		return &domain.Error{Code: domain.EINVALID, Message: "Il messaggio è vuoto o supera 2000 caratteri.", Fields: map[string]string{"body": "Da 1 a 2000 caratteri."}}
+		return domain.Err(domain.EINVALID, "err.plan.message_length", "Max", 2000).WithFields(map[string]domain.FieldError{"body": domain.Field("err.field.length", "Min", 1, "Max", 2000)})
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
@@ -1100,4 +1101,5 @@ func (db *DB) PostMessage(ctx context.Context, id, body string) error {
 	})
 }
 
-func statusLabel(s domain.PlanStatus) string { return s.Label() }
+// statusLabel is a plan status as a message argument, translated when shown.
+func statusLabel(s domain.PlanStatus) domain.Label { return domain.Label("plan.status." + string(s)) }

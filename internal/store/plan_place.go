@@ -89,16 +89,16 @@ func canPlace(p domain.Plan, province string) error {
 	switch p.Status {
 	case domain.PlanPublished, domain.PlanPlaced, domain.PlanInTransit:
 	case domain.PlanAnnounced, domain.PlanProposed:
-		return conflictf("Il piano non è ancora pubblicato: la quota della provincia non è definitiva.")
+		return conflictf("err.place.not_published")
 	default:
-		return conflictf("Il piano è %s: le assegnazioni non si modificano più.", statusLabel(p.Status))
+		return conflictf("err.place.state", "Status", statusLabel(p.Status))
 	}
 	r := p.Province(province)
 	if r == nil || r.Persons == 0 {
-		return conflictf("La tua provincia non ha una quota in questo piano.")
+		return conflictf("err.plan.no_share")
 	}
 	if r.ArrivedAt != nil {
-		return conflictf("Gli arrivi della provincia sono già confermati: le assegnazioni non si modificano più.")
+		return conflictf("err.place.arrived")
 	}
 	return nil
 }
@@ -194,7 +194,7 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 		return err
 	}
 	if len(lines) == 0 {
-		return &domain.Error{Code: domain.EINVALID, Message: "Nessuna assegnazione indicata."}
+		return domain.Err(domain.EINVALID, "err.place.none")
 	}
 	var touched []string
 	naiveFree := map[string]int{}
@@ -235,10 +235,10 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 		for _, l := range lines {
 			u, ok := byID[l.Unit]
 			if !ok || u.Province != province {
-				return conflictf("L'unità %s non fa parte della quota della provincia: non si può assegnare più della propria quota.", l.Unit)
+				return conflictf("err.place.unit_not_in_share", "Unit", l.Unit)
 			}
 			if seen[l.Unit] {
-				return domain.Errorf(domain.EINVALID, "L'unità %s è indicata due volte.", l.Unit)
+				return domain.Err(domain.EINVALID, "err.place.unit_twice", "Unit", l.Unit)
 			}
 			seen[l.Unit] = true
 			code := strings.ToUpper(strings.TrimSpace(l.Facility))
@@ -258,16 +258,16 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 				return err
 			}
 			if f.Status != domain.StatusActive {
-				return conflictf("La struttura %s non è attiva.", f.Code)
+				return conflictf("err.place.facility_inactive", "Code", f.Code)
 			}
 			places := 0
 			for _, u := range perFacility[code] {
 				if !contains(acceptsOf(f.Target), u.Group) {
-					return domain.Errorf(domain.EINVALID, "La struttura %s (%s) non accoglie l'unità %s (%s).", f.Code, f.Target, u.ID, u.Group)
+					return domain.Err(domain.EINVALID, "err.place.target", "Code", f.Code, "Target", domain.Label("target."+string(f.Target)), "Unit", u.ID, "Group", domain.Label("group."+string(u.Group)))
 				}
 				for _, n := range u.Needs {
 					if !f.HasFeature(n) {
-						return domain.Errorf(domain.EINVALID, "La struttura %s non ha la caratteristica richiesta dall'unità %s (%s).", f.Code, u.ID, n)
+						return domain.Err(domain.EINVALID, "err.place.feature", "Code", f.Code, "Unit", u.ID, "Feature", domain.Label("feature."+n))
 					}
 				}
 				places += u.Size
@@ -282,7 +282,7 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 				}
 			}
 			if free < places {
-				return domain.Errorf(domain.ECONFLICT, "Posti liberi insufficienti in %s: %d richiesti, %d disponibili.", f.Code, places, free)
+				return domain.Err(domain.ECONFLICT, "err.place.no_room", "Code", f.Code, "Want", places, "Free", free)
 			}
 			h := domain.Hold{ID: newID(), FacilityCode: f.Code, Places: places, Reason: "Piano di riparto " + p.Reference,
 				ExpiresAt: expires.UTC().Truncate(time.Microsecond), Status: "active", CreatedBy: sc.a.Label()}
@@ -347,7 +347,7 @@ func advanceStatus(ctx context.Context, tx *Tx, p domain.Plan) error {
 	if err := tx.setPlanStatus(ctx, p.ID, next); err != nil {
 		return err
 	}
-	return tx.planEvent(ctx, p.ID, "status", "", "stato: "+statusLabel(next))
+	return tx.planEvent(ctx, p.ID, "status", "", "stato: "+next.Label())
 }
 
 // RecordDeparture records a vehicle leaving for a province with its
@@ -363,13 +363,13 @@ func (db *DB) RecordDeparture(ctx context.Context, id string, t domain.PlanTrans
 	}
 	if t.Province != "" && t.Province != province {
 		if !sc.run {
-			return domain.Errorf(domain.EFORBIDDEN, "Puoi registrare solo le partenze verso la tua provincia.")
+			return domain.Err(domain.EFORBIDDEN, "err.perm.departure_province")
 		}
 		province = t.Province
 	}
 	if strings.TrimSpace(t.Vehicle) == "" || t.Headcount <= 0 || t.Headcount > domain.MaxPlanUnits {
-		return &domain.Error{Code: domain.EINVALID, Message: "Indica il mezzo e il numero di persone a bordo.",
-			Fields: map[string]string{"vehicle": "Mezzo obbligatorio.", "headcount": "Numero di persone positivo."}}
+		return domain.Err(domain.EINVALID, "err.transport.invalid").WithFields(map[string]domain.FieldError{
+			"vehicle": domain.Field("err.transport.vehicle"), "headcount": domain.Field("err.transport.headcount")})
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
@@ -384,7 +384,7 @@ func (db *DB) RecordDeparture(ctx context.Context, id string, t domain.PlanTrans
 		}
 		r := p.Province(province)
 		if r.PlacedAt == nil {
-			return conflictf("Prima della partenza la quota della provincia va assegnata alle strutture.")
+			return conflictf("err.place.depart_unplaced")
 		}
 		at := t.DepartedAt
 		if at.IsZero() {
@@ -441,13 +441,13 @@ func (db *DB) ConfirmArrival(ctx context.Context, id string, outcomes map[string
 			return err
 		}
 		if r := p.Province(province); r != nil && r.ArrivedAt != nil {
-			return conflictf("L'arrivo è già stato confermato il %s.", r.ArrivedAt.In(italy).Format("02/01/2006 alle 15:04"))
+			return conflictf("err.place.arrival_done", "Date", r.ArrivedAt.In(italy).Format("02/01/2006"), "Time", r.ArrivedAt.In(italy).Format("15:04"))
 		}
 		if err := canPlace(p, province); err != nil {
 			return err
 		}
 		if p.Province(province).PlacedAt == nil {
-			return conflictf("La quota della provincia non è ancora assegnata alle strutture.")
+			return conflictf("err.place.unplaced")
 		}
 		all, err := planUnits(ctx, tx, p.ID)
 		if err != nil {
@@ -557,16 +557,16 @@ var outcomeLabels = map[string]string{
 }
 
 func checkOutcomes(outcomes map[string]string, expected map[string]bool, nominative bool) error {
-	what := "unità"
+	notInShare := "err.arrival.unit_not_in_share"
 	if nominative {
-		what = "persona"
+		notInShare = "err.arrival.person_not_in_share"
 	}
-	fields := map[string]string{}
+	fields := map[string]domain.FieldError{}
 	for k, o := range outcomes {
 		if !expected[k] {
-			fields[k] = fmt.Sprintf("Questa %s non fa parte della quota della provincia.", what)
+			fields[k] = domain.Field(notInShare)
 		} else if !contains(domain.Outcomes, o) {
-			fields[k] = "Esito sconosciuto: " + o + "."
+			fields[k] = domain.Field("err.arrival.outcome_unknown", "Outcome", o)
 		}
 	}
 	missing := 0
@@ -576,10 +576,10 @@ func checkOutcomes(outcomes map[string]string, expected map[string]bool, nominat
 		}
 	}
 	if missing > 0 {
-		fields["outcomes"] = fmt.Sprintf("Manca l'esito per %d voci: indica per ciascuna se è arrivata, non presentata, ricoverata, dirottata o con età contestata.", missing)
+		fields["outcomes"] = domain.Field("err.arrival.outcomes_missing", "Count", missing)
 	}
 	if len(fields) > 0 {
-		return &domain.Error{Code: domain.EINVALID, Message: "Esiti dell'arrivo incompleti o non validi.", Fields: fields}
+		return domain.Err(domain.EINVALID, "err.arrival.invalid").WithFields(fields)
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ var Breakdowns = []string{"sex", "age", "nationality", "household", "stage", "co
 func (db *DB) statsScope(ctx context.Context, province string) (string, domain.Actor, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || (a.System == "" && !domain.Can(a, domain.PermStatsRead)) {
-		return "", a, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere le statistiche.")
+		return "", a, domain.Err(domain.EFORBIDDEN, "err.perm.stats_read")
 	}
 	if province != "" {
 		p, err := db.FindProvince(ctx, province)
@@ -34,7 +34,7 @@ func (db *DB) statsScope(ctx context.Context, province string) (string, domain.A
 	}
 	if a.ProvinceCode != "" {
 		if province != "" && province != a.ProvinceCode {
-			return "", a, domain.Errorf(domain.ENOTFOUND, "Provincia fuori dal tuo ambito.")
+			return "", a, domain.Err(domain.ENOTFOUND, "err.scope.province")
 		}
 		province = a.ProvinceCode
 	}
@@ -252,7 +252,7 @@ func (db *DB) Population(ctx context.Context, province string, day time.Time, by
 		valid = valid || b == by
 	}
 	if !valid {
-		return nil, 0, domain.Errorf(domain.EINVALID, "Dimensione %q sconosciuta (sex, age, nationality, household, stage, comune).", by)
+		return nil, 0, domain.Err(domain.EINVALID, "err.stats.dimension_unknown", "By", by)
 	}
 	province, _, err := db.statsScope(ctx, province)
 	if err != nil {

@@ -174,7 +174,7 @@ func (db *DB) FindProvince(ctx context.Context, codeOrSigla string) (domain.Prov
 		`SELECT `+provinceColumns+` FROM provinces WHERE code = $1 OR sigla = $2`,
 		codeOrSigla, strings.ToUpper(codeOrSigla)))
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, domain.Errorf(domain.ENOTFOUND, "Provincia %q non trovata.", codeOrSigla)
+		return p, domain.Err(domain.ENOTFOUND, "err.province.not_found", "Province", codeOrSigla)
 	}
 	if err != nil {
 		return p, fmt.Errorf("store: find province %s: %w", codeOrSigla, err)

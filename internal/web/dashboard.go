@@ -51,15 +51,15 @@ func (s *Server) dashboardQuery(r *http.Request) (dashboardQuery, error) {
 	if v := q.Get("data"); v != "" {
 		d, err := time.ParseInLocation("2006-01-02", v, rome)
 		if err != nil {
-			return dq, &domain.Error{Code: domain.EINVALID, Message: "Data di riferimento non valida (AAAA-MM-GG).",
-				Fields: map[string]string{"data": "Formato AAAA-MM-GG."}}
+			return dq, domain.Err(domain.EINVALID, "err.dashboard.day").WithFields(
+				map[string]domain.FieldError{"data": domain.Field("err.field.date_iso")})
 		}
 		dq.Day = d.Add(12 * time.Hour)
 	}
 	if v := q.Get("giorni"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 3650 {
-			return dq, &domain.Error{Code: domain.EINVALID, Message: "Giorni dopo la decisione: un numero da 0 a 3650."}
+			return dq, domain.Err(domain.EINVALID, "err.dashboard.after_days", "Max", 3650)
 		}
 		dq.AfterDays = n
 	}
@@ -173,7 +173,7 @@ func (s *Server) handleDashboardExport(w http.ResponseWriter, r *http.Request) {
 		}
 	case "vulnerabilita":
 		if dd.D.Vulnerabilities == nil {
-			s.Error(w, r, domain.Errorf(domain.ENOTFOUND, "Tabella non disponibile."))
+			s.Error(w, r, domain.Err(domain.ENOTFOUND, "err.stats.table_unavailable"))
 			return
 		}
 		t.Title, t.Headers = "Vulnerabilità (art. 17) – "+dd.Place, []string{"codice", "descrizione", "persone"}
@@ -183,7 +183,7 @@ func (s *Server) handleDashboardExport(w http.ResponseWriter, r *http.Request) {
 	default:
 		items, ok := dd.D.By[dim]
 		if !ok {
-			s.Error(w, r, domain.Errorf(domain.ENOTFOUND, "Tabella sconosciuta."))
+			s.Error(w, r, domain.Err(domain.ENOTFOUND, "err.stats.table_unknown"))
 			return
 		}
 		t.Title, t.Headers = s.t(r, "dashboard.dim."+dim)+" – "+dd.Place, []string{"chiave", "descrizione", "persone"}
