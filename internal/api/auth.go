@@ -132,6 +132,10 @@ func (s *Server) registerAccess(api huma.API) {
 		if entries == nil {
 			entries = []domain.AuditEntry{}
 		}
+		l := s.localizer(ctx)
+		for i, e := range entries {
+			entries[i].Summary = l.Stored("audit.", e.Action, e.Params, e.Summary)
+		}
 		return &auditOutput{Body: entries}, nil
 	})
 }

@@ -279,8 +279,16 @@ type ImportRow struct {
 	Comune   string        `json:"comune"`  // as written: ISTAT code or name
 	Errors   []ImportError `json:"errors,omitempty"`
 	// Set by the plan: "create", "update", "unchanged" or "error", and what changes.
-	Action  string `json:"action"`
-	Changes string `json:"changes,omitempty"`
+	Action  string        `json:"action"`
+	Changes []FieldChange `json:"changes,omitempty"`
+}
+
+// FieldChange is one changed field of a record: its key (named for people by
+// the catalogue, "import.col.<field>") and the values before and after.
+type FieldChange struct {
+	Field string `json:"field"`
+	Old   string `json:"old,omitempty"`
+	New   string `json:"new,omitempty"`
 }
 
 // ImportError is a problem in one cell, with its place. The store sets MsgID

@@ -119,12 +119,19 @@ type PlanProvince struct {
 }
 
 // PlanEvent is one line of a plan's timeline.
+// The store keeps the kind and its parameters; Summary is the text of
+// entries written before parameters existed, or the rendering of the kind in
+// the reader's language, set by the adapters. Names are resolved when read.
 type PlanEvent struct {
-	At       time.Time `json:"at"`
-	Actor    string    `json:"actor"`
-	Kind     string    `json:"kind"`
-	Province string    `json:"province,omitempty"`
-	Summary  string    `json:"summary"`
+	At           time.Time      `json:"at"`
+	Actor        string         `json:"actor"`
+	ActorName    string         `json:"actor_name,omitempty"`
+	ActorOffice  string         `json:"actor_office,omitempty"` // sigla of the actor's prefecture
+	Kind         string         `json:"kind"`
+	Province     string         `json:"province,omitempty"`
+	ProvinceName string         `json:"province_name,omitempty"`
+	Params       map[string]any `json:"params,omitempty"`
+	Summary      string         `json:"summary"`
 }
 
 // PlanMessage is a message in a plan's thread between offices.
@@ -316,12 +323,15 @@ func validFeature(code string) bool {
 
 // Notification is an in-app message for one user. It names a plan, never a person.
 type Notification struct {
-	ID        string     `json:"id"`
-	Kind      string     `json:"kind"` // plan_published, plan_reminder, plan_escalation, plan_amended, plan_cancelled, plan_message, plan_closed
-	PlanID    string     `json:"plan_id,omitempty"`
-	Title     string     `json:"title"`
-	CreatedAt time.Time  `json:"created_at"`
-	ReadAt    *time.Time `json:"read_at"`
+	ID     string `json:"id"`
+	Kind   string `json:"kind"` // plan_published, plan_reminder, plan_escalation, plan_amended, plan_cancelled, plan_message, plan_closed
+	PlanID string `json:"plan_id,omitempty"`
+	// Title is the text of notifications written before parameters existed,
+	// or the rendering of "notification.<kind>" with Params, set by the adapters.
+	Title     string         `json:"title"`
+	Params    map[string]any `json:"params,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
+	ReadAt    *time.Time     `json:"read_at"`
 }
 
 // Balance is a province's saldo over a period: received minus quota.

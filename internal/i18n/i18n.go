@@ -105,6 +105,21 @@ func (l *Localizer) Msg(id string, args map[string]any) string {
 	return l.T(id, kv...)
 }
 
+// Stored renders a text kept as a kind and parameters (a timeline entry, a
+// notification, an audit detail): the message prefix+kind with params. Rows
+// written before kinds had parameters keep their text, legacy, shown as it
+// is. A kind without a message renders as "" (an audit action with no detail).
+func (l *Localizer) Stored(prefix, kind string, params map[string]any, legacy string) string {
+	if params == nil && legacy != "" {
+		return legacy
+	}
+	id := prefix + kind
+	if s := l.Msg(id, params); s != id {
+		return s
+	}
+	return ""
+}
+
 // Error translates err for the reader: a *domain.Error's message id and
 // arguments, a generic message for anything else (details are logged, never
 // shown). "" for nil.

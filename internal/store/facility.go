@@ -320,8 +320,8 @@ func (db *DB) CreateFacility(ctx context.Context, f *domain.Facility) error {
 		if err := insertFacility(ctx, tx, f, sc.writeProvince); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "facility.create", "facility", f.Code, fmt.Sprintf("%s (%s, %s), posti %d/%d",
-			f.Name, f.Type, f.Target, f.Active, f.Contracted))
+		return tx.audit(ctx, "facility.create", "facility", f.Code, "Name", f.Name, "Type", domain.Label("type."+string(f.Type)),
+			"Target", domain.Label("target."+string(f.Target)), "Active", f.Active, "Contracted", f.Contracted)
 	})
 	if err == nil {
 		db.changed(f.Code)
@@ -423,7 +423,7 @@ func (db *DB) UpdateFacility(ctx context.Context, f *domain.Facility, version in
 				return err
 			}
 		}
-		return tx.audit(ctx, "facility.update", "facility", f.Code, facilityDiff(old, *f))
+		return tx.audit(ctx, "facility.update", "facility", f.Code, "Changes", changesParam(facilityDiff(old, *f)))
 	})
 	if err == nil {
 		db.changed(f.Code)
@@ -435,30 +435,42 @@ func staleVersion() error {
 	return domain.Err(domain.EPRECONDITION, "err.facility.stale")
 }
 
-// facilityDiff summarises what changed, for the history.
-func facilityDiff(a, b domain.Facility) string {
-	var parts []string
-	add := func(name string, x, y any) {
+// facilityDiff lists what changed, by field key (the address without its
+// values), for the import preview and the history.
+func facilityDiff(a, b domain.Facility) []domain.FieldChange {
+	var out []domain.FieldChange
+	add := func(field string, x, y any) {
 		if fmt.Sprint(x) != fmt.Sprint(y) {
-			parts = append(parts, fmt.Sprintf("%s: %v → %v", name, x, y))
+			out = append(out, domain.FieldChange{Field: field, Old: fmt.Sprint(x), New: fmt.Sprint(y)})
 		}
 	}
-	add("nome", a.Name, b.Name)
-	add("tipologia", a.Type, b.Type)
-	add("destinatari", a.Target, b.Target)
-	add("ente gestore", a.GestoreID, b.GestoreID)
+	add("name", a.Name, b.Name)
+	add("type", a.Type, b.Type)
+	add("target", a.Target, b.Target)
+	add("gestore", a.GestoreID, b.GestoreID)
 	add("comune", a.ComuneCode, b.ComuneCode)
-	add("posti contrattualizzati", a.Contracted, b.Contracted)
-	add("posti attivi", a.Active, b.Active)
-	add("caratteristiche", strings.Join(a.Features, ","), strings.Join(b.Features, ","))
-	add("stato", a.Status, b.Status)
-	add("CIG", a.CIG, b.CIG)
-	add("prezzo (cent)", a.PriceCents, b.PriceCents)
+	add("contracted", a.Contracted, b.Contracted)
+	add("active", a.Active, b.Active)
+	add("features", strings.Join(a.Features, ","), strings.Join(b.Features, ","))
+	add("status", a.Status, b.Status)
+	add("cig", a.CIG, b.CIG)
+	add("price_cents", a.PriceCents, b.PriceCents)
 	if a.Address != b.Address {
-		parts = append(parts, "indirizzo modificato")
+		out = append(out, domain.FieldChange{Field: "address"})
 	}
-	if len(parts) == 0 {
-		return "nessuna modifica"
+	return out
+}
+
+// changesParam is the audit parameter of a list of changes: field keys and
+// values, no words ("active: 10 → 12; address").
+func changesParam(cs []domain.FieldChange) string {
+	parts := make([]string, 0, len(cs))
+	for _, c := range cs {
+		if c.Old == "" && c.New == "" {
+			parts = append(parts, c.Field)
+			continue
+		}
+		parts = append(parts, c.Field+": "+c.Old+" → "+c.New)
 	}
 	return strings.Join(parts, "; ")
 }
@@ -492,7 +504,7 @@ func (db *DB) UpdateContact(ctx context.Context, code string, version int, name,
 		if n, _ := res.RowsAffected(); n == 0 {
 			return staleVersion()
 		}
-		return tx.audit(ctx, "facility.contact", "facility", old.Code, "recapiti e caratteristiche: "+strings.Join(features, ","))
+		return tx.audit(ctx, "facility.contact", "facility", old.Code, "Features", strings.Join(features, ","))
 	})
 	if err != nil {
 		return domain.Facility{}, err
@@ -539,11 +551,7 @@ func (db *DB) SetAvailability(ctx context.Context, code string, version int, av 
 			newID(), old.ID, tx.now, a.Label(), av.Occupied, av.Occupied == old.Occupied, av.Note); err != nil {
 			return fmt.Errorf("store: declaration: %w", err)
 		}
-		what := fmt.Sprintf("occupati %d → %d", old.Occupied, av.Occupied)
-		if av.Occupied == old.Occupied {
-			what = fmt.Sprintf("confermati invariati (%d occupati)", av.Occupied)
-		}
-		return tx.audit(ctx, "facility.availability", "facility", old.Code, what)
+		return tx.audit(ctx, "facility.availability", "facility", old.Code, "Old", old.Occupied, "New", av.Occupied)
 	})
 	if err != nil {
 		return domain.Facility{}, err

@@ -80,7 +80,7 @@ func (db *DB) CreateGuest(ctx context.Context, g *domain.Guest, vulns []domain.V
 			}
 		}
 		// The summary names no person and no vulnerability: ids and counts only.
-		return tx.audit(ctx, "guest.create", "guest", g.ID, fmt.Sprintf("ospite registrato, %d vulnerabilità", len(vulns)))
+		return tx.audit(ctx, "guest.create", "guest", g.ID, "Vulnerabilities", len(vulns))
 	})
 }
 
@@ -161,7 +161,7 @@ func (db *DB) Vulnerabilities(ctx context.Context, guestID string) ([]domain.Vul
 			}
 			out = append(out, v)
 		}
-		return tx.audit(ctx, "guest.vulnerabilities_read", "guest", guestID, fmt.Sprintf("%d voci lette", len(out)))
+		return tx.audit(ctx, "guest.vulnerabilities_read", "guest", guestID, "Entries", len(out))
 	})
 	return out, err
 }
@@ -251,11 +251,10 @@ func enterTx(ctx context.Context, tx *Tx, a domain.Actor, guestID, facilityCode 
 	if err := dropCache(ctx, tx, f.ProvinceCode, st.EnteredAt); err != nil {
 		return st, err
 	}
-	what := "ingresso"
 	if st.Override != "" {
-		what += " in deroga alla capienza: " + st.Override
+		return st, tx.audit(ctx, "stay.entry_override", "facility", f.Code, "Guest", guestID, "Override", st.Override)
 	}
-	return st, tx.audit(ctx, "stay.entry", "facility", f.Code, what+" (ospite "+guestID+")")
+	return st, tx.audit(ctx, "stay.entry", "facility", f.Code, "Guest", guestID)
 }
 
 // RecordExit closes an open stay with a reason from the controlled vocabulary.
@@ -321,7 +320,7 @@ func exitTxCode(ctx context.Context, tx *Tx, a domain.Actor, stayID string, at t
 	if err := dropCache(ctx, tx, province, at); err != nil {
 		return "", err
 	}
-	return code, tx.audit(ctx, "stay.exit", "facility", code, "uscita: "+reason)
+	return code, tx.audit(ctx, "stay.exit", "facility", code, "Reason", domain.Label("exit."+reason))
 }
 
 // recountOccupancy sets a registry facility's occupancy to its open stays.
@@ -359,7 +358,7 @@ func (db *DB) SetUsesRegistry(ctx context.Context, code string, on bool) error {
 				return err
 			}
 		}
-		return tx.audit(ctx, "facility.registry", "facility", f.Code, fmt.Sprintf("occupazione dal registro ospiti: %v", on))
+		return tx.audit(ctx, "facility.registry", "facility", f.Code, "On", on)
 	})
 	if err == nil {
 		db.changed(strings.ToUpper(code))

@@ -104,8 +104,8 @@ func writeHold(ctx context.Context, tx *Tx, f domain.Facility, h *domain.Hold, a
 		h.ID, f.ID, office, h.Places, h.Reason, h.ExpiresAt, h.CreatedBy, h.CreatedAt); err != nil {
 		return fmt.Errorf("store: insert hold: %w", err)
 	}
-	return tx.audit(ctx, "hold.create", "facility", f.Code, fmt.Sprintf("%d posti fino al %s: %s", h.Places,
-		h.ExpiresAt.In(italy).Format("02/01/2006 15:04"), h.Reason))
+	return tx.audit(ctx, "hold.create", "facility", f.Code, "Places", h.Places,
+		"Until", h.ExpiresAt.In(italy).Format("02/01/2006 15:04"), "Reason", h.Reason)
 }
 
 func noRoom(free, want int) error {
@@ -127,7 +127,7 @@ func (db *DB) ReleaseHold(ctx context.Context, id string) error {
 		if _, code, _, err = closeHold(ctx, tx, id, sc.writeProvince, "released"); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "hold.release", "facility", code, "prenotazione "+id)
+		return tx.audit(ctx, "hold.release", "facility", code, "Hold", id)
 	})
 	if err == nil {
 		db.changed(code)
@@ -187,7 +187,7 @@ func (db *DB) ConvertHold(ctx context.Context, id string) error {
 			"prenotazione "+id+" convertita in presenze"); err != nil {
 			return fmt.Errorf("store: convert hold: %w", err)
 		}
-		return tx.audit(ctx, "hold.convert", "facility", code, fmt.Sprintf("%d posti prenotati ora occupati (prenotazione %s)", places, id))
+		return tx.audit(ctx, "hold.convert", "facility", code, "Places", places, "Hold", id)
 	})
 	if err == nil {
 		db.changed(code)
@@ -237,7 +237,7 @@ func (db *DB) AddBlock(ctx context.Context, code string, b domain.Block) error {
 			newID(), f.ID, b.Places, b.Reason, b.From.UTC(), b.To, a.Label(), tx.now); err != nil {
 			return fmt.Errorf("store: add block: %w", err)
 		}
-		return tx.audit(ctx, "facility.block", "facility", f.Code, fmt.Sprintf("%d posti bloccati: %s", b.Places, b.Reason))
+		return tx.audit(ctx, "facility.block", "facility", f.Code, "Places", b.Places, "Reason", b.Reason)
 	})
 	if err == nil {
 		db.changed(strings.ToUpper(code))

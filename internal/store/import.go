@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,7 +100,7 @@ func resolveImport(ctx context.Context, tx *Tx, rows []domain.ImportRow, provinc
 				f.Lat, f.Lon, f.ContactName, f.ContactPhone, f.ContactEmail = old.Lat, old.Lon, old.ContactName, old.ContactPhone, old.ContactEmail
 				r.Changes = facilityDiff(old, *f)
 				if r.Occupied != nil && *r.Occupied != old.Occupied {
-					r.Changes += fmt.Sprintf("; occupati: %d → %d", old.Occupied, *r.Occupied)
+					r.Changes = append(r.Changes, domain.FieldChange{Field: "occupied", Old: fmt.Sprint(old.Occupied), New: fmt.Sprint(*r.Occupied)})
 				}
 			}
 		}
@@ -118,8 +119,8 @@ func resolveImport(ctx context.Context, tx *Tx, rows []domain.ImportRow, provinc
 			r.Action = "error"
 		case f.ID == "":
 			r.Action = "create"
-		case r.Changes == "nessuna modifica" || r.Changes == "":
-			r.Action, r.Changes = "unchanged", ""
+		case len(r.Changes) == 0:
+			r.Action, r.Changes = "unchanged", nil
 		default:
 			r.Action = "update"
 		}
@@ -169,7 +170,7 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 		}
 		rows := plan.Rows
 		for i := range rows {
-			rows[i].Errors, rows[i].Action, rows[i].Changes = nil, "", ""
+			rows[i].Errors, rows[i].Action, rows[i].Changes = nil, "", nil
 			rows[i].Facility.ID, rows[i].Facility.Version = "", 0
 		}
 		if err := resolveImport(ctx, tx, rows, sc.writeProvince); err != nil {
@@ -179,7 +180,7 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 			if r.Action == "error" && !excludeErrors {
 				return domain.Err(domain.EINVALID, "err.import.row_errors", "Line", r.Line)
 			}
-			if p := previewed[r.Line]; p.Action != r.Action || (r.Action == "update" && p.Changes != r.Changes) {
+			if p := previewed[r.Line]; p.Action != r.Action || (r.Action == "update" && !slices.Equal(p.Changes, r.Changes)) {
 				return domain.Err(domain.ECONFLICT, "err.import.changed", "Line", r.Line)
 			}
 		}
@@ -190,7 +191,7 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 				if err := insertFacility(ctx, tx, &f, sc.writeProvince); err != nil {
 					return fmt.Errorf("riga %d: %w", r.Line, err)
 				}
-				if err := tx.audit(ctx, "facility.create", "facility", f.Code, fmt.Sprintf("importazione, riga %d: %s", r.Line, f.Name)); err != nil {
+				if err := tx.audit(ctx, "facility.import_create", "facility", f.Code, "Line", r.Line, "Name", f.Name); err != nil {
 					return err
 				}
 			case "update":
@@ -204,7 +205,7 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 					return fmt.Errorf("riga %d: %w", r.Line, err)
 				}
 				f.Version++
-				if err := tx.audit(ctx, "facility.update", "facility", f.Code, fmt.Sprintf("importazione, riga %d: %s", r.Line, r.Changes)); err != nil {
+				if err := tx.audit(ctx, "facility.import_update", "facility", f.Code, "Line", r.Line, "Changes", changesParam(r.Changes)); err != nil {
 					return err
 				}
 			default:
@@ -228,7 +229,7 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 		if _, err := tx.ExecContext(ctx, `UPDATE imports SET applied_at = $1 WHERE id = $2`, tx.now, id); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "import.apply", "import", id, fmt.Sprintf("strutture create %d, aggiornate %d", done["create"], done["update"]))
+		return tx.audit(ctx, "import.apply", "import", id, "Created", done["create"], "Updated", done["update"])
 	})
 	if err != nil {
 		return nil, err

@@ -173,7 +173,7 @@ func (db *DB) CreateKeyTable(ctx context.Context, k *domain.KeyTable) error {
 				return fmt.Errorf("store: key share: %w", err)
 			}
 		}
-		return tx.audit(ctx, "keytable.create", "key_table", k.ID, fmt.Sprintf("chiave di riparto %q dal %s", k.Name, k.ValidFrom.In(italy).Format("02/01/2006")))
+		return tx.audit(ctx, "keytable.create", "key_table", k.ID, "Name", k.Name, "From", k.ValidFrom.In(italy).Format("02/01/2006"))
 	})
 }
 

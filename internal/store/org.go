@@ -142,7 +142,7 @@ func (db *DB) CreateGestore(ctx context.Context, g *domain.Gestore) error {
 		if err := insertGestore(ctx, tx, g); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "gestore.create", "gestore", g.ID, fmt.Sprintf("%s (P.IVA %s, provincia %s)", g.Name, g.TaxCode, g.ProvinceCode))
+		return tx.audit(ctx, "gestore.create", "gestore", g.ID, "Name", g.Name, "TaxCode", g.TaxCode, "Province", g.ProvinceCode)
 	})
 }
 
@@ -170,7 +170,7 @@ func (db *DB) CreateService(ctx context.Context, s *domain.Service) error {
 		if err := insertService(ctx, tx, s); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "service.create", "service", s.ID, fmt.Sprintf("%s (%s, provincia %s)", s.Name, s.Kind, s.ProvinceCode))
+		return tx.audit(ctx, "service.create", "service", s.ID, "Name", s.Name, "Kind", string(s.Kind), "Province", s.ProvinceCode)
 	})
 }
 

@@ -111,14 +111,16 @@ func lockPlan(ctx context.Context, tx *Tx, id string) (domain.Plan, error) {
 }
 
 // event appends a line to the plan's timeline and its audit row.
-func (tx *Tx) planEvent(ctx context.Context, planID, kind, province, summary string) error {
+// planEvent appends a timeline entry: its kind and parameters (kv), rendered
+// when read ("timeline.<kind>"), and the audit row with the same parameters.
+func (tx *Tx) planEvent(ctx context.Context, planID, kind, province string, kv ...any) error {
 	a, _ := domain.ActorFromContext(ctx)
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO plan_events (id, plan_id, at, actor, kind, province_code, summary) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		newID(), planID, tx.now, a.Label(), kind, province, summary); err != nil {
+		INSERT INTO plan_events (id, plan_id, at, actor, kind, province_code, summary, params) VALUES ($1, $2, $3, $4, $5, $6, '', $7)`,
+		newID(), planID, tx.now, a.Label(), kind, province, domain.EncodeParams(kv...)); err != nil {
 		return fmt.Errorf("store: plan event: %w", err)
 	}
-	return tx.audit(ctx, "plan."+kind, "plan", planID, summary)
+	return tx.audit(ctx, "plan."+kind, "plan", planID, append([]any{"Province", province}, kv...)...)
 }
 
 func (tx *Tx) setPlanStatus(ctx context.Context, id string, s domain.PlanStatus) error {
@@ -167,16 +169,10 @@ func (db *DB) CreatePlan(ctx context.Context, p *domain.Plan, units []domain.Pla
 			return err
 		}
 		c := domain.Compose(units)
-		return tx.planEvent(ctx, p.ID, "announced", "", fmt.Sprintf("annuncio %s da %s: %d persone (%d uomini, %d donne, %d nuclei con %d persone, %d MSNA)%s",
-			p.Reference, p.Origin, p.Total, c.Men, c.Women, c.Households, c.HouseholdPersons, c.MSNA, listNote(len(persons))))
+		return tx.planEvent(ctx, p.ID, "announced", "", "Reference", p.Reference, "Origin", p.Origin, "Total", p.Total,
+			"Men", c.Men, "Women", c.Women, "Households", c.Households, "HouseholdPersons", c.HouseholdPersons, "MSNA", c.MSNA,
+			"ListRows", len(persons))
 	})
-}
-
-func listNote(n int) string {
-	if n == 0 {
-		return ""
-	}
-	return fmt.Sprintf(", elenco nominativo di %d righe", n)
 }
 
 func insertPlanUnits(ctx context.Context, tx *Tx, planID string, units []domain.PlanUnit, persons []domain.PlanPerson) error {
@@ -306,12 +302,20 @@ func loadPlanDetail(ctx context.Context, tx *Tx, p *domain.Plan, sc planScope) e
 	}, `SELECT province_code, vehicle, headcount, departed_at FROM plan_transports WHERE plan_id = $1 ORDER BY departed_at, id`, p.ID); err != nil {
 		return err
 	}
+	// Names are resolved now, not stored: the actor by name and office, the
+	// province by name.
 	if p.Events, err = queryAll(ctx, tx, "plan events", func(s scanner) (domain.PlanEvent, error) {
 		var e domain.PlanEvent
-		err := s.Scan(&e.At, &e.Actor, &e.Kind, &e.Province, &e.Summary)
-		e.At = e.At.UTC()
+		var name, office, province sql.NullString
+		var params string
+		err := s.Scan(&e.At, &e.Actor, &name, &office, &e.Kind, &e.Province, &province, &e.Summary, &params)
+		e.At, e.ActorName, e.ActorOffice, e.ProvinceName = e.At.UTC(), name.String, office.String, province.String
+		e.Params = domain.DecodeParams(params)
 		return e, err
-	}, `SELECT at, actor, kind, province_code, summary FROM plan_events WHERE plan_id = $1 ORDER BY at, id`, p.ID); err != nil {
+	}, `SELECT e.at, e.actor, u.name, o.sigla, e.kind, e.province_code, pr.name, e.summary, e.params
+		FROM plan_events e LEFT JOIN users u ON u.id = e.actor LEFT JOIN offices o ON o.id = u.office_id
+		LEFT JOIN provinces pr ON pr.code = e.province_code
+		WHERE e.plan_id = $1 ORDER BY e.at, e.id`, p.ID); err != nil {
 		return err
 	}
 	p.Messages, err = queryAll(ctx, tx, "plan messages", func(s scanner) (domain.PlanMessage, error) {
@@ -411,7 +415,7 @@ func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) 
 		if err != nil {
 			return domain.Err(domain.EINVALID, "err.plan.split_failed", "Detail", err.Error())
 		}
-		capsNote := ""
+		keyOnly := false
 		if len(out.Unplaced) > 0 { // free places do not suffice: split by the key alone and say so
 			for i := range in.Provinces {
 				in.Provinces[i].Free = nil
@@ -419,7 +423,7 @@ func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) 
 			if out, err = alloc.Split(in); err != nil {
 				return domain.Err(domain.EINVALID, "err.plan.split_failed", "Detail", err.Error())
 			}
-			capsNote = "; posti liberi insufficienti in regione: ripartizione sulla sola chiave"
+			keyOnly = true
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM plan_provinces WHERE plan_id = $1`, p.ID); err != nil {
 			return fmt.Errorf("store: split: %w", err)
@@ -433,7 +437,7 @@ func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) 
 				INSERT INTO plan_provinces (plan_id, province_code, share, quota, balance_before, proposed, persons, explain,
 					adjust_reason, acknowledged_by, arrived)
 				VALUES ($1, $2, $3, $4, $5, $6, $6, $7, '', '', 0)`,
-				p.ID, c, shares[c], quota, balance, r.Persons, r.Explain+capsNote); err != nil {
+				p.ID, c, shares[c], quota, balance, r.Persons, r.Explain); err != nil {
 				return fmt.Errorf("store: split: %w", err)
 			}
 			for _, u := range r.Units {
@@ -450,7 +454,7 @@ func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) 
 		if err := tx.setPlanStatus(ctx, p.ID, domain.PlanProposed); err != nil {
 			return err
 		}
-		return tx.planEvent(ctx, p.ID, "split_proposed", "", "ripartizione proposta: "+strings.Join(summary, ", ")+capsNote)
+		return tx.planEvent(ctx, p.ID, "split_proposed", "", "Shares", strings.Join(summary, ", "), "KeyOnly", keyOnly)
 	})
 	if err != nil {
 		return domain.Plan{}, err
@@ -622,7 +626,7 @@ func (db *DB) AdjustSplit(ctx context.Context, id string, persons map[string]int
 		if len(changes) == 0 {
 			return domain.Err(domain.EINVALID, "err.plan.no_share_changed")
 		}
-		return tx.planEvent(ctx, p.ID, "split_adjusted", "", strings.Join(changes, ", ")+" – motivo: "+strings.TrimSpace(reason))
+		return tx.planEvent(ctx, p.ID, "split_adjusted", "", "Changes", strings.Join(changes, ", "), "Reason", strings.TrimSpace(reason))
 	})
 	if err != nil {
 		return domain.Plan{}, err
@@ -722,19 +726,15 @@ func (db *DB) PublishPlan(ctx context.Context, id string) (domain.Plan, error) {
 			if r.Persons == 0 {
 				continue
 			}
-			title := fmt.Sprintf("Piano di riparto %s: quota di %d persone", p.Reference, r.Persons)
-			body := fmt.Sprintf("Buongiorno,\n\nè stato pubblicato il piano di riparto %s (provenienza %s, arrivo previsto %s).\n"+
-				"Quota della provincia di %s: %d persone.\n\nPrendine visione entro le %s:\n%s\n\nMessaggio automatico di Gest.A – Prefettura di Bologna.\n",
-				p.Reference, p.Origin, p.ExpectedAt.In(italy).Format("02/01/2006 15:04"), r.Name, r.Persons,
-				deadline.In(italy).Format("15:04 del 02/01/2006"), db.planURL(p.ID))
-			k, err := tx.notifyProvinces(ctx, []string{r.Code}, "plan_published", p.ID, title, body)
+			k, err := tx.notifyProvinces(ctx, []string{r.Code}, "plan_published", p.ID, "Reference", p.Reference, "Persons", r.Persons,
+				"Origin", p.Origin, "Expected", p.ExpectedAt.In(italy).Format("02/01/2006 15:04"), "Province", r.Name,
+				"Date", deadline.In(italy).Format("02/01/2006"), "Time", deadline.In(italy).Format("15:04"), "URL", db.planURL(p.ID))
 			if err != nil {
 				return err
 			}
 			n += k
 		}
-		return tx.planEvent(ctx, p.ID, "published", "", fmt.Sprintf("piano pubblicato, %d notifiche; presa visione entro %s",
-			n, deadline.In(italy).Format("02/01/2006 15:04")))
+		return tx.planEvent(ctx, p.ID, "published", "", "Notifications", n, "Deadline", deadline.In(italy).Format("02/01/2006 15:04"))
 	})
 	if err != nil {
 		return domain.Plan{}, err
@@ -794,9 +794,9 @@ func acknowledge(ctx context.Context, tx *Tx, p domain.Plan, province string, a 
 	}
 	late := ""
 	if p.AckDeadline != nil && tx.now.After(*p.AckDeadline) {
-		late = fmt.Sprintf(" (oltre la scadenza, di %s)", tx.now.Sub(*p.AckDeadline).Round(time.Minute))
+		late = tx.now.Sub(*p.AckDeadline).Round(time.Minute).String()
 	}
-	return tx.planEvent(ctx, p.ID, "acknowledged", province, fmt.Sprintf("presa visione della quota di %d persone%s", persons, late))
+	return tx.planEvent(ctx, p.ID, "acknowledged", province, "Persons", persons, "Late", late)
 }
 
 // ClosePlan closes a plan whose arrivals are all confirmed: its figures are
@@ -821,7 +821,7 @@ func (db *DB) ClosePlan(ctx context.Context, id string) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'closed', closed_at = $1 WHERE id = $2`, tx.now, p.ID); err != nil {
 			return fmt.Errorf("store: close plan: %w", err)
 		}
-		return tx.planEvent(ctx, p.ID, "closed", "", fmt.Sprintf("piano chiuso: %d accolte su %d annunciate", arrived, p.Total))
+		return tx.planEvent(ctx, p.ID, "closed", "", "Arrived", arrived, "Total", p.Total)
 	})
 }
 
@@ -859,12 +859,11 @@ func (db *DB) CancelPlan(ctx context.Context, id, reason string) error {
 		}
 		if p.PublishedAt != nil {
 			if _, err := tx.notifyProvinces(ctx, sharedProvinces(ctx, tx, p.ID), "plan_cancelled", p.ID,
-				"Piano di riparto "+p.Reference+" annullato",
-				fmt.Sprintf("Il piano di riparto %s è stato annullato; le prenotazioni dei posti sono rilasciate.\n\n%s\n", p.Reference, db.planURL(p.ID))); err != nil {
+				"Reference", p.Reference, "URL", db.planURL(p.ID)); err != nil {
 				return err
 			}
 		}
-		return tx.planEvent(ctx, p.ID, "cancelled", "", "piano annullato: "+strings.TrimSpace(reason))
+		return tx.planEvent(ctx, p.ID, "cancelled", "", "Reason", strings.TrimSpace(reason))
 	})
 	for _, c := range codes {
 		db.changed(c)
@@ -922,12 +921,13 @@ func (db *DB) AmendPlan(ctx context.Context, id string, units []domain.PlanUnit,
 		if err != nil {
 			return err
 		}
-		return db.amendTx(ctx, tx, p, units, persons, "amended", reason)
+		return db.amendTx(ctx, tx, p, units, persons, "amended", "Reason", strings.TrimSpace(reason))
 	})
 }
 
 // amendTx replaces a locked plan's units and people inside tx.
-func (db *DB) amendTx(ctx context.Context, tx *Tx, p domain.Plan, units []domain.PlanUnit, persons []domain.PlanPerson, kind, reason string) error {
+// kv are the timeline entry's parameters beyond the totals.
+func (db *DB) amendTx(ctx context.Context, tx *Tx, p domain.Plan, units []domain.PlanUnit, persons []domain.PlanPerson, kind string, kv ...any) error {
 	if err := domain.ValidatePlan(&p, units, persons); err != nil {
 		return err
 	}
@@ -965,13 +965,12 @@ func (db *DB) amendTx(ctx context.Context, tx *Tx, p domain.Plan, units []domain
 		return fmt.Errorf("store: amend: %w", err)
 	}
 	if len(notify) > 0 {
-		if _, err := tx.notifyProvinces(ctx, notify, "plan_amended", p.ID, "Piano di riparto "+p.Reference+" rettificato",
-			fmt.Sprintf("Il piano di riparto %s è stato rettificato (ora %d persone): la ripartizione sarà ripubblicata.\n\n%s\n",
-				p.Reference, total, db.planURL(p.ID))); err != nil {
+		if _, err := tx.notifyProvinces(ctx, notify, "plan_amended", p.ID, "Reference", p.Reference, "Total", total,
+			"URL", db.planURL(p.ID)); err != nil {
 			return err
 		}
 	}
-	return tx.planEvent(ctx, p.ID, kind, "", fmt.Sprintf("da %d a %d persone – %s", p.Total, total, strings.TrimSpace(reason)))
+	return tx.planEvent(ctx, p.ID, kind, "", append([]any{"From", p.Total, "To", total}, kv...)...)
 }
 
 // planList is a nominative list waiting in the imports table.
@@ -1053,12 +1052,8 @@ func (db *DB) ApplyPlanList(ctx context.Context, previewID string, excludeErrors
 		if err != nil {
 			return err
 		}
-		excluded := ""
-		if n := len(pl.Preview.Errors); n > 0 {
-			excluded = fmt.Sprintf(", %d errori esclusi", n)
-		}
 		if err := db.amendTx(ctx, tx, p, pl.Units, pl.Persons, "list_loaded",
-			fmt.Sprintf("elenco nominativo di %d persone%s", len(pl.Persons), excluded)); err != nil {
+			"Persons", len(pl.Persons), "Excluded", len(pl.Preview.Errors)); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE imports SET applied_at = $1 WHERE id = $2`, tx.now, previewID)
@@ -1093,11 +1088,10 @@ func (db *DB) PostMessage(ctx context.Context, id, body string) error {
 				others = append(others, c)
 			}
 		}
-		title := fmt.Sprintf("Nuovo messaggio sul piano %s (%s)", p.Reference, office)
-		if _, err := tx.notifyInApp(ctx, others, true, sc.a.UserID, "plan_message", p.ID, title); err != nil {
+		if _, err := tx.notifyInApp(ctx, others, true, sc.a.UserID, "plan_message", p.ID, "Reference", p.Reference, "Office", office); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "plan.message", "plan", p.ID, "messaggio nel thread del piano")
+		return tx.audit(ctx, "plan.message", "plan", p.ID)
 	})
 }
 

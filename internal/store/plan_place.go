@@ -308,8 +308,8 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 		if err := acknowledge(ctx, tx, p, province, sc.a, true); err != nil {
 			return err
 		}
-		if err := tx.planEvent(ctx, p.ID, "placed", province, fmt.Sprintf("%d persone (%d unità su %d) in %d strutture: %s",
-			persons, len(lines), share, len(codes), strings.Join(codes, ", "))); err != nil {
+		if err := tx.planEvent(ctx, p.ID, "placed", province, "Persons", persons, "Units", len(lines), "Share", share,
+			"Facilities", len(codes), "Codes", strings.Join(codes, ", ")); err != nil {
 			return err
 		}
 		return advanceStatus(ctx, tx, p)
@@ -347,7 +347,7 @@ func advanceStatus(ctx context.Context, tx *Tx, p domain.Plan) error {
 	if err := tx.setPlanStatus(ctx, p.ID, next); err != nil {
 		return err
 	}
-	return tx.planEvent(ctx, p.ID, "status", "", "stato: "+next.Label())
+	return tx.planEvent(ctx, p.ID, "status", "", "Status", statusLabel(next))
 }
 
 // RecordDeparture records a vehicle leaving for a province with its
@@ -403,11 +403,8 @@ func (db *DB) RecordDeparture(ctx context.Context, id string, t domain.PlanTrans
 			p.ID, province).Scan(&onBoard); err != nil {
 			return err
 		}
-		note := ""
-		if onBoard != r.Persons {
-			note = fmt.Sprintf(" (in viaggio %d su una quota di %d)", onBoard, r.Persons)
-		}
-		if err := tx.planEvent(ctx, p.ID, "departed", province, fmt.Sprintf("partenza: %s con %d persone%s", strings.TrimSpace(t.Vehicle), t.Headcount, note)); err != nil {
+		if err := tx.planEvent(ctx, p.ID, "departed", province, "Vehicle", strings.TrimSpace(t.Vehicle), "Headcount", t.Headcount,
+			"OnBoard", onBoard, "Share", r.Persons, "Partial", onBoard != r.Persons); err != nil {
 			return err
 		}
 		return advanceStatus(ctx, tx, p)
@@ -531,14 +528,11 @@ func (db *DB) ConfirmArrival(ctx context.Context, id string, outcomes map[string
 			at.UTC(), hosted, p.ID, province); err != nil {
 			return err
 		}
-		var parts []string
+		outcomes := []any{"Hosted", hosted, "Share", p.Province(province).Persons}
 		for _, o := range domain.Outcomes {
-			if counts[o] > 0 {
-				parts = append(parts, fmt.Sprintf("%s %d", outcomeLabels[o], counts[o]))
-			}
+			outcomes = append(outcomes, outcomeParam[o], counts[o])
 		}
-		if err := tx.planEvent(ctx, p.ID, "arrived", province, fmt.Sprintf("arrivi confermati: %d accolte su %d (%s)",
-			hosted, p.Province(province).Persons, strings.Join(parts, ", "))); err != nil {
+		if err := tx.planEvent(ctx, p.ID, "arrived", province, outcomes...); err != nil {
 			return err
 		}
 		return advanceStatus(ctx, tx, p)
@@ -551,9 +545,10 @@ func (db *DB) ConfirmArrival(ctx context.Context, id string, outcomes map[string
 	return err
 }
 
-var outcomeLabels = map[string]string{
-	domain.OutcomeArrived: "arrivate", domain.OutcomeNoShow: "non presentate", domain.OutcomeHospitalised: "ricoverate",
-	domain.OutcomeDiverted: "dirottate", domain.OutcomeAgeDisputed: "età contestata",
+// outcomeParam names each outcome's count in the "arrived" timeline entry.
+var outcomeParam = map[string]string{
+	domain.OutcomeArrived: "Arrived", domain.OutcomeNoShow: "NoShow", domain.OutcomeHospitalised: "Hospitalised",
+	domain.OutcomeDiverted: "Diverted", domain.OutcomeAgeDisputed: "AgeDisputed",
 }
 
 func checkOutcomes(outcomes map[string]string, expected map[string]bool, nominative bool) error {
@@ -596,7 +591,7 @@ func admitPerson(ctx context.Context, tx *Tx, a domain.Actor, p domain.Plan, pp 
 	if err := insertGuest(ctx, tx, &g, a); err != nil {
 		return "", err
 	}
-	if err := tx.audit(ctx, "guest.create", "guest", g.ID, "ospite registrato all'arrivo del piano "+p.ID); err != nil {
+	if err := tx.audit(ctx, "guest.plan_arrival", "guest", g.ID, "Plan", p.Reference); err != nil {
 		return "", err
 	}
 	if _, err := enterTx(ctx, tx, a, g.ID, facility, at, ""); err != nil {

@@ -352,8 +352,7 @@ func (db *DB) BuildPopulationCache(ctx context.Context, from time.Time) error {
 		if err := fb.flush(); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "population.cache", "job", "population",
-			fmt.Sprintf("%d giorni, %d righe di figure, %d giorni-provincia di flussi", days, len(rows), len(flows)))
+		return tx.audit(ctx, "population.cache", "job", "population", "Days", days, "Rows", len(rows), "Flows", len(flows))
 	})
 }
 

@@ -353,7 +353,7 @@ func (db *DB) ApplyPresence(ctx context.Context, planID string, c domain.Presenc
 				fields = append(fields, f)
 			}
 			sort.Strings(fields)
-			if err := tx.audit(ctx, "guest.update", "guest", ch.GuestID, "dati corretti dall'elenco presenze: "+strings.Join(fields, ", ")); err != nil {
+			if err := tx.audit(ctx, "guest.presence_update", "guest", ch.GuestID, "Fields", strings.Join(fields, ", ")); err != nil {
 				return err
 			}
 			done["changed"]++
@@ -372,8 +372,7 @@ func (db *DB) ApplyPresence(ctx context.Context, planID string, c domain.Presenc
 		if _, err := tx.ExecContext(ctx, `UPDATE imports SET applied_at = $1 WHERE id = $2`, tx.now, planID); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "presence.apply", "import", planID, fmt.Sprintf("elenco presenze: %d nuovi, %d corretti, %d uscite",
-			done["new"], done["changed"], done["exits"]))
+		return tx.audit(ctx, "presence.apply", "import", planID, "New", done["new"], "Changed", done["changed"], "Exits", done["exits"])
 	})
 	if err == nil {
 		for _, f := range touched {

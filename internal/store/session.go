@@ -160,6 +160,6 @@ func (db *DB) RevokeSession(ctx context.Context, id string) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token = $1`, target); err != nil {
 			return fmt.Errorf("store: revoke session: %w", err)
 		}
-		return tx.audit(ctx, "auth.session_revoke", "user", a.UserID, "sessione "+id)
+		return tx.audit(ctx, "auth.session_revoke", "user", a.UserID, "Session", id)
 	})
 }

@@ -94,9 +94,8 @@ func (db *DB) SyncTerritory(ctx context.Context, d TerritoryData) error {
 		if provinces+comuni+offices == 0 && source == d.PopulationSource {
 			return nil // nothing changed: nothing to write or audit
 		}
-		return tx.audit(ctx, "territory.sync", "territory", d.Region.Code, fmt.Sprintf(
-			"province aggiornate: %d, comuni aggiornati: %d, prefetture create: %d; popolazione: %s",
-			provinces, comuni, offices, d.PopulationSource))
+		return tx.audit(ctx, "territory.sync", "territory", d.Region.Code, "Provinces", provinces, "Comuni", comuni,
+			"Offices", offices, "Source", d.PopulationSource)
 	})
 }
 

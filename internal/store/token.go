@@ -24,7 +24,7 @@ func (db *DB) CreateToken(ctx context.Context, userID, label, hash string) (doma
 		if err != nil {
 			return fmt.Errorf("store: create token: %w", err)
 		}
-		return tx.audit(ctx, "token.create", "user", userID, "etichetta "+label)
+		return tx.audit(ctx, "token.create", "user", userID, "Label", label)
 	})
 	return t, err
 }
@@ -42,7 +42,7 @@ func (db *DB) RevokeTokens(ctx context.Context, userID, label string) (int, erro
 		if n, _ = res.RowsAffected(); n == 0 {
 			return domain.Err(domain.ENOTFOUND, "err.token.none_active")
 		}
-		return tx.audit(ctx, "token.revoke", "user", userID, fmt.Sprintf("etichetta %q, %d token", label, n))
+		return tx.audit(ctx, "token.revoke", "user", userID, "Label", label, "Count", n)
 	})
 	return int(n), err
 }

@@ -21,17 +21,10 @@ func requireUserManager(ctx context.Context) error {
 	return domain.Err(domain.EFORBIDDEN, "err.perm.admin")
 }
 
-func userScopeSummary(u *domain.User) string {
-	s := "ruolo " + string(u.Role)
-	switch {
-	case u.OfficeID != "":
-		s += ", prefettura " + u.OfficeID
-	case u.GestoreID != "":
-		s += ", ente gestore " + u.GestoreID
-	case u.ServiceID != "":
-		s += ", servizio " + u.ServiceID
-	}
-	return s
+// userScope is the audit parameters of a user's role and scope.
+func userScope(u *domain.User) []any {
+	scope := u.OfficeID + u.GestoreID + u.ServiceID // at most one is set
+	return []any{"Role", domain.Label("role." + string(u.Role)), "Scope", scope}
 }
 
 // CreateUser stores u with an already-computed password hash (see package auth).
@@ -47,7 +40,7 @@ func (db *DB) CreateUser(ctx context.Context, u *domain.User, passwordHash strin
 		if err := insertUser(ctx, tx, u, passwordHash); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "user.create", "user", u.ID, userScopeSummary(u))
+		return tx.audit(ctx, "user.create", "user", u.ID, userScope(u)...)
 	})
 }
 
@@ -165,7 +158,7 @@ func (db *DB) UpdateUser(ctx context.Context, u *domain.User) error {
 			return fmt.Errorf("store: update user: %w", err)
 		}
 		u.UpdatedAt = tx.now
-		return tx.audit(ctx, "user.update", "user", u.ID, userScopeSummary(u))
+		return tx.audit(ctx, "user.update", "user", u.ID, userScope(u)...)
 	})
 }
 
@@ -194,7 +187,7 @@ func (db *DB) SetDisabled(ctx context.Context, id string, disabled bool) error {
 				return fmt.Errorf("store: disable user: %w", err)
 			}
 		}
-		return tx.audit(ctx, action, "user", id, "")
+		return tx.audit(ctx, action, "user", id)
 	})
 }
 
@@ -213,7 +206,7 @@ func (db *DB) SetPasswordHash(ctx context.Context, id, hash, action, keepToken s
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token <> $2`, id, keepToken); err != nil {
 			return fmt.Errorf("store: set password: %w", err)
 		}
-		return tx.audit(ctx, action, "user", id, "")
+		return tx.audit(ctx, action, "user", id)
 	})
 }
 
@@ -295,14 +288,14 @@ func (db *DB) RecordSignIn(ctx context.Context, userID, how string) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, tx.now, userID); err != nil {
 			return fmt.Errorf("store: record sign-in: %w", err)
 		}
-		return tx.audit(ctx, "auth.signin", "user", userID, how)
+		return tx.audit(ctx, "auth.signin", "user", userID, "How", how)
 	})
 }
 
 // AuditEvent records an event that changes nothing else (sign-out, a refused
-// access worth keeping), in its own transaction.
-func (db *DB) AuditEvent(ctx context.Context, action, targetType, targetID, summary string) error {
-	return db.InTx(ctx, func(tx *Tx) error { return tx.audit(ctx, action, targetType, targetID, summary) })
+// access worth keeping), in its own transaction; kv are its parameters.
+func (db *DB) AuditEvent(ctx context.Context, action, targetType, targetID string, kv ...any) error {
+	return db.InTx(ctx, func(tx *Tx) error { return tx.audit(ctx, action, targetType, targetID, kv...) })
 }
 
 // SetTOTPPending stores a new secret awaiting confirmation; an active one
@@ -312,7 +305,7 @@ func (db *DB) SetTOTPPending(ctx context.Context, userID, secret string) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_pending = $1 WHERE id = $2`, secret, userID); err != nil {
 			return fmt.Errorf("store: set totp: %w", err)
 		}
-		return tx.audit(ctx, "user.totp_begin", "user", userID, "")
+		return tx.audit(ctx, "user.totp_begin", "user", userID)
 	})
 }
 
@@ -355,7 +348,7 @@ func (db *DB) ActivateTOTP(ctx context.Context, userID, pending string, step int
 		if n, _ := res.RowsAffected(); n == 0 {
 			return domain.Err(domain.ECONFLICT, "err.totp.expired")
 		}
-		return tx.audit(ctx, "user.totp_enable", "user", userID, "")
+		return tx.audit(ctx, "user.totp_enable", "user", userID)
 	})
 }
 
@@ -370,7 +363,7 @@ func (db *DB) ResetTOTP(ctx context.Context, userID string) error {
 			userID); err != nil {
 			return fmt.Errorf("store: reset totp: %w", err)
 		}
-		return tx.audit(ctx, "user.totp_reset", "user", userID, "")
+		return tx.audit(ctx, "user.totp_reset", "user", userID)
 	})
 }
 

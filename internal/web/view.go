@@ -31,6 +31,21 @@ type View struct {
 // T translates a message id for the page's language.
 func (v *View) T(id string, args ...any) string { return v.loc.T(id, args...) }
 
+// Event renders a plan's timeline entry in the reader's language.
+func (v *View) Event(e domain.PlanEvent) string {
+	return v.loc.Stored("timeline.", e.Kind, e.Params, e.Summary)
+}
+
+// Note renders a notification's title in the reader's language.
+func (v *View) Note(n domain.Notification) string {
+	return v.loc.Stored("notification.", n.Kind, n.Params, n.Title)
+}
+
+// AuditDetail renders an audit row's detail in the reader's language.
+func (v *View) AuditDetail(e domain.AuditEntry) string {
+	return v.loc.Stored("audit.", e.Action, e.Params, e.Summary)
+}
+
 // Col names a column of an uploaded file: the store names columns by field
 // key (translated here, "import.col.comune"); the spreadsheet reader by the
 // file's own header, shown as written.
