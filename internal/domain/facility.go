@@ -309,17 +309,3 @@ type ImportPlan struct {
 	Missing []string       `json:"missing"` // codes in the caller's scope absent from the file (not deleted)
 	Counts  map[string]int `json:"counts"`
 }
-
-var facilityTypeLabels = map[FacilityType]string{
-	TypeCASCollettivo: "CAS collettivo", TypeCASAppartamento: "CAS in appartamento", TypeHub: "hub", TypeCPA: "CPA",
-	TypeSAIOrdinario: "SAI ordinario", TypeSAIDMDS: "SAI disagio mentale/disabilità", TypeSAIMSNA: "SAI minori",
-	TypeMSNAPrima: "prima accoglienza minori",
-}
-
-// FacilityTypeLabel names a facility type in Italian.
-func FacilityTypeLabel(t FacilityType) string {
-	if l, ok := facilityTypeLabels[t]; ok {
-		return l
-	}
-	return string(t)
-}

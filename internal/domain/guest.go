@@ -165,21 +165,6 @@ type StatItem struct {
 	Count int    `json:"count"`
 }
 
-var stageLabels = map[ProcedureStage]string{
-	StageToFormalise: "domanda da formalizzare", StageC3Lodged: "C3 presentato", StageAwaitHearing: "in attesa di audizione",
-	StageHeard: "audito in Commissione", StageRefugee: "status di rifugiato", StageSubsidiary: "protezione sussidiaria",
-	StageSpecial: "protezione speciale", StageRejected: "diniego", StageAppeal: "ricorso pendente",
-	StageAppealDone: "ricorso deciso",
-}
-
-// StageLabel names a procedure stage in Italian.
-func StageLabel(s ProcedureStage) string {
-	if l, ok := stageLabels[s]; ok {
-		return l
-	}
-	return string(s)
-}
-
 // FinalDecision reports whether a stage is a decision after which reception
 // ends in due time (granted protection, or a rejection with the appeal decided).
 func FinalDecision(s ProcedureStage) bool {
@@ -188,19 +173,4 @@ func FinalDecision(s ProcedureStage) bool {
 		return true
 	}
 	return false
-}
-
-var vulnerabilityLabels = map[string]string{
-	"minore": "minore", "msna": "minore non accompagnato", "disabilita": "disabilità", "anziano": "persona anziana",
-	"gravidanza": "donna in gravidanza", "genitore_solo": "genitore solo con figli minori",
-	"tratta": "vittima di tratta", "malattia_grave": "malattia grave", "disturbo_mentale": "disturbo mentale",
-	"tortura_violenza": "vittima di tortura o violenza grave", "mutilazioni_genitali": "mutilazioni genitali",
-}
-
-// VulnerabilityLabel names an art. 17 code in Italian.
-func VulnerabilityLabel(code string) string {
-	if l, ok := vulnerabilityLabels[code]; ok {
-		return l
-	}
-	return code
 }

@@ -26,19 +26,6 @@ const (
 var PlanStatuses = []PlanStatus{PlanAnnounced, PlanProposed, PlanPublished, PlanPlaced, PlanInTransit, PlanArrived,
 	PlanClosed, PlanCancelled}
 
-var planStatusLabels = map[PlanStatus]string{
-	PlanAnnounced: "annunciato", PlanProposed: "ripartizione proposta", PlanPublished: "pubblicato",
-	PlanPlaced: "assegnato", PlanInTransit: "in viaggio", PlanArrived: "arrivato", PlanClosed: "chiuso", PlanCancelled: "annullato",
-}
-
-// Label is the status in Italian, for messages and documents.
-func (s PlanStatus) Label() string {
-	if l, ok := planStatusLabels[s]; ok {
-		return l
-	}
-	return string(s)
-}
-
 // Open reports whether the plan can still change.
 func (s PlanStatus) Open() bool { return s != PlanClosed && s != PlanCancelled }
 

@@ -120,6 +120,41 @@ func (l *Localizer) Stored(prefix, kind string, params map[string]any, legacy st
 	return ""
 }
 
+// statLabelIDs is the catalogue id of a coded key of each statistical
+// dimension (places and countries are named by the store).
+var statLabelIDs = map[string]string{"sex": "stats.sex.", "household": "stats.household.", "stage": "stage.",
+	"facility_type": "type.", "length": "stats.length.", "vulnerability": "vuln."}
+
+// StatLabels names the coded keys of a breakdown in this language: items
+// whose Label the store left empty get theirs from the catalogues.
+func (l *Localizer) StatLabels(dim string, items []domain.StatItem) {
+	for i, it := range items {
+		if it.Label != "" {
+			continue
+		}
+		switch {
+		case it.Key == "sconosciuto": // store.UnknownKey
+			items[i].Label = l.T("stats.unknown")
+		case it.Key == "altre": // store.OtherKey
+			items[i].Label = l.T("stats.other." + dim)
+		case dim == "age":
+			items[i].Label = l.T("stats.age", "Band", it.Key)
+		case statLabelIDs[dim] != "":
+			items[i].Label = l.T(statLabelIDs[dim] + it.Key)
+		default:
+			items[i].Label = it.Key
+		}
+	}
+}
+
+// DashboardLabels names every breakdown of a dashboard in this language.
+func (l *Localizer) DashboardLabels(d *domain.Dashboard) {
+	for dim, items := range d.By {
+		l.StatLabels(dim, items)
+	}
+	l.StatLabels("vulnerability", d.Vulnerabilities)
+}
+
 // Error translates err for the reader: a *domain.Error's message id and
 // arguments, a generic message for anything else (details are logged, never
 // shown). "" for nil.

@@ -103,3 +103,21 @@ func TestFromAcceptLanguage(t *testing.T) {
 		}
 	}
 }
+
+// Coded keys of the statistics get their labels from the catalogues; names
+// set by the store (places, countries) stay.
+func TestStatLabels(t *testing.T) {
+	b := i18n.MustNew()
+	items := []domain.StatItem{{Key: "M"}, {Key: "sconosciuto"}, {Key: "037006", Label: "Bologna"}}
+	b.For("en").StatLabels("sex", items)
+	if items[0].Label != "men" || items[1].Label != "not recorded" || items[2].Label != "Bologna" {
+		t.Errorf("en = %+v", items)
+	}
+	d := &domain.Dashboard{By: map[string][]domain.StatItem{"age": {{Key: "18-24"}}, "nationality": {{Key: "altre"}},
+		"facility_type": {{Key: "hub"}}}, Vulnerabilities: []domain.StatItem{{Key: "tratta"}}}
+	b.For("it").DashboardLabels(d)
+	if d.By["age"][0].Label != "18-24 anni" || d.By["nationality"][0].Label != "altre cittadinanze" ||
+		d.By["facility_type"][0].Label != "Hub" || d.Vulnerabilities[0].Label != "vittima di tratta" {
+		t.Errorf("it = %+v %+v", d.By, d.Vulnerabilities)
+	}
+}

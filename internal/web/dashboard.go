@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/i18n"
 	"github.com/gesta-er/gesta/internal/report"
 	"github.com/gesta-er/gesta/internal/sheet"
 	"github.com/gesta-er/gesta/internal/territory"
@@ -105,6 +106,7 @@ func (s *Server) dashboard(r *http.Request) (*dashboardData, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.I18n.For(i18n.FromRequest(r)).DashboardLabels(d)
 	ps, err := s.Territory.ListProvinces(r.Context())
 	if err != nil {
 		return nil, err

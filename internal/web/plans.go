@@ -408,8 +408,13 @@ func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	// The document is Italian, as the office's records are.
+	it := s.I18n.For("it")
+	for i, e := range p.Events {
+		p.Events[i].Summary = it.Stored("timeline.", e.Kind, e.Params, e.Summary)
+	}
 	var buf bytes.Buffer
-	if err := report.WritePlan(&buf, p, time.Now()); err != nil {
+	if err := report.WritePlan(&buf, p, it.T("plan.status."+string(p.Status)), time.Now()); err != nil {
 		s.Error(w, r, err)
 		return
 	}
