@@ -189,7 +189,7 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 			switch r.Action {
 			case "create":
 				if err := insertFacility(ctx, tx, &f, sc.writeProvince); err != nil {
-					return fmt.Errorf("riga %d: %w", r.Line, err)
+					return fmt.Errorf("store: row %d: %w", r.Line, err)
 				}
 				if err := tx.audit(ctx, "facility.import_create", "facility", f.Code, "Line", r.Line, "Name", f.Name); err != nil {
 					return err
@@ -202,7 +202,7 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 					WHERE id = $16 AND version = $17`,
 					f.Name, f.Type, f.Target, f.GestoreID, f.ComuneCode, f.Address, f.CIG, f.ContractFrom, f.ContractTo,
 					f.PriceCents, f.Contracted, f.Active, strings.Join(f.Features, ","), f.Status, tx.now, f.ID, f.Version); err != nil {
-					return fmt.Errorf("riga %d: %w", r.Line, err)
+					return fmt.Errorf("store: row %d: %w", r.Line, err)
 				}
 				f.Version++
 				if err := tx.audit(ctx, "facility.import_update", "facility", f.Code, "Line", r.Line, "Changes", changesParam(r.Changes)); err != nil {
@@ -217,12 +217,12 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 				if _, err := tx.ExecContext(ctx, `
 					UPDATE facilities SET occupied = $1, confirmed_at = $2, confirmed_by = $3, version = version + 1 WHERE id = $4`,
 					*r.Occupied, tx.now, a.Label(), f.ID); err != nil {
-					return fmt.Errorf("riga %d: %w", r.Line, err)
+					return fmt.Errorf("store: row %d: %w", r.Line, err)
 				}
 				if _, err := tx.ExecContext(ctx, `
 					INSERT INTO availability_declarations (id, facility_id, at, actor, occupied, unchanged, note)
 					VALUES ($1, $2, $3, $4, $5, false, 'importazione')`, newID(), f.ID, tx.now, a.Label(), *r.Occupied); err != nil {
-					return fmt.Errorf("riga %d: %w", r.Line, err)
+					return fmt.Errorf("store: row %d: %w", r.Line, err)
 				}
 			}
 		}

@@ -284,7 +284,7 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 			if free < places {
 				return domain.Err(domain.ECONFLICT, "err.place.no_room", "Code", f.Code, "Want", places, "Free", free)
 			}
-			h := domain.Hold{ID: newID(), FacilityCode: f.Code, Places: places, Reason: "Piano di riparto " + p.Reference,
+			h := domain.Hold{ID: newID(), FacilityCode: f.Code, Places: places, Reason: p.Reference, // the plan's reference names the hold; no words here
 				ExpiresAt: expires.UTC().Truncate(time.Microsecond), Status: "active", CreatedBy: sc.a.Label()}
 			if err := writeHold(ctx, tx, f, &h, sc.a); err != nil {
 				return err
@@ -634,10 +634,11 @@ func convertPlanHolds(ctx context.Context, tx *Tx, a domain.Actor, p domain.Plan
 			WHERE id = $4 RETURNING occupied`, n, tx.now, a.Label(), h.facilityID).Scan(&occupied); err != nil {
 			return nil, fmt.Errorf("store: arrival occupancy: %w", err)
 		}
+		// The note counts the plan's arrivals, with no words: "+3 · <reference>".
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO availability_declarations (id, facility_id, at, actor, occupied, unchanged, note)
 			VALUES ($1, $2, $3, $4, $5, false, $6)`, newID(), h.facilityID, tx.now, a.Label(), occupied,
-			fmt.Sprintf("%d arrivi del piano di riparto %s", n, p.Reference)); err != nil {
+			fmt.Sprintf("+%d · %s", n, p.Reference)); err != nil {
 			return nil, err
 		}
 	}

@@ -311,14 +311,14 @@ func (db *DB) ApplyPresence(ctx context.Context, planID string, c domain.Presenc
 				return domain.Err(domain.EINVALID, "err.row", "Line", r.Line, "Reason", domain.SafeError(err))
 			}
 			if err := insertGuest(ctx, tx, g, a); err != nil {
-				return fmt.Errorf("riga %d: %w", r.Line, err)
+				return fmt.Errorf("store: row %d: %w", r.Line, err)
 			}
 			entered := r.EnteredAt
 			if entered.IsZero() {
 				entered = tx.now
 			}
 			if _, err := enterTx(ctx, tx, a, g.ID, r.Facility, entered, ""); err != nil {
-				return fmt.Errorf("riga %d: %w", r.Line, err)
+				return fmt.Errorf("store: row %d: %w", r.Line, err)
 			}
 			touched = append(touched, r.Facility)
 			done["new"]++

@@ -20,7 +20,7 @@ func (db *DB) TakeSnapshots(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		ok, err := claimJob(ctx, tx, "snapshots", day, fmt.Sprintf("%d strutture", len(fs)))
+		ok, err := claimJob(ctx, tx, "snapshots", day, fmt.Sprint(len(fs)))
 		if err != nil || !ok {
 			return err
 		}
