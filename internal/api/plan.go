@@ -14,7 +14,7 @@ import (
 type unitBody struct {
 	ID    string   `json:"id" minLength:"1" maxLength:"40"`
 	Size  int      `json:"size" minimum:"1" maximum:"15"`
-	Group string   `json:"group" enum:"uomo,donna,nucleo,msna"`
+	Group string   `json:"group" enum:"uomini,donne,nuclei,msna"`
 	Needs []string `json:"needs,omitempty" doc:"Facility features the unit needs (wheelchair, vulnerable, infants, medical)"`
 }
 

@@ -29,12 +29,15 @@ var PlanStatuses = []PlanStatus{PlanAnnounced, PlanProposed, PlanPublished, Plan
 // Open reports whether the plan can still change.
 func (s PlanStatus) Open() bool { return s != PlanClosed && s != PlanCancelled }
 
-// Unit groups, as in the allocation engine.
+// Unit groups: the same codes as the facility targets that take them, so that
+// one idea has one word (migration 00011 converted the earlier singular
+// "uomo", "donna", "nucleo"). The allocation engine uses the same values
+// (alloc.GroupMan…, checked by TestGroupsMatchTheEngine).
 const (
-	GroupMan    = "uomo"
-	GroupWoman  = "donna"
-	GroupFamily = "nucleo"
-	GroupMinor  = "msna"
+	GroupMan    = string(TargetMen)
+	GroupWoman  = string(TargetWomen)
+	GroupFamily = string(TargetFamilies)
+	GroupMinor  = string(TargetMSNA)
 )
 
 // UnitGroups lists the groups in display order.
