@@ -120,29 +120,20 @@ func newProblem(status int, msg string, errs ...error) huma.StatusError {
 
 var defaultNewError = huma.NewError
 
-// codeOf is the domain code of an HTTP status (the reverse of problem's mapping).
+// codeOf is the domain code of an HTTP status (the reverse of statusOf; huma
+// answers malformed requests with 400, which is EINVALID too).
 func codeOf(status int) string {
 	switch status {
 	case 0:
 		return ""
-	case http.StatusNotFound:
-		return domain.ENOTFOUND
-	case http.StatusUnprocessableEntity, http.StatusBadRequest:
+	case http.StatusBadRequest:
 		return domain.EINVALID
-	case http.StatusConflict:
-		return domain.ECONFLICT
-	case http.StatusUnauthorized:
-		return domain.EUNAUTHORIZED
-	case http.StatusForbidden:
-		return domain.EFORBIDDEN
-	case http.StatusTooManyRequests:
-		return domain.ETOOMANY
-	case http.StatusPreconditionFailed:
-		return domain.EPRECONDITION
-	case http.StatusPreconditionRequired:
-		return domain.EPRECONDREQUIRE
-	case http.StatusServiceUnavailable:
-		return domain.EUNAVAILABLE
+	}
+	for _, c := range []string{domain.ENOTFOUND, domain.EINVALID, domain.ECONFLICT, domain.EUNAUTHORIZED, domain.EFORBIDDEN,
+		domain.ETOOMANY, domain.EPRECONDITION, domain.EPRECONDREQUIRE, domain.EUNAVAILABLE} {
+		if statusOf(c) == status {
+			return c
+		}
 	}
 	return domain.EINTERNAL
 }
