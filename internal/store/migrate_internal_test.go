@@ -34,6 +34,9 @@ func TestVocabularyMigration(t *testing.T) {
 			version, created_by, created_at, updated_at) VALUES ('p', 'r', '2026-01-01', '2026-01-02', 0, 'o', '', 'announced', 4, 0, '', 1, 'x', '2026-01-01', '2026-01-01')`,
 		`INSERT INTO plan_units (plan_id, id, seq, size, grp, needs, outcome) VALUES ('p', 'a', 1, 1, 'uomo', '', ''),
 			('p', 'b', 2, 1, 'donna', '', ''), ('p', 'c', 3, 2, 'nucleo', '', ''), ('p', 'd', 4, 1, 'msna', '', '')`,
+		`INSERT INTO population_daily (day, province_code, dim, key, count) VALUES ('2026-01-01', '037', 'household', 'uomo_solo', 5),
+			('2026-01-01', '037', 'household', 'donna_sola', 2), ('2026-01-01', '037', 'household', 'nucleo', 3),
+			('2026-01-01', '037', 'sex', 'M', 5)`,
 	} {
 		if _, err := db.write.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
@@ -58,6 +61,15 @@ func TestVocabularyMigration(t *testing.T) {
 		if got[id] != g {
 			t.Errorf("unit %s: group %q, want %q", id, got[id], g)
 		}
+	}
+	// The statistics' household types are the same codes.
+	var keys string
+	if err := db.read.QueryRowContext(ctx, `SELECT GROUP_CONCAT(key || '=' || count, ' ') FROM
+		(SELECT key, count FROM population_daily ORDER BY dim, key)`).Scan(&keys); err != nil {
+		t.Fatal(err)
+	}
+	if keys != "donne=2 nuclei=3 uomini=5 M=5" {
+		t.Errorf("population_daily keys: %s", keys)
 	}
 }
 

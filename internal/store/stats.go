@@ -264,19 +264,20 @@ func (db *DB) Population(ctx context.Context, province string, day time.Time, by
 }
 
 // HouseholdType is the brief's household classification: MSNA first, then
-// members of a household, then single men and single women. The label is
-// left to the adapters (the catalogues' "stats.household.<key>"), so "".
+// members of a household, then single men and single women — the unit
+// groups' codes (domain.GroupMinor…), "altro" for the rest. The label is left
+// to the adapters (the catalogues' "stats.household.<key>"), so "".
 func HouseholdType(sex string, household, msna bool) (string, string) {
 	k := "altro"
 	switch {
 	case msna:
-		k = "msna"
+		k = domain.GroupMinor
 	case household:
-		k = "nucleo"
+		k = domain.GroupFamily
 	case sex == domain.SexFemale:
-		k = "donna_sola"
+		k = domain.GroupWoman
 	case sex == domain.SexMale:
-		k = "uomo_solo"
+		k = domain.GroupMan
 	}
 	return k, ""
 }
