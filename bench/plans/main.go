@@ -136,10 +136,10 @@ func announce(base, token string, size, seed int) string {
 		if n+s > size*20/100 {
 			s = max(2, size*20/100-n)
 		}
-		add("nucleo", s, nil)
+		add("nuclei", s, nil)
 	}
 	for i := 0; i < size*7/100; i++ {
-		add("donna", 1, nil)
+		add("donne", 1, nil)
 	}
 	for i := 0; i < size*6/100; i++ {
 		add("msna", 1, nil)
@@ -149,7 +149,7 @@ func announce(base, token string, size, seed int) string {
 		if i%20 == 0 {
 			needs = []string{"wheelchair"}
 		}
-		add("uomo", 1, needs)
+		add("uomini", 1, needs)
 	}
 	var p plan
 	call(base, token, "POST", "/api/v1/plans", map[string]any{"reference": fmt.Sprintf("bench %d", seed),

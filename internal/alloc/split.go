@@ -12,9 +12,9 @@ import (
 
 // Groups of units.
 const (
-	GroupMan      = "uomo"   // single adult man
-	GroupWoman    = "donna"  // single adult woman
-	GroupFamily   = "nucleo" // household, indivisible
+	GroupMan      = "uomini" // single adult man (the codes are domain's: domain.GroupMan…)
+	GroupWoman    = "donne"  // single adult woman
+	GroupFamily   = "nuclei" // household, indivisible
 	GroupMinor    = "msna"   // unaccompanied minor
 	damperLow     = 0.5      // β: every province takes at least ⌊β·q⌋ of a batch (when it can)
 	damperHigh    = 2.0      // γ: and at most ⌈γ·q⌉, so that an old deficit is recovered gradually
@@ -102,7 +102,7 @@ func (in *SplitInput) Validate() error {
 		}
 		ids[u.ID] = true
 		if !validGroup(u.Group) {
-			return fmt.Errorf("units[%d].group: %q sconosciuto (uomo, donna, nucleo, msna)", i, u.Group)
+			return fmt.Errorf("units[%d].group: %q sconosciuto (uomini, donne, nuclei, msna)", i, u.Group)
 		}
 		if u.Size < 1 || u.Size > maxUnitSize || (u.Group != GroupFamily && u.Size != 1) {
 			return fmt.Errorf("units[%d].size: %d non valido (1 per persone sole, 1–%d per i nuclei)", i, u.Size, maxUnitSize)

@@ -225,9 +225,9 @@ func TestValidate(t *testing.T) {
 		"UnknownGroup":   func(in *alloc.SplitInput) { in.Units[0].Group = "altro" },
 		"SingleOfTwo":    func(in *alloc.SplitInput) { in.Units[0].Size = 2 },
 		"TotalMismatch":  func(in *alloc.SplitInput) { in.CumulativeTotal = 5 },
-		"NegativeFree":   func(in *alloc.SplitInput) { in.Provinces[0].Free = map[string]int{"uomo": -1} },
+		"NegativeFree":   func(in *alloc.SplitInput) { in.Provinces[0].Free = map[string]int{"uomini": -1} },
 		"NegativeRecvd":  func(in *alloc.SplitInput) { in.Provinces[0].Received = -1 },
-		"ZeroSizeFamily": func(in *alloc.SplitInput) { in.Units[0] = alloc.Unit{ID: "x", Size: 0, Group: "nucleo"} },
+		"ZeroSizeFamily": func(in *alloc.SplitInput) { in.Units[0] = alloc.Unit{ID: "x", Size: 0, Group: "nuclei"} },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -6,13 +6,16 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/i18n"
 )
 
 // Prefix is where the API lives.
@@ -46,6 +49,9 @@ type Server struct {
 	Boundaries func(level string) ([]byte, error)
 	// RequestID reads the request id set by the HTTP middleware.
 	RequestID func(ctx context.Context) string
+	// I18n translates error messages into the caller's language
+	// (Accept-Language, Italian by default); nil: the embedded catalogues.
+	I18n *i18n.Bundle
 }
 
 // Register adds the API routes to the mux and returns the huma API (the
@@ -60,8 +66,12 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		bearer: {Type: "http", Scheme: "bearer", Description: "API token: gesta token create, or the profile page"},
 	}
+	if s.I18n == nil {
+		s.I18n = i18n.MustNew()
+	}
+	huma.NewError = newProblem // every error body, and the OpenAPI schema of errors, carries the code
 	api := humago.NewWithPrefix(mux, Prefix, cfg)
-	api.UseMiddleware(s.authenticate(api), preconditions(api))
+	api.UseMiddleware(s.language, s.authenticate(api), s.preconditions(api))
 
 	s.registerTerritory(api)
 	s.registerAccess(api)
@@ -82,53 +92,122 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 	// Unknown API paths answer in problem+json, not with the HTML 404 page;
 	// without a valid token, 401 first, so that paths cannot be probed.
 	mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
+		l := s.I18n.For(i18n.FromAcceptLanguage(r.Header.Get("Accept-Language")))
 		if _, err := s.actorFromHeader(r.Context(), r.Header.Get("Authorization")); err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="gesta"`)
-			writeProblem(w, http.StatusUnauthorized, "Token mancante o non valido.")
+			writeProblem(w, http.StatusUnauthorized, domain.EUNAUTHORIZED, l.T("err.api.token"))
 			return
 		}
-		writeProblem(w, http.StatusNotFound, "Risorsa non trovata.")
+		writeProblem(w, http.StatusNotFound, domain.ENOTFOUND, l.T("err.api.not_found"))
 	})
 	return api
 }
 
-// problem maps a domain error to an RFC 9457 problem; internal errors are
-// logged with the request id and shown as a generic message.
-func (s *Server) problem(ctx context.Context, err error) error {
-	code := domain.ErrorCode(err)
-	msg := domain.ErrorMessage(err)
+// Problem is the API's RFC 9457 error body: huma's fields plus a stable
+// machine code. Detail (and each entry of errors) is in the caller's language.
+type Problem struct {
+	huma.ErrorModel
+	Code string `json:"code,omitempty" enum:"conflict,internal,invalid,not_found,unauthorized,forbidden,unavailable,too_many,precondition,precondition_required" doc:"Stable machine code of the error (domain error codes); detail is the text for people, in the language of Accept-Language (Italian by default)."`
+}
+
+// newProblem replaces huma.NewError, so that huma's own errors (validation,
+// 404 of a route) have the same shape, with a code derived from the status.
+func newProblem(status int, msg string, errs ...error) huma.StatusError {
+	p := &Problem{Code: codeOf(status)}
+	if m, ok := defaultNewError(status, msg, errs...).(*huma.ErrorModel); ok {
+		p.ErrorModel = *m
+	}
+	return p
+}
+
+var defaultNewError = huma.NewError
+
+// codeOf is the domain code of an HTTP status (the reverse of statusOf; huma
+// answers malformed requests with 400, which is EINVALID too).
+func codeOf(status int) string {
+	switch status {
+	case 0:
+		return ""
+	case http.StatusBadRequest:
+		return domain.EINVALID
+	}
+	for _, c := range []string{domain.ENOTFOUND, domain.EINVALID, domain.ECONFLICT, domain.EUNAUTHORIZED, domain.EFORBIDDEN,
+		domain.ETOOMANY, domain.EPRECONDITION, domain.EPRECONDREQUIRE, domain.EUNAVAILABLE} {
+		if statusOf(c) == status {
+			return c
+		}
+	}
+	return domain.EINTERNAL
+}
+
+// statusOf maps a domain error code to an HTTP status.
+func statusOf(code string) int {
 	switch code {
 	case domain.ENOTFOUND:
-		return huma.Error404NotFound(msg)
+		return http.StatusNotFound
 	case domain.EINVALID:
-		return huma.Error422UnprocessableEntity(msg)
+		return http.StatusUnprocessableEntity
 	case domain.ECONFLICT:
-		return huma.Error409Conflict(msg)
+		return http.StatusConflict
 	case domain.EUNAUTHORIZED:
-		return huma.Error401Unauthorized(msg)
+		return http.StatusUnauthorized
 	case domain.EFORBIDDEN:
-		return huma.Error403Forbidden(msg)
+		return http.StatusForbidden
 	case domain.ETOOMANY:
-		return huma.Error429TooManyRequests(msg)
+		return http.StatusTooManyRequests
 	case domain.EPRECONDITION:
-		return huma.Error412PreconditionFailed(msg)
+		return http.StatusPreconditionFailed
 	case domain.EPRECONDREQUIRE:
-		return huma.NewError(http.StatusPreconditionRequired, msg)
+		return http.StatusPreconditionRequired
 	case domain.EUNAVAILABLE:
-		return huma.Error503ServiceUnavailable(msg)
+		return http.StatusServiceUnavailable
 	}
-	rid := ""
-	if s.RequestID != nil {
-		rid = s.RequestID(ctx)
+	return http.StatusInternalServerError
+}
+
+// problem maps a domain error to an RFC 9457 problem: its code, its message
+// and field messages in the caller's language. Internal errors are logged
+// with the request id and shown as a generic message.
+func (s *Server) problem(ctx context.Context, err error) error {
+	l := s.localizer(ctx)
+	code := domain.ErrorCode(err)
+	status := statusOf(code)
+	p := &Problem{ErrorModel: huma.ErrorModel{Title: http.StatusText(status), Status: status, Detail: l.Error(err)}, Code: code}
+	if status == http.StatusInternalServerError {
+		rid := ""
+		if s.RequestID != nil {
+			rid = s.RequestID(ctx)
+		}
+		s.Logger.Error("api: error", "err", err, "request_id", rid)
+		p.Detail = l.T("err.api.internal", "RequestID", rid)
+		return p
 	}
-	s.Logger.Error("api: error", "err", err, "request_id", rid)
-	return huma.Error500InternalServerError("Errore interno. Codice della richiesta: " + rid)
+	fields := l.Fields(err)
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: fields[k], Location: "body." + k})
+	}
+	return p
+}
+
+type langKey struct{}
+
+// language is a huma middleware: the caller's language (Accept-Language,
+// Italian by default) goes into the context, for the error messages.
+func (s *Server) language(ctx huma.Context, next func(huma.Context)) {
+	lang := i18n.FromAcceptLanguage(ctx.Header("Accept-Language"))
+	next(huma.WithValue(ctx, langKey{}, lang))
+}
+
+// localizer translates for the language of the request in ctx.
+func (s *Server) localizer(ctx context.Context) *i18n.Localizer {
+	lang, _ := ctx.Value(langKey{}).(string)
+	return s.I18n.For(lang)
 }
 
 // writeProblem answers outside huma's operations (unknown paths) in the same
 // problem+json shape.
-func writeProblem(w http.ResponseWriter, status int, detail string) {
+func writeProblem(w http.ResponseWriter, status int, code, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(&huma.ErrorModel{Title: http.StatusText(status), Status: status, Detail: detail})
+	_ = json.NewEncoder(w).Encode(&Problem{ErrorModel: huma.ErrorModel{Title: http.StatusText(status), Status: status, Detail: detail}, Code: code})
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"slices"
 	"testing"
 
 	"github.com/gesta-er/gesta/internal/api"
@@ -159,6 +160,27 @@ func TestOpenAPI(t *testing.T) {
 		if doc.Paths[p]["get"] == nil {
 			t.Errorf("OpenAPI lacks GET %s", p)
 		}
+	}
+	// Error bodies document their stable machine code and its values.
+	var schemas struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Enum []string `json:"enum"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	json.Unmarshal(body, &schemas)
+	found := false
+	for name, sc := range schemas.Components.Schemas {
+		if c, ok := sc.Properties["code"]; ok && sc.Properties["detail"].Enum == nil && slices.Contains(c.Enum, "not_found") {
+			found = true
+			t.Logf("error schema %s: code %v", name, c.Enum)
+		}
+	}
+	if !found {
+		t.Errorf("no error schema with a code enum in the OpenAPI document")
 	}
 }
 

@@ -26,17 +26,16 @@ const requiresIfMatch = "requires-if-match"
 const requiresPerm = "requires-perm"
 
 // preconditions is a huma middleware enforcing requiresPerm and requiresIfMatch.
-func preconditions(api huma.API) func(huma.Context, func(huma.Context)) {
+func (s *Server) preconditions(api huma.API) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		if p, ok := ctx.Operation().Metadata[requiresPerm].(domain.Permission); ok {
 			if a, signed := domain.ActorFromContext(ctx.Context()); signed && a.System == "" && !domain.Can(a, p) {
-				_ = huma.WriteErr(api, ctx, http.StatusForbidden, "Il tuo profilo non consente questa operazione.")
+				_ = huma.WriteErr(api, ctx, http.StatusForbidden, s.localizer(ctx.Context()).T("err.perm.operation"))
 				return
 			}
 		}
 		if ctx.Operation().Metadata[requiresIfMatch] == true && strings.TrimSpace(ctx.Header("If-Match")) == "" {
-			_ = huma.WriteErr(api, ctx, http.StatusPreconditionRequired,
-				"Intestazione If-Match obbligatoria: leggi la risorsa e rimanda il suo ETag.")
+			_ = huma.WriteErr(api, ctx, http.StatusPreconditionRequired, s.localizer(ctx.Context()).T("err.api.if_match"))
 			return
 		}
 		next(ctx)
@@ -60,7 +59,7 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 		}
 		if err != nil {
 			ctx.SetHeader("WWW-Authenticate", `Bearer realm="gesta"`)
-			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "Token mancante o non valido.")
+			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, s.localizer(ctx.Context()).T("err.api.token"))
 			return
 		}
 		if s.SetActorLabel != nil {
@@ -73,7 +72,7 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 func (s *Server) actorFromHeader(ctx context.Context, h string) (domain.Actor, error) {
 	const prefix = "Bearer "
 	if len(h) < len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
-		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "Token mancante.")
+		return domain.Actor{}, domain.Err(domain.EUNAUTHORIZED, "err.auth.token_missing")
 	}
 	return s.Users.ActorByToken(ctx, strings.TrimSpace(h[len(prefix):]))
 }
@@ -132,6 +131,10 @@ func (s *Server) registerAccess(api huma.API) {
 		}
 		if entries == nil {
 			entries = []domain.AuditEntry{}
+		}
+		l := s.localizer(ctx)
+		for i, e := range entries {
+			entries[i].Summary = l.Stored("audit.", e.Action, e.Params, e.Summary)
 		}
 		return &auditOutput{Body: entries}, nil
 	})

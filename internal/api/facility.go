@@ -123,8 +123,7 @@ func (s *Server) registerFacilities(api huma.API) {
 	}, func(ctx context.Context, in *availabilityInput) (*facilityOutput, error) {
 		version, ok := parseIfMatch(in.IfMatch)
 		if !ok {
-			return nil, huma.NewError(http.StatusPreconditionRequired,
-				"Intestazione If-Match obbligatoria: leggi la struttura e rimanda il suo ETag.")
+			return nil, s.problem(ctx, domain.Err(domain.EPRECONDREQUIRE, "err.api.if_match"))
 		}
 		f, err := s.Facilities.SetAvailability(ctx, in.Code, version, in.Body)
 		if err != nil {

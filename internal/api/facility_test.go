@@ -88,8 +88,33 @@ func TestAvailabilityOptimisticConcurrency(t *testing.T) {
 				t.Fatalf("two writers, one tag: %d ok, %d stale", ok.Load(), stale.Load())
 			}
 		}
-		if status, _, _ := send(t, "PUT", url+"/availability", tok, `{"occupied": -1}`, "If-Match", `"1"`); status != 422 {
-			t.Fatalf("negative occupancy: %d", status)
+		// A domain error: a stable code, the text in the caller's language
+		// (Italian by default), the field's message with its location.
+		type fieldProblem struct {
+			Code   string `json:"code"`
+			Detail string `json:"detail"`
+			Errors []struct {
+				Message  string `json:"message"`
+				Location string `json:"location"`
+			} `json:"errors"`
+		}
+		for _, lang := range []struct{ header, detail, field string }{
+			{"", "I posti occupati non possono essere negativi.", "Valore non valido."},
+			{"en-GB,en;q=0.8", "Occupied places cannot be negative.", "Invalid value."},
+		} {
+			status, _, b := send(t, "PUT", url+"/availability", tok, `{"occupied": -1}`, "If-Match", `"1"`, "Accept-Language", lang.header)
+			var pb fieldProblem
+			json.Unmarshal(b, &pb)
+			if status != 422 || pb.Code != "invalid" || pb.Detail != lang.detail || len(pb.Errors) != 1 ||
+				pb.Errors[0].Location != "body.occupied" || pb.Errors[0].Message != lang.field {
+				t.Fatalf("negative occupancy (%q): %d %s", lang.header, status, b)
+			}
+		}
+		status, _, b := send(t, "PUT", url+"/availability", tok, `{"occupied": 1}`, "Accept-Language", "en")
+		var pb fieldProblem
+		json.Unmarshal(b, &pb)
+		if status != 428 || pb.Code != "precondition_required" || !strings.HasPrefix(pb.Detail, "If-Match header required") {
+			t.Fatalf("without If-Match: %d %s", status, b)
 		}
 	})
 }

@@ -14,7 +14,7 @@ import (
 type unitBody struct {
 	ID    string   `json:"id" minLength:"1" maxLength:"40"`
 	Size  int      `json:"size" minimum:"1" maximum:"15"`
-	Group string   `json:"group" enum:"uomo,donna,nucleo,msna"`
+	Group string   `json:"group" enum:"uomini,donne,nuclei,msna"`
 	Needs []string `json:"needs,omitempty" doc:"Facility features the unit needs (wheelchair, vulnerable, infants, medical)"`
 }
 
@@ -166,7 +166,7 @@ func (s *Server) registerPlans(api huma.API) {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &planOutput{Body: p}, nil
+		return s.planOut(ctx, p), nil
 	}
 
 	create := op("create-plan", http.MethodPost, "/plans", "Record the Ministry's notice (coordinator)", run)
@@ -206,7 +206,7 @@ func (s *Server) registerPlans(api huma.API) {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			return &planOutput{Body: p}, nil
+			return s.planOut(ctx, p), nil
 		})
 	huma.Register(api, op("adjust-split", http.MethodPost, "/plans/{id}/split/adjust", "Change provinces' persons, with a reason (coordinator)", run),
 		func(ctx context.Context, in *adjustInput) (*planOutput, error) {
@@ -214,7 +214,7 @@ func (s *Server) registerPlans(api huma.API) {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			return &planOutput{Body: p}, nil
+			return s.planOut(ctx, p), nil
 		})
 	huma.Register(api, op("publish-plan", http.MethodPost, "/plans/{id}/publish", "Publish the split and notify the prefectures (coordinator)", run),
 		func(ctx context.Context, in *planIDInput) (*planOutput, error) {
@@ -222,7 +222,7 @@ func (s *Server) registerPlans(api huma.API) {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			return &planOutput{Body: p}, nil
+			return s.planOut(ctx, p), nil
 		})
 	step := func(id, path, summary string, meta map[string]any, fn func(ctx context.Context, planID string) error) {
 		huma.Register(api, op(id, http.MethodPost, path, summary, meta), func(ctx context.Context, in *planIDInput) (*planOutput, error) {
@@ -342,6 +342,10 @@ func (s *Server) registerPlans(api huma.API) {
 			if ns == nil {
 				ns = []domain.Notification{}
 			}
+			l := s.localizer(ctx)
+			for i, n := range ns {
+				ns[i].Title = l.Stored("notification.", n.Kind, n.Params, n.Title)
+			}
 			return &inboxOutput{Body: ns}, nil
 		})
 	huma.Register(api, huma.Operation{OperationID: "read-notification", Method: http.MethodPost, Path: "/inbox/{id}/read", Tags: inbox,
@@ -353,4 +357,14 @@ func (s *Server) registerPlans(api huma.API) {
 			}
 			return nil, nil
 		})
+}
+
+// planOut renders the plan's timeline in the caller's language: each entry's
+// summary from its kind and parameters (old entries keep their text).
+func (s *Server) planOut(ctx context.Context, p domain.Plan) *planOutput {
+	l := s.localizer(ctx)
+	for i, e := range p.Events {
+		p.Events[i].Summary = l.Stored("timeline.", e.Kind, e.Params, e.Summary)
+	}
+	return &planOutput{Body: p}
 }

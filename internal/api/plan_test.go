@@ -59,7 +59,7 @@ func TestPlanAPI(t *testing.T) {
 		base := srv.URL + "/api/v1"
 		var units []map[string]any
 		for i := 1; i <= 70; i++ {
-			units = append(units, map[string]any{"id": fmt.Sprintf("u%d", i), "size": 1, "group": "uomo"})
+			units = append(units, map[string]any{"id": fmt.Sprintf("u%d", i), "size": 1, "group": "uomini"})
 		}
 		for i := 1; i <= 3; i++ {
 			units = append(units, map[string]any{"id": fmt.Sprintf("m%d", i), "size": 1, "group": "msna"})

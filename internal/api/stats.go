@@ -61,6 +61,7 @@ func (s *Server) registerStats(api huma.API) {
 				if err != nil {
 					return nil, s.problem(ctx, err)
 				}
+				s.localizer(ctx).DashboardLabels(d)
 				return &dashboardOutput{Body: d}, nil
 			})
 	}
@@ -78,6 +79,7 @@ func (s *Server) registerStats(api huma.API) {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
+			s.localizer(ctx).StatLabels(in.By, items)
 			out := &populationOutput{}
 			out.Body.Date, out.Body.Province, out.Body.By, out.Body.Total = day.Format("2006-01-02"), in.Province, in.By, total
 			out.Body.Items = items

@@ -216,10 +216,10 @@ func TestPopulationReplacement(t *testing.T) {
 }
 
 func TestAllocSplitCommand(t *testing.T) {
-	in := `{"provinces": [{"code": "037", "share": 0.6, "received": 10, "free": {"uomo": 120}},
+	in := `{"provinces": [{"code": "037", "share": 0.6, "received": 10, "free": {"uomini": 120}},
 		{"code": "038", "share": 0.4, "received": 6}], "cumulative_total": 16,
-		"units": [{"id": "u1", "size": 1, "group": "uomo"}, {"id": "u2", "size": 1, "group": "uomo"},
-		{"id": "n1", "size": 3, "group": "nucleo"}]}`
+		"units": [{"id": "u1", "size": 1, "group": "uomini"}, {"id": "u2", "size": 1, "group": "uomini"},
+		{"id": "n1", "size": 3, "group": "nuclei"}]}`
 	out, err := run(t, in, "alloc", "split")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)

@@ -11,6 +11,7 @@ import (
 	"github.com/gesta-er/gesta/internal/anchor"
 	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/i18n"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
 )
@@ -123,8 +124,9 @@ func (m *Main) userAdd(ctx context.Context, args []string) error {
 	if err := svc.CreateUser(ctx, u, password); err != nil {
 		var e *domain.Error
 		if errors.As(err, &e) && len(e.Fields) > 0 {
+			it := i18n.MustNew().For("it") // the command line speaks Italian, as the UI does by default
 			for f, msg := range e.Fields {
-				fmt.Fprintf(m.Stderr, "  %s: %s\n", f, msg)
+				fmt.Fprintf(m.Stderr, "  %s: %s\n", f, it.Msg(msg.MsgID, msg.Args))
 			}
 		}
 		return err
@@ -144,7 +146,7 @@ func findUserID(ctx context.Context, db *store.DB, email string) (string, error)
 			return u.ID, nil
 		}
 	}
-	return "", domain.Errorf(domain.ENOTFOUND, "no user with e-mail %s", email)
+	return "", domain.Err(domain.ENOTFOUND, "err.user.not_found")
 }
 
 func (m *Main) userDisable(ctx context.Context, args []string) error {

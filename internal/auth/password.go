@@ -37,7 +37,7 @@ const (
 func CheckPassword(pw string) error {
 	n := utf8.RuneCountInString(pw)
 	if n < MinPasswordLen || n > MaxPasswordLen {
-		return domain.Errorf(domain.EINVALID, "La password deve avere da %d a %d caratteri.", MinPasswordLen, MaxPasswordLen)
+		return domain.Err(domain.EINVALID, "err.password.length", "Min", MinPasswordLen, "Max", MaxPasswordLen)
 	}
 	return nil
 }

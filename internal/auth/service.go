@@ -76,7 +76,7 @@ type Service struct {
 
 var _ domain.UserService = (*Service)(nil)
 
-var errSignIn = domain.Errorf(domain.EUNAUTHORIZED, "E-mail o password non corretti.")
+var errSignIn = domain.Err(domain.EUNAUTHORIZED, "err.auth.signin")
 
 func keyOf(kind, s string) string {
 	h := sha256.Sum256([]byte(kind + ":" + strings.ToLower(strings.TrimSpace(s))))
@@ -91,13 +91,13 @@ func (s *Service) Authenticate(ctx context.Context, email, password, client stri
 	if n, err := s.Store.CountLoginFailures(ctx, acct, since); err != nil {
 		return domain.Credential{}, err
 	} else if n >= ThrottlePerAccount {
-		return domain.Credential{}, domain.Errorf(domain.ETOOMANY, "Troppi tentativi non riusciti: riprova tra qualche minuto.")
+		return domain.Credential{}, domain.Err(domain.ETOOMANY, "err.auth.too_many")
 	}
 	if client != "" {
 		if n, err := s.Store.CountLoginFailures(ctx, addr, since); err != nil {
 			return domain.Credential{}, err
 		} else if n >= ThrottlePerClient {
-			return domain.Credential{}, domain.Errorf(domain.ETOOMANY, "Troppi tentativi non riusciti: riprova tra qualche minuto.")
+			return domain.Credential{}, domain.Err(domain.ETOOMANY, "err.auth.too_many")
 		}
 	}
 	fail := func() (domain.Credential, error) {
@@ -160,7 +160,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, userID, code string) error {
 	if n, err := s.Store.CountLoginFailures(ctx, acct, s.Store.Clock().Add(-ThrottleWindow)); err != nil {
 		return err
 	} else if n >= ThrottlePerAccount {
-		return domain.Errorf(domain.ETOOMANY, "Troppi tentativi non riusciti: riprova tra qualche minuto.")
+		return domain.Err(domain.ETOOMANY, "err.auth.too_many")
 	}
 	secret, _, enabled, err := s.Store.TOTPSecrets(ctx, userID)
 	if err != nil {
@@ -177,7 +177,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, userID, code string) error {
 		if err := s.Store.RecordLoginFailure(ctx, acct); err != nil {
 			return err
 		}
-		return domain.Errorf(domain.EUNAUTHORIZED, "Codice non valido.")
+		return domain.Err(domain.EUNAUTHORIZED, "err.auth.code_invalid")
 	}
 	return s.Store.UseTOTPStep(ctx, userID, step)
 }
@@ -209,7 +209,7 @@ func HashToken(token string) string {
 // ActorByToken implements domain.UserService.
 func (s *Service) ActorByToken(ctx context.Context, token string) (domain.Actor, error) {
 	if !strings.HasPrefix(token, TokenPrefix) || len(token) > 128 {
-		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "Token non valido.")
+		return domain.Actor{}, domain.Err(domain.EUNAUTHORIZED, "err.auth.token_invalid")
 	}
 	return s.Store.ActorByTokenHash(ctx, HashToken(token))
 }
@@ -251,7 +251,7 @@ func (s *Service) SetDisabled(ctx context.Context, id string, disabled bool) err
 func (s *Service) ResetPassword(ctx context.Context, id, password string) error {
 	a, _ := domain.ActorFromContext(ctx)
 	if a.System == "" && !domain.Can(a, domain.PermUserManage) {
-		return domain.Errorf(domain.EFORBIDDEN, "Operazione riservata agli amministratori.")
+		return domain.Err(domain.EFORBIDDEN, "err.perm.admin")
 	}
 	if err := CheckPassword(password); err != nil {
 		return err
@@ -268,15 +268,15 @@ func (s *Service) ResetPassword(ctx context.Context, id, password string) error 
 func (s *Service) ChangePassword(ctx context.Context, current, password, keepSessionToken string) error {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || a.UserID == "" {
-		return domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	hash, err := s.Store.PasswordHash(ctx, a.UserID)
 	if err != nil {
 		return err
 	}
 	if ok, err := VerifyPassword(current, hash); err != nil || !ok {
-		return &domain.Error{Code: domain.EINVALID, Message: "La password attuale non è corretta.",
-			Fields: map[string]string{"current": "La password attuale non è corretta."}}
+		return domain.Err(domain.EINVALID, "err.password.current").WithFields(
+			map[string]domain.FieldError{"current": domain.Field("err.password.current")})
 	}
 	if err := CheckPassword(password); err != nil {
 		return err
@@ -294,7 +294,7 @@ func (s *Service) CountUsers(ctx context.Context) (int, error) { return s.Store.
 func (s *Service) BeginTOTP(ctx context.Context) (string, string, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || a.UserID == "" {
-		return "", "", domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return "", "", domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: TOTPIssuer, AccountName: a.Email, Period: 30,
 		Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
@@ -315,14 +315,14 @@ func (s *Service) BeginTOTP(ctx context.Context) (string, string, error) {
 func (s *Service) ConfirmTOTP(ctx context.Context, code string) error {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || a.UserID == "" {
-		return domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	_, pending, _, err := s.Store.TOTPSecrets(ctx, a.UserID)
 	if err != nil {
 		return err
 	}
 	if pending == "" {
-		return domain.Errorf(domain.ECONFLICT, "Avvia prima l'attivazione del codice.")
+		return domain.Err(domain.ECONFLICT, "err.totp.not_begun")
 	}
 	plain, err := s.unseal(pending, a.UserID)
 	if err != nil {
@@ -330,7 +330,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, code string) error {
 	}
 	step := matchStep(plain, code, s.Store.Clock())
 	if step == 0 {
-		return &domain.Error{Code: domain.EINVALID, Message: "Codice non valido.", Fields: map[string]string{"code": "Codice non valido."}}
+		return domain.Err(domain.EINVALID, "err.auth.code_invalid").WithFields(map[string]domain.FieldError{"code": domain.Field("err.auth.code_invalid")})
 	}
 	return s.Store.ActivateTOTP(ctx, a.UserID, pending, step)
 }
@@ -368,7 +368,7 @@ func mayManageTokens(ctx context.Context, userID string) error {
 	if a.System != "" || a.UserID == userID || domain.Can(a, domain.PermUserManage) {
 		return nil
 	}
-	return domain.Errorf(domain.ENOTFOUND, "Utente non trovato.")
+	return domain.Err(domain.ENOTFOUND, "err.user.not_found")
 }
 
 // CreateToken implements domain.UserService.
@@ -378,7 +378,7 @@ func (s *Service) CreateToken(ctx context.Context, userID, label string) (string
 	}
 	label = strings.TrimSpace(label)
 	if label == "" || len(label) > 64 {
-		return "", domain.Token{}, domain.Errorf(domain.EINVALID, "L'etichetta del token è obbligatoria (al massimo 64 caratteri).")
+		return "", domain.Token{}, domain.Err(domain.EINVALID, "err.token.label")
 	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {

@@ -17,9 +17,13 @@ type AuditEntry struct {
 	TargetType string    `json:"target_type"`
 	TargetID   string    `json:"target_id"`
 	RequestID  string    `json:"request_id"`
-	Summary    string    `json:"summary"`
-	PrevHash   string    `json:"prev_hash"`
-	Hash       string    `json:"hash"`
+	// Summary is the text of rows written before kinds and parameters (legacy);
+	// newer rows have Params instead, rendered from the catalogue message
+	// "audit.<action>" when read.
+	Summary  string         `json:"summary,omitempty"`
+	Params   map[string]any `json:"params,omitempty"`
+	PrevHash string         `json:"prev_hash"`
+	Hash     string         `json:"hash"`
 }
 
 // AuditFilter narrows the audit log; entries come newest first.

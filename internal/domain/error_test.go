@@ -3,32 +3,57 @@ package domain_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
-func TestErrorCodeAndMessage(t *testing.T) {
+func TestErrorCodeAndSafeError(t *testing.T) {
 	tests := []struct {
-		name     string
-		err      error
-		wantCode string
-		wantMsg  string
+		name      string
+		err       error
+		wantCode  string
+		wantMsgID string
 	}{
 		{"Nil", nil, "", ""},
-		{"Plain", errors.New("disk on fire at /var/lib"), domain.EINTERNAL, "Errore interno."},
-		{"Coded", domain.Errorf(domain.ENOTFOUND, "Provincia %s non trovata.", "999"), domain.ENOTFOUND, "Provincia 999 non trovata."},
-		{"Wrapped", fmt.Errorf("store: x: %w", domain.Errorf(domain.ECONFLICT, "Già presente.")), domain.ECONFLICT, "Già presente."},
-		{"InternalHidesDetail", &domain.Error{Code: domain.EINTERNAL, Message: "SELECT * FROM users"}, domain.EINTERNAL, "Errore interno."},
+		{"Plain", errors.New("disk on fire at /var/lib"), domain.EINTERNAL, domain.MsgInternal},
+		{"Coded", domain.Err(domain.ENOTFOUND, "err.province.not_found", "Province", "999"), domain.ENOTFOUND, "err.province.not_found"},
+		{"Wrapped", fmt.Errorf("store: x: %w", domain.Err(domain.ECONFLICT, "err.user.email_taken")), domain.ECONFLICT, "err.user.email_taken"},
+		{"InternalHidesDetail", &domain.Error{Code: domain.EINTERNAL, MsgID: "err.select", Err: errors.New("SELECT * FROM users")}, domain.EINTERNAL, domain.MsgInternal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := domain.ErrorCode(tt.err); got != tt.wantCode {
 				t.Errorf("code = %q, want %q", got, tt.wantCode)
 			}
-			if got := domain.ErrorMessage(tt.err); got != tt.wantMsg {
-				t.Errorf("message = %q, want %q", got, tt.wantMsg)
+			e := domain.SafeError(tt.err)
+			if tt.wantMsgID == "" {
+				if e != nil {
+					t.Errorf("SafeError(nil) = %v", e)
+				}
+				return
+			}
+			if e == nil || e.MsgID != tt.wantMsgID {
+				t.Errorf("message id = %v, want %q", e, tt.wantMsgID)
+			}
+			if e.MsgID == domain.MsgInternal && (len(e.Args) > 0 || e.Err != nil) {
+				t.Errorf("internal error leaks detail: %v", e)
 			}
 		})
+	}
+}
+
+// Error() is for logs: the code, the id and the arguments, no words.
+func TestErrorString(t *testing.T) {
+	err := domain.Err(domain.EINVALID, "err.plan.share_sum", "Want", 10, "Got", 9).WithFields(
+		map[string]domain.FieldError{"b": domain.Field("err.field.name_required"), "a": domain.Field("err.province.unknown", "Province", "999")})
+	want := "invalid: err.plan.share_sum{Got=9 Want=10} fields[a=err.province.unknown{Province=999} b=err.field.name_required]"
+	if got := err.Error(); got != want {
+		t.Errorf("Error() = %q\nwant      %q", got, want)
+	}
+	wrapped := &domain.Error{Code: domain.EINTERNAL, MsgID: domain.MsgInternal, Err: errors.New("boom")}
+	if got := wrapped.Error(); !strings.HasSuffix(got, ": boom") {
+		t.Errorf("wrapped Error() = %q", got)
 	}
 }

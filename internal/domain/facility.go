@@ -2,7 +2,6 @@ package domain
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -134,32 +133,32 @@ func validTarget(t Target) bool {
 
 // Validate checks a facility's registry fields.
 func (f *Facility) Validate() error {
-	fields := map[string]string{}
+	fields := map[string]FieldError{}
 	if strings.TrimSpace(f.Name) == "" {
-		fields["name"] = "Il nome è obbligatorio."
+		fields["name"] = Field("err.field.name_required")
 	}
 	if !validType(f.Type) {
-		fields["type"] = "Tipologia sconosciuta."
+		fields["type"] = Field("err.facility.type_unknown")
 	}
 	if !validTarget(f.Target) {
-		fields["target"] = "Destinatari sconosciuti."
+		fields["target"] = Field("err.facility.target_unknown")
 	}
 	if f.GestoreID == "" {
-		fields["gestore"] = "L'ente gestore è obbligatorio."
+		fields["gestore"] = Field("err.facility.gestore_required")
 	}
 	if len(f.ComuneCode) != 6 {
-		fields["comune"] = "Il comune (codice ISTAT di 6 cifre) è obbligatorio."
+		fields["comune"] = Field("err.facility.comune_required")
 	}
 	if f.Contracted < 0 || f.Active < 0 {
-		fields["capacity"] = "I posti non possono essere negativi."
+		fields["capacity"] = Field("err.facility.capacity_negative")
 	} else if f.Active > f.Contracted {
-		fields["capacity_active"] = "I posti attivi non possono superare quelli contrattualizzati."
+		fields["capacity_active"] = Field("err.facility.active_over_contracted")
 	}
 	if f.PriceCents < 0 {
-		fields["price"] = "Il prezzo non può essere negativo."
+		fields["price"] = Field("err.facility.price_negative")
 	}
 	if f.ContractFrom != nil && f.ContractTo != nil && f.ContractTo.Before(*f.ContractFrom) {
-		fields["contract_end"] = "La fine del contratto precede l'inizio."
+		fields["contract_end"] = Field("err.facility.contract_end_before_start")
 	}
 	for _, x := range f.Features {
 		known := false
@@ -167,16 +166,16 @@ func (f *Facility) Validate() error {
 			known = known || k == x
 		}
 		if !known {
-			fields["features"] = "Caratteristica sconosciuta: " + x
+			fields["features"] = Field("err.facility.feature_unknown", "Feature", x)
 		}
 	}
 	switch f.Status {
 	case StatusActive, StatusSuspended, StatusClosed:
 	default:
-		fields["status"] = "Stato sconosciuto."
+		fields["status"] = Field("err.facility.status_unknown")
 	}
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Message: "Dati della struttura non validi.", Fields: fields}
+		return Err(EINVALID, "err.facility.invalid").WithFields(fields)
 	}
 	return nil
 }
@@ -330,19 +329,27 @@ type ImportRow struct {
 	Comune   string        `json:"comune"`  // as written: ISTAT code or name
 	Errors   []ImportError `json:"errors,omitempty"`
 	// Set by the plan: "create", "update", "unchanged" or "error", and what changes.
-	Action  string `json:"action"`
-	Changes string `json:"changes,omitempty"`
+	Action  string        `json:"action"`
+	Changes []FieldChange `json:"changes,omitempty"`
 }
 
-// ImportError is a problem in one cell, in Italian, with its place.
+// FieldChange is one changed field of a record: its key (named for people by
+// the catalogue, "import.col.<field>") and the values before and after.
+type FieldChange struct {
+	Field string `json:"field"`
+	Old   string `json:"old,omitempty"`
+	New   string `json:"new,omitempty"`
+}
+
+// ImportError is a problem in one cell, with its place. The store sets MsgID
+// and Args (translated when shown); the spreadsheet reader still writes its
+// text into Msg.
 type ImportError struct {
-	Line   int    `json:"line"`
-	Column string `json:"column"`
-	Msg    string `json:"message"`
-}
-
-func (e ImportError) String() string {
-	return fmt.Sprintf("riga %d, colonna «%s»: %s", e.Line, e.Column, e.Msg)
+	Line   int            `json:"line"`
+	Column string         `json:"column"`
+	Msg    string         `json:"message,omitempty"`
+	MsgID  string         `json:"msg_id,omitempty"`
+	Args   map[string]any `json:"args,omitempty"`
 }
 
 // ImportPlan is what an import would do, kept until it is confirmed.
@@ -351,18 +358,4 @@ type ImportPlan struct {
 	Rows    []ImportRow    `json:"rows"`
 	Missing []string       `json:"missing"` // codes in the caller's scope absent from the file (not deleted)
 	Counts  map[string]int `json:"counts"`
-}
-
-var facilityTypeLabels = map[FacilityType]string{
-	TypeCASCollettivo: "CAS collettivo", TypeCASAppartamento: "CAS in appartamento", TypeHub: "hub", TypeCPA: "CPA",
-	TypeSAIOrdinario: "SAI ordinario", TypeSAIDMDS: "SAI disagio mentale/disabilità", TypeSAIMSNA: "SAI minori",
-	TypeMSNAPrima: "prima accoglienza minori",
-}
-
-// FacilityTypeLabel names a facility type in Italian.
-func FacilityTypeLabel(t FacilityType) string {
-	if l, ok := facilityTypeLabels[t]; ok {
-		return l
-	}
-	return string(t)
 }

@@ -70,35 +70,35 @@ type Guest struct {
 
 // Validate checks a guest's fields.
 func (g *Guest) Validate() error {
-	fields := map[string]string{}
+	fields := map[string]FieldError{}
 	if strings.TrimSpace(g.Surname) == "" && strings.TrimSpace(g.GivenName) == "" {
-		fields["surname"] = "Cognome o nome obbligatorio."
+		fields["surname"] = Field("err.guest.name_required")
 	}
 	switch g.Sex {
 	case SexMale, SexFemale, SexOther:
 	default:
-		fields["sex"] = "Sesso: M, F o X."
+		fields["sex"] = Field("err.guest.sex")
 	}
 	if g.BirthDate.IsZero() || g.BirthDate.Year() < 1900 {
-		fields["birth_date"] = "Data di nascita non valida."
+		fields["birth_date"] = Field("err.guest.birth_date")
 	}
 	if len(g.Nationality) != 3 || strings.ToUpper(g.Nationality) != g.Nationality {
-		fields["nationality"] = "Cittadinanza: codice ISO a tre lettere maiuscole (es. GIN)."
+		fields["nationality"] = Field("err.guest.nationality")
 	}
 	valid := false
 	for _, s := range Stages {
 		valid = valid || s == g.Stage
 	}
 	if !valid {
-		fields["stage"] = "Fase della procedura sconosciuta."
+		fields["stage"] = Field("err.guest.stage_unknown")
 	}
 	switch g.HouseholdRole {
 	case "", "head", "partner", "child", "other":
 	default:
-		fields["household_role"] = "Ruolo nel nucleo sconosciuto."
+		fields["household_role"] = Field("err.guest.household_role_unknown")
 	}
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Message: "Dati dell'ospite non validi.", Fields: fields}
+		return Err(EINVALID, "err.guest.invalid").WithFields(fields)
 	}
 	return nil
 }
@@ -235,21 +235,6 @@ type StatItem struct {
 	Count int    `json:"count"`
 }
 
-var stageLabels = map[ProcedureStage]string{
-	StageToFormalise: "domanda da formalizzare", StageC3Lodged: "C3 presentato", StageAwaitHearing: "in attesa di audizione",
-	StageHeard: "audito in Commissione", StageRefugee: "status di rifugiato", StageSubsidiary: "protezione sussidiaria",
-	StageSpecial: "protezione speciale", StageRejected: "diniego", StageAppeal: "ricorso pendente",
-	StageAppealDone: "ricorso deciso",
-}
-
-// StageLabel names a procedure stage in Italian.
-func StageLabel(s ProcedureStage) string {
-	if l, ok := stageLabels[s]; ok {
-		return l
-	}
-	return string(s)
-}
-
 // FinalDecision reports whether a stage is a decision after which reception
 // ends in due time (granted protection, or a rejection with the appeal decided).
 func FinalDecision(s ProcedureStage) bool {
@@ -258,19 +243,4 @@ func FinalDecision(s ProcedureStage) bool {
 		return true
 	}
 	return false
-}
-
-var vulnerabilityLabels = map[string]string{
-	"minore": "minore", "msna": "minore non accompagnato", "disabilita": "disabilità", "anziano": "persona anziana",
-	"gravidanza": "donna in gravidanza", "genitore_solo": "genitore solo con figli minori",
-	"tratta": "vittima di tratta", "malattia_grave": "malattia grave", "disturbo_mentale": "disturbo mentale",
-	"tortura_violenza": "vittima di tortura o violenza grave", "mutilazioni_genitali": "mutilazioni genitali",
-}
-
-// VulnerabilityLabel names an art. 17 code in Italian.
-func VulnerabilityLabel(code string) string {
-	if l, ok := vulnerabilityLabels[code]; ok {
-		return l
-	}
-	return code
 }

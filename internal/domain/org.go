@@ -40,23 +40,23 @@ type Gestore struct {
 
 // Validate reports the first problem with g as an EINVALID error.
 func (g *Gestore) Validate() error {
-	fields := map[string]string{}
+	fields := map[string]FieldError{}
 	if strings.TrimSpace(g.Name) == "" {
-		fields["name"] = "Il nome è obbligatorio."
+		fields["name"] = Field("err.field.name_required")
 	}
 	if len(g.TaxCode) != 11 || strings.Trim(g.TaxCode, "0123456789") != "" {
-		fields["tax_code"] = "La partita IVA deve avere 11 cifre."
+		fields["tax_code"] = Field("err.gestore.tax_code")
 	}
 	if g.ProvinceCode == "" {
-		fields["province_code"] = "La provincia è obbligatoria."
+		fields["province_code"] = Field("err.field.province_required")
 	}
 	if g.Email != "" {
 		if _, err := mail.ParseAddress(g.Email); err != nil {
-			fields["email"] = "Indirizzo e-mail non valido."
+			fields["email"] = Field("err.field.email")
 		}
 	}
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Message: "Dati dell'ente gestore non validi.", Fields: fields}
+		return Err(EINVALID, "err.gestore.invalid").WithFields(fields)
 	}
 	return nil
 }

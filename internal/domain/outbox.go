@@ -6,10 +6,11 @@ import "time"
 // transaction that decided it, sent by the scheduler after the commit.
 type OutboxMessage struct {
 	ID        string
-	Kind      string
+	Kind      string // rendered by internal/notify with Params when delivered
 	Recipient string
-	Subject   string
-	Body      string
+	Params    map[string]any
+	Subject   string // legacy rows only (queued before kinds had parameters)
+	Body      string // legacy rows only
 	Attempts  int
 	CreatedAt time.Time
 }

@@ -27,28 +27,18 @@ const (
 var PlanStatuses = []PlanStatus{PlanAnnounced, PlanProposed, PlanPublished, PlanPlaced, PlanInTransit, PlanArrived,
 	PlanClosed, PlanCancelled}
 
-var planStatusLabels = map[PlanStatus]string{
-	PlanAnnounced: "annunciato", PlanProposed: "ripartizione proposta", PlanPublished: "pubblicato",
-	PlanPlaced: "assegnato", PlanInTransit: "in viaggio", PlanArrived: "arrivato", PlanClosed: "chiuso", PlanCancelled: "annullato",
-}
-
-// Label is the status in Italian, for messages and documents.
-func (s PlanStatus) Label() string {
-	if l, ok := planStatusLabels[s]; ok {
-		return l
-	}
-	return string(s)
-}
-
 // Open reports whether the plan can still change.
 func (s PlanStatus) Open() bool { return s != PlanClosed && s != PlanCancelled }
 
-// Unit groups, as in the allocation engine.
+// Unit groups: the same codes as the facility targets that take them, so that
+// one idea has one word (migration 00011 converted the earlier singular
+// "uomo", "donna", "nucleo"). The allocation engine uses the same values
+// (alloc.GroupMan…, checked by TestGroupsMatchTheEngine).
 const (
-	GroupMan    = "uomo"
-	GroupWoman  = "donna"
-	GroupFamily = "nucleo"
-	GroupMinor  = "msna"
+	GroupMan    = string(TargetMen)
+	GroupWoman  = string(TargetWomen)
+	GroupFamily = string(TargetFamilies)
+	GroupMinor  = string(TargetMSNA)
 )
 
 // UnitGroups lists the groups in display order.
@@ -120,12 +110,19 @@ type PlanProvince struct {
 }
 
 // PlanEvent is one line of a plan's timeline.
+// The store keeps the kind and its parameters; Summary is the text of
+// entries written before parameters existed, or the rendering of the kind in
+// the reader's language, set by the adapters. Names are resolved when read.
 type PlanEvent struct {
-	At       time.Time `json:"at"`
-	Actor    string    `json:"actor"`
-	Kind     string    `json:"kind"`
-	Province string    `json:"province,omitempty"`
-	Summary  string    `json:"summary"`
+	At           time.Time      `json:"at"`
+	Actor        string         `json:"actor"`
+	ActorName    string         `json:"actor_name,omitempty"`
+	ActorOffice  string         `json:"actor_office,omitempty"` // sigla of the actor's prefecture
+	Kind         string         `json:"kind"`
+	Province     string         `json:"province,omitempty"`
+	ProvinceName string         `json:"province_name,omitempty"`
+	Params       map[string]any `json:"params,omitempty"`
+	Summary      string         `json:"summary"`
 }
 
 // PlanMessage is a message in a plan's thread between offices.
@@ -228,47 +225,47 @@ const (
 
 // ValidatePlan checks a new plan and its units (and persons, when given).
 func ValidatePlan(p *Plan, units []PlanUnit, persons []PlanPerson) error {
-	fields := map[string]string{}
+	fields := map[string]FieldError{}
 	if s := strings.TrimSpace(p.Reference); s == "" || len(s) > maxPlanTextLen {
-		fields["reference"] = "Il riferimento della comunicazione è obbligatorio (al massimo 200 caratteri)."
+		fields["reference"] = Field("err.plan.reference", "Max", maxPlanTextLen)
 	}
 	if strings.TrimSpace(p.Origin) == "" || len(p.Origin) > maxPlanTextLen {
-		fields["origin"] = "La provenienza (hotspot o porto) è obbligatoria."
+		fields["origin"] = Field("err.plan.origin")
 	}
 	if p.ExpectedAt.IsZero() {
-		fields["expected_at"] = "L'arrivo previsto è obbligatorio."
+		fields["expected_at"] = Field("err.plan.expected_at")
 	}
 	if p.WindowHours < 0 || p.WindowHours > 240 || p.AckHours < 0 || p.AckHours > 240 {
-		fields["window_hours"] = "Finestra e scadenza in ore, da 0 a 240."
+		fields["window_hours"] = Field("err.plan.window_hours", "Max", 240)
 	}
 	if len(units) == 0 || len(units) > MaxPlanUnits {
-		fields["units"] = fmt.Sprintf("Servono da 1 a %d unità (persone singole o nuclei).", MaxPlanUnits)
+		fields["units"] = Field("err.plan.units_count", "Max", MaxPlanUnits)
 	}
 	ids := map[string]int{}
 	for i, u := range units {
 		switch {
 		case u.ID == "" || len(u.ID) > 40:
-			fields[fmt.Sprintf("units[%d].id", i)] = "Identificativo mancante o troppo lungo."
+			fields[fmt.Sprintf("units[%d].id", i)] = Field("err.plan.unit_id")
 		case ids[u.ID] > 0:
-			fields[fmt.Sprintf("units[%d].id", i)] = "Identificativo ripetuto: " + u.ID + "."
+			fields[fmt.Sprintf("units[%d].id", i)] = Field("err.plan.unit_id_repeated", "ID", u.ID)
 		}
 		ids[u.ID] = u.Size
 		switch {
 		case u.Group == GroupFamily && (u.Size < 2 || u.Size > MaxHousehold):
-			fields[fmt.Sprintf("units[%d].size", i)] = fmt.Sprintf("Un nucleo ha da 2 a %d persone.", MaxHousehold)
+			fields[fmt.Sprintf("units[%d].size", i)] = Field("err.plan.household_size", "Max", MaxHousehold)
 		case u.Group != GroupFamily && u.Group != "" && u.Size != 1:
-			fields[fmt.Sprintf("units[%d].size", i)] = "Una persona singola ha dimensione 1."
+			fields[fmt.Sprintf("units[%d].size", i)] = Field("err.plan.single_size")
 		}
 		valid := false
 		for _, g := range UnitGroups {
 			valid = valid || g == u.Group
 		}
 		if !valid {
-			fields[fmt.Sprintf("units[%d].group", i)] = "Gruppo sconosciuto: uomo, donna, nucleo o msna."
+			fields[fmt.Sprintf("units[%d].group", i)] = Field("err.plan.group_unknown")
 		}
 		for _, n := range u.Needs {
 			if !validFeature(n) {
-				fields[fmt.Sprintf("units[%d].needs", i)] = "Esigenza sconosciuta: " + n + "."
+				fields[fmt.Sprintf("units[%d].needs", i)] = Field("err.plan.need_unknown", "Need", n)
 			}
 		}
 	}
@@ -277,7 +274,7 @@ func ValidatePlan(p *Plan, units []PlanUnit, persons []PlanPerson) error {
 		for i, pp := range persons {
 			row := fmt.Sprintf("persons[%d]", i)
 			if _, ok := ids[pp.UnitID]; !ok {
-				fields[row+".unit_id"] = "Unità sconosciuta: " + pp.UnitID + "."
+				fields[row+".unit_id"] = Field("err.plan.person_unit_unknown", "Unit", pp.UnitID)
 			}
 			perUnit[pp.UnitID]++
 			g := Guest{CUI: pp.CUI, Surname: pp.Surname, GivenName: pp.GivenName, Sex: pp.Sex, BirthDate: pp.BirthDate,
@@ -288,20 +285,20 @@ func ValidatePlan(p *Plan, units []PlanUnit, persons []PlanPerson) error {
 						fields[row+"."+k] = v
 					}
 					if len(e.Fields) == 0 {
-						fields[row] = e.Message
+						fields[row] = FieldError{MsgID: e.MsgID, Args: e.Args}
 					}
 				}
 			}
 		}
 		for id, size := range ids {
 			if perUnit[id] != size {
-				fields["persons"] = fmt.Sprintf("L'elenco nominativo deve avere una riga per ogni persona: l'unità %s ne ha %d su %d.", id, perUnit[id], size)
+				fields["persons"] = Field("err.plan.persons_per_unit", "Unit", id, "Got", perUnit[id], "Want", size)
 				break
 			}
 		}
 	}
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Message: "Dati del piano non validi.", Fields: fields}
+		return Err(EINVALID, "err.plan.invalid").WithFields(fields)
 	}
 	return nil
 }
@@ -317,12 +314,15 @@ func validFeature(code string) bool {
 
 // Notification is an in-app message for one user. It names a plan, never a person.
 type Notification struct {
-	ID        string     `json:"id"`
-	Kind      string     `json:"kind"` // plan_published, plan_reminder, plan_escalation, plan_amended, plan_cancelled, plan_message
-	PlanID    string     `json:"plan_id,omitempty"`
-	Title     string     `json:"title"`
-	CreatedAt time.Time  `json:"created_at"`
-	ReadAt    *time.Time `json:"read_at"`
+	ID     string `json:"id"`
+	Kind   string `json:"kind"` // plan_published, plan_reminder, plan_escalation, plan_amended, plan_cancelled, plan_message, plan_closed
+	PlanID string `json:"plan_id,omitempty"`
+	// Title is the text of notifications written before parameters existed,
+	// or the rendering of "notification.<kind>" with Params, set by the adapters.
+	Title     string         `json:"title"`
+	Params    map[string]any `json:"params,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
+	ReadAt    *time.Time     `json:"read_at"`
 }
 
 // Balance is a province's saldo over a period: received minus quota.

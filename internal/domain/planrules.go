@@ -84,11 +84,12 @@ func (t Target) AcceptedGroups() []string {
 // outside its target, or a need among the unit's that it lacks.
 func CheckUnitFits(f Facility, u PlanUnit) error {
 	if !slices.Contains(f.Target.AcceptedGroups(), u.Group) {
-		return Errorf(EINVALID, "La struttura %s (%s) non accoglie l'unità %s (%s).", f.Code, f.Target, u.ID, u.Group)
+		return Err(EINVALID, "err.place.target", "Code", f.Code, "Target", Label("target."+string(f.Target)), "Unit", u.ID,
+			"Group", Label("group."+string(u.Group)))
 	}
 	for _, n := range u.Needs {
 		if !f.HasFeature(n) {
-			return Errorf(EINVALID, "La struttura %s non ha la caratteristica richiesta dall'unità %s (%s).", f.Code, u.ID, n)
+			return Err(EINVALID, "err.place.feature", "Code", f.Code, "Unit", u.ID, "Feature", Label("feature."+n))
 		}
 	}
 	return nil
@@ -105,7 +106,7 @@ func SplitTargets(rows []PlanProvince, persons map[string]int, total int) (map[s
 		target[r.Code] = r.Persons
 		if n, ok := persons[r.Code]; ok {
 			if n < 0 {
-				return nil, &Error{Code: EINVALID, Message: "Il numero di persone non può essere negativo."}
+				return nil, Err(EINVALID, "err.plan.persons_negative")
 			}
 			target[r.Code] = n
 		}
@@ -113,18 +114,18 @@ func SplitTargets(rows []PlanProvince, persons map[string]int, total int) (map[s
 	}
 	for c := range persons {
 		if _, ok := target[c]; !ok {
-			return nil, Errorf(EINVALID, "Provincia sconosciuta: %s.", c)
+			return nil, Err(EINVALID, "err.province.unknown", "Province", c)
 		}
 	}
 	if sum != total {
-		return nil, Errorf(EINVALID, "La somma delle quote (%d) deve essere uguale al totale del piano (%d).", sum, total)
+		return nil, Err(EINVALID, "err.plan.share_sum", "Got", sum, "Want", total)
 	}
 	changed := false
 	for _, r := range rows {
 		changed = changed || target[r.Code] != r.Persons
 	}
 	if !changed {
-		return nil, &Error{Code: EINVALID, Message: "Nessuna quota cambiata."}
+		return nil, Err(EINVALID, "err.plan.no_share_changed")
 	}
 	return target, nil
 }
@@ -184,7 +185,7 @@ func ReassignUnits(units []PlanUnit, target map[string]int) (map[string]string, 
 	}
 	for c, n := range target {
 		if have[c] != n {
-			return nil, Errorf(EINVALID, "Con i nuclei indivisibili queste quote non si possono ottenere esattamente (%s: %d invece di %d).", c, have[c], n)
+			return nil, Err(EINVALID, "err.plan.split_indivisible", "Province", c, "Got", have[c], "Want", n)
 		}
 	}
 	return moved, nil

@@ -114,16 +114,16 @@ func TestSplitTargets(t *testing.T) {
 	}{
 		{"MoveOne", map[string]int{"037": 9, "038": 6}, map[string]int{"037": 9, "038": 6, "039": 0}, ""},
 		{"ToAZeroShare", map[string]int{"037": 8, "039": 2}, map[string]int{"037": 8, "038": 5, "039": 2}, ""},
-		{"Negative", map[string]int{"037": -1, "038": 16}, nil, "negativo"},
-		{"UnknownProvince", map[string]int{"099": 0}, nil, "099"},
-		{"SumDiffers", map[string]int{"037": 11}, nil, "(16)"},
-		{"NothingChanged", map[string]int{"037": 10}, nil, "Nessuna"},
-		{"Empty", map[string]int{}, nil, "Nessuna"},
+		{"Negative", map[string]int{"037": -1, "038": 16}, nil, "err.plan.persons_negative"},
+		{"UnknownProvince", map[string]int{"099": 0}, nil, "Province=099"},
+		{"SumDiffers", map[string]int{"037": 11}, nil, "Got=16"},
+		{"NothingChanged", map[string]int{"037": 10}, nil, "err.plan.no_share_changed"},
+		{"Empty", map[string]int{}, nil, "err.plan.no_share_changed"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := SplitTargets(rows, c.persons, 15)
 			if c.want == nil {
-				if ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), c.msg) {
+				if ErrorCode(err) != EINVALID || !strings.Contains(err.Error(), c.msg) {
 					t.Fatalf("got %v, want EINVALID with %q", err, c.msg)
 				}
 				return
@@ -274,7 +274,7 @@ func TestValidatePlan(t *testing.T) {
 				return
 			}
 			e, ok := err.(*Error)
-			if !ok || e.Code != EINVALID || e.Fields[c.field] == "" {
+			if !ok || e.Code != EINVALID || e.Fields[c.field].MsgID == "" {
 				t.Fatalf("got %v, want EINVALID on %s", err, c.field)
 			}
 		})

@@ -58,7 +58,7 @@ func TestUserValidate(t *testing.T) {
 				return
 			}
 			e, ok := err.(*domain.Error)
-			if !ok || e.Code != domain.EINVALID || e.Fields[tt.field] == "" {
+			if !ok || e.Code != domain.EINVALID || e.Fields[tt.field].MsgID == "" {
 				t.Fatalf("want EINVALID on %q, got %#v", tt.field, err)
 			}
 		})

@@ -2,7 +2,6 @@ package domain
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -25,16 +24,15 @@ type PresenceRow struct {
 	HouseholdRole string `json:"household_role,omitempty"`
 }
 
-// CellError is a problem in one cell, in Italian, with the row and the column
-// as the user sees them.
+// CellError is a problem in one cell, with the row and the column as the
+// user sees them. The store sets MsgID and Args (translated when shown); the
+// spreadsheet reader still writes its text into Message.
 type CellError struct {
-	Line    int    `json:"line"`
-	Column  string `json:"column"`
-	Message string `json:"message"`
-}
-
-func (e CellError) String() string {
-	return fmt.Sprintf("Riga %d, colonna «%s»: %s", e.Line, e.Column, e.Message)
+	Line    int            `json:"line"`
+	Column  string         `json:"column"`
+	Message string         `json:"message,omitempty"`
+	MsgID   string         `json:"msg_id,omitempty"`
+	Args    map[string]any `json:"args,omitempty"`
 }
 
 // PresencePlan is the difference between a presence list and the registry,

@@ -94,32 +94,32 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 
 // Validate checks the fields and that the scope fits the role.
 func (u *User) Validate() error {
-	fields := map[string]string{}
+	fields := map[string]FieldError{}
 	if _, err := mail.ParseAddress(u.Email); err != nil || u.Email != NormalizeEmail(u.Email) {
-		fields["email"] = "Indirizzo e-mail non valido."
+		fields["email"] = Field("err.field.email")
 	}
 	if strings.TrimSpace(u.Name) == "" {
-		fields["name"] = "Il nome è obbligatorio."
+		fields["name"] = Field("err.field.name_required")
 	}
 	if !u.Role.Valid() {
-		fields["role"] = "Ruolo sconosciuto."
+		fields["role"] = Field("err.user.role_unknown")
 	}
 	switch u.Role {
 	case RoleCoordinator, RolePrefecture:
 		if u.OfficeID == "" {
-			fields["office"] = "Questo ruolo richiede una prefettura."
+			fields["office"] = Field("err.user.role_needs_office")
 		}
 	case RoleOperator:
 		if u.GestoreID == "" {
-			fields["gestore"] = "Questo ruolo richiede un ente gestore."
+			fields["gestore"] = Field("err.user.role_needs_gestore")
 		}
 	case RoleService:
 		if u.ServiceID == "" {
-			fields["service"] = "Questo ruolo richiede un servizio territoriale."
+			fields["service"] = Field("err.user.role_needs_service")
 		}
 	}
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Message: "Dati dell'utente non validi.", Fields: fields}
+		return Err(EINVALID, "err.user.invalid").WithFields(fields)
 	}
 	return nil
 }

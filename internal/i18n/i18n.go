@@ -11,6 +11,8 @@ import (
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
+
+	"github.com/gesta-er/gesta/internal/domain"
 )
 
 //go:embed locales/*.json
@@ -34,6 +36,16 @@ func New() (*Bundle, error) {
 		}
 	}
 	return &Bundle{b: b}, nil
+}
+
+// MustNew is New for catalogues known to be valid (they are embedded and
+// checked by the tests): it panics on a malformed one.
+func MustNew() *Bundle {
+	b, err := New()
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 // Localizer translates message ids for one language.
@@ -73,6 +85,100 @@ func (l *Localizer) T(id string, args ...any) string {
 	return s
 }
 
+// Msg translates id with a data map, as the domain carries it: a
+// domain.Label value is itself translated first (a status, a type), and so is
+// a nested *domain.Error.
+func (l *Localizer) Msg(id string, args map[string]any) string {
+	if len(args) == 0 {
+		return l.T(id)
+	}
+	kv := make([]any, 0, 2*len(args))
+	for k, v := range args {
+		switch x := v.(type) {
+		case domain.Label:
+			v = l.T(string(x))
+		case *domain.Error: // a nested reason ("row 3: …")
+			v = l.Error(x)
+		}
+		kv = append(kv, k, v)
+	}
+	return l.T(id, kv...)
+}
+
+// Stored renders a text kept as a kind and parameters (a timeline entry, a
+// notification, an audit detail): the message prefix+kind with params. Rows
+// written before kinds had parameters keep their text, legacy, shown as it
+// is. A kind without a message renders as "" (an audit action with no detail).
+func (l *Localizer) Stored(prefix, kind string, params map[string]any, legacy string) string {
+	if params == nil && legacy != "" {
+		return legacy
+	}
+	id := prefix + kind
+	if s := l.Msg(id, params); s != id {
+		return s
+	}
+	return ""
+}
+
+// statLabelIDs is the catalogue id of a coded key of each statistical
+// dimension (places and countries are named by the store).
+var statLabelIDs = map[string]string{"sex": "stats.sex.", "household": "stats.household.", "stage": "stage.",
+	"facility_type": "type.", "length": "stats.length.", "vulnerability": "vuln."}
+
+// StatLabels names the coded keys of a breakdown in this language: items
+// whose Label the store left empty get theirs from the catalogues.
+func (l *Localizer) StatLabels(dim string, items []domain.StatItem) {
+	for i, it := range items {
+		if it.Label != "" {
+			continue
+		}
+		switch {
+		case it.Key == "sconosciuto": // store.UnknownKey
+			items[i].Label = l.T("stats.unknown")
+		case it.Key == "altre": // store.OtherKey
+			items[i].Label = l.T("stats.other." + dim)
+		case dim == "age":
+			items[i].Label = l.T("stats.age", "Band", it.Key)
+		case statLabelIDs[dim] != "":
+			items[i].Label = l.T(statLabelIDs[dim] + it.Key)
+		default:
+			items[i].Label = it.Key
+		}
+	}
+}
+
+// DashboardLabels names every breakdown of a dashboard in this language.
+func (l *Localizer) DashboardLabels(d *domain.Dashboard) {
+	for dim, items := range d.By {
+		l.StatLabels(dim, items)
+	}
+	l.StatLabels("vulnerability", d.Vulnerabilities)
+}
+
+// Error translates err for the reader: a *domain.Error's message id and
+// arguments, a generic message for anything else (details are logged, never
+// shown). "" for nil.
+func (l *Localizer) Error(err error) string {
+	e := domain.SafeError(err)
+	if e == nil {
+		return ""
+	}
+	return l.Msg(e.MsgID, e.Args)
+}
+
+// Fields translates err's per-field messages (nil when there are none).
+func (l *Localizer) Fields(err error) map[string]string {
+	e := domain.SafeError(err)
+	if e == nil || len(e.Fields) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(e.Fields))
+	for k, f := range e.Fields {
+		out[k] = l.Msg(f.MsgID, f.Args)
+	}
+	return out
+}
+
 // Supported reports whether lang is a UI language.
 func Supported(lang string) bool {
 	for _, l := range Languages {
@@ -94,6 +200,37 @@ func FromRequest(r *http.Request) string {
 		return strings.ToLower(c.Value)
 	}
 	return Languages[0]
+}
+
+// FromAcceptLanguage picks the API's language from an Accept-Language
+// header: the best supported match, Italian when none matches or the header
+// is absent.
+func FromAcceptLanguage(h string) string {
+	tags, _, err := language.ParseAcceptLanguage(h)
+	if err != nil || len(tags) == 0 {
+		return Languages[0]
+	}
+	_, i, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return Languages[0]
+	}
+	return Languages[i]
+}
+
+var matcher = language.NewMatcher([]language.Tag{language.Italian, language.English})
+
+// Messages returns a language's catalogue as id → message template (for
+// tests that check the catalogues against the code).
+func Messages(lang string) (map[string]string, error) {
+	b, err := locales.ReadFile("locales/" + lang + ".json")
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // IDs returns the message ids of a language's catalogue (for tests that check

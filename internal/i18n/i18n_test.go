@@ -1,11 +1,14 @@
 package i18n_test
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"testing"
 
+	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/i18n"
 )
 
@@ -58,5 +61,63 @@ func TestFromRequest(t *testing.T) {
 	r.AddCookie(&http.Cookie{Name: i18n.CookieName, Value: "en"})
 	if got := i18n.FromRequest(r); got != "en" {
 		t.Errorf("with cookie = %q, want en", got)
+	}
+}
+
+func TestTranslateError(t *testing.T) {
+	b, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, en := b.For("it"), b.For("en")
+	e := domain.Err(domain.EINVALID, "err.plan.share_sum", "Got", 9, "Want", 10).WithFields(
+		map[string]domain.FieldError{"reason": domain.Field("err.field.reason_required")})
+	if got := it.Error(e); got != "La somma delle quote (9) deve essere uguale al totale del piano (10)." {
+		t.Errorf("it = %q", got)
+	}
+	if got := en.Error(fmt.Errorf("store: x: %w", e)); got != "The shares add up to 9: they must equal the plan's total (10)." {
+		t.Errorf("en = %q", got)
+	}
+	if got := en.Fields(e)["reason"]; got != "The reason is required." {
+		t.Errorf("en field = %q", got)
+	}
+	// A Label argument is translated, and so is a nested error.
+	st := domain.Err(domain.ECONFLICT, "err.plan.already", "Status", domain.Label("plan.status.closed"))
+	if got := en.Error(st); got != "The plan is already "+en.T("plan.status.closed")+"." {
+		t.Errorf("label = %q", got)
+	}
+	row := domain.Err(domain.EINVALID, "err.row", "Line", 3, "Reason", domain.Err(domain.EINVALID, "err.guest.invalid"))
+	if got := it.Error(row); got != "Riga 3: Dati dell'ospite non validi." {
+		t.Errorf("nested = %q", got)
+	}
+	// Internal and foreign errors show no detail.
+	if got := en.Error(errors.New("SELECT secret")); got != "Internal error." {
+		t.Errorf("foreign = %q", got)
+	}
+}
+
+func TestFromAcceptLanguage(t *testing.T) {
+	for h, want := range map[string]string{"": "it", "en-GB,en;q=0.9": "en", "de-DE": "it", "fr;q=0.8, en;q=0.5": "en", "it-IT": "it", "garbage;;": "it"} {
+		if got := i18n.FromAcceptLanguage(h); got != want {
+			t.Errorf("%q → %q, want %q", h, got, want)
+		}
+	}
+}
+
+// Coded keys of the statistics get their labels from the catalogues; names
+// set by the store (places, countries) stay.
+func TestStatLabels(t *testing.T) {
+	b := i18n.MustNew()
+	items := []domain.StatItem{{Key: "M"}, {Key: "sconosciuto"}, {Key: "037006", Label: "Bologna"}}
+	b.For("en").StatLabels("sex", items)
+	if items[0].Label != "men" || items[1].Label != "not recorded" || items[2].Label != "Bologna" {
+		t.Errorf("en = %+v", items)
+	}
+	d := &domain.Dashboard{By: map[string][]domain.StatItem{"age": {{Key: "18-24"}}, "nationality": {{Key: "altre"}},
+		"facility_type": {{Key: "hub"}}}, Vulnerabilities: []domain.StatItem{{Key: "tratta"}}}
+	b.For("it").DashboardLabels(d)
+	if d.By["age"][0].Label != "18-24 anni" || d.By["nationality"][0].Label != "altre cittadinanze" ||
+		d.By["facility_type"][0].Label != "Hub" || d.Vulnerabilities[0].Label != "vittima di tratta" {
+		t.Errorf("it = %+v %+v", d.By, d.Vulnerabilities)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/notify"
 )
 
 // Mailer sends one message.
@@ -126,9 +127,18 @@ func (s *Scheduler) DeliverOutbox(ctx context.Context) int {
 func (s *Scheduler) deliver(ctx context.Context, msgs []domain.OutboxMessage) int {
 	sent := 0
 	for _, m := range msgs {
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := s.Mailer.Send(sctx, m.Recipient, m.Subject, m.Body)
-		cancel()
+		// Rendered now, from the kind and its parameters; messages queued
+		// before kinds had parameters carry their text. E-mails go out in
+		// Italian, the offices' language.
+		subject, body, err := m.Subject, m.Body, error(nil)
+		if m.Params != nil {
+			subject, body, err = notify.Render(notify.Languages[0], m.Kind, m.Params)
+		}
+		if err == nil {
+			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			err = s.Mailer.Send(sctx, m.Recipient, subject, body)
+			cancel()
+		}
 		if err != nil {
 			// The recipient is not logged: the message id is enough to find it.
 			s.Logger.Warn("jobs: mail not sent", "message", m.ID, "attempt", m.Attempts+1, "err", err)

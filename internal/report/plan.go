@@ -14,8 +14,9 @@ import (
 // WritePlan renders a distribution plan: the notice, the province table with
 // key shares, saldo, quotas and acknowledgements, the timeline and a
 // signatures block. It names no person: the nominative lists stay in the
-// application.
-func WritePlan(w io.Writer, p domain.Plan, generated time.Time) error {
+// application. The caller renders the words kept as codes: status is the
+// plan status's label and each event's Summary its text (internal/i18n).
+func WritePlan(w io.Writer, p domain.Plan, status string, generated time.Time) error {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	tr := pdf.UnicodeTranslatorFromDescriptor("")
 	pdf.SetTitle(tr("Piano di riparto "+p.Reference), false)
@@ -41,7 +42,7 @@ func WritePlan(w io.Writer, p domain.Plan, generated time.Time) error {
 	pdf.MultiCell(0, 5, tr(fmt.Sprintf("Provenienza: %s · mezzo: %s · comunicazione ricevuta il %s · arrivo previsto il %s.\n"+
 		"Persone: %d (uomini soli %d, donne sole %d, nuclei %d con %d persone, MSNA %d). Stato: %s.",
 		p.Origin, dash(p.Transport), p.ReceivedAt.In(rome).Format("02/01/2006 15:04"), p.ExpectedAt.In(rome).Format("02/01/2006 15:04"),
-		p.Total, c.Men, c.Women, c.Households, c.HouseholdPersons, c.MSNA, p.Status.Label())), "", "L", false)
+		p.Total, c.Men, c.Women, c.Households, c.HouseholdPersons, c.MSNA, status)), "", "L", false)
 	section(pdf, tr, "Ripartizione per provincia", 60)
 	widths := []float64{38, 18, 18, 18, 18, 22, 58}
 	header(pdf, tr, []string{"Provincia", "Chiave %", "Quota", "Saldo prec.", "Persone", "Arrivate", "Presa visione"}, widths)

@@ -20,7 +20,7 @@ func TestWritePlan(t *testing.T) {
 			{Code: "038", Sigla: "FE", Name: "Forlì-Cesena", Share: 0.08, Quota: 5.8, Persons: 6}},
 		Events: []domain.PlanEvent{{At: at, Actor: "coordinamento", Kind: "announced", Summary: "annuncio: 73 persone, è tutto"}}}
 	var b bytes.Buffer
-	if err := WritePlan(&b, p, at.Add(time.Hour)); err != nil {
+	if err := WritePlan(&b, p, "pubblicato", at.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if s := b.String(); !strings.HasPrefix(s, "%PDF-") || !strings.Contains(s, "%%EOF") || b.Len() < 1000 {

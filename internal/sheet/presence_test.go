@@ -2,6 +2,7 @@ package sheet_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,7 +40,7 @@ func TestPresenceGolden(t *testing.T) {
 			}
 			var msgs []string
 			for _, e := range errs {
-				msgs = append(msgs, e.String())
+				msgs = append(msgs, fmt.Sprintf("Riga %d, colonna «%s»: %s", e.Line, e.Column, e.Message))
 			}
 			got, _ := json.MarshalIndent(map[string]any{"people": people, "errors": msgs}, "", "  ")
 			golden := strings.TrimSuffix(f, filepath.Ext(f)) + ".golden.json"

@@ -17,15 +17,16 @@ import (
 // The actor and request id come from ctx; a write without an actor is a bug
 // and fails, so no change goes unattributed. Because it runs in the write's
 // own transaction, a failing audit insert fails the write.
-func (tx *Tx) audit(ctx context.Context, action, targetType, targetID, summary string) error {
+func (tx *Tx) audit(ctx context.Context, action, targetType, targetID string, kv ...any) error {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok {
 		return fmt.Errorf("store: %s: write without an actor in the context", action)
 	}
 	e := domain.AuditEntry{
 		ID: newID(), At: tx.now, Actor: a.Label(), Role: string(a.Role), Action: action,
-		TargetType: targetType, TargetID: targetID, RequestID: domain.RequestIDFromContext(ctx), Summary: summary,
+		TargetType: targetType, TargetID: targetID, RequestID: domain.RequestIDFromContext(ctx),
 	}
+	params := domain.EncodeParams(kv...)
 	if a.System != "" {
 		e.Role = "system"
 	}
@@ -36,14 +37,14 @@ func (tx *Tx) audit(ctx context.Context, action, targetType, targetID, summary s
 		`UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&e.Seq, &e.PrevHash); err != nil {
 		return fmt.Errorf("store: audit head: %w", err)
 	}
-	e.Hash = chainHash(e)
+	e.Hash = chainHash(e, params)
 	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, e.Hash); err != nil {
 		return fmt.Errorf("store: audit head: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO audit_log (seq, id, at, actor, role, action, target_type, target_id, request_id, summary, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		e.Seq, e.ID, e.At, e.Actor, e.Role, e.Action, e.TargetType, e.TargetID, e.RequestID, e.Summary, e.PrevHash, e.Hash); err != nil {
+		INSERT INTO audit_log (seq, id, at, actor, role, action, target_type, target_id, request_id, summary, params, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		e.Seq, e.ID, e.At, e.Actor, e.Role, e.Action, e.TargetType, e.TargetID, e.RequestID, e.Summary, params, e.PrevHash, e.Hash); err != nil {
 		return fmt.Errorf("store: audit insert: %w", err)
 	}
 	return nil
@@ -51,23 +52,36 @@ func (tx *Tx) audit(ctx context.Context, action, targetType, targetID, summary s
 
 // chainHash is SHA-256 over the previous hash and the row's fields, each
 // length-prefixed so that no two rows serialise alike.
-func chainHash(e domain.AuditEntry) string {
+// chainHash covers params (the stored JSON) only when a row has them: rows
+// written before parameters existed keep their hash, so the chain still
+// verifies across the change (migration 00010).
+func chainHash(e domain.AuditEntry, params string) string {
 	h := sha256.New()
-	for _, f := range []string{e.PrevHash, strconv.FormatInt(e.Seq, 10), e.ID,
+	fields := []string{e.PrevHash, strconv.FormatInt(e.Seq, 10), e.ID,
 		strconv.FormatInt(e.At.UTC().UnixMicro(), 10), e.Actor, e.Role, e.Action, e.TargetType, e.TargetID,
-		e.RequestID, e.Summary} {
+		e.RequestID, e.Summary}
+	if params != "" {
+		fields = append(fields, params)
+	}
+	for _, f := range fields {
 		fmt.Fprintf(h, "%d:%s|", len(f), f)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-const auditColumns = `seq, id, at, actor, role, action, target_type, target_id, request_id, summary, prev_hash, hash`
+const auditColumns = `seq, id, at, actor, role, action, target_type, target_id, request_id, summary, params, prev_hash, hash`
+
+// scanAuditRaw reads a row; raw is the stored params, for the hash.
+func scanAuditRaw(s scanner) (e domain.AuditEntry, raw string, err error) {
+	err = s.Scan(&e.Seq, &e.ID, &e.At, &e.Actor, &e.Role, &e.Action, &e.TargetType, &e.TargetID, &e.RequestID,
+		&e.Summary, &raw, &e.PrevHash, &e.Hash)
+	e.At = e.At.UTC()
+	e.Params = domain.DecodeParams(raw)
+	return e, raw, err
+}
 
 func scanAudit(s scanner) (domain.AuditEntry, error) {
-	var e domain.AuditEntry
-	err := s.Scan(&e.Seq, &e.ID, &e.At, &e.Actor, &e.Role, &e.Action, &e.TargetType, &e.TargetID, &e.RequestID,
-		&e.Summary, &e.PrevHash, &e.Hash)
-	e.At = e.At.UTC()
+	e, _, err := scanAuditRaw(s)
 	return e, err
 }
 
@@ -75,7 +89,7 @@ func scanAudit(s scanner) (domain.AuditEntry, error) {
 // (checked here too: the store is the last line).
 func (db *DB) ListAudit(ctx context.Context, f domain.AuditFilter) ([]domain.AuditEntry, error) {
 	if a, ok := domain.ActorFromContext(ctx); !ok || (a.System == "" && !domain.Can(a, domain.PermAuditRead)) {
-		return nil, domain.Errorf(domain.EFORBIDDEN, "Il registro attività è riservato agli amministratori.")
+		return nil, domain.Err(domain.EFORBIDDEN, "err.perm.audit_read")
 	}
 	if f.Limit <= 0 {
 		f.Limit = 50
@@ -114,7 +128,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (domain.AuditVerification, error)
 	defer rows.Close()
 	prev, want := "", int64(1)
 	for rows.Next() {
-		e, err := scanAudit(rows)
+		e, raw, err := scanAuditRaw(rows)
 		if err != nil {
 			return v, fmt.Errorf("store: verify audit: %w", err)
 		}
@@ -124,7 +138,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (domain.AuditVerification, error)
 			v.BrokenSeq, v.Reason = e.Seq, fmt.Sprintf("sequence jumps from %d to %d (rows deleted)", want-1, e.Seq)
 		case e.PrevHash != prev:
 			v.BrokenSeq, v.Reason = e.Seq, "link to the previous row does not match"
-		case chainHash(e) != e.Hash:
+		case chainHash(e, raw) != e.Hash:
 			v.BrokenSeq, v.Reason = e.Seq, "row content does not match its hash (row modified)"
 		}
 		if v.BrokenSeq != 0 {

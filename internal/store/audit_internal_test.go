@@ -53,7 +53,7 @@ func TestVerifyCatchesTampering(t *testing.T) {
 	db := openTest(t)
 	ctx := sysCtx()
 	for i := range 5 {
-		if err := db.AuditEvent(ctx, "test.event", "x", string(rune('a'+i)), "riga"); err != nil {
+		if err := db.AuditEvent(ctx, "test.event", "x", string(rune('a'+i)), "Note", "riga"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -101,5 +101,67 @@ func TestVerifyCatchesDeletion(t *testing.T) {
 				t.Fatalf("after %s: %+v", tc.q, v)
 			}
 		})
+	}
+}
+
+// legacyAppend writes an audit row as gesta did before kinds and parameters
+// (migration 00010): the detail as text in summary, no params, the hash
+// without them.
+func legacyAppend(t *testing.T, db *DB, ctx context.Context, summary string) {
+	t.Helper()
+	err := db.InTx(ctx, func(tx *Tx) error {
+		e := domain.AuditEntry{ID: newID(), At: tx.now, Actor: "system", Role: "system", Action: "legacy.event",
+			TargetType: "x", TargetID: "y", Summary: summary}
+		if err := tx.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&e.Seq, &e.PrevHash); err != nil {
+			return err
+		}
+		e.Hash = chainHash(e, "")
+		if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, e.Hash); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO audit_log (seq, id, at, actor, role, action, target_type, target_id, request_id, summary, prev_hash, hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $10, $11)`,
+			e.Seq, e.ID, e.At, e.Actor, e.Role, e.Action, e.TargetType, e.TargetID, e.Summary, e.PrevHash, e.Hash)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestChainSpansLegacyRows: rows written as text before parameters existed
+// keep verifying, followed by rows with parameters; the parameters are
+// covered by the hash, so editing them is caught.
+func TestChainSpansLegacyRows(t *testing.T) {
+	db := openTest(t)
+	ctx := sysCtx()
+	legacyAppend(t, db, ctx, "3 strutture")
+	legacyAppend(t, db, ctx, "piano chiuso: 70 accolte su 73 annunciate")
+	for i := range 3 {
+		if err := db.AuditEvent(ctx, "test.event", "x", "z", "Count", i, "Status", domain.Label("plan.status.closed")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, err := db.VerifyAudit(ctx); err != nil || !v.OK || v.Rows != 5 {
+		t.Fatalf("mixed chain: %+v, %v", v, err)
+	}
+	entries, err := db.ListAudit(ctx, domain.AuditFilter{Limit: 10})
+	if err != nil || len(entries) != 5 {
+		t.Fatal(entries, err)
+	}
+	if e := entries[0]; e.Summary != "" || e.Params["Count"] != int64(2) || e.Params["Status"] != domain.Label("plan.status.closed") {
+		t.Errorf("new row: %+v", e)
+	}
+	if e := entries[4]; e.Summary != "3 strutture" || e.Params != nil {
+		t.Errorf("legacy row: %+v", e)
+	}
+	for _, q := range []string{`DROP TRIGGER IF EXISTS audit_log_no_update`, `UPDATE audit_log SET params = '{"Count":7}' WHERE seq = 4`} {
+		if _, err := db.write.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, _ := db.VerifyAudit(ctx); v.OK || v.BrokenSeq != 4 {
+		t.Fatalf("edited params: %+v", v)
 	}
 }

@@ -55,10 +55,10 @@ func (c *boardCache) invalidate() {
 func (db *DB) Board(ctx context.Context, flt domain.FacilityFilter) (domain.Board, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok {
-		return domain.Board{}, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return domain.Board{}, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	if a.System == "" && !domain.Can(a, domain.PermFacilityRead) && !domain.Can(a, domain.PermStatsRead) {
-		return domain.Board{}, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere il bollettino.")
+		return domain.Board{}, domain.Err(domain.EFORBIDDEN, "err.perm.board_read")
 	}
 	if a.Role == domain.RoleOperator {
 		flt.GestoreID = a.GestoreID

@@ -49,7 +49,7 @@ func (db *DB) LoadSeed(ctx context.Context, s Seed) error {
 			return fmt.Errorf("store: load seed: %w", err)
 		}
 		if n > 0 {
-			return domain.Errorf(domain.ECONFLICT, "Il database contiene già dati: i dati dimostrativi si caricano solo in un database vuoto.")
+			return domain.Err(domain.ECONFLICT, "err.seed.not_empty")
 		}
 		for _, g := range s.Gestori {
 			if err := g.Validate(); err != nil {
@@ -103,8 +103,8 @@ func (db *DB) LoadSeed(ctx context.Context, s Seed) error {
 			return err
 		}
 		// One row for the batch: the rows themselves carry their creation time.
-		return tx.audit(ctx, "seed.load", "seed", s.Label, fmt.Sprintf("%d enti gestori, %d servizi, %d utenti, %d strutture",
-			len(s.Gestori), len(s.Services), len(s.Users), len(s.Facilities)))
+		return tx.audit(ctx, "seed.load", "seed", s.Label, "Gestori", len(s.Gestori), "Services", len(s.Services),
+			"Users", len(s.Users), "Facilities", len(s.Facilities))
 	})
 }
 

@@ -33,7 +33,7 @@ func (db *DB) Dashboard(ctx context.Context, province string, day time.Time, aft
 	for _, dim := range DashboardDims {
 		d.By[dim] = ordered(p.by[dim].items(), dimOrder[dim])
 	}
-	d.By["nationality"] = topN(d.By["nationality"], 10, "altre", "altre cittadinanze")
+	d.By["nationality"] = topN(d.By["nationality"], 10, OtherKey, "")
 	if d.Months, err = db.monthFlows(ctx, province, end, 12); err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func (db *DB) vulnerabilityCounts(ctx context.Context, province string, end time
 	seen := map[[2]string]bool{}
 	c := newCounter()
 	for _, code := range domain.VulnerabilityCodes {
-		c.m[code] = &domain.StatItem{Key: code, Label: domain.VulnerabilityLabel(code)}
+		c.m[code] = &domain.StatItem{Key: code}
 	}
 	for _, r := range rows {
 		pt, err := db.Keys.Open(r.value, "guest:"+r.guest+":vulnerability")
@@ -160,7 +160,7 @@ func (db *DB) vulnerabilityCounts(ctx context.Context, province string, end time
 		}
 		if k := [2]string{r.guest, v.Code}; !seen[k] {
 			seen[k] = true
-			c.add(v.Code, domain.VulnerabilityLabel(v.Code))
+			c.add(v.Code, "")
 		}
 	}
 	return c.items(), nil

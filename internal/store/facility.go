@@ -28,13 +28,13 @@ type facilityScope struct {
 func facilityScopeFor(ctx context.Context) (facilityScope, domain.Actor, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok {
-		return facilityScope{}, a, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return facilityScope{}, a, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	if a.System != "" {
 		return facilityScope{canRegistry: true, canAvail: true, canHold: true}, a, nil
 	}
 	if !domain.Can(a, domain.PermFacilityRead) {
-		return facilityScope{}, a, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere le strutture.")
+		return facilityScope{}, a, domain.Err(domain.EFORBIDDEN, "err.perm.facility_read")
 	}
 	sc := facilityScope{
 		canRegistry: domain.Can(a, domain.PermFacilityWrite),
@@ -288,7 +288,7 @@ func findFacility(ctx context.Context, tx *Tx, code, province, gestore string) (
 		WHERE f.code = $1 AND ($2 = '' OR f.province_code = $2) AND ($3 = '' OR f.gestore_id = $3)`,
 		strings.ToUpper(code), province, gestore))
 	if errors.Is(err, sql.ErrNoRows) {
-		return f, domain.Errorf(domain.ENOTFOUND, "Struttura %q non trovata.", code)
+		return f, domain.Err(domain.ENOTFOUND, "err.facility.not_found", "Code", code)
 	}
 	if err != nil {
 		return f, fmt.Errorf("store: find facility %s: %w", code, err)
@@ -305,7 +305,7 @@ func (db *DB) CreateFacility(ctx context.Context, f *domain.Facility) error {
 		return err
 	}
 	if !sc.canRegistry {
-		return domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di creare strutture.")
+		return domain.Err(domain.EFORBIDDEN, "err.perm.facility_create")
 	}
 	if f.Status == "" {
 		f.Status = domain.StatusActive
@@ -320,8 +320,8 @@ func (db *DB) CreateFacility(ctx context.Context, f *domain.Facility) error {
 		if err := insertFacility(ctx, tx, f, sc.writeProvince); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "facility.create", "facility", f.Code, fmt.Sprintf("%s (%s, %s), posti %d/%d",
-			f.Name, f.Type, f.Target, f.Active, f.Contracted))
+		return tx.audit(ctx, "facility.create", "facility", f.Code, "Name", f.Name, "Type", domain.Label("type."+string(f.Type)),
+			"Target", domain.Label("target."+string(f.Target)), "Active", f.Active, "Contracted", f.Contracted)
 	})
 	if err == nil {
 		db.changed(f.Code)
@@ -335,15 +335,15 @@ func insertFacility(ctx context.Context, tx *Tx, f *domain.Facility, onlyProvinc
 		SELECT p.code, p.sigla, o.id FROM comuni c JOIN provinces p ON p.code = c.province_code
 		JOIN offices o ON o.province_code = p.code WHERE c.code = $1`, f.ComuneCode).Scan(&f.ProvinceCode, &sigla, &officeID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return &domain.Error{Code: domain.EINVALID, Message: "Dati della struttura non validi.",
-			Fields: map[string]string{"comune": "Comune sconosciuto."}}
+		return domain.Err(domain.EINVALID, "err.facility.invalid").WithFields(
+			map[string]domain.FieldError{"comune": domain.Field("err.comune.unknown")})
 	}
 	if err != nil {
 		return fmt.Errorf("store: facility comune: %w", err)
 	}
 	if onlyProvince != "" && f.ProvinceCode != onlyProvince {
-		return &domain.Error{Code: domain.EINVALID, Message: "Dati della struttura non validi.",
-			Fields: map[string]string{"comune": "Puoi creare strutture solo nei comuni della tua provincia."}}
+		return domain.Err(domain.EINVALID, "err.facility.invalid").WithFields(
+			map[string]domain.FieldError{"comune": domain.Field("err.facility.comune_own_province")})
 	}
 	if err := checkGestore(ctx, tx, f.GestoreID, f.ProvinceCode); err != nil {
 		return err
@@ -369,8 +369,8 @@ func insertFacility(ctx context.Context, tx *Tx, f *domain.Facility, onlyProvinc
 		strings.Join(f.Features, ","), f.Status, f.ContactName, f.ContactPhone, f.ContactEmail, f.Occupied,
 		f.ConfirmedAt, f.ConfirmedBy, f.Version, tx.now, tx.now)
 	if tx.db.dialect.foreignKeyViolation(err) {
-		return &domain.Error{Code: domain.EINVALID, Message: "Dati della struttura non validi.",
-			Fields: map[string]string{"gestore": "Ente gestore sconosciuto."}}
+		return domain.Err(domain.EINVALID, "err.facility.invalid").WithFields(
+			map[string]domain.FieldError{"gestore": domain.Field("err.gestore.unknown")})
 	}
 	if err != nil {
 		return fmt.Errorf("store: create facility: %w", err)
@@ -385,7 +385,7 @@ func (db *DB) UpdateFacility(ctx context.Context, f *domain.Facility, version in
 		return err
 	}
 	if !sc.canRegistry {
-		return domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di modificare le strutture.")
+		return domain.Err(domain.EFORBIDDEN, "err.perm.facility_write")
 	}
 	if err := f.Validate(); err != nil {
 		return err
@@ -398,7 +398,7 @@ func (db *DB) UpdateFacility(ctx context.Context, f *domain.Facility, version in
 		if err := updateFacilityTx(ctx, tx, old, f, version); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "facility.update", "facility", f.Code, facilityDiff(old, *f))
+		return tx.audit(ctx, "facility.update", "facility", f.Code, "Changes", changesParam(facilityDiff(old, *f)))
 	})
 	if err == nil {
 		db.changed(f.Code)
@@ -447,33 +447,45 @@ func updateFacilityTx(ctx context.Context, tx *Tx, old domain.Facility, f *domai
 }
 
 func staleVersion() error {
-	return domain.Errorf(domain.EPRECONDITION, "La struttura è stata modificata nel frattempo: ricarica e riprova.")
+	return domain.Err(domain.EPRECONDITION, "err.facility.stale")
 }
 
-// facilityDiff summarises what changed, for the history.
-func facilityDiff(a, b domain.Facility) string {
-	var parts []string
-	add := func(name string, x, y any) {
+// facilityDiff lists what changed, by field key (the address without its
+// values), for the import preview and the history.
+func facilityDiff(a, b domain.Facility) []domain.FieldChange {
+	var out []domain.FieldChange
+	add := func(field string, x, y any) {
 		if fmt.Sprint(x) != fmt.Sprint(y) {
-			parts = append(parts, fmt.Sprintf("%s: %v → %v", name, x, y))
+			out = append(out, domain.FieldChange{Field: field, Old: fmt.Sprint(x), New: fmt.Sprint(y)})
 		}
 	}
-	add("nome", a.Name, b.Name)
-	add("tipologia", a.Type, b.Type)
-	add("destinatari", a.Target, b.Target)
-	add("ente gestore", a.GestoreID, b.GestoreID)
+	add("name", a.Name, b.Name)
+	add("type", a.Type, b.Type)
+	add("target", a.Target, b.Target)
+	add("gestore", a.GestoreID, b.GestoreID)
 	add("comune", a.ComuneCode, b.ComuneCode)
-	add("posti contrattualizzati", a.Contracted, b.Contracted)
-	add("posti attivi", a.Active, b.Active)
-	add("caratteristiche", strings.Join(a.Features, ","), strings.Join(b.Features, ","))
-	add("stato", a.Status, b.Status)
-	add("CIG", a.CIG, b.CIG)
-	add("prezzo (cent)", a.PriceCents, b.PriceCents)
+	add("contracted", a.Contracted, b.Contracted)
+	add("active", a.Active, b.Active)
+	add("features", strings.Join(a.Features, ","), strings.Join(b.Features, ","))
+	add("status", a.Status, b.Status)
+	add("cig", a.CIG, b.CIG)
+	add("price_cents", a.PriceCents, b.PriceCents)
 	if a.Address != b.Address {
-		parts = append(parts, "indirizzo modificato")
+		out = append(out, domain.FieldChange{Field: "address"})
 	}
-	if len(parts) == 0 {
-		return "nessuna modifica"
+	return out
+}
+
+// changesParam is the audit parameter of a list of changes: field keys and
+// values, no words ("active: 10 → 12; address").
+func changesParam(cs []domain.FieldChange) string {
+	parts := make([]string, 0, len(cs))
+	for _, c := range cs {
+		if c.Old == "" && c.New == "" {
+			parts = append(parts, c.Field)
+			continue
+		}
+		parts = append(parts, c.Field+": "+c.Old+" → "+c.New)
 	}
 	return strings.Join(parts, "; ")
 }
@@ -485,7 +497,7 @@ func (db *DB) UpdateContact(ctx context.Context, code string, version int, name,
 		return domain.Facility{}, err
 	}
 	if !sc.canAvail && !sc.canRegistry {
-		return domain.Facility{}, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di modificare le strutture.")
+		return domain.Facility{}, domain.Err(domain.EFORBIDDEN, "err.perm.facility_write")
 	}
 	probe := domain.Facility{Name: "x", Type: domain.TypeHub, Target: domain.TargetMixed, GestoreID: "x",
 		ComuneCode: "000000", Status: domain.StatusActive, Features: features}
@@ -507,7 +519,7 @@ func (db *DB) UpdateContact(ctx context.Context, code string, version int, name,
 		if n, _ := res.RowsAffected(); n == 0 {
 			return staleVersion()
 		}
-		return tx.audit(ctx, "facility.contact", "facility", old.Code, "recapiti e caratteristiche: "+strings.Join(features, ","))
+		return tx.audit(ctx, "facility.contact", "facility", old.Code, "Features", strings.Join(features, ","))
 	})
 	if err != nil {
 		return domain.Facility{}, err
@@ -524,11 +536,11 @@ func (db *DB) SetAvailability(ctx context.Context, code string, version int, av 
 		return domain.Facility{}, err
 	}
 	if !sc.canAvail {
-		return domain.Facility{}, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di aggiornare la disponibilità.")
+		return domain.Facility{}, domain.Err(domain.EFORBIDDEN, "err.perm.availability")
 	}
 	if av.Occupied < 0 {
-		return domain.Facility{}, &domain.Error{Code: domain.EINVALID, Message: "I posti occupati non possono essere negativi.",
-			Fields: map[string]string{"occupied": "Valore non valido."}}
+		return domain.Facility{}, domain.Err(domain.EINVALID, "err.facility.occupied_negative").WithFields(
+			map[string]domain.FieldError{"occupied": domain.Field("err.field.value_invalid")})
 	}
 	err = db.InTx(ctx, func(tx *Tx) error {
 		old, err := findFacility(ctx, tx, code, sc.writeProvince, sc.writeGestore)
@@ -536,9 +548,8 @@ func (db *DB) SetAvailability(ctx context.Context, code string, version int, av 
 			return err
 		}
 		if av.Occupied > old.Contracted {
-			return &domain.Error{Code: domain.EINVALID, Message: fmt.Sprintf(
-				"I posti occupati (%d) superano quelli contrattualizzati (%d).", av.Occupied, old.Contracted),
-				Fields: map[string]string{"occupied": "Valore oltre la capienza."}}
+			return domain.Err(domain.EINVALID, "err.facility.occupied_over", "Occupied", av.Occupied, "Contracted", old.Contracted).WithFields(
+				map[string]domain.FieldError{"occupied": domain.Field("err.facility.over_capacity")})
 		}
 		res, err := tx.ExecContext(ctx, `
 			UPDATE facilities SET occupied = $1, confirmed_at = $2, confirmed_by = $3, version = version + 1, updated_at = $2
@@ -555,11 +566,7 @@ func (db *DB) SetAvailability(ctx context.Context, code string, version int, av 
 			newID(), old.ID, tx.now, a.Label(), av.Occupied, av.Occupied == old.Occupied, av.Note); err != nil {
 			return fmt.Errorf("store: declaration: %w", err)
 		}
-		what := fmt.Sprintf("occupati %d → %d", old.Occupied, av.Occupied)
-		if av.Occupied == old.Occupied {
-			what = fmt.Sprintf("confermati invariati (%d occupati)", av.Occupied)
-		}
-		return tx.audit(ctx, "facility.availability", "facility", old.Code, what)
+		return tx.audit(ctx, "facility.availability", "facility", old.Code, "Old", old.Occupied, "New", av.Occupied)
 	})
 	if err != nil {
 		return domain.Facility{}, err

@@ -47,10 +47,10 @@ func SearchKey(s string) string {
 func guestWriter(ctx context.Context) (domain.Actor, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok {
-		return a, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return a, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	if a.System == "" && !domain.Can(a, domain.PermGuestWrite) {
-		return a, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di registrare ospiti.")
+		return a, domain.Err(domain.EFORBIDDEN, "err.perm.guest_write")
 	}
 	return a, nil
 }
@@ -67,7 +67,7 @@ func (db *DB) CreateGuest(ctx context.Context, g *domain.Guest, vulns []domain.V
 		return err
 	}
 	if len(vulns) > 0 && db.Keys == nil {
-		return domain.Errorf(domain.EUNAVAILABLE, "Nessuna chiave di cifratura configurata: le vulnerabilità non possono essere registrate.")
+		return domain.Err(domain.EUNAVAILABLE, "err.crypt.no_key_vulnerabilities")
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		if err := checkHousehold(ctx, tx, g.HouseholdID); err != nil {
@@ -83,7 +83,7 @@ func (db *DB) CreateGuest(ctx context.Context, g *domain.Guest, vulns []domain.V
 			}
 		}
 		// The summary names no person and no vulnerability: ids and counts only.
-		return tx.audit(ctx, "guest.create", "guest", g.ID, fmt.Sprintf("ospite registrato, %d vulnerabilità", len(vulns)))
+		return tx.audit(ctx, "guest.create", "guest", g.ID, "Vulnerabilities", len(vulns))
 	})
 }
 
@@ -107,7 +107,7 @@ func (db *DB) AdmitGuest(ctx context.Context, g *domain.Guest, facilityCode stri
 		if err := insertGuest(ctx, tx, g, a); err != nil {
 			return err
 		}
-		if err := tx.audit(ctx, "guest.create", "guest", g.ID, "ospite registrato, 0 vulnerabilità"); err != nil {
+		if err := tx.audit(ctx, "guest.create", "guest", g.ID, "Vulnerabilities", 0); err != nil {
 			return err
 		}
 		st, err = enterTx(ctx, tx, a, g.ID, facilityCode, at, override)
@@ -135,7 +135,7 @@ func insertGuest(ctx context.Context, tx *Tx, g *domain.Guest, a domain.Actor) e
 		g.Nationality, nullable(g.HouseholdID), g.HouseholdRole, g.MSNA, g.ArrivalDate, g.ArrivalChannel, g.ArrivalPlace,
 		g.Stage, g.StageDate, a.Label(), tx.now)
 	if tx.db.dialect.uniqueViolation(err) {
-		return domain.Errorf(domain.ECONFLICT, "Esiste già un ospite con questo CUI.")
+		return domain.Err(domain.ECONFLICT, "err.guest.cui_taken")
 	}
 	if err != nil {
 		return fmt.Errorf("store: create guest: %w", err)
@@ -145,7 +145,7 @@ func insertGuest(ctx context.Context, tx *Tx, g *domain.Guest, a domain.Actor) e
 
 func addVulnerability(ctx context.Context, tx *Tx, guestID string, v domain.Vulnerability, a domain.Actor) error {
 	if !slices.Contains(domain.VulnerabilityCodes, v.Code) || (v.Status != "sospetta" && v.Status != "accertata") {
-		return &domain.Error{Code: domain.EINVALID, Message: "Vulnerabilità non valida (codice art. 17, sospetta o accertata)."}
+		return domain.Err(domain.EINVALID, "err.guest.vulnerability")
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -168,7 +168,7 @@ func addVulnerability(ctx context.Context, tx *Tx, guestID string, v domain.Vuln
 func (db *DB) Vulnerabilities(ctx context.Context, guestID string) ([]domain.Vulnerability, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || (a.System == "" && !domain.Can(a, domain.PermVulnRead)) {
-		return nil, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere le vulnerabilità.")
+		return nil, domain.Err(domain.EFORBIDDEN, "err.perm.vulnerability_read")
 	}
 	var out []domain.Vulnerability
 	err := db.InTx(ctx, func(tx *Tx) error {
@@ -176,7 +176,7 @@ func (db *DB) Vulnerabilities(ctx context.Context, guestID string) ([]domain.Vul
 			return err
 		}
 		if db.Keys == nil {
-			return domain.Errorf(domain.EUNAVAILABLE, "Nessuna chiave di cifratura configurata.")
+			return domain.Err(domain.EUNAVAILABLE, "err.crypt.no_key")
 		}
 		if err := recordGuestReads(ctx, tx, []string{guestID}, readVulnerabilities); err != nil {
 			return err
@@ -199,7 +199,7 @@ func (db *DB) Vulnerabilities(ctx context.Context, guestID string) ([]domain.Vul
 			}
 			out = append(out, v)
 		}
-		return tx.audit(ctx, "guest.vulnerabilities_read", "guest", guestID, fmt.Sprintf("%d voci lette", len(out)))
+		return tx.audit(ctx, "guest.vulnerabilities_read", "guest", guestID, "Entries", len(out))
 	})
 	return out, err
 }
@@ -254,7 +254,7 @@ func enterTx(ctx context.Context, tx *Tx, a domain.Actor, guestID, facilityCode 
 		return st, fmt.Errorf("store: entry overlap: %w", err)
 	}
 	if later > 0 {
-		return st, domain.Errorf(domain.ECONFLICT, "L'ospite ha già una permanenza aperta o successiva a questa data.")
+		return st, domain.Err(domain.ECONFLICT, "err.stay.overlap")
 	}
 	if usesRegistry {
 		var open int
@@ -262,7 +262,7 @@ func enterTx(ctx context.Context, tx *Tx, a domain.Actor, guestID, facilityCode 
 			return st, err
 		}
 		if open+1 > f.Active && st.Override == "" {
-			return st, domain.Errorf(domain.ECONFLICT, "La struttura è al completo (%d posti attivi): serve una deroga motivata.", f.Active)
+			return st, domain.Err(domain.ECONFLICT, "err.stay.full", "Active", f.Active)
 		}
 	}
 	res, err := tx.ExecContext(ctx, `
@@ -273,13 +273,13 @@ func enterTx(ctx context.Context, tx *Tx, a domain.Actor, guestID, facilityCode 
 		FROM guests g WHERE g.id = $2`, st.ID, guestID, f.ID, f.ProvinceCode, f.ComuneCode, f.Type, st.EnteredAt,
 		st.Override, a.Label(), tx.now)
 	if tx.db.dialect.uniqueViolation(err) {
-		return st, domain.Errorf(domain.ECONFLICT, "L'ospite ha già una permanenza aperta.")
+		return st, domain.Err(domain.ECONFLICT, "err.stay.already_open")
 	}
 	if err != nil {
 		return st, fmt.Errorf("store: entry: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return st, domain.Errorf(domain.ENOTFOUND, "Ospite non trovato.")
+		return st, domain.Err(domain.ENOTFOUND, "err.guest.not_found")
 	}
 	if usesRegistry {
 		if err := recountOccupancy(ctx, tx, f.ID, a); err != nil {
@@ -292,11 +292,10 @@ func enterTx(ctx context.Context, tx *Tx, a domain.Actor, guestID, facilityCode 
 	if err := dropCache(ctx, tx, f.ProvinceCode, st.EnteredAt); err != nil {
 		return st, err
 	}
-	what := "ingresso"
 	if st.Override != "" {
-		what += " in deroga alla capienza: " + st.Override
+		return st, tx.audit(ctx, "stay.entry_override", "facility", f.Code, "Guest", guestID, "Override", st.Override)
 	}
-	return st, tx.audit(ctx, "stay.entry", "facility", f.Code, what+" (ospite "+guestID+")")
+	return st, tx.audit(ctx, "stay.entry", "facility", f.Code, "Guest", guestID)
 }
 
 // RecordExit closes an open stay with a reason from the controlled vocabulary.
@@ -325,7 +324,7 @@ func exitTx(ctx context.Context, tx *Tx, a domain.Actor, stayID string, at time.
 
 func exitTxCode(ctx context.Context, tx *Tx, a domain.Actor, stayID string, at time.Time, reason string) (string, error) {
 	if !slices.Contains(domain.ExitReasons, reason) {
-		return "", &domain.Error{Code: domain.EINVALID, Message: "Motivo di uscita sconosciuto.", Fields: map[string]string{"exit_reason": "Scegli un motivo dall'elenco."}}
+		return "", domain.Err(domain.EINVALID, "err.stay.exit_reason").WithFields(map[string]domain.FieldError{"exit_reason": domain.Field("err.stay.exit_reason_choose")})
 	}
 	sc, _, err := facilityScopeFor(ctx)
 	if err != nil {
@@ -339,13 +338,13 @@ func exitTxCode(ctx context.Context, tx *Tx, a domain.Actor, stayID string, at t
 		WHERE s.id = $1 AND s.exited_at IS NULL AND ($2 = '' OR f.province_code = $2) AND ($3 = '' OR f.gestore_id = $3)`,
 		stayID, sc.writeProvince, sc.writeGestore).Scan(&facilityID, &code, &province, &entered, &usesRegistry)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", domain.Errorf(domain.ENOTFOUND, "Permanenza aperta non trovata.")
+		return "", domain.Err(domain.ENOTFOUND, "err.stay.open_not_found")
 	}
 	if err != nil {
 		return "", fmt.Errorf("store: exit: %w", err)
 	}
 	if at.Before(entered) {
-		return "", &domain.Error{Code: domain.EINVALID, Message: "L'uscita precede l'ingresso."}
+		return "", domain.Err(domain.EINVALID, "err.stay.exit_before_entry")
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE stays SET exited_at = $1, exit_reason = $2 WHERE id = $3`,
 		at.UTC().Truncate(time.Microsecond), reason, stayID); err != nil {
@@ -362,7 +361,7 @@ func exitTxCode(ctx context.Context, tx *Tx, a domain.Actor, stayID string, at t
 	if err := dropCache(ctx, tx, province, at); err != nil {
 		return "", err
 	}
-	return code, tx.audit(ctx, "stay.exit", "facility", code, "uscita: "+reason)
+	return code, tx.audit(ctx, "stay.exit", "facility", code, "Reason", domain.Label("exit."+reason))
 }
 
 // recountOccupancy sets a registry facility's occupancy to its open stays.
@@ -385,7 +384,7 @@ func (db *DB) SetUsesRegistry(ctx context.Context, code string, on bool) error {
 		return err
 	}
 	if !sc.canRegistry {
-		return domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di modificare le strutture.")
+		return domain.Err(domain.EFORBIDDEN, "err.perm.facility_write")
 	}
 	err = db.InTx(ctx, func(tx *Tx) error {
 		f, err := findFacility(ctx, tx, code, sc.writeProvince, "")
@@ -400,7 +399,7 @@ func (db *DB) SetUsesRegistry(ctx context.Context, code string, on bool) error {
 				return err
 			}
 		}
-		return tx.audit(ctx, "facility.registry", "facility", f.Code, fmt.Sprintf("occupazione dal registro ospiti: %v", on))
+		return tx.audit(ctx, "facility.registry", "facility", f.Code, "On", on)
 	})
 	if err == nil {
 		db.changed(strings.ToUpper(code))
@@ -440,13 +439,13 @@ func (db *DB) Stays(ctx context.Context, guestID string) ([]domain.Stay, error) 
 func guestScope(ctx context.Context, n int) (string, []any, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok {
-		return "", nil, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return "", nil, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	if a.System != "" || (domain.Can(a, domain.PermGuestRead) && a.RegionWide()) {
 		return "1 = 1", nil, nil
 	}
 	if !domain.Can(a, domain.PermGuestRead) {
-		return "", nil, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere gli ospiti.")
+		return "", nil, domain.Err(domain.EFORBIDDEN, "err.perm.guest_read")
 	}
 	if a.Role == domain.RoleOperator {
 		return fmt.Sprintf(`(g.created_by = $%d OR EXISTS (SELECT 1 FROM stays s JOIN facilities f ON f.id = s.facility_id
@@ -495,7 +494,7 @@ func findGuestTx(ctx context.Context, tx *Tx, id string) (domain.Guest, error) {
 	g, err := scanGuest(tx.QueryRowContext(ctx, `SELECT `+guestColumns+` FROM guests g WHERE g.id = $1 AND `+cond,
 		append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return g, domain.Errorf(domain.ENOTFOUND, "Ospite non trovato.")
+		return g, domain.Err(domain.ENOTFOUND, "err.guest.not_found")
 	}
 	if err != nil {
 		return g, fmt.Errorf("store: find guest: %w", err)
@@ -660,7 +659,7 @@ func (db *DB) RecordHouseholdEntry(ctx context.Context, householdID, facilityCod
 			return err
 		}
 		if total == 0 || visible < total {
-			return domain.Errorf(domain.ENOTFOUND, "Nucleo non trovato.")
+			return domain.Err(domain.ENOTFOUND, "err.household.not_found")
 		}
 		ids, err := queryAll(ctx, tx, "household", func(s scanner) (string, error) {
 			var id string
@@ -673,7 +672,7 @@ func (db *DB) RecordHouseholdEntry(ctx context.Context, householdID, facilityCod
 			st, err := enterTx(ctx, tx, a, id, facilityCode, at, override)
 			if err != nil {
 				if domain.ErrorCode(err) == domain.ECONFLICT {
-					return domain.Errorf(domain.ECONFLICT, "Il nucleo (%d persone) non può entrare insieme: %s", len(ids), domain.ErrorMessage(err))
+					return domain.Err(domain.ECONFLICT, "err.household.cannot_enter", "Count", len(ids), "Reason", domain.SafeError(err))
 				}
 				return err
 			}

@@ -23,13 +23,13 @@ const (
 func (db *DB) GuestAccesses(ctx context.Context, guestID string, limit int) ([]domain.GuestAccess, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok {
-		return nil, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return nil, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	switch {
 	case a.System != "" || a.Role == domain.RoleAdmin || a.Role == domain.RoleCoordinator:
 	case a.Role == domain.RolePrefecture:
 	default:
-		return nil, domain.Errorf(domain.EFORBIDDEN, "Il registro degli accessi è riservato alla prefettura e all'amministrazione.")
+		return nil, domain.Err(domain.EFORBIDDEN, "err.perm.guest_accesses")
 	}
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
@@ -42,7 +42,7 @@ func (db *DB) GuestAccesses(ctx context.Context, guestID string, limit int) ([]d
 			}
 		} else if n, err := countGuest(ctx, tx, guestID); err != nil || n == 0 {
 			if err == nil {
-				err = domain.Errorf(domain.ENOTFOUND, "Ospite non trovato.")
+				err = domain.Err(domain.ENOTFOUND, "err.guest.not_found")
 			}
 			return err
 		}

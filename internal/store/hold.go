@@ -24,7 +24,7 @@ func (db *DB) Hold(ctx context.Context, code string, places int, expires time.Ti
 		return domain.Hold{}, err
 	}
 	if !sc.canHold {
-		return domain.Hold{}, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di prenotare posti.")
+		return domain.Hold{}, domain.Err(domain.EFORBIDDEN, "err.perm.hold_create")
 	}
 	now := db.Now()
 	if err := validateHold(places, expires, reason, now); err != nil {
@@ -58,20 +58,20 @@ func (db *DB) Hold(ctx context.Context, code string, places int, expires time.Ti
 }
 
 func validateHold(places int, expires time.Time, reason string, now time.Time) error {
-	fields := map[string]string{}
+	fields := map[string]domain.FieldError{}
 	if places <= 0 {
-		fields["places"] = "Il numero di posti deve essere positivo."
+		fields["places"] = domain.Field("err.hold.places")
 	}
 	if !expires.After(now) {
-		fields["expires_at"] = "La scadenza deve essere nel futuro."
+		fields["expires_at"] = domain.Field("err.hold.expiry_past")
 	} else if expires.Sub(now) > MaxHoldDuration {
-		fields["expires_at"] = "Una prenotazione dura al massimo 30 giorni."
+		fields["expires_at"] = domain.Field("err.hold.expiry_max", "Days", int(MaxHoldDuration/(24*time.Hour)))
 	}
 	if strings.TrimSpace(reason) == "" {
-		fields["reason"] = "Il motivo è obbligatorio."
+		fields["reason"] = domain.Field("err.field.reason_required")
 	}
 	if len(fields) > 0 {
-		return &domain.Error{Code: domain.EINVALID, Message: "Prenotazione non valida.", Fields: fields}
+		return domain.Err(domain.EINVALID, "err.hold.invalid").WithFields(fields)
 	}
 	return nil
 }
@@ -108,12 +108,12 @@ func writeHold(ctx context.Context, tx *Tx, f domain.Facility, h *domain.Hold, a
 		h.ID, f.ID, office, h.Places, h.Reason, h.ExpiresAt, h.CreatedBy, h.CreatedAt); err != nil {
 		return fmt.Errorf("store: insert hold: %w", err)
 	}
-	return tx.audit(ctx, "hold.create", "facility", f.Code, fmt.Sprintf("%d posti fino al %s: %s", h.Places,
-		h.ExpiresAt.In(italy).Format("02/01/2006 15:04"), h.Reason))
+	return tx.audit(ctx, "hold.create", "facility", f.Code, "Places", h.Places,
+		"Until", h.ExpiresAt.In(italy).Format("02/01/2006 15:04"), "Reason", h.Reason)
 }
 
 func noRoom(free, want int) error {
-	return domain.Errorf(domain.ECONFLICT, "Posti liberi insufficienti: %d richiesti, %d disponibili.", want, free)
+	return domain.Err(domain.ECONFLICT, "err.hold.no_room", "Want", want, "Free", free)
 }
 
 // ReleaseHold ends an active hold before its expiry.
@@ -123,7 +123,7 @@ func (db *DB) ReleaseHold(ctx context.Context, id string) error {
 		return err
 	}
 	if !sc.canHold {
-		return domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di gestire prenotazioni.")
+		return domain.Err(domain.EFORBIDDEN, "err.perm.hold_manage")
 	}
 	var code string
 	err = db.InTx(ctx, func(tx *Tx) error {
@@ -131,7 +131,7 @@ func (db *DB) ReleaseHold(ctx context.Context, id string) error {
 		if _, code, _, err = closeHold(ctx, tx, id, sc.writeProvince, "released"); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "hold.release", "facility", code, "prenotazione "+id)
+		return tx.audit(ctx, "hold.release", "facility", code, "Hold", id)
 	})
 	if err == nil {
 		db.changed(code)
@@ -148,7 +148,7 @@ func closeHold(ctx context.Context, tx *Tx, id, province, status string) (facili
 		SELECT f.id, f.code, h.places FROM holds h JOIN facilities f ON f.id = h.facility_id
 		WHERE h.id = $1 AND ($2 = '' OR f.province_code = $2)`, id, province).Scan(&facilityID, &code, &places)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", 0, domain.Errorf(domain.ENOTFOUND, "Prenotazione non trovata.")
+		return "", "", 0, domain.Err(domain.ENOTFOUND, "err.hold.not_found")
 	}
 	if err != nil {
 		return "", "", 0, fmt.Errorf("store: find hold: %w", err)
@@ -160,7 +160,7 @@ func closeHold(ctx context.Context, tx *Tx, id, province, status string) (facili
 		return "", "", 0, fmt.Errorf("store: close hold: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return "", "", 0, domain.Errorf(domain.ECONFLICT, "La prenotazione non è più attiva.")
+		return "", "", 0, domain.Err(domain.ECONFLICT, "err.hold.inactive")
 	}
 	return facilityID, code, places, nil
 }
@@ -174,7 +174,7 @@ func (db *DB) ConvertHold(ctx context.Context, id string) error {
 		return err
 	}
 	if !sc.canHold {
-		return domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di gestire prenotazioni.")
+		return domain.Err(domain.EFORBIDDEN, "err.perm.hold_manage")
 	}
 	var code string
 	err = db.InTx(ctx, func(tx *Tx) error {
@@ -196,7 +196,7 @@ func (db *DB) ConvertHold(ctx context.Context, id string) error {
 			"prenotazione "+id+" convertita in presenze"); err != nil {
 			return fmt.Errorf("store: convert hold: %w", err)
 		}
-		return tx.audit(ctx, "hold.convert", "facility", code, fmt.Sprintf("%d posti prenotati ora occupati (prenotazione %s)", places, id))
+		return tx.audit(ctx, "hold.convert", "facility", code, "Places", places, "Hold", id)
 	})
 	if err == nil {
 		db.changed(code)
@@ -230,10 +230,10 @@ func (db *DB) AddBlock(ctx context.Context, code string, b domain.Block) error {
 		return err
 	}
 	if !sc.canRegistry {
-		return domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di bloccare posti.")
+		return domain.Err(domain.EFORBIDDEN, "err.perm.block")
 	}
 	if b.Places <= 0 || strings.TrimSpace(b.Reason) == "" || (b.To != nil && !b.To.After(b.From)) {
-		return &domain.Error{Code: domain.EINVALID, Message: "Blocco non valido: posti, motivo e periodo sono obbligatori."}
+		return domain.Err(domain.EINVALID, "err.block.invalid")
 	}
 	err = db.InTx(ctx, func(tx *Tx) error {
 		f, err := findFacility(ctx, tx, code, sc.writeProvince, "")
@@ -246,7 +246,7 @@ func (db *DB) AddBlock(ctx context.Context, code string, b domain.Block) error {
 			newID(), f.ID, b.Places, b.Reason, b.From.UTC(), b.To, a.Label(), tx.now); err != nil {
 			return fmt.Errorf("store: add block: %w", err)
 		}
-		return tx.audit(ctx, "facility.block", "facility", f.Code, fmt.Sprintf("%d posti bloccati: %s", b.Places, b.Reason))
+		return tx.audit(ctx, "facility.block", "facility", f.Code, "Places", b.Places, "Reason", b.Reason)
 	})
 	if err == nil {
 		db.changed(strings.ToUpper(code))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
@@ -23,7 +24,7 @@ func (db *DB) PlanFacilityImport(ctx context.Context, rows []domain.ImportRow) (
 		return domain.ImportPlan{}, err
 	}
 	if !sc.canRegistry {
-		return domain.ImportPlan{}, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di importare strutture.")
+		return domain.ImportPlan{}, domain.Err(domain.EFORBIDDEN, "err.perm.facility_import")
 	}
 	plan := domain.ImportPlan{ID: newID(), Counts: map[string]int{}}
 	err = db.InTx(ctx, func(tx *Tx) error {
@@ -64,15 +65,15 @@ func resolveImport(ctx context.Context, tx *Tx, rows []domain.ImportRow, provinc
 	for i := range rows {
 		r := &rows[i]
 		f := &r.Facility
-		bad := func(col, msg string) {
-			r.Errors = append(r.Errors, domain.ImportError{Line: r.Line, Column: col, Msg: msg})
+		bad := func(col string, msg domain.FieldError) {
+			r.Errors = append(r.Errors, domain.ImportError{Line: r.Line, Column: col, MsgID: msg.MsgID, Args: msg.Args})
 		}
 		// Comune: by ISTAT code or name, in the caller's province.
 		err := tx.QueryRowContext(ctx, `
 			SELECT code, province_code FROM comuni WHERE (code = $1 OR LOWER(name) = LOWER($1)) AND ($2 = '' OR province_code = $2)
 			ORDER BY code LIMIT 1`, r.Comune, province).Scan(&f.ComuneCode, &f.ProvinceCode)
 		if errors.Is(err, sql.ErrNoRows) && r.Comune != "" {
-			bad("Comune", fmt.Sprintf("comune «%s» sconosciuto o fuori dalla tua provincia", r.Comune))
+			bad("comune", domain.Field("err.import.comune_unknown", "Comune", r.Comune))
 		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: import comune: %w", err)
 		}
@@ -82,18 +83,18 @@ func resolveImport(ctx context.Context, tx *Tx, rows []domain.ImportRow, provinc
 		err = tx.QueryRowContext(ctx, `SELECT id FROM gestori WHERE (tax_code = $1 OR LOWER(name) = LOWER($1)) AND ($2 = '' OR province_code = $2)
 			ORDER BY id LIMIT 1`, r.Gestore, f.ProvinceCode).Scan(&f.GestoreID)
 		if errors.Is(err, sql.ErrNoRows) && r.Gestore != "" {
-			bad("Ente gestore", fmt.Sprintf("ente gestore «%s» sconosciuto nella provincia del comune: usa la partita IVA o il nome registrato", r.Gestore))
+			bad("gestore", domain.Field("err.import.gestore_other_province", "Gestore", r.Gestore))
 		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: import gestore: %w", err)
 		}
 		if f.Code != "" {
 			old, err := findFacility(ctx, tx, f.Code, province, "")
 			if domain.ErrorCode(err) == domain.ENOTFOUND {
-				bad("Codice", fmt.Sprintf("struttura %s inesistente o fuori dalla tua provincia (lascia vuoto per crearne una nuova)", f.Code))
+				bad("code", domain.Field("err.import.code_unknown", "Code", f.Code))
 			} else if err != nil {
 				return err
 			} else if f.ProvinceCode != "" && f.ProvinceCode != old.ProvinceCode {
-				bad("Comune", fmt.Sprintf("il comune «%s» non è nella provincia della struttura %s", r.Comune, f.Code))
+				bad("comune", domain.Field("err.import.comune_other_province", "Comune", r.Comune, "Code", f.Code))
 			} else {
 				f.ID, f.Version = old.ID, old.Version
 				if f.Address == "" {
@@ -102,7 +103,7 @@ func resolveImport(ctx context.Context, tx *Tx, rows []domain.ImportRow, provinc
 				f.Lat, f.Lon, f.ContactName, f.ContactPhone, f.ContactEmail = old.Lat, old.Lon, old.ContactName, old.ContactPhone, old.ContactEmail
 				r.Changes = facilityDiff(old, *f)
 				if r.Occupied != nil && *r.Occupied != old.Occupied {
-					r.Changes += fmt.Sprintf("; occupati: %d → %d", old.Occupied, *r.Occupied)
+					r.Changes = append(r.Changes, domain.FieldChange{Field: "occupied", Old: fmt.Sprint(old.Occupied), New: fmt.Sprint(*r.Occupied)})
 				}
 			}
 		}
@@ -121,8 +122,8 @@ func resolveImport(ctx context.Context, tx *Tx, rows []domain.ImportRow, provinc
 			r.Action = "error"
 		case f.ID == "":
 			r.Action = "create"
-		case r.Changes == "nessuna modifica" || r.Changes == "":
-			r.Action, r.Changes = "unchanged", ""
+		case len(r.Changes) == 0:
+			r.Action, r.Changes = "unchanged", nil
 		default:
 			r.Action = "update"
 		}
@@ -140,7 +141,7 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 		return nil, err
 	}
 	if !sc.canRegistry {
-		return nil, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di importare strutture.")
+		return nil, domain.Err(domain.EFORBIDDEN, "err.perm.facility_import")
 	}
 	done := map[string]int{}
 	var changed []string
@@ -151,16 +152,16 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 		err := tx.QueryRowContext(ctx, `SELECT plan, created_at, applied_at FROM imports WHERE id = $1 AND user_id = $2`,
 			id, a.Label()).Scan(&raw, &created, &applied)
 		if errors.Is(err, sql.ErrNoRows) {
-			return domain.Errorf(domain.ENOTFOUND, "Importazione non trovata.")
+			return domain.Err(domain.ENOTFOUND, "err.import.not_found")
 		}
 		if err != nil {
 			return fmt.Errorf("store: import: %w", err)
 		}
 		if applied.Valid {
-			return domain.Errorf(domain.ECONFLICT, "Questa importazione è già stata applicata.")
+			return domain.Err(domain.ECONFLICT, "err.import.applied")
 		}
 		if tx.now.Sub(created) > importTTL {
-			return domain.Errorf(domain.ECONFLICT, "L'anteprima è scaduta: carica di nuovo il file.")
+			return domain.Err(domain.ECONFLICT, "err.import.expired")
 		}
 		var plan domain.ImportPlan
 		if err := json.Unmarshal([]byte(raw), &plan); err != nil {
@@ -172,7 +173,7 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 		}
 		rows := plan.Rows
 		for i := range rows {
-			rows[i].Errors, rows[i].Action, rows[i].Changes = nil, "", ""
+			rows[i].Errors, rows[i].Action, rows[i].Changes = nil, "", nil
 			rows[i].Facility.ID, rows[i].Facility.Version = "", 0
 		}
 		if err := resolveImport(ctx, tx, rows, sc.writeProvince); err != nil {
@@ -180,11 +181,10 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 		}
 		for _, r := range rows {
 			if r.Action == "error" && !excludeErrors {
-				return &domain.Error{Code: domain.EINVALID, Message: fmt.Sprintf(
-					"La riga %d ha errori: correggi il file o escludi le righe con errori.", r.Line)}
+				return domain.Err(domain.EINVALID, "err.import.row_errors", "Line", r.Line)
 			}
-			if p := previewed[r.Line]; p.Action != r.Action || (r.Action == "update" && p.Changes != r.Changes) {
-				return domain.Errorf(domain.ECONFLICT, "Il registro è cambiato dopo l'anteprima (riga %d): carica di nuovo il file.", r.Line)
+			if p := previewed[r.Line]; p.Action != r.Action || (r.Action == "update" && !slices.Equal(p.Changes, r.Changes)) {
+				return domain.Err(domain.ECONFLICT, "err.import.changed", "Line", r.Line)
 			}
 		}
 		for _, r := range rows {
@@ -192,20 +192,20 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 			switch r.Action {
 			case "create":
 				if err := insertFacility(ctx, tx, &f, sc.writeProvince); err != nil {
-					return fmt.Errorf("riga %d: %w", r.Line, err)
+					return fmt.Errorf("store: row %d: %w", r.Line, err)
 				}
-				if err := tx.audit(ctx, "facility.create", "facility", f.Code, fmt.Sprintf("importazione, riga %d: %s", r.Line, f.Name)); err != nil {
+				if err := tx.audit(ctx, "facility.import_create", "facility", f.Code, "Line", r.Line, "Name", f.Name); err != nil {
 					return err
 				}
 			case "update":
 				old, err := findFacility(ctx, tx, f.Code, sc.writeProvince, "")
 				if err != nil {
-					return fmt.Errorf("riga %d: %w", r.Line, err)
+					return fmt.Errorf("store: row %d: %w", r.Line, err)
 				}
 				if err := updateFacilityTx(ctx, tx, old, &f, f.Version); err != nil {
-					return fmt.Errorf("riga %d: %w", r.Line, err)
+					return fmt.Errorf("store: row %d: %w", r.Line, err)
 				}
-				if err := tx.audit(ctx, "facility.update", "facility", f.Code, fmt.Sprintf("importazione, riga %d: %s", r.Line, r.Changes)); err != nil {
+				if err := tx.audit(ctx, "facility.import_update", "facility", f.Code, "Line", r.Line, "Changes", changesParam(r.Changes)); err != nil {
 					return err
 				}
 			default:
@@ -217,19 +217,19 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 				if _, err := tx.ExecContext(ctx, `
 					UPDATE facilities SET occupied = $1, confirmed_at = $2, confirmed_by = $3, version = version + 1 WHERE id = $4`,
 					*r.Occupied, tx.now, a.Label(), f.ID); err != nil {
-					return fmt.Errorf("riga %d: %w", r.Line, err)
+					return fmt.Errorf("store: row %d: %w", r.Line, err)
 				}
 				if _, err := tx.ExecContext(ctx, `
 					INSERT INTO availability_declarations (id, facility_id, at, actor, occupied, unchanged, note)
 					VALUES ($1, $2, $3, $4, $5, false, 'importazione')`, newID(), f.ID, tx.now, a.Label(), *r.Occupied); err != nil {
-					return fmt.Errorf("riga %d: %w", r.Line, err)
+					return fmt.Errorf("store: row %d: %w", r.Line, err)
 				}
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE imports SET applied_at = $1 WHERE id = $2`, tx.now, id); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "import.apply", "import", id, fmt.Sprintf("strutture create %d, aggiornate %d", done["create"], done["update"]))
+		return tx.audit(ctx, "import.apply", "import", id, "Created", done["create"], "Updated", done["update"])
 	})
 	if err != nil {
 		return nil, err

@@ -25,7 +25,7 @@ func TestImportPlanAndApply(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if plan.Counts["create"] != 1 || plan.Counts["update"] != 1 || plan.Rows[1].Changes == "" {
+		if plan.Counts["create"] != 1 || plan.Counts["update"] != 1 || len(plan.Rows[1].Changes) == 0 {
 			t.Fatalf("plan = %+v", plan)
 		}
 		// Nothing changed yet.

@@ -42,39 +42,44 @@ func planRecipients(ctx context.Context, tx *Tx, provinces []string, coordinator
 // notifyProvinces writes a notification for every user of the provinces'
 // offices and queues one e-mail per distinct address (users and offices), in
 // tx. It returns the number of notifications and e-mails written.
-func (tx *Tx) notifyProvinces(ctx context.Context, provinces []string, kind, planID, title, body string) (int, error) {
+func (tx *Tx) notifyProvinces(ctx context.Context, provinces []string, kind, planID string, kv ...any) (int, error) {
 	rs, err := planRecipients(ctx, tx, provinces, false)
 	if err != nil {
 		return 0, err
 	}
-	return tx.notify(ctx, rs, kind, planID, title, body)
+	return tx.notify(ctx, rs, kind, planID, true, kv...)
 }
 
 // notifyCoordinators tells the regional coordination.
-func (tx *Tx) notifyCoordinators(ctx context.Context, kind, planID, title, body string) (int, error) {
+func (tx *Tx) notifyCoordinators(ctx context.Context, kind, planID string, kv ...any) (int, error) {
 	rs, err := planRecipients(ctx, tx, nil, true)
 	if err != nil {
 		return 0, err
 	}
-	return tx.notify(ctx, rs, kind, planID, title, body)
+	return tx.notify(ctx, rs, kind, planID, true, kv...)
 }
 
-func (tx *Tx) notify(ctx context.Context, rs []recipient, kind, planID, title, body string) (int, error) {
+// notify writes an in-app notification per recipient and, with mail, queues
+// one e-mail per address: both as the kind and its parameters (kv), rendered
+// when read or sent ("notification.<kind>" in the catalogues, the e-mail
+// templates of internal/notify).
+func (tx *Tx) notify(ctx context.Context, rs []recipient, kind, planID string, mail bool, kv ...any) (int, error) {
 	n := 0
 	mailed := map[string]bool{}
+	params := domain.EncodeParams(kv...)
 	for _, r := range rs {
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO notifications (id, user_id, kind, plan_id, title, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			newID(), r.userID, kind, nullable(planID), title, tx.now); err != nil {
+			INSERT INTO notifications (id, user_id, kind, plan_id, title, params, created_at) VALUES ($1, $2, $3, $4, '', $5, $6)`,
+			newID(), r.userID, kind, nullable(planID), params, tx.now); err != nil {
 			return n, fmt.Errorf("store: notification: %w", err)
 		}
 		n++
 		for _, addr := range []string{r.email, r.officeEmail} {
-			if addr == "" || mailed[addr] || body == "" {
+			if addr == "" || mailed[addr] || !mail {
 				continue
 			}
 			mailed[addr] = true
-			if err := tx.enqueue(ctx, Message{Kind: kind, Recipient: addr, Subject: "Gest.A: " + title, Body: body}); err != nil {
+			if err := tx.enqueue(ctx, Message{Kind: kind, Recipient: addr, Params: domain.Args(kv...)}); err != nil {
 				return n, err
 			}
 			n++
@@ -85,7 +90,7 @@ func (tx *Tx) notify(ctx context.Context, rs []recipient, kind, planID, title, b
 
 // notifyInApp writes in-app notifications only (no e-mail): to the provinces'
 // users and, when coordinators is set, the coordinators, except one user.
-func (tx *Tx) notifyInApp(ctx context.Context, provinces []string, coordinators bool, except, kind, planID, title string) (int, error) {
+func (tx *Tx) notifyInApp(ctx context.Context, provinces []string, coordinators bool, except, kind, planID string, kv ...any) (int, error) {
 	rs, err := planRecipients(ctx, tx, provinces, false)
 	if err != nil {
 		return 0, err
@@ -105,14 +110,14 @@ func (tx *Tx) notifyInApp(ctx context.Context, provinces []string, coordinators 
 			keep = append(keep, r)
 		}
 	}
-	return tx.notify(ctx, keep, kind, planID, title, "")
+	return tx.notify(ctx, keep, kind, planID, false, kv...)
 }
 
 // Inbox returns the caller's notifications, newest first.
 func (db *DB) Inbox(ctx context.Context, limit int) ([]domain.Notification, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || a.UserID == "" {
-		return nil, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return nil, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	if limit <= 0 || limit > 500 {
 		limit = 100
@@ -121,10 +126,12 @@ func (db *DB) Inbox(ctx context.Context, limit int) ([]domain.Notification, erro
 		var n domain.Notification
 		var plan sql.NullString
 		var read sql.NullTime
-		err := s.Scan(&n.ID, &n.Kind, &plan, &n.Title, &n.CreatedAt, &read)
+		var params string
+		err := s.Scan(&n.ID, &n.Kind, &plan, &n.Title, &params, &n.CreatedAt, &read)
 		n.PlanID, n.ReadAt, n.CreatedAt = plan.String, timePtr(read), n.CreatedAt.UTC()
+		n.Params = domain.DecodeParams(params)
 		return n, err
-	}, `SELECT id, kind, plan_id, title, created_at, read_at FROM notifications WHERE user_id = $1
+	}, `SELECT id, kind, plan_id, title, params, created_at, read_at FROM notifications WHERE user_id = $1
 		ORDER BY created_at DESC, id DESC LIMIT $2`, a.UserID, limit)
 }
 
@@ -143,7 +150,7 @@ func (db *DB) UnreadCount(ctx context.Context) (int, error) {
 func (db *DB) MarkRead(ctx context.Context, id string) error {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || a.UserID == "" {
-		return domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE notifications SET read_at = $1
@@ -157,7 +164,7 @@ func (db *DB) MarkRead(ctx context.Context, id string) error {
 				return err
 			}
 			if exists == 0 {
-				return domain.Errorf(domain.ENOTFOUND, "Notifica non trovata.")
+				return domain.Err(domain.ENOTFOUND, "err.notification.not_found")
 			}
 		}
 		return nil
@@ -194,34 +201,30 @@ func (db *DB) PlanReminders(ctx context.Context) (reminded, escalated int, err e
 		}
 		for _, l := range rows {
 			if !l.remindedAt.Valid {
-				title := fmt.Sprintf("Sollecito: presa visione del piano %s (%d persone)", l.reference, l.persons)
-				body := fmt.Sprintf("Buongiorno,\n\nla presa visione della quota di %d persone del piano di riparto %s era attesa entro le %s e non risulta registrata.\n"+
-					"Registrala da %s\n\nMessaggio automatico di Gest.A – Prefettura di Bologna.\n",
-					l.persons, l.reference, l.deadline.In(italy).Format("15:04 del 02/01/2006"), db.planURL(l.plan))
-				if _, err := tx.notifyProvinces(ctx, []string{l.code}, "plan_reminder", l.plan, title, body); err != nil {
+				if _, err := tx.notifyProvinces(ctx, []string{l.code}, "plan_reminder", l.plan, "Reference", l.reference,
+					"Persons", l.persons, "Date", l.deadline.In(italy).Format("02/01/2006"), "Time", l.deadline.In(italy).Format("15:04"),
+					"URL", db.planURL(l.plan)); err != nil {
 					return err
 				}
 				if _, err := tx.ExecContext(ctx, `UPDATE plan_provinces SET reminded_at = $1 WHERE plan_id = $2 AND province_code = $3`,
 					tx.now, l.plan, l.code); err != nil {
 					return err
 				}
-				if err := tx.planEvent(ctx, l.plan, "reminded", l.code, "sollecito della presa visione inviato"); err != nil {
+				if err := tx.planEvent(ctx, l.plan, "reminded", l.code); err != nil {
 					return err
 				}
 				reminded++
 				continue
 			}
-			title := fmt.Sprintf("Presa visione mancante: %s, piano %s", l.name, l.reference)
-			body := fmt.Sprintf("La prefettura di %s non ha preso visione della quota di %d persone del piano %s, nonostante il sollecito.\n\n%s\n",
-				l.name, l.persons, l.reference, db.planURL(l.plan))
-			if _, err := tx.notifyCoordinators(ctx, "plan_escalation", l.plan, title, body); err != nil {
+			if _, err := tx.notifyCoordinators(ctx, "plan_escalation", l.plan, "Province", l.name, "Reference", l.reference,
+				"Persons", l.persons, "URL", db.planURL(l.plan)); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE plan_provinces SET escalated_at = $1 WHERE plan_id = $2 AND province_code = $3`,
 				tx.now, l.plan, l.code); err != nil {
 				return err
 			}
-			if err := tx.planEvent(ctx, l.plan, "escalated", l.code, "presa visione mancante segnalata al coordinamento"); err != nil {
+			if err := tx.planEvent(ctx, l.plan, "escalated", l.code); err != nil {
 				return err
 			}
 			escalated++

@@ -68,7 +68,7 @@ func residentShares(ctx context.Context, q querier) (map[string]float64, error) 
 		total += r.n
 	}
 	if total == 0 {
-		return nil, domain.Errorf(domain.EUNAVAILABLE, "Nessuna popolazione residente caricata: manca la chiave di riparto.")
+		return nil, domain.Err(domain.EUNAVAILABLE, "err.keytable.no_population")
 	}
 	for _, r := range rows {
 		shares[r.c] = float64(r.n) / float64(total)
@@ -122,15 +122,15 @@ func (db *DB) CreateKeyTable(ctx context.Context, k *domain.KeyTable) error {
 	if err != nil {
 		return err
 	}
-	fields := map[string]string{}
+	fields := map[string]domain.FieldError{}
 	if strings.TrimSpace(k.Name) == "" {
-		fields["name"] = "Il nome è obbligatorio."
+		fields["name"] = domain.Field("err.field.name_required")
 	}
 	if k.ValidFrom.IsZero() {
-		fields["valid_from"] = "La data di inizio validità è obbligatoria."
+		fields["valid_from"] = domain.Field("err.keytable.valid_from")
 	}
 	if k.ValidTo != nil && !k.ValidTo.After(k.ValidFrom) {
-		fields["valid_to"] = "La fine della validità deve seguire l'inizio."
+		fields["valid_to"] = domain.Field("err.keytable.valid_to")
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		codes, err := queryAll(ctx, tx, "office provinces", func(s scanner) (string, error) {
@@ -144,20 +144,20 @@ func (db *DB) CreateKeyTable(ctx context.Context, k *domain.KeyTable) error {
 		for _, c := range codes {
 			v, ok := k.Shares[c]
 			if !ok || v < 0 || math.IsNaN(v) {
-				fields["shares."+c] = "Quota mancante o negativa per la provincia " + c + "."
+				fields["shares."+c] = domain.Field("err.keytable.share_missing", "Province", c)
 			}
 			sum += v
 		}
 		for c := range k.Shares {
 			if !slices.Contains(codes, c) {
-				fields["shares."+c] = "Provincia sconosciuta: " + c + "."
+				fields["shares."+c] = domain.Field("err.province.unknown", "Province", c)
 			}
 		}
 		if math.Abs(sum-1) > 1e-4 {
-			fields["shares"] = fmt.Sprintf("Le quote sommano a %.4f: devono sommare a 1 (100%%).", sum)
+			fields["shares"] = domain.Field("err.keytable.share_sum", "Sum", fmt.Sprintf("%.4f", sum))
 		}
 		if len(fields) > 0 {
-			return &domain.Error{Code: domain.EINVALID, Message: "Chiave di riparto non valida.", Fields: fields}
+			return domain.Err(domain.EINVALID, "err.keytable.invalid").WithFields(fields)
 		}
 		k.ID, k.CreatedBy, k.CreatedAt = newID(), sc.a.Label(), tx.now
 		if _, err := tx.ExecContext(ctx, `UPDATE key_tables SET valid_to = $1 WHERE valid_to IS NULL AND valid_from < $1`, k.ValidFrom.UTC()); err != nil {
@@ -174,7 +174,7 @@ func (db *DB) CreateKeyTable(ctx context.Context, k *domain.KeyTable) error {
 				return fmt.Errorf("store: key share: %w", err)
 			}
 		}
-		return tx.audit(ctx, "keytable.create", "key_table", k.ID, fmt.Sprintf("chiave di riparto %q dal %s", k.Name, k.ValidFrom.In(italy).Format("02/01/2006")))
+		return tx.audit(ctx, "keytable.create", "key_table", k.ID, "Name", k.Name, "From", k.ValidFrom.In(italy).Format("02/01/2006"))
 	})
 }
 
@@ -186,7 +186,7 @@ func (db *DB) Balances(ctx context.Context, from, to time.Time) ([]domain.Balanc
 		return nil, err
 	}
 	if !to.After(from) {
-		return nil, &domain.Error{Code: domain.EINVALID, Message: "Il periodo deve terminare dopo l'inizio."}
+		return nil, domain.Err(domain.EINVALID, "err.period.order")
 	}
 	var out []domain.Balance
 	err := db.ReadTx(ctx, func(tx *Tx) error {

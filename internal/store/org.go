@@ -40,7 +40,7 @@ func (db *DB) FindOfficeBySigla(ctx context.Context, sigla string) (domain.Offic
 	o, err := scanOffice(db.read.QueryRowContext(ctx,
 		`SELECT `+officeColumns+` FROM offices WHERE sigla = $1`, strings.ToUpper(sigla)))
 	if errors.Is(err, sql.ErrNoRows) {
-		return o, domain.Errorf(domain.ENOTFOUND, "Prefettura %q non trovata.", sigla)
+		return o, domain.Err(domain.ENOTFOUND, "err.office.not_found", "Sigla", sigla)
 	}
 	if err != nil {
 		return o, fmt.Errorf("store: find office %s: %w", sigla, err)
@@ -56,13 +56,13 @@ type orgScope struct{ province, gestore, service string }
 func scopeFor(ctx context.Context) (orgScope, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok {
-		return orgScope{}, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return orgScope{}, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	if a.System != "" {
 		return orgScope{}, nil
 	}
 	if !domain.Can(a, domain.PermOrgRead) {
-		return orgScope{}, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere le organizzazioni.")
+		return orgScope{}, domain.Err(domain.EFORBIDDEN, "err.perm.org_read")
 	}
 	switch a.Role {
 	case domain.RoleOperator:
@@ -142,7 +142,7 @@ func (db *DB) CreateGestore(ctx context.Context, g *domain.Gestore) error {
 		if err := insertGestore(ctx, tx, g); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "gestore.create", "gestore", g.ID, fmt.Sprintf("%s (P.IVA %s, provincia %s)", g.Name, g.TaxCode, g.ProvinceCode))
+		return tx.audit(ctx, "gestore.create", "gestore", g.ID, "Name", g.Name, "TaxCode", g.TaxCode, "Province", g.ProvinceCode)
 	})
 }
 
@@ -153,7 +153,7 @@ func insertGestore(ctx context.Context, tx *Tx, g *domain.Gestore) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		g.ID, g.Name, g.TaxCode, g.ProvinceCode, g.Email, g.Phone, g.CreatedAt)
 	if tx.db.dialect.uniqueViolation(err) {
-		return domain.Errorf(domain.ECONFLICT, "Esiste già un ente gestore con la partita IVA %s.", g.TaxCode)
+		return domain.Err(domain.ECONFLICT, "err.gestore.tax_code_taken", "TaxCode", g.TaxCode)
 	}
 	if err != nil {
 		return fmt.Errorf("store: create gestore: %w", err)
@@ -164,13 +164,13 @@ func insertGestore(ctx context.Context, tx *Tx, g *domain.Gestore) error {
 // CreateService implements domain.OrgService.
 func (db *DB) CreateService(ctx context.Context, s *domain.Service) error {
 	if strings.TrimSpace(s.Name) == "" || !s.Kind.Valid() || s.ProvinceCode == "" {
-		return &domain.Error{Code: domain.EINVALID, Message: "Dati del servizio non validi."}
+		return domain.Err(domain.EINVALID, "err.service.invalid")
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		if err := insertService(ctx, tx, s); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "service.create", "service", s.ID, fmt.Sprintf("%s (%s, provincia %s)", s.Name, s.Kind, s.ProvinceCode))
+		return tx.audit(ctx, "service.create", "service", s.ID, "Name", s.Name, "Kind", string(s.Kind), "Province", s.ProvinceCode)
 	})
 }
 

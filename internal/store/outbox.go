@@ -8,16 +8,26 @@ import (
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
-// Message is an e-mail waiting in the outbox (written by reminder.go and
-// inbox.go, sent by internal/jobs).
+// encodeMap stores a parameter map as EncodeParams does its pairs.
+func encodeMap(m map[string]any) string {
+	kv := make([]any, 0, 2*len(m))
+	for k, v := range m {
+		kv = append(kv, k, v)
+	}
+	return domain.EncodeParams(kv...)
+}
+
+// Message is an e-mail waiting in the outbox: a kind and its parameters,
+// rendered by internal/notify when delivered (the store holds no words);
+// sent by internal/jobs.
 type Message = domain.OutboxMessage
 
 // enqueue writes a message into the outbox inside tx: it is sent if and only
 // if the transaction commits.
 func (tx *Tx) enqueue(ctx context.Context, m Message) error {
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO outbox (id, kind, recipient, subject, body, created_at, attempts, next_attempt_at, last_error)
-		VALUES ($1, $2, $3, $4, $5, $6, 0, $6, '')`, newID(), m.Kind, m.Recipient, m.Subject, m.Body, tx.now)
+		INSERT INTO outbox (id, kind, recipient, subject, body, params, created_at, attempts, next_attempt_at, last_error)
+		VALUES ($1, $2, $3, '', '', $4, $5, 0, $5, '')`, newID(), m.Kind, m.Recipient, encodeMap(m.Params), tx.now)
 	if err != nil {
 		return fmt.Errorf("store: enqueue mail: %w", err)
 	}
@@ -28,9 +38,11 @@ func (tx *Tx) enqueue(ctx context.Context, m Message) error {
 func (db *DB) PendingMessages(ctx context.Context, n int) ([]Message, error) {
 	return queryAll(ctx, db.read, "pending mail", func(s scanner) (Message, error) {
 		var m Message
-		err := s.Scan(&m.ID, &m.Kind, &m.Recipient, &m.Subject, &m.Body, &m.Attempts, &m.CreatedAt)
+		var params string
+		err := s.Scan(&m.ID, &m.Kind, &m.Recipient, &m.Subject, &m.Body, &params, &m.Attempts, &m.CreatedAt)
+		m.Params = domain.DecodeParams(params)
 		return m, err
-	}, `SELECT id, kind, recipient, subject, body, attempts, created_at FROM outbox
+	}, `SELECT id, kind, recipient, subject, body, params, attempts, created_at FROM outbox
 		WHERE sent_at IS NULL AND attempts < $1 AND next_attempt_at <= $2 ORDER BY created_at LIMIT $3`,
 		MaxMailAttempts, db.Now(), n)
 }

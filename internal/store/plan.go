@@ -30,14 +30,14 @@ type planScope struct {
 func (db *DB) planScopeFor(ctx context.Context) (planScope, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok {
-		return planScope{}, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return planScope{}, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	if a.System != "" {
 		return planScope{a: a, run: true, place: true}, nil
 	}
 	sc := planScope{a: a, run: domain.Can(a, domain.PermPlanRun), place: domain.Can(a, domain.PermPlanPlace)}
 	if !sc.run && !sc.place {
-		return sc, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere i piani di riparto.")
+		return sc, domain.Err(domain.EFORBIDDEN, "err.perm.plan_read")
 	}
 	sc.province = a.ProvinceCode
 	if sc.province == "" && a.OfficeID != "" { // the coordinator: its office's province
@@ -59,23 +59,23 @@ func (db *DB) runScope(ctx context.Context) (planScope, error) {
 }
 
 // needReason refuses a change recorded without its reason.
-func needReason(reason, msg string) error {
+func needReason(reason, msgID string) error {
 	if strings.TrimSpace(reason) == "" {
-		return &domain.Error{Code: domain.EINVALID, Message: msg, Fields: map[string]string{"reason": "Il motivo è obbligatorio."}}
+		return domain.Err(domain.EINVALID, msgID).WithFields(map[string]domain.FieldError{"reason": domain.Field("err.field.reason_required")})
 	}
 	return nil
 }
 
 func (sc planScope) needRun() error {
 	if !sc.run {
-		return domain.Errorf(domain.EFORBIDDEN, "Solo il coordinamento regionale può eseguire questa operazione.")
+		return domain.Err(domain.EFORBIDDEN, "err.perm.coordinator")
 	}
 	return nil
 }
 
 func (sc planScope) needPlace() (string, error) {
 	if !sc.place || sc.province == "" {
-		return "", domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di gestire la quota di una provincia.")
+		return "", domain.Err(domain.EFORBIDDEN, "err.perm.plan_province")
 	}
 	return sc.province, nil
 }
@@ -105,20 +105,22 @@ func lockPlan(ctx context.Context, tx *Tx, id string) (domain.Plan, error) {
 		return domain.Plan{}, fmt.Errorf("store: lock plan: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return domain.Plan{}, domain.Errorf(domain.ENOTFOUND, "Piano non trovato.")
+		return domain.Plan{}, domain.Err(domain.ENOTFOUND, "err.plan.not_found")
 	}
 	return scanPlan(tx.QueryRowContext(ctx, `SELECT `+planColumns+` FROM plans WHERE id = $1`, id))
 }
 
 // event appends a line to the plan's timeline and its audit row.
-func (tx *Tx) planEvent(ctx context.Context, planID, kind, province, summary string) error {
+// planEvent appends a timeline entry: its kind and parameters (kv), rendered
+// when read ("timeline.<kind>"), and the audit row with the same parameters.
+func (tx *Tx) planEvent(ctx context.Context, planID, kind, province string, kv ...any) error {
 	a, _ := domain.ActorFromContext(ctx)
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO plan_events (id, plan_id, at, actor, kind, province_code, summary) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		newID(), planID, tx.now, a.Label(), kind, province, summary); err != nil {
+		INSERT INTO plan_events (id, plan_id, at, actor, kind, province_code, summary, params) VALUES ($1, $2, $3, $4, $5, $6, '', $7)`,
+		newID(), planID, tx.now, a.Label(), kind, province, domain.EncodeParams(kv...)); err != nil {
 		return fmt.Errorf("store: plan event: %w", err)
 	}
-	return tx.audit(ctx, "plan."+kind, "plan", planID, summary)
+	return tx.audit(ctx, "plan."+kind, "plan", planID, append([]any{"Province", province}, kv...)...)
 }
 
 func (tx *Tx) setPlanStatus(ctx context.Context, id string, s domain.PlanStatus) error {
@@ -129,7 +131,8 @@ func (tx *Tx) setPlanStatus(ctx context.Context, id string, s domain.PlanStatus)
 	return nil
 }
 
-func conflictf(format string, a ...any) error { return domain.Errorf(domain.ECONFLICT, format, a...) }
+// conflictf is an ECONFLICT error with a message id and key/value arguments.
+func conflictf(msgID string, kv ...any) error { return domain.Err(domain.ECONFLICT, msgID, kv...) }
 
 // CreatePlan records the Ministry's notice with its units and, optionally,
 // the nominative list. The coordinator only.
@@ -166,16 +169,10 @@ func (db *DB) CreatePlan(ctx context.Context, p *domain.Plan, units []domain.Pla
 			return err
 		}
 		c := domain.Compose(units)
-		return tx.planEvent(ctx, p.ID, "announced", "", fmt.Sprintf("annuncio %s da %s: %d persone (%d uomini, %d donne, %d nuclei con %d persone, %d MSNA)%s",
-			p.Reference, p.Origin, p.Total, c.Men, c.Women, c.Households, c.HouseholdPersons, c.MSNA, listNote(len(persons))))
+		return tx.planEvent(ctx, p.ID, "announced", "", "Reference", p.Reference, "Origin", p.Origin, "Total", p.Total,
+			"Men", c.Men, "Women", c.Women, "Households", c.Households, "HouseholdPersons", c.HouseholdPersons, "MSNA", c.MSNA,
+			"ListRows", len(persons))
 	})
-}
-
-func listNote(n int) string {
-	if n == 0 {
-		return ""
-	}
-	return fmt.Sprintf(", elenco nominativo di %d righe", n)
 }
 
 func insertPlanUnits(ctx context.Context, tx *Tx, planID string, units []domain.PlanUnit, persons []domain.PlanPerson) error {
@@ -256,7 +253,7 @@ func (db *DB) FindPlan(ctx context.Context, id string) (domain.Plan, error) {
 		var err error
 		p, err = scanPlan(tx.QueryRowContext(ctx, `SELECT `+planColumns+` FROM plans WHERE id = $1`, id))
 		if errors.Is(err, sql.ErrNoRows) {
-			return domain.Errorf(domain.ENOTFOUND, "Piano non trovato.")
+			return domain.Err(domain.ENOTFOUND, "err.plan.not_found")
 		}
 		if err != nil {
 			return fmt.Errorf("store: find plan: %w", err)
@@ -305,12 +302,20 @@ func loadPlanDetail(ctx context.Context, tx *Tx, p *domain.Plan, sc planScope) e
 	}, `SELECT province_code, vehicle, headcount, departed_at FROM plan_transports WHERE plan_id = $1 ORDER BY departed_at, id`, p.ID); err != nil {
 		return err
 	}
+	// Names are resolved now, not stored: the actor by name and office, the
+	// province by name.
 	if p.Events, err = queryAll(ctx, tx, "plan events", func(s scanner) (domain.PlanEvent, error) {
 		var e domain.PlanEvent
-		err := s.Scan(&e.At, &e.Actor, &e.Kind, &e.Province, &e.Summary)
-		e.At = e.At.UTC()
+		var name, office, province sql.NullString
+		var params string
+		err := s.Scan(&e.At, &e.Actor, &name, &office, &e.Kind, &e.Province, &province, &e.Summary, &params)
+		e.At, e.ActorName, e.ActorOffice, e.ProvinceName = e.At.UTC(), name.String, office.String, province.String
+		e.Params = domain.DecodeParams(params)
 		return e, err
-	}, `SELECT at, actor, kind, province_code, summary FROM plan_events WHERE plan_id = $1 ORDER BY at, id`, p.ID); err != nil {
+	}, `SELECT e.at, e.actor, u.name, o.sigla, e.kind, e.province_code, pr.name, e.summary, e.params
+		FROM plan_events e LEFT JOIN users u ON u.id = e.actor LEFT JOIN offices o ON o.id = u.office_id
+		LEFT JOIN provinces pr ON pr.code = e.province_code
+		WHERE e.plan_id = $1 ORDER BY e.at, e.id`, p.ID); err != nil {
 		return err
 	}
 	p.Messages, err = queryAll(ctx, tx, "plan messages", func(s scanner) (domain.PlanMessage, error) {
@@ -387,7 +392,7 @@ func proposeSplit(ctx context.Context, id string) func(tx *Tx) error {
 			return err
 		}
 		if !domain.StepSplit.Allows(p.Status) {
-			return conflictf("La ripartizione si propone solo prima della pubblicazione (stato attuale: %s).", statusLabel(p.Status))
+			return conflictf("err.plan.propose_state", "Status", statusLabel(p.Status))
 		}
 		keyID, shares, err := sharesAt(ctx, tx, p.ReceivedAt)
 		if err != nil {
@@ -417,17 +422,17 @@ func proposeSplit(ctx context.Context, id string) func(tx *Tx) error {
 		}
 		out, err := tx.db.Split(in)
 		if err != nil {
-			return domain.Errorf(domain.EINVALID, "Ripartizione non calcolabile: %v", err)
+			return domain.Err(domain.EINVALID, "err.plan.split_failed", "Detail", err.Error())
 		}
-		capsNote := ""
+		keyOnly := false
 		if len(out.Unplaced) > 0 { // free places do not suffice: split by the key alone and say so
 			for i := range in.Provinces {
 				in.Provinces[i].Free = nil
 			}
 			if out, err = tx.db.Split(in); err != nil {
-				return domain.Errorf(domain.EINVALID, "Ripartizione non calcolabile: %v", err)
+				return domain.Err(domain.EINVALID, "err.plan.split_failed", "Detail", err.Error())
 			}
-			capsNote = "; posti liberi insufficienti in regione: ripartizione sulla sola chiave"
+			keyOnly = true
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM plan_provinces WHERE plan_id = $1`, p.ID); err != nil {
 			return fmt.Errorf("store: split: %w", err)
@@ -441,7 +446,7 @@ func proposeSplit(ctx context.Context, id string) func(tx *Tx) error {
 				INSERT INTO plan_provinces (plan_id, province_code, share, quota, balance_before, proposed, persons, explain,
 					adjust_reason, acknowledged_by, arrived)
 				VALUES ($1, $2, $3, $4, $5, $6, $6, $7, '', '', 0)`,
-				p.ID, c, shares[c], quota, balance, r.Persons, r.Explain+capsNote); err != nil {
+				p.ID, c, shares[c], quota, balance, r.Persons, r.Explain); err != nil {
 				return fmt.Errorf("store: split: %w", err)
 			}
 			for _, u := range r.Units {
@@ -458,7 +463,7 @@ func proposeSplit(ctx context.Context, id string) func(tx *Tx) error {
 		if err := tx.setPlanStatus(ctx, p.ID, domain.PlanProposed); err != nil {
 			return err
 		}
-		return tx.planEvent(ctx, p.ID, "split_proposed", "", "ripartizione proposta: "+strings.Join(summary, ", ")+capsNote)
+		return tx.planEvent(ctx, p.ID, "split_proposed", "", "Shares", strings.Join(summary, ", "), "KeyOnly", keyOnly)
 	}
 }
 
@@ -542,7 +547,7 @@ func (db *DB) AdjustSplit(ctx context.Context, id string, persons map[string]int
 	if err != nil {
 		return domain.Plan{}, err
 	}
-	if err := needReason(reason, "Ogni modifica della ripartizione richiede un motivo."); err != nil {
+	if err := needReason(reason, "err.plan.adjust_reason"); err != nil {
 		return domain.Plan{}, err
 	}
 	err = db.InTx(ctx, func(tx *Tx) error {
@@ -551,7 +556,7 @@ func (db *DB) AdjustSplit(ctx context.Context, id string, persons map[string]int
 			return err
 		}
 		if !domain.StepAdjust.Allows(p.Status) {
-			return conflictf("La ripartizione si modifica solo quando è proposta e non ancora pubblicata (stato attuale: %s).", statusLabel(p.Status))
+			return conflictf("err.plan.adjust_state", "Status", statusLabel(p.Status))
 		}
 		rows, err := planProvinces(ctx, tx, p.ID)
 		if err != nil {
@@ -585,7 +590,7 @@ func (db *DB) AdjustSplit(ctx context.Context, id string, persons map[string]int
 			}
 			changes = append(changes, fmt.Sprintf("%s %d→%d", r.Sigla, r.Persons, target[r.Code]))
 		}
-		return tx.planEvent(ctx, p.ID, "split_adjusted", "", strings.Join(changes, ", ")+" – motivo: "+strings.TrimSpace(reason))
+		return tx.planEvent(ctx, p.ID, "split_adjusted", "", "Changes", strings.Join(changes, ", "), "Reason", strings.TrimSpace(reason))
 	})
 	if err != nil {
 		return domain.Plan{}, err
@@ -608,7 +613,7 @@ func (db *DB) PublishPlan(ctx context.Context, id string) (domain.Plan, error) {
 			return err
 		}
 		if !domain.StepPublish.Allows(p.Status) {
-			return conflictf("Si pubblica solo una ripartizione proposta (stato attuale: %s).", statusLabel(p.Status))
+			return conflictf("err.plan.publish_state", "Status", statusLabel(p.Status))
 		}
 		deadline := tx.now.Add(time.Duration(p.AckHours) * time.Hour)
 		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'published', published_at = $1, ack_deadline = $2 WHERE id = $3`,
@@ -624,19 +629,15 @@ func (db *DB) PublishPlan(ctx context.Context, id string) (domain.Plan, error) {
 			if r.Persons == 0 {
 				continue
 			}
-			title := fmt.Sprintf("Piano di riparto %s: quota di %d persone", p.Reference, r.Persons)
-			body := fmt.Sprintf("Buongiorno,\n\nè stato pubblicato il piano di riparto %s (provenienza %s, arrivo previsto %s).\n"+
-				"Quota della provincia di %s: %d persone.\n\nPrendine visione entro le %s:\n%s\n\nMessaggio automatico di Gest.A – Prefettura di Bologna.\n",
-				p.Reference, p.Origin, p.ExpectedAt.In(italy).Format("02/01/2006 15:04"), r.Name, r.Persons,
-				deadline.In(italy).Format("15:04 del 02/01/2006"), db.planURL(p.ID))
-			k, err := tx.notifyProvinces(ctx, []string{r.Code}, "plan_published", p.ID, title, body)
+			k, err := tx.notifyProvinces(ctx, []string{r.Code}, "plan_published", p.ID, "Reference", p.Reference, "Persons", r.Persons,
+				"Origin", p.Origin, "Expected", p.ExpectedAt.In(italy).Format("02/01/2006 15:04"), "Province", r.Name,
+				"Date", deadline.In(italy).Format("02/01/2006"), "Time", deadline.In(italy).Format("15:04"), "URL", db.planURL(p.ID))
 			if err != nil {
 				return err
 			}
 			n += k
 		}
-		return tx.planEvent(ctx, p.ID, "published", "", fmt.Sprintf("piano pubblicato, %d notifiche; presa visione entro %s",
-			n, deadline.In(italy).Format("02/01/2006 15:04")))
+		return tx.planEvent(ctx, p.ID, "published", "", "Notifications", n, "Deadline", deadline.In(italy).Format("02/01/2006 15:04"))
 	})
 	if err != nil {
 		return domain.Plan{}, err
@@ -662,7 +663,7 @@ func (db *DB) AcknowledgePlan(ctx context.Context, id string) error {
 			return err
 		}
 		if !p.Status.Open() || p.PublishedAt == nil {
-			return conflictf("Il piano non è pubblicato: non c'è nulla di cui prendere visione (stato: %s).", statusLabel(p.Status))
+			return conflictf("err.plan.ack_state", "Status", statusLabel(p.Status))
 		}
 		return acknowledge(ctx, tx, p, province, sc.a, false)
 	})
@@ -679,7 +680,7 @@ func acknowledge(ctx context.Context, tx *Tx, p domain.Plan, province string, a 
 		if implicit {
 			return nil
 		}
-		return conflictf("La tua provincia non ha una quota in questo piano.")
+		return conflictf("err.plan.no_share")
 	}
 	if err != nil {
 		return fmt.Errorf("store: acknowledge: %w", err)
@@ -688,7 +689,7 @@ func acknowledge(ctx context.Context, tx *Tx, p domain.Plan, province string, a 
 		if implicit {
 			return nil
 		}
-		return conflictf("Presa visione già registrata il %s.", ack.Time.In(italy).Format("02/01/2006 alle 15:04"))
+		return conflictf("err.plan.ack_done", "Date", ack.Time.In(italy).Format("02/01/2006"), "Time", ack.Time.In(italy).Format("15:04"))
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE plan_provinces SET acknowledged_at = $1, acknowledged_by = $2 WHERE plan_id = $3 AND province_code = $4`,
 		tx.now, a.Label(), p.ID, province); err != nil {
@@ -696,9 +697,9 @@ func acknowledge(ctx context.Context, tx *Tx, p domain.Plan, province string, a 
 	}
 	late := ""
 	if p.AckDeadline != nil && tx.now.After(*p.AckDeadline) {
-		late = fmt.Sprintf(" (oltre la scadenza, di %s)", tx.now.Sub(*p.AckDeadline).Round(time.Minute))
+		late = tx.now.Sub(*p.AckDeadline).Round(time.Minute).String()
 	}
-	return tx.planEvent(ctx, p.ID, "acknowledged", province, fmt.Sprintf("presa visione della quota di %d persone%s", persons, late))
+	return tx.planEvent(ctx, p.ID, "acknowledged", province, "Persons", persons, "Late", late)
 }
 
 // ClosePlan closes a plan whose arrivals are all confirmed: its figures are
@@ -714,7 +715,7 @@ func (db *DB) ClosePlan(ctx context.Context, id string) error {
 			return err
 		}
 		if !domain.StepClose.Allows(p.Status) {
-			return conflictf("Si chiude un piano solo quando tutti gli arrivi sono confermati (stato attuale: %s).", statusLabel(p.Status))
+			return conflictf("err.plan.close_state", "Status", statusLabel(p.Status))
 		}
 		var arrived int
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(arrived), 0) FROM plan_provinces WHERE plan_id = $1`, p.ID).Scan(&arrived); err != nil {
@@ -723,7 +724,7 @@ func (db *DB) ClosePlan(ctx context.Context, id string) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'closed', closed_at = $1 WHERE id = $2`, tx.now, p.ID); err != nil {
 			return fmt.Errorf("store: close plan: %w", err)
 		}
-		return tx.planEvent(ctx, p.ID, "closed", "", fmt.Sprintf("piano chiuso: %d accolte su %d annunciate", arrived, p.Total))
+		return tx.planEvent(ctx, p.ID, "closed", "", "Arrived", arrived, "Total", p.Total)
 	})
 }
 
@@ -734,7 +735,7 @@ func (db *DB) CancelPlan(ctx context.Context, id, reason string) error {
 	if err != nil {
 		return err
 	}
-	if err := needReason(reason, "L'annullamento richiede un motivo."); err != nil {
+	if err := needReason(reason, "err.plan.cancel_reason"); err != nil {
 		return err
 	}
 	var codes []string
@@ -744,14 +745,14 @@ func (db *DB) CancelPlan(ctx context.Context, id, reason string) error {
 			return err
 		}
 		if !domain.StepCancel.Allows(p.Status) {
-			return conflictf("Il piano è già %s.", statusLabel(p.Status))
+			return conflictf("err.plan.already", "Status", statusLabel(p.Status))
 		}
 		var confirmed int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM plan_provinces WHERE plan_id = $1 AND arrived_at IS NOT NULL`, p.ID).Scan(&confirmed); err != nil {
 			return err
 		}
 		if confirmed > 0 {
-			return conflictf("Alcuni arrivi sono già confermati: il piano non si può annullare, si chiude.")
+			return conflictf("err.plan.cancel_arrived")
 		}
 		if codes, err = releasePlanHolds(ctx, tx, p.ID, ""); err != nil {
 			return err
@@ -761,12 +762,11 @@ func (db *DB) CancelPlan(ctx context.Context, id, reason string) error {
 		}
 		if p.PublishedAt != nil {
 			if _, err := tx.notifyProvinces(ctx, sharedProvinces(ctx, tx, p.ID), "plan_cancelled", p.ID,
-				"Piano di riparto "+p.Reference+" annullato",
-				fmt.Sprintf("Il piano di riparto %s è stato annullato; le prenotazioni dei posti sono rilasciate.\n\n%s\n", p.Reference, db.planURL(p.ID))); err != nil {
+				"Reference", p.Reference, "URL", db.planURL(p.ID)); err != nil {
 				return err
 			}
 		}
-		return tx.planEvent(ctx, p.ID, "cancelled", "", "piano annullato: "+strings.TrimSpace(reason))
+		return tx.planEvent(ctx, p.ID, "cancelled", "", "Reason", strings.TrimSpace(reason))
 	})
 	for _, c := range codes {
 		db.changed(c)
@@ -816,7 +816,7 @@ func (db *DB) AmendPlan(ctx context.Context, id string, units []domain.PlanUnit,
 	if err != nil {
 		return err
 	}
-	if err := needReason(reason, "La rettifica richiede un motivo."); err != nil {
+	if err := needReason(reason, "err.plan.amend_reason"); err != nil {
 		return err
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
@@ -824,24 +824,25 @@ func (db *DB) AmendPlan(ctx context.Context, id string, units []domain.PlanUnit,
 		if err != nil {
 			return err
 		}
-		return db.amendTx(ctx, tx, p, units, persons, "amended", reason)
+		return db.amendTx(ctx, tx, p, units, persons, "amended", "Reason", strings.TrimSpace(reason))
 	})
 }
 
 // amendTx replaces a locked plan's units and people inside tx.
-func (db *DB) amendTx(ctx context.Context, tx *Tx, p domain.Plan, units []domain.PlanUnit, persons []domain.PlanPerson, kind, reason string) error {
+// kv are the timeline entry's parameters beyond the totals.
+func (db *DB) amendTx(ctx context.Context, tx *Tx, p domain.Plan, units []domain.PlanUnit, persons []domain.PlanPerson, kind string, kv ...any) error {
 	if err := domain.ValidatePlan(&p, units, persons); err != nil {
 		return err
 	}
 	if !domain.StepAmend.Allows(p.Status) {
-		return conflictf("Il piano si rettifica solo prima delle assegnazioni (stato attuale: %s).", statusLabel(p.Status))
+		return conflictf("err.plan.amend_state", "Status", statusLabel(p.Status))
 	}
 	var placed int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM plan_units WHERE plan_id = $1 AND facility_id IS NOT NULL`, p.ID).Scan(&placed); err != nil {
 		return err
 	}
 	if placed > 0 {
-		return conflictf("Alcune persone sono già assegnate a strutture: annulla il piano e creane uno nuovo.")
+		return conflictf("err.plan.amend_placed")
 	}
 	notify := []string{}
 	if p.PublishedAt != nil {
@@ -865,13 +866,12 @@ func (db *DB) amendTx(ctx context.Context, tx *Tx, p domain.Plan, units []domain
 		return fmt.Errorf("store: amend: %w", err)
 	}
 	if len(notify) > 0 {
-		if _, err := tx.notifyProvinces(ctx, notify, "plan_amended", p.ID, "Piano di riparto "+p.Reference+" rettificato",
-			fmt.Sprintf("Il piano di riparto %s è stato rettificato (ora %d persone): la ripartizione sarà ripubblicata.\n\n%s\n",
-				p.Reference, total, db.planURL(p.ID))); err != nil {
+		if _, err := tx.notifyProvinces(ctx, notify, "plan_amended", p.ID, "Reference", p.Reference, "Total", total,
+			"URL", db.planURL(p.ID)); err != nil {
 			return err
 		}
 	}
-	return tx.planEvent(ctx, p.ID, kind, "", fmt.Sprintf("da %d a %d persone – %s", p.Total, total, strings.TrimSpace(reason)))
+	return tx.planEvent(ctx, p.ID, kind, "", append([]any{"From", p.Total, "To", total}, kv...)...)
 }
 
 // planList is a nominative list waiting in the imports table.
@@ -894,7 +894,7 @@ func (db *DB) PreviewPlanList(ctx context.Context, id string, rows []domain.Pres
 		return domain.PlanListPreview{}, err
 	}
 	if len(rows) > domain.MaxPlanUnits {
-		return domain.PlanListPreview{}, domain.Errorf(domain.EINVALID, "L'elenco ha %d righe: al massimo %d.", len(rows), domain.MaxPlanUnits)
+		return domain.PlanListPreview{}, domain.Err(domain.EINVALID, "err.plan.list_too_long", "Rows", len(rows), "Max", domain.MaxPlanUnits)
 	}
 	units, persons := domain.UnitsFromList(rows, p.ExpectedAt)
 	pl := planList{Units: units, Persons: persons, Preview: domain.PlanListPreview{ID: newID(), PlanID: p.ID, Persons: len(persons),
@@ -928,37 +928,33 @@ func (db *DB) ApplyPlanList(ctx context.Context, previewID string, excludeErrors
 		err := tx.QueryRowContext(ctx, `SELECT plan, user_id, created_at, applied_at FROM imports WHERE id = $1 AND kind = 'plan_list'`,
 			previewID).Scan(&raw, &owner, &created, &applied)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != sc.a.Label()) {
-			return domain.Errorf(domain.ENOTFOUND, "Elenco non trovato.")
+			return domain.Err(domain.ENOTFOUND, "err.list.not_found")
 		}
 		if err != nil {
 			return fmt.Errorf("store: plan list: %w", err)
 		}
 		if applied.Valid {
-			return conflictf("Questo elenco è già stato applicato.")
+			return conflictf("err.plan.list_applied")
 		}
 		if tx.now.Sub(created) > importTTL {
-			return conflictf("L'anteprima è scaduta: carica di nuovo l'elenco.")
+			return conflictf("err.plan.list_expired")
 		}
 		var pl planList
 		if err := json.Unmarshal([]byte(raw), &pl); err != nil {
 			return err
 		}
 		if n := len(pl.Preview.Errors); n > 0 && !excludeErrors {
-			return domain.Errorf(domain.EINVALID, "L'elenco ha %d errori: correggi le righe e caricalo di nuovo, oppure escludi le righe con errori.", n)
+			return domain.Err(domain.EINVALID, "err.plan.list_errors", "Errors", n)
 		}
 		if len(pl.Units) == 0 {
-			return domain.Errorf(domain.EINVALID, "Nessuna persona valida nell'elenco.")
+			return domain.Err(domain.EINVALID, "err.plan.list_empty")
 		}
 		p, err := lockPlan(ctx, tx, pl.Preview.PlanID)
 		if err != nil {
 			return err
 		}
-		excluded := ""
-		if n := len(pl.Preview.Errors); n > 0 {
-			excluded = fmt.Sprintf(", %d errori esclusi", n)
-		}
 		if err := db.amendTx(ctx, tx, p, pl.Units, pl.Persons, "list_loaded",
-			fmt.Sprintf("elenco nominativo di %d persone%s", len(pl.Persons), excluded)); err != nil {
+			"Persons", len(pl.Persons), "Excluded", len(pl.Preview.Errors)); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE imports SET applied_at = $1 WHERE id = $2`, tx.now, previewID)
@@ -975,7 +971,7 @@ func (db *DB) PostMessage(ctx context.Context, id, body string) error {
 	}
 	body = strings.TrimSpace(body)
 	if body == "" || len(body) > 2000 {
-		return &domain.Error{Code: domain.EINVALID, Message: "Il messaggio è vuoto o supera 2000 caratteri.", Fields: map[string]string{"body": "Da 1 a 2000 caratteri."}}
+		return domain.Err(domain.EINVALID, "err.plan.message_length", "Max", 2000).WithFields(map[string]domain.FieldError{"body": domain.Field("err.field.length", "Min", 1, "Max", 2000)})
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
@@ -993,12 +989,12 @@ func (db *DB) PostMessage(ctx context.Context, id, body string) error {
 				others = append(others, c)
 			}
 		}
-		title := fmt.Sprintf("Nuovo messaggio sul piano %s (%s)", p.Reference, office)
-		if _, err := tx.notifyInApp(ctx, others, true, sc.a.UserID, "plan_message", p.ID, title); err != nil {
+		if _, err := tx.notifyInApp(ctx, others, true, sc.a.UserID, "plan_message", p.ID, "Reference", p.Reference, "Office", office); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "plan.message", "plan", p.ID, "messaggio nel thread del piano")
+		return tx.audit(ctx, "plan.message", "plan", p.ID)
 	})
 }
 
-func statusLabel(s domain.PlanStatus) string { return s.Label() }
+// statusLabel is a plan status as a message argument, translated when shown.
+func statusLabel(s domain.PlanStatus) domain.Label { return domain.Label("plan.status." + string(s)) }

@@ -72,16 +72,16 @@ func (db *DB) PlacementInput(ctx context.Context, id string) (domain.PlacementIn
 func canPlace(p domain.Plan, province string) error {
 	if !domain.StepPlace.Allows(p.Status) {
 		if p.Status == domain.PlanAnnounced || p.Status == domain.PlanProposed {
-			return conflictf("Il piano non è ancora pubblicato: la quota della provincia non è definitiva.")
+			return conflictf("err.place.not_published")
 		}
-		return conflictf("Il piano è %s: le assegnazioni non si modificano più.", statusLabel(p.Status))
+		return conflictf("err.place.state", "Status", statusLabel(p.Status))
 	}
 	r := p.Province(province)
 	if r == nil || r.Persons == 0 {
-		return conflictf("La tua provincia non ha una quota in questo piano.")
+		return conflictf("err.plan.no_share")
 	}
 	if r.ArrivedAt != nil {
-		return conflictf("Gli arrivi della provincia sono già confermati: le assegnazioni non si modificano più.")
+		return conflictf("err.place.arrived")
 	}
 	return nil
 }
@@ -115,7 +115,7 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 		return err
 	}
 	if len(lines) == 0 {
-		return &domain.Error{Code: domain.EINVALID, Message: "Nessuna assegnazione indicata."}
+		return domain.Err(domain.EINVALID, "err.place.none")
 	}
 	var touched []string
 	facilityCodes := make([]string, len(lines))
@@ -152,10 +152,10 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 		for _, l := range lines {
 			u, ok := byID[l.Unit]
 			if !ok || u.Province != province {
-				return conflictf("L'unità %s non fa parte della quota della provincia: non si può assegnare più della propria quota.", l.Unit)
+				return conflictf("err.place.unit_not_in_share", "Unit", l.Unit)
 			}
 			if seen[l.Unit] {
-				return domain.Errorf(domain.EINVALID, "L'unità %s è indicata due volte.", l.Unit)
+				return domain.Err(domain.EINVALID, "err.place.unit_twice", "Unit", l.Unit)
 			}
 			seen[l.Unit] = true
 			code := strings.ToUpper(strings.TrimSpace(l.Facility))
@@ -175,7 +175,7 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 				return err
 			}
 			if f.Status != domain.StatusActive {
-				return conflictf("La struttura %s non è attiva.", f.Code)
+				return conflictf("err.place.facility_inactive", "Code", f.Code)
 			}
 			places := 0
 			for _, u := range perFacility[code] {
@@ -192,9 +192,9 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 				return err
 			}
 			if free < places {
-				return domain.Errorf(domain.ECONFLICT, "Posti liberi insufficienti in %s: %d richiesti, %d disponibili.", f.Code, places, free)
+				return domain.Err(domain.ECONFLICT, "err.place.no_room", "Code", f.Code, "Want", places, "Free", free)
 			}
-			h := domain.Hold{ID: newID(), FacilityCode: f.Code, Places: places, Reason: "Piano di riparto " + p.Reference,
+			h := domain.Hold{ID: newID(), FacilityCode: f.Code, Places: places, Reason: p.Reference, // the plan's reference names the hold; no words here
 				ExpiresAt: expires.UTC().Truncate(time.Microsecond), Status: "active", CreatedBy: sc.a.Label()}
 			if err := writeHold(ctx, tx, f, &h, sc.a); err != nil {
 				return err
@@ -218,8 +218,8 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 		if err := acknowledge(ctx, tx, p, province, sc.a, true); err != nil {
 			return err
 		}
-		if err := tx.planEvent(ctx, p.ID, "placed", province, fmt.Sprintf("%d persone (%d unità su %d) in %d strutture: %s",
-			persons, len(lines), share, len(codes), strings.Join(codes, ", "))); err != nil {
+		if err := tx.planEvent(ctx, p.ID, "placed", province, "Persons", persons, "Units", len(lines), "Share", share,
+			"Facilities", len(codes), "Codes", strings.Join(codes, ", ")); err != nil {
 			return err
 		}
 		return advanceStatus(ctx, tx, p)
@@ -247,7 +247,7 @@ func advanceStatus(ctx context.Context, tx *Tx, p domain.Plan) error {
 	if err := tx.setPlanStatus(ctx, p.ID, next); err != nil {
 		return err
 	}
-	return tx.planEvent(ctx, p.ID, "status", "", "stato: "+statusLabel(next))
+	return tx.planEvent(ctx, p.ID, "status", "", "Status", statusLabel(next))
 }
 
 // RecordDeparture records a vehicle leaving for a province with its
@@ -263,14 +263,14 @@ func (db *DB) RecordDeparture(ctx context.Context, id string, t domain.PlanTrans
 	}
 	if t.Province != "" && t.Province != province {
 		if !sc.run {
-			return &domain.Error{Code: domain.EINVALID, Message: "Puoi registrare solo le partenze verso la tua provincia.",
-				Fields: map[string]string{"province": "Solo la tua provincia."}}
+			return domain.Err(domain.EINVALID, "err.perm.departure_province").WithFields(
+				map[string]domain.FieldError{"province": domain.Field("err.perm.departure_province")})
 		}
 		province = t.Province
 	}
 	if strings.TrimSpace(t.Vehicle) == "" || t.Headcount <= 0 || t.Headcount > domain.MaxPlanUnits {
-		return &domain.Error{Code: domain.EINVALID, Message: "Indica il mezzo e il numero di persone a bordo.",
-			Fields: map[string]string{"vehicle": "Mezzo obbligatorio.", "headcount": "Numero di persone positivo."}}
+		return domain.Err(domain.EINVALID, "err.transport.invalid").WithFields(map[string]domain.FieldError{
+			"vehicle": domain.Field("err.transport.vehicle"), "headcount": domain.Field("err.transport.headcount")})
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
@@ -285,7 +285,7 @@ func (db *DB) RecordDeparture(ctx context.Context, id string, t domain.PlanTrans
 		}
 		r := p.Province(province)
 		if r.PlacedAt == nil {
-			return conflictf("Prima della partenza la quota della provincia va assegnata alle strutture.")
+			return conflictf("err.place.depart_unplaced")
 		}
 		at := t.DepartedAt
 		if at.IsZero() {
@@ -304,11 +304,8 @@ func (db *DB) RecordDeparture(ctx context.Context, id string, t domain.PlanTrans
 			p.ID, province).Scan(&onBoard); err != nil {
 			return err
 		}
-		note := ""
-		if onBoard != r.Persons {
-			note = fmt.Sprintf(" (in viaggio %d su una quota di %d)", onBoard, r.Persons)
-		}
-		if err := tx.planEvent(ctx, p.ID, "departed", province, fmt.Sprintf("partenza: %s con %d persone%s", strings.TrimSpace(t.Vehicle), t.Headcount, note)); err != nil {
+		if err := tx.planEvent(ctx, p.ID, "departed", province, "Vehicle", strings.TrimSpace(t.Vehicle), "Headcount", t.Headcount,
+			"OnBoard", onBoard, "Share", r.Persons, "Partial", onBoard != r.Persons); err != nil {
 			return err
 		}
 		return advanceStatus(ctx, tx, p)
@@ -342,13 +339,13 @@ func (db *DB) ConfirmArrival(ctx context.Context, id string, outcomes map[string
 			return err
 		}
 		if r := p.Province(province); r != nil && r.ArrivedAt != nil {
-			return conflictf("L'arrivo è già stato confermato il %s.", r.ArrivedAt.In(italy).Format("02/01/2006 alle 15:04"))
+			return conflictf("err.place.arrival_done", "Date", r.ArrivedAt.In(italy).Format("02/01/2006"), "Time", r.ArrivedAt.In(italy).Format("15:04"))
 		}
 		if err := canPlace(p, province); err != nil {
 			return err
 		}
 		if p.Province(province).PlacedAt == nil {
-			return conflictf("La quota della provincia non è ancora assegnata alle strutture.")
+			return conflictf("err.place.unplaced")
 		}
 		all, err := planUnits(ctx, tx, p.ID)
 		if err != nil {
@@ -432,14 +429,11 @@ func (db *DB) ConfirmArrival(ctx context.Context, id string, outcomes map[string
 			at.UTC(), hosted, p.ID, province); err != nil {
 			return err
 		}
-		var parts []string
+		outcomes := []any{"Hosted", hosted, "Share", p.Province(province).Persons}
 		for _, o := range domain.Outcomes {
-			if counts[o] > 0 {
-				parts = append(parts, fmt.Sprintf("%s %d", outcomeLabels[o], counts[o]))
-			}
+			outcomes = append(outcomes, outcomeParam[o], counts[o])
 		}
-		if err := tx.planEvent(ctx, p.ID, "arrived", province, fmt.Sprintf("arrivi confermati: %d accolte su %d (%s)",
-			hosted, p.Province(province).Persons, strings.Join(parts, ", "))); err != nil {
+		if err := tx.planEvent(ctx, p.ID, "arrived", province, outcomes...); err != nil {
 			return err
 		}
 		return advanceStatus(ctx, tx, p)
@@ -452,22 +446,23 @@ func (db *DB) ConfirmArrival(ctx context.Context, id string, outcomes map[string
 	return err
 }
 
-var outcomeLabels = map[string]string{
-	domain.OutcomeArrived: "arrivate", domain.OutcomeNoShow: "non presentate", domain.OutcomeHospitalised: "ricoverate",
-	domain.OutcomeDiverted: "dirottate", domain.OutcomeAgeDisputed: "età contestata",
+// outcomeParam names each outcome's count in the "arrived" timeline entry.
+var outcomeParam = map[string]string{
+	domain.OutcomeArrived: "Arrived", domain.OutcomeNoShow: "NoShow", domain.OutcomeHospitalised: "Hospitalised",
+	domain.OutcomeDiverted: "Diverted", domain.OutcomeAgeDisputed: "AgeDisputed",
 }
 
 func checkOutcomes(outcomes map[string]string, expected map[string]bool, nominative bool) error {
-	what := "unità"
+	notInShare := "err.arrival.unit_not_in_share"
 	if nominative {
-		what = "persona"
+		notInShare = "err.arrival.person_not_in_share"
 	}
-	fields := map[string]string{}
+	fields := map[string]domain.FieldError{}
 	for k, o := range outcomes {
 		if !expected[k] {
-			fields[k] = fmt.Sprintf("Questa %s non fa parte della quota della provincia.", what)
+			fields[k] = domain.Field(notInShare)
 		} else if !slices.Contains(domain.Outcomes, o) {
-			fields[k] = "Esito sconosciuto: " + o + "."
+			fields[k] = domain.Field("err.arrival.outcome_unknown", "Outcome", o)
 		}
 	}
 	missing := 0
@@ -477,10 +472,10 @@ func checkOutcomes(outcomes map[string]string, expected map[string]bool, nominat
 		}
 	}
 	if missing > 0 {
-		fields["outcomes"] = fmt.Sprintf("Manca l'esito per %d voci: indica per ciascuna se è arrivata, non presentata, ricoverata, dirottata o con età contestata.", missing)
+		fields["outcomes"] = domain.Field("err.arrival.outcomes_missing", "Count", missing)
 	}
 	if len(fields) > 0 {
-		return &domain.Error{Code: domain.EINVALID, Message: "Esiti dell'arrivo incompleti o non validi.", Fields: fields}
+		return domain.Err(domain.EINVALID, "err.arrival.invalid").WithFields(fields)
 	}
 	return nil
 }
@@ -497,7 +492,7 @@ func admitPerson(ctx context.Context, tx *Tx, a domain.Actor, p domain.Plan, pp 
 	if err := insertGuest(ctx, tx, &g, a); err != nil {
 		return "", err
 	}
-	if err := tx.audit(ctx, "guest.create", "guest", g.ID, "ospite registrato all'arrivo del piano "+p.ID); err != nil {
+	if err := tx.audit(ctx, "guest.plan_arrival", "guest", g.ID, "Plan", p.Reference); err != nil {
 		return "", err
 	}
 	if _, err := enterTx(ctx, tx, a, g.ID, facility, at, ""); err != nil {
@@ -540,10 +535,11 @@ func convertPlanHolds(ctx context.Context, tx *Tx, a domain.Actor, p domain.Plan
 			WHERE id = $4 RETURNING occupied`, n, tx.now, a.Label(), h.facilityID).Scan(&occupied); err != nil {
 			return nil, fmt.Errorf("store: arrival occupancy: %w", err)
 		}
+		// The note counts the plan's arrivals, with no words: "+3 · <reference>".
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO availability_declarations (id, facility_id, at, actor, occupied, unchanged, note)
 			VALUES ($1, $2, $3, $4, $5, false, $6)`, newID(), h.facilityID, tx.now, a.Label(), occupied,
-			fmt.Sprintf("%d arrivi del piano di riparto %s", n, p.Reference)); err != nil {
+			fmt.Sprintf("+%d · %s", n, p.Reference)); err != nil {
 			return nil, err
 		}
 	}

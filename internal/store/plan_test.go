@@ -11,6 +11,8 @@ import (
 
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/placement"
+	"github.com/gesta-er/gesta/internal/i18n"
+	"github.com/gesta-er/gesta/internal/notify"
 	"github.com/gesta-er/gesta/internal/sheet"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
@@ -166,12 +168,18 @@ func TestPlanRavenna73(t *testing.T) {
 			t.Fatalf("%d e-mails queued", len(msgs))
 		}
 		for _, m := range msgs {
-			if !strings.Contains(m.Body, "https://gesta.example/piani/"+p.ID) {
-				t.Errorf("no link in %q", m.Body)
+			// The outbox holds the kind and its parameters; the e-mail is
+			// rendered by internal/notify when sent.
+			subject, body, err := notify.Render("it", m.Kind, m.Params)
+			if err != nil || m.Body != "" || m.Subject != "" {
+				t.Fatalf("outbox message %s: %v (legacy text %q)", m.Kind, err, m.Body)
+			}
+			if !strings.Contains(body, "https://gesta.example/piani/"+p.ID) {
+				t.Errorf("no link in %q", body)
 			}
 			for _, pp := range persons {
-				if strings.Contains(m.Body, pp.Surname) || strings.Contains(m.Subject, pp.Surname) {
-					t.Fatalf("a name in an e-mail: %q", m.Body)
+				if strings.Contains(body, pp.Surname) || strings.Contains(subject, pp.Surname) {
+					t.Fatalf("a name in an e-mail: %q", body)
 				}
 			}
 		}
@@ -422,6 +430,32 @@ func TestPlanRavenna73(t *testing.T) {
 			if kinds[k] == 0 {
 				t.Errorf("no %s event in the timeline", k)
 			}
+		}
+		// Entries are kinds and parameters, rendered when read in the reader's
+		// language, with the names of people and places resolved then.
+		cat := i18n.MustNew()
+		for _, e := range final.Events {
+			if e.Summary != "" || e.Params == nil && e.Kind != "reminded" && e.Kind != "escalated" {
+				t.Errorf("%s: stored as text %q or without parameters", e.Kind, e.Summary)
+			}
+			for _, lang := range []string{"it", "en"} {
+				if txt := cat.For(lang).Stored("timeline.", e.Kind, e.Params, e.Summary); txt == "" || strings.Contains(txt, "no value") {
+					t.Errorf("%s in %s: %q", e.Kind, lang, txt)
+				}
+			}
+			if e.Actor != "system" && e.ActorName == "" {
+				t.Errorf("%s: actor %s not resolved to a name", e.Kind, e.Actor)
+			}
+			if e.Province != "" && (e.ProvinceName == "" || e.ProvinceName == e.Province) {
+				t.Errorf("%s: province %s not resolved to a name", e.Kind, e.Province)
+			}
+		}
+		first := final.Events[0]
+		if got := cat.For("it").Stored("timeline.", first.Kind, first.Params, ""); !strings.HasPrefix(got, "annuncio Viminale prot. 12345 del 07/08/2026 da Ravenna (porto): 73 persone (65 uomini") {
+			t.Errorf("it: %q", got)
+		}
+		if got := cat.For("en").Stored("timeline.", first.Kind, first.Params, ""); !strings.HasPrefix(got, "notice Viminale prot. 12345 del 07/08/2026 from Ravenna (porto): 73 people (65 men") {
+			t.Errorf("en: %q", got)
 		}
 	})
 }

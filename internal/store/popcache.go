@@ -25,27 +25,17 @@ func dayKey(t time.Time) string { return t.In(italy).Format("2006-01-02") }
 // cachedDims are the breakdowns kept per day and province.
 var cachedDims = []string{"sex", "household", "stage", "nationality", "comune", "facility_type", "age", "length"}
 
-// label names a key of a dimension, as the live aggregation does.
+// label names a key of a dimension, as the live aggregation does: places and
+// countries by their name; coded keys get their label from the catalogues in
+// the adapters (i18n.StatLabels), so "" here.
 func label(dim, key string, names map[string]string) string {
 	switch dim {
-	case "sex":
-		return sexLabels[key]
-	case "household":
-		return householdLabels[key]
-	case "stage":
-		return domain.StageLabel(domain.ProcedureStage(key))
 	case "nationality":
 		return domain.NationalityName(key)
 	case "comune":
 		return names[key]
-	case "facility_type":
-		return domain.FacilityTypeLabel(domain.FacilityType(key))
-	case "age":
-		return key + " anni"
-	case "length":
-		return lengthLabels[key]
 	}
-	return key
+	return ""
 }
 
 // population returns the figures of a province (or the region: the sum of
@@ -387,8 +377,7 @@ func (db *DB) BuildPopulationCache(ctx context.Context, from time.Time) error {
 		if err := flows.save(ctx, tx); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "population.cache", "job", "population",
-			fmt.Sprintf("%d giorni, %d righe di figure, %d giorni-provincia di flussi", days, len(rows), len(flows)))
+		return tx.audit(ctx, "population.cache", "job", "population", "Days", days, "Rows", len(rows), "Flows", len(flows))
 	})
 }
 

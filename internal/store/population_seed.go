@@ -106,7 +106,7 @@ func (db *DB) SeedPopulation(ctx context.Context, generate func(emit PopulationE
 		if err := flows.save(ctx, tx); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "guests.seed", "job", "demo", fmt.Sprintf("%d ospiti, %d permanenze (dati dimostrativi)", nGuests, nStays))
+		return tx.audit(ctx, "guests.seed", "job", "demo", "Guests", nGuests, "Stays", nStays)
 	})
 }
 

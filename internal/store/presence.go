@@ -49,8 +49,7 @@ func (db *DB) PlanPresence(ctx context.Context, facility string, rows []domain.P
 			rows[i].Facility = facility
 		}
 		if rows[i].Facility == "" {
-			errs = append(errs, domain.CellError{Line: rows[i].Line, Column: "struttura",
-				Message: "manca il codice della struttura (scegli la struttura o aggiungi la colonna «codice struttura»)."})
+			errs = append(errs, domain.CellError{Line: rows[i].Line, Column: "facility", MsgID: "err.presence.facility_missing"})
 			continue
 		}
 		codes[rows[i].Facility] = true
@@ -68,7 +67,7 @@ func (db *DB) PlanPresence(ctx context.Context, facility string, rows []domain.P
 			return plan, fmt.Errorf("store: presence scope: %w", err)
 		}
 		if n == 0 {
-			return plan, domain.Errorf(domain.ENOTFOUND, "Struttura %s non trovata tra quelle che puoi aggiornare.", c)
+			return plan, domain.Err(domain.ENOTFOUND, "err.presence.facility_scope", "Code", c)
 		}
 	}
 	present, err := db.presentIn(ctx, plan.Facilities)
@@ -221,7 +220,7 @@ func (db *DB) possibleDuplicates(ctx context.Context, rows []domain.PresenceRow)
 		}
 		for _, c := range found {
 			for _, line := range byCUI[c] {
-				out[line] = "Il CUI è già nel registro regionale: la persona va trasferita, non registrata di nuovo."
+				out[line] = "presence.duplicate.cui"
 			}
 		}
 	}
@@ -250,7 +249,7 @@ func (db *DB) possibleDuplicates(ctx context.Context, rows []domain.PresenceRow)
 		for _, f := range found {
 			for _, r := range byIdent[ident{f[0].(string), f[1].(time.Time)}] {
 				if _, done := out[r.Line]; !done && SearchKey(r.Surname+r.GivenName) == f[2].(string) {
-					out[r.Line] = "Una persona con lo stesso nome, data di nascita e cittadinanza è già nel registro regionale: verifica prima di registrarla."
+					out[r.Line] = "presence.duplicate.identity"
 				}
 			}
 		}
@@ -286,16 +285,16 @@ func (db *DB) ApplyPresence(ctx context.Context, planID string, c domain.Presenc
 		err := tx.QueryRowContext(ctx, `SELECT plan, user_id, created_at, applied_at FROM imports WHERE id = $1 AND kind = 'presence'`,
 			planID).Scan(&raw, &owner, &created, &applied)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != a.Label()) {
-			return domain.Errorf(domain.ENOTFOUND, "Confronto non trovato.")
+			return domain.Err(domain.ENOTFOUND, "err.presence.not_found")
 		}
 		if err != nil {
 			return fmt.Errorf("store: presence plan: %w", err)
 		}
 		if applied.Valid {
-			return domain.Errorf(domain.ECONFLICT, "Questo confronto è già stato applicato.")
+			return domain.Err(domain.ECONFLICT, "err.presence.applied")
 		}
 		if tx.now.Sub(created) > importTTL {
-			return domain.Errorf(domain.ECONFLICT, "Il confronto è scaduto: carica di nuovo l'elenco.")
+			return domain.Err(domain.ECONFLICT, "err.presence.expired")
 		}
 		var plan domain.PresencePlan
 		if err := json.Unmarshal([]byte(raw), &plan); err != nil {
@@ -310,7 +309,7 @@ func (db *DB) ApplyPresence(ctx context.Context, planID string, c domain.Presenc
 				continue
 			}
 			if n.Duplicate != "" {
-				return domain.Errorf(domain.ECONFLICT, "Riga %d: %s", n.Row.Line, n.Duplicate)
+				return domain.Err(domain.ECONFLICT, "err.row", "Line", n.Row.Line, "Reason", domain.Label(n.Duplicate))
 			}
 			r := n.Row
 			g := &domain.Guest{ID: newID(), CUI: r.CUI, Surname: r.Surname, GivenName: r.GivenName, Sex: r.Sex,
@@ -320,17 +319,17 @@ func (db *DB) ApplyPresence(ctx context.Context, planID string, c domain.Presenc
 				g.HouseholdID, g.HouseholdRole = "lista-"+r.Facility+"-"+r.Household, "other"
 			}
 			if err := g.Validate(); err != nil {
-				return domain.Errorf(domain.EINVALID, "Riga %d: %s", r.Line, domain.ErrorMessage(err))
+				return domain.Err(domain.EINVALID, "err.row", "Line", r.Line, "Reason", domain.SafeError(err))
 			}
 			if err := insertGuest(ctx, tx, g, a); err != nil {
-				return fmt.Errorf("riga %d: %w", r.Line, err)
+				return fmt.Errorf("store: row %d: %w", r.Line, err)
 			}
 			entered := r.EnteredAt
 			if entered.IsZero() {
 				entered = tx.now
 			}
 			if _, err := enterTx(ctx, tx, a, g.ID, r.Facility, entered, ""); err != nil {
-				return fmt.Errorf("riga %d: %w", r.Line, err)
+				return fmt.Errorf("store: row %d: %w", r.Line, err)
 			}
 			touched = append(touched, r.Facility)
 			done["new"]++
@@ -349,13 +348,13 @@ func (db *DB) ApplyPresence(ctx context.Context, planID string, c domain.Presenc
 				WHERE id = $10`, cui, r.Surname, r.GivenName, SearchKey(r.Surname+r.GivenName), r.Sex, r.BirthDate.UTC(),
 				r.BirthEstimated, r.Nationality, tx.now, ch.GuestID)
 			if tx.db.dialect.uniqueViolation(err) {
-				return domain.Errorf(domain.ECONFLICT, "Riga %d: il CUI è già di un'altra persona nel registro.", r.Line)
+				return domain.Err(domain.ECONFLICT, "err.presence.cui_taken", "Line", r.Line)
 			}
 			if err != nil {
 				return fmt.Errorf("store: presence change: %w", err)
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
-				return domain.Errorf(domain.ECONFLICT, "Riga %d: la persona non è più nel registro.", r.Line)
+				return domain.Err(domain.ECONFLICT, "err.presence.gone", "Line", r.Line)
 			}
 			if err := refreshStayFacts(ctx, tx, ch.GuestID); err != nil {
 				return err
@@ -365,7 +364,7 @@ func (db *DB) ApplyPresence(ctx context.Context, planID string, c domain.Presenc
 				fields = append(fields, f)
 			}
 			sort.Strings(fields)
-			if err := tx.audit(ctx, "guest.update", "guest", ch.GuestID, "dati corretti dall'elenco presenze: "+strings.Join(fields, ", ")); err != nil {
+			if err := tx.audit(ctx, "guest.presence_update", "guest", ch.GuestID, "Fields", strings.Join(fields, ", ")); err != nil {
 				return err
 			}
 			done["changed"]++
@@ -384,8 +383,7 @@ func (db *DB) ApplyPresence(ctx context.Context, planID string, c domain.Presenc
 		if _, err := tx.ExecContext(ctx, `UPDATE imports SET applied_at = $1 WHERE id = $2`, tx.now, planID); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "presence.apply", "import", planID, fmt.Sprintf("elenco presenze: %d nuovi, %d corretti, %d uscite",
-			done["new"], done["changed"], done["exits"]))
+		return tx.audit(ctx, "presence.apply", "import", planID, "New", done["new"], "Changed", done["changed"], "Exits", done["exits"])
 	})
 	if err == nil {
 		for _, f := range touched {

@@ -25,8 +25,8 @@ func checkComune(ctx context.Context, tx *Tx, comune, province string) error {
 		return fmt.Errorf("store: check comune: %w", err)
 	}
 	if n == 0 {
-		return &domain.Error{Code: domain.EINVALID, Message: "Dati della struttura non validi.",
-			Fields: map[string]string{"comune": "Il comune deve essere nella provincia della struttura."}}
+		return domain.Err(domain.EINVALID, "err.facility.invalid").WithFields(
+			map[string]domain.FieldError{"comune": domain.Field("err.facility.comune_province")})
 	}
 	return nil
 }
@@ -58,7 +58,7 @@ func checkGuest(ctx context.Context, tx *Tx, guestID string) error {
 		return fmt.Errorf("store: check guest: %w", err)
 	}
 	if n == 0 {
-		return domain.Errorf(domain.ENOTFOUND, "Ospite non trovato.")
+		return domain.Err(domain.ENOTFOUND, "err.guest.not_found")
 	}
 	return nil
 }

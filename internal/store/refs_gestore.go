@@ -20,8 +20,8 @@ func checkGestore(ctx context.Context, tx *Tx, gestoreID, province string) error
 		return fmt.Errorf("store: check gestore: %w", err)
 	}
 	if n == 0 {
-		return &domain.Error{Code: domain.EINVALID, Message: "Dati della struttura non validi.",
-			Fields: map[string]string{"gestore": "Ente gestore sconosciuto o di un'altra provincia."}}
+		return domain.Err(domain.EINVALID, "err.facility.invalid").WithFields(
+			map[string]domain.FieldError{"gestore": domain.Field("err.facility.gestore_province")})
 	}
 	return nil
 }

@@ -20,7 +20,7 @@ func checkHousehold(ctx context.Context, tx *Tx, householdID string) error {
 		return err
 	}
 	if visible < total {
-		return domain.Errorf(domain.ENOTFOUND, "Nucleo non trovato.")
+		return domain.Err(domain.ENOTFOUND, "err.household.not_found")
 	}
 	return nil
 }

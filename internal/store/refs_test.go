@@ -70,7 +70,7 @@ func TestForeignReferences(t *testing.T) {
 		plan, err := db.PlanFacilityImport(prefFE, []domain.ImportRow{{Line: 2, Gestore: boGestore.TaxCode, Comune: "038008",
 			Facility: domain.Facility{Name: "Y", Type: domain.TypeHub, Target: domain.TargetMixed, Contracted: 1, Active: 1,
 				Status: domain.StatusActive}}})
-		if err != nil || plan.Counts["error"] != 1 || plan.Rows[0].Errors[0].Column != "Ente gestore" {
+		if err != nil || plan.Counts["error"] != 1 || plan.Rows[0].Errors[0].Column != "gestore" {
 			t.Fatalf("importing with Bologna's entity: %v %+v", err, plan.Rows)
 		}
 		plan, err = db.PlanFacilityImport(coord, []domain.ImportRow{{Line: 2, Gestore: boGestore.TaxCode, Comune: "037006",
@@ -134,5 +134,5 @@ func TestForeignReferences(t *testing.T) {
 // fieldError reports whether err is EINVALID with a message for the field.
 func fieldError(err error, field string) bool {
 	var e *domain.Error
-	return errors.As(err, &e) && e.Code == domain.EINVALID && e.Fields[field] != ""
+	return errors.As(err, &e) && e.Code == domain.EINVALID && e.Fields[field].MsgID != ""
 }

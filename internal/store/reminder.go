@@ -29,7 +29,7 @@ func (db *DB) SendReminders(ctx context.Context, baseURL string) (int, error) {
 		if err != nil {
 			return err
 		}
-		ok, err := claimJob(ctx, tx, "reminders", period, fmt.Sprintf("%d strutture da confermare", len(rows)))
+		ok, err := claimJob(ctx, tx, "reminders", period, fmt.Sprint(len(rows)))
 		if err != nil || !ok {
 			return err
 		}
@@ -57,23 +57,20 @@ func (db *DB) SendReminders(ctx context.Context, baseURL string) (int, error) {
 			for _, u := range users {
 				recipients[u] = true
 			}
-			var list strings.Builder
+			list := make([]string, 0, len(ls))
 			for _, l := range ls {
-				fmt.Fprintf(&list, "  - %s %s\n", l.code, l.name)
+				list = append(list, l.code+" "+l.name)
 			}
-			body := fmt.Sprintf("Buongiorno,\n\nle seguenti strutture non risultano confermate entro la scadenza delle %s:\n\n%s\n"+
-				"Conferma o correggi i posti occupati da %s/disponibilita\n\n"+
-				"Messaggio automatico di Gest.A – Prefettura di Bologna.\n",
-				deadline.In(italy).Format("15:04 del 02/01/2006"), list.String(), strings.TrimRight(baseURL, "/"))
-			subject := fmt.Sprintf("Gest.A: %d strutture da confermare", len(ls))
+			params := map[string]any{"Count": len(ls), "Facilities": list, "Date": deadline.In(italy).Format("02/01/2006"),
+				"Time": deadline.In(italy).Format("15:04"), "URL": strings.TrimRight(baseURL, "/") + "/disponibilita"}
 			for r := range recipients {
-				if err := tx.enqueue(ctx, Message{Kind: "reminder", Recipient: r, Subject: subject, Body: body}); err != nil {
+				if err := tx.enqueue(ctx, Message{Kind: "reminder", Recipient: r, Params: params}); err != nil {
 					return err
 				}
 				queued++
 			}
 		}
-		return tx.audit(ctx, "reminders.queue", "job", period, fmt.Sprintf("%d strutture da confermare, %d messaggi", len(rows), queued))
+		return tx.audit(ctx, "reminders.queue", "job", period, "Facilities", len(rows), "Messages", queued)
 	})
 	return queued, err
 }

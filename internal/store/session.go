@@ -107,7 +107,7 @@ func SessionID(token string) string {
 func (db *DB) ListSessions(ctx context.Context, currentToken string) ([]domain.Session, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || a.UserID == "" {
-		return nil, domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return nil, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	rows, err := db.read.QueryContext(ctx, `
 		SELECT token, created_at, expiry, user_agent FROM sessions
@@ -135,7 +135,7 @@ func (db *DB) ListSessions(ctx context.Context, currentToken string) ([]domain.S
 func (db *DB) RevokeSession(ctx context.Context, id string) error {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || a.UserID == "" {
-		return domain.Errorf(domain.EUNAUTHORIZED, "Accesso richiesto.")
+		return domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT token FROM sessions WHERE user_id = $1`, a.UserID)
@@ -155,11 +155,11 @@ func (db *DB) RevokeSession(ctx context.Context, id string) error {
 		}
 		rows.Close()
 		if target == "" {
-			return domain.Errorf(domain.ENOTFOUND, "Sessione non trovata.")
+			return domain.Err(domain.ENOTFOUND, "err.session.not_found")
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token = $1`, target); err != nil {
 			return fmt.Errorf("store: revoke session: %w", err)
 		}
-		return tx.audit(ctx, "auth.session_revoke", "user", a.UserID, "sessione "+id)
+		return tx.audit(ctx, "auth.session_revoke", "user", a.UserID, "Session", id)
 	})
 }

@@ -20,7 +20,7 @@ func (db *DB) TakeSnapshots(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		ok, err := claimJob(ctx, tx, "snapshots", day, fmt.Sprintf("%d strutture", len(fs)))
+		ok, err := claimJob(ctx, tx, "snapshots", day, fmt.Sprint(len(fs)))
 		if err != nil || !ok {
 			return err
 		}
@@ -39,7 +39,7 @@ func (db *DB) TakeSnapshots(ctx context.Context) (int, error) {
 			}
 			n++
 		}
-		return tx.audit(ctx, "snapshots.take", "job", day, fmt.Sprintf("%d strutture", n))
+		return tx.audit(ctx, "snapshots.take", "job", day, "Facilities", n)
 	})
 	return n, err
 }
@@ -100,6 +100,6 @@ func (db *DB) SeedSnapshots(ctx context.Context, days int, deviation func(facili
 				}
 			}
 		}
-		return tx.audit(ctx, "snapshots.seed", "job", "demo", fmt.Sprintf("%d giorni × %d strutture (dati dimostrativi)", days, len(fs)))
+		return tx.audit(ctx, "snapshots.seed", "job", "demo", "Days", days, "Facilities", len(fs))
 	})
 }

@@ -23,7 +23,7 @@ var Breakdowns = []string{"sex", "age", "nationality", "household", "stage", "co
 func (db *DB) statsScope(ctx context.Context, province string) (string, domain.Actor, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || (a.System == "" && !domain.Can(a, domain.PermStatsRead)) {
-		return "", a, domain.Errorf(domain.EFORBIDDEN, "Il tuo profilo non consente di vedere le statistiche.")
+		return "", a, domain.Err(domain.EFORBIDDEN, "err.perm.stats_read")
 	}
 	if province != "" {
 		p, err := db.FindProvince(ctx, province)
@@ -34,7 +34,7 @@ func (db *DB) statsScope(ctx context.Context, province string) (string, domain.A
 	}
 	if a.ProvinceCode != "" {
 		if province != "" && province != a.ProvinceCode {
-			return "", a, domain.Errorf(domain.ENOTFOUND, "Provincia fuori dal tuo ambito.")
+			return "", a, domain.Err(domain.ENOTFOUND, "err.scope.province")
 		}
 		province = a.ProvinceCode
 	}
@@ -187,16 +187,16 @@ func (db *DB) aggregatePass(ctx context.Context, dims []string, province string,
 			var sex, stage string
 			var household, msna bool
 			err = rows.Scan(&sex, &household, &msna, &stage, &c)
-			p.by["sex"].addN(sex, sexLabels[sex], c)
+			p.by["sex"].addN(sex, "", c)
 			k, l := HouseholdType(sex, household, msna)
 			p.by["household"].addN(k, l, c)
-			p.by["stage"].addN(stage, domain.StageLabel(domain.ProcedureStage(stage)), c)
+			p.by["stage"].addN(stage, "", c)
 		case "age":
 			var age, length string
 			var a int
 			err = rows.Scan(&age, &length, &a, &c)
-			p.by["age"].addN(age, age+" anni", c)
-			p.by["length"].addN(length, lengthLabels[length], c)
+			p.by["age"].addN(age, "", c)
+			p.by["length"].addN(length, "", c)
 			after += a * c
 		case "nationality":
 			var nat string
@@ -206,7 +206,7 @@ func (db *DB) aggregatePass(ctx context.Context, dims []string, province string,
 			var comune, kind string
 			err = rows.Scan(&comune, &kind, &c)
 			p.by["comune"].addN(comune, names[comune], c)
-			p.by["facility_type"].addN(kind, domain.FacilityTypeLabel(domain.FacilityType(kind)), c)
+			p.by["facility_type"].addN(kind, "", c)
 		}
 		if err != nil {
 			rows.Close()
@@ -239,8 +239,6 @@ func (db *DB) comuneNames(ctx context.Context) (map[string]string, error) {
 	return m, nil
 }
 
-var sexLabels = map[string]string{"M": "uomini", "F": "donne", "X": "altro"}
-
 // Population counts the people present at the end of a day (Italian time) —
 // from the stays, so any past date is answered as it was — in a province or
 // the region, broken down by one dimension. Every breakdown sums to the same
@@ -252,7 +250,7 @@ func (db *DB) Population(ctx context.Context, province string, day time.Time, by
 		valid = valid || b == by
 	}
 	if !valid {
-		return nil, 0, domain.Errorf(domain.EINVALID, "Dimensione %q sconosciuta (sex, age, nationality, household, stage, comune).", by)
+		return nil, 0, domain.Err(domain.EINVALID, "err.stats.dimension_unknown", "By", by)
 	}
 	province, _, err := db.statsScope(ctx, province)
 	if err != nil {
@@ -266,24 +264,23 @@ func (db *DB) Population(ctx context.Context, province string, day time.Time, by
 }
 
 // HouseholdType is the brief's household classification: MSNA first, then
-// members of a household, then single men and single women.
+// members of a household, then single men and single women — the unit
+// groups' codes (domain.GroupMinor…), "altro" for the rest. The label is left
+// to the adapters (the catalogues' "stats.household.<key>"), so "".
 func HouseholdType(sex string, household, msna bool) (string, string) {
 	k := "altro"
 	switch {
 	case msna:
-		k = "msna"
+		k = domain.GroupMinor
 	case household:
-		k = "nucleo"
+		k = domain.GroupFamily
 	case sex == domain.SexFemale:
-		k = "donna_sola"
+		k = domain.GroupWoman
 	case sex == domain.SexMale:
-		k = "uomo_solo"
+		k = domain.GroupMan
 	}
-	return k, householdLabels[k]
+	return k, ""
 }
-
-var householdLabels = map[string]string{"msna": "minori stranieri non accompagnati", "nucleo": "nuclei familiari",
-	"donna_sola": "donne sole", "uomo_solo": "uomini soli", "altro": "altro"}
 
 // lengthBands are the bands of length of stay so far (upper bound in days).
 var lengthBands = []struct {
@@ -291,8 +288,11 @@ var lengthBands = []struct {
 	days int
 }{{"0-3m", 90}, {"3-6m", 180}, {"6-12m", 365}, {"12-24m", 730}, {"24m+", 0}}
 
-var lengthLabels = map[string]string{"0-3m": "meno di 3 mesi", "3-6m": "da 3 a 6 mesi", "6-12m": "da 6 a 12 mesi",
-	"12-24m": "da 1 a 2 anni", "24m+": "oltre 2 anni"}
+// UnknownKey is the bucket of people whose value is not recorded (an API value).
+const UnknownKey = "sconosciuto"
+
+// OtherKey is the bucket of the breakdowns cut to their first rows (an API value).
+const OtherKey = "altre"
 
 // counter sums people into buckets; unknown values get their own bucket.
 type counter struct {
@@ -305,7 +305,7 @@ func (c *counter) add(key, label string) { c.addN(key, label, 1) }
 
 func (c *counter) addN(key, label string, n int) {
 	if key == "" {
-		key, label = "sconosciuto", "non indicato"
+		key, label = UnknownKey, ""
 	}
 	if it, ok := c.m[key]; ok {
 		it.Count += n

@@ -80,7 +80,7 @@ func TestPopulationAgainstHandCounts(t *testing.T) {
 		if m := count("", d10, "sex"); m["total"] != 2 || m["M"] != 1 || m["F"] != 1 {
 			t.Errorf("10 Oct by sex = %v", m)
 		}
-		if m := count("", d10, "household"); m["uomo_solo"] != 1 || m["msna"] != 1 {
+		if m := count("", d10, "household"); m["uomini"] != 1 || m["msna"] != 1 {
 			t.Errorf("10 Oct by household = %v", m)
 		}
 		if m := count("", d10, "age"); m["25-34"] != 1 || m["14-17"] != 1 {
@@ -94,7 +94,7 @@ func TestPopulationAgainstHandCounts(t *testing.T) {
 		if m := count("BO", d20, "comune"); m["total"] != 1 || m["037006"] != 1 {
 			t.Errorf("20 Oct Bologna by comune = %v", m)
 		}
-		if m := count("", d20, "household"); m["nucleo"] != 1 || m["msna"] != 1 {
+		if m := count("", d20, "household"); m["nuclei"] != 1 || m["msna"] != 1 {
 			t.Errorf("20 Oct by household = %v", m)
 		}
 		for _, by := range store.Breakdowns {

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"errors"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -95,7 +94,7 @@ func TestSyncTerritoryIsIdempotentAndUpdatesResidents(t *testing.T) {
 		}
 		// The change is audited; a sync that changes nothing writes nothing.
 		entries, _ := db.ListAudit(ctx, domain.AuditFilter{Action: "territory.sync"})
-		if len(entries) != 2 || !strings.Contains(entries[0].Summary, "province aggiornate: 1, comuni aggiornati: 0") {
+		if len(entries) != 2 || entries[0].Params["Provinces"] != int64(1) || entries[0].Params["Comuni"] != int64(0) {
 			t.Fatalf("territory audit = %+v", entries)
 		}
 		db.SyncTerritory(ctx, store.TerritoryData{Region: domain.Region{Code: "08", Name: "Emilia-Romagna"},

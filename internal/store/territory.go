@@ -94,9 +94,8 @@ func (db *DB) SyncTerritory(ctx context.Context, d TerritoryData) error {
 		if provinces+comuni+offices == 0 && source == d.PopulationSource {
 			return nil // nothing changed: nothing to write or audit
 		}
-		return tx.audit(ctx, "territory.sync", "territory", d.Region.Code, fmt.Sprintf(
-			"province aggiornate: %d, comuni aggiornati: %d, prefetture create: %d; popolazione: %s",
-			provinces, comuni, offices, d.PopulationSource))
+		return tx.audit(ctx, "territory.sync", "territory", d.Region.Code, "Provinces", provinces, "Comuni", comuni,
+			"Offices", offices, "Source", d.PopulationSource)
 	})
 }
 
@@ -174,7 +173,7 @@ func (db *DB) FindProvince(ctx context.Context, codeOrSigla string) (domain.Prov
 		`SELECT `+provinceColumns+` FROM provinces WHERE code = $1 OR sigla = $2`,
 		codeOrSigla, strings.ToUpper(codeOrSigla)))
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, domain.Errorf(domain.ENOTFOUND, "Provincia %q non trovata.", codeOrSigla)
+		return p, domain.Err(domain.ENOTFOUND, "err.province.not_found", "Province", codeOrSigla)
 	}
 	if err != nil {
 		return p, fmt.Errorf("store: find province %s: %w", codeOrSigla, err)

@@ -19,12 +19,12 @@ func (db *DB) CreateToken(ctx context.Context, userID, label, hash string) (doma
 			INSERT INTO api_tokens (id, user_id, label, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			t.ID, userID, label, hash, t.CreatedAt)
 		if tx.db.dialect.foreignKeyViolation(err) {
-			return domain.Errorf(domain.ENOTFOUND, "Utente non trovato.")
+			return domain.Err(domain.ENOTFOUND, "err.user.not_found")
 		}
 		if err != nil {
 			return fmt.Errorf("store: create token: %w", err)
 		}
-		return tx.audit(ctx, "token.create", "user", userID, "etichetta "+label)
+		return tx.audit(ctx, "token.create", "user", userID, "Label", label)
 	})
 	return t, err
 }
@@ -40,9 +40,9 @@ func (db *DB) RevokeTokens(ctx context.Context, userID, label string) (int, erro
 			return fmt.Errorf("store: revoke tokens: %w", err)
 		}
 		if n, _ = res.RowsAffected(); n == 0 {
-			return domain.Errorf(domain.ENOTFOUND, "Nessun token attivo da revocare.")
+			return domain.Err(domain.ENOTFOUND, "err.token.none_active")
 		}
-		return tx.audit(ctx, "token.revoke", "user", userID, fmt.Sprintf("etichetta %q, %d token", label, n))
+		return tx.audit(ctx, "token.revoke", "user", userID, "Label", label, "Count", n)
 	})
 	return int(n), err
 }
@@ -81,14 +81,14 @@ func (db *DB) ActorByTokenHash(ctx context.Context, hash string) (domain.Actor, 
 		SELECT t.id, t.user_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = false`, hash).Scan(&id, &userID, &used)
 	if errors.Is(err, sql.ErrNoRows) {
-		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "Token non valido.")
+		return domain.Actor{}, domain.Err(domain.EUNAUTHORIZED, "err.auth.token_invalid")
 	}
 	if err != nil {
 		return domain.Actor{}, fmt.Errorf("store: token: %w", err)
 	}
 	a, err := db.ActorByUserID(ctx, userID)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		return a, domain.Errorf(domain.EUNAUTHORIZED, "Token non valido.")
+		return a, domain.Err(domain.EUNAUTHORIZED, "err.auth.token_invalid")
 	}
 	if err != nil {
 		return a, err

@@ -18,20 +18,13 @@ func requireUserManager(ctx context.Context) error {
 	if ok && (a.System != "" || domain.Can(a, domain.PermUserManage)) {
 		return nil
 	}
-	return domain.Errorf(domain.EFORBIDDEN, "Operazione riservata agli amministratori.")
+	return domain.Err(domain.EFORBIDDEN, "err.perm.admin")
 }
 
-func userScopeSummary(u *domain.User) string {
-	s := "ruolo " + string(u.Role)
-	switch {
-	case u.OfficeID != "":
-		s += ", prefettura " + u.OfficeID
-	case u.GestoreID != "":
-		s += ", ente gestore " + u.GestoreID
-	case u.ServiceID != "":
-		s += ", servizio " + u.ServiceID
-	}
-	return s
+// userScope is the audit parameters of a user's role and scope.
+func userScope(u *domain.User) []any {
+	scope := u.OfficeID + u.GestoreID + u.ServiceID // at most one is set
+	return []any{"Role", domain.Label("role." + string(u.Role)), "Scope", scope}
 }
 
 // CreateUser stores u with an already-computed password hash (see package auth).
@@ -47,7 +40,7 @@ func (db *DB) CreateUser(ctx context.Context, u *domain.User, passwordHash strin
 		if err := insertUser(ctx, tx, u, passwordHash); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "user.create", "user", u.ID, userScopeSummary(u))
+		return tx.audit(ctx, "user.create", "user", u.ID, userScope(u)...)
 	})
 }
 
@@ -60,11 +53,11 @@ func insertUser(ctx context.Context, tx *Tx, u *domain.User, passwordHash string
 		u.ID, u.Email, u.Name, passwordHash, u.Role, nullable(u.OfficeID), nullable(u.GestoreID),
 		nullable(u.ServiceID), u.Disabled, u.CreatedAt, u.UpdatedAt, u.CreatedAt)
 	if tx.db.dialect.uniqueViolation(err) {
-		return domain.Errorf(domain.ECONFLICT, "Esiste già un utente con questo indirizzo e-mail.")
+		return domain.Err(domain.ECONFLICT, "err.user.email_taken")
 	}
 	if tx.db.dialect.foreignKeyViolation(err) {
-		return &domain.Error{Code: domain.EINVALID, Message: "Dati dell'utente non validi.",
-			Fields: map[string]string{"scope": "Prefettura, ente gestore o servizio inesistente."}}
+		return domain.Err(domain.EINVALID, "err.user.invalid").WithFields(
+			map[string]domain.FieldError{"scope": domain.Field("err.user.scope_unknown")})
 	}
 	if err != nil {
 		return fmt.Errorf("store: create user: %w", err)
@@ -124,11 +117,11 @@ func (db *DB) ListUsers(ctx context.Context, f domain.UserFilter) ([]domain.User
 func (db *DB) FindUser(ctx context.Context, id string) (domain.User, error) {
 	a, _ := domain.ActorFromContext(ctx)
 	if requireUserManager(ctx) != nil && a.UserID != id {
-		return domain.User{}, domain.Errorf(domain.ENOTFOUND, "Utente non trovato.")
+		return domain.User{}, domain.Err(domain.ENOTFOUND, "err.user.not_found")
 	}
 	u, err := scanUser(db.read.QueryRowContext(ctx, userSelect+` WHERE u.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, domain.Errorf(domain.ENOTFOUND, "Utente non trovato.")
+		return u, domain.Err(domain.ENOTFOUND, "err.user.not_found")
 	}
 	if err != nil {
 		return u, fmt.Errorf("store: find user: %w", err)
@@ -150,14 +143,14 @@ func (db *DB) UpdateUser(ctx context.Context, u *domain.User) error {
 			UPDATE users SET name = $1, role = $2, office_id = $3, gestore_id = $4, service_id = $5, updated_at = $6
 			WHERE id = $7`, u.Name, u.Role, nullable(u.OfficeID), nullable(u.GestoreID), nullable(u.ServiceID), tx.now, u.ID)
 		if tx.db.dialect.foreignKeyViolation(err) {
-			return &domain.Error{Code: domain.EINVALID, Message: "Dati dell'utente non validi.",
-				Fields: map[string]string{"scope": "Prefettura, ente gestore o servizio inesistente."}}
+			return domain.Err(domain.EINVALID, "err.user.invalid").WithFields(
+				map[string]domain.FieldError{"scope": domain.Field("err.user.scope_unknown")})
 		}
 		if err != nil {
 			return fmt.Errorf("store: update user: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return domain.Errorf(domain.ENOTFOUND, "Utente non trovato.")
+			return domain.Err(domain.ENOTFOUND, "err.user.not_found")
 		}
 		// A change of role or scope ends the user's sessions: they sign in
 		// again and get the new scope, rather than keep a stale one.
@@ -165,7 +158,7 @@ func (db *DB) UpdateUser(ctx context.Context, u *domain.User) error {
 			return fmt.Errorf("store: update user: %w", err)
 		}
 		u.UpdatedAt = tx.now
-		return tx.audit(ctx, "user.update", "user", u.ID, userScopeSummary(u))
+		return tx.audit(ctx, "user.update", "user", u.ID, userScope(u)...)
 	})
 }
 
@@ -177,7 +170,7 @@ func (db *DB) SetDisabled(ctx context.Context, id string, disabled bool) error {
 		return err
 	}
 	if a, _ := domain.ActorFromContext(ctx); a.UserID == id && disabled {
-		return domain.Errorf(domain.ECONFLICT, "Non puoi disattivare il tuo stesso account.")
+		return domain.Err(domain.ECONFLICT, "err.user.disable_self")
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3`, disabled, tx.now, id)
@@ -185,7 +178,7 @@ func (db *DB) SetDisabled(ctx context.Context, id string, disabled bool) error {
 			return fmt.Errorf("store: disable user: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return domain.Errorf(domain.ENOTFOUND, "Utente non trovato.")
+			return domain.Err(domain.ENOTFOUND, "err.user.not_found")
 		}
 		action := "user.enable"
 		if disabled {
@@ -194,7 +187,7 @@ func (db *DB) SetDisabled(ctx context.Context, id string, disabled bool) error {
 				return fmt.Errorf("store: disable user: %w", err)
 			}
 		}
-		return tx.audit(ctx, action, "user", id, "")
+		return tx.audit(ctx, action, "user", id)
 	})
 }
 
@@ -208,12 +201,12 @@ func (db *DB) SetPasswordHash(ctx context.Context, id, hash, action, keepToken s
 			return fmt.Errorf("store: set password: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return domain.Errorf(domain.ENOTFOUND, "Utente non trovato.")
+			return domain.Err(domain.ENOTFOUND, "err.user.not_found")
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token <> $2`, id, keepToken); err != nil {
 			return fmt.Errorf("store: set password: %w", err)
 		}
-		return tx.audit(ctx, action, "user", id, "")
+		return tx.audit(ctx, action, "user", id)
 	})
 }
 
@@ -222,7 +215,7 @@ func (db *DB) PasswordHash(ctx context.Context, id string) (string, error) {
 	var h string
 	err := db.read.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = $1 AND disabled = false`, id).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", domain.Errorf(domain.ENOTFOUND, "Utente non trovato.")
+		return "", domain.Err(domain.ENOTFOUND, "err.user.not_found")
 	}
 	return h, err
 }
@@ -266,7 +259,7 @@ func (db *DB) actorWhere(ctx context.Context, cond string, arg any) (domain.Acto
 		Scan(&a.UserID, &a.Email, &a.Name, &a.Role, &sec.hash, &sec.totpEnabled, &sec.totpSecret,
 			&officeID, &sigla, &province, &gest, &serv)
 	if errors.Is(err, sql.ErrNoRows) {
-		return a, sec, domain.Errorf(domain.ENOTFOUND, "Utente non trovato.")
+		return a, sec, domain.Err(domain.ENOTFOUND, "err.user.not_found")
 	}
 	if err != nil {
 		return a, sec, fmt.Errorf("store: load user: %w", err)
@@ -295,14 +288,14 @@ func (db *DB) RecordSignIn(ctx context.Context, userID, how string) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, tx.now, userID); err != nil {
 			return fmt.Errorf("store: record sign-in: %w", err)
 		}
-		return tx.audit(ctx, "auth.signin", "user", userID, how)
+		return tx.audit(ctx, "auth.signin", "user", userID, "How", how)
 	})
 }
 
 // AuditEvent records an event that changes nothing else (sign-out, a refused
-// access worth keeping), in its own transaction.
-func (db *DB) AuditEvent(ctx context.Context, action, targetType, targetID, summary string) error {
-	return db.InTx(ctx, func(tx *Tx) error { return tx.audit(ctx, action, targetType, targetID, summary) })
+// access worth keeping), in its own transaction; kv are its parameters.
+func (db *DB) AuditEvent(ctx context.Context, action, targetType, targetID string, kv ...any) error {
+	return db.InTx(ctx, func(tx *Tx) error { return tx.audit(ctx, action, targetType, targetID, kv...) })
 }
 
 // SetTOTPPending stores a new secret awaiting confirmation; an active one
@@ -312,7 +305,7 @@ func (db *DB) SetTOTPPending(ctx context.Context, userID, secret string) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_pending = $1 WHERE id = $2`, secret, userID); err != nil {
 			return fmt.Errorf("store: set totp: %w", err)
 		}
-		return tx.audit(ctx, "user.totp_begin", "user", userID, "")
+		return tx.audit(ctx, "user.totp_begin", "user", userID)
 	})
 }
 
@@ -321,7 +314,7 @@ func (db *DB) TOTPSecrets(ctx context.Context, userID string) (active, pending s
 	err = db.read.QueryRowContext(ctx, `SELECT totp_secret, totp_pending, totp_enabled FROM users WHERE id = $1`, userID).
 		Scan(&active, &pending, &enabled)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = domain.Errorf(domain.ENOTFOUND, "Utente non trovato.")
+		err = domain.Err(domain.ENOTFOUND, "err.user.not_found")
 	}
 	return
 }
@@ -336,7 +329,7 @@ func (db *DB) UseTOTPStep(ctx context.Context, userID string, step int64) error 
 			return fmt.Errorf("store: use totp: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return domain.Errorf(domain.EUNAUTHORIZED, "Codice non valido o già usato.")
+			return domain.Err(domain.EUNAUTHORIZED, "err.auth.code_used")
 		}
 		return nil
 	})
@@ -353,9 +346,9 @@ func (db *DB) ActivateTOTP(ctx context.Context, userID, pending string, step int
 			return fmt.Errorf("store: activate totp: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return domain.Errorf(domain.ECONFLICT, "Attivazione scaduta: ricomincia.")
+			return domain.Err(domain.ECONFLICT, "err.totp.expired")
 		}
-		return tx.audit(ctx, "user.totp_enable", "user", userID, "")
+		return tx.audit(ctx, "user.totp_enable", "user", userID)
 	})
 }
 
@@ -370,7 +363,7 @@ func (db *DB) ResetTOTP(ctx context.Context, userID string) error {
 			userID); err != nil {
 			return fmt.Errorf("store: reset totp: %w", err)
 		}
-		return tx.audit(ctx, "user.totp_reset", "user", userID, "")
+		return tx.audit(ctx, "user.totp_reset", "user", userID)
 	})
 }
 

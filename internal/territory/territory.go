@@ -190,7 +190,7 @@ func Boundaries(level string) ([]byte, error) {
 	case "province":
 		return files.ReadFile("data/ER_provinces_simplified.geojson")
 	}
-	return nil, domain.Errorf(domain.ENOTFOUND, "Livello di confini sconosciuto.")
+	return nil, domain.Err(domain.ENOTFOUND, "err.territory.level_unknown")
 }
 
 // MapSVG returns a pre-projected SVG map: "province" (Emilia-Romagna, path ids
@@ -202,5 +202,5 @@ func MapSVG(name string) ([]byte, error) {
 	case "bologna":
 		return files.ReadFile("data/BO_municipalities_utm32.svg")
 	}
-	return nil, domain.Errorf(domain.ENOTFOUND, "Mappa sconosciuta.")
+	return nil, domain.Err(domain.ENOTFOUND, "err.territory.map_unknown")
 }

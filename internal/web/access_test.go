@@ -122,6 +122,20 @@ func TestProfileSessionsAndPassword(t *testing.T) {
 	if r := post(t, a, srv.URL+"/profilo/password", url.Values{"current": {"nope"}, "password": {"nuova password 1"}}); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("wrong current password: %d", r.StatusCode)
 	}
+	// The error reaches the reader in their language, with its field message:
+	// Italian by default, English after the switch.
+	for _, lang := range []struct{ code, want string }{{"en", "The current password is wrong."}, {"it", "La password attuale non è corretta."}} {
+		post(t, a, srv.URL+"/lang", url.Values{"lang": {lang.code}, "next": {"/profilo"}})
+		resp, err := a.PostForm(srv.URL+"/profilo/password", url.Values{"current": {"nope"}, "password": {"nuova password 1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || strings.Count(string(body), lang.want) < 1 {
+			t.Fatalf("wrong current password in %s: %d, no %q", lang.code, resp.StatusCode, lang.want)
+		}
+	}
 	if r := post(t, a, srv.URL+"/profilo/password", url.Values{"current": {demo.DemoPassword}, "password": {"nuova password 1"}}); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("change password: %d", r.StatusCode)
 	}

@@ -192,7 +192,7 @@ func (s *Server) handleUserTOTPReset(w http.ResponseWriter, r *http.Request) {
 // TOTPReset removes a user's second factor (admin help after a lost phone).
 func (s *Server) TOTPReset(r *http.Request, id string) error {
 	if s.ResetTOTP == nil {
-		return domain.Errorf(domain.EINTERNAL, "reset not wired")
+		return domain.Err(domain.EINTERNAL, "err.internal")
 	}
 	return s.ResetTOTP(r.Context(), id)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/i18n"
 	"github.com/gesta-er/gesta/internal/report"
 	"github.com/gesta-er/gesta/internal/sheet"
 	"github.com/gesta-er/gesta/internal/territory"
@@ -51,15 +52,15 @@ func (s *Server) dashboardQuery(r *http.Request) (dashboardQuery, error) {
 	if v := q.Get("data"); v != "" {
 		d, err := time.ParseInLocation("2006-01-02", v, rome)
 		if err != nil {
-			return dq, &domain.Error{Code: domain.EINVALID, Message: "Data di riferimento non valida (AAAA-MM-GG).",
-				Fields: map[string]string{"data": "Formato AAAA-MM-GG."}}
+			return dq, domain.Err(domain.EINVALID, "err.dashboard.day").WithFields(
+				map[string]domain.FieldError{"data": domain.Field("err.field.date_iso")})
 		}
 		dq.Day = d.Add(12 * time.Hour)
 	}
 	if v := q.Get("giorni"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 3650 {
-			return dq, &domain.Error{Code: domain.EINVALID, Message: "Giorni dopo la decisione: un numero da 0 a 3650."}
+			return dq, domain.Err(domain.EINVALID, "err.dashboard.after_days", "Max", 3650)
 		}
 		dq.AfterDays = n
 	}
@@ -105,6 +106,7 @@ func (s *Server) dashboard(r *http.Request) (*dashboardData, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.I18n.For(i18n.FromRequest(r)).DashboardLabels(d)
 	ps, err := s.Territory.ListProvinces(r.Context())
 	if err != nil {
 		return nil, err
@@ -173,7 +175,7 @@ func (s *Server) handleDashboardExport(w http.ResponseWriter, r *http.Request) {
 		}
 	case "vulnerabilita":
 		if dd.D.Vulnerabilities == nil {
-			s.Error(w, r, domain.Errorf(domain.ENOTFOUND, "Tabella non disponibile."))
+			s.Error(w, r, domain.Err(domain.ENOTFOUND, "err.stats.table_unavailable"))
 			return
 		}
 		t.Title, t.Headers = "Vulnerabilità (art. 17) – "+dd.Place, []string{"codice", "descrizione", "persone"}
@@ -183,7 +185,7 @@ func (s *Server) handleDashboardExport(w http.ResponseWriter, r *http.Request) {
 	default:
 		items, ok := dd.D.By[dim]
 		if !ok {
-			s.Error(w, r, domain.Errorf(domain.ENOTFOUND, "Tabella sconosciuta."))
+			s.Error(w, r, domain.Err(domain.ENOTFOUND, "err.stats.table_unknown"))
 			return
 		}
 		t.Title, t.Headers = s.t(r, "dashboard.dim."+dim)+" – "+dd.Place, []string{"chiave", "descrizione", "persone"}

@@ -315,7 +315,7 @@ func (s *Server) handleFacilityUpdate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if domain.ErrorCode(err) == domain.EPRECONDITION {
-			err = &domain.Error{Code: domain.ECONFLICT, Message: domain.ErrorMessage(err)}
+			err = asConflict(err)
 		}
 		s.formError(w, r, "facility_form", d, err)
 		return
@@ -369,7 +369,7 @@ func (s *Server) handleAvailabilitySave(w http.ResponseWriter, r *http.Request) 
 	case domain.EPRECONDITION:
 		s.flash(r, s.t(r, "availability.stale", "Code", code))
 	case domain.EINVALID:
-		s.flash(r, domain.ErrorMessage(err))
+		s.flash(r, s.errText(r, err))
 	default:
 		s.Error(w, r, err)
 		return
@@ -396,7 +396,7 @@ func (s *Server) handleContactUpdate(w http.ResponseWriter, r *http.Request) {
 				s.Error(w, r, derr)
 				return
 			}
-			s.formError(w, r, "facility", d, &domain.Error{Code: domain.ECONFLICT, Message: domain.ErrorMessage(err)})
+			s.formError(w, r, "facility", d, asConflict(err))
 			return
 		}
 		s.Error(w, r, err)

@@ -70,7 +70,7 @@ func (s *Server) handleEntry(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "guests", d, err)
 	}
 	if errBirth != nil || errEntered != nil {
-		fail(&domain.Error{Code: domain.EINVALID, Message: s.t(r, "guests.dates")})
+		fail(domain.Err(domain.EINVALID, "guests.dates"))
 		return
 	}
 	if _, err := s.Guests.AdmitGuest(ctx, &g, r.PostFormValue("facility"), entered, r.PostFormValue("override")); err != nil {

@@ -104,7 +104,7 @@ func (s *Server) uploadFailed(w http.ResponseWriter, r *http.Request, err error,
 	case errors.As(err, &fe):
 		fail(http.StatusUnprocessableEntity, fe.Msg)
 	case c == domain.EINVALID || c == domain.ECONFLICT || c == domain.ENOTFOUND:
-		fail(StatusOf(c), domain.ErrorMessage(err))
+		fail(StatusOf(c), s.errText(r, err))
 	default:
 		s.Error(w, r, err)
 	}
@@ -115,7 +115,7 @@ func (s *Server) handleImportApply(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if c := domain.ErrorCode(err); c == domain.EINVALID || c == domain.ECONFLICT {
 			v := s.view(r, importData{})
-			v.Error = domain.ErrorMessage(err)
+			v.Error = s.errText(r, err)
 			s.render(w, r, StatusOf(c), "import", v)
 			return
 		}

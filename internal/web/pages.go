@@ -209,7 +209,7 @@ func (s *Server) handleCode(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if a, ok := domain.ActorFromContext(ctx); ok {
-		if err := s.Store.AuditEvent(ctx, "auth.signout", "user", a.UserID, ""); err != nil {
+		if err := s.Store.AuditEvent(ctx, "auth.signout", "user", a.UserID); err != nil {
 			s.Error(w, r, err)
 			return
 		}

@@ -63,7 +63,7 @@ func unitsFromComposition(men, women, msna int, households string) ([]domain.Pla
 		}
 	}
 	if men < 0 || women < 0 || msna < 0 || men+women+msna > domain.MaxPlanUnits {
-		return nil, &domain.Error{Code: domain.EINVALID, Message: "Numeri non validi.", Fields: map[string]string{"men": "Numeri da 0 a 5000."}}
+		return nil, domain.Err(domain.EINVALID, "err.plan.numbers").WithFields(map[string]domain.FieldError{"men": domain.Field("err.plan.numbers_range", "Max", 5000)})
 	}
 	add("U", domain.GroupMan, men, 1)
 	add("D", domain.GroupWoman, women, 1)
@@ -71,8 +71,8 @@ func unitsFromComposition(men, women, msna int, households string) ([]domain.Pla
 	for _, f := range strings.FieldsFunc(households, func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 2 || n > domain.MaxHousehold {
-			return nil, &domain.Error{Code: domain.EINVALID, Message: "Nuclei: indica le dimensioni separate da virgole, es. 4, 3.",
-				Fields: map[string]string{"households": fmt.Sprintf("«%s» non è una dimensione da 2 a %d.", f, domain.MaxHousehold)}}
+			return nil, domain.Err(domain.EINVALID, "err.plan.households").WithFields(
+				map[string]domain.FieldError{"households": domain.Field("err.plan.household_size_value", "Value", f, "Max", domain.MaxHousehold)})
 		}
 		add("N", domain.GroupFamily, 1, n)
 	}
@@ -86,7 +86,7 @@ func (s *Server) handlePlanCreate(w http.ResponseWriter, r *http.Request) {
 	received, err1 := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("received_at"), rome)
 	expected, err2 := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("expected_at"), rome)
 	if err1 != nil || err2 != nil {
-		fail(&domain.Error{Code: domain.EINVALID, Message: s.t(r, "plans.dates")})
+		fail(domain.Err(domain.EINVALID, "plans.dates"))
 		return
 	}
 	units, err := unitsFromComposition(num("men"), num("women"), num("msna"), r.PostFormValue("households"))
@@ -182,14 +182,14 @@ func (s *Server) handlePlanSplit(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handlePlanAdjust(w http.ResponseWriter, r *http.Request) {
 	s.planStep(w, r, "plans.adjust.done", func() error {
 		if err := r.ParseForm(); err != nil {
-			return &domain.Error{Code: domain.EINVALID, Message: "Modulo non valido."}
+			return domain.Err(domain.EINVALID, "err.form.invalid")
 		}
 		persons := map[string]int{}
 		for k, v := range r.PostForm {
 			if code, ok := strings.CutPrefix(k, "p_"); ok {
 				n, err := strconv.Atoi(strings.TrimSpace(v[0]))
 				if err != nil {
-					return &domain.Error{Code: domain.EINVALID, Message: "Le quote sono numeri interi."}
+					return domain.Err(domain.EINVALID, "err.plan.shares_integer")
 				}
 				persons[code] = n
 			}
@@ -262,7 +262,7 @@ func (s *Server) handlePlanPlace(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
 	s.planStep(w, r, "plans.place.done", func() error {
 		if err := r.ParseForm(); err != nil {
-			return &domain.Error{Code: domain.EINVALID, Message: "Modulo non valido."}
+			return domain.Err(domain.EINVALID, "err.form.invalid")
 		}
 		var lines []domain.PlacementLine
 		for k, v := range r.PostForm {
@@ -279,7 +279,7 @@ func (s *Server) handlePlanArrival(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
 	s.planStep(w, r, "plans.arrival.done", func() error {
 		if err := r.ParseForm(); err != nil {
-			return &domain.Error{Code: domain.EINVALID, Message: "Modulo non valido."}
+			return domain.Err(domain.EINVALID, "err.form.invalid")
 		}
 		outcomes := map[string]string{}
 		for k, v := range r.PostForm {
@@ -375,7 +375,7 @@ func (s *Server) handleKeyTableCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	from, err := time.ParseInLocation("2006-01-02", r.PostFormValue("valid_from"), rome)
 	if err != nil {
-		fail(&domain.Error{Code: domain.EINVALID, Message: s.t(r, "plans.dates")})
+		fail(domain.Err(domain.EINVALID, "plans.dates"))
 		return
 	}
 	k := domain.KeyTable{Name: r.PostFormValue("name"), ValidFrom: from, Source: r.PostFormValue("source"), Shares: map[string]float64{}}
@@ -387,7 +387,7 @@ func (s *Server) handleKeyTableCreate(w http.ResponseWriter, r *http.Request) {
 		if code, ok := strings.CutPrefix(key, "s_"); ok {
 			pct, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(v[0]), ",", "."), 64)
 			if err != nil {
-				fail(&domain.Error{Code: domain.EINVALID, Message: s.t(r, "keys.number")})
+				fail(domain.Err(domain.EINVALID, "keys.number"))
 				return
 			}
 			k.Shares[code] = pct / 100
@@ -408,8 +408,13 @@ func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	// The document is Italian, as the office's records are.
+	it := s.I18n.For("it")
+	for i, e := range p.Events {
+		p.Events[i].Summary = it.Stored("timeline.", e.Kind, e.Params, e.Summary)
+	}
 	var buf bytes.Buffer
-	if err := report.WritePlan(&buf, p, time.Now()); err != nil {
+	if err := report.WritePlan(&buf, p, it.T("plan.status."+string(p.Status)), time.Now()); err != nil {
 		s.Error(w, r, err)
 		return
 	}

@@ -65,7 +65,7 @@ func (s *Server) handlePresenceUpload(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handlePresenceApply(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
 	if err := r.ParseForm(); err != nil {
-		s.Error(w, r, domain.Errorf(domain.EINVALID, "Modulo non valido."))
+		s.Error(w, r, domain.Err(domain.EINVALID, "err.form.invalid"))
 		return
 	}
 	c := domain.PresenceChoice{Exits: map[string]string{}}
@@ -85,7 +85,7 @@ func (s *Server) handlePresenceApply(w http.ResponseWriter, r *http.Request) {
 	if v := r.PostFormValue("exit_at"); v != "" {
 		at, err := time.ParseInLocation("2006-01-02", v, rome)
 		if err != nil {
-			s.Error(w, r, domain.Errorf(domain.EINVALID, "Data di uscita non valida."))
+			s.Error(w, r, domain.Err(domain.EINVALID, "err.stay.exit_date"))
 			return
 		}
 		c.ExitAt = at.Add(12 * time.Hour)
@@ -99,7 +99,7 @@ func (s *Server) handlePresenceApply(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			v := s.view(r, d)
-			v.Error = domain.ErrorMessage(err)
+			v.Error = s.errText(r, err)
 			s.render(w, r, StatusOf(code), "presence", v)
 			return
 		}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"errors"
 	"net/http"
 
 	"github.com/gesta-er/gesta/internal/domain"
@@ -31,6 +30,41 @@ type View struct {
 
 // T translates a message id for the page's language.
 func (v *View) T(id string, args ...any) string { return v.loc.T(id, args...) }
+
+// Event renders a plan's timeline entry in the reader's language.
+func (v *View) Event(e domain.PlanEvent) string {
+	return v.loc.Stored("timeline.", e.Kind, e.Params, e.Summary)
+}
+
+// Note renders a notification's title in the reader's language.
+func (v *View) Note(n domain.Notification) string {
+	return v.loc.Stored("notification.", n.Kind, n.Params, n.Title)
+}
+
+// AuditDetail renders an audit row's detail in the reader's language.
+func (v *View) AuditDetail(e domain.AuditEntry) string {
+	return v.loc.Stored("audit.", e.Action, e.Params, e.Summary)
+}
+
+// Col names a column of an uploaded file: the store names columns by field
+// key (translated here, "import.col.comune"); the spreadsheet reader by the
+// file's own header, shown as written.
+func (v *View) Col(col string) string {
+	id := "import.col." + col
+	if s := v.loc.T(id); s != id {
+		return s
+	}
+	return col
+}
+
+// Cell is a cell error's text: its message id translated, or the reader's
+// own text when it has no id.
+func (v *View) Cell(msgID string, args map[string]any, text string) string {
+	if msgID == "" {
+		return text
+	}
+	return v.loc.Msg(msgID, args)
+}
 
 func (s *Server) view(r *http.Request, data any) *View {
 	lang := i18n.FromRequest(r)
@@ -164,12 +198,22 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, 
 		return
 	}
 	v := s.view(r, data)
-	v.Error = domain.ErrorMessage(err)
-	var e *domain.Error
-	if errors.As(err, &e) {
-		v.Fields = e.Fields
-	}
+	v.Error = s.errText(r, err)
+	v.Fields = s.I18n.For(i18n.FromRequest(r)).Fields(err)
 	s.render(w, r, StatusOf(code), page, v)
+}
+
+// errText translates a domain error's message for the request's language.
+func (s *Server) errText(r *http.Request, err error) string {
+	return s.I18n.For(i18n.FromRequest(r)).Error(err)
+}
+
+// asConflict shows err's message with the conflict status (a stale version
+// reads to the user as a conflict to resolve on the form).
+func asConflict(err error) error {
+	e := *domain.SafeError(err)
+	e.Code = domain.ECONFLICT
+	return &e
 }
 
 // t translates a message id for the request's language.

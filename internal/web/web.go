@@ -53,7 +53,7 @@ type Server struct {
 	ResetTOTP func(ctx context.Context, userID string) error
 	// Store records events that change nothing else (sign-out).
 	Store interface {
-		AuditEvent(ctx context.Context, action, targetType, targetID, summary string) error
+		AuditEvent(ctx context.Context, action, targetType, targetID string, kv ...any) error
 	}
 	Sessions *scs.SessionManager
 	I18n     *i18n.Bundle

@@ -151,7 +151,7 @@ func TestPopulation(t *testing.T) {
 		t.Errorf("men = %.2f, want about 0.82", s)
 	}
 	hh, _ := by("household")
-	for k, want := range map[string]float64{"uomo_solo": 0.66, "nucleo": 0.20, "donna_sola": 0.07, "msna": 0.06} {
+	for k, want := range map[string]float64{"uomini": 0.66, "nuclei": 0.20, "donne": 0.07, "msna": 0.06} {
 		if s := share(hh[k]); s < want-0.06 || s > want+0.06 {
 			t.Errorf("%s = %.3f, want about %.2f", k, s, want)
 		}
