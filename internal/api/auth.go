@@ -134,7 +134,7 @@ func (s *Server) registerAccess(api huma.API) {
 		}
 		l := s.localizer(ctx)
 		for i, e := range entries {
-			entries[i].Summary = l.Stored("audit.", e.Action, e.Params, e.Summary)
+			entries[i].Summary = l.AuditDetail(e)
 		}
 		return &auditOutput{Body: entries}, nil
 	})

@@ -155,6 +155,18 @@ func (l *Localizer) DashboardLabels(d *domain.Dashboard) {
 	l.StatLabels("vulnerability", d.Vulnerabilities)
 }
 
+// AuditDetail renders an audit row's detail: the message "audit.<action>",
+// or for a plan's steps ("plan.<kind>", written with the timeline entry) the
+// timeline's message of the kind.
+func (l *Localizer) AuditDetail(e domain.AuditEntry) string {
+	if kind, ok := strings.CutPrefix(e.Action, "plan."); ok && e.Params != nil {
+		if s := l.Stored("timeline.", kind, e.Params, e.Summary); s != "" {
+			return s
+		}
+	}
+	return l.Stored("audit.", e.Action, e.Params, e.Summary)
+}
+
 // Error translates err for the reader: a *domain.Error's message id and
 // arguments, a generic message for anything else (details are logged, never
 // shown). "" for nil.

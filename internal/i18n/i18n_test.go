@@ -121,3 +121,29 @@ func TestStatLabels(t *testing.T) {
 		t.Errorf("it = %+v %+v", d.By, d.Vulnerabilities)
 	}
 }
+
+// Stored texts render from their kind and parameters; rows written before
+// parameters existed show their text; a plan's audit row reads as its
+// timeline entry.
+func TestStoredTexts(t *testing.T) {
+	en := i18n.MustNew().For("en")
+	p := domain.DecodeParams(domain.EncodeParams("Arrived", 70, "Total", 73))
+	if got := en.Stored("timeline.", "closed", p, ""); got != "plan closed: 70 hosted of 73 announced" {
+		t.Errorf("timeline = %q", got)
+	}
+	if got := en.Stored("timeline.", "closed", nil, "piano chiuso: 70 accolte su 73 annunciate"); got != "piano chiuso: 70 accolte su 73 annunciate" {
+		t.Errorf("legacy = %q", got)
+	}
+	if got := en.Stored("timeline.", "reminded", nil, ""); got != "acknowledgement reminder sent" {
+		t.Errorf("without parameters = %q", got)
+	}
+	if got := en.AuditDetail(domain.AuditEntry{Action: "plan.closed", Params: p}); got != "plan closed: 70 hosted of 73 announced" {
+		t.Errorf("plan audit = %q", got)
+	}
+	if got := en.AuditDetail(domain.AuditEntry{Action: "user.enable"}); got != "" {
+		t.Errorf("no detail = %q", got)
+	}
+	if got := en.AuditDetail(domain.AuditEntry{Action: "hold.release", Params: map[string]any{"Hold": "h1"}}); got != "hold h1" {
+		t.Errorf("audit = %q", got)
+	}
+}

@@ -43,7 +43,7 @@ func (v *View) Note(n domain.Notification) string {
 
 // AuditDetail renders an audit row's detail in the reader's language.
 func (v *View) AuditDetail(e domain.AuditEntry) string {
-	return v.loc.Stored("audit.", e.Action, e.Params, e.Summary)
+	return v.loc.AuditDetail(e)
 }
 
 // Col names a column of an uploaded file: the store names columns by field
