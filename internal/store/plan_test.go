@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
-	"github.com/gesta-er/gesta/internal/placement"
 	"github.com/gesta-er/gesta/internal/i18n"
 	"github.com/gesta-er/gesta/internal/notify"
+	"github.com/gesta-er/gesta/internal/placement"
 	"github.com/gesta-er/gesta/internal/sheet"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
