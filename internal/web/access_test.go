@@ -132,7 +132,7 @@ func TestProfileSessionsAndPassword(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest || strings.Count(string(body), lang.want) < 1 {
+		if resp.StatusCode != http.StatusUnprocessableEntity || strings.Count(string(body), lang.want) < 1 {
 			t.Fatalf("wrong current password in %s: %d, no %q", lang.code, resp.StatusCode, lang.want)
 		}
 	}
