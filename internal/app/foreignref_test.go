@@ -448,7 +448,7 @@ func (w *refWorld) publishedPlan() string {
 	}
 	var units []map[string]any
 	for i := 1; i <= 60; i++ {
-		units = append(units, map[string]any{"id": fmt.Sprintf("u%d", i), "size": 1, "group": "uomo"})
+		units = append(units, map[string]any{"id": fmt.Sprintf("u%d", i), "size": 1, "group": "uomini"})
 	}
 	var p struct {
 		ID string `json:"id"`
