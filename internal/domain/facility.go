@@ -138,6 +138,7 @@ func (f *Facility) Validate() error {
 	if strings.TrimSpace(f.Name) == "" {
 		fields["name"] = "Il nome è obbligatorio."
 	}
+	checkText(fields, "name", f.Name, "address", f.Address, "contact_name", f.ContactName)
 	if !validType(f.Type) {
 		fields["type"] = "Tipologia sconosciuta."
 	}

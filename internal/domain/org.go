@@ -44,6 +44,7 @@ func (g *Gestore) Validate() error {
 	if strings.TrimSpace(g.Name) == "" {
 		fields["name"] = "Il nome è obbligatorio."
 	}
+	checkText(fields, "name", g.Name)
 	if len(g.TaxCode) != 11 || strings.Trim(g.TaxCode, "0123456789") != "" {
 		fields["tax_code"] = "La partita IVA deve avere 11 cifre."
 	}

@@ -101,6 +101,7 @@ func (u *User) Validate() error {
 	if strings.TrimSpace(u.Name) == "" {
 		fields["name"] = "Il nome è obbligatorio."
 	}
+	checkText(fields, "name", u.Name)
 	if !u.Role.Valid() {
 		fields["role"] = "Ruolo sconosciuto."
 	}
