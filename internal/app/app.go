@@ -110,6 +110,8 @@ Commands:
   user      manage users (user add, user disable)
   token     API tokens (token create, token revoke)
   audit     check the audit log's hash chain (audit verify)
+  backup    a verified online copy of the database and its manifest (backup --to PATH)
+  restore   load a backup into an empty database (restore --from PATH --db DSN)
   stats     rebuild the materialised population figures (stats rebuild)
   key       key new: a fresh encryption key for GESTA_SECRET_KEY (rotate: "new,old")
   alloc     the allocation engine on JSON (split: the province split; solve: the facility placement; export-lp)
@@ -138,6 +140,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.allocCmd(rest)
 	case "stats":
 		return m.stats(cliCtx, rest)
+	case "backup":
+		return m.backup(cliCtx, rest)
+	case "restore":
+		return m.restore(cliCtx, rest)
 	case "key":
 		if len(rest) != 1 || rest[0] != "new" {
 			fmt.Fprintln(m.Stderr, "usage: gesta key new   (prints a key for GESTA_SECRET_KEY)")

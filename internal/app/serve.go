@@ -33,8 +33,8 @@ import (
 )
 
 var serveOptions = []string{"db", "addr", "base-url", "env", "demo", "population", "log-level", "log-format",
-	"secret-key", "audit-key", "audit-anchors", "session-idle", "session-max", "confirm-deadline", "smtp-addr", "smtp-from", "smtp-user",
-	"smtp-password", "smtp-tls"}
+	"secret-key", "audit-key", "audit-anchors", "session-idle", "session-max", "confirm-deadline", "smtp-addr", "smtp-from",
+	"smtp-user", "smtp-password", "smtp-tls", "metrics-allow", "metrics-token"}
 
 func (m *Main) serve(ctx context.Context, args []string) error {
 	c, _, err := m.parse(m.flags("serve"), serveOptions, args)
@@ -238,7 +238,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 
 	sessions := web.NewSessionManager(&store.SessionStore{DB: db}, c.SessionIdle, c.SessionMax, strings.HasPrefix(c.BaseURL, "https://"))
 
-	users := &auth.Service{Store: db, Params: auth.DefaultParams, Keys: keys}
+	users := &auth.Service{Store: db, Params: auth.DefaultParams, Keys: keys, Log: log}
 	placements := &placement.Service{Store: db}
 	w := &web.Server{
 		Territory: db, Orgs: db, Users: users, Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Sessions: sessions,
@@ -266,7 +266,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession}
 	a.Register(mux)
 	mux.HandleFunc("GET /healthz", healthz(db))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", web.MetricsGuard(c.MetricsAllow, c.MetricsToken, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -69,6 +70,9 @@ type Service struct {
 	// Keys, when set, seal TOTP secrets at rest; without it they are stored
 	// as they are (development). Values sealed earlier stay readable.
 	Keys *crypt.Keyring
+	// Log, when set, receives one line per sign-in and refused sign-in
+	// (SECURITY.md R22).
+	Log *slog.Logger
 
 	dummyOnce sync.Once
 	dummy     string
@@ -91,16 +95,19 @@ func (s *Service) Authenticate(ctx context.Context, email, password, client stri
 	if n, err := s.Store.CountLoginFailures(ctx, acct, since); err != nil {
 		return domain.Credential{}, err
 	} else if n >= ThrottlePerAccount {
+		s.logFailure(ctx, "password", email, OutcomeThrottledAccount)
 		return domain.Credential{}, domain.Err(domain.ETOOMANY, "err.auth.too_many")
 	}
 	if client != "" {
 		if n, err := s.Store.CountLoginFailures(ctx, addr, since); err != nil {
 			return domain.Credential{}, err
 		} else if n >= ThrottlePerClient {
+			s.logFailure(ctx, "password", email, OutcomeThrottledClient)
 			return domain.Credential{}, domain.Err(domain.ETOOMANY, "err.auth.too_many")
 		}
 	}
-	fail := func() (domain.Credential, error) {
+	fail := func(outcome string) (domain.Credential, error) {
+		s.logFailure(ctx, "password", email, outcome)
 		keys := []string{acct}
 		if client != "" {
 			keys = append(keys, addr)
@@ -111,13 +118,13 @@ func (s *Service) Authenticate(ctx context.Context, email, password, client stri
 		return domain.Credential{}, errSignIn
 	}
 	if len(password) > 4*MaxPasswordLen {
-		return fail()
+		return fail(OutcomePasswordTooLong)
 	}
 	c, err := s.Store.Credentials(ctx, email)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		s.dummyOnce.Do(func() { s.dummy, _ = HashPassword("not-a-password", s.Params) })
 		_, _ = VerifyPassword(password, s.dummy)
-		return fail()
+		return fail(OutcomeUnknownAccount)
 	}
 	if err != nil {
 		return domain.Credential{}, err
@@ -127,7 +134,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password, client stri
 		return domain.Credential{}, err
 	}
 	if !ok {
-		return fail()
+		return fail(OutcomeWrongPassword)
 	}
 	if err := s.Store.ClearLoginFailures(ctx, acct); err != nil {
 		return domain.Credential{}, err
@@ -160,6 +167,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, userID, code string) error {
 	if n, err := s.Store.CountLoginFailures(ctx, acct, s.Store.Clock().Add(-ThrottleWindow)); err != nil {
 		return err
 	} else if n >= ThrottlePerAccount {
+		s.logFailure(ctx, "totp", "user:"+userID, OutcomeThrottledTOTP)
 		return domain.Err(domain.ETOOMANY, "err.auth.too_many")
 	}
 	secret, _, enabled, err := s.Store.TOTPSecrets(ctx, userID)
@@ -174,6 +182,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, userID, code string) error {
 		step = matchStep(secret, code, s.Store.Clock())
 	}
 	if step == 0 {
+		s.logFailure(ctx, "totp", "user:"+userID, OutcomeWrongTOTP)
 		if err := s.Store.RecordLoginFailure(ctx, acct); err != nil {
 			return err
 		}
@@ -188,7 +197,11 @@ func (s *Service) CompleteSignIn(ctx context.Context, a domain.Actor) error {
 	if a.TOTPEnabled {
 		how = "password e codice TOTP"
 	}
-	return s.Store.RecordSignIn(domain.NewContextWithActor(ctx, a), a.UserID, how)
+	if err := s.Store.RecordSignIn(domain.NewContextWithActor(ctx, a), a.UserID, how); err != nil {
+		return err
+	}
+	s.logSuccess(ctx, a, how)
+	return nil
 }
 
 // ActorByUserID implements domain.UserService.

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -37,6 +38,11 @@ type Config struct {
 	SMTPUser        string
 	SMTPPassword    string
 	SMTPTLS         string // starttls, opportunistic or none
+
+	// Who may read /metrics: clients from these networks (default loopback),
+	// or anyone presenting MetricsToken as a bearer token.
+	MetricsAllow []netip.Prefix
+	MetricsToken string
 }
 
 // Deadline parses ConfirmDeadline.
@@ -141,6 +147,43 @@ var Options = []Option{
 			}
 			return fmt.Errorf("must be starttls, opportunistic or none, not %q", v)
 		}},
+	{Name: "metrics-allow", Default: "127.0.0.0/8,::1/128", Usage: "CIDRs/addresses (comma-separated, or none) reading /metrics without a token",
+		set: func(c *Config, v string) error {
+			p, err := ParsePrefixes(v)
+			c.MetricsAllow = p
+			return err
+		}},
+	{Name: "metrics-token", Default: "", Usage: "bearer token that opens /metrics from any address", Secret: true,
+		set: str(func(c *Config) *string { return &c.MetricsToken })},
+}
+
+// ParsePrefixes reads a comma-separated list of CIDRs or single addresses;
+// "none" (or nothing) is the empty list.
+func ParsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	if strings.TrimSpace(v) == "none" {
+		return nil, nil
+	}
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			a, err := netip.ParseAddr(f)
+			if err != nil {
+				return nil, fmt.Errorf("not an address or CIDR: %q", f)
+			}
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("not an address or CIDR: %q", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // Lookup returns the option with the name.

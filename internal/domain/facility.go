@@ -137,6 +137,7 @@ func (f *Facility) Validate() error {
 	if strings.TrimSpace(f.Name) == "" {
 		fields["name"] = Field("err.field.name_required")
 	}
+	checkText(fields, "name", f.Name, "address", f.Address, "contact_name", f.ContactName)
 	if !validType(f.Type) {
 		fields["type"] = Field("err.facility.type_unknown")
 	}

@@ -74,6 +74,7 @@ func (g *Guest) Validate() error {
 	if strings.TrimSpace(g.Surname) == "" && strings.TrimSpace(g.GivenName) == "" {
 		fields["surname"] = Field("err.guest.name_required")
 	}
+	checkText(fields, "surname", g.Surname, "given_name", g.GivenName)
 	switch g.Sex {
 	case SexMale, SexFemale, SexOther:
 	default:

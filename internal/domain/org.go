@@ -44,6 +44,7 @@ func (g *Gestore) Validate() error {
 	if strings.TrimSpace(g.Name) == "" {
 		fields["name"] = Field("err.field.name_required")
 	}
+	checkText(fields, "name", g.Name)
 	if len(g.TaxCode) != 11 || strings.Trim(g.TaxCode, "0123456789") != "" {
 		fields["tax_code"] = Field("err.gestore.tax_code")
 	}

@@ -101,6 +101,7 @@ func (u *User) Validate() error {
 	if strings.TrimSpace(u.Name) == "" {
 		fields["name"] = Field("err.field.name_required")
 	}
+	checkText(fields, "name", u.Name)
 	if !u.Role.Valid() {
 		fields["role"] = Field("err.user.role_unknown")
 	}
@@ -262,4 +263,12 @@ type UserService interface {
 	// ListTokens returns the user's tokens (never the secrets). Who may, as
 	// CreateToken.
 	ListTokens(ctx context.Context, userID string) ([]Token, error)
+}
+
+// LooksLikeEmail reports whether s has the shape of an e-mail address (one
+// @, a dot after it, no spaces): enough to tell an address from a password
+// typed into the wrong field.
+func LooksLikeEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	return at > 0 && at == strings.LastIndexByte(s, '@') && strings.Contains(s[at:], ".") && !strings.ContainsAny(s, " \t\r\n")
 }

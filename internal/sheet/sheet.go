@@ -12,8 +12,10 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Table is what an export holds. Cells are string, int, float64 or *time.Time.
@@ -27,17 +29,21 @@ type Table struct {
 }
 
 // dangerous reports whether a spreadsheet might read s as a formula or a
-// command: it starts, after any blanks, BOM or control characters, with one
-// of = + - @ | % or a tab/CR.
+// command: it starts, after anything invisible (blanks of any width, BOM,
+// zero-width and bidirectional marks, control characters, combining marks),
+// with one of = + - @ | % in any width or form (full-width ＝, small ﹦,
+// superscript ⁼: what NFKC folds to them, as some spreadsheets do), or with
+// a tab or CR.
 func dangerous(s string) bool {
 	for _, r := range s {
 		switch {
-		case r == '\ufeff' || r == ' ' || (unicode.IsControl(r) && r != '\t' && r != '\r'):
-			continue
-		case strings.ContainsRune("=+-@|%\t\r", r):
+		case r == '\t' || r == '\r':
 			return true
+		case unicode.IsSpace(r) || unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Mn, unicode.Me):
+			continue
 		default:
-			return false
+			folded, _ := utf8.DecodeRuneInString(norm.NFKC.String(string(r)))
+			return strings.ContainsRune("=+-@|%", folded)
 		}
 	}
 	return false
@@ -87,7 +93,11 @@ func WriteCSV(w io.Writer, t Table) error {
 	cw := csv.NewWriter(bw)
 	cw.Comma = ';'
 	ref := t.RefTime.In(rome).Format("2006-01-02T15:04:05-07:00")
-	if err := cw.Write(append(append([]string{}, t.Headers...), "riferimento")); err != nil {
+	header := make([]string, 0, len(t.Headers)+1)
+	for _, h := range t.Headers {
+		header = append(header, Safe(h)) // headers too: some are built from data
+	}
+	if err := cw.Write(append(header, "riferimento")); err != nil {
 		return err
 	}
 	for _, row := range t.Rows {

@@ -120,8 +120,14 @@ func (db *DB) ListAudit(ctx context.Context, f domain.AuditFilter) ([]domain.Aud
 // VerifyAudit walks the whole chain in order and reports the first row whose
 // sequence, link or hash does not verify.
 func (db *DB) VerifyAudit(ctx context.Context) (domain.AuditVerification, error) {
+	return verifyAudit(ctx, db.read)
+}
+
+// verifyAudit walks the chain on q: a pool, or the transaction whose snapshot
+// a backup was taken from.
+func verifyAudit(ctx context.Context, q querier) (domain.AuditVerification, error) {
 	var v domain.AuditVerification
-	rows, err := db.read.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_log ORDER BY seq`)
+	rows, err := q.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_log ORDER BY seq`)
 	if err != nil {
 		return v, fmt.Errorf("store: verify audit: %w", err)
 	}
@@ -150,7 +156,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (domain.AuditVerification, error)
 		return v, err
 	}
 	var head domain.AuditEntry
-	if err := db.read.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&head.Seq, &head.Hash); err != nil &&
+	if err := q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&head.Seq, &head.Hash); err != nil &&
 		!errors.Is(err, sql.ErrNoRows) {
 		return v, err
 	}

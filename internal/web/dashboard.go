@@ -376,7 +376,7 @@ func (s *Server) handleDashboardReport(w http.ResponseWriter, r *http.Request) {
 		place = strings.ToLower(dd.Query.Province)
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="rapporto-accoglienza-%s-%s.pdf"`, place, dd.Date))
+	setAttachment(w, fmt.Sprintf("rapporto-accoglienza-%s-%s.pdf", place, dd.Date))
 	if err := report.WriteMonthly(w, m); err != nil {
 		s.Logger.Error("web: monthly report", "err", err, "request_id", RequestID(r.Context()))
 	}

@@ -17,7 +17,7 @@ func (s *Server) sendTable(w http.ResponseWriter, r *http.Request, name string, 
 		ext = "xlsx"
 	}
 	filename := fmt.Sprintf("%s-%s.%s", name, t.RefTime.In(rome).Format("20060102-1504"), ext)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	setAttachment(w, filename)
 	var err error
 	if ext == "xlsx" {
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -419,7 +419,7 @@ func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="piano-di-riparto-`+p.CreatedAt.In(rome).Format("20060102-1504")+`.pdf"`)
+	setAttachment(w, "piano-di-riparto-"+p.CreatedAt.In(rome).Format("20060102-1504")+".pdf")
 	_, _ = buf.WriteTo(w)
 }
 
