@@ -1,0 +1,5 @@
+//go:build !race
+
+package sdc
+
+const raceEnabled = false
