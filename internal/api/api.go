@@ -26,6 +26,10 @@ type Server struct {
 	Facilities domain.FacilityService
 	Guests     domain.GuestService
 	Plans      domain.PlanService
+	// Publications makes and publishes the public site's publications.
+	Publications domain.PublicationService
+	// Translate turns a message id into its Italian text (errors given as ids).
+	Translate func(id string) string
 	// Population answers the population statistics (store.Population).
 	Population func(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, error)
 	// Dashboard answers the population dashboard (store.Dashboard).
@@ -76,6 +80,9 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 	}
 	if s.Plans != nil {
 		s.registerPlans(api)
+	}
+	if s.Publications != nil {
+		s.registerPublications(api)
 	}
 
 	// Unknown API paths answer in problem+json, not with the HTML 404 page;

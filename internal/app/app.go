@@ -110,6 +110,7 @@ Commands:
   token     API tokens (token create, token revoke)
   audit     check the audit log's hash chain (audit verify)
   stats     rebuild the materialised population figures (stats rebuild)
+  publish   make and publish the public site's figures for a reference date (--date, --note)
   key       key new: a fresh encryption key for GESTA_SECRET_KEY (rotate: "new,old")
   alloc     the allocation engine on JSON (split: the province split; solve: the facility placement; export-lp)
   version   print the version
@@ -137,6 +138,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.allocCmd(rest)
 	case "stats":
 		return m.stats(cliCtx, rest)
+	case "publish":
+		return m.publish(cliCtx, rest)
 	case "key":
 		if len(rest) != 1 || rest[0] != "new" {
 			fmt.Fprintln(m.Stderr, "usage: gesta key new   (prints a key for GESTA_SECRET_KEY)")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/i18n"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
 )
@@ -263,5 +264,46 @@ func (m *Main) stats(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "population figures rebuilt for %d days in %v\n", *days, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// publish makes the publication of a reference date and publishes it:
+// `gesta publish --date YYYY-MM-DD [--note TEXT]` (for a monthly timer). The
+// publication's id is the last line of the output.
+func (m *Main) publish(ctx context.Context, args []string) error {
+	fs := m.flags("publish")
+	date := fs.String("date", "", "reference date YYYY-MM-DD (default: the last day of the previous month)")
+	note := fs.String("note", "", "why this version; required to correct a date already published")
+	c, _, err := m.parse(fs, dbOptions, args)
+	if err != nil {
+		return err
+	}
+	db, _, err := m.openDB(ctx, c, m.logger(c))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	bundle, err := i18n.New()
+	if err != nil {
+		return err
+	}
+	// The service's errors are message ids: the operator reads them in Italian.
+	say := func(err error) error {
+		var e *domain.Error
+		if errors.As(err, &e) {
+			return fmt.Errorf("%s", bundle.For("it").T(e.Message))
+		}
+		return err
+	}
+	svc := store.NewPublicationService(db)
+	p, err := svc.CreateDraft(ctx, *date, *note)
+	if err != nil {
+		return say(err)
+	}
+	if p, err = svc.Publish(ctx, p.ID, *note); err != nil {
+		return say(err)
+	}
+	fmt.Fprintf(m.Stdout, "publication of %s (version %d) published\n", p.ReferenceDate, p.Version)
+	fmt.Fprintln(m.Stdout, p.ID)
 	return nil
 }

@@ -178,10 +178,11 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	sessions := web.NewSessionManager(&store.SessionStore{DB: db}, c.SessionIdle, c.SessionMax, strings.HasPrefix(c.BaseURL, "https://"))
 
 	users := &auth.Service{Store: db, Params: auth.DefaultParams, Keys: keys}
+	pubs := store.NewPublicationService(db)
 	w := &web.Server{
 		Territory: db, Orgs: db, Users: users, Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Sessions: sessions,
 		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db, Presence: db, Dashboard: db.Dashboard,
-		Plans: db, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
+		Plans: db, Publications: pubs, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
 	}
 	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
 		provinces, err := db.ListProvinces(ctx)
@@ -199,7 +200,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	broker := &events.Broker{}
 	db.OnChange = broker.Publish
 	a := &api.Server{Territory: db, Users: users, Audit: db, Facilities: db, Guests: db, Population: db.Population, Dashboard: db.Dashboard,
-		Plans: db, Events: broker, Logger: log,
+		Plans: db, Publications: pubs, Translate: func(id string) string { return bundle.For("it").T(id) }, Events: broker, Logger: log,
 		Version: version(), Boundaries: territory.Boundaries, RequestID: web.RequestID,
 		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession}
 	a.Register(mux)
