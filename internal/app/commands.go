@@ -296,6 +296,15 @@ func (m *Main) publish(ctx context.Context, args []string) error {
 		return err
 	}
 	svc := store.NewPublicationService(db)
+	// A correction without a note would leave a draft behind: refuse it first.
+	if *date == "" {
+		*date = domain.DefaultReferenceDate(db.Now())
+	}
+	if *note == "" {
+		if _, err := svc.FindPublished(ctx, *date); err == nil {
+			return say(domain.Errorf(domain.EINVALID, "err.publication.correction_note"))
+		}
+	}
 	p, err := svc.CreateDraft(ctx, *date, *note)
 	if err != nil {
 		return say(err)

@@ -258,11 +258,13 @@ func (s *Server) handleDatasets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := datasetsPage{Datasets: datasets(), Versions: vs}
-	for i := range vs {
-		if vs[i].Status == domain.PubPublished {
-			d.Pub = &vs[i]
-			break
-		}
+	// The date chosen (?data=, kept in the links) or the latest.
+	p, ok := s.publicPub(w, r)
+	if !ok {
+		return
+	}
+	if p.ID != "" {
+		d.Pub = &p
 	}
 	if len(vs) > 0 {
 		tag, cc := s.pageTag(r, versionsTag(vs))
