@@ -29,6 +29,8 @@ var webPolicy = map[string]string{
 	"GET /{$}":                               "public",
 	"GET /territorio":                        "public",
 	"GET /dati":                              "public",
+	"GET /dati/catalogo.jsonld":              "public",
+	"GET /dati/catalogo.ttl":                 "public",
 	"GET /dati/{dataset}":                    "public",
 	"GET /dati/{dataset}/{file}":             "public",
 	"GET /nota-metodologica":                 "public",

@@ -138,6 +138,13 @@ func TestPublicSite(t *testing.T) {
 				t.Errorf("English home lacks its title")
 			}
 
+			if cat := pages["it"]["/dati/catalogo.jsonld"]; !strings.Contains(cat, "presenze-comuni") ||
+				!strings.Contains(cat, "/dati/presenze-comuni/"+published.ReferenceDate+".csv") || !json.Valid([]byte(cat)) {
+				t.Errorf("catalogue (JSON-LD) lacks the datasets or the download URL of %s", published.ReferenceDate)
+			}
+			if ttl := pages["it"]["/dati/catalogo.ttl"]; !strings.Contains(ttl, "dcatapit:Catalog") && !strings.Contains(ttl, "dcatapit#Catalog") {
+				t.Errorf("catalogue (Turtle) lacks its catalogue")
+			}
 			checkFiles(t, base, published)
 			checkConditional(t, base)
 			checkNoPersonalData(t, db, pages)

@@ -31,7 +31,7 @@ import (
 )
 
 var serveOptions = []string{"db", "addr", "base-url", "env", "demo", "population", "log-level", "log-format",
-	"secret-key", "session-idle", "session-max", "confirm-deadline", "smtp-addr", "smtp-from", "smtp-user",
+	"secret-key", "session-idle", "session-max", "confirm-deadline", "opendata-email", "smtp-addr", "smtp-from", "smtp-user",
 	"smtp-password", "smtp-tls"}
 
 func (m *Main) serve(ctx context.Context, args []string) error {
@@ -182,7 +182,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	w := &web.Server{
 		Territory: db, Orgs: db, Users: users, Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Sessions: sessions,
 		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db, Presence: db, Dashboard: db.Dashboard,
-		Plans: db, Publications: pubs, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
+		Plans: db, Publications: pubs, PublicURL: c.BaseURL, OpenDataEmail: c.OpenDataEmail, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
 	}
 	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
 		provinces, err := db.ListProvinces(ctx)
@@ -190,6 +190,9 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 			return nil, err
 		}
 		w.DemoAccounts, w.DemoPassword = demo.Accounts(provinces), demo.DemoPassword
+		if w.OpenDataEmail == "" {
+			w.OpenDataEmail = "dati-aperti@gesta.example" // demo data only: production sets --opendata-email
+		}
 	}
 	if err := w.Init(); err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/i18n"
+	"github.com/gesta-er/gesta/internal/opendata"
 )
 
 // The public site reads only published publications (rule R0): every handler
@@ -238,6 +239,7 @@ func datasets() []datasetInfo {
 }
 
 type datasetsPage struct {
+	Catalog  bool // the DCAT-AP_IT catalogue is served
 	Datasets []datasetInfo
 	Versions []domain.Publication
 	Pub      *domain.Publication
@@ -257,7 +259,7 @@ func (s *Server) handleDatasets(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	d := datasetsPage{Datasets: datasets(), Versions: vs}
+	d := datasetsPage{Datasets: datasets(), Versions: vs, Catalog: s.OpenDataEmail != ""}
 	// The date chosen (?data=, kept in the links) or the latest.
 	p, ok := s.publicPub(w, r)
 	if !ok {
@@ -491,4 +493,73 @@ func (s *Server) datasetRows(id string, t *domain.PublicTables) []map[string]any
 		}
 	}
 	return rows
+}
+
+// handleCatalog serves the DCAT-AP_IT catalogue of the datasets the site
+// publishes (internal/opendata), as JSON-LD or Turtle, with the dates of the
+// public publications. Without a contact e-mail (--opendata-email) there is
+// no catalogue: DCAT-AP_IT makes the contact point mandatory.
+func (s *Server) handleCatalog(w http.ResponseWriter, r *http.Request) {
+	if s.OpenDataEmail == "" {
+		s.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	vs, err := s.Publications.ListPublished(r.Context())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var latest *domain.Publication
+	var issued, modified, start time.Time
+	for i, v := range vs {
+		if v.PublishedAt == nil {
+			continue
+		}
+		if latest == nil && v.Status == domain.PubPublished {
+			latest = &vs[i]
+		}
+		if issued.IsZero() || v.PublishedAt.Before(issued) {
+			issued = *v.PublishedAt
+		}
+		if v.PublishedAt.After(modified) {
+			modified = *v.PublishedAt
+		}
+		if d, err := time.Parse("2006-01-02", v.ReferenceDate); err == nil && (start.IsZero() || d.Before(start)) {
+			start = d
+		}
+	}
+	if latest == nil {
+		s.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	end, _ := time.Parse("2006-01-02", latest.ReferenceDate)
+	pub := opendata.DefaultPublisher
+	pub.Email = s.OpenDataEmail
+	in := opendata.Input{BaseURL: s.PublicURL, Publisher: pub, Issued: issued, Modified: modified,
+		Dates: map[string]opendata.Dates{}, Only: domain.PublicDatasets}
+	for _, id := range domain.PublicDatasets {
+		in.Dates[id] = opendata.Dates{Modified: modified, Latest: end, Start: start, End: end}
+	}
+	turtle := strings.HasSuffix(r.URL.Path, ".ttl")
+	if cached(w, r, publicPageCache, "catalog|"+versionsTag(vs)+"|"+s.PublicURL+"|"+strconv.FormatBool(turtle)+"|"+s.Version, &modified) {
+		return
+	}
+	cat, err := opendata.Build(in)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if turtle {
+		w.Header().Set("Content-Type", "text/turtle; charset=utf-8")
+		_, _ = w.Write(cat.Turtle())
+		return
+	}
+	b, err := cat.JSONLD()
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/ld+json; charset=utf-8")
+	_, _ = w.Write(b)
 }

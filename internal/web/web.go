@@ -48,6 +48,9 @@ type Server struct {
 	// Publications are the public site's monthly publications; public pages
 	// read only published ones.
 	Publications domain.PublicationService
+	// PublicURL is the site's absolute address (catalogue links);
+	// OpenDataEmail the catalogue's contact point (none: no catalogue).
+	PublicURL, OpenDataEmail string
 	// Dashboard computes the population dashboards.
 	Dashboard DashboardFunc
 	// ResetTOTP removes a user's second factor (admins).
@@ -255,6 +258,8 @@ func (s *Server) Routes() []Route {
 		{"GET /{$}", public, s.handleLanding},
 		{"GET /territorio", public, s.handleTerritory},
 		{"GET /dati", public, s.handleDatasets},
+		{"GET /dati/catalogo.jsonld", public, s.handleCatalog},
+		{"GET /dati/catalogo.ttl", public, s.handleCatalog},
 		{"GET /dati/{dataset}", public, s.handleDataset},
 		{"GET /dati/{dataset}/{file}", public, s.handleDatasetFile},
 		{"GET /nota-metodologica", public, s.handleMethodology},
