@@ -8,6 +8,8 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -18,6 +20,7 @@ import (
 	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/store"
+	"github.com/gesta-er/gesta/internal/store/demo"
 	"github.com/gesta-er/gesta/internal/store/storetest"
 )
 
@@ -150,6 +153,7 @@ func TestPublicSite(t *testing.T) {
 			checkNoPersonalData(t, db, pages)
 			checkDraftUnreachable(t, base, db, pubs, published)
 			checkAPIAndCLI(t, base, dsn, db)
+			checkCoordinatorPages(t, base)
 		})
 	}
 }
@@ -451,6 +455,68 @@ func checkAPIAndCLI(t *testing.T, base, dsn string, db *store.DB) {
 	p, err := store.NewPublicationService(db).FindPublished(ctx, date)
 	if err != nil || p.ID != last || p.Version != 2 {
 		t.Errorf("CLI printed %q; current version %+v %v", last, p.ID, err)
+	}
+}
+
+// checkCoordinatorPages walks the web workflow as the coordinator: a draft,
+// its preview with exact values and rules, publishing only after the
+// confirmation.
+func checkCoordinatorPages(t *testing.T, base string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := noRedirect(jar)
+	resp, err := c.PostForm(base+"/login", url.Values{"email": {accounts["coordinator"]}, "password": {demo.DemoPassword}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	page := func(method, path string, form url.Values) (*http.Response, string) {
+		var resp *http.Response
+		var err error
+		if method == "GET" {
+			resp, err = c.Get(base + path)
+		} else {
+			resp, err = c.PostForm(base+path, form)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	if resp, body := page("GET", "/pubblicazioni", nil); resp.StatusCode != 200 || !strings.Contains(body, "pubblicata") {
+		t.Fatalf("/pubblicazioni: %d", resp.StatusCode)
+	}
+	if resp, body := page("POST", "/pubblicazioni", url.Values{"reference_date": {"2999-12-31"}}); resp.StatusCode != 422 ||
+		!strings.Contains(body, "giorno già concluso") {
+		t.Errorf("future date on the web: %d", resp.StatusCode)
+	}
+	date := time.Now().AddDate(0, -4, 0).Format("2006-01") + "-15"
+	resp, _ = page("POST", "/pubblicazioni", url.Values{"reference_date": {date}})
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/pubblicazioni/") {
+		t.Fatalf("draft on the web: %d %s", resp.StatusCode, loc)
+	}
+	resp, body := page("GET", loc, nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, "bozza") || !strings.Contains(body, "esatto") ||
+		!strings.Contains(body, "R6") || !strings.Contains(body, `name="confirm"`) {
+		t.Errorf("preview: %d, lacks the draft status, exact values, rules or the confirmation", resp.StatusCode)
+	}
+	if resp, _ := page("POST", loc+"/pubblica", url.Values{}); resp.StatusCode != 422 {
+		t.Errorf("publish without confirmation: %d", resp.StatusCode)
+	}
+	if resp, _ := publicGet(t, base+"/dati/presenze-comuni/"+date+".csv", ""); resp.StatusCode != 404 {
+		t.Errorf("an unconfirmed draft is public: %d", resp.StatusCode)
+	}
+	if resp, _ := page("POST", loc+"/pubblica", url.Values{"confirm": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("publish: %d", resp.StatusCode)
+	}
+	if resp, body := page("GET", loc, nil); !strings.Contains(body, "pubblicata") || strings.Contains(body, `name="confirm"`) {
+		t.Errorf("after publishing: %d", resp.StatusCode)
+	}
+	if resp, _ := publicGet(t, base+"/dati/presenze-comuni/"+date+".csv", ""); resp.StatusCode != 200 {
+		t.Errorf("the published date's file: %d", resp.StatusCode)
 	}
 }
 
