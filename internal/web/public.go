@@ -148,6 +148,8 @@ type keyFigures struct {
 	ComuniOver     int
 	Change         *int   // since the previous month's end; nil when not publishable
 	PreviousMonth  string // YYYY-MM
+	YearChange     *int   // since the same month a year before
+	YearMonth      string
 	Comuni         int
 	MetroResidents int
 }
@@ -171,6 +173,14 @@ func newKeyFigures(t *domain.PublicTables) keyFigures {
 			d := cur - prev
 			k.Change = &d
 		}
+		if n >= 13 {
+			old, ok3 := t.Months[n-13].Presenze.Published()
+			k.YearMonth = t.Months[n-13].Month
+			if ok1 && ok3 {
+				d := cur - old
+				k.YearChange = &d
+			}
+		}
 	}
 	return k
 }
@@ -186,8 +196,9 @@ func guidelineFor(code string) float64 {
 
 type publicHome struct {
 	landingData
-	Pub  *domain.Publication
-	Keys keyFigures
+	Pub   *domain.Publication
+	Keys  keyFigures
+	Chart *monthBars
 }
 
 func (s *Server) handleLanding(w http.ResponseWriter, r *http.Request) {
@@ -208,7 +219,7 @@ func (s *Server) handleLanding(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if p.ID != "" {
-			d.Pub, d.Keys = &p, newKeyFigures(p.Tables)
+			d.Pub, d.Keys, d.Chart = &p, newKeyFigures(p.Tables), newMonthBars(p.Tables, 24)
 			tag, cc := s.pageTag(r, p.ID)
 			if cached(w, r, cc, "home|"+tag, p.PublishedAt) {
 				return
@@ -562,4 +573,56 @@ func (s *Server) handleCatalog(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/ld+json; charset=utf-8")
 	_, _ = w.Write(b)
+}
+
+// monthBars is the monthly series of presences as an SVG bar chart, from the
+// protected values only (a suppressed month has no bar and is marked).
+type monthBars struct {
+	W, H, Left, Right, Base int
+	Grid                    []gridLine
+	Bars                    []monthBar
+	From, To                string // YYYY-MM
+}
+
+type monthBar struct {
+	X, Y, W, H float64
+	Month      string
+	Value      domain.PubFigure
+}
+
+// newMonthBars lays out the last n months of a publication's series.
+func newMonthBars(t *domain.PublicTables, n int) *monthBars {
+	ms := t.Months
+	if len(ms) > n {
+		ms = ms[len(ms)-n:]
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	c := &monthBars{W: 720, H: 260, Left: 48, Right: 710, Base: 230, From: ms[0].Month, To: ms[len(ms)-1].Month}
+	top := 0
+	for _, m := range ms {
+		if v, ok := m.Presenze.Published(); ok {
+			top = max(top, v)
+		}
+	}
+	step := niceStep(top)
+	ceil := step * ((top + step - 1) / step)
+	if ceil == 0 {
+		ceil = step
+	}
+	scale := float64(c.Base-20) / float64(ceil)
+	for v := 0; v <= ceil; v += step {
+		c.Grid = append(c.Grid, gridLine{Y: float64(c.Base) - float64(v)*scale, Label: v})
+	}
+	slot := float64(c.Right-c.Left) / float64(len(ms))
+	for i, m := range ms {
+		b := monthBar{X: float64(c.Left) + float64(i)*slot + slot*0.15, W: slot * 0.7, Month: m.Month, Value: m.Presenze}
+		if v, ok := m.Presenze.Published(); ok {
+			b.H = float64(v) * scale
+		}
+		b.Y = float64(c.Base) - b.H
+		c.Bars = append(c.Bars, b)
+	}
+	return c
 }
