@@ -30,6 +30,8 @@ type Server struct {
 	Guests     domain.GuestService
 	Plans      domain.PlanService
 	Placement  domain.PlacementService
+	// Publications makes and publishes the public site's publications.
+	Publications domain.PublicationService
 	// Population answers the population statistics (store.Population).
 	Population func(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, error)
 	// Dashboard answers the population dashboard (store.Dashboard).
@@ -87,6 +89,9 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 	}
 	if s.Plans != nil {
 		s.registerPlans(api)
+	}
+	if s.Publications != nil {
+		s.registerPublications(api)
 	}
 
 	// Unknown API paths answer in problem+json, not with the HTML 404 page;

@@ -28,6 +28,12 @@ import (
 var webPolicy = map[string]string{
 	"GET /{$}":                               "public",
 	"GET /territorio":                        "public",
+	"GET /dati":                              "public",
+	"GET /dati/catalogo.jsonld":              "public",
+	"GET /dati/catalogo.ttl":                 "public",
+	"GET /dati/{dataset}":                    "public",
+	"GET /dati/{dataset}/{file}":             "public",
+	"GET /nota-metodologica":                 "public",
 	"GET /accessibilita":                     "public",
 	"GET /privacy":                           "public",
 	"GET /note-legali":                       "public",
@@ -112,6 +118,10 @@ var webPolicy = map[string]string{
 	"POST /avvisi/{id}/letto":                "signed",
 	"GET /saldo":                             "plan",
 	"POST /chiavi":                           "plan-run",
+	"GET /pubblicazioni":                     "publish",
+	"POST /pubblicazioni":                    "publish",
+	"GET /pubblicazioni/{id}":                "publish",
+	"POST /pubblicazioni/{id}/pubblica":      "publish",
 }
 
 var apiPolicy = map[string]string{
@@ -160,6 +170,9 @@ var apiPolicy = map[string]string{
 	"GET /balances":                       "plan",
 	"GET /key-tables":                     "plan",
 	"POST /key-tables":                    "plan-run",
+	"POST /publications":                  "publish",
+	"POST /publications/{id}/publish":     "publish",
+	"GET /publications":                   "publish",
 	"GET /inbox":                          "signed",
 	"POST /inbox/{id}/read":               "signed",
 }
@@ -190,6 +203,7 @@ func apiExpect(op, role, rel string) int {
 		"stats":          {"admin", "coordinator", "prefecture", "viewer"},
 		"plan":           {"coordinator", "prefecture"},
 		"plan-run":       {"coordinator"},
+		"publish":        {"admin", "coordinator"},
 	}[class]
 	allowedRole := false
 	for _, r := range in {
@@ -234,6 +248,10 @@ func apiExpect(op, role, rel string) int {
 		"POST /plans/{id}/split/adjust", "POST /plans/{id}/cancel", "POST /plans/{id}/amend", "POST /plans/{id}/placement",
 		"POST /plans/{id}/departures", "POST /plans/{id}/arrival", "POST /plans/{id}/messages", "POST /key-tables":
 		return http.StatusUnprocessableEntity // the matrix sends an empty body: refused by validation, after the permission
+	case "POST /publications":
+		return http.StatusUnprocessableEntity // the matrix sends a malformed date
+	case "POST /publications/{id}/publish":
+		return http.StatusNotFound // an id that does not exist, for anyone allowed
 	case "GET /plans/{id}", "POST /plans/{id}/split", "POST /plans/{id}/publish", "POST /plans/{id}/acknowledge",
 		"POST /plans/{id}/close", "POST /plans/{id}/placement/proposal", "POST /inbox/{id}/read":
 		return http.StatusNotFound // an id that does not exist, for anyone allowed
@@ -266,6 +284,8 @@ func allowed(class, role string) bool {
 		return role == "coordinator" || role == "prefecture"
 	case "plan-run":
 		return role == "coordinator"
+	case "publish":
+		return role == "admin" || role == "coordinator"
 	}
 	panic("unknown class " + class)
 }
@@ -300,6 +320,8 @@ var forms = map[string]url.Values{
 	"POST /strutture/{code}/blocchi":      {"places": {"0"}},
 	"POST /disponibilita/{code}":          {"occupied": {"x"}},
 	"POST /strutture/{code}/recapiti":     {"version": {"0"}},
+	"POST /pubblicazioni":                 {"reference_date": {"not-a-date"}},
+	"POST /pubblicazioni/{id}/pubblica":   {"confirm": {"1"}},
 }
 
 func noRedirect(jar http.CookieJar) *http.Client {
@@ -399,6 +421,9 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 		path = strings.ReplaceAll(path, "/importazioni/{id}", "/importazioni/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "/uscite/{id}", "/uscite/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "/elenco/{id}", "/elenco/01000000-0000-7000-8000-000000000000")
+		path = strings.ReplaceAll(path, "/pubblicazioni/{id}", "/pubblicazioni/01000000-0000-7000-8000-000000000000")
+		path = strings.ReplaceAll(path, "{dataset}/{file}", "presenze-comuni/latest.csv")
+		path = strings.ReplaceAll(path, "{dataset}", "presenze-comuni")
 		path = strings.ReplaceAll(path, "{code}", webFacility)
 		if strings.HasPrefix(path, "/cruscotto/tabella") {
 			path += "?tabella=sex"
@@ -529,6 +554,8 @@ func apiCall(t *testing.T, method, url, token string) int {
 	switch {
 	case strings.HasSuffix(url, "/availability"):
 		body = strings.NewReader(`{"occupied": 1}`)
+	case strings.HasSuffix(url, "/publications") && method == "POST":
+		body = strings.NewReader(`{"reference_date": "not-a-date"}`)
 	case strings.HasSuffix(url, "/holds"):
 		body = strings.NewReader(`{"places": 1, "expires_at": "` + time.Now().Add(time.Hour).UTC().Format(time.RFC3339) + `", "reason": "matrice"}`)
 	case method == "POST" || method == "PATCH":

@@ -346,3 +346,53 @@ func (m *Main) restore(ctx context.Context, args []string) error {
 		len(man.Tables), man.AuditHead.Seq)
 	return nil
 }
+
+// publish makes the publication of a reference date and publishes it:
+// `gesta publish --date YYYY-MM-DD [--note TEXT]` (for a monthly timer). The
+// publication's id is the last line of the output.
+func (m *Main) publish(ctx context.Context, args []string) error {
+	fs := m.flags("publish")
+	date := fs.String("date", "", "reference date YYYY-MM-DD (default: the last day of the previous month)")
+	note := fs.String("note", "", "why this version; required to correct a date already published")
+	c, _, err := m.parse(fs, dbOptions, args)
+	if err != nil {
+		return err
+	}
+	db, _, err := m.openDB(ctx, c, m.logger(c))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	bundle, err := i18n.New()
+	if err != nil {
+		return err
+	}
+	// The service's errors are message ids: the operator reads them in Italian.
+	say := func(err error) error {
+		var e *domain.Error
+		if errors.As(err, &e) {
+			return fmt.Errorf("%s", bundle.For("it").Error(err))
+		}
+		return err
+	}
+	svc := store.NewPublicationService(db)
+	// A correction without a note would leave a draft behind: refuse it first.
+	if *date == "" {
+		*date = domain.DefaultReferenceDate(db.Now())
+	}
+	if *note == "" {
+		if _, err := svc.FindPublished(ctx, *date); err == nil {
+			return say(domain.Err(domain.EINVALID, "err.publication.correction_note"))
+		}
+	}
+	p, err := svc.CreateDraft(ctx, *date, *note)
+	if err != nil {
+		return say(err)
+	}
+	if p, err = svc.Publish(ctx, p.ID, *note); err != nil {
+		return say(err)
+	}
+	fmt.Fprintf(m.Stdout, "publication of %s (version %d) published\n", p.ReferenceDate, p.Version)
+	fmt.Fprintln(m.Stdout, p.ID)
+	return nil
+}

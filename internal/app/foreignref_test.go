@@ -76,6 +76,8 @@ var writeRefs = map[string]string{
 	"POST /piani/{id}/assegnazione":          "facility (the store's PlaceUnits, walked on the API twin)",
 	"POST /piani/{id}/partenze":              "province (the store's RecordDeparture, walked on the API twin)",
 	"POST /piani/{id}/arrivi":                "- the caller's own share's units",
+	"POST /pubblicazioni":                    "- none: the metro area's figures, region-wide (publish is the coordinator's and the admin's)",
+	"POST /pubblicazioni/{id}/pubblica":      "- the publication, region-wide (no province scope)",
 	// API.
 	"POST /facilities":                    "gestore, comune",
 	"PATCH /facilities/{code}":            "facility, gestore, comune",
@@ -88,6 +90,8 @@ var writeRefs = map[string]string{
 	"POST /stays":                         "guest, facility",
 	"POST /households/{id}/stays":         "household, facility",
 	"POST /stays/{id}/exit":               "stay",
+	"POST /publications":                  "- none: the metro area's figures, region-wide",
+	"POST /publications/{id}/publish":     "- the publication, region-wide (no province scope)",
 	"POST /inbox/{id}/read":               "notification",
 	"POST /plans":                         "- the coordinator's, region-wide",
 	"POST /plans/{id}/split":              "- the coordinator's, region-wide",

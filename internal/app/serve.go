@@ -33,8 +33,8 @@ import (
 )
 
 var serveOptions = []string{"db", "addr", "base-url", "env", "demo", "population", "log-level", "log-format",
-	"secret-key", "audit-key", "audit-anchors", "session-idle", "session-max", "confirm-deadline", "smtp-addr", "smtp-from",
-	"smtp-user", "smtp-password", "smtp-tls", "metrics-allow", "metrics-token"}
+	"secret-key", "audit-key", "audit-anchors", "session-idle", "session-max", "confirm-deadline", "opendata-email", "smtp-addr",
+	"smtp-from", "smtp-user", "smtp-password", "smtp-tls", "metrics-allow", "metrics-token"}
 
 func (m *Main) serve(ctx context.Context, args []string) error {
 	c, _, err := m.parse(m.flags("serve"), serveOptions, args)
@@ -240,10 +240,12 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 
 	users := &auth.Service{Store: db, Params: auth.DefaultParams, Keys: keys, Log: log}
 	placements := &placement.Service{Store: db}
+	pubs := store.NewPublicationService(db)
 	w := &web.Server{
 		Territory: db, Orgs: db, Users: users, Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Sessions: sessions,
 		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db, Presence: db, Dashboard: db.Dashboard,
-		Plans: db, Placement: placements, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
+		Plans: db, Placement: placements, Publications: pubs, PublicURL: c.BaseURL, OpenDataEmail: c.OpenDataEmail,
+		I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
 	}
 	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
 		provinces, err := db.ListProvinces(ctx)
@@ -251,6 +253,9 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 			return nil, err
 		}
 		w.DemoAccounts, w.DemoPassword = demo.Accounts(provinces), demo.DemoPassword
+		if w.OpenDataEmail == "" {
+			w.OpenDataEmail = "dati-aperti@gesta.example" // demo data only: production sets --opendata-email
+		}
 	}
 	if err := w.Init(); err != nil {
 		return nil, err
@@ -261,7 +266,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	broker := &events.Broker{}
 	db.OnChange = broker.Publish
 	a := &api.Server{Territory: db, Users: users, Audit: db, Facilities: db, Guests: db, Population: db.Population, Dashboard: db.Dashboard,
-		Plans: db, Placement: placements, Events: broker, Logger: log,
+		Plans: db, Placement: placements, Publications: pubs, Events: broker, Logger: log,
 		Version: version(), Boundaries: territory.Boundaries, RequestID: web.RequestID,
 		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession}
 	a.Register(mux)

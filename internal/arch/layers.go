@@ -37,14 +37,15 @@ var Allowed = map[string][]string{
 	"internal/mail":      {},
 	"internal/territory": {"internal/domain"},
 
-	"internal/store":  {"internal/domain", "internal/crypt"},
+	"internal/store":  {"internal/domain", "internal/crypt", "internal/sdc"},
 	"internal/auth":   {"internal/domain", "internal/crypt"},
 	"internal/api":    {"internal/domain", "internal/i18n"},
 	"internal/jobs":   {"internal/domain", "internal/notify"},
 	"internal/report": {"internal/domain"},
 	"internal/anchor": {"internal/domain"},
 	"internal/sheet":  {"internal/domain"},
-	"internal/web":    {"internal/domain", "internal/i18n", "internal/report", "internal/sheet", "internal/territory"},
+	"internal/web": {"internal/domain", "internal/i18n", "internal/report", "internal/sheet", "internal/territory",
+		"internal/opendata"},
 
 	"internal/placement": {"internal/domain", "internal/alloc", "internal/territory"},
 

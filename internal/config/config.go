@@ -41,8 +41,9 @@ type Config struct {
 
 	// Who may read /metrics: clients from these networks (default loopback),
 	// or anyone presenting MetricsToken as a bearer token.
-	MetricsAllow []netip.Prefix
-	MetricsToken string
+	MetricsAllow  []netip.Prefix
+	MetricsToken  string
+	OpenDataEmail string // contact point of the open-data catalogue (DCAT-AP_IT)
 }
 
 // Deadline parses ConfirmDeadline.
@@ -90,6 +91,8 @@ var Options = []Option{
 		set: str(func(c *Config) *string { return &c.DB })},
 	{Name: "addr", Default: "127.0.0.1:8080", Usage: "HTTP listen address",
 		set: str(func(c *Config) *string { return &c.Addr })},
+	{Name: "opendata-email", Default: "", Usage: "contact e-mail of the open-data catalogue (dcat:contactPoint); the catalogue is not served without it",
+		set: str(func(c *Config) *string { return &c.OpenDataEmail })},
 	{Name: "base-url", Default: "", Usage: "public URL of the instance (default http://ADDR); https turns on Secure cookies",
 		set: str(func(c *Config) *string { return &c.BaseURL })},
 	{Name: "env", Default: "development", Usage: "development or production (production never loads demo data)",

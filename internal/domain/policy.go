@@ -23,13 +23,14 @@ const (
 	PermCaseRead       Permission = "case:read"
 	PermCaseWrite      Permission = "case:write"
 	PermReferralAnswer Permission = "referral:answer" // a service answers a referral
+	PermPublish        Permission = "publish"         // make and publish the public site's publications
 )
 
 var grants = map[Role][]Permission{
-	RoleAdmin: {PermOrgRead, PermOrgWrite, PermUserManage, PermAuditRead, PermStatsRead},
+	RoleAdmin: {PermOrgRead, PermOrgWrite, PermUserManage, PermAuditRead, PermStatsRead, PermPublish},
 	RoleCoordinator: {PermOrgRead, PermOrgWrite, PermFacilityRead, PermFacilityWrite, PermAvailability,
 		PermHoldWrite, PermGuestRead, PermGuestWrite, PermVulnRead, PermStatsRead, PermPlanRun, PermPlanPlace,
-		PermCaseRead, PermCaseWrite},
+		PermCaseRead, PermCaseWrite, PermPublish},
 	RolePrefecture: {PermOrgRead, PermOrgWrite, PermFacilityRead, PermFacilityWrite, PermAvailability,
 		PermHoldWrite, PermGuestRead, PermGuestWrite, PermVulnRead, PermStatsRead, PermPlanPlace,
 		PermCaseRead, PermCaseWrite},

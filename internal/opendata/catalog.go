@@ -76,7 +76,10 @@ type Input struct {
 	Publisher Publisher
 	Issued    time.Time        // first publication of the catalogue
 	Modified  time.Time        // last change of the catalogue
-	Dates     map[string]Dates // per dataset identifier; every dataset of Datasets
+	Dates     map[string]Dates // per dataset identifier; every dataset described
+	// Only names the datasets to describe (those the site serves so far);
+	// empty: every one of Datasets.
+	Only []string
 }
 
 // Dataset is one dataset's fixed metadata.
@@ -173,6 +176,20 @@ var Datasets = []Dataset{
 	},
 }
 
+// datasets are the datasets the input describes.
+func (in Input) datasets() []Dataset {
+	if len(in.Only) == 0 {
+		return Datasets
+	}
+	var out []Dataset
+	for _, d := range Datasets {
+		if slices.Contains(in.Only, d.ID) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // Formats are the distributions of every dataset.
 var Formats = []struct {
 	Ext, FileType, MediaType, Label string
@@ -216,7 +233,7 @@ func Build(in Input) (*Catalog, error) {
 	if in.Modified.IsZero() || in.Issued.IsZero() {
 		return nil, fmt.Errorf("opendata: the catalogue needs its issued and modified dates")
 	}
-	for _, d := range Datasets {
+	for _, d := range in.datasets() {
 		dd, ok := in.Dates[d.ID]
 		if !ok || dd.Modified.IsZero() || dd.Latest.IsZero() || dd.Start.IsZero() || dd.End.IsZero() {
 			return nil, fmt.Errorf("opendata: dataset %s has no dates", d.ID)
@@ -253,7 +270,7 @@ func Build(in Input) (*Catalog, error) {
 	g.add(cat, nsFOAF+"homepage", iri(base+"/dati"))
 	g.add(cat, nsDCT+"language", iri(langScheme+"/ITA"))
 	g.add(cat, nsDCAT+"themeTaxonomy", iri(themeScheme))
-	for _, d := range Datasets {
+	for _, d := range in.datasets() {
 		g.add(cat, nsDCAT+"dataset", iri(LandingURL(base, d.ID)+"#dataset"))
 	}
 
@@ -284,7 +301,7 @@ func Build(in Input) (*Catalog, error) {
 	themes := map[string]string{"SOCI": "Popolazione e società", "GOVE": "Governo e settore pubblico",
 		"REGI": "Regioni e città"}
 	used := map[string]bool{}
-	for _, d := range Datasets {
+	for _, d := range in.datasets() {
 		dd := in.Dates[d.ID]
 		ds := iri(LandingURL(base, d.ID) + "#dataset")
 		typ(ds, nsDCATAPIT+"Dataset", nsDCAT+"Dataset")

@@ -18,21 +18,6 @@ type landingData struct {
 	PopulationSource string
 }
 
-func (s *Server) handleLanding(w http.ResponseWriter, r *http.Request) {
-	provinces, err := s.Territory.ListProvinces(r.Context())
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	d := landingData{Provinces: provinces, Map: s.provinceMap, PopulationSource: s.PopulationSource,
-		Lines: []string{"landing.line.plans", "landing.line.places", "landing.line.data", "landing.line.cases"}}
-	for _, p := range provinces {
-		d.Comuni += p.Comuni
-		d.Residents += p.Residents
-	}
-	s.render(w, r, http.StatusOK, "landing", s.view(r, d))
-}
-
 type territoryData struct {
 	landingData
 	Province *domain.Province

@@ -14,6 +14,7 @@ type View struct {
 	Lang        string
 	Languages   []string
 	Path        string
+	Here        string // path and query: where the language switch comes back to
 	Static      string
 	Version     string
 	Actor       *domain.Actor
@@ -69,8 +70,11 @@ func (v *View) Cell(msgID string, args map[string]any, text string) string {
 func (s *Server) view(r *http.Request, data any) *View {
 	lang := i18n.FromRequest(r)
 	v := &View{
-		Lang: lang, Languages: i18n.Languages, Path: r.URL.Path, Static: s.static, Version: s.Version,
+		Lang: lang, Languages: i18n.Languages, Path: r.URL.Path, Here: r.URL.Path, Static: s.static, Version: s.Version,
 		RequestID: RequestID(r.Context()), Attribution: territory.Attribution, Data: data, loc: s.I18n.For(lang),
+	}
+	if r.URL.RawQuery != "" && r.Method == http.MethodGet {
+		v.Here += "?" + r.URL.RawQuery
 	}
 	if a, ok := domain.ActorFromContext(r.Context()); ok {
 		v.Actor = &a

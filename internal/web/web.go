@@ -47,6 +47,12 @@ type Server struct {
 	Presence  domain.PresenceService
 	// FreeSeries gives free places per province and day, from the snapshots.
 	FreeSeries func(ctx context.Context, days int) (map[string]map[string]int, error)
+	// Publications are the public site's monthly publications; public pages
+	// read only published ones.
+	Publications domain.PublicationService
+	// PublicURL is the site's absolute address (catalogue links);
+	// OpenDataEmail the catalogue's contact point (none: no catalogue).
+	PublicURL, OpenDataEmail string
 	// Dashboard computes the population dashboards.
 	Dashboard DashboardFunc
 	// ResetTOTP removes a user's second factor (admins).
@@ -131,6 +137,7 @@ var funcs = template.FuncMap{
 	"sdec":    func(f float64) string { return strings.Replace(fmt.Sprintf("%+.2f", f), ".", ",", 1) },
 	"natname": domain.NationalityName,
 	"sub":     func(a, b int) int { return a - b },
+	"deref":   func(p *int) int { return *p },
 	"euro": func(cents int) string {
 		if cents == 0 {
 			return ""
@@ -252,6 +259,12 @@ func (s *Server) Routes() []Route {
 	return []Route{
 		{"GET /{$}", public, s.handleLanding},
 		{"GET /territorio", public, s.handleTerritory},
+		{"GET /dati", public, s.handleDatasets},
+		{"GET /dati/catalogo.jsonld", public, s.handleCatalog},
+		{"GET /dati/catalogo.ttl", public, s.handleCatalog},
+		{"GET /dati/{dataset}", public, s.handleDataset},
+		{"GET /dati/{dataset}/{file}", public, s.handleDatasetFile},
+		{"GET /nota-metodologica", public, s.handleMethodology},
 		{"GET /accessibilita", public, s.staticPage("accessibility")},
 		{"GET /privacy", public, s.staticPage("privacy")},
 		{"GET /note-legali", public, s.staticPage("legal")},
@@ -340,6 +353,11 @@ func (s *Server) Routes() []Route {
 		{"POST /avvisi/{id}/letto", signedIn, s.handleNotification},
 		{"GET /saldo", need(domain.PermPlanPlace), s.handleBalances},
 		{"POST /chiavi", need(domain.PermPlanRun), s.handleKeyTableCreate},
+
+		{"GET /pubblicazioni", need(domain.PermPublish), s.handlePublications},
+		{"POST /pubblicazioni", need(domain.PermPublish), s.handlePublicationCreate},
+		{"GET /pubblicazioni/{id}", need(domain.PermPublish), s.handlePublication},
+		{"POST /pubblicazioni/{id}/pubblica", need(domain.PermPublish), s.handlePublicationPublish},
 	}
 }
 
@@ -347,6 +365,9 @@ func (s *Server) Routes() []Route {
 func (s *Server) Register(mux *http.ServeMux) {
 	for _, rt := range s.Routes() {
 		h := rt.handler
+		if s.Publications == nil && (strings.HasPrefix(rt.Pattern, "GET /dati") || strings.Contains(rt.Pattern, " /pubblicazioni")) {
+			h = func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, http.StatusNotFound) }
+		}
 		if rt.Access.SignedIn {
 			h = s.requireActor(rt.Access, h)
 		}

@@ -198,6 +198,19 @@ func LoadWith(ctx context.Context, db *store.DB, scale Scale, opt Options) (stor
 			}
 		}
 	}
+	if scale == ScaleRegion && opt.Population {
+		// The public site shows the last complete month, published as the
+		// coordinator would (a draft protected by disclosure control, then
+		// published), so a fresh start has a populated public home.
+		pubs := store.NewPublicationService(db)
+		p, err := pubs.CreateDraft(ctx, "", "")
+		if err != nil {
+			return store.Seed{}, fmt.Errorf("demo publication: %w", err)
+		}
+		if _, err := pubs.Publish(ctx, p.ID, ""); err != nil {
+			return store.Seed{}, fmt.Errorf("demo publication: %w", err)
+		}
+	}
 	if scale == ScaleRegion && opt.HistoryDays > 0 {
 		// Days of history for the charts: occupancy around today's, with a
 		// slow weekly swell and a little noise per facility (deterministic).

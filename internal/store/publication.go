@@ -1,0 +1,284 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+// PublicationService implements domain.PublicationService: the public site's
+// monthly publications, computed from the registry's stays, protected by
+// disclosure control when the draft is made, and frozen from then on.
+type PublicationService struct {
+	db      *DB
+	protect protector
+}
+
+var _ domain.PublicationService = (*PublicationService)(nil)
+
+// NewPublicationService returns the service over the shared database, with
+// the disclosure control of internal/sdc.
+func NewPublicationService(db *DB) *PublicationService {
+	return &PublicationService{db: db, protect: defaultProtector()}
+}
+
+// protector turns raw figures into protected tables: every count with its
+// published value and status, and (for the preview) its raw value and the
+// codes of the rules that changed it. The one implementation is internal/sdc
+// (publication_sdc.go); nothing else here decides what is disclosed.
+type protector interface {
+	protect(raw *rawFigures) (domain.PublicTables, error)
+}
+
+func canPublish(ctx context.Context) bool {
+	a, ok := domain.ActorFromContext(ctx)
+	return ok && (a.System != "" || domain.Can(a, domain.PermPublish))
+}
+
+// parseReferenceDate checks a reference date: well formed, and a day that is
+// over (the figures of today are not final).
+func (db *DB) parseReferenceDate(s string) (time.Time, error) {
+	d, err := time.ParseInLocation("2006-01-02", s, italy)
+	if err != nil {
+		return time.Time{}, domain.Err(domain.EINVALID, "err.publication.bad_date")
+	}
+	today := db.Now().In(italy)
+	if !d.Before(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, italy)) {
+		return time.Time{}, domain.Err(domain.EINVALID, "err.publication.future_date")
+	}
+	return d, nil
+}
+
+// CreateDraft implements domain.PublicationService.
+func (s *PublicationService) CreateDraft(ctx context.Context, referenceDate, note string) (domain.Publication, error) {
+	if !canPublish(ctx) {
+		return domain.Publication{}, domain.Err(domain.EFORBIDDEN, "err.publication.forbidden")
+	}
+	if referenceDate == "" {
+		referenceDate = domain.DefaultReferenceDate(s.db.Now())
+	}
+	day, err := s.db.parseReferenceDate(referenceDate)
+	if err != nil {
+		return domain.Publication{}, err
+	}
+	if len(note) > 2000 {
+		return domain.Publication{}, domain.Err(domain.EINVALID, "err.publication.note_too_long")
+	}
+	a, _ := domain.ActorFromContext(ctx)
+	p := domain.Publication{ID: newID(), ReferenceDate: referenceDate, Status: domain.PubDraft, Note: note,
+		CreatedBy: a.Label()}
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		var waiting string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM publications WHERE reference_date = $1 AND status = 'draft'`,
+			referenceDate).Scan(&waiting)
+		switch {
+		case err == nil:
+			return domain.Err(domain.ECONFLICT, "err.publication.draft_exists")
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("store: find draft: %w", err)
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM publications WHERE reference_date = $1`,
+			referenceDate).Scan(&p.Version); err != nil {
+			return fmt.Errorf("store: next publication version: %w", err)
+		}
+		raw, err := metroFigures(ctx, tx, day)
+		if err != nil {
+			return err
+		}
+		tables, err := s.protect.protect(raw)
+		if err != nil {
+			return fmt.Errorf("store: disclosure control: %w", err)
+		}
+		tables.ReferenceDate = referenceDate
+		fillPerMille(&tables)
+		preview, err := json.Marshal(tables)
+		if err != nil {
+			return err
+		}
+		public, err := json.Marshal(tables.Public())
+		if err != nil {
+			return err
+		}
+		p.CreatedAt = tx.Now()
+		p.Tables = &tables
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO publications (id, reference_date, version, status, note, public_json, preview_json, created_by, created_at)
+			VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8)`,
+			p.ID, p.ReferenceDate, p.Version, p.Note, string(public), string(preview), p.CreatedBy, p.CreatedAt); err != nil {
+			return fmt.Errorf("store: insert publication: %w", err)
+		}
+		return tx.audit(ctx, "publication.draft", "publication", p.ID,
+			fmt.Sprintf("reference_date=%s version=%d", p.ReferenceDate, p.Version))
+	})
+	if err != nil {
+		return domain.Publication{}, err
+	}
+	return p, nil
+}
+
+// fillPerMille computes the rates per 1,000 residents from the protected
+// counts (R6), one decimal; none for a suppressed count.
+func fillPerMille(t *domain.PublicTables) {
+	rate := func(c *domain.PubComune) {
+		c.PerMille = nil
+		if v, ok := c.Presenze.Published(); ok && c.Residents > 0 {
+			r := math.Round(10000*float64(v)/float64(c.Residents)) / 10
+			c.PerMille = &r
+		}
+	}
+	rate(&t.Total)
+	for i := range t.Comuni {
+		rate(&t.Comuni[i])
+	}
+}
+
+const publicationColumns = `id, reference_date, version, status, note, created_by, created_at, published_by, published_at,
+	COALESCE(superseded_by, '')`
+
+func scanPublication(s scanner, tables *string) (domain.Publication, error) {
+	var p domain.Publication
+	var published sql.NullTime
+	dest := []any{&p.ID, &p.ReferenceDate, &p.Version, &p.Status, &p.Note, &p.CreatedBy, &p.CreatedAt, &p.PublishedBy,
+		&published, &p.SupersededBy}
+	if tables != nil {
+		dest = append(dest, tables)
+	}
+	if err := s.Scan(dest...); err != nil {
+		return p, err
+	}
+	p.CreatedAt = p.CreatedAt.UTC()
+	if published.Valid {
+		t := published.Time.UTC()
+		p.PublishedAt = &t
+	}
+	return p, nil
+}
+
+// findOne reads one publication with the tables of column (public_json or
+// preview_json) under a condition on its status.
+func (s *PublicationService) findOne(ctx context.Context, q querier, column, where string, args ...any) (domain.Publication, error) {
+	var tables string
+	p, err := scanPublication(q.QueryRowContext(ctx,
+		`SELECT `+publicationColumns+`, `+column+` FROM publications WHERE `+where, args...), &tables)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, domain.Err(domain.ENOTFOUND, "err.publication.not_found")
+	}
+	if err != nil {
+		return p, fmt.Errorf("store: find publication: %w", err)
+	}
+	p.Tables = &domain.PublicTables{}
+	if err := json.Unmarshal([]byte(tables), p.Tables); err != nil {
+		return p, fmt.Errorf("store: publication tables: %w", err)
+	}
+	return p, nil
+}
+
+// Preview implements domain.PublicationService.
+func (s *PublicationService) Preview(ctx context.Context, id string) (domain.Publication, error) {
+	if !canPublish(ctx) {
+		return domain.Publication{}, domain.Err(domain.ENOTFOUND, "err.publication.not_found")
+	}
+	return s.findOne(ctx, s.db.read, "preview_json", `id = $1`, id)
+}
+
+// Publish implements domain.PublicationService.
+func (s *PublicationService) Publish(ctx context.Context, id, note string) (domain.Publication, error) {
+	if !canPublish(ctx) {
+		return domain.Publication{}, domain.Err(domain.EFORBIDDEN, "err.publication.forbidden")
+	}
+	if len(note) > 2000 {
+		return domain.Publication{}, domain.Err(domain.EINVALID, "err.publication.note_too_long")
+	}
+	a, _ := domain.ActorFromContext(ctx)
+	var p domain.Publication
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		if p, err = s.findOne(ctx, tx, "public_json", `id = $1`, id); err != nil {
+			return err
+		}
+		if p.Status != domain.PubDraft {
+			return domain.Err(domain.ECONFLICT, "err.publication.not_draft")
+		}
+		if note != "" {
+			p.Note = note
+		}
+		var current string
+		err = tx.QueryRowContext(ctx, `SELECT id FROM publications WHERE reference_date = $1 AND status = 'published'`,
+			p.ReferenceDate).Scan(&current)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			current = ""
+		case err != nil:
+			return fmt.Errorf("store: find published: %w", err)
+		}
+		if current != "" && p.Note == "" {
+			return domain.Err(domain.EINVALID, "err.publication.correction_note").WithFields(
+				map[string]domain.FieldError{"note": domain.Field("err.publication.correction_note")})
+		}
+		now := tx.Now()
+		if current != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE publications SET status = 'superseded', superseded_by = $1 WHERE id = $2`,
+				p.ID, current); err != nil {
+				return fmt.Errorf("store: supersede publication: %w", err)
+			}
+			if err := tx.audit(ctx, "publication.supersede", "publication", current,
+				fmt.Sprintf("reference_date=%s superseded_by=%s", p.ReferenceDate, p.ID)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE publications SET status = 'published', note = $1, published_by = $2,
+			published_at = $3 WHERE id = $4 AND status = 'draft'`, p.Note, a.Label(), now, p.ID); err != nil {
+			return fmt.Errorf("store: publish: %w", err)
+		}
+		p.Status, p.PublishedBy, p.PublishedAt = domain.PubPublished, a.Label(), &now
+		return tx.audit(ctx, "publication.publish", "publication", p.ID,
+			fmt.Sprintf("reference_date=%s version=%d", p.ReferenceDate, p.Version))
+	})
+	if err != nil {
+		return domain.Publication{}, err
+	}
+	return p, nil
+}
+
+func (s *PublicationService) list(ctx context.Context, where string) ([]domain.Publication, error) {
+	out, err := queryAll(ctx, s.db.read, "list publications", func(sc scanner) (domain.Publication, error) {
+		return scanPublication(sc, nil)
+	}, `SELECT `+publicationColumns+` FROM publications `+where+` ORDER BY reference_date DESC, version DESC`)
+	if out == nil {
+		out = []domain.Publication{}
+	}
+	return out, err
+}
+
+// List implements domain.PublicationService.
+func (s *PublicationService) List(ctx context.Context) ([]domain.Publication, error) {
+	if !canPublish(ctx) {
+		return nil, domain.Err(domain.EFORBIDDEN, "err.publication.forbidden")
+	}
+	return s.list(ctx, "")
+}
+
+// ListPublished implements domain.PublicationService.
+func (s *PublicationService) ListPublished(ctx context.Context) ([]domain.Publication, error) {
+	return s.list(ctx, `WHERE status IN ('published', 'superseded')`)
+}
+
+// FindPublished implements domain.PublicationService.
+func (s *PublicationService) FindPublished(ctx context.Context, referenceDate string) (domain.Publication, error) {
+	if referenceDate == "" {
+		return s.findOne(ctx, s.db.read, "public_json",
+			`status = 'published' ORDER BY reference_date DESC LIMIT 1`)
+	}
+	return s.findOne(ctx, s.db.read, "public_json", `status = 'published' AND reference_date = $1`, referenceDate)
+}
+
+// FindPublishedVersion implements domain.PublicationService.
+func (s *PublicationService) FindPublishedVersion(ctx context.Context, id string) (domain.Publication, error) {
+	return s.findOne(ctx, s.db.read, "public_json", `status IN ('published', 'superseded') AND id = $1`, id)
+}
