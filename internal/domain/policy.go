@@ -23,13 +23,19 @@ const (
 	PermCaseRead       Permission = "case:read"
 	PermCaseWrite      Permission = "case:write"
 	PermReferralAnswer Permission = "referral:answer" // a service answers a referral
+	// PermCaseRestricted reads the content of restricted cases (trafficking,
+	// torture or violence, minors): others see them as "riservato".
+	PermCaseRestricted Permission = "case:restricted"
+	// PermConsentOverride refers a case without the person's consent, stating
+	// a reason; every use is flagged to the coordinators.
+	PermConsentOverride Permission = "consent:override"
 )
 
 var grants = map[Role][]Permission{
 	RoleAdmin: {PermOrgRead, PermOrgWrite, PermUserManage, PermAuditRead, PermStatsRead},
 	RoleCoordinator: {PermOrgRead, PermOrgWrite, PermFacilityRead, PermFacilityWrite, PermAvailability,
 		PermHoldWrite, PermGuestRead, PermGuestWrite, PermVulnRead, PermStatsRead, PermPlanRun, PermPlanPlace,
-		PermCaseRead, PermCaseWrite},
+		PermCaseRead, PermCaseWrite, PermCaseRestricted, PermConsentOverride},
 	RolePrefecture: {PermOrgRead, PermOrgWrite, PermFacilityRead, PermFacilityWrite, PermAvailability,
 		PermHoldWrite, PermGuestRead, PermGuestWrite, PermVulnRead, PermStatsRead, PermPlanPlace,
 		PermCaseRead, PermCaseWrite},
