@@ -10,4 +10,6 @@ import (
 
 // logCaseAccess, mutation-check build only (.ci/run): a read of a case leaves
 // no access row; TestCaseAccessLog must fail with it.
-func logCaseAccess(context.Context, *Tx, domain.Actor, string, string, []string, bool) error { return nil }
+func logCaseAccess(context.Context, *Tx, domain.Actor, string, string, []string, bool) error {
+	return nil
+}

@@ -567,4 +567,3 @@ func (s *CaseService) RecordOutcome(ctx context.Context, referralID, outcome str
 		return tx.audit(ctx, "referral.outcome", "referral", referralID, "taken_in_charge="+day.Format(time.DateOnly))
 	})
 }
-
