@@ -26,6 +26,7 @@ type Server struct {
 	Facilities domain.FacilityService
 	Guests     domain.GuestService
 	Plans      domain.PlanService
+	Cases      domain.CaseService
 	// Population answers the population statistics (store.Population).
 	Population func(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, error)
 	// Dashboard answers the population dashboard (store.Dashboard).
@@ -76,6 +77,9 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 	}
 	if s.Plans != nil {
 		s.registerPlans(api)
+	}
+	if s.Cases != nil {
+		s.registerCases(api)
 	}
 
 	// Unknown API paths answer in problem+json, not with the HTML 404 page;

@@ -161,6 +161,28 @@ var apiPolicy = map[string]string{
 	"POST /key-tables":                    "plan-run",
 	"GET /inbox":                          "signed",
 	"POST /inbox/{id}/read":               "signed",
+	// Complex cases (issue 16).
+	"GET /services":                      "services",
+	"POST /reports":                      "report",
+	"GET /reports":                       "report",
+	"POST /reports/{id}/triage":          "case-write",
+	"POST /cases":                        "case-write",
+	"GET /cases/{id}":                    "case-read",
+	"GET /cases/{id}/accesses":           "case-log",
+	"POST /cases/{id}/status":            "case-write",
+	"POST /cases/{id}/worker":            "case-write",
+	"POST /cases/{id}/vulnerabilities":   "case-write",
+	"POST /cases/{id}/tasks":             "case-write",
+	"POST /cases/{id}/tasks/{task}/done": "case-write",
+	"POST /cases/{id}/measures":          "case-write",
+	"POST /cases/{id}/notes":             "case-write",
+	"POST /cases/{id}/break-glass":       "case-write",
+	"POST /cases/{id}/referrals":         "case-write",
+	"GET /referrals":                     "referral",
+	"GET /referrals/{id}":                "referral",
+	"POST /referrals/{id}/accept":        "referral",
+	"POST /referrals/{id}/decline":       "referral",
+	"POST /referrals/{id}/outcome":       "referral",
 }
 
 // apiExpect is the status the policy gives a role for an API operation on an
@@ -188,6 +210,12 @@ func apiExpect(op, role, rel string) int {
 		"stats":          {"admin", "coordinator", "prefecture", "viewer"},
 		"plan":           {"coordinator", "prefecture"},
 		"plan-run":       {"coordinator"},
+		"services":       {"admin", "coordinator", "prefecture", "operator", "service"},
+		"report":         {"operator"},
+		"case-read":      {"coordinator", "prefecture"},
+		"case-write":     {"coordinator", "prefecture"},
+		"case-log":       {"admin", "coordinator", "prefecture", "operator", "service", "viewer"},
+		"referral":       {"service"},
 	}[class]
 	allowedRole := false
 	for _, r := range in {
@@ -231,6 +259,15 @@ func apiExpect(op, role, rel string) int {
 	case "POST /guests", "POST /guests/search", "POST /stays", "POST /stays/{id}/exit", "POST /households/{id}/stays", "POST /plans",
 		"POST /plans/{id}/split/adjust", "POST /plans/{id}/cancel", "POST /plans/{id}/amend", "POST /plans/{id}/placement",
 		"POST /plans/{id}/departures", "POST /plans/{id}/arrival", "POST /plans/{id}/messages", "POST /key-tables":
+		return http.StatusUnprocessableEntity // the matrix sends an empty body: refused by validation, after the permission
+	case "GET /cases/{id}", "GET /referrals/{id}":
+		return http.StatusBadRequest // the matrix sends no purpose: refused before any read
+	case "GET /cases/{id}/accesses", "POST /cases/{id}/tasks/{task}/done":
+		return http.StatusNotFound // a case that does not exist (the log: or not the caller's), for anyone signed in
+	case "POST /reports", "POST /reports/{id}/triage", "POST /cases", "POST /cases/{id}/status", "POST /cases/{id}/worker",
+		"POST /cases/{id}/vulnerabilities", "POST /cases/{id}/tasks", "POST /cases/{id}/measures", "POST /cases/{id}/notes",
+		"POST /cases/{id}/break-glass", "POST /cases/{id}/referrals", "POST /referrals/{id}/accept",
+		"POST /referrals/{id}/decline", "POST /referrals/{id}/outcome":
 		return http.StatusUnprocessableEntity // the matrix sends an empty body: refused by validation, after the permission
 	case "GET /plans/{id}", "POST /plans/{id}/split", "POST /plans/{id}/publish", "POST /plans/{id}/acknowledge",
 		"POST /plans/{id}/close", "POST /plans/{id}/placement/proposal", "POST /inbox/{id}/read":
@@ -465,9 +502,13 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 				if rel == "other" {
 					code = other
 				}
-				concrete := strings.NewReplacer("{level}", "province", "{code}", code, "{id}", "01000000-0000-7000-8000-000000000000").Replace(path)
+				concrete := strings.NewReplacer("{level}", "province", "{code}", code, "{id}", "01000000-0000-7000-8000-000000000000",
+					"{task}", "01000000-0000-7000-8000-000000000001").Replace(path)
 				if path == "/stats/population" {
 					concrete += "?by=sex"
+				}
+				if path == "/services" {
+					concrete += "?province=BO"
 				}
 				for _, role := range roles {
 					status := apiCall(t, strings.ToUpper(m), base+"/api/v1"+concrete, tokens[role])

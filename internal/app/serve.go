@@ -199,7 +199,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	broker := &events.Broker{}
 	db.OnChange = broker.Publish
 	a := &api.Server{Territory: db, Users: users, Audit: db, Facilities: db, Guests: db, Population: db.Population, Dashboard: db.Dashboard,
-		Plans: db, Events: broker, Logger: log,
+		Plans: db, Cases: store.NewCaseService(db), Events: broker, Logger: log,
 		Version: version(), Boundaries: territory.Boundaries, RequestID: web.RequestID,
 		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession}
 	a.Register(mux)

@@ -391,6 +391,20 @@ type ReferredCase struct {
 	Case     Case     `json:"case"`
 }
 
+// DirectoryEntry is a service as the directory lists it: what it is, where
+// it works, how to reach it.
+type DirectoryEntry struct {
+	ID        string      `json:"id"`
+	Name      string      `json:"name"`
+	Type      ServiceKind `json:"type"`
+	Province  string      `json:"province"`
+	Comuni    []string    `json:"comuni" doc:"ISTAT codes of the comuni covered; empty: the whole province"`
+	Email     string      `json:"email,omitempty"`
+	Phone     string      `json:"phone,omitempty"`
+	Languages []string    `json:"languages"`
+	Hours     string      `json:"hours,omitempty"`
+}
+
 // BreakGlassDuration is how long a break-glass grant lasts.
 const BreakGlassDuration = time.Hour
 
@@ -404,6 +418,10 @@ const BreakGlassDuration = time.Hour
 // same transaction or fails. Texts (descriptions, notes, reasons) are sealed
 // at rest; without a key writes that carry them fail with EUNAVAILABLE.
 type CaseService interface {
+	// Directory lists the territorial services of a province (ISTAT code or
+	// sigla; ENOTFOUND for an unknown one), by name, for anyone with
+	// PermOrgRead: it is the network's public directory.
+	Directory(ctx context.Context, province string) ([]DirectoryEntry, error)
 	// FileReport records an operator's report (PermReportWrite) about a guest
 	// with an open stay in one of the operator's facilities (else ENOTFOUND).
 	// EINVALID for unknown codes or an empty description. An immediate report

@@ -153,6 +153,13 @@ CREATE TABLE case_grants (
 );
 CREATE INDEX case_grants_user ON case_grants (user_id, case_id, expires_at);
 
+-- The services' directory: comuni covered (ISTAT codes, comma-separated),
+-- contacts, languages, opening hours.
+ALTER TABLE services ADD COLUMN comuni TEXT NOT NULL DEFAULT '';
+ALTER TABLE services ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+ALTER TABLE services ADD COLUMN languages TEXT NOT NULL DEFAULT '';
+ALTER TABLE services ADD COLUMN hours TEXT NOT NULL DEFAULT '';
+
 -- Notifications about a case name it by id only.
 ALTER TABLE notifications ADD COLUMN case_id TEXT REFERENCES cases (id);
 
@@ -166,6 +173,10 @@ END;
 -- +goose Down
 DROP TRIGGER case_accesses_no_update;
 ALTER TABLE notifications DROP COLUMN case_id;
+ALTER TABLE services DROP COLUMN hours;
+ALTER TABLE services DROP COLUMN languages;
+ALTER TABLE services DROP COLUMN phone;
+ALTER TABLE services DROP COLUMN comuni;
 DROP TABLE case_grants;
 DROP TABLE case_accesses;
 DROP TABLE referrals;
