@@ -112,6 +112,14 @@ var webPolicy = map[string]string{
 	"POST /avvisi/{id}/letto":                "signed",
 	"GET /saldo":                             "plan",
 	"POST /chiavi":                           "plan-run",
+	"GET /segnalazioni":                      "reports",
+	"POST /segnalazioni":                     "report",
+	"POST /segnalazioni/{id}/valutazione":    "case-write",
+	"GET /casi":                              "case-read",
+	"GET /casi/{id}":                         "case-read",
+	"POST /casi/{id}/stato":                  "case-write",
+	"POST /casi/{id}/note":                   "case-write",
+	"POST /casi/{id}/compiti":                "case-write",
 }
 
 var apiPolicy = map[string]string{
@@ -301,6 +309,12 @@ func allowed(class, role string) bool {
 		return role == "coordinator" || role == "prefecture"
 	case "plan-run":
 		return role == "coordinator"
+	case "reports":
+		return role == "coordinator" || role == "prefecture" || role == "operator"
+	case "report":
+		return role == "operator"
+	case "case-read", "case-write":
+		return role == "coordinator" || role == "prefecture"
 	}
 	panic("unknown class " + class)
 }
@@ -335,6 +349,11 @@ var forms = map[string]url.Values{
 	"POST /strutture/{code}/blocchi":      {"places": {"0"}},
 	"POST /disponibilita/{code}":          {"occupied": {"x"}},
 	"POST /strutture/{code}/recapiti":     {"version": {"0"}},
+	"POST /segnalazioni":                  {"guest_id": {""}},
+	"POST /segnalazioni/{id}/valutazione": {"decision": {"nope"}},
+	"POST /casi/{id}/stato":               {"status": {"nope"}},
+	"POST /casi/{id}/note":                {"text": {""}},
+	"POST /casi/{id}/compiti":             {"title": {""}},
 }
 
 func noRedirect(jar http.CookieJar) *http.Client {
@@ -434,6 +453,8 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 		path = strings.ReplaceAll(path, "/importazioni/{id}", "/importazioni/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "/uscite/{id}", "/uscite/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "/elenco/{id}", "/elenco/01000000-0000-7000-8000-000000000000")
+		path = strings.ReplaceAll(path, "/segnalazioni/{id}", "/segnalazioni/01000000-0000-7000-8000-000000000000")
+		path = strings.ReplaceAll(path, "/casi/{id}", "/casi/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "{code}", webFacility)
 		if strings.HasPrefix(path, "/cruscotto/tabella") {
 			path += "?tabella=sex"

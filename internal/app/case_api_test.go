@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,6 +178,72 @@ func TestCaseAPIContract(t *testing.T) {
 			}
 			if st := call("GET", "/cases/"+id+"/accesses", op, nil, nil); st != 404 {
 				t.Fatalf("operator reading the access log: %d", st)
+			}
+
+			// The same through the pages: the operator files a report, the
+			// prefecture merges it into the open case and reads the case
+			// after choosing a purpose; each read leaves one row.
+			page := func(c *http.Client, method, path string, form url.Values) (int, string, string) {
+				t.Helper()
+				var resp *http.Response
+				var err error
+				if method == "GET" {
+					resp, err = c.Get(base + path)
+				} else {
+					resp, err = c.PostForm(base+path, form)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(b), resp.Header.Get("Location")
+			}
+			webOp, webBO, webFE := signIn(t, base, "operatore.bo@gesta.example"), signIn(t, base, "prefettura.bo@gesta.example"),
+				signIn(t, base, "prefettura.fe@gesta.example")
+			if st, body, _ := page(webOp, "GET", "/segnalazioni", nil); st != 200 || !strings.Contains(body, `value="`+guest+`"`) {
+				t.Fatalf("report page: %d", st)
+			}
+			text := "Litigio in cucina, nessun ferito " + time.Now().Format(time.RFC3339Nano)
+			if st, _, loc := page(webOp, "POST", "/segnalazioni", url.Values{"guest_id": {guest}, "category": {"conflitto"},
+				"urgency": {"urgente"}, "description": {text}}); st != 303 || loc != "/segnalazioni" {
+				t.Fatalf("filing from the page: %d %s", st, loc)
+			}
+			st, body, _ := page(webBO, "GET", "/segnalazioni", nil)
+			m2 := regexp.MustCompile(`/segnalazioni/([0-9a-f-]{36})/valutazione`).FindStringSubmatch(body)
+			if st != 200 || m2 == nil {
+				t.Fatalf("pending reports page: %d", st)
+			}
+			if st, _, loc := page(webBO, "POST", "/segnalazioni/"+m2[1]+"/valutazione", url.Values{"decision": {"merge"}}); st != 303 || loc != "/casi/"+id {
+				t.Fatalf("triage from the page: %d %s", st, loc)
+			}
+			if st, body, _ := page(webBO, "GET", "/casi", nil); st != 200 || !strings.Contains(body, "/casi/"+id) {
+				t.Fatalf("cases page: %d", st)
+			}
+			rows := func() int {
+				var acc struct{ Items []domain.CaseAccess }
+				call("GET", "/cases/"+id+"/accesses", coord, nil, &acc)
+				return len(acc.Items)
+			}
+			before := rows()
+			if st, body, _ := page(webBO, "GET", "/casi/"+id, nil); st != 200 || !strings.Contains(body, `name="finalita"`) ||
+				strings.Contains(body, text) || rows() != before {
+				t.Fatalf("case page without a purpose: %d, rows %d → %d", st, before, rows())
+			}
+			if st, body, _ := page(webBO, "GET", "/casi/"+id+"?finalita=verifica", nil); st != 200 || !strings.Contains(body, text) ||
+				rows() != before+1 {
+				t.Fatalf("case page with a purpose: %d, rows %d → %d", st, before, rows())
+			}
+			if st, body, _ := page(webBO, "POST", "/casi/"+id+"/stato", url.Values{"status": {"monitoraggio"}, "finalita": {"verifica"}}); st != 409 ||
+				!strings.Contains(body, "Passaggio di stato non consentito") {
+				t.Fatalf("out of order from the page: %d", st)
+			}
+			if st, _, loc := page(webBO, "POST", "/casi/"+id+"/note", url.Values{"text": {"Colloquio svolto"}, "finalita": {"verifica"}}); st != 303 ||
+				loc != "/casi/"+id+"?finalita=verifica" {
+				t.Fatalf("note from the page: %d %s", st, loc)
+			}
+			if st, _, _ := page(webFE, "GET", "/casi/"+id+"?finalita=verifica", nil); st != 404 {
+				t.Fatalf("Ferrara's case page: %d", st)
 			}
 		})
 	}

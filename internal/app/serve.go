@@ -181,7 +181,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	w := &web.Server{
 		Territory: db, Orgs: db, Users: users, Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Sessions: sessions,
 		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db, Presence: db, Dashboard: db.Dashboard,
-		Plans: db, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
+		Plans: db, Cases: store.NewCaseService(db), I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
 	}
 	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
 		provinces, err := db.ListProvinces(ctx)

@@ -391,6 +391,19 @@ type ReferredCase struct {
 	Case     Case     `json:"case"`
 }
 
+// CaseSummary is a line of the list of cases: no content, no person; a
+// restricted case without PermCaseRestricted shows neither category nor urgency.
+type CaseSummary struct {
+	ID         string     `json:"id"`
+	Restricted bool       `json:"restricted"`
+	Status     CaseStatus `json:"status"`
+	Category   string     `json:"category,omitempty"`
+	Urgency    string     `json:"urgency,omitempty"`
+	Province   string     `json:"province"`
+	Mine       bool       `json:"mine"` // the caller is its case worker
+	OpenedAt   time.Time  `json:"opened_at"`
+}
+
 // DirectoryEntry is a service as the directory lists it: what it is, where
 // it works, how to reach it.
 type DirectoryEntry struct {
@@ -442,6 +455,9 @@ type CaseService interface {
 	// OpenCase opens a case on a guest in scope without a report
 	// (PermCaseWrite); ECONFLICT if the guest has an open case.
 	OpenCase(ctx context.Context, guestID string) (string, error)
+	// ListCases lists the open cases in scope (PermCaseRead), newest first,
+	// at most 500: headers only, so no access row (the file is not read).
+	ListCases(ctx context.Context) ([]CaseSummary, error)
 	// GetCase reads a case for a purpose from AccessPurposes (EINVALID
 	// otherwise), writing the access row with the sections returned in the
 	// same transaction (PermCaseRead, in scope or under a live break-glass

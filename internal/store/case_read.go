@@ -567,3 +567,31 @@ func (s *CaseService) RecordOutcome(ctx context.Context, referralID, outcome str
 		return tx.audit(ctx, "referral.outcome", "referral", referralID, "taken_in_charge="+day.Format(time.DateOnly))
 	})
 }
+
+// ListCases implements domain.CaseService.
+func (s *CaseService) ListCases(ctx context.Context) ([]domain.CaseSummary, error) {
+	a, ok := domain.ActorFromContext(ctx)
+	if !ok {
+		return nil, domain.Errorf(domain.EUNAUTHORIZED, "err.case.auth_required")
+	}
+	if a.System == "" && !domain.Can(a, domain.PermCaseRead) {
+		return nil, domain.Errorf(domain.EFORBIDDEN, "err.case.forbidden")
+	}
+	cond, args, err := caseScope(a, s.db.Now(), 1)
+	if err != nil {
+		return nil, err
+	}
+	restricted := a.System != "" || domain.Can(a, domain.PermCaseRestricted)
+	list, err := queryAll(ctx, s.db.read, "list cases", func(sc scanner) (domain.CaseSummary, error) {
+		var c domain.CaseSummary
+		var worker sql.NullString
+		err := sc.Scan(&c.ID, &c.Restricted, &c.Status, &c.Category, &c.Urgency, &c.Province, &worker, &c.OpenedAt)
+		c.Mine, c.OpenedAt = worker.Valid && worker.String == a.UserID, c.OpenedAt.UTC()
+		if c.Restricted && !restricted {
+			c.Category, c.Urgency = "", ""
+		}
+		return c, err
+	}, `SELECT c.id, c.restricted, c.status, c.category, c.urgency, c.province_code, c.worker_id, c.opened_at
+		FROM cases c WHERE c.closed_at IS NULL AND `+cond+` ORDER BY c.opened_at DESC, c.id LIMIT 500`, args...)
+	return list, err
+}
