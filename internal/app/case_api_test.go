@@ -54,11 +54,18 @@ func TestCaseAPIContract(t *testing.T) {
 			op, prefBO, prefFE := token("operatore.bo@gesta.example"), token("prefettura.bo@gesta.example"), token("prefettura.fe@gesta.example")
 			coord, csm := token("coordinamento@gesta.example"), token("servizio.bo@gesta.example")
 			opCred, _ := db.Credentials(ctx, "operatore.bo@gesta.example")
-			present, _, err := db.SearchPresent(storetest.CtxAs(opCred.Actor), domain.PresentFilter{Limit: 1})
-			if err != nil || len(present) == 0 {
-				t.Fatalf("no guest present in operatore.bo's facilities: %v", err)
+			// The demo's cases are about the first four present guests: take another.
+			present, _, err := db.SearchPresent(storetest.CtxAs(opCred.Actor), domain.PresentFilter{Limit: 100})
+			if err != nil || len(present) < 60 {
+				t.Fatalf("guests present in operatore.bo's facilities: %d, %v", len(present), err)
 			}
-			guest := present[0].Guest.ID
+			guest := ""
+			for _, p := range present[50:] {
+				if !p.Guest.MSNA {
+					guest = p.Guest.ID
+					break
+				}
+			}
 
 			call := func(method, path, tok string, body any, out any) int {
 				t.Helper()
@@ -201,6 +208,13 @@ func TestCaseAPIContract(t *testing.T) {
 			}
 			webOp, webBO, webFE := signIn(t, base, "operatore.bo@gesta.example"), signIn(t, base, "prefettura.bo@gesta.example"),
 				signIn(t, base, "prefettura.fe@gesta.example")
+			// The demo's complex cases (loaded because a key is configured).
+			if st, body, _ := page(webBO, "GET", "/casi", nil); st != 200 || strings.Count(body, `href="/casi/`) < 2 {
+				t.Fatalf("demo cases: %d, %d links", st, strings.Count(body, `href="/casi/`))
+			}
+			if st, body, _ := page(webBO, "GET", "/segnalazioni", nil); st != 200 || !strings.Contains(body, "/valutazione") {
+				t.Fatalf("demo pending report: %d", st)
+			}
 			if st, body, _ := page(webOp, "GET", "/segnalazioni", nil); st != 200 || !strings.Contains(body, `value="`+guest+`"`) {
 				t.Fatalf("report page: %d", st)
 			}
@@ -210,10 +224,12 @@ func TestCaseAPIContract(t *testing.T) {
 				t.Fatalf("filing from the page: %d %s", st, loc)
 			}
 			st, body, _ := page(webBO, "GET", "/segnalazioni", nil)
-			m2 := regexp.MustCompile(`/segnalazioni/([0-9a-f-]{36})/valutazione`).FindStringSubmatch(body)
-			if st != 200 || m2 == nil {
+			// The newest pending report, listed last, is the one just filed.
+			all := regexp.MustCompile(`/segnalazioni/([0-9a-f-]{36})/valutazione`).FindAllStringSubmatch(body, -1)
+			if st != 200 || len(all) == 0 {
 				t.Fatalf("pending reports page: %d", st)
 			}
+			m2 := all[len(all)-1]
 			if st, _, loc := page(webBO, "POST", "/segnalazioni/"+m2[1]+"/valutazione", url.Values{"decision": {"merge"}}); st != 303 || loc != "/casi/"+id {
 				t.Fatalf("triage from the page: %d %s", st, loc)
 			}
