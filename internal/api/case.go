@@ -88,6 +88,12 @@ func (in *caseReadInput) purpose() (string, error) {
 
 type caseOutput struct{ Body domain.Case }
 
+type countsOutput struct {
+	Body struct {
+		Items []domain.CaseCount `json:"items"`
+	}
+}
+
 type accessesOutput struct {
 	Body struct {
 		Items []domain.CaseAccess `json:"items"`
@@ -292,6 +298,19 @@ func (s *Server) registerCases(api huma.API) {
 			}
 			out := &idOutput{}
 			out.Body.ID = id
+			return out, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "count-cases", Method: http.MethodGet, Path: "/cases/counts", Tags: tags,
+		Security: secured, Metadata: map[string]any{requiresPerm: domain.PermStatsRead}, Errors: errs,
+		Summary:     "Cases by status in your territory (aggregate; counts below 5 suppressed)",
+		Description: "For viewers and the offices: no case is read. A count between 1 and 4 is published as 0 with suppressed=true."},
+		func(ctx context.Context, _ *struct{}) (*countsOutput, error) {
+			list, err := cs.CaseCounts(ctx)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			out := &countsOutput{}
+			out.Body.Items = nonNil(list)
 			return out, nil
 		})
 	huma.Register(api, huma.Operation{OperationID: "get-case", Method: http.MethodGet, Path: "/cases/{id}", Tags: tags,

@@ -176,6 +176,7 @@ var apiPolicy = map[string]string{
 	"POST /reports/{id}/triage":          "case-write",
 	"POST /cases":                        "case-write",
 	"GET /cases/{id}":                    "case-read",
+	"GET /cases/counts":                  "stats",
 	"GET /cases/{id}/accesses":           "case-log",
 	"POST /cases/{id}/status":            "case-write",
 	"POST /cases/{id}/worker":            "case-write",

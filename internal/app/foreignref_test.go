@@ -327,6 +327,18 @@ func walkForeignRefs(t *testing.T, base string, db *store.DB) {
 		return w.api("POST", "/stays/"+w.boStay+"/exit", w.opFE, map[string]any{"exited_at": time.Now().UTC().Format(time.RFC3339),
 			"exit_reason": domain.ExitReasons[0]}, nil)
 	})
+	// Complex cases: a report or a case on another province's guest.
+	report := map[string]any{"guest_id": w.boGuest, "category": "salute", "urgency": "urgente", "description": "prova"}
+	w.refused("POST /reports: another province's guest", func() int {
+		return w.api("POST", "/reports", w.opFE, report, nil)
+	})
+	w.refused("POST /segnalazioni: another province's guest", func() int {
+		return w.web(w.webOpFE, "/segnalazioni", url.Values{"guest_id": {w.boGuest}, "category": {"salute"},
+			"urgency": {"urgente"}, "description": {"prova"}})
+	})
+	w.refused("POST /cases: another province's guest", func() int {
+		return w.api("POST", "/cases", w.prefFE, map[string]any{"guest_id": w.boGuest}, nil)
+	})
 	w.refused("POST /ospiti/ingressi: another province's facility (the new guest is not kept either)", func() int {
 		return w.web(w.webOpFE, "/ospiti/ingressi", url.Values{"surname": {"Prova"}, "given_name": {"Ingresso"}, "sex": {"M"},
 			"birth_date": {"1995-05-05"}, "nationality": {"NGA"}, "stage": {string(domain.StageToFormalise)},
@@ -545,6 +557,7 @@ func (w *refWorld) fingerprint() string {
 			`SELECT COUNT(*) FROM notifications WHERE read_at IS NULL`, `SELECT COUNT(*) FROM sessions`,
 			`SELECT COUNT(*) FROM plan_units WHERE facility_id IS NOT NULL`, `SELECT COUNT(*) FROM plan_transports`,
 			`SELECT COUNT(*) FROM imports WHERE applied_at IS NOT NULL`,
+			`SELECT COUNT(*) FROM case_reports`, `SELECT COUNT(*) FROM cases`, `SELECT COUNT(*) FROM referrals`,
 		} {
 			var n int64
 			if err := tx.QueryRowContext(storetest.Ctx(), q).Scan(&n); err != nil {

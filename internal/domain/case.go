@@ -404,6 +404,18 @@ type CaseSummary struct {
 	OpenedAt   time.Time  `json:"opened_at"`
 }
 
+// CountThreshold is the smallest count published in aggregates of cases:
+// smaller non-zero counts are suppressed (SECURITY.md R24).
+const CountThreshold = 5
+
+// CaseCount is the number of cases in a status; Suppressed marks a count
+// between 1 and CountThreshold-1, published as 0.
+type CaseCount struct {
+	Status     CaseStatus `json:"status"`
+	Count      int        `json:"count"`
+	Suppressed bool       `json:"suppressed"`
+}
+
 // DirectoryEntry is a service as the directory lists it: what it is, where
 // it works, how to reach it.
 type DirectoryEntry struct {
@@ -455,6 +467,10 @@ type CaseService interface {
 	// OpenCase opens a case on a guest in scope without a report
 	// (PermCaseWrite); ECONFLICT if the guest has an open case.
 	OpenCase(ctx context.Context, guestID string) (string, error)
+	// CaseCounts counts the cases by status in the caller's territory (a
+	// province, or the region) for PermStatsRead: no case is read, small
+	// counts are suppressed.
+	CaseCounts(ctx context.Context) ([]CaseCount, error)
 	// ListCases lists the open cases in scope (PermCaseRead), newest first,
 	// at most 500: headers only, so no access row (the file is not read).
 	ListCases(ctx context.Context) ([]CaseSummary, error)

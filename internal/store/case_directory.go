@@ -40,3 +40,35 @@ func splitList(s string) []string {
 	}
 	return out
 }
+
+// CaseCounts implements domain.CaseService.
+func (s *CaseService) CaseCounts(ctx context.Context) ([]domain.CaseCount, error) {
+	a, err := caseActor(ctx, domain.PermStatsRead)
+	if err != nil {
+		return nil, err
+	}
+	type row struct {
+		status string
+		n      int
+	}
+	rows, err := queryAll(ctx, s.db.read, "case counts", func(sc scanner) (row, error) {
+		var r row
+		return r, sc.Scan(&r.status, &r.n)
+	}, `SELECT status, COUNT(*) FROM cases WHERE ($1 = '' OR province_code = $1) GROUP BY status`, provinceOf(a))
+	if err != nil {
+		return nil, err
+	}
+	counts := map[string]int{}
+	for _, r := range rows {
+		counts[r.status] = r.n
+	}
+	out := make([]domain.CaseCount, 0, len(domain.CaseStatuses))
+	for _, st := range domain.CaseStatuses {
+		c := domain.CaseCount{Status: st, Count: counts[string(st)]}
+		if c.Count > 0 && c.Count < domain.CountThreshold {
+			c.Count, c.Suppressed = 0, true
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

@@ -555,3 +555,59 @@ func TestCaseReadFailsWithoutItsAccessRow(t *testing.T) {
 		t.Fatalf("read with a failing access log = %+v, %v", c, err)
 	}
 }
+
+// TestCaseCounts: viewers get counts by status, never cases; counts below
+// the threshold are suppressed.
+func TestCaseCounts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newCaseWorld(t, db)
+		ctx := storetest.Ctx()
+		ids := []string{}
+		for i := range domain.CountThreshold {
+			g := w.guest
+			if i > 0 {
+				g = newGuest(t, ctx, db, fmt.Sprintf("CUI-COUNT-%d", i))
+				if _, err := db.RecordEntry(ctx, g.ID, w.facility.Code, time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC), ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			id, err := w.cs.OpenCase(w.prefBO, g.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		count := func(ctx context.Context) map[domain.CaseStatus]domain.CaseCount {
+			t.Helper()
+			list, err := w.cs.CaseCounts(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := map[domain.CaseStatus]domain.CaseCount{}
+			for _, c := range list {
+				m[c.Status] = c
+			}
+			return m
+		}
+		if c := count(w.viewer)[domain.CaseOpen]; c.Count != domain.CountThreshold || c.Suppressed {
+			t.Fatalf("open = %+v", c)
+		}
+		if err := w.cs.SetStatus(w.prefBO, ids[0], domain.CaseClosed, 0); err != nil {
+			t.Fatal(err)
+		}
+		m := count(w.viewer)
+		if m[domain.CaseOpen].Count != 0 || !m[domain.CaseOpen].Suppressed || !m[domain.CaseClosed].Suppressed ||
+			m[domain.CaseAssessment].Suppressed {
+			t.Fatalf("counts = %+v", m)
+		}
+		if c := count(w.prefFE)[domain.CaseOpen]; c.Count != 0 || c.Suppressed {
+			t.Fatalf("Ferrara's counts include Bologna's cases: %+v", c)
+		}
+		if _, err := w.cs.CaseCounts(w.operator); domain.ErrorCode(err) != domain.EFORBIDDEN {
+			t.Fatalf("operator counting: %v", err)
+		}
+		if _, err := w.cs.GetCase(w.viewer, ids[1], "verifica"); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("viewer reading a case: %v", err)
+		}
+	})
+}
