@@ -1,7 +1,7 @@
 // Package jobs runs gesta's scheduled work: the daily confirmation reminders,
 // the plans' acknowledgement reminders and escalations (checked every tick),
 // the daily snapshots of every facility, the delivery of the e-mail outbox and
-// the cleanup of expired sessions. Each daily job records its run in the
+// the case tasks' reminders, the cleanup of expired sessions. Each daily job records its run in the
 // database, so it runs once per period across restarts and processes.
 package jobs
 
@@ -71,6 +71,11 @@ func (s *Scheduler) Daily(ctx context.Context) {
 		s.Logger.Error("jobs: plan reminders", "err", err)
 	} else if n+m > 0 {
 		s.Logger.Info("jobs: plan acknowledgements reminded and escalated", "reminded", n, "escalated", m)
+	}
+	if n, err := store.NewCaseService(s.DB).TaskReminders(ctx); err != nil && ctx.Err() == nil {
+		s.Logger.Error("jobs: case task reminders", "err", err)
+	} else if n > 0 {
+		s.Logger.Info("jobs: case tasks reminded", "tasks", n)
 	}
 	if _, err := s.DB.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 		s.Logger.Error("jobs: sessions cleanup", "err", err)

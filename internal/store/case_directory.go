@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
 )
@@ -71,4 +74,77 @@ func (s *CaseService) CaseCounts(ctx context.Context) ([]domain.CaseCount, error
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// TaskReminderLead is how long before its due time an open task is reminded.
+const TaskReminderLead = 24 * time.Hour
+
+// TaskReminders reminds, once, the tasks of open cases due within
+// TaskReminderLead (or overdue) and not done: the case's worker, or the
+// province's case workers when none is assigned, get a notification and an
+// e-mail holding only the case's link. It returns how many tasks were
+// reminded. Run by the scheduler as the system.
+func (s *CaseService) TaskReminders(ctx context.Context) (int, error) {
+	type due struct{ task, caseID, province, worker string }
+	n := 0
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		rows, err := queryAll(ctx, tx, "due tasks", func(sc scanner) (due, error) {
+			var d due
+			var worker sql.NullString
+			err := sc.Scan(&d.task, &d.caseID, &d.province, &worker)
+			d.worker = worker.String
+			return d, err
+		}, `SELECT t.id, c.id, c.province_code, c.worker_id FROM case_tasks t JOIN cases c ON c.id = t.case_id
+			WHERE t.done_at IS NULL AND t.reminded_at IS NULL AND t.due <= $1 AND c.closed_at IS NULL
+			ORDER BY t.due, t.id`, tx.now.Add(TaskReminderLead))
+		if err != nil {
+			return err
+		}
+		for _, d := range rows {
+			if d.worker != "" {
+				rs, err := queryAll(ctx, tx, "case worker", func(sc scanner) (recipient, error) {
+					var r recipient
+					return r, sc.Scan(&r.userID, &r.email)
+				}, `SELECT id, email FROM users WHERE id = $1 AND disabled = false`, d.worker)
+				if err != nil {
+					return err
+				}
+				if err := tx.caseNotifyTo(ctx, rs, "case_task_due", d.caseID, "/casi/"+d.caseID); err != nil {
+					return err
+				}
+			} else if _, err := tx.caseNotify(ctx, d.province, false, "case_task_due", d.caseID, "/casi/"+d.caseID, true); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE case_tasks SET reminded_at = $1 WHERE id = $2`, tx.now, d.task); err != nil {
+				return fmt.Errorf("store: task reminder: %w", err)
+			}
+			if err := tx.caseEvent(ctx, d.caseID, "task_reminded", map[string]string{"task": d.task}); err != nil {
+				return err
+			}
+			n++
+		}
+		if n > 0 {
+			return tx.audit(ctx, "case.task_reminders", "case", "", fmt.Sprintf("tasks=%d", n))
+		}
+		return nil
+	})
+	return n, err
+}
+
+// caseNotifyTo notifies the given users (in-app, and an e-mail with the link).
+func (tx *Tx) caseNotifyTo(ctx context.Context, rs []recipient, kind, caseID, link string) error {
+	for _, r := range rs {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO notifications (id, user_id, kind, case_id, title, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			newID(), r.userID, kind, nullable(caseID), "notif."+kind, tx.now); err != nil {
+			return fmt.Errorf("store: case notification: %w", err)
+		}
+		if r.email != "" {
+			if err := tx.enqueue(ctx, Message{Kind: kind, Recipient: r.email, Subject: "Gest.A",
+				Body: strings.TrimRight(tx.db.BaseURL, "/") + link + "\n"}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

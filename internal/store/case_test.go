@@ -611,3 +611,50 @@ func TestCaseCounts(t *testing.T) {
 		}
 	})
 }
+
+// TestCaseTaskReminders: a task is reminded once, a day before it falls due,
+// to the case's worker, by a notification and an e-mail holding only the link.
+func TestCaseTaskReminders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newCaseWorld(t, db)
+		id, err := w.cs.OpenCase(w.prefBO, w.guest.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.cs.AssignWorker(w.prefBO, id, w.prefBOUser.ID); err != nil {
+			t.Fatal(err)
+		}
+		title := "Telefonare al CSM " + uuid.NewString()
+		if _, err := w.cs.AddTask(w.prefBO, id, title, w.now.Add(48*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := db.PendingMessages(storetest.Ctx(), 100)
+		if n, err := w.cs.TaskReminders(storetest.Ctx()); err != nil || n != 0 {
+			t.Fatalf("two days ahead: %d, %v", n, err)
+		}
+		w.advance(30 * time.Hour)
+		if n, err := w.cs.TaskReminders(storetest.Ctx()); err != nil || n != 1 {
+			t.Fatalf("a day ahead: %d, %v", n, err)
+		}
+		if n, _ := w.cs.TaskReminders(storetest.Ctx()); n != 0 {
+			t.Fatalf("reminded twice: %d", n)
+		}
+		inbox, _ := db.Inbox(w.prefBO, 10)
+		if len(inbox) == 0 || inbox[0].Kind != "case_task_due" {
+			t.Fatalf("worker's inbox = %+v", inbox)
+		}
+		msgs, _ := db.PendingMessages(storetest.Ctx(), 100)
+		if len(msgs) != len(before)+1 {
+			t.Fatalf("e-mails: %d → %d", len(before), len(msgs))
+		}
+		for _, m := range msgs {
+			if strings.Contains(m.Body, title) || strings.Contains(m.Subject, title) {
+				t.Fatalf("the task's text in an e-mail: %+v", m)
+			}
+		}
+		last := msgs[len(msgs)-1]
+		if last.Recipient != "casi@pref-bo.example" || !strings.Contains(last.Body, "/casi/"+id) {
+			t.Fatalf("e-mail = %+v", last)
+		}
+	})
+}
