@@ -154,7 +154,7 @@ func (s *CaseService) FileReport(ctx context.Context, r *domain.Report) error {
 			return fmt.Errorf("store: file report: %w", err)
 		}
 		if r.Urgency == domain.UrgencyImmediate {
-			if _, err := tx.caseNotify(ctx, province, false, "report_immediate", "", "/segnalazioni/"+r.ID, true); err != nil {
+			if _, err := tx.caseNotify(ctx, province, false, "report_immediate", "", "/segnalazioni", true); err != nil {
 				return err
 			}
 		}

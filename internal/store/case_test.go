@@ -133,6 +133,16 @@ func TestCaseFlow(t *testing.T) {
 			strings.Contains(inbox[0].Title, "agitato") {
 			t.Fatalf("prefecture inbox = %+v", inbox)
 		}
+		msgs, _ := db.PendingMessages(storetest.Ctx(), 100)
+		if len(msgs) == 0 {
+			t.Fatal("no e-mail for an immediate report")
+		}
+		for _, m := range msgs {
+			if strings.Contains(m.Body, "agitato") || strings.Contains(m.Subject, "agitato") ||
+				m.Body != "https://gesta.example/segnalazioni\n" {
+				t.Fatalf("e-mail of an immediate report = %+v", m)
+			}
+		}
 		if inbox, _ := db.Inbox(w.prefFE, 10); len(inbox) != 0 {
 			t.Fatalf("Ferrara notified of a Bologna report: %+v", inbox)
 		}
