@@ -32,6 +32,7 @@ type Server struct {
 	Placement  domain.PlacementService
 	// Publications makes and publishes the public site's publications.
 	Publications domain.PublicationService
+	Cases        domain.CaseService
 	// Population answers the population statistics (store.Population).
 	Population func(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, error)
 	// Dashboard answers the population dashboard (store.Dashboard).
@@ -92,6 +93,9 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 	}
 	if s.Publications != nil {
 		s.registerPublications(api)
+	}
+	if s.Cases != nil {
+		s.registerCases(api)
 	}
 
 	// Unknown API paths answer in problem+json, not with the HTML 404 page;

@@ -122,6 +122,14 @@ var webPolicy = map[string]string{
 	"POST /pubblicazioni":                    "publish",
 	"GET /pubblicazioni/{id}":                "publish",
 	"POST /pubblicazioni/{id}/pubblica":      "publish",
+	"GET /segnalazioni":                      "reports",
+	"POST /segnalazioni":                     "report",
+	"POST /segnalazioni/{id}/valutazione":    "case-write",
+	"GET /casi":                              "case-read",
+	"GET /casi/{id}":                         "case-read",
+	"POST /casi/{id}/stato":                  "case-write",
+	"POST /casi/{id}/note":                   "case-write",
+	"POST /casi/{id}/compiti":                "case-write",
 }
 
 var apiPolicy = map[string]string{
@@ -175,6 +183,29 @@ var apiPolicy = map[string]string{
 	"GET /publications":                   "publish",
 	"GET /inbox":                          "signed",
 	"POST /inbox/{id}/read":               "signed",
+	// Complex cases (issue 16).
+	"GET /services":                      "services",
+	"POST /reports":                      "report",
+	"GET /reports":                       "report",
+	"POST /reports/{id}/triage":          "case-write",
+	"POST /cases":                        "case-write",
+	"GET /cases/{id}":                    "case-read",
+	"GET /cases/counts":                  "stats",
+	"GET /cases/{id}/accesses":           "case-log",
+	"POST /cases/{id}/status":            "case-write",
+	"POST /cases/{id}/worker":            "case-write",
+	"POST /cases/{id}/vulnerabilities":   "case-write",
+	"POST /cases/{id}/tasks":             "case-write",
+	"POST /cases/{id}/tasks/{task}/done": "case-write",
+	"POST /cases/{id}/measures":          "case-write",
+	"POST /cases/{id}/notes":             "case-write",
+	"POST /cases/{id}/break-glass":       "case-write",
+	"POST /cases/{id}/referrals":         "case-write",
+	"GET /referrals":                     "referral",
+	"GET /referrals/{id}":                "referral",
+	"POST /referrals/{id}/accept":        "referral",
+	"POST /referrals/{id}/decline":       "referral",
+	"POST /referrals/{id}/outcome":       "referral",
 }
 
 // apiExpect is the status the policy gives a role for an API operation on an
@@ -204,6 +235,12 @@ func apiExpect(op, role, rel string) int {
 		"plan":           {"coordinator", "prefecture"},
 		"plan-run":       {"coordinator"},
 		"publish":        {"admin", "coordinator"},
+		"services":       {"admin", "coordinator", "prefecture", "operator", "service"},
+		"report":         {"operator"},
+		"case-read":      {"coordinator", "prefecture"},
+		"case-write":     {"coordinator", "prefecture"},
+		"case-log":       {"admin", "coordinator", "prefecture", "operator", "service", "viewer"},
+		"referral":       {"service"},
 	}[class]
 	allowedRole := false
 	for _, r := range in {
@@ -252,6 +289,15 @@ func apiExpect(op, role, rel string) int {
 		return http.StatusUnprocessableEntity // the matrix sends a malformed date
 	case "POST /publications/{id}/publish":
 		return http.StatusNotFound // an id that does not exist, for anyone allowed
+	case "GET /cases/{id}", "GET /referrals/{id}":
+		return http.StatusBadRequest // the matrix sends no purpose: refused before any read
+	case "GET /cases/{id}/accesses", "POST /cases/{id}/tasks/{task}/done":
+		return http.StatusNotFound // a case that does not exist (the log: or not the caller's), for anyone signed in
+	case "POST /reports", "POST /reports/{id}/triage", "POST /cases", "POST /cases/{id}/status", "POST /cases/{id}/worker",
+		"POST /cases/{id}/vulnerabilities", "POST /cases/{id}/tasks", "POST /cases/{id}/measures", "POST /cases/{id}/notes",
+		"POST /cases/{id}/break-glass", "POST /cases/{id}/referrals", "POST /referrals/{id}/accept",
+		"POST /referrals/{id}/decline", "POST /referrals/{id}/outcome":
+		return http.StatusUnprocessableEntity // the matrix sends an empty body: refused by validation, after the permission
 	case "GET /plans/{id}", "POST /plans/{id}/split", "POST /plans/{id}/publish", "POST /plans/{id}/acknowledge",
 		"POST /plans/{id}/close", "POST /plans/{id}/placement/proposal", "POST /inbox/{id}/read":
 		return http.StatusNotFound // an id that does not exist, for anyone allowed
@@ -286,6 +332,12 @@ func allowed(class, role string) bool {
 		return role == "coordinator"
 	case "publish":
 		return role == "admin" || role == "coordinator"
+	case "reports":
+		return role == "coordinator" || role == "prefecture" || role == "operator"
+	case "report":
+		return role == "operator"
+	case "case-read", "case-write":
+		return role == "coordinator" || role == "prefecture"
 	}
 	panic("unknown class " + class)
 }
@@ -322,6 +374,11 @@ var forms = map[string]url.Values{
 	"POST /strutture/{code}/recapiti":     {"version": {"0"}},
 	"POST /pubblicazioni":                 {"reference_date": {"not-a-date"}},
 	"POST /pubblicazioni/{id}/pubblica":   {"confirm": {"1"}},
+	"POST /segnalazioni":                  {"guest_id": {""}},
+	"POST /segnalazioni/{id}/valutazione": {"decision": {"nope"}},
+	"POST /casi/{id}/stato":               {"status": {"nope"}},
+	"POST /casi/{id}/note":                {"text": {""}},
+	"POST /casi/{id}/compiti":             {"title": {""}},
 }
 
 func noRedirect(jar http.CookieJar) *http.Client {
@@ -424,6 +481,8 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 		path = strings.ReplaceAll(path, "/pubblicazioni/{id}", "/pubblicazioni/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "{dataset}/{file}", "presenze-comuni/latest.csv")
 		path = strings.ReplaceAll(path, "{dataset}", "presenze-comuni")
+		path = strings.ReplaceAll(path, "/segnalazioni/{id}", "/segnalazioni/01000000-0000-7000-8000-000000000000")
+		path = strings.ReplaceAll(path, "/casi/{id}", "/casi/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "{code}", webFacility)
 		if strings.HasPrefix(path, "/cruscotto/tabella") {
 			path += "?tabella=sex"
@@ -492,9 +551,13 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 				if rel == "other" {
 					code = other
 				}
-				concrete := strings.NewReplacer("{level}", "province", "{code}", code, "{id}", "01000000-0000-7000-8000-000000000000").Replace(path)
+				concrete := strings.NewReplacer("{level}", "province", "{code}", code, "{id}", "01000000-0000-7000-8000-000000000000",
+					"{task}", "01000000-0000-7000-8000-000000000001").Replace(path)
 				if path == "/stats/population" {
 					concrete += "?by=sex"
+				}
+				if path == "/services" {
+					concrete += "?province=BO"
 				}
 				for _, role := range roles {
 					status := apiCall(t, strings.ToUpper(m), base+"/api/v1"+concrete, tokens[role])

@@ -45,6 +45,11 @@ var writeRefs = map[string]string{
 	"POST /ospiti/elenco":                    "facility",
 	"POST /ospiti/elenco/{id}":               "- the preview's own (stored for its author); its facility re-checked by the store",
 	"POST /avvisi/{id}/letto":                "notification",
+	"POST /segnalazioni":                     "guest (the API twin POST /reports; checked by the store)",
+	"POST /segnalazioni/{id}/valutazione":    "report (the API twin POST /reports/{id}/triage)",
+	"POST /casi/{id}/stato":                  "case (the API twin POST /cases/{id}/status)",
+	"POST /casi/{id}/note":                   "case (the API twin POST /cases/{id}/notes)",
+	"POST /casi/{id}/compiti":                "case (the API twin POST /cases/{id}/tasks)",
 	"POST /profilo/sessioni/{id}/revoca":     "session",
 	"POST /profilo/token/revoca":             "- the caller's own tokens by label",
 	"POST /profilo/token":                    "- none",
@@ -92,6 +97,24 @@ var writeRefs = map[string]string{
 	"POST /stays/{id}/exit":               "stay",
 	"POST /publications":                  "- none: the metro area's figures, region-wide",
 	"POST /publications/{id}/publish":     "- the publication, region-wide (no province scope)",
+	// Complex cases (issue 16): the store checks each reference in the write's
+	// transaction (internal/store/case_test.go walks them: another entity's
+	// guest, another province's report, case or service).
+	"POST /reports":                       "guest (present in one of the caller's facilities)",
+	"POST /reports/{id}/triage":           "report (the caller's province)",
+	"POST /cases":                         "report or guest (the caller's province)",
+	"POST /cases/{id}/status":             "case",
+	"POST /cases/{id}/worker":             "case, user (of the case's prefecture or the coordination)",
+	"POST /cases/{id}/vulnerabilities":    "case (the vulnerability is the case guest's own, from the registry)",
+	"POST /cases/{id}/tasks":              "case",
+	"POST /cases/{id}/tasks/{task}/done":  "case, task (of that case)",
+	"POST /cases/{id}/measures":           "case",
+	"POST /cases/{id}/notes":              "case",
+	"POST /cases/{id}/break-glass":        "case (any: that is its point; flagged and logged)",
+	"POST /cases/{id}/referrals":          "case, service (of the case's province)",
+	"POST /referrals/{id}/accept":         "referral (to the caller's service)",
+	"POST /referrals/{id}/decline":        "referral (to the caller's service)",
+	"POST /referrals/{id}/outcome":        "referral (to the caller's service)",
 	"POST /inbox/{id}/read":               "notification",
 	"POST /plans":                         "- the coordinator's, region-wide",
 	"POST /plans/{id}/split":              "- the coordinator's, region-wide",
@@ -307,6 +330,18 @@ func walkForeignRefs(t *testing.T, base string, db *store.DB) {
 	w.refused("POST /stays/{id}/exit: another province's stay", func() int {
 		return w.api("POST", "/stays/"+w.boStay+"/exit", w.opFE, map[string]any{"exited_at": time.Now().UTC().Format(time.RFC3339),
 			"exit_reason": domain.ExitReasons[0]}, nil)
+	})
+	// Complex cases: a report or a case on another province's guest.
+	report := map[string]any{"guest_id": w.boGuest, "category": "salute", "urgency": "urgente", "description": "prova"}
+	w.refused("POST /reports: another province's guest", func() int {
+		return w.api("POST", "/reports", w.opFE, report, nil)
+	})
+	w.refused("POST /segnalazioni: another province's guest", func() int {
+		return w.web(w.webOpFE, "/segnalazioni", url.Values{"guest_id": {w.boGuest}, "category": {"salute"},
+			"urgency": {"urgente"}, "description": {"prova"}})
+	})
+	w.refused("POST /cases: another province's guest", func() int {
+		return w.api("POST", "/cases", w.prefFE, map[string]any{"guest_id": w.boGuest}, nil)
 	})
 	w.refused("POST /ospiti/ingressi: another province's facility (the new guest is not kept either)", func() int {
 		return w.web(w.webOpFE, "/ospiti/ingressi", url.Values{"surname": {"Prova"}, "given_name": {"Ingresso"}, "sex": {"M"},
@@ -526,6 +561,7 @@ func (w *refWorld) fingerprint() string {
 			`SELECT COUNT(*) FROM notifications WHERE read_at IS NULL`, `SELECT COUNT(*) FROM sessions`,
 			`SELECT COUNT(*) FROM plan_units WHERE facility_id IS NOT NULL`, `SELECT COUNT(*) FROM plan_transports`,
 			`SELECT COUNT(*) FROM imports WHERE applied_at IS NOT NULL`,
+			`SELECT COUNT(*) FROM case_reports`, `SELECT COUNT(*) FROM cases`, `SELECT COUNT(*) FROM referrals`,
 		} {
 			var n int64
 			if err := tx.QueryRowContext(storetest.Ctx(), q).Scan(&n); err != nil {

@@ -90,7 +90,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	sched := &jobs.Scheduler{DB: db, BaseURL: c.BaseURL, Logger: log}
+	sched := &jobs.Scheduler{DB: db, Cases: store.NewCaseService(db), BaseURL: c.BaseURL, Logger: log}
 	if c.SMTPAddr != "" {
 		mailer, err := mail.New(mail.Config{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser,
 			Password: c.SMTPPassword, TLS: c.SMTPTLS})
@@ -240,12 +240,12 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 
 	users := &auth.Service{Store: db, Params: auth.DefaultParams, Keys: keys, Log: log}
 	placements := &placement.Service{Store: db}
-	pubs := store.NewPublicationService(db)
+	pubs, cases := store.NewPublicationService(db), store.NewCaseService(db)
 	w := &web.Server{
 		Territory: db, Orgs: db, Users: users, Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Sessions: sessions,
 		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db, Presence: db, Dashboard: db.Dashboard,
 		Plans: db, Placement: placements, Publications: pubs, PublicURL: c.BaseURL, OpenDataEmail: c.OpenDataEmail,
-		I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
+		Cases: cases, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
 	}
 	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
 		provinces, err := db.ListProvinces(ctx)
@@ -266,7 +266,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	broker := &events.Broker{}
 	db.OnChange = broker.Publish
 	a := &api.Server{Territory: db, Users: users, Audit: db, Facilities: db, Guests: db, Population: db.Population, Dashboard: db.Dashboard,
-		Plans: db, Placement: placements, Publications: pubs, Events: broker, Logger: log,
+		Plans: db, Placement: placements, Publications: pubs, Cases: cases, Events: broker, Logger: log,
 		Version: version(), Boundaries: territory.Boundaries, RequestID: web.RequestID,
 		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession}
 	a.Register(mux)

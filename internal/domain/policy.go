@@ -24,13 +24,19 @@ const (
 	PermCaseWrite      Permission = "case:write"
 	PermReferralAnswer Permission = "referral:answer" // a service answers a referral
 	PermPublish        Permission = "publish"         // make and publish the public site's publications
+	// PermCaseRestricted reads the content of restricted cases (trafficking,
+	// torture or violence, minors): others see them as "riservato".
+	PermCaseRestricted Permission = "case:restricted"
+	// PermConsentOverride refers a case without the person's consent, stating
+	// a reason; every use is flagged to the coordinators.
+	PermConsentOverride Permission = "consent:override"
 )
 
 var grants = map[Role][]Permission{
 	RoleAdmin: {PermOrgRead, PermOrgWrite, PermUserManage, PermAuditRead, PermStatsRead, PermPublish},
 	RoleCoordinator: {PermOrgRead, PermOrgWrite, PermFacilityRead, PermFacilityWrite, PermAvailability,
 		PermHoldWrite, PermGuestRead, PermGuestWrite, PermVulnRead, PermStatsRead, PermPlanRun, PermPlanPlace,
-		PermCaseRead, PermCaseWrite, PermPublish},
+		PermCaseRead, PermCaseWrite, PermPublish, PermCaseRestricted, PermConsentOverride},
 	RolePrefecture: {PermOrgRead, PermOrgWrite, PermFacilityRead, PermFacilityWrite, PermAvailability,
 		PermHoldWrite, PermGuestRead, PermGuestWrite, PermVulnRead, PermStatsRead, PermPlanPlace,
 		PermCaseRead, PermCaseWrite},

@@ -20,6 +20,12 @@ func TestCan(t *testing.T) {
 		{domain.RoleOperator, domain.PermVulnRead, false},
 		{domain.RoleService, domain.PermReferralAnswer, true},
 		{domain.RoleService, domain.PermGuestRead, false},
+		{domain.RoleCoordinator, domain.PermCaseRestricted, true},
+		{domain.RoleCoordinator, domain.PermConsentOverride, true},
+		{domain.RolePrefecture, domain.PermCaseRestricted, false}, // restricted cases: only users given the permission
+		{domain.RolePrefecture, domain.PermConsentOverride, false},
+		{domain.RoleOperator, domain.PermCaseRead, false}, // operators see their reports, never the case
+		{domain.RoleService, domain.PermCaseRead, false},  // services see only what is referred to them
 		{domain.RoleViewer, domain.PermStatsRead, true},
 		{domain.RoleViewer, domain.PermGuestRead, false},
 		{domain.Role("root"), domain.PermOrgRead, false},

@@ -1,7 +1,7 @@
 // Package jobs runs gesta's scheduled work: the daily confirmation reminders,
 // the plans' acknowledgement reminders and escalations (checked every tick),
 // the daily snapshots of every facility, the delivery of the e-mail outbox and
-// the cleanup of expired sessions. Each daily job records its run in the
+// the case tasks' reminders, the cleanup of expired sessions. Each daily job records its run in the
 // database, so it runs once per period across restarts and processes.
 package jobs
 
@@ -42,9 +42,17 @@ type Store interface {
 	MarkFailed(ctx context.Context, m domain.OutboxMessage, cause error) error
 }
 
+// CaseReminders queues the reminders of case tasks falling due, once per
+// task, and says how many it queued.
+type CaseReminders interface {
+	TaskReminders(ctx context.Context) (int, error)
+}
+
 // Scheduler owns the background loops.
 type Scheduler struct {
-	DB      Store
+	DB Store
+	// Cases reminds case workers of tasks falling due (nil: no case files).
+	Cases   CaseReminders
 	Mailer  Mailer // nil: messages wait in the outbox
 	BaseURL string
 	Logger  *slog.Logger
@@ -94,6 +102,13 @@ func (s *Scheduler) Daily(ctx context.Context) {
 		s.Logger.Error("jobs: plan reminders", "err", err)
 	} else if n+m > 0 {
 		s.Logger.Info("jobs: plan acknowledgements reminded and escalated", "reminded", n, "escalated", m)
+	}
+	if s.Cases != nil {
+		if n, err := s.Cases.TaskReminders(ctx); err != nil && ctx.Err() == nil {
+			s.Logger.Error("jobs: case task reminders", "err", err)
+		} else if n > 0 {
+			s.Logger.Info("jobs: case tasks reminded", "tasks", n)
+		}
 	}
 	if _, err := s.DB.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 		s.Logger.Error("jobs: sessions cleanup", "err", err)

@@ -19,6 +19,8 @@ var samples = map[string]map[string]any{
 	"plan_cancelled":  {"Reference": "Geo Barents", "URL": "https://gesta.example/piani/p1"},
 	"reminder": {"Count": int64(2), "Facilities": []any{"BO-0001 Casa Uno", "BO-0002 Casa Due"}, "Date": "02/12/2026",
 		"Time": "12:00", "URL": "https://gesta.example/disponibilita"},
+	"report_immediate": {"URL": "https://gesta.example/segnalazioni"},
+	"case_task_due":    {"URL": "https://gesta.example/casi/c1"},
 }
 
 func TestEveryKindRendersInBothLanguages(t *testing.T) {

@@ -114,7 +114,7 @@ func (s *PublicationService) CreateDraft(ctx context.Context, referenceDate, not
 			return fmt.Errorf("store: insert publication: %w", err)
 		}
 		return tx.audit(ctx, "publication.draft", "publication", p.ID,
-			fmt.Sprintf("reference_date=%s version=%d", p.ReferenceDate, p.Version))
+			"ReferenceDate", p.ReferenceDate, "Version", p.Version)
 	})
 	if err != nil {
 		return domain.Publication{}, err
@@ -228,7 +228,7 @@ func (s *PublicationService) Publish(ctx context.Context, id, note string) (doma
 				return fmt.Errorf("store: supersede publication: %w", err)
 			}
 			if err := tx.audit(ctx, "publication.supersede", "publication", current,
-				fmt.Sprintf("reference_date=%s superseded_by=%s", p.ReferenceDate, p.ID)); err != nil {
+				"ReferenceDate", p.ReferenceDate, "SupersededBy", p.ID); err != nil {
 				return err
 			}
 		}
@@ -238,7 +238,7 @@ func (s *PublicationService) Publish(ctx context.Context, id, note string) (doma
 		}
 		p.Status, p.PublishedBy, p.PublishedAt = domain.PubPublished, a.Label(), &now
 		return tx.audit(ctx, "publication.publish", "publication", p.ID,
-			fmt.Sprintf("reference_date=%s version=%d", p.ReferenceDate, p.Version))
+			"ReferenceDate", p.ReferenceDate, "Version", p.Version)
 	})
 	if err != nil {
 		return domain.Publication{}, err

@@ -45,6 +45,8 @@ type Server struct {
 	// Placement proposes where a province's share goes (the engine).
 	Placement domain.PlacementService
 	Presence  domain.PresenceService
+	// Cases handles reports and case files (nil: the pages are not served).
+	Cases domain.CaseService
 	// FreeSeries gives free places per province and day, from the snapshots.
 	FreeSeries func(ctx context.Context, days int) (map[string]map[string]int, error)
 	// Publications are the public site's monthly publications; public pages
@@ -349,6 +351,14 @@ func (s *Server) Routes() []Route {
 		{"POST /piani/{id}/messaggi", need(domain.PermPlanPlace), s.handlePlanMessage},
 		{"GET /piani/{id}/piano.pdf", need(domain.PermPlanPlace), s.handlePlanPDF},
 		{"GET /piani/{id}/quota.xlsx", need(domain.PermPlanPlace), s.handlePlanXLSX},
+		{"GET /segnalazioni", Access{SignedIn: true, Any: []domain.Permission{domain.PermReportWrite, domain.PermCaseWrite}}, s.handleReports},
+		{"POST /segnalazioni", need(domain.PermReportWrite), s.handleReportFile},
+		{"POST /segnalazioni/{id}/valutazione", need(domain.PermCaseWrite), s.handleReportTriage},
+		{"GET /casi", need(domain.PermCaseRead), s.handleCases},
+		{"GET /casi/{id}", need(domain.PermCaseRead), s.handleCase},
+		{"POST /casi/{id}/stato", need(domain.PermCaseWrite), s.handleCaseStatus},
+		{"POST /casi/{id}/note", need(domain.PermCaseWrite), s.handleCaseNote},
+		{"POST /casi/{id}/compiti", need(domain.PermCaseWrite), s.handleCaseTask},
 		{"GET /avvisi", signedIn, s.handleInbox},
 		{"POST /avvisi/{id}/letto", signedIn, s.handleNotification},
 		{"GET /saldo", need(domain.PermPlanPlace), s.handleBalances},

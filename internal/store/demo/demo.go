@@ -211,6 +211,12 @@ func LoadWith(ctx context.Context, db *store.DB, scale Scale, opt Options) (stor
 			return store.Seed{}, fmt.Errorf("demo publication: %w", err)
 		}
 	}
+	// Complex cases need guests and a key: their texts are sealed.
+	if scale == ScaleRegion && opt.Population && db.Keys != nil {
+		if err := loadCases(ctx, db); err != nil {
+			return store.Seed{}, err
+		}
+	}
 	if scale == ScaleRegion && opt.HistoryDays > 0 {
 		// Days of history for the charts: occupancy around today's, with a
 		// slow weekly swell and a little noise per facility (deterministic).

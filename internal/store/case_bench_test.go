@@ -1,0 +1,138 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/gesta-er/gesta/internal/crypt"
+	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/store"
+	"github.com/gesta-er/gesta/internal/store/storetest"
+)
+
+// BenchmarkGetCase opens a full case (a report, a note, a task, a measure,
+// a vulnerability: every section, texts unsealed) with its access-log write,
+// among benchCases cases whose access log already holds benchAccesses rows.
+// It reports the p95 of one read. go test -run '^$' -bench BenchmarkGetCase ./internal/store/
+func BenchmarkGetCase(b *testing.B) {
+	const benchCases, benchAccesses = 2000, 200_000
+	for _, engine := range storetest.EngineNames {
+		b.Run(engine, func(b *testing.B) {
+			dsn, ok := storetest.DSN(b, engine)
+			if !ok {
+				b.Skipf("%s not set", storetest.EnvPostgres)
+			}
+			db := storetest.Open(b, dsn)
+			spec, _ := crypt.NewKey("b1")
+			db.Keys, _ = crypt.Parse(spec)
+			ctx := storetest.Ctx()
+			g := &domain.Gestore{Name: "Coop Bench", TaxCode: "09876543210", ProvinceCode: "037"}
+			if err := db.CreateGestore(ctx, g); err != nil {
+				b.Fatal(err)
+			}
+			f := &domain.Facility{Name: "Centro Bench", Type: domain.TypeCASCollettivo, Target: domain.TargetMen, GestoreID: g.ID,
+				ComuneCode: "037006", Contracted: benchCases + 10, Active: benchCases + 10}
+			if err := db.CreateFacility(ctx, f); err != nil {
+				b.Fatal(err)
+			}
+			offices, _ := db.ListOffices(ctx)
+			office := ""
+			for _, o := range offices {
+				if o.Sigla == "BO" {
+					office = o.ID
+				}
+			}
+			u := &domain.User{Email: "bench@pref-bo.example", Name: "Bench", Role: domain.RolePrefecture, OfficeID: office}
+			if err := db.CreateUser(ctx, u, "h"); err != nil {
+				b.Fatal(err)
+			}
+			a, _ := db.ActorByUserID(ctx, u.ID)
+			pref := storetest.CtxAs(a)
+			cs := store.NewCaseService(db)
+			// The bulk: guests, open stays and cases in one transaction, then
+			// the access log's rows.
+			var caseIDs []string
+			now := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				c := context.Background()
+				for i := range benchCases {
+					gid, sid, cid := uuid.NewString(), uuid.NewString(), uuid.NewString()
+					if _, err := tx.ExecContext(c, `INSERT INTO guests (id, surname, given_name, search_key, sex, birth_date,
+						birth_estimated, nationality, household_role, msna, arrival_channel, arrival_place, stage, created_by,
+						created_at, updated_at) VALUES ($1, 'Bench', $2, 'bnch', 'M', $3, false, 'GIN', '', false, '', '', 'c3_presentato',
+						'bench', $3, $3)`, gid, fmt.Sprint(i), now); err != nil {
+						return err
+					}
+					if _, err := tx.ExecContext(c, `INSERT INTO stays (id, guest_id, facility_id, entered_at, exit_reason,
+						capacity_override, created_by, created_at, province_code, comune_code, facility_type, sex, birth_date,
+						nationality, in_household, msna, stage) VALUES ($1, $2, $3, $4, '', '', 'bench', $4, '037', '037006',
+						'cas_collettivo', 'M', $5, 'GIN', false, false, 'c3_presentato')`, sid, gid, f.ID, now, now); err != nil {
+						return err
+					}
+					if _, err := tx.ExecContext(c, `INSERT INTO cases (id, guest_id, province_code, category, urgency, restricted,
+						status, version, opened_by, opened_at, updated_at) VALUES ($1, $2, '037', 'salute', 'ordinaria', false,
+						'aperto', 1, 'bench', $3, $3)`, cid, gid, now); err != nil {
+						return err
+					}
+					caseIDs = append(caseIDs, cid)
+				}
+				for i := range benchAccesses {
+					if _, err := tx.ExecContext(c, `INSERT INTO case_accesses (id, case_id, at, user_id, role, purpose, sections,
+						break_glass, request_id) VALUES ($1, $2, $3, 'bench', 'prefecture', 'verifica', 'anagrafica', false, '')`,
+						uuid.NewString(), caseIDs[i%benchCases], now.Add(time.Duration(i)*time.Second)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			// One full case: its guest reported on, with every section filled.
+			guest := newGuestTB(b, ctx, db, domain.Vulnerability{Code: "disturbo_mentale", Status: "sospetta", Source: "medico",
+				Date: now})
+			if _, err := db.RecordEntry(ctx, guest.ID, f.Code, now, ""); err != nil {
+				b.Fatal(err)
+			}
+			id, err := cs.OpenCase(pref, guest.ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := cs.LinkVulnerability(pref, id, "disturbo_mentale"); err != nil {
+				b.Fatal(err)
+			}
+			cs.AddNote(pref, id, "Nota di prova per la misura dei tempi di lettura.")
+			cs.AddTask(pref, id, "Compito di prova", now.AddDate(0, 0, 3))
+			cs.AddMeasure(pref, id, &domain.Measure{Kind: domain.MeasureTransfer, DecidedOn: now, Reason: "prova"})
+			durations := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for b.Loop() {
+				start := time.Now()
+				c, err := cs.GetCase(pref, id, "verifica")
+				durations = append(durations, time.Since(start))
+				if err != nil || len(c.Sections) != len(domain.CaseSections) {
+					b.Fatalf("read: %v", err)
+				}
+			}
+			b.StopTimer()
+			slices.Sort(durations)
+			b.ReportMetric(float64(durations[len(durations)*95/100].Microseconds())/1000, "p95-ms")
+		})
+	}
+}
+
+func newGuestTB(tb testing.TB, ctx context.Context, db *store.DB, vulns ...domain.Vulnerability) *domain.Guest {
+	tb.Helper()
+	g := &domain.Guest{Surname: "Diallo", GivenName: "Mamadou", Sex: domain.SexMale,
+		BirthDate: time.Date(2003, 1, 1, 0, 0, 0, 0, time.UTC), BirthEstimated: true, Nationality: "GIN",
+		Stage: domain.StageC3Lodged}
+	if err := db.CreateGuest(ctx, g, vulns); err != nil {
+		tb.Fatal(err)
+	}
+	return g
+}

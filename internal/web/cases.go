@@ -1,0 +1,196 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+// Complex cases: reports (/segnalazioni) and case files (/casi). A case page
+// is read only after its reader chose a purpose: each load writes an access
+// row, so the purpose travels in the URL (a code, no personal data).
+
+type reportsData struct {
+	Present    []domain.PresentGuest // guests the operator may report on
+	Mine       []domain.Report
+	Pending    []domain.Report
+	Categories []string
+	Urgencies  []string
+	Form       url.Values
+}
+
+func (s *Server) reportsData(r *http.Request) (reportsData, error) {
+	ctx := r.Context()
+	a, _ := domain.ActorFromContext(ctx)
+	d := reportsData{Categories: domain.ReportCategories, Urgencies: domain.Urgencies, Form: url.Values{}}
+	var err error
+	if domain.Can(a, domain.PermReportWrite) {
+		if d.Present, _, err = s.Guests.SearchPresent(ctx, domain.PresentFilter{Limit: 500}); err != nil {
+			return d, err
+		}
+		if d.Mine, err = s.Cases.MyReports(ctx); err != nil {
+			return d, err
+		}
+	}
+	if domain.Can(a, domain.PermCaseWrite) {
+		if d.Pending, err = s.Cases.PendingReports(ctx); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+func (s *Server) handleReports(w http.ResponseWriter, r *http.Request) {
+	d, err := s.reportsData(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "reports", s.view(r, d))
+}
+
+func (s *Server) handleReportFile(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.Error(w, r, domain.Err(domain.EINVALID, "err.case.report_invalid"))
+		return
+	}
+	rep := domain.Report{GuestID: r.PostFormValue("guest_id"), Category: r.PostFormValue("category"),
+		Urgency: r.PostFormValue("urgency"), Description: strings.TrimSpace(r.PostFormValue("description"))}
+	if err := s.Cases.FileReport(r.Context(), &rep); err != nil {
+		d, derr := s.reportsData(r)
+		if derr != nil {
+			s.Error(w, r, derr)
+			return
+		}
+		d.Form = r.PostForm
+		s.formError(w, r, "reports", d, err)
+		return
+	}
+	s.flash(r, s.t(r, "reports.filed"))
+	http.Redirect(w, r, "/segnalazioni", http.StatusSeeOther)
+}
+
+func (s *Server) handleReportTriage(w http.ResponseWriter, r *http.Request) {
+	caseID, err := s.Cases.TriageReport(r.Context(), r.PathValue("id"), r.PostFormValue("decision"), r.PostFormValue("reason"))
+	if err != nil {
+		d, derr := s.reportsData(r)
+		if derr != nil {
+			s.Error(w, r, derr)
+			return
+		}
+		s.formError(w, r, "reports", d, err)
+		return
+	}
+	s.flash(r, s.t(r, "reports.triaged"))
+	if caseID != "" {
+		http.Redirect(w, r, "/casi/"+caseID, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/segnalazioni", http.StatusSeeOther)
+}
+
+func (s *Server) handleCases(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Cases.ListCases(r.Context())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "cases", s.view(r, list))
+}
+
+type caseData struct {
+	ID       string
+	Purpose  string
+	Purposes []string
+	Case     *domain.Case
+	Next     []domain.CaseStatus
+	Accesses []domain.CaseAccess
+}
+
+// handleCase asks for a purpose, then reads the case (logged) with it.
+func (s *Server) handleCase(w http.ResponseWriter, r *http.Request) {
+	d, err := s.caseData(r, r.URL.Query().Get("finalita"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "case", s.view(r, d))
+}
+
+func (s *Server) caseData(r *http.Request, purpose string) (caseData, error) {
+	d := caseData{ID: r.PathValue("id"), Purpose: purpose, Purposes: domain.AccessPurposes}
+	if !slices.Contains(domain.AccessPurposes, purpose) {
+		d.Purpose = ""
+		return d, nil
+	}
+	c, err := s.Cases.GetCase(r.Context(), d.ID, purpose)
+	if err != nil {
+		return d, err
+	}
+	d.Case = &c
+	for _, st := range domain.CaseStatuses {
+		if domain.CheckTransition(c.Status, st) == nil {
+			d.Next = append(d.Next, st)
+		}
+	}
+	// The log is shown to those who may read it; others simply do not see it.
+	if acc, err := s.Cases.CaseAccesses(r.Context(), d.ID); err == nil {
+		d.Accesses = acc
+	}
+	return d, nil
+}
+
+// caseStep runs a write on a case and returns to its page with the purpose
+// the form carried; a refused write shows the page again with the error.
+func (s *Server) caseStep(w http.ResponseWriter, r *http.Request, step func() error) {
+	id, purpose := r.PathValue("id"), r.PostFormValue("finalita")
+	if err := step(); err != nil {
+		code := domain.ErrorCode(err)
+		if code != domain.EINVALID && code != domain.ECONFLICT {
+			s.Error(w, r, err)
+			return
+		}
+		d, derr := s.caseData(r, purpose)
+		if derr != nil {
+			s.Error(w, r, derr)
+			return
+		}
+		s.formError(w, r, "case", d, err)
+		return
+	}
+	s.flash(r, s.t(r, "cases.saved"))
+	target := "/casi/" + url.PathEscape(id)
+	if slices.Contains(domain.AccessPurposes, purpose) {
+		target += "?finalita=" + purpose
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+func (s *Server) handleCaseStatus(w http.ResponseWriter, r *http.Request) {
+	s.caseStep(w, r, func() error {
+		return s.Cases.SetStatus(r.Context(), r.PathValue("id"), domain.CaseStatus(r.PostFormValue("status")), 0)
+	})
+}
+
+func (s *Server) handleCaseNote(w http.ResponseWriter, r *http.Request) {
+	s.caseStep(w, r, func() error {
+		_, err := s.Cases.AddNote(r.Context(), r.PathValue("id"), strings.TrimSpace(r.PostFormValue("text")))
+		return err
+	})
+}
+
+func (s *Server) handleCaseTask(w http.ResponseWriter, r *http.Request) {
+	s.caseStep(w, r, func() error {
+		due, err := time.ParseInLocation("2006-01-02", r.PostFormValue("due"), rome)
+		if err != nil {
+			return domain.Err(domain.EINVALID, "err.case.task_invalid").WithFields(
+				map[string]domain.FieldError{"due": domain.Field("err.case.task_invalid")})
+		}
+		_, err = s.Cases.AddTask(r.Context(), r.PathValue("id"), strings.TrimSpace(r.PostFormValue("title")), due)
+		return err
+	})
+}
