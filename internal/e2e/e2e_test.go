@@ -186,8 +186,9 @@ func TestLoginPage(t *testing.T) {
 	if !strings.HasSuffix(url, "/home") || !strings.Contains(greeting, "Benvenuto") {
 		t.Errorf("after sign-in: %s, %q", url, greeting)
 	}
-	// The coordinator's navigation: notifications, plans, board, facilities, availability, organisations, profile; no administration.
-	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Avvisi|Piani di riparto|Bollettino posti liberi|Cruscotto|Strutture|Ospiti|Disponibilità|Organizzazioni|Profilo|Territorio" {
+	// The coordinator's navigation: the public site's open data, notifications, plans, reports and cases, board,
+	// facilities, guests, availability, publications, organisations, profile; no administration.
+	if got := strings.Join(nav, "|"); got != "Home|Dati aperti|Area riservata|Avvisi|Piani di riparto|Segnalazioni|Casi|Bollettino posti liberi|Cruscotto|Strutture|Ospiti|Disponibilità|Pubblicazioni|Organizzazioni|Profilo|Territorio" {
 		t.Errorf("coordinator's navigation = %q", got)
 	}
 	if !strings.Contains(who, "Coordinamento regionale") {
@@ -218,7 +219,7 @@ func TestViewerNavigation(t *testing.T) {
 	)
 	nav := value(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#nav-main .nav-link")].map(a => a.textContent.trim())`))
 	b.noErrors(t, "viewer's home")
-	if got := strings.Join(nav, "|"); got != "Home|Area riservata|Bollettino posti liberi|Cruscotto|Profilo|Territorio" {
+	if got := strings.Join(nav, "|"); got != "Home|Dati aperti|Area riservata|Bollettino posti liberi|Cruscotto|Profilo|Territorio" {
 		t.Errorf("viewer's navigation = %q (the board; no facilities, organisations or administration)", got)
 	}
 }
