@@ -6,7 +6,9 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -31,8 +33,14 @@ func New() (*Bundle, error) {
 	b := i18n.NewBundle(language.Italian)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	for _, l := range Languages {
-		if _, err := b.LoadMessageFileFS(locales, "locales/"+l+".json"); err != nil {
+		// Messages checks the files of a language do not define an id twice.
+		if _, err := Messages(l); err != nil {
 			return nil, fmt.Errorf("i18n: %s: %w", l, err)
+		}
+		for _, f := range files(l) {
+			if _, err := b.LoadMessageFileFS(locales, f); err != nil {
+				return nil, fmt.Errorf("i18n: %s: %w", f, err)
+			}
 		}
 	}
 	return &Bundle{b: b}, nil
@@ -231,16 +239,45 @@ func FromAcceptLanguage(h string) string {
 
 var matcher = language.NewMatcher([]language.Tag{language.Italian, language.English})
 
-// Messages returns a language's catalogue as id → message template (for
-// tests that check the catalogues against the code).
-func Messages(lang string) (map[string]string, error) {
-	b, err := locales.ReadFile("locales/" + lang + ".json")
-	if err != nil {
-		return nil, err
+// files lists a language's catalogue files: locales/<lang>.json and one
+// locales/<area>.<lang>.json per area (public site, case files…), so that
+// areas grow their words without touching one shared file.
+func files(lang string) []string {
+	all, _ := fs.Glob(locales, "locales/*.json")
+	var out []string
+	for _, f := range all {
+		base := path.Base(f)
+		if base == lang+".json" || strings.HasSuffix(base, "."+lang+".json") {
+			out = append(out, f)
+		}
 	}
+	return out
+}
+
+// Messages returns a language's catalogue as id → message template (for
+// tests that check the catalogues against the code); an id defined in two of
+// the language's files is an error.
+func Messages(lang string) (map[string]string, error) {
 	m := map[string]string{}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
+	from := map[string]string{}
+	for _, f := range files(lang) {
+		b, err := locales.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var part map[string]string
+		if err := json.Unmarshal(b, &part); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		for k, v := range part {
+			if prev, ok := from[k]; ok {
+				return nil, fmt.Errorf("%q is defined in %s and %s", k, prev, f)
+			}
+			m[k], from[k] = v, f
+		}
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("no catalogue for %q", lang)
 	}
 	return m, nil
 }
@@ -248,12 +285,8 @@ func Messages(lang string) (map[string]string, error) {
 // IDs returns the message ids of a language's catalogue (for tests that check
 // both catalogues have the same keys).
 func IDs(lang string) ([]string, error) {
-	b, err := locales.ReadFile("locales/" + lang + ".json")
+	m, err := Messages(lang)
 	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
 	ids := make([]string, 0, len(m))
