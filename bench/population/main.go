@@ -115,7 +115,7 @@ func presence(base, dsn string, rows, pid int) {
 	ctx := domain.NewContextWithActor(context.Background(), domain.Actor{System: "bench"})
 	db, err := store.Open(ctx, dsn)
 	fail(err)
-	fs, err := db.ListFacilities(ctx, domain.FacilityFilter{ProvinceCode: "037"})
+	fs, err := db.Facilities.ListFacilities(ctx, domain.FacilityFilter{ProvinceCode: "037"})
 	fail(err)
 	var b bytes.Buffer
 	b.WriteString("Elenco presenze della provincia di Bologna (bench)\n\n")
@@ -123,7 +123,7 @@ func presence(base, dsn string, rows, pid int) {
 	written := 0
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, f := range fs {
-		ps, err := db.Present(ctx, f.Code)
+		ps, err := db.Guests.Present(ctx, f.Code)
 		fail(err)
 		for _, p := range ps {
 			if written >= rows {

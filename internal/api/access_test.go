@@ -14,11 +14,11 @@ import (
 func tokenFor(t *testing.T, db *store.DB, email string) (string, string) {
 	t.Helper()
 	ctx := storetest.Ctx()
-	c, err := db.Credentials(ctx, email)
+	c, err := db.Users.Credentials(ctx, email)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := (&auth.Service{Store: db}).CreateToken(ctx, c.Actor.UserID, "test")
+	tok, _, err := (&auth.Service{Store: db.Users}).CreateToken(ctx, c.Actor.UserID, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,14 +82,14 @@ func TestBearerTokens(t *testing.T) {
 		}
 
 		// Revoking and disabling stop a token at once.
-		if _, err := db.RevokeTokens(storetest.Ctx(), prefID, "test"); err != nil {
+		if _, err := db.Users.RevokeTokens(storetest.Ctx(), prefID, "test"); err != nil {
 			t.Fatal(err)
 		}
 		if status, _, _ := send(t, "GET", srv.URL+"/api/v1/me", pref, ""); status != 401 {
 			t.Fatalf("revoked token: %d", status)
 		}
-		c, _ := db.Credentials(storetest.Ctx(), "operatore.bo@gesta.example")
-		if err := db.SetDisabled(storetest.Ctx(), c.Actor.UserID, true); err != nil {
+		c, _ := db.Users.Credentials(storetest.Ctx(), "operatore.bo@gesta.example")
+		if err := db.Users.SetDisabled(storetest.Ctx(), c.Actor.UserID, true); err != nil {
 			t.Fatal(err)
 		}
 		if status, _, _ := send(t, "GET", srv.URL+"/api/v1/me", op, ""); status != 401 {

@@ -26,8 +26,8 @@ func newAPI(t *testing.T, db *store.DB) *httptest.Server {
 	mux := http.NewServeMux()
 	broker := &events.Broker{}
 	db.OnChange = broker.Publish
-	s := &api.Server{Territory: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams}, Audit: db,
-		Facilities: db, Guests: db, Population: db.Population, Events: broker, Plans: db, Placement: &placement.Service{Store: db},
+	s := &api.Server{Territory: db.Territory, Users: &auth.Service{Store: db.Users, Params: auth.DefaultParams}, Audit: db.Audit,
+		Facilities: db.Facilities, Guests: db.Guests, Population: db.Stats.Population, Events: broker, Plans: db.Plans, Placement: &placement.Service{Store: db.Plans},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
 		Boundaries: territory.Boundaries, RequestID: func(context.Context) string { return "rid" }}
 	s.Register(mux)

@@ -22,8 +22,8 @@ import (
 func operatorFacility(t *testing.T, db *store.DB) (string, string) {
 	t.Helper()
 	tok, _ := tokenFor(t, db, "operatore.bo@gesta.example")
-	c, _ := db.Credentials(storetest.Ctx(), "operatore.bo@gesta.example")
-	fs, err := db.ListFacilities(storetest.Ctx(), domain.FacilityFilter{GestoreID: c.Actor.GestoreID})
+	c, _ := db.Users.Credentials(storetest.Ctx(), "operatore.bo@gesta.example")
+	fs, err := db.Facilities.ListFacilities(storetest.Ctx(), domain.FacilityFilter{GestoreID: c.Actor.GestoreID})
 	if err != nil || len(fs) == 0 {
 		t.Fatalf("operator's facilities: %d, %v", len(fs), err)
 	}
@@ -131,14 +131,14 @@ func TestHoldsOverHTTP(t *testing.T) {
 				}
 				srv := newAPI(t, db)
 				tok, _ := tokenFor(t, db, "coordinamento@gesta.example")
-				fs, _ := db.ListFacilities(ctx, domain.FacilityFilter{ProvinceCode: "037", Type: domain.TypeHub})
+				fs, _ := db.Facilities.ListFacilities(ctx, domain.FacilityFilter{ProvinceCode: "037", Type: domain.TypeHub})
 				f := fs[0]
 				// Make exactly `capacity` places free.
 				f.Active = f.Occupied + capacity
 				if f.Active > f.Contracted {
 					f.Contracted = f.Active
 				}
-				if err := db.UpdateFacility(ctx, &f, f.Version); err != nil {
+				if err := db.Facilities.UpdateFacility(ctx, &f, f.Version); err != nil {
 					t.Fatal(err)
 				}
 				url := srv.URL + "/api/v1/facilities/" + f.Code + "/holds"
@@ -161,8 +161,8 @@ func TestHoldsOverHTTP(t *testing.T) {
 					})
 				}
 				wg.Wait()
-				got, _ := db.FindFacility(ctx, f.Code)
-				holds, _ := db.ListHolds(ctx, f.Code)
+				got, _ := db.Facilities.FindFacility(ctx, f.Code)
+				holds, _ := db.Facilities.ListHolds(ctx, f.Code)
 				if int(created.Load()) != capacity || len(holds) != capacity || got.Held != capacity || got.Free != 0 {
 					t.Fatalf("capacity %d: %d created (201), %d refused (409), %d stored, free %d",
 						capacity, created.Load(), conflicts.Load(), len(holds), got.Free)
@@ -183,7 +183,7 @@ func TestBoardAndLiveEvents(t *testing.T) {
 		status, _, body := send(t, "GET", srv.URL+"/api/v1/board", viewer, "")
 		var b domain.Board
 		json.Unmarshal(body, &b)
-		fs, _ := db.ListFacilities(ctx, domain.FacilityFilter{})
+		fs, _ := db.Facilities.ListFacilities(ctx, domain.FacilityFilter{})
 		free := 0
 		for _, f := range fs {
 			free += f.Free

@@ -45,11 +45,11 @@ func TestPlanAPI(t *testing.T) {
 		}
 		srv := newAPI(t, db)
 		token := func(email string) string {
-			c, err := db.Credentials(ctx, email)
+			c, err := db.Users.Credentials(ctx, email)
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok, _, err := (&auth.Service{Store: db}).CreateToken(ctx, c.Actor.UserID, "test")
+			tok, _, err := (&auth.Service{Store: db.Users}).CreateToken(ctx, c.Actor.UserID, "test")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -239,7 +239,7 @@ func (m *Main) openDB(ctx context.Context, c config.Config, log *slog.Logger) (*
 		db.Close()
 		return nil, nil, err
 	}
-	if err := db.SyncTerritory(ctx, store.TerritoryData{Region: territory.Region, Provinces: t.Provinces,
+	if err := db.Territory.SyncTerritory(ctx, store.TerritoryData{Region: territory.Region, Provinces: t.Provinces,
 		Comuni: t.Comuni, PopulationSource: t.PopulationSource}); err != nil {
 		db.Close()
 		return nil, nil, err

@@ -175,7 +175,7 @@ func TestCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	entries, _ := db.ListAudit(storetest.Ctx(), domain.AuditFilter{Limit: 4})
+	entries, _ := db.Audit.ListAudit(storetest.Ctx(), domain.AuditFilter{Limit: 4})
 	for _, e := range entries[:3] {
 		if e.Actor != "cli" {
 			t.Errorf("%s by %q, want cli", e.Action, e.Actor)

@@ -423,14 +423,14 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 
 	// A throw-away user for the admin routes with an {id}.
 	target := &domain.User{Email: "bersaglio@gesta.example", Name: "Bersaglio", Role: domain.RoleViewer}
-	if err := (&auth.Service{Store: db, Params: auth.DefaultParams}).CreateUser(ctx, target, "password bersaglio"); err != nil {
+	if err := (&auth.Service{Store: db.Users, Params: auth.DefaultParams}).CreateUser(ctx, target, "password bersaglio"); err != nil {
 		t.Fatal(err)
 	}
 	// The admin's second factor, enrolled directly.
 	secret := "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-	adminCred, _ := db.Credentials(ctx, accounts["admin"])
-	db.SetTOTPPending(ctx, adminCred.Actor.UserID, secret)
-	db.ActivateTOTP(ctx, adminCred.Actor.UserID, secret, 1)
+	adminCred, _ := db.Users.Credentials(ctx, accounts["admin"])
+	db.Users.SetTOTPPending(ctx, adminCred.Actor.UserID, secret)
+	db.Users.ActivateTOTP(ctx, adminCred.Actor.UserID, secret, 1)
 
 	clients := map[string]*http.Client{}
 	tokens := map[string]string{}
@@ -453,8 +453,8 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 			resp.Body.Close()
 		}
 		clients[role] = c
-		cred, _ := db.Credentials(ctx, email)
-		tokens[role], _, _ = (&auth.Service{Store: db}).CreateToken(ctx, cred.Actor.UserID, "matrix")
+		cred, _ := db.Users.Credentials(ctx, email)
+		tokens[role], _, _ = (&auth.Service{Store: db.Users}).CreateToken(ctx, cred.Actor.UserID, "matrix")
 	}
 
 	roles := []string{"", "admin", "coordinator", "prefecture", "operator", "service", "viewer"}
@@ -587,10 +587,10 @@ func roomyFacility(t *testing.T, db *store.DB, province, operatorEmail string) s
 	ctx := storetest.Ctx()
 	flt := domain.FacilityFilter{ProvinceCode: province}
 	if operatorEmail != "" {
-		c, _ := db.Credentials(ctx, operatorEmail)
+		c, _ := db.Users.Credentials(ctx, operatorEmail)
 		flt.GestoreID = c.Actor.GestoreID
 	}
-	fs, err := db.ListFacilities(ctx, flt)
+	fs, err := db.Facilities.ListFacilities(ctx, flt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -601,7 +601,7 @@ func roomyFacility(t *testing.T, db *store.DB, province, operatorEmail string) s
 	}
 	// None roomy enough: make room in the first one.
 	f := fs[0]
-	if _, err := db.SetAvailability(ctx, f.Code, f.Version, domain.Availability{Occupied: 0}); err != nil {
+	if _, err := db.Facilities.SetAvailability(ctx, f.Code, f.Version, domain.Availability{Occupied: 0}); err != nil {
 		t.Fatal(err)
 	}
 	return f.Code

@@ -41,11 +41,11 @@ func TestCaseAPIContract(t *testing.T) {
 			defer db.Close()
 			ctx := storetest.Ctx()
 			token := func(email string) string {
-				c, err := db.Credentials(ctx, email)
+				c, err := db.Users.Credentials(ctx, email)
 				if err != nil {
 					t.Fatal(err)
 				}
-				tok, _, err := (&auth.Service{Store: db}).CreateToken(ctx, c.Actor.UserID, "casi")
+				tok, _, err := (&auth.Service{Store: db.Users}).CreateToken(ctx, c.Actor.UserID, "casi")
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -53,9 +53,9 @@ func TestCaseAPIContract(t *testing.T) {
 			}
 			op, prefBO, prefFE := token("operatore.bo@gesta.example"), token("prefettura.bo@gesta.example"), token("prefettura.fe@gesta.example")
 			coord, csm := token("coordinamento@gesta.example"), token("servizio.bo@gesta.example")
-			opCred, _ := db.Credentials(ctx, "operatore.bo@gesta.example")
+			opCred, _ := db.Users.Credentials(ctx, "operatore.bo@gesta.example")
 			// The demo's cases are about the first four present guests: take another.
-			present, _, err := db.SearchPresent(storetest.CtxAs(opCred.Actor), domain.PresentFilter{Limit: 100})
+			present, _, err := db.Guests.SearchPresent(storetest.CtxAs(opCred.Actor), domain.PresentFilter{Limit: 100})
 			if err != nil || len(present) < 60 {
 				t.Fatalf("guests present in operatore.bo's facilities: %d, %v", len(present), err)
 			}
@@ -98,7 +98,7 @@ func TestCaseAPIContract(t *testing.T) {
 			if st := call("GET", "/services?province=BO", prefBO, nil, &dir); st != 200 || len(dir.Items) == 0 {
 				t.Fatalf("directory: %d %+v", st, dir)
 			}
-			csmCred, _ := db.Credentials(ctx, "servizio.bo@gesta.example")
+			csmCred, _ := db.Users.Credentials(ctx, "servizio.bo@gesta.example")
 			csmService := csmCred.Actor.ServiceID
 
 			var rep struct{ ID string }

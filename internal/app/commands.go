@@ -61,7 +61,7 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	guests, stays, closed, err := db.RegistryCounts(ctx)
+	guests, stays, closed, err := db.Stats.RegistryCounts(ctx)
 	if err != nil {
 		return err
 	}
@@ -114,13 +114,13 @@ func (m *Main) userAdd(ctx context.Context, args []string) error {
 	u := &domain.User{Email: domain.NormalizeEmail(*email), Name: *name, Role: domain.Role(*role),
 		GestoreID: *gestore, ServiceID: *service}
 	if *office != "" {
-		o, err := db.FindOfficeBySigla(ctx, *office)
+		o, err := db.Orgs.FindOfficeBySigla(ctx, *office)
 		if err != nil {
 			return err
 		}
 		u.OfficeID = o.ID
 	}
-	svc := &auth.Service{Store: db, Params: auth.DefaultParams}
+	svc := &auth.Service{Store: db.Users, Params: auth.DefaultParams}
 	if err := svc.CreateUser(ctx, u, password); err != nil {
 		var e *domain.Error
 		if errors.As(err, &e) && len(e.Fields) > 0 {
@@ -137,7 +137,7 @@ func (m *Main) userAdd(ctx context.Context, args []string) error {
 
 // findUserID resolves an e-mail to the id of a user, enabled or not.
 func findUserID(ctx context.Context, db *store.DB, email string) (string, error) {
-	users, err := db.ListUsers(ctx, domain.UserFilter{Query: domain.NormalizeEmail(email)})
+	users, err := db.Users.ListUsers(ctx, domain.UserFilter{Query: domain.NormalizeEmail(email)})
 	if err != nil {
 		return "", err
 	}
@@ -165,7 +165,7 @@ func (m *Main) userDisable(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := db.SetDisabled(ctx, id, true); err != nil {
+	if err := db.Users.SetDisabled(ctx, id, true); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "user %s disabled: sessions ended, tokens refused\n", domain.NormalizeEmail(*email))
@@ -193,7 +193,7 @@ func (m *Main) token(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc := &auth.Service{Store: db, Params: auth.DefaultParams}
+	svc := &auth.Service{Store: db.Users, Params: auth.DefaultParams}
 	if args[0] == "revoke" {
 		n, err := svc.RevokeTokens(ctx, id, *label)
 		if err != nil {
@@ -253,7 +253,7 @@ func (m *Main) audit(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	v, err := db.VerifyAuditAnchors(ctx, anchors)
+	v, err := db.Audit.VerifyAuditAnchors(ctx, anchors)
 	if err != nil {
 		return err
 	}
@@ -287,7 +287,7 @@ func (m *Main) stats(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	start := time.Now()
-	if err := db.BuildPopulationCache(ctx, db.Now().AddDate(0, 0, -*days)); err != nil {
+	if err := db.Stats.BuildPopulationCache(ctx, db.Now().AddDate(0, 0, -*days)); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "population figures rebuilt for %d days in %v\n", *days, time.Since(start).Round(time.Millisecond))
@@ -375,7 +375,7 @@ func (m *Main) publish(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	svc := store.NewPublicationService(db)
+	svc := db.Publications
 	// A correction without a note would leave a draft behind: refuse it first.
 	if *date == "" {
 		*date = domain.DefaultReferenceDate(db.Now())

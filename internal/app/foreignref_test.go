@@ -318,7 +318,7 @@ func walkForeignRefs(t *testing.T, base string, db *store.DB) {
 	})
 	stranger := domain.Guest{Surname: "Estraneo", GivenName: "Membro", Sex: "F", BirthDate: time.Date(1992, 3, 1, 0, 0, 0, 0, time.UTC),
 		Nationality: "NGA", HouseholdID: mixed, HouseholdRole: "partner", ArrivalChannel: "sea", Stage: domain.StageToFormalise}
-	if err := db.CreateGuest(storetest.Ctx(), &stranger, nil); err != nil {
+	if err := db.Guests.CreateGuest(storetest.Ctx(), &stranger, nil); err != nil {
 		t.Fatal(err)
 	}
 	w.refused("POST /households/{id}/stays: a household with a member out of scope", func() int {
@@ -399,14 +399,14 @@ func newRefWorld(t *testing.T, base string, db *store.DB) *refWorld {
 	ctx := storetest.Ctx()
 	w := &refWorld{t: t, base: base, db: db, feComune: "038008", boComune: "037006"}
 	actor := func(email string) domain.Actor {
-		c, err := db.Credentials(ctx, email)
+		c, err := db.Users.Credentials(ctx, email)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return c.Actor
 	}
 	token := func(email string) string {
-		tok, _, err := (&auth.Service{Store: db}).CreateToken(ctx, actor(email).UserID, "riferimenti")
+		tok, _, err := (&auth.Service{Store: db.Users}).CreateToken(ctx, actor(email).UserID, "riferimenti")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -419,7 +419,7 @@ func newRefWorld(t *testing.T, base string, db *store.DB) *refWorld {
 		code string
 		into *string
 	}{{"038", &w.feGestore2}, {"037", &w.boGestore}} {
-		gs, err := db.ListGestori(ctx, domain.OrgFilter{ProvinceCode: p.code})
+		gs, err := db.Orgs.ListGestori(ctx, domain.OrgFilter{ProvinceCode: p.code})
 		if err != nil || len(gs) < 2 {
 			t.Fatalf("gestori of %s: %v %d", p.code, err, len(gs))
 		}
@@ -435,7 +435,7 @@ func newRefWorld(t *testing.T, base string, db *store.DB) *refWorld {
 
 	// Bologna's objects, made by Bologna's prefecture.
 	boCtx := domain.NewContextWithActor(context.Background(), actor("prefettura.bo@gesta.example"))
-	h, err := db.Hold(boCtx, w.boFacility, 1, time.Now().Add(2*time.Hour), "riferimenti")
+	h, err := db.Facilities.Hold(boCtx, w.boFacility, 1, time.Now().Add(2*time.Hour), "riferimenti")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -446,26 +446,26 @@ func newRefWorld(t *testing.T, base string, db *store.DB) *refWorld {
 		if household != "" {
 			g.HouseholdRole = "head"
 		}
-		if err := db.CreateGuest(boCtx, &g, nil); err != nil {
+		if err := db.Guests.CreateGuest(boCtx, &g, nil); err != nil {
 			t.Fatal(err)
 		}
 		return g
 	}
 	present := mk("")
-	st, err := db.RecordEntry(boCtx, present.ID, w.boFacility, time.Now().Add(-time.Hour), "")
+	st, err := db.Guests.RecordEntry(boCtx, present.ID, w.boFacility, time.Now().Add(-time.Hour), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.boStay, w.boGuest = st.ID, mk("").ID
 	w.boHousehold = "nucleo-bo-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	mk(w.boHousehold)
-	sessions, err := db.ListSessions(domain.NewContextWithActor(context.Background(), actor("prefettura.bo@gesta.example")), "")
+	sessions, err := db.Users.ListSessions(domain.NewContextWithActor(context.Background(), actor("prefettura.bo@gesta.example")), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(sessions) == 0 {
 		signIn(t, base, "prefettura.bo@gesta.example")
-		sessions, _ = db.ListSessions(domain.NewContextWithActor(context.Background(), actor("prefettura.bo@gesta.example")), "")
+		sessions, _ = db.Users.ListSessions(domain.NewContextWithActor(context.Background(), actor("prefettura.bo@gesta.example")), "")
 	}
 	if len(sessions) == 0 {
 		t.Fatal("no session of Bologna's prefecture")
@@ -480,8 +480,8 @@ func newRefWorld(t *testing.T, base string, db *store.DB) *refWorld {
 func (w *refWorld) publishedPlan() string {
 	t := w.t
 	ctx := storetest.Ctx()
-	c, _ := w.db.Credentials(ctx, "coordinamento@gesta.example")
-	coord, _, err := (&auth.Service{Store: w.db}).CreateToken(ctx, c.Actor.UserID, "riferimenti")
+	c, _ := w.db.Users.Credentials(ctx, "coordinamento@gesta.example")
+	coord, _, err := (&auth.Service{Store: w.db.Users}).CreateToken(ctx, c.Actor.UserID, "riferimenti")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -504,8 +504,8 @@ func (w *refWorld) publishedPlan() string {
 	if s := w.api("POST", "/plans/"+p.ID+"/acknowledge", w.prefFE, nil, nil); s != http.StatusOK {
 		t.Fatalf("acknowledge: %d", s)
 	}
-	bo, _ := w.db.Credentials(ctx, "prefettura.bo@gesta.example")
-	inbox, err := w.db.Inbox(domain.NewContextWithActor(context.Background(), bo.Actor), 10)
+	bo, _ := w.db.Users.Credentials(ctx, "prefettura.bo@gesta.example")
+	inbox, err := w.db.Plans.Inbox(domain.NewContextWithActor(context.Background(), bo.Actor), 10)
 	if err != nil || len(inbox) == 0 {
 		t.Fatalf("Bologna's inbox: %v %d", err, len(inbox))
 	}
@@ -666,7 +666,7 @@ func (w *refWorld) importSheet(csv string) int {
 }
 
 func (w *refWorld) facility(code string) domain.Facility {
-	f, err := w.db.FindFacility(storetest.Ctx(), code)
+	f, err := w.db.Facilities.FindFacility(storetest.Ctx(), code)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -31,12 +31,12 @@ func TestChangesReachOtherProcesses(t *testing.T) {
 	}
 	defer db.Close()
 	ctx := storetest.Ctx()
-	cred, _ := db.Credentials(ctx, "coordinamento@gesta.example")
-	token, _, err := (&auth.Service{Store: db}).CreateToken(ctx, cred.Actor.UserID, "multi")
+	cred, _ := db.Users.Credentials(ctx, "coordinamento@gesta.example")
+	token, _, err := (&auth.Service{Store: db.Users}).CreateToken(ctx, cred.Actor.UserID, "multi")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, _ := db.ListFacilities(ctx, domain.FacilityFilter{ProvinceCode: "037"})
+	fs, _ := db.Facilities.ListFacilities(ctx, domain.FacilityFilter{ProvinceCode: "037"})
 	code := fs[0].Code
 
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -58,7 +58,7 @@ func TestChangesReachOtherProcesses(t *testing.T) {
 	}()
 	// Change on A until B's stream reports it (B's listener connects shortly after start).
 	for attempt := range 20 {
-		f, err := db.FindFacility(ctx, code)
+		f, err := db.Facilities.FindFacility(ctx, code)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -254,7 +254,7 @@ func checkNoPersonalData(t *testing.T, db *store.DB, pages map[string]map[string
 			needles = append(needles, s)
 		}
 	}
-	fs, err := db.ListFacilities(ctx, domain.FacilityFilter{ProvinceCode: "037"})
+	fs, err := db.Facilities.ListFacilities(ctx, domain.FacilityFilter{ProvinceCode: "037"})
 	if err != nil || len(fs) == 0 {
 		t.Fatalf("facilities: %d %v", len(fs), err)
 	}
@@ -265,7 +265,7 @@ func checkNoPersonalData(t *testing.T, db *store.DB, pages map[string]map[string
 		add(f.GestoreName)
 		add(f.ContactName)
 		add(f.ContactEmail)
-		present, _, err := db.SearchPresent(ctx, domain.PresentFilter{Facility: f.Code, Limit: 2000})
+		present, _, err := db.Guests.SearchPresent(ctx, domain.PresentFilter{Facility: f.Code, Limit: 2000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,7 +279,7 @@ func checkNoPersonalData(t *testing.T, db *store.DB, pages map[string]map[string
 	for n := range names {
 		add(n)
 	}
-	users, err := db.ListUsers(ctx, domain.UserFilter{})
+	users, err := db.Users.ListUsers(ctx, domain.UserFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,23 +318,23 @@ func checkDraftUnreachable(t *testing.T, base string, db *store.DB, pubs *store.
 	if empty == "" {
 		t.Fatal("no empty comune in the demo's publication")
 	}
-	gs, err := db.ListGestori(ctx, domain.OrgFilter{ProvinceCode: "037"})
+	gs, err := db.Orgs.ListGestori(ctx, domain.OrgFilter{ProvinceCode: "037"})
 	if err != nil || len(gs) == 0 {
 		t.Fatalf("gestori: %v", err)
 	}
 	f := &domain.Facility{Name: "Struttura di prova R0", Type: domain.TypeCASCollettivo, Target: domain.TargetMixed,
 		GestoreID: gs[0].ID, ComuneCode: empty, Contracted: 60, Active: 60}
-	if err := db.CreateFacility(ctx, f); err != nil {
+	if err := db.Facilities.CreateFacility(ctx, f); err != nil {
 		t.Fatal(err)
 	}
 	ref, _ := time.Parse("2006-01-02", published.ReferenceDate)
 	for i := range 50 {
 		g := &domain.Guest{Surname: "Prova", GivenName: "R0", Sex: "M", BirthDate: time.Date(1990+i%10, 1, 1, 0, 0, 0, 0, time.UTC),
 			Nationality: "GIN", Stage: domain.StageC3Lodged}
-		if err := db.CreateGuest(ctx, g, nil); err != nil {
+		if err := db.Guests.CreateGuest(ctx, g, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.RecordEntry(ctx, g.ID, f.Code, ref.AddDate(0, 0, -10), ""); err != nil {
+		if _, err := db.Guests.RecordEntry(ctx, g.ID, f.Code, ref.AddDate(0, 0, -10), ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -394,11 +394,11 @@ func checkDraftUnreachable(t *testing.T, base string, db *store.DB, pubs *store.
 func checkAPIAndCLI(t *testing.T, base, dsn string, db *store.DB) {
 	t.Helper()
 	ctx := storetest.Ctx()
-	cred, err := db.Credentials(ctx, accounts["coordinator"])
+	cred, err := db.Users.Credentials(ctx, accounts["coordinator"])
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := (&auth.Service{Store: db}).CreateToken(ctx, cred.Actor.UserID, "public-test")
+	token, _, err := (&auth.Service{Store: db.Users}).CreateToken(ctx, cred.Actor.UserID, "public-test")
 	if err != nil {
 		t.Fatal(err)
 	}

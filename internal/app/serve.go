@@ -90,7 +90,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	sched := &jobs.Scheduler{DB: db, Cases: store.NewCaseService(db), BaseURL: c.BaseURL, Logger: log}
+	sched := &jobs.Scheduler{DB: newJobStore(db), Cases: db.Cases, BaseURL: c.BaseURL, Logger: log}
 	if c.SMTPAddr != "" {
 		mailer, err := mail.New(mail.Config{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser,
 			Password: c.SMTPPassword, TLS: c.SMTPTLS})
@@ -163,7 +163,7 @@ func openAnchors(c config.Config, log *slog.Logger) (*anchor.Log, error) {
 // writeAnchor appends the audit chain's head to the anchors; a failure is
 // logged, not fatal: the log itself is still chained.
 func writeAnchor(ctx context.Context, db *store.DB, l *anchor.Log, why string, log *slog.Logger) {
-	head, err := db.AuditHead(ctx)
+	head, err := db.Audit.AuditHead(ctx)
 	if err == nil {
 		head.Why = why
 		err = l.Append(head)
@@ -189,7 +189,7 @@ func anchorHourly(ctx context.Context, db *store.DB, l *anchor.Log, log *slog.Lo
 
 // loadDemoIfEmpty loads the region demo into a database without users.
 func loadDemoIfEmpty(ctx context.Context, db *store.DB, log *slog.Logger) error {
-	n, err := db.CountUsers(ctx)
+	n, err := db.Users.CountUsers(ctx)
 	if err != nil || n > 0 {
 		return err
 	}
@@ -206,16 +206,16 @@ func loadDemoIfEmpty(ctx context.Context, db *store.DB, log *slog.Logger) error 
 func (m *Main) printWelcome(ctx context.Context, c config.Config, db *store.DB) {
 	url := "http://" + m.Addr()
 	fmt.Fprintf(m.Stdout, "gesta %s: listening on %s (database: %s)\n", version(), url, db.Engine())
-	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
+	if label, _ := db.Territory.Meta(ctx, "demo"); label != "" && !c.Production() {
 		fmt.Fprintf(m.Stdout, "Demo data (%s). Sign in at %s/login with password %s as one of:\n", label, url, demo.DemoPassword)
-		provinces, _ := db.ListProvinces(ctx)
+		provinces, _ := db.Territory.ListProvinces(ctx)
 		for _, a := range demo.Accounts(provinces) {
 			fmt.Fprintf(m.Stdout, "  %s\n", a)
 		}
 		fmt.Fprintln(m.Stdout, "(admin@gesta.example is asked to set up two-step verification at the first sign-in)")
 		return
 	}
-	if n, _ := db.CountUsers(ctx); n == 0 {
+	if n, _ := db.Users.CountUsers(ctx); n == 0 {
 		fmt.Fprintf(m.Stdout, "No users yet. Create the first one:\n  gesta user add --db %s --email EMAIL --name NAME --role admin --password-stdin\n",
 			c.DB)
 		return
@@ -238,17 +238,17 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 
 	sessions := web.NewSessionManager(&store.SessionStore{DB: db}, c.SessionIdle, c.SessionMax, strings.HasPrefix(c.BaseURL, "https://"))
 
-	users := &auth.Service{Store: db, Params: auth.DefaultParams, Keys: keys, Log: log}
-	placements := &placement.Service{Store: db}
-	pubs, cases := store.NewPublicationService(db), store.NewCaseService(db)
+	users := &auth.Service{Store: db.Users, Params: auth.DefaultParams, Keys: keys, Log: log}
+	placements := &placement.Service{Store: db.Plans}
+	pubs, cases := db.Publications, db.Cases
 	w := &web.Server{
-		Territory: db, Orgs: db, Users: users, Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Sessions: sessions,
-		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db, Presence: db, Dashboard: db.Dashboard,
-		Plans: db, Placement: placements, Publications: pubs, PublicURL: c.BaseURL, OpenDataEmail: c.OpenDataEmail,
+		Territory: db.Territory, Orgs: db.Orgs, Users: users, Audit: db.Audit, Store: db.Audit, ResetTOTP: db.Users.ResetTOTP, Sessions: sessions,
+		Facilities: db.Facilities, History: db.Facilities.FacilityHistory, FreeSeries: db.Facilities.FreeSeries, Guests: db.Guests, Presence: db.Presence, Dashboard: db.Stats.Dashboard,
+		Plans: db.Plans, Placement: placements, Publications: pubs, PublicURL: c.BaseURL, OpenDataEmail: c.OpenDataEmail,
 		Cases: cases, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
 	}
-	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
-		provinces, err := db.ListProvinces(ctx)
+	if label, _ := db.Territory.Meta(ctx, "demo"); label != "" && !c.Production() {
+		provinces, err := db.Territory.ListProvinces(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -265,8 +265,8 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	w.Register(mux)
 	broker := &events.Broker{}
 	db.OnChange = broker.Publish
-	a := &api.Server{Territory: db, Users: users, Audit: db, Facilities: db, Guests: db, Population: db.Population, Dashboard: db.Dashboard,
-		Plans: db, Placement: placements, Publications: pubs, Cases: cases, Events: broker, Logger: log,
+	a := &api.Server{Territory: db.Territory, Users: users, Audit: db.Audit, Facilities: db.Facilities, Guests: db.Guests, Population: db.Stats.Population, Dashboard: db.Stats.Dashboard,
+		Plans: db.Plans, Placement: placements, Publications: pubs, Cases: cases, Events: broker, Logger: log,
 		Version: version(), Boundaries: territory.Boundaries, RequestID: web.RequestID,
 		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession}
 	a.Register(mux)

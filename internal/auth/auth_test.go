@@ -49,7 +49,7 @@ var fast = auth.Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32}
 
 func newService(t *testing.T, db *store.DB) (*auth.Service, *domain.User) {
 	t.Helper()
-	s := &auth.Service{Store: db, Params: fast}
+	s := &auth.Service{Store: db.Users, Params: fast}
 	u := &domain.User{Email: "admin@gesta.example", Name: "Admin", Role: domain.RoleAdmin}
 	if err := s.CreateUser(storetest.Ctx(), u, "short"); domain.ErrorCode(err) != domain.EINVALID {
 		t.Fatalf("short password: err = %v", err)
@@ -114,7 +114,7 @@ func TestTOTP(t *testing.T) {
 		now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 		db.SetClock(func() time.Time { return now })
 		s, u := newService(t, db)
-		a, _ := db.ActorByUserID(storetest.Ctx(), u.ID)
+		a, _ := db.Users.ActorByUserID(storetest.Ctx(), u.ID)
 		ctx := storetest.CtxAs(a)
 		secret, uri, err := s.BeginTOTP(ctx)
 		if err != nil || !strings.HasPrefix(uri, "otpauth://totp/Gest.A:admin@gesta.example?") {
@@ -190,18 +190,18 @@ func TestTOTPSecretSealedAtRest(t *testing.T) {
 	db := storetest.Open(t, dsn)
 	spec, _ := crypt.NewKey("t1")
 	keys, _ := crypt.Parse(spec)
-	s := &auth.Service{Store: db, Params: fast, Keys: keys}
+	s := &auth.Service{Store: db.Users, Params: fast, Keys: keys}
 	u := &domain.User{Email: "sealed@gesta.example", Name: "S", Role: domain.RoleAdmin}
 	if err := s.CreateUser(storetest.Ctx(), u, "una password lunga"); err != nil {
 		t.Fatal(err)
 	}
-	a, _ := db.ActorByUserID(storetest.Ctx(), u.ID)
+	a, _ := db.Users.ActorByUserID(storetest.Ctx(), u.ID)
 	ctx := storetest.CtxAs(a)
 	secret, _, err := s.BeginTOTP(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, pending, _, _ := db.TOTPSecrets(ctx, u.ID)
+	_, pending, _, _ := db.Users.TOTPSecrets(ctx, u.ID)
 	if strings.Contains(pending, secret) || crypt.KeyID(pending) != "t1" {
 		t.Fatalf("pending secret stored as %q", pending)
 	}

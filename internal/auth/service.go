@@ -34,7 +34,7 @@ const TOTPIssuer = "Gest.A"
 
 var totpOpts = totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
 
-// Store is what the service needs from the database adapter (*store.DB).
+// Store is what the service needs from the database adapter (*store.UserService).
 type Store interface {
 	Clock() time.Time
 	Credentials(ctx context.Context, email string) (domain.Credential, error)

@@ -19,8 +19,8 @@ type Mailer interface {
 	Send(ctx context.Context, to, subject, body string) error
 }
 
-// Store is what the jobs need of the database; *store.DB is the one gesta
-// runs (wired by internal/app). Each method owns its transaction.
+// Store is what the jobs need of the database; internal/app gathers it from
+// the store's services. Each method owns its transaction.
 type Store interface {
 	// Now is the database's clock (injectable in tests).
 	Now() time.Time

@@ -97,13 +97,13 @@ func TestRemindersThroughSMTP(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &jobs.Scheduler{DB: db, Mailer: sender, BaseURL: "https://gesta.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		s := &jobs.Scheduler{DB: storeOf(db), Mailer: sender, BaseURL: "https://gesta.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 
 		// 11:00 Italian time: past the 10:00 deadline; facilities confirmed
 		// at 07:00–09:00 today are fine, those of two days ago are late.
 		now = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 		s.Daily(ctx)
-		late, _ := db.ListFacilities(ctx, domain.FacilityFilter{OnlyStale: true})
+		late, _ := db.Facilities.ListFacilities(ctx, domain.FacilityFilter{OnlyStale: true})
 		if len(late) == 0 {
 			t.Fatal("no late facility in the demo")
 		}
@@ -143,10 +143,10 @@ func TestRemindersThroughSMTP(t *testing.T) {
 			t.Fatalf("second run delivered %d", n)
 		}
 		// Snapshots were taken once today.
-		if n, _ := db.TakeSnapshots(ctx); n != 0 {
+		if n, _ := db.Facilities.TakeSnapshots(ctx); n != 0 {
 			t.Fatalf("second snapshot of the day wrote %d rows", n)
 		}
-		series, err := db.FreeSeries(ctx, 90)
+		series, err := db.Facilities.FreeSeries(ctx, 90)
 		if err != nil || len(series) != 9 {
 			t.Fatalf("free series: %d provinces, %v", len(series), err)
 		}
@@ -164,14 +164,14 @@ func TestFailedDeliveryIsRetried(t *testing.T) {
 	}
 	be, addr := startSMTP(t)
 	sender, _ := mail.New(mail.Config{Addr: addr, From: "gesta@prefettura.example", TLS: "none"})
-	s := &jobs.Scheduler{DB: db, Mailer: sender, BaseURL: "https://gesta.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s := &jobs.Scheduler{DB: storeOf(db), Mailer: sender, BaseURL: "https://gesta.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	now = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 	be.reject = true
 	s.Daily(ctx)
 	if n := s.DeliverOutbox(ctx); n != 0 {
 		t.Fatalf("delivered %d while the server refuses", n)
 	}
-	pending, _ := db.PendingMessages(ctx, 1000)
+	pending, _ := db.Outbox.PendingMessages(ctx, 1000)
 	if len(pending) != 0 {
 		t.Fatalf("failed messages due again at once: %d (want back-off)", len(pending))
 	}
@@ -197,4 +197,16 @@ func TestMailConfig(t *testing.T) {
 	if err := s.Send(ctx, "x@y.example", "s", "b"); err == nil {
 		t.Error("sending to a closed port succeeded")
 	}
+}
+
+// storeOf gathers what the jobs need from the store's services, as
+// internal/app wires it.
+func storeOf(db *store.DB) jobs.Store {
+	return struct {
+		*store.DB
+		*store.FacilityService
+		*store.PlanService
+		*store.UserService
+		*store.OutboxService
+	}{db, db.Facilities, db.Plans, db.Users, db.Outbox}
 }

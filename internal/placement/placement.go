@@ -16,7 +16,7 @@ import (
 	"github.com/gesta-er/gesta/internal/territory"
 )
 
-// Store reads what a placement proposal needs; *store.DB implements it.
+// Store reads what a placement proposal needs; *store.PlanService implements it.
 type Store interface {
 	// PlacementInput checks the caller's permission (plan:place with a
 	// province) and scope and the plan's state, and returns the province's

@@ -17,10 +17,10 @@ func adminCtx(t *testing.T, db *store.DB) (context.Context, *domain.User) {
 	t.Helper()
 	ctx := storetest.Ctx()
 	u := &domain.User{Email: "admin@x.example", Name: "Admin", Role: domain.RoleAdmin}
-	if err := db.CreateUser(ctx, u, "h"); err != nil {
+	if err := db.Users.CreateUser(ctx, u, "h"); err != nil {
 		t.Fatal(err)
 	}
-	a, err := db.ActorByUserID(ctx, u.ID)
+	a, err := db.Users.ActorByUserID(ctx, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,10 +31,10 @@ func TestEveryWriteIsAudited(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx, admin := adminCtx(t, db)
 		g := &domain.Gestore{Name: "Coop", TaxCode: "01234567890", ProvinceCode: "037"}
-		if err := db.CreateGestore(ctx, g); err != nil {
+		if err := db.Orgs.CreateGestore(ctx, g); err != nil {
 			t.Fatal(err)
 		}
-		entries, err := db.ListAudit(ctx, domain.AuditFilter{Limit: 10})
+		entries, err := db.Audit.ListAudit(ctx, domain.AuditFilter{Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,20 +48,20 @@ func TestEveryWriteIsAudited(t *testing.T) {
 			t.Fatalf("entries = %+v", entries)
 		}
 		// A write without an actor is refused, and leaves nothing.
-		err = db.CreateGestore(context.Background(), &domain.Gestore{Name: "X", TaxCode: "11111111111", ProvinceCode: "037"})
+		err = db.Orgs.CreateGestore(context.Background(), &domain.Gestore{Name: "X", TaxCode: "11111111111", ProvinceCode: "037"})
 		if err == nil {
 			t.Fatal("a write without an actor was accepted")
 		}
-		if list, _ := db.ListGestori(ctx, domain.OrgFilter{}); len(list) != 1 {
+		if list, _ := db.Orgs.ListGestori(ctx, domain.OrgFilter{}); len(list) != 1 {
 			t.Fatalf("gestori = %d, want 1", len(list))
 		}
 		// Filters.
-		only, _ := db.ListAudit(ctx, domain.AuditFilter{Action: "user."})
+		only, _ := db.Audit.ListAudit(ctx, domain.AuditFilter{Action: "user."})
 		if len(only) != 1 || only[0].Action != "user.create" {
 			t.Fatalf("prefix filter = %+v", only)
 		}
 		// Non-admins cannot read it.
-		if _, err := db.ListAudit(storetest.CtxAs(domain.Actor{UserID: "x", Role: domain.RoleCoordinator}), domain.AuditFilter{}); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		if _, err := db.Audit.ListAudit(storetest.CtxAs(domain.Actor{UserID: "x", Role: domain.RoleCoordinator}), domain.AuditFilter{}); domain.ErrorCode(err) != domain.EFORBIDDEN {
 			t.Fatalf("coordinator reading the audit log: %v", err)
 		}
 	})
@@ -78,7 +78,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 				t.Errorf("%s: err = %v, want refusal", q, err)
 			}
 		}
-		if v, err := db.VerifyAudit(storetest.Ctx()); err != nil || !v.OK || v.Rows == 0 {
+		if v, err := db.Audit.VerifyAudit(storetest.Ctx()); err != nil || !v.OK || v.Rows == 0 {
 			t.Fatalf("verify = %+v, %v", v, err)
 		}
 	})
@@ -91,13 +91,13 @@ func TestAuditChainUnderConcurrency(t *testing.T) {
 		for i := range 16 {
 			wg.Go(func() {
 				g := &domain.Gestore{Name: "G", TaxCode: fmt.Sprintf("%011d", i+1), ProvinceCode: "037"}
-				if err := db.CreateGestore(ctx, g); err != nil {
+				if err := db.Orgs.CreateGestore(ctx, g); err != nil {
 					t.Error(err)
 				}
 			})
 		}
 		wg.Wait()
-		v, err := db.VerifyAudit(ctx)
+		v, err := db.Audit.VerifyAudit(ctx)
 		if err != nil || !v.OK || v.Rows != 17 {
 			t.Fatalf("verify after 16 concurrent writes = %+v, %v (want 17 rows, linear chain)", v, err)
 		}
@@ -107,27 +107,27 @@ func TestAuditChainUnderConcurrency(t *testing.T) {
 func TestTokens(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx, admin := adminCtx(t, db)
-		if _, err := db.CreateToken(ctx, admin.ID, "ci", "hash-1"); err != nil {
+		if _, err := db.Users.CreateToken(ctx, admin.ID, "ci", "hash-1"); err != nil {
 			t.Fatal(err)
 		}
-		a, err := db.ActorByTokenHash(ctx, "hash-1")
+		a, err := db.Users.ActorByTokenHash(ctx, "hash-1")
 		if err != nil || a.UserID != admin.ID {
 			t.Fatalf("token actor = %+v, %v", a, err)
 		}
-		if _, err := db.ActorByTokenHash(ctx, "hash-2"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		if _, err := db.Users.ActorByTokenHash(ctx, "hash-2"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
 			t.Fatalf("unknown token: %v", err)
 		}
-		toks, _ := db.ListTokens(ctx, admin.ID)
+		toks, _ := db.Users.ListTokens(ctx, admin.ID)
 		if len(toks) != 1 || toks[0].LastUsedAt == nil {
 			t.Fatalf("tokens = %+v (last use must be stamped)", toks)
 		}
-		if n, err := db.RevokeTokens(ctx, admin.ID, "ci"); n != 1 || err != nil {
+		if n, err := db.Users.RevokeTokens(ctx, admin.ID, "ci"); n != 1 || err != nil {
 			t.Fatalf("revoke = %d, %v", n, err)
 		}
-		if _, err := db.ActorByTokenHash(ctx, "hash-1"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		if _, err := db.Users.ActorByTokenHash(ctx, "hash-1"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
 			t.Fatalf("revoked token still works: %v", err)
 		}
-		if _, err := db.RevokeTokens(ctx, admin.ID, "ci"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := db.Users.RevokeTokens(ctx, admin.ID, "ci"); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("revoking again: %v", err)
 		}
 	})
@@ -137,10 +137,10 @@ func TestDisablingEndsSessionsAndTokens(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx, _ := adminCtx(t, db)
 		u := &domain.User{Email: "op@x.example", Name: "Op", Role: domain.RoleViewer}
-		if err := db.CreateUser(ctx, u, "h"); err != nil {
+		if err := db.Users.CreateUser(ctx, u, "h"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.CreateToken(ctx, u.ID, "t", "tok-hash"); err != nil {
+		if _, err := db.Users.CreateToken(ctx, u.ID, "t", "tok-hash"); err != nil {
 			t.Fatal(err)
 		}
 		ss := &store.SessionStore{DB: db, Describe: func([]byte) (string, string) { return u.ID, "Firefox" }}
@@ -148,28 +148,28 @@ func TestDisablingEndsSessionsAndTokens(t *testing.T) {
 			t.Fatal(err)
 		}
 		uctx := storetest.CtxAs(domain.Actor{UserID: u.ID, Role: u.Role})
-		list, err := db.ListSessions(uctx, "sess-token")
+		list, err := db.Users.ListSessions(uctx, "sess-token")
 		if err != nil || len(list) != 1 || !list[0].Current || list[0].UserAgent != "Firefox" || strings.Contains(list[0].ID, "sess-token") {
 			t.Fatalf("sessions = %+v, %v", list, err)
 		}
-		if err := db.SetDisabled(ctx, u.ID, true); err != nil {
+		if err := db.Users.SetDisabled(ctx, u.ID, true); err != nil {
 			t.Fatal(err)
 		}
 		if _, ok, _ := ss.FindCtx(ctx, "sess-token"); ok {
 			t.Fatal("a disabled user's session survives")
 		}
-		if _, err := db.ActorByTokenHash(ctx, "tok-hash"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		if _, err := db.Users.ActorByTokenHash(ctx, "tok-hash"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
 			t.Fatalf("a disabled user's token works: %v", err)
 		}
-		if _, err := db.ActorByUserID(ctx, u.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := db.Users.ActorByUserID(ctx, u.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("a disabled user resolves: %v", err)
 		}
 		// Non-admins cannot disable anyone; an admin cannot disable themselves.
-		if err := db.SetDisabled(uctx, u.ID, false); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		if err := db.Users.SetDisabled(uctx, u.ID, false); domain.ErrorCode(err) != domain.EFORBIDDEN {
 			t.Fatalf("viewer enabling: %v", err)
 		}
 		a, _ := domain.ActorFromContext(ctx)
-		if err := db.SetDisabled(ctx, a.UserID, true); domain.ErrorCode(err) != domain.ECONFLICT {
+		if err := db.Users.SetDisabled(ctx, a.UserID, true); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("admin disabling self: %v", err)
 		}
 	})
@@ -181,10 +181,10 @@ func TestRevokeSessionIsScoped(t *testing.T) {
 		ss := &store.SessionStore{DB: db, Describe: func([]byte) (string, string) { return admin.ID, "" }}
 		ss.CommitCtx(ctx, "admin-token", []byte("d"), time.Now().Add(time.Hour))
 		other := storetest.CtxAs(domain.Actor{UserID: "someone-else", Role: domain.RoleAdmin})
-		if err := db.RevokeSession(other, store.SessionID("admin-token")); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if err := db.Users.RevokeSession(other, store.SessionID("admin-token")); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("revoking another user's session: %v", err)
 		}
-		if err := db.RevokeSession(ctx, store.SessionID("admin-token")); err != nil {
+		if err := db.Users.RevokeSession(ctx, store.SessionID("admin-token")); err != nil {
 			t.Fatal(err)
 		}
 		if _, ok, _ := ss.FindCtx(ctx, "admin-token"); ok {
@@ -196,34 +196,34 @@ func TestRevokeSessionIsScoped(t *testing.T) {
 func TestTOTPStepIsUsedOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx, admin := adminCtx(t, db)
-		if err := db.SetTOTPPending(ctx, admin.ID, "JBSWY3DPEHPK3PXP"); err != nil {
+		if err := db.Users.SetTOTPPending(ctx, admin.ID, "JBSWY3DPEHPK3PXP"); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.UseTOTPStep(ctx, admin.ID, 999); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		if err := db.Users.UseTOTPStep(ctx, admin.ID, 999); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
 			t.Fatalf("a pending secret signs in: %v", err)
 		}
-		if err := db.ActivateTOTP(ctx, admin.ID, "OTHERSECRET", 1000); domain.ErrorCode(err) != domain.ECONFLICT {
+		if err := db.Users.ActivateTOTP(ctx, admin.ID, "OTHERSECRET", 1000); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("activating a secret that is not the pending one: %v", err)
 		}
-		if err := db.ActivateTOTP(ctx, admin.ID, "JBSWY3DPEHPK3PXP", 1000); err != nil {
+		if err := db.Users.ActivateTOTP(ctx, admin.ID, "JBSWY3DPEHPK3PXP", 1000); err != nil {
 			t.Fatal(err)
 		}
-		active, pending, enabled, _ := db.TOTPSecrets(ctx, admin.ID)
+		active, pending, enabled, _ := db.Users.TOTPSecrets(ctx, admin.ID)
 		if !enabled || active != "JBSWY3DPEHPK3PXP" || pending != "" {
 			t.Fatalf("after activation: %q %q %v", active, pending, enabled)
 		}
 		// Renewal: a new pending secret leaves the active one working.
-		db.SetTOTPPending(ctx, admin.ID, "NEWSECRETNEWSECR")
-		if active, _, enabled, _ := db.TOTPSecrets(ctx, admin.ID); !enabled || active != "JBSWY3DPEHPK3PXP" {
+		db.Users.SetTOTPPending(ctx, admin.ID, "NEWSECRETNEWSECR")
+		if active, _, enabled, _ := db.Users.TOTPSecrets(ctx, admin.ID); !enabled || active != "JBSWY3DPEHPK3PXP" {
 			t.Fatal("starting a renewal disabled the active secret")
 		}
-		if err := db.UseTOTPStep(ctx, admin.ID, 1000); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		if err := db.Users.UseTOTPStep(ctx, admin.ID, 1000); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
 			t.Fatalf("replayed step accepted: %v", err)
 		}
-		if err := db.UseTOTPStep(ctx, admin.ID, 999); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		if err := db.Users.UseTOTPStep(ctx, admin.ID, 999); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
 			t.Fatalf("older step accepted: %v", err)
 		}
-		if err := db.UseTOTPStep(ctx, admin.ID, 1001); err != nil {
+		if err := db.Users.UseTOTPStep(ctx, admin.ID, 1001); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -237,19 +237,19 @@ func TestOrganisationsAreScopedInTheQuery(t *testing.T) {
 		sBO := &domain.Service{Name: "CSM BO", Kind: domain.ServiceCSM, ProvinceCode: "037"}
 		sFE := &domain.Service{Name: "CSM FE", Kind: domain.ServiceCSM, ProvinceCode: "038"}
 		for _, g := range []*domain.Gestore{gBO, gFE} {
-			if err := db.CreateGestore(ctx, g); err != nil {
+			if err := db.Orgs.CreateGestore(ctx, g); err != nil {
 				t.Fatal(err)
 			}
 		}
 		for _, s := range []*domain.Service{sBO, sFE} {
-			if err := db.CreateService(ctx, s); err != nil {
+			if err := db.Orgs.CreateService(ctx, s); err != nil {
 				t.Fatal(err)
 			}
 		}
 		names := func(a domain.Actor, province string) string {
 			ctx := storetest.CtxAs(a)
-			gs, err1 := db.ListGestori(ctx, domain.OrgFilter{ProvinceCode: province})
-			ss, err2 := db.ListServices(ctx, domain.OrgFilter{ProvinceCode: province})
+			gs, err1 := db.Orgs.ListGestori(ctx, domain.OrgFilter{ProvinceCode: province})
+			ss, err2 := db.Orgs.ListServices(ctx, domain.OrgFilter{ProvinceCode: province})
 			if err1 != nil || err2 != nil {
 				return "error: " + domain.ErrorCode(err1) + domain.ErrorCode(err2)
 			}
@@ -300,7 +300,7 @@ func TestAuditHeadGuard(t *testing.T) {
 				t.Errorf("%s: allowed", q)
 			}
 		}
-		if v, err := db.VerifyAudit(ctx); err != nil || !v.OK {
+		if v, err := db.Audit.VerifyAudit(ctx); err != nil || !v.OK {
 			t.Fatalf("verify: %+v %v", v, err)
 		}
 	})

@@ -11,12 +11,12 @@ import (
 
 // AuditHead returns the chain's head (the newest row's sequence and hash),
 // for an anchor written outside the database.
-func (db *DB) AuditHead(ctx context.Context) (domain.AuditAnchor, error) {
+func (s *AuditService) AuditHead(ctx context.Context) (domain.AuditAnchor, error) {
 	var a domain.AuditAnchor
-	if err := db.read.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&a.Seq, &a.Hash); err != nil {
+	if err := s.db.read.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&a.Seq, &a.Hash); err != nil {
 		return a, fmt.Errorf("store: audit head: %w", err)
 	}
-	a.At = db.Now().UTC()
+	a.At = s.db.Now().UTC()
 	return a, nil
 }
 
@@ -24,8 +24,8 @@ func (db *DB) AuditHead(ctx context.Context) (domain.AuditAnchor, error) {
 // row of its sequence must exist with its hash. Cutting the newest rows and
 // setting the head back keeps the chain consistent in itself, but not with
 // an anchor taken before the cut.
-func (db *DB) VerifyAuditAnchors(ctx context.Context, anchors []domain.AuditAnchor) (domain.AuditVerification, error) {
-	v, err := db.VerifyAudit(ctx)
+func (s *AuditService) VerifyAuditAnchors(ctx context.Context, anchors []domain.AuditAnchor) (domain.AuditVerification, error) {
+	v, err := s.db.Audit.VerifyAudit(ctx)
 	if err != nil || !v.OK {
 		return v, err
 	}
@@ -34,7 +34,7 @@ func (db *DB) VerifyAuditAnchors(ctx context.Context, anchors []domain.AuditAnch
 			continue // anchored before the first row
 		}
 		var hash string
-		err := db.read.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE seq = $1`, a.Seq).Scan(&hash)
+		err := s.db.read.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE seq = $1`, a.Seq).Scan(&hash)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			v.OK, v.BrokenSeq = false, a.Seq

@@ -87,7 +87,7 @@ func scanAudit(s scanner) (domain.AuditEntry, error) {
 
 // ListAudit implements domain.AuditService. The caller must hold PermAuditRead
 // (checked here too: the store is the last line).
-func (db *DB) ListAudit(ctx context.Context, f domain.AuditFilter) ([]domain.AuditEntry, error) {
+func (s *AuditService) ListAudit(ctx context.Context, f domain.AuditFilter) ([]domain.AuditEntry, error) {
 	if a, ok := domain.ActorFromContext(ctx); !ok || (a.System == "" && !domain.Can(a, domain.PermAuditRead)) {
 		return nil, domain.Err(domain.EFORBIDDEN, "err.perm.audit_read")
 	}
@@ -105,7 +105,7 @@ func (db *DB) ListAudit(ctx context.Context, f domain.AuditFilter) ([]domain.Aud
 	if before <= 0 {
 		before = 1 << 62
 	}
-	return queryAll(ctx, db.read, "list audit", scanAudit, `
+	return queryAll(ctx, s.db.read, "list audit", scanAudit, `
 		SELECT `+auditColumns+` FROM audit_log
 		WHERE seq < $1
 		  AND ($2 = '' OR actor = $2)
@@ -119,8 +119,8 @@ func (db *DB) ListAudit(ctx context.Context, f domain.AuditFilter) ([]domain.Aud
 
 // VerifyAudit walks the whole chain in order and reports the first row whose
 // sequence, link or hash does not verify.
-func (db *DB) VerifyAudit(ctx context.Context) (domain.AuditVerification, error) {
-	return verifyAudit(ctx, db.read)
+func (s *AuditService) VerifyAudit(ctx context.Context) (domain.AuditVerification, error) {
+	return verifyAudit(ctx, s.db.read)
 }
 
 // verifyAudit walks the chain on q: a pool, or the transaction whose snapshot

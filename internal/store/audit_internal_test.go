@@ -30,7 +30,7 @@ func sysCtx() context.Context {
 func TestFailingAuditInsertFailsTheWrite(t *testing.T) {
 	db := openTest(t)
 	ctx := sysCtx()
-	if err := db.SyncTerritory(ctx, TerritoryData{Region: domain.Region{Code: "08", Name: "ER"},
+	if err := db.Territory.SyncTerritory(ctx, TerritoryData{Region: domain.Region{Code: "08", Name: "ER"},
 		Provinces: []domain.Province{{Code: "037", UTSCode: "237", Sigla: "BO", Name: "Bologna", NUTS3: "ITH55"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestFailingAuditInsertFailsTheWrite(t *testing.T) {
 	if _, err := db.write.Exec(`CREATE TRIGGER audit_fault BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END`); err != nil {
 		t.Fatal(err)
 	}
-	err := db.CreateGestore(ctx, &domain.Gestore{Name: "Coop", TaxCode: "01234567890", ProvinceCode: "037"})
+	err := db.Orgs.CreateGestore(ctx, &domain.Gestore{Name: "Coop", TaxCode: "01234567890", ProvinceCode: "037"})
 	if err == nil || !strings.Contains(err.Error(), "audit") {
 		t.Fatalf("write with a failing audit insert: err = %v", err)
 	}
@@ -53,11 +53,11 @@ func TestVerifyCatchesTampering(t *testing.T) {
 	db := openTest(t)
 	ctx := sysCtx()
 	for i := range 5 {
-		if err := db.AuditEvent(ctx, "test.event", "x", string(rune('a'+i)), "Note", "riga"); err != nil {
+		if err := db.Audit.AuditEvent(ctx, "test.event", "x", string(rune('a'+i)), "Note", "riga"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if v, _ := db.VerifyAudit(ctx); !v.OK || v.Rows != 5 {
+	if v, _ := db.Audit.VerifyAudit(ctx); !v.OK || v.Rows != 5 {
 		t.Fatalf("clean chain: %+v", v)
 	}
 	// Someone with access to the file drops the trigger and edits row 3.
@@ -70,7 +70,7 @@ func TestVerifyCatchesTampering(t *testing.T) {
 		}
 	}
 	tamper(`UPDATE audit_log SET summary = 'riga modificata' WHERE seq = 3`)
-	v, err := db.VerifyAudit(ctx)
+	v, err := db.Audit.VerifyAudit(ctx)
 	if err != nil || v.OK || v.BrokenSeq != 3 || !strings.Contains(v.Reason, "modified") {
 		t.Fatalf("modified row: %+v, %v", v, err)
 	}
@@ -88,7 +88,7 @@ func TestVerifyCatchesDeletion(t *testing.T) {
 			db := openTest(t)
 			ctx := sysCtx()
 			for range 4 {
-				if err := db.AuditEvent(ctx, "test.event", "x", "y", ""); err != nil {
+				if err := db.Audit.AuditEvent(ctx, "test.event", "x", "y", ""); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -96,7 +96,7 @@ func TestVerifyCatchesDeletion(t *testing.T) {
 			if _, err := db.write.Exec(tc.q); err != nil {
 				t.Fatal(err)
 			}
-			v, _ := db.VerifyAudit(ctx)
+			v, _ := db.Audit.VerifyAudit(ctx)
 			if v.OK || v.BrokenSeq != tc.broken {
 				t.Fatalf("after %s: %+v", tc.q, v)
 			}
@@ -139,14 +139,14 @@ func TestChainSpansLegacyRows(t *testing.T) {
 	legacyAppend(t, db, ctx, "3 strutture")
 	legacyAppend(t, db, ctx, "piano chiuso: 70 accolte su 73 annunciate")
 	for i := range 3 {
-		if err := db.AuditEvent(ctx, "test.event", "x", "z", "Count", i, "Status", domain.Label("plan.status.closed")); err != nil {
+		if err := db.Audit.AuditEvent(ctx, "test.event", "x", "z", "Count", i, "Status", domain.Label("plan.status.closed")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if v, err := db.VerifyAudit(ctx); err != nil || !v.OK || v.Rows != 5 {
+	if v, err := db.Audit.VerifyAudit(ctx); err != nil || !v.OK || v.Rows != 5 {
 		t.Fatalf("mixed chain: %+v, %v", v, err)
 	}
-	entries, err := db.ListAudit(ctx, domain.AuditFilter{Limit: 10})
+	entries, err := db.Audit.ListAudit(ctx, domain.AuditFilter{Limit: 10})
 	if err != nil || len(entries) != 5 {
 		t.Fatal(entries, err)
 	}
@@ -161,7 +161,7 @@ func TestChainSpansLegacyRows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if v, _ := db.VerifyAudit(ctx); v.OK || v.BrokenSeq != 4 {
+	if v, _ := db.Audit.VerifyAudit(ctx); v.OK || v.BrokenSeq != 4 {
 		t.Fatalf("edited params: %+v", v)
 	}
 }

@@ -68,7 +68,7 @@ func drill(t *testing.T, engine, dsn string) {
 		defer wg.Done()
 		version := f.Version
 		for i := 0; i < writes; i++ {
-			got, err := db.SetAvailability(ctx, f.Code, version, domain.Availability{Occupied: i % 400})
+			got, err := db.Facilities.SetAvailability(ctx, f.Code, version, domain.Availability{Occupied: i % 400})
 			if err != nil {
 				t.Errorf("write %d: %v", i, err)
 				return
@@ -117,24 +117,24 @@ func drill(t *testing.T, engine, dsn string) {
 		t.Fatal(err)
 	}
 	defer restored.Close()
-	got, err := restored.FindFacility(ctx, f.Code)
+	got, err := restored.Facilities.FindFacility(ctx, f.Code)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Version < before {
 		t.Fatalf("restored facility at version %d, but version %d was acknowledged before the backup began", got.Version, before)
 	}
-	v, err := restored.VerifyAudit(ctx)
+	v, err := restored.Audit.VerifyAudit(ctx)
 	if err != nil || !v.OK {
 		t.Fatalf("audit chain of the restored database: %+v %v", v, err)
 	}
 	// Sealed fields open with the key, which is not in the backup.
 	restored.Keys = nil
-	if _, err := restored.Vulnerabilities(ctx, g.ID); err == nil {
+	if _, err := restored.Guests.Vulnerabilities(ctx, g.ID); err == nil {
 		t.Fatal("sealed fields read without the key")
 	}
 	restored.Keys = keys
-	vs, err := restored.Vulnerabilities(ctx, g.ID)
+	vs, err := restored.Guests.Vulnerabilities(ctx, g.ID)
 	if err != nil || len(vs) != 1 || vs[0].Note != canary {
 		t.Fatalf("sealed fields after restore: %+v %v", vs, err)
 	}

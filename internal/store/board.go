@@ -52,7 +52,7 @@ func (c *boardCache) invalidate() {
 // Board implements domain.FacilityService: free places by province × target.
 // Aggregated figures: the coordinator, prefectures and viewers (stats:read)
 // see the region; an operator sees its own facilities.
-func (db *DB) Board(ctx context.Context, flt domain.FacilityFilter) (domain.Board, error) {
+func (s *FacilityService) Board(ctx context.Context, flt domain.FacilityFilter) (domain.Board, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok {
 		return domain.Board{}, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
@@ -63,21 +63,21 @@ func (db *DB) Board(ctx context.Context, flt domain.FacilityFilter) (domain.Boar
 	if a.Role == domain.RoleOperator {
 		flt.GestoreID = a.GestoreID
 	}
-	now := db.Now()
-	if b, ok := db.boardCache.get(flt, now); ok {
+	now := s.db.Now()
+	if b, ok := s.db.boardCache.get(flt, now); ok {
 		return b, nil
 	}
 	// One computation at a time per filter: concurrent misses wait for it
 	// rather than all doing the same work (the cache's thundering herd).
-	v, err, _ := db.boardFlight.Do(fmt.Sprintf("%+v", flt), func() (any, error) {
-		if b, ok := db.boardCache.get(flt, now); ok {
+	v, err, _ := s.db.boardFlight.Do(fmt.Sprintf("%+v", flt), func() (any, error) {
+		if b, ok := s.db.boardCache.get(flt, now); ok {
 			return b, nil
 		}
-		fs, err := db.boardFacilities(ctx, flt, now)
+		fs, err := s.db.boardFacilities(ctx, flt, now)
 		if err != nil {
 			return domain.Board{}, err
 		}
-		provinces, err := db.ListProvinces(ctx)
+		provinces, err := s.db.Territory.ListProvinces(ctx)
 		if err != nil {
 			return domain.Board{}, err
 		}
@@ -86,8 +86,8 @@ func (db *DB) Board(ctx context.Context, flt domain.FacilityFilter) (domain.Boar
 			sigla[p.Code] = p.Sigla
 		}
 		b := BoardOf(fs, sigla)
-		b.At, b.Deadline = now, db.LastDeadline(now)
-		db.boardCache.put(flt, b, now)
+		b.At, b.Deadline = now, s.db.Facilities.LastDeadline(now)
+		s.db.boardCache.put(flt, b, now)
 		return b, nil
 	})
 	if err != nil {
@@ -112,7 +112,7 @@ func (db *DB) boardQuery(ctx context.Context, q querier, flt domain.FacilityFilt
 	if err != nil {
 		return nil, err
 	}
-	deadline := db.StaleBefore(now)
+	deadline := db.Facilities.StaleBefore(now)
 	fs, err := queryAll(ctx, q, "board", func(s scanner) (domain.Facility, error) {
 		var f domain.Facility
 		var confirmed sql.NullTime

@@ -23,17 +23,6 @@ func NewCaseService(db *DB) *CaseService { return &CaseService{db: db} }
 
 var _ domain.CaseService = (*CaseService)(nil)
 
-func caseActor(ctx context.Context, perm domain.Permission) (domain.Actor, error) {
-	a, ok := domain.ActorFromContext(ctx)
-	if !ok {
-		return a, domain.Err(domain.EUNAUTHORIZED, "err.case.auth_required")
-	}
-	if a.System == "" && !domain.Can(a, perm) {
-		return a, domain.Err(domain.EFORBIDDEN, "err.case.forbidden")
-	}
-	return a, nil
-}
-
 // seal encrypts a free text bound to its record (aad), refusing to store
 // it in clear when no key is configured.
 func (tx *Tx) seal(text, aad string) (string, error) {
@@ -331,24 +320,6 @@ func (s *CaseService) OpenCase(ctx context.Context, guestID string) (string, err
 		return err
 	})
 	return id, err
-}
-
-// caseScope is the SQL condition (alias c) for the cases the caller may
-// read, arguments from $n: the system and the coordinator all; prefecture
-// staff their province's, plus those under a live break-glass grant of theirs.
-func caseScope(a domain.Actor, now time.Time, n int) (string, []any, error) {
-	if a.System != "" {
-		return "1 = 1", nil, nil
-	}
-	if !domain.Can(a, domain.PermCaseRead) {
-		return "", nil, domain.Err(domain.ENOTFOUND, "err.case.not_found")
-	}
-	if a.RegionWide() {
-		return "1 = 1", nil, nil
-	}
-	return fmt.Sprintf(`(c.province_code = $%d OR EXISTS (SELECT 1 FROM case_grants gr
-		WHERE gr.case_id = c.id AND gr.user_id = $%d AND gr.expires_at > $%d))`, n, n+1, n+2),
-		[]any{a.ProvinceCode, a.UserID, now}, nil
 }
 
 // caseRow is what writes need of a case in scope.

@@ -32,15 +32,15 @@ func BenchmarkGetCase(b *testing.B) {
 			db.Keys, _ = crypt.Parse(spec)
 			ctx := storetest.Ctx()
 			g := &domain.Gestore{Name: "Coop Bench", TaxCode: "09876543210", ProvinceCode: "037"}
-			if err := db.CreateGestore(ctx, g); err != nil {
+			if err := db.Orgs.CreateGestore(ctx, g); err != nil {
 				b.Fatal(err)
 			}
 			f := &domain.Facility{Name: "Centro Bench", Type: domain.TypeCASCollettivo, Target: domain.TargetMen, GestoreID: g.ID,
 				ComuneCode: "037006", Contracted: benchCases + 10, Active: benchCases + 10}
-			if err := db.CreateFacility(ctx, f); err != nil {
+			if err := db.Facilities.CreateFacility(ctx, f); err != nil {
 				b.Fatal(err)
 			}
-			offices, _ := db.ListOffices(ctx)
+			offices, _ := db.Orgs.ListOffices(ctx)
 			office := ""
 			for _, o := range offices {
 				if o.Sigla == "BO" {
@@ -48,10 +48,10 @@ func BenchmarkGetCase(b *testing.B) {
 				}
 			}
 			u := &domain.User{Email: "bench@pref-bo.example", Name: "Bench", Role: domain.RolePrefecture, OfficeID: office}
-			if err := db.CreateUser(ctx, u, "h"); err != nil {
+			if err := db.Users.CreateUser(ctx, u, "h"); err != nil {
 				b.Fatal(err)
 			}
-			a, _ := db.ActorByUserID(ctx, u.ID)
+			a, _ := db.Users.ActorByUserID(ctx, u.ID)
 			pref := storetest.CtxAs(a)
 			cs := store.NewCaseService(db)
 			// The bulk: guests, open stays and cases in one transaction, then
@@ -96,7 +96,7 @@ func BenchmarkGetCase(b *testing.B) {
 			// One full case: its guest reported on, with every section filled.
 			guest := newGuestTB(b, ctx, db, domain.Vulnerability{Code: "disturbo_mentale", Status: "sospetta", Source: "medico",
 				Date: now})
-			if _, err := db.RecordEntry(ctx, guest.ID, f.Code, now, ""); err != nil {
+			if _, err := db.Guests.RecordEntry(ctx, guest.ID, f.Code, now, ""); err != nil {
 				b.Fatal(err)
 			}
 			id, err := cs.OpenCase(pref, guest.ID)
@@ -131,7 +131,7 @@ func newGuestTB(tb testing.TB, ctx context.Context, db *store.DB, vulns ...domai
 	g := &domain.Guest{Surname: "Diallo", GivenName: "Mamadou", Sex: domain.SexMale,
 		BirthDate: time.Date(2003, 1, 1, 0, 0, 0, 0, time.UTC), BirthEstimated: true, Nationality: "GIN",
 		Stage: domain.StageC3Lodged}
-	if err := db.CreateGuest(ctx, g, vulns); err != nil {
+	if err := db.Guests.CreateGuest(ctx, g, vulns); err != nil {
 		tb.Fatal(err)
 	}
 	return g

@@ -15,7 +15,7 @@ func (s *CaseService) Directory(ctx context.Context, province string) ([]domain.
 	if _, err := caseActor(ctx, domain.PermOrgRead); err != nil {
 		return nil, err
 	}
-	p, err := s.db.FindProvince(ctx, province)
+	p, err := s.db.Territory.FindProvince(ctx, province)
 	if err != nil {
 		return nil, err
 	}

@@ -44,26 +44,26 @@ func newCaseWorld(t *testing.T, db *store.DB) *caseWorld {
 	db.SetClock(func() time.Time { return *w.now })
 	ctx, f, g := facilityFixture(t, db, 10)
 	w.facility = f
-	offices, _ := db.ListOffices(ctx)
+	offices, _ := db.Orgs.ListOffices(ctx)
 	office := map[string]string{}
 	for _, o := range offices {
 		office[o.Sigla] = o.ID
 	}
 	w.csmService = &domain.Service{Name: "CSM Bologna Ovest", Kind: domain.ServiceCSM, ProvinceCode: "037", Email: "csm@ausl.example"}
-	if err := db.CreateService(ctx, w.csmService); err != nil {
+	if err := db.Orgs.CreateService(ctx, w.csmService); err != nil {
 		t.Fatal(err)
 	}
 	sfe := &domain.Service{Name: "SerDP Ferrara", Kind: domain.ServiceSerDP, ProvinceCode: "038"}
-	if err := db.CreateService(ctx, sfe); err != nil {
+	if err := db.Orgs.CreateService(ctx, sfe); err != nil {
 		t.Fatal(err)
 	}
 	other := ferraraGestore(t, db)
 	user := func(email string, role domain.Role, officeID, gestoreID, serviceID string) (context.Context, *domain.User) {
 		u := &domain.User{Email: email, Name: email, Role: role, OfficeID: officeID, GestoreID: gestoreID, ServiceID: serviceID}
-		if err := db.CreateUser(ctx, u, "h"); err != nil {
+		if err := db.Users.CreateUser(ctx, u, "h"); err != nil {
 			t.Fatal(err)
 		}
-		a, err := db.ActorByUserID(ctx, u.ID)
+		a, err := db.Users.ActorByUserID(ctx, u.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,7 @@ func newCaseWorld(t *testing.T, db *store.DB) *caseWorld {
 	w.admin, _ = user("admin@x.example", domain.RoleAdmin, "", "", "")
 	w.guest = newGuest(t, ctx, db, "CUI-CASE", domain.Vulnerability{Code: "disturbo_mentale", Status: "sospetta",
 		Source: "medico della struttura", Date: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)})
-	if _, err := db.RecordEntry(ctx, w.guest.ID, f.Code, time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC), ""); err != nil {
+	if _, err := db.Guests.RecordEntry(ctx, w.guest.ID, f.Code, time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC), ""); err != nil {
 		t.Fatal(err)
 	}
 	return w
@@ -130,11 +130,11 @@ func TestCaseFlow(t *testing.T) {
 			t.Fatal(err)
 		}
 		// An immediate report notifies Bologna's case workers at once, without its content.
-		if inbox, _ := db.Inbox(w.prefBO, 10); len(inbox) != 1 || inbox[0].Kind != "report_immediate" ||
+		if inbox, _ := db.Plans.Inbox(w.prefBO, 10); len(inbox) != 1 || inbox[0].Kind != "report_immediate" ||
 			strings.Contains(inbox[0].Title, "agitato") {
 			t.Fatalf("prefecture inbox = %+v", inbox)
 		}
-		msgs, _ := db.PendingMessages(storetest.Ctx(), 100)
+		msgs, _ := db.Outbox.PendingMessages(storetest.Ctx(), 100)
 		if len(msgs) == 0 {
 			t.Fatal("no e-mail for an immediate report")
 		}
@@ -146,7 +146,7 @@ func TestCaseFlow(t *testing.T) {
 				t.Fatalf("e-mail of an immediate report = %+v: %q %q %v", m, subject, body, err)
 			}
 		}
-		if inbox, _ := db.Inbox(w.prefFE, 10); len(inbox) != 0 {
+		if inbox, _ := db.Plans.Inbox(w.prefFE, 10); len(inbox) != 0 {
 			t.Fatalf("Ferrara notified of a Bologna report: %+v", inbox)
 		}
 		mine, err := cs.MyReports(w.operator)
@@ -288,7 +288,7 @@ func TestCaseFlow(t *testing.T) {
 			OverrideReason: "rischio suicidario riferito dal medico"}); err != nil {
 			t.Fatal(err)
 		}
-		if inbox, _ := db.Inbox(w.coord, 10); len(inbox) == 0 || inbox[0].Kind != "referral_override" {
+		if inbox, _ := db.Plans.Inbox(w.coord, 10); len(inbox) == 0 || inbox[0].Kind != "referral_override" {
 			t.Fatalf("coordinator inbox = %+v", inbox)
 		}
 
@@ -380,7 +380,7 @@ func TestCaseFlow(t *testing.T) {
 			t.Fatalf("editing the access log: %v", err)
 		}
 		// The audit trail names ids and codes, never the texts.
-		entries, _ := db.ListAudit(storetest.Ctx(), domain.AuditFilter{Limit: 200})
+		entries, _ := db.Audit.ListAudit(storetest.Ctx(), domain.AuditFilter{Limit: 200})
 		for _, e := range entries {
 			for _, secret := range []string{description, noteText, "psichiatrica", "danneggiamento", "rischio"} {
 				if strings.Contains(e.Summary, secret) {
@@ -440,7 +440,7 @@ func TestCaseRestrictedAndBreakGlass(t *testing.T) {
 		if err != nil || !exp.Equal(w.now.Add(time.Hour)) {
 			t.Fatalf("break-glass = %v, %v", exp, err)
 		}
-		if inbox, _ := db.Inbox(w.coord, 10); len(inbox) == 0 || inbox[0].Kind != "case_break_glass" {
+		if inbox, _ := db.Plans.Inbox(w.coord, 10); len(inbox) == 0 || inbox[0].Kind != "case_break_glass" {
 			t.Fatalf("coordinator not told: %+v", inbox)
 		}
 		if c, err := cs.GetCase(w.prefFE, open, "presa_in_carico"); err != nil || c.Guest == nil {
@@ -580,7 +580,7 @@ func TestCaseCounts(t *testing.T) {
 			g := w.guest
 			if i > 0 {
 				g = newGuest(t, ctx, db, fmt.Sprintf("CUI-COUNT-%d", i))
-				if _, err := db.RecordEntry(ctx, g.ID, w.facility.Code, time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC), ""); err != nil {
+				if _, err := db.Guests.RecordEntry(ctx, g.ID, w.facility.Code, time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC), ""); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -641,7 +641,7 @@ func TestCaseTaskReminders(t *testing.T) {
 		if _, err := w.cs.AddTask(w.prefBO, id, title, w.now.Add(48*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		before, _ := db.PendingMessages(storetest.Ctx(), 100)
+		before, _ := db.Outbox.PendingMessages(storetest.Ctx(), 100)
 		if n, err := w.cs.TaskReminders(storetest.Ctx()); err != nil || n != 0 {
 			t.Fatalf("two days ahead: %d, %v", n, err)
 		}
@@ -652,11 +652,11 @@ func TestCaseTaskReminders(t *testing.T) {
 		if n, _ := w.cs.TaskReminders(storetest.Ctx()); n != 0 {
 			t.Fatalf("reminded twice: %d", n)
 		}
-		inbox, _ := db.Inbox(w.prefBO, 10)
+		inbox, _ := db.Plans.Inbox(w.prefBO, 10)
 		if len(inbox) == 0 || inbox[0].Kind != "case_task_due" {
 			t.Fatalf("worker's inbox = %+v", inbox)
 		}
-		msgs, _ := db.PendingMessages(storetest.Ctx(), 100)
+		msgs, _ := db.Outbox.PendingMessages(storetest.Ctx(), 100)
 		if len(msgs) != len(before)+1 {
 			t.Fatalf("e-mails: %d → %d", len(before), len(msgs))
 		}

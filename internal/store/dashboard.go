@@ -18,13 +18,13 @@ var DashboardDims = []string{"sex", "age", "household", "nationality", "stage", 
 // range counts. Vulnerability counts decrypt the sealed records of the people
 // present, for roles with PermVulnRead only; the figures are aggregate and
 // name nobody.
-func (db *DB) Dashboard(ctx context.Context, province string, day time.Time, afterDays int) (*domain.Dashboard, error) {
-	province, a, err := db.statsScope(ctx, province)
+func (s *StatsService) Dashboard(ctx context.Context, province string, day time.Time, afterDays int) (*domain.Dashboard, error) {
+	province, a, err := s.db.statsScope(ctx, province)
 	if err != nil {
 		return nil, err
 	}
 	end := endOfDay(day)
-	p, err := db.population(ctx, province, day, afterDays, DashboardDims...)
+	p, err := s.db.population(ctx, province, day, afterDays, DashboardDims...)
 	if err != nil {
 		return nil, err
 	}
@@ -34,11 +34,11 @@ func (db *DB) Dashboard(ctx context.Context, province string, day time.Time, aft
 		d.By[dim] = ordered(p.by[dim].items(), dimOrder[dim])
 	}
 	d.By["nationality"] = topN(d.By["nationality"], 10, OtherKey, "")
-	if d.Months, err = db.monthFlows(ctx, province, end, 12); err != nil {
+	if d.Months, err = s.db.monthFlows(ctx, province, end, 12); err != nil {
 		return nil, err
 	}
 	if a.System != "" || domain.Can(a, domain.PermVulnRead) {
-		if d.Vulnerabilities, err = db.vulnerabilityCounts(ctx, province, end); err != nil {
+		if d.Vulnerabilities, err = s.db.vulnerabilityCounts(ctx, province, end); err != nil {
 			return nil, err
 		}
 	}

@@ -38,6 +38,9 @@ var migrations embed.FS
 // readers, which WAL lets run beside the writer. On PostgreSQL both are the
 // same pool.
 type DB struct {
+	// Services are the aggregate services over this DB (services.go).
+	Services
+
 	write   *sql.DB
 	read    *sql.DB
 	dialect dialect
@@ -81,6 +84,7 @@ func (db *DB) SetClock(now func() time.Time) { db.clock.Store(&now) }
 // created) or "postgres://…". It does not migrate: call Migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	db := &DB{dsn: dsn, Deadline: ConfirmDeadline{Hour: 10}}
+	db.wire()
 	db.SetClock(time.Now)
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):

@@ -12,46 +12,6 @@ import (
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
-// facilityScope is what the caller may read and write of facilities, applied
-// in the SQL: the region (coordinator, system), a province (writes of a
-// prefecture), a managing entity (operator).
-type facilityScope struct {
-	readProvince  string // reads limited to a province ("" all)
-	readGestore   string // reads limited to a managing entity
-	writeProvince string // registry writes limited to a province
-	writeGestore  string // availability writes limited to a managing entity
-	canRegistry   bool   // create and edit facilities
-	canAvail      bool   // declare occupancy
-	canHold       bool
-}
-
-func facilityScopeFor(ctx context.Context) (facilityScope, domain.Actor, error) {
-	a, ok := domain.ActorFromContext(ctx)
-	if !ok {
-		return facilityScope{}, a, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
-	}
-	if a.System != "" {
-		return facilityScope{canRegistry: true, canAvail: true, canHold: true}, a, nil
-	}
-	if !domain.Can(a, domain.PermFacilityRead) {
-		return facilityScope{}, a, domain.Err(domain.EFORBIDDEN, "err.perm.facility_read")
-	}
-	sc := facilityScope{
-		canRegistry: domain.Can(a, domain.PermFacilityWrite),
-		canAvail:    domain.Can(a, domain.PermAvailability),
-		canHold:     domain.Can(a, domain.PermHoldWrite),
-	}
-	switch a.Role {
-	case domain.RoleOperator:
-		sc.readGestore, sc.writeGestore = a.GestoreID, a.GestoreID
-	case domain.RolePrefecture:
-		// Prefectures read the whole region's free places (that is the point of
-		// the board) but change only their own province.
-		sc.writeProvince = a.ProvinceCode
-	}
-	return sc, a, nil
-}
-
 const facilityColumns = `f.id, f.code, f.name, f.type, f.target, f.gestore_id, g.name, f.province_code, f.comune_code,
 	c.name, f.address, f.lat, f.lon, f.cig, f.contract_start, f.contract_end, f.price_cents, f.capacity_contracted,
 	f.capacity_active, f.features, f.status, f.contact_name, f.contact_phone, f.contact_email, f.occupied,
@@ -148,7 +108,7 @@ func (db *DB) ledger(ctx context.Context, q querier, fs []domain.Facility, now t
 // computeLedger sets held and blocked from the maps (when given), then free
 // and stale.
 func (db *DB) computeLedger(fs []domain.Facility, held, blocked map[string]int, now time.Time) {
-	deadline := db.StaleBefore(now)
+	deadline := db.Facilities.StaleBefore(now)
 	for i := range fs {
 		f := &fs[i]
 		if held != nil {
@@ -175,14 +135,14 @@ var italy = func() *time.Location {
 // start (Italian midnight) of the day of the last deadline. Operators confirm
 // each day by the deadline; until today's deadline passes, yesterday's
 // confirmation stands.
-func (db *DB) StaleBefore(now time.Time) time.Time {
-	d := db.LastDeadline(now).In(italy)
+func (s *FacilityService) StaleBefore(now time.Time) time.Time {
+	d := s.db.Facilities.LastDeadline(now).In(italy)
 	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, italy).UTC()
 }
 
 // LastDeadline returns the most recent confirmation deadline at or before now.
-func (db *DB) LastDeadline(now time.Time) time.Time {
-	d := db.Deadline
+func (s *FacilityService) LastDeadline(now time.Time) time.Time {
+	d := s.db.Deadline
 	local := now.In(italy)
 	t := time.Date(local.Year(), local.Month(), local.Day(), d.Hour, d.Minute, 0, 0, italy)
 	if t.After(local) {
@@ -192,12 +152,12 @@ func (db *DB) LastDeadline(now time.Time) time.Time {
 }
 
 // ListFacilities implements domain.FacilityService.
-func (db *DB) ListFacilities(ctx context.Context, flt domain.FacilityFilter) ([]domain.Facility, error) {
-	sc, _, err := facilityScopeFor(ctx)
+func (s *FacilityService) ListFacilities(ctx context.Context, flt domain.FacilityFilter) ([]domain.Facility, error) {
+	sc, err := facilityScope(ctx)
 	if err != nil {
 		return nil, err
 	}
-	province, feature, err := db.filterArgs(ctx, flt)
+	province, feature, err := s.db.filterArgs(ctx, flt)
 	if err != nil {
 		return nil, err
 	}
@@ -205,9 +165,9 @@ func (db *DB) ListFacilities(ctx context.Context, flt domain.FacilityFilter) ([]
 	if flt.Query != "" {
 		query = "%" + strings.ToLower(flt.Query) + "%"
 	}
-	now := db.Now()
+	now := s.db.Now()
 	var out []domain.Facility
-	err = db.ReadTx(ctx, func(tx *Tx) error {
+	err = s.db.ReadTx(ctx, func(tx *Tx) error {
 		var err error
 		out, err = queryAll(ctx, tx, "list facilities", scanFacility, `SELECT `+facilityColumns+facilityFrom+`
 			WHERE ($1 = '' OR f.province_code = $1)
@@ -219,11 +179,11 @@ func (db *DB) ListFacilities(ctx context.Context, flt domain.FacilityFilter) ([]
 			  AND ($7 = '' OR f.gestore_id = $7)
 			  AND ($8 = '' OR LOWER(f.name) LIKE $8 OR LOWER(f.code) LIKE $8)
 			ORDER BY f.code`,
-			province, string(flt.Type), string(flt.Target), feature, flt.GestoreID, sc.readProvince, sc.readGestore, query)
+			province, string(flt.Type), string(flt.Target), feature, flt.GestoreID, "", sc.gestore, query)
 		if err != nil {
 			return err
 		}
-		return db.ledger(ctx, tx, out, now)
+		return s.db.ledger(ctx, tx, out, now)
 	})
 	if err != nil {
 		return nil, err
@@ -235,7 +195,7 @@ func (db *DB) ListFacilities(ctx context.Context, flt domain.FacilityFilter) ([]
 // query arguments.
 func (db *DB) filterArgs(ctx context.Context, flt domain.FacilityFilter) (province, feature string, err error) {
 	if flt.ProvinceCode != "" {
-		p, err := db.FindProvince(ctx, flt.ProvinceCode)
+		p, err := db.Territory.FindProvince(ctx, flt.ProvinceCode)
 		if err != nil {
 			return "", "", err
 		}
@@ -262,19 +222,19 @@ func onlyStale(fs []domain.Facility, only bool) []domain.Facility {
 }
 
 // FindFacility implements domain.FacilityService; out of scope is ENOTFOUND.
-func (db *DB) FindFacility(ctx context.Context, code string) (domain.Facility, error) {
-	sc, _, err := facilityScopeFor(ctx)
+func (s *FacilityService) FindFacility(ctx context.Context, code string) (domain.Facility, error) {
+	sc, err := facilityScope(ctx)
 	if err != nil {
 		return domain.Facility{}, err
 	}
 	var f domain.Facility
-	err = db.ReadTx(ctx, func(tx *Tx) error {
-		f, err = findFacility(ctx, tx, code, sc.readProvince, sc.readGestore)
+	err = s.db.ReadTx(ctx, func(tx *Tx) error {
+		f, err = findFacility(ctx, tx, code, "", sc.gestore)
 		if err != nil {
 			return err
 		}
 		fs := []domain.Facility{f}
-		if err := db.ledger(ctx, tx, fs, db.Now()); err != nil {
+		if err := s.db.ledger(ctx, tx, fs, s.db.Now()); err != nil {
 			return err
 		}
 		f = fs[0]
@@ -299,12 +259,12 @@ func findFacility(ctx context.Context, tx *Tx, code, province, gestore string) (
 // CreateFacility implements domain.FacilityService. The province and the
 // prefecture follow from the comune; the code is the province's sigla and the
 // next number ("BO-0043").
-func (db *DB) CreateFacility(ctx context.Context, f *domain.Facility) error {
-	sc, _, err := facilityScopeFor(ctx)
+func (s *FacilityService) CreateFacility(ctx context.Context, f *domain.Facility) error {
+	sc, err := facilityScope(ctx)
 	if err != nil {
 		return err
 	}
-	if !sc.canRegistry {
+	if !sc.can(domain.PermFacilityWrite) {
 		return domain.Err(domain.EFORBIDDEN, "err.perm.facility_create")
 	}
 	if f.Status == "" {
@@ -316,15 +276,15 @@ func (db *DB) CreateFacility(ctx context.Context, f *domain.Facility) error {
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	err = db.InTx(ctx, func(tx *Tx) error {
-		if err := insertFacility(ctx, tx, f, sc.writeProvince); err != nil {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		if err := insertFacility(ctx, tx, f, sc.province); err != nil {
 			return err
 		}
 		return tx.audit(ctx, "facility.create", "facility", f.Code, "Name", f.Name, "Type", domain.Label("type."+string(f.Type)),
 			"Target", domain.Label("target."+string(f.Target)), "Active", f.Active, "Contracted", f.Contracted)
 	})
 	if err == nil {
-		db.changed(f.Code)
+		s.db.changed(f.Code)
 	}
 	return err
 }
@@ -379,19 +339,19 @@ func insertFacility(ctx context.Context, tx *Tx, f *domain.Facility, onlyProvinc
 }
 
 // UpdateFacility implements domain.FacilityService.
-func (db *DB) UpdateFacility(ctx context.Context, f *domain.Facility, version int) error {
-	sc, _, err := facilityScopeFor(ctx)
+func (s *FacilityService) UpdateFacility(ctx context.Context, f *domain.Facility, version int) error {
+	sc, err := facilityScope(ctx)
 	if err != nil {
 		return err
 	}
-	if !sc.canRegistry {
+	if !sc.can(domain.PermFacilityWrite) {
 		return domain.Err(domain.EFORBIDDEN, "err.perm.facility_write")
 	}
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	err = db.InTx(ctx, func(tx *Tx) error {
-		old, err := findFacility(ctx, tx, f.Code, sc.writeProvince, "")
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		old, err := findFacility(ctx, tx, f.Code, sc.province, "")
 		if err != nil {
 			return err
 		}
@@ -401,7 +361,7 @@ func (db *DB) UpdateFacility(ctx context.Context, f *domain.Facility, version in
 		return tx.audit(ctx, "facility.update", "facility", f.Code, "Changes", changesParam(facilityDiff(old, *f)))
 	})
 	if err == nil {
-		db.changed(f.Code)
+		s.db.changed(f.Code)
 	}
 	return err
 }
@@ -491,12 +451,12 @@ func changesParam(cs []domain.FieldChange) string {
 }
 
 // UpdateContact implements domain.FacilityService.
-func (db *DB) UpdateContact(ctx context.Context, code string, version int, name, phone, email string, features []string) (domain.Facility, error) {
-	sc, _, err := facilityScopeFor(ctx)
+func (s *FacilityService) UpdateContact(ctx context.Context, code string, version int, name, phone, email string, features []string) (domain.Facility, error) {
+	sc, err := facilityScope(ctx)
 	if err != nil {
 		return domain.Facility{}, err
 	}
-	if !sc.canAvail && !sc.canRegistry {
+	if !sc.can(domain.PermAvailability) && !sc.can(domain.PermFacilityWrite) {
 		return domain.Facility{}, domain.Err(domain.EFORBIDDEN, "err.perm.facility_write")
 	}
 	probe := domain.Facility{Name: "x", Type: domain.TypeHub, Target: domain.TargetMixed, GestoreID: "x",
@@ -504,8 +464,8 @@ func (db *DB) UpdateContact(ctx context.Context, code string, version int, name,
 	if err := probe.Validate(); err != nil {
 		return domain.Facility{}, err
 	}
-	err = db.InTx(ctx, func(tx *Tx) error {
-		old, err := findFacility(ctx, tx, code, sc.writeProvince, sc.writeGestore)
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		old, err := findFacility(ctx, tx, code, sc.province, sc.gestore)
 		if err != nil {
 			return err
 		}
@@ -524,26 +484,27 @@ func (db *DB) UpdateContact(ctx context.Context, code string, version int, name,
 	if err != nil {
 		return domain.Facility{}, err
 	}
-	db.changed(code)
-	return db.FindFacility(ctx, code)
+	s.db.changed(code)
+	return s.db.Facilities.FindFacility(ctx, code)
 }
 
 // SetAvailability implements domain.FacilityService: one declaration, with
 // who and when, conditional on the version the caller saw.
-func (db *DB) SetAvailability(ctx context.Context, code string, version int, av domain.Availability) (domain.Facility, error) {
-	sc, a, err := facilityScopeFor(ctx)
+func (s *FacilityService) SetAvailability(ctx context.Context, code string, version int, av domain.Availability) (domain.Facility, error) {
+	sc, err := facilityScope(ctx)
+	a := sc.a
 	if err != nil {
 		return domain.Facility{}, err
 	}
-	if !sc.canAvail {
+	if !sc.can(domain.PermAvailability) {
 		return domain.Facility{}, domain.Err(domain.EFORBIDDEN, "err.perm.availability")
 	}
 	if av.Occupied < 0 {
 		return domain.Facility{}, domain.Err(domain.EINVALID, "err.facility.occupied_negative").WithFields(
 			map[string]domain.FieldError{"occupied": domain.Field("err.field.value_invalid")})
 	}
-	err = db.InTx(ctx, func(tx *Tx) error {
-		old, err := findFacility(ctx, tx, code, sc.writeProvince, sc.writeGestore)
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		old, err := findFacility(ctx, tx, code, sc.province, sc.gestore)
 		if err != nil {
 			return err
 		}
@@ -571,8 +532,8 @@ func (db *DB) SetAvailability(ctx context.Context, code string, version int, av 
 	if err != nil {
 		return domain.Facility{}, err
 	}
-	db.changed(code)
-	return db.FindFacility(ctx, code)
+	s.db.changed(code)
+	return s.db.Facilities.FindFacility(ctx, code)
 }
 
 // changed tells subscribers (the board's live updates) that a facility's
@@ -585,15 +546,15 @@ func (db *DB) changed(code string) {
 
 // FacilityHistory returns the audit entries of a facility the caller can read,
 // newest first: every change with who and when.
-func (db *DB) FacilityHistory(ctx context.Context, code string, limit int) ([]domain.AuditEntry, error) {
-	f, err := db.FindFacility(ctx, code)
+func (s *FacilityService) FacilityHistory(ctx context.Context, code string, limit int) ([]domain.AuditEntry, error) {
+	f, err := s.db.Facilities.FindFacility(ctx, code)
 	if err != nil {
 		return nil, err
 	}
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	return queryAll(ctx, db.read, "facility history", scanAudit, `
+	return queryAll(ctx, s.db.read, "facility history", scanAudit, `
 		SELECT `+auditColumns+` FROM audit_log WHERE target_type = 'facility' AND target_id = $1
 		ORDER BY seq DESC LIMIT $2`, f.Code, limit)
 }

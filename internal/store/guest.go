@@ -58,7 +58,7 @@ func guestWriter(ctx context.Context) (domain.Actor, error) {
 // CreateGuest stores a guest with its vulnerabilities (sealed) in one
 // transaction. Vulnerabilities need a configured key: without one they are
 // refused rather than stored in clear.
-func (db *DB) CreateGuest(ctx context.Context, g *domain.Guest, vulns []domain.Vulnerability) error {
+func (s *GuestService) CreateGuest(ctx context.Context, g *domain.Guest, vulns []domain.Vulnerability) error {
 	a, err := guestWriter(ctx)
 	if err != nil {
 		return err
@@ -66,10 +66,10 @@ func (db *DB) CreateGuest(ctx context.Context, g *domain.Guest, vulns []domain.V
 	if err := g.Validate(); err != nil {
 		return err
 	}
-	if len(vulns) > 0 && db.Keys == nil {
+	if len(vulns) > 0 && s.db.Keys == nil {
 		return domain.Err(domain.EUNAVAILABLE, "err.crypt.no_key_vulnerabilities")
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		if err := checkHousehold(ctx, tx, g.HouseholdID); err != nil {
 			return err
 		}
@@ -90,7 +90,7 @@ func (db *DB) CreateGuest(ctx context.Context, g *domain.Guest, vulns []domain.V
 // AdmitGuest implements domain.GuestService: the guest and the entry commit
 // together, so a refused entry (a facility out of scope, full) leaves no
 // guest behind.
-func (db *DB) AdmitGuest(ctx context.Context, g *domain.Guest, facilityCode string, at time.Time, override string) (domain.Stay, error) {
+func (s *GuestService) AdmitGuest(ctx context.Context, g *domain.Guest, facilityCode string, at time.Time, override string) (domain.Stay, error) {
 	a, err := guestWriter(ctx)
 	if err != nil {
 		return domain.Stay{}, err
@@ -99,7 +99,7 @@ func (db *DB) AdmitGuest(ctx context.Context, g *domain.Guest, facilityCode stri
 		return domain.Stay{}, err
 	}
 	var st domain.Stay
-	err = db.InTx(ctx, func(tx *Tx) error {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		if err := checkHousehold(ctx, tx, g.HouseholdID); err != nil {
 			return err
 		}
@@ -114,7 +114,7 @@ func (db *DB) AdmitGuest(ctx context.Context, g *domain.Guest, facilityCode stri
 		return err
 	})
 	if err == nil {
-		db.changed(st.Facility)
+		s.db.changed(st.Facility)
 	}
 	return st, err
 }
@@ -165,17 +165,17 @@ func addVulnerability(ctx context.Context, tx *Tx, guestID string, v domain.Vuln
 
 // Vulnerabilities returns a guest's vulnerabilities, decrypted, for roles
 // with PermVulnRead only; the read is audited in the same transaction.
-func (db *DB) Vulnerabilities(ctx context.Context, guestID string) ([]domain.Vulnerability, error) {
+func (s *GuestService) Vulnerabilities(ctx context.Context, guestID string) ([]domain.Vulnerability, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || (a.System == "" && !domain.Can(a, domain.PermVulnRead)) {
 		return nil, domain.Err(domain.EFORBIDDEN, "err.perm.vulnerability_read")
 	}
 	var out []domain.Vulnerability
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := s.db.InTx(ctx, func(tx *Tx) error {
 		if _, err := findGuestTx(ctx, tx, guestID); err != nil {
 			return err
 		}
-		if db.Keys == nil {
+		if s.db.Keys == nil {
 			return domain.Err(domain.EUNAVAILABLE, "err.crypt.no_key")
 		}
 		if err := recordGuestReads(ctx, tx, []string{guestID}, readVulnerabilities); err != nil {
@@ -188,8 +188,8 @@ func (db *DB) Vulnerabilities(ctx context.Context, guestID string) ([]domain.Vul
 		if err != nil {
 			return err
 		}
-		for _, s := range sealed {
-			pt, err := db.Keys.Open(s, "guest:"+guestID+":vulnerability")
+		for _, sv := range sealed {
+			pt, err := s.db.Keys.Open(sv, "guest:"+guestID+":vulnerability")
 			if err != nil {
 				return fmt.Errorf("store: open vulnerability: %w", err)
 			}
@@ -209,19 +209,19 @@ func (db *DB) Vulnerabilities(ctx context.Context, guestID string) ([]domain.Vul
 // facility using the registry cannot go over its active capacity unless an
 // override reason is given (recorded with the stay). Occupancy of such a
 // facility is recomputed from its open stays in the same transaction.
-func (db *DB) RecordEntry(ctx context.Context, guestID, facilityCode string, at time.Time, override string) (domain.Stay, error) {
+func (s *GuestService) RecordEntry(ctx context.Context, guestID, facilityCode string, at time.Time, override string) (domain.Stay, error) {
 	a, err := guestWriter(ctx)
 	if err != nil {
 		return domain.Stay{}, err
 	}
 	var st domain.Stay
-	err = db.InTx(ctx, func(tx *Tx) error {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		var err error
 		st, err = enterTx(ctx, tx, a, guestID, facilityCode, at, override)
 		return err
 	})
 	if err == nil {
-		db.changed(st.Facility)
+		s.db.changed(st.Facility)
 	}
 	return st, err
 }
@@ -230,13 +230,13 @@ func (db *DB) RecordEntry(ctx context.Context, guestID, facilityCode string, at 
 // caller's write scope; its row lock serialises entries so that capacity is
 // checked once; the stay copies the facts the statistics group by.
 func enterTx(ctx context.Context, tx *Tx, a domain.Actor, guestID, facilityCode string, at time.Time, override string) (domain.Stay, error) {
-	sc, _, err := facilityScopeFor(ctx)
+	sc, err := facilityScope(ctx)
 	if err != nil {
 		return domain.Stay{}, err
 	}
 	st := domain.Stay{ID: newID(), GuestID: guestID, Facility: strings.ToUpper(facilityCode), EnteredAt: at.UTC().Truncate(time.Microsecond),
 		Override: strings.TrimSpace(override)}
-	f, err := findFacility(ctx, tx, facilityCode, sc.writeProvince, sc.writeGestore)
+	f, err := findFacility(ctx, tx, facilityCode, sc.province, sc.gestore)
 	if err != nil {
 		return st, err
 	}
@@ -299,19 +299,19 @@ func enterTx(ctx context.Context, tx *Tx, a domain.Actor, guestID, facilityCode 
 }
 
 // RecordExit closes an open stay with a reason from the controlled vocabulary.
-func (db *DB) RecordExit(ctx context.Context, stayID string, at time.Time, reason string) error {
+func (s *GuestService) RecordExit(ctx context.Context, stayID string, at time.Time, reason string) error {
 	a, err := guestWriter(ctx)
 	if err != nil {
 		return err
 	}
 	var code string
-	err = db.InTx(ctx, func(tx *Tx) error {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		var err error
 		code, err = exitTxCode(ctx, tx, a, stayID, at, reason)
 		return err
 	})
 	if err == nil {
-		db.changed(code)
+		s.db.changed(code)
 	}
 	return err
 }
@@ -326,7 +326,7 @@ func exitTxCode(ctx context.Context, tx *Tx, a domain.Actor, stayID string, at t
 	if !slices.Contains(domain.ExitReasons, reason) {
 		return "", domain.Err(domain.EINVALID, "err.stay.exit_reason").WithFields(map[string]domain.FieldError{"exit_reason": domain.Field("err.stay.exit_reason_choose")})
 	}
-	sc, _, err := facilityScopeFor(ctx)
+	sc, err := facilityScope(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -336,7 +336,7 @@ func exitTxCode(ctx context.Context, tx *Tx, a domain.Actor, stayID string, at t
 	err = tx.QueryRowContext(ctx, `
 		SELECT f.id, f.code, f.province_code, s.entered_at, f.uses_registry FROM stays s JOIN facilities f ON f.id = s.facility_id
 		WHERE s.id = $1 AND s.exited_at IS NULL AND ($2 = '' OR f.province_code = $2) AND ($3 = '' OR f.gestore_id = $3)`,
-		stayID, sc.writeProvince, sc.writeGestore).Scan(&facilityID, &code, &province, &entered, &usesRegistry)
+		stayID, sc.province, sc.gestore).Scan(&facilityID, &code, &province, &entered, &usesRegistry)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", domain.Err(domain.ENOTFOUND, "err.stay.open_not_found")
 	}
@@ -378,16 +378,17 @@ func recountOccupancy(ctx context.Context, tx *Tx, facilityID string, a domain.A
 
 // SetUsesRegistry switches a facility's occupancy to the registry (or back to
 // declarations), recounting at once.
-func (db *DB) SetUsesRegistry(ctx context.Context, code string, on bool) error {
-	sc, a, err := facilityScopeFor(ctx)
+func (s *GuestService) SetUsesRegistry(ctx context.Context, code string, on bool) error {
+	sc, err := facilityScope(ctx)
+	a := sc.a
 	if err != nil {
 		return err
 	}
-	if !sc.canRegistry {
+	if !sc.can(domain.PermFacilityWrite) {
 		return domain.Err(domain.EFORBIDDEN, "err.perm.facility_write")
 	}
-	err = db.InTx(ctx, func(tx *Tx) error {
-		f, err := findFacility(ctx, tx, code, sc.writeProvince, "")
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		f, err := findFacility(ctx, tx, code, sc.province, "")
 		if err != nil {
 			return err
 		}
@@ -402,16 +403,16 @@ func (db *DB) SetUsesRegistry(ctx context.Context, code string, on bool) error {
 		return tx.audit(ctx, "facility.registry", "facility", f.Code, "On", on)
 	})
 	if err == nil {
-		db.changed(strings.ToUpper(code))
+		s.db.changed(strings.ToUpper(code))
 	}
 	return err
 }
 
 // Stays returns the stays of a guest in the caller's scope, oldest first;
 // the read is logged in its transaction.
-func (db *DB) Stays(ctx context.Context, guestID string) ([]domain.Stay, error) {
+func (s *GuestService) Stays(ctx context.Context, guestID string) ([]domain.Stay, error) {
 	var out []domain.Stay
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := s.db.InTx(ctx, func(tx *Tx) error {
 		if _, err := findGuestTx(ctx, tx, guestID); err != nil {
 			return err
 		}
@@ -432,29 +433,6 @@ func (db *DB) Stays(ctx context.Context, guestID string) ([]domain.Stay, error) 
 	return out, err
 }
 
-// guestScope is the SQL condition (on alias g) for the guests the caller may
-// read, with its arguments starting at $n: region-wide roles all; a prefecture
-// the guests with a stay in its province; an operator those with an open stay
-// in its entity's facilities; anyone the guests they registered themselves.
-func guestScope(ctx context.Context, n int) (string, []any, error) {
-	a, ok := domain.ActorFromContext(ctx)
-	if !ok {
-		return "", nil, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
-	}
-	if a.System != "" || (domain.Can(a, domain.PermGuestRead) && a.RegionWide()) {
-		return "1 = 1", nil, nil
-	}
-	if !domain.Can(a, domain.PermGuestRead) {
-		return "", nil, domain.Err(domain.EFORBIDDEN, "err.perm.guest_read")
-	}
-	if a.Role == domain.RoleOperator {
-		return fmt.Sprintf(`(g.created_by = $%d OR EXISTS (SELECT 1 FROM stays s JOIN facilities f ON f.id = s.facility_id
-			WHERE s.guest_id = g.id AND s.exited_at IS NULL AND f.gestore_id = $%d))`, n, n+1), []any{a.Label(), a.GestoreID}, nil
-	}
-	return fmt.Sprintf(`(g.created_by = $%d OR EXISTS (SELECT 1 FROM stays s JOIN facilities f ON f.id = s.facility_id
-		WHERE s.guest_id = g.id AND f.province_code = $%d))`, n, n+1), []any{a.Label(), a.ProvinceCode}, nil
-}
-
 const guestColumns = `g.id, COALESCE(g.cui, ''), g.surname, g.given_name, g.sex, g.birth_date, g.birth_estimated,
 	g.nationality, COALESCE(g.household_id, ''), g.household_role, g.msna, g.arrival_date, g.arrival_channel,
 	g.arrival_place, g.stage, g.stage_date, g.created_at`
@@ -472,9 +450,9 @@ func scanGuest(s scanner) (domain.Guest, error) {
 
 // FindGuest returns a guest in the caller's scope; out of scope is ENOTFOUND.
 // The read is logged in its transaction.
-func (db *DB) FindGuest(ctx context.Context, id string) (domain.Guest, error) {
+func (s *GuestService) FindGuest(ctx context.Context, id string) (domain.Guest, error) {
 	var g domain.Guest
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := s.db.InTx(ctx, func(tx *Tx) error {
 		var err error
 		if g, err = findGuestTx(ctx, tx, id); err != nil {
 			return err
@@ -504,14 +482,14 @@ func findGuestTx(ctx context.Context, tx *Tx, id string) (domain.Guest, error) {
 
 // SearchGuests finds guests in scope by CUI or by name (transliteration
 // variants meet through SearchKey), at most 100; each one found is logged.
-func (db *DB) SearchGuests(ctx context.Context, q string) ([]domain.Guest, error) {
+func (s *GuestService) SearchGuests(ctx context.Context, q string) ([]domain.Guest, error) {
 	cond, args, err := guestScope(ctx, 3)
 	if err != nil {
 		return nil, err
 	}
 	q = strings.TrimSpace(q)
 	var out []domain.Guest
-	err = db.InTx(ctx, func(tx *Tx) error {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		var err error
 		out, err = queryAll(ctx, tx, "search guests", scanGuest, `SELECT `+guestColumns+` FROM guests g
 			WHERE (g.cui = $1 OR ($2 <> '' AND g.search_key LIKE $2)) AND `+cond+` ORDER BY g.id LIMIT 100`,
@@ -537,19 +515,19 @@ func likePrefix(k string) string {
 
 // Present lists the guests with an open stay in the facilities the caller
 // may write to (an operator's own, a prefecture's province), by facility.
-func (db *DB) Present(ctx context.Context, facilityCode string) ([]domain.PresentGuest, error) {
-	list, _, err := db.SearchPresent(ctx, domain.PresentFilter{Facility: facilityCode, Limit: 2000})
+func (s *GuestService) Present(ctx context.Context, facilityCode string) ([]domain.PresentGuest, error) {
+	list, _, err := s.db.Guests.SearchPresent(ctx, domain.PresentFilter{Facility: facilityCode, Limit: 2000})
 	return list, err
 }
 
 // SearchPresent lists the present guests in the caller's scope that match
 // the filter (at most f.Limit, ordered by facility and surname) and counts
 // every match.
-func (db *DB) SearchPresent(ctx context.Context, f domain.PresentFilter) ([]domain.PresentGuest, int, error) {
+func (s *GuestService) SearchPresent(ctx context.Context, f domain.PresentFilter) ([]domain.PresentGuest, int, error) {
 	if _, err := guestWriter(ctx); err != nil {
 		return nil, 0, err
 	}
-	sc, _, err := facilityScopeFor(ctx)
+	sc, err := facilityScope(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -567,10 +545,10 @@ func (db *DB) SearchPresent(ctx context.Context, f domain.PresentFilter) ([]doma
 		  AND ($3 = '' OR f.code = $3)
 		  AND ($4 = '' OR LOWER(g.surname) LIKE $4 ESCAPE '\' OR LOWER(g.given_name) LIKE $4 ESCAPE '\'
 		       OR LOWER(COALESCE(g.cui, '')) LIKE $4 ESCAPE '\')`
-	args := []any{sc.writeProvince, sc.writeGestore, strings.ToUpper(strings.TrimSpace(f.Facility)), search}
+	args := []any{sc.province, sc.gestore, strings.ToUpper(strings.TrimSpace(f.Facility)), search}
 	var total int
 	var list []domain.PresentGuest
-	err = db.InTx(ctx, func(tx *Tx) error {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) `+where, args...).Scan(&total); err != nil {
 			return fmt.Errorf("store: count present guests: %w", err)
 		}
@@ -645,13 +623,13 @@ func refreshStayFacts(ctx context.Context, tx *Tx, guestID string) error {
 // placement, so if one member cannot enter (capacity, an open stay
 // elsewhere) none does. Every member must be in the caller's scope: a
 // household with a member out of scope, or with none, is not found.
-func (db *DB) RecordHouseholdEntry(ctx context.Context, householdID, facilityCode string, at time.Time, override string) ([]domain.Stay, error) {
+func (s *GuestService) RecordHouseholdEntry(ctx context.Context, householdID, facilityCode string, at time.Time, override string) ([]domain.Stay, error) {
 	a, err := guestWriter(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []domain.Stay
-	err = db.InTx(ctx, func(tx *Tx) error {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		// The whole household is judged, not the part the caller can see: a
 		// household with a member out of scope is not found.
 		total, visible, err := householdMembers(ctx, tx, householdID)
@@ -681,7 +659,7 @@ func (db *DB) RecordHouseholdEntry(ctx context.Context, householdID, facilityCod
 		return nil
 	})
 	if err == nil {
-		db.changed(strings.ToUpper(facilityCode))
+		s.db.changed(strings.ToUpper(facilityCode))
 	}
 	return out, err
 }

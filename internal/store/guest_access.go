@@ -20,7 +20,7 @@ const (
 // GuestAccesses implements domain.GuestService: who read the guest's record,
 // newest first. The coordinator and the administrator read any guest's; a
 // prefecture those of guests in its scope; nobody else.
-func (db *DB) GuestAccesses(ctx context.Context, guestID string, limit int) ([]domain.GuestAccess, error) {
+func (s *GuestService) GuestAccesses(ctx context.Context, guestID string, limit int) ([]domain.GuestAccess, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok {
 		return nil, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
@@ -35,7 +35,7 @@ func (db *DB) GuestAccesses(ctx context.Context, guestID string, limit int) ([]d
 		limit = 1000
 	}
 	var out []domain.GuestAccess
-	err := db.ReadTx(ctx, func(tx *Tx) error {
+	err := s.db.ReadTx(ctx, func(tx *Tx) error {
 		if a.Role != domain.RoleAdmin {
 			if _, err := findGuestTx(ctx, tx, guestID); err != nil {
 				return err

@@ -20,7 +20,7 @@ func TestGuestReadsAreLogged(t *testing.T) {
 		spec, _ := crypt.NewKey("t1")
 		db.Keys, _ = crypt.Parse(spec)
 		ctx, f, g := facilityFixture(t, db, 10)
-		offices, _ := db.ListOffices(ctx)
+		offices, _ := db.Orgs.ListOffices(ctx)
 		officeOf := map[string]string{}
 		for _, o := range offices {
 			officeOf[o.ProvinceCode] = o.ID
@@ -32,10 +32,10 @@ func TestGuestReadsAreLogged(t *testing.T) {
 
 		guest := &domain.Guest{CUI: "ABC12345", Surname: "Letto", GivenName: "Spesso", Sex: domain.SexMale,
 			BirthDate: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC), Nationality: "NGA", Stage: domain.StageC3Lodged}
-		if _, err := db.AdmitGuest(op, guest, f.Code, time.Now().Add(-time.Hour), ""); err != nil {
+		if _, err := db.Guests.AdmitGuest(op, guest, f.Code, time.Now().Add(-time.Hour), ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.CreateGuest(ctx, &domain.Guest{Surname: "Altro", Sex: domain.SexFemale, Nationality: "ERI",
+		if err := db.Guests.CreateGuest(ctx, &domain.Guest{Surname: "Altro", Sex: domain.SexFemale, Nationality: "ERI",
 			BirthDate: time.Date(1991, 1, 1, 0, 0, 0, 0, time.UTC), Stage: domain.StageC3Lodged},
 			[]domain.Vulnerability{{Code: domain.VulnerabilityCodes[0], Status: "sospetta"}}); err != nil {
 			t.Fatal(err)
@@ -45,20 +45,23 @@ func TestGuestReadsAreLogged(t *testing.T) {
 			read func() error
 		}{
 			{"record", func() error {
-				_, err := db.FindGuest(domain.NewContextWithPurpose(prefBO, "verifica"), guest.ID)
+				_, err := db.Guests.FindGuest(domain.NewContextWithPurpose(prefBO, "verifica"), guest.ID)
 				return err
 			}},
-			{"stays", func() error { _, err := db.Stays(prefBO, guest.ID); return err }},
-			{"search", func() error { _, err := db.SearchGuests(op, "ABC12345"); return err }},
-			{"present", func() error { _, _, err := db.SearchPresent(op, domain.PresentFilter{Facility: f.Code}); return err }},
-			{"vulnerabilities", func() error { _, err := db.Vulnerabilities(coord, guest.ID); return err }},
+			{"stays", func() error { _, err := db.Guests.Stays(prefBO, guest.ID); return err }},
+			{"search", func() error { _, err := db.Guests.SearchGuests(op, "ABC12345"); return err }},
+			{"present", func() error {
+				_, _, err := db.Guests.SearchPresent(op, domain.PresentFilter{Facility: f.Code})
+				return err
+			}},
+			{"vulnerabilities", func() error { _, err := db.Guests.Vulnerabilities(coord, guest.ID); return err }},
 		}
 		for _, r := range reads {
 			if err := r.read(); err != nil {
 				t.Fatalf("%s: %v", r.what, err)
 			}
 		}
-		log, err := db.GuestAccesses(coord, guest.ID, 0)
+		log, err := db.Guests.GuestAccesses(coord, guest.ID, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,13 +78,13 @@ func TestGuestReadsAreLogged(t *testing.T) {
 			t.Errorf("the first read's row: %+v", last)
 		}
 		// Who may read the log.
-		if _, err := db.GuestAccesses(prefBO, guest.ID, 0); err != nil {
+		if _, err := db.Guests.GuestAccesses(prefBO, guest.ID, 0); err != nil {
 			t.Errorf("the guest's prefecture: %v", err)
 		}
-		if _, err := db.GuestAccesses(prefFE, guest.ID, 0); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := db.Guests.GuestAccesses(prefFE, guest.ID, 0); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("another province: %v", err)
 		}
-		if _, err := db.GuestAccesses(op, guest.ID, 0); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		if _, err := db.Guests.GuestAccesses(op, guest.ID, 0); domain.ErrorCode(err) != domain.EFORBIDDEN {
 			t.Errorf("an operator: %v", err)
 		}
 		// A read whose access row cannot be written fails.

@@ -23,7 +23,7 @@ func newGuest(t *testing.T, ctx context.Context, db *store.DB, cui string, vulns
 	g := &domain.Guest{CUI: cui, Surname: "Diallo", GivenName: "Mamadou", Sex: domain.SexMale,
 		BirthDate: time.Date(2003, 1, 1, 0, 0, 0, 0, time.UTC), BirthEstimated: true, Nationality: "GIN",
 		Stage: domain.StageC3Lodged}
-	if err := db.CreateGuest(ctx, g, vulns); err != nil {
+	if err := db.Guests.CreateGuest(ctx, g, vulns); err != nil {
 		t.Fatal(err)
 	}
 	return g
@@ -34,20 +34,20 @@ func TestStayInvariants(t *testing.T) {
 		ctx, f, g := facilityFixture(t, db, 2)
 		other := &domain.Facility{Name: "Altro", Type: domain.TypeCASAppartamento, Target: domain.TargetMen, GestoreID: g.ID,
 			ComuneCode: "037006", Contracted: 5, Active: 5}
-		if err := db.CreateFacility(ctx, other); err != nil {
+		if err := db.Facilities.CreateFacility(ctx, other); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.SetUsesRegistry(ctx, f.Code, true); err != nil {
+		if err := db.Guests.SetUsesRegistry(ctx, f.Code, true); err != nil {
 			t.Fatal(err)
 		}
 		t0 := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
 		a := newGuest(t, ctx, db, "CUI-A")
-		st, err := db.RecordEntry(ctx, a.ID, f.Code, t0, "")
+		st, err := db.Guests.RecordEntry(ctx, a.ID, f.Code, t0, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		// One open stay: a second entry is refused.
-		if _, err := db.RecordEntry(ctx, a.ID, other.Code, t0.Add(time.Hour), ""); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := db.Guests.RecordEntry(ctx, a.ID, other.Code, t0.Add(time.Hour), ""); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("second open stay: %v", err)
 		}
 		// …and the database itself refuses it, whatever the code does.
@@ -61,42 +61,42 @@ func TestStayInvariants(t *testing.T) {
 			t.Fatal("the database accepted a second open stay")
 		}
 		// Exit, then no entry before the exit (no overlap).
-		if err := db.RecordExit(ctx, st.ID, t0.Add(48*time.Hour), "trasferimento_sai"); err != nil {
+		if err := db.Guests.RecordExit(ctx, st.ID, t0.Add(48*time.Hour), "trasferimento_sai"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.RecordEntry(ctx, a.ID, other.Code, t0.Add(24*time.Hour), ""); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := db.Guests.RecordEntry(ctx, a.ID, other.Code, t0.Add(24*time.Hour), ""); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("overlapping stay: %v", err)
 		}
-		if err := db.RecordExit(ctx, st.ID, t0.Add(72*time.Hour), "rinuncia"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if err := db.Guests.RecordExit(ctx, st.ID, t0.Add(72*time.Hour), "rinuncia"); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("closing a closed stay: %v", err)
 		}
-		if err := db.RecordExit(ctx, "nope", t0, "boh"); domain.ErrorCode(err) != domain.EINVALID {
+		if err := db.Guests.RecordExit(ctx, "nope", t0, "boh"); domain.ErrorCode(err) != domain.EINVALID {
 			t.Fatalf("unknown reason: %v", err)
 		}
 		// Capacity: 2 active places; a third entry needs an override, recorded.
 		b, c, d := newGuest(t, ctx, db, ""), newGuest(t, ctx, db, ""), newGuest(t, ctx, db, "")
 		for _, g := range []*domain.Guest{b, c} {
-			if _, err := db.RecordEntry(ctx, g.ID, f.Code, t0.Add(96*time.Hour), ""); err != nil {
+			if _, err := db.Guests.RecordEntry(ctx, g.ID, f.Code, t0.Add(96*time.Hour), ""); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := db.RecordEntry(ctx, d.ID, f.Code, t0.Add(96*time.Hour), ""); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := db.Guests.RecordEntry(ctx, d.ID, f.Code, t0.Add(96*time.Hour), ""); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("over capacity without override: %v", err)
 		}
-		over, err := db.RecordEntry(ctx, d.ID, f.Code, t0.Add(96*time.Hour), "arrivo notturno dall'hub")
+		over, err := db.Guests.RecordEntry(ctx, d.ID, f.Code, t0.Add(96*time.Hour), "arrivo notturno dall'hub")
 		if err != nil || over.Override == "" {
 			t.Fatalf("with override: %+v %v", over, err)
 		}
-		got, _ := db.FindFacility(ctx, f.Code)
+		got, _ := db.Facilities.FindFacility(ctx, f.Code)
 		if got.Occupied != 3 || got.Free != 0 {
 			t.Fatalf("occupancy from the registry = %d (free %d), want 3 (0)", got.Occupied, got.Free)
 		}
-		stays, _ := db.Stays(ctx, a.ID)
+		stays, _ := db.Guests.Stays(ctx, a.ID)
 		if len(stays) != 1 || stays[0].ExitReason != "trasferimento_sai" || stays[0].ExitedAt == nil {
 			t.Fatalf("stays = %+v", stays)
 		}
 		// CUI unique when present; absent is fine many times.
-		if err := db.CreateGuest(ctx, &domain.Guest{CUI: "CUI-A", Surname: "X", Sex: "F", BirthDate: t0, Nationality: "NGA",
+		if err := db.Guests.CreateGuest(ctx, &domain.Guest{CUI: "CUI-A", Surname: "X", Sex: "F", BirthDate: t0, Nationality: "NGA",
 			Stage: domain.StageToFormalise}, nil); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("duplicate CUI: %v", err)
 		}
@@ -113,12 +113,12 @@ func TestVulnerabilitiesAreSealed(t *testing.T) {
 	canary := "CANARY-HEALTH-" + uuid.NewString()
 	g := newGuest(t, ctx, db, "", domain.Vulnerability{Code: "disturbo_mentale", Status: "sospetta", Source: "medico della struttura",
 		Date: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Note: canary})
-	got, err := db.Vulnerabilities(ctx, g.ID)
+	got, err := db.Guests.Vulnerabilities(ctx, g.ID)
 	if err != nil || len(got) != 1 || got[0].Note != canary {
 		t.Fatalf("read back: %+v %v", got, err)
 	}
 	op := storetest.CtxAs(domain.Actor{UserID: "op", Role: domain.RoleOperator})
-	if _, err := db.Vulnerabilities(op, g.ID); domain.ErrorCode(err) != domain.EFORBIDDEN {
+	if _, err := db.Guests.Vulnerabilities(op, g.ID); domain.ErrorCode(err) != domain.EFORBIDDEN {
 		t.Fatalf("operator reading vulnerabilities: %v", err)
 	}
 	// No plaintext in the database file or its WAL (docs/registry.md), nor in the audit log.
@@ -133,7 +133,7 @@ func TestVulnerabilitiesAreSealed(t *testing.T) {
 			}
 		}
 	}
-	entries, _ := db.ListAudit(ctx, domain.AuditFilter{Limit: 50})
+	entries, _ := db.Audit.ListAudit(ctx, domain.AuditFilter{Limit: 50})
 	for _, e := range entries {
 		detail := e.Summary + fmt.Sprint(e.Params)
 		if strings.Contains(detail, "disturbo") || strings.Contains(detail, canary) {
@@ -142,7 +142,7 @@ func TestVulnerabilitiesAreSealed(t *testing.T) {
 	}
 	// Without a key, vulnerabilities are refused rather than stored in clear.
 	db.Keys = nil
-	if err := db.CreateGuest(ctx, &domain.Guest{Surname: "Y", Sex: "F", BirthDate: time.Now(), Nationality: "ERI",
+	if err := db.Guests.CreateGuest(ctx, &domain.Guest{Surname: "Y", Sex: "F", BirthDate: time.Now(), Nationality: "ERI",
 		Stage: domain.StageToFormalise}, []domain.Vulnerability{{Code: "tratta", Status: "sospetta"}}); domain.ErrorCode(err) != domain.EUNAVAILABLE {
 		t.Fatalf("vulnerability without a key: %v", err)
 	}
@@ -163,41 +163,41 @@ func TestSearchKey(t *testing.T) {
 func TestHouseholdEntersTogether(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx, small, g := facilityFixture(t, db, 2)
-		if err := db.SetUsesRegistry(ctx, small.Code, true); err != nil {
+		if err := db.Guests.SetUsesRegistry(ctx, small.Code, true); err != nil {
 			t.Fatal(err)
 		}
 		big := &domain.Facility{Name: "Grande", Type: domain.TypeCASAppartamento, Target: domain.TargetFamilies, GestoreID: g.ID,
 			ComuneCode: "037006", Contracted: 6, Active: 6}
-		if err := db.CreateFacility(ctx, big); err != nil {
+		if err := db.Facilities.CreateFacility(ctx, big); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.SetUsesRegistry(ctx, big.Code, true); err != nil {
+		if err := db.Guests.SetUsesRegistry(ctx, big.Code, true); err != nil {
 			t.Fatal(err)
 		}
 		for i, role := range []string{"head", "partner", "child"} {
 			m := &domain.Guest{Surname: "Haddad", GivenName: fmt.Sprint(i), Sex: domain.SexFemale, Nationality: "SYR",
 				BirthDate: time.Date(1990+10*i, 1, 1, 0, 0, 0, 0, time.UTC), HouseholdID: "nucleo-haddad", HouseholdRole: role,
 				Stage: domain.StageC3Lodged}
-			if err := db.CreateGuest(ctx, m, nil); err != nil {
+			if err := db.Guests.CreateGuest(ctx, m, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
 		at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-		if _, err := db.RecordHouseholdEntry(ctx, "nucleo-haddad", small.Code, at, ""); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := db.Guests.RecordHouseholdEntry(ctx, "nucleo-haddad", small.Code, at, ""); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("three into two places: %v", err)
 		}
-		if p, _ := db.Present(ctx, small.Code); len(p) != 0 {
+		if p, _ := db.Guests.Present(ctx, small.Code); len(p) != 0 {
 			t.Fatalf("%d entered the small facility; the household must stay whole", len(p))
 		}
-		stays, err := db.RecordHouseholdEntry(ctx, "nucleo-haddad", big.Code, at, "")
+		stays, err := db.Guests.RecordHouseholdEntry(ctx, "nucleo-haddad", big.Code, at, "")
 		if err != nil || len(stays) != 3 {
 			t.Fatalf("household entry: %d stays, %v", len(stays), err)
 		}
-		f, _ := db.FindFacility(ctx, big.Code)
+		f, _ := db.Facilities.FindFacility(ctx, big.Code)
 		if f.Occupied != 3 {
 			t.Errorf("occupancy = %d, want 3 from the registry", f.Occupied)
 		}
-		if _, err := db.RecordHouseholdEntry(ctx, "nessuno", big.Code, at, ""); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := db.Guests.RecordHouseholdEntry(ctx, "nessuno", big.Code, at, ""); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("unknown household: %v", err)
 		}
 	})

@@ -18,23 +18,24 @@ const MaxHoldDuration = 30 * 24 * time.Hour
 // (an UPDATE that changes nothing still takes PostgreSQL's row lock; SQLite
 // has one writer), then free places are counted and the hold inserted in the
 // same transaction: two requests for the last place cannot both see it free.
-func (db *DB) Hold(ctx context.Context, code string, places int, expires time.Time, reason string) (domain.Hold, error) {
-	sc, a, err := facilityScopeFor(ctx)
+func (s *FacilityService) Hold(ctx context.Context, code string, places int, expires time.Time, reason string) (domain.Hold, error) {
+	sc, err := facilityScope(ctx)
+	a := sc.a
 	if err != nil {
 		return domain.Hold{}, err
 	}
-	if !sc.canHold {
+	if !sc.can(domain.PermHoldWrite) {
 		return domain.Hold{}, domain.Err(domain.EFORBIDDEN, "err.perm.hold_create")
 	}
-	now := db.Now()
+	now := s.db.Now()
 	if err := validateHold(places, expires, reason, now); err != nil {
 		return domain.Hold{}, err
 	}
 	h := domain.Hold{ID: newID(), FacilityCode: strings.ToUpper(code), Places: places, Reason: reason,
 		ExpiresAt: expires.UTC().Truncate(time.Microsecond), Status: "active", CreatedBy: a.Label()}
-	countFree := holdCounter(ctx, db, []string{h.FacilityCode})
-	err = db.InTx(ctx, func(tx *Tx) error {
-		f, err := findFacility(ctx, tx, code, sc.writeProvince, "")
+	countFree := holdCounter(ctx, s.db, []string{h.FacilityCode})
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		f, err := findFacility(ctx, tx, code, sc.province, "")
 		if err != nil {
 			return err
 		}
@@ -53,7 +54,7 @@ func (db *DB) Hold(ctx context.Context, code string, places int, expires time.Ti
 	if err != nil {
 		return domain.Hold{}, err
 	}
-	db.changed(h.FacilityCode)
+	s.db.changed(h.FacilityCode)
 	return h, nil
 }
 
@@ -117,24 +118,24 @@ func noRoom(free, want int) error {
 }
 
 // ReleaseHold ends an active hold before its expiry.
-func (db *DB) ReleaseHold(ctx context.Context, id string) error {
-	sc, _, err := facilityScopeFor(ctx)
+func (s *FacilityService) ReleaseHold(ctx context.Context, id string) error {
+	sc, err := facilityScope(ctx)
 	if err != nil {
 		return err
 	}
-	if !sc.canHold {
+	if !sc.can(domain.PermHoldWrite) {
 		return domain.Err(domain.EFORBIDDEN, "err.perm.hold_manage")
 	}
 	var code string
-	err = db.InTx(ctx, func(tx *Tx) error {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		var err error
-		if _, code, _, err = closeHold(ctx, tx, id, sc.writeProvince, "released"); err != nil {
+		if _, code, _, err = closeHold(ctx, tx, id, sc.province, "released"); err != nil {
 			return err
 		}
 		return tx.audit(ctx, "hold.release", "facility", code, "Hold", id)
 	})
 	if err == nil {
-		db.changed(code)
+		s.db.changed(code)
 	}
 	return err
 }
@@ -168,17 +169,18 @@ func closeHold(ctx context.Context, tx *Tx, id, province, status string) (facili
 // ConvertHold turns an active hold into occupancy (the people arrived): the
 // hold stops counting, the declared occupancy grows by its places, in one
 // transaction with its declaration and audit rows.
-func (db *DB) ConvertHold(ctx context.Context, id string) error {
-	sc, a, err := facilityScopeFor(ctx)
+func (s *FacilityService) ConvertHold(ctx context.Context, id string) error {
+	sc, err := facilityScope(ctx)
+	a := sc.a
 	if err != nil {
 		return err
 	}
-	if !sc.canHold {
+	if !sc.can(domain.PermHoldWrite) {
 		return domain.Err(domain.EFORBIDDEN, "err.perm.hold_manage")
 	}
 	var code string
-	err = db.InTx(ctx, func(tx *Tx) error {
-		facilityID, c, places, err := closeHold(ctx, tx, id, sc.writeProvince, "converted")
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		facilityID, c, places, err := closeHold(ctx, tx, id, sc.province, "converted")
 		if err != nil {
 			return err
 		}
@@ -199,19 +201,19 @@ func (db *DB) ConvertHold(ctx context.Context, id string) error {
 		return tx.audit(ctx, "hold.convert", "facility", code, "Places", places, "Hold", id)
 	})
 	if err == nil {
-		db.changed(code)
+		s.db.changed(code)
 	}
 	return err
 }
 
 // ListHolds returns a facility's holds, newest first, with their state now.
-func (db *DB) ListHolds(ctx context.Context, code string) ([]domain.Hold, error) {
-	f, err := db.FindFacility(ctx, code)
+func (s *FacilityService) ListHolds(ctx context.Context, code string) ([]domain.Hold, error) {
+	f, err := s.db.Facilities.FindFacility(ctx, code)
 	if err != nil {
 		return nil, err
 	}
-	now := db.Now()
-	return queryAll(ctx, db.read, "list holds", func(s scanner) (domain.Hold, error) {
+	now := s.db.Now()
+	return queryAll(ctx, s.db.read, "list holds", func(s scanner) (domain.Hold, error) {
 		h := domain.Hold{FacilityCode: f.Code}
 		err := s.Scan(&h.ID, &h.Places, &h.Reason, &h.ExpiresAt, &h.Status, &h.CreatedBy, &h.CreatedAt)
 		h.ExpiresAt, h.CreatedAt = h.ExpiresAt.UTC(), h.CreatedAt.UTC()
@@ -224,19 +226,20 @@ func (db *DB) ListHolds(ctx context.Context, code string) ([]domain.Hold, error)
 }
 
 // AddBlock takes places out of use for a period (works, quarantine).
-func (db *DB) AddBlock(ctx context.Context, code string, b domain.Block) error {
-	sc, a, err := facilityScopeFor(ctx)
+func (s *FacilityService) AddBlock(ctx context.Context, code string, b domain.Block) error {
+	sc, err := facilityScope(ctx)
+	a := sc.a
 	if err != nil {
 		return err
 	}
-	if !sc.canRegistry {
+	if !sc.can(domain.PermFacilityWrite) {
 		return domain.Err(domain.EFORBIDDEN, "err.perm.block")
 	}
 	if b.Places <= 0 || strings.TrimSpace(b.Reason) == "" || (b.To != nil && !b.To.After(b.From)) {
 		return domain.Err(domain.EINVALID, "err.block.invalid")
 	}
-	err = db.InTx(ctx, func(tx *Tx) error {
-		f, err := findFacility(ctx, tx, code, sc.writeProvince, "")
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		f, err := findFacility(ctx, tx, code, sc.province, "")
 		if err != nil {
 			return err
 		}
@@ -249,7 +252,7 @@ func (db *DB) AddBlock(ctx context.Context, code string, b domain.Block) error {
 		return tx.audit(ctx, "facility.block", "facility", f.Code, "Places", b.Places, "Reason", b.Reason)
 	})
 	if err == nil {
-		db.changed(strings.ToUpper(code))
+		s.db.changed(strings.ToUpper(code))
 	}
 	return err
 }

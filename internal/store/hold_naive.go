@@ -16,7 +16,7 @@ import (
 func holdCounter(ctx context.Context, db *DB, codes []string) freeCounter {
 	before := map[string]int{}
 	for _, code := range codes {
-		if f, err := db.FindFacility(ctx, code); err == nil {
+		if f, err := db.Facilities.FindFacility(ctx, code); err == nil {
 			before[f.Code] = f.Free
 		}
 	}

@@ -18,17 +18,18 @@ const importTTL = time.Hour
 // PlanFacilityImport resolves the rows (managing entity, comune, existing
 // facility), compares them with the register and stores the plan for
 // confirmation. Nothing in the register changes.
-func (db *DB) PlanFacilityImport(ctx context.Context, rows []domain.ImportRow) (domain.ImportPlan, error) {
-	sc, a, err := facilityScopeFor(ctx)
+func (s *FacilityService) PlanFacilityImport(ctx context.Context, rows []domain.ImportRow) (domain.ImportPlan, error) {
+	sc, err := facilityScope(ctx)
+	a := sc.a
 	if err != nil {
 		return domain.ImportPlan{}, err
 	}
-	if !sc.canRegistry {
+	if !sc.can(domain.PermFacilityWrite) {
 		return domain.ImportPlan{}, domain.Err(domain.EFORBIDDEN, "err.perm.facility_import")
 	}
 	plan := domain.ImportPlan{ID: newID(), Counts: map[string]int{}}
-	err = db.InTx(ctx, func(tx *Tx) error {
-		if err := resolveImport(ctx, tx, rows, sc.writeProvince); err != nil {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		if err := resolveImport(ctx, tx, rows, sc.province); err != nil {
 			return err
 		}
 		plan.Rows = rows
@@ -40,7 +41,7 @@ func (db *DB) PlanFacilityImport(ctx context.Context, rows []domain.ImportRow) (
 		codes, err := queryAll(ctx, tx, "import missing", func(s scanner) (string, error) {
 			var c string
 			return c, s.Scan(&c)
-		}, `SELECT code FROM facilities WHERE ($1 = '' OR province_code = $1) AND status <> 'closed' ORDER BY code`, sc.writeProvince)
+		}, `SELECT code FROM facilities WHERE ($1 = '' OR province_code = $1) AND status <> 'closed' ORDER BY code`, sc.province)
 		if err != nil {
 			return err
 		}
@@ -135,17 +136,18 @@ func resolveImport(ctx context.Context, tx *Tx, rows []domain.ImportRow, provinc
 // nothing. Rows with errors block it unless excludeErrors is set, in which
 // case they are skipped. The rows are resolved again against the register
 // as it is now; a facility changed since the preview fails the import.
-func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors bool) (map[string]int, error) {
-	sc, a, err := facilityScopeFor(ctx)
+func (s *FacilityService) ApplyFacilityImport(ctx context.Context, id string, excludeErrors bool) (map[string]int, error) {
+	sc, err := facilityScope(ctx)
+	a := sc.a
 	if err != nil {
 		return nil, err
 	}
-	if !sc.canRegistry {
+	if !sc.can(domain.PermFacilityWrite) {
 		return nil, domain.Err(domain.EFORBIDDEN, "err.perm.facility_import")
 	}
 	done := map[string]int{}
 	var changed []string
-	err = db.InTx(ctx, func(tx *Tx) error {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		var raw string
 		var created time.Time
 		var applied sql.NullTime
@@ -176,7 +178,7 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 			rows[i].Errors, rows[i].Action, rows[i].Changes = nil, "", nil
 			rows[i].Facility.ID, rows[i].Facility.Version = "", 0
 		}
-		if err := resolveImport(ctx, tx, rows, sc.writeProvince); err != nil {
+		if err := resolveImport(ctx, tx, rows, sc.province); err != nil {
 			return err
 		}
 		for _, r := range rows {
@@ -191,14 +193,14 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 			f := r.Facility
 			switch r.Action {
 			case "create":
-				if err := insertFacility(ctx, tx, &f, sc.writeProvince); err != nil {
+				if err := insertFacility(ctx, tx, &f, sc.province); err != nil {
 					return fmt.Errorf("store: row %d: %w", r.Line, err)
 				}
 				if err := tx.audit(ctx, "facility.import_create", "facility", f.Code, "Line", r.Line, "Name", f.Name); err != nil {
 					return err
 				}
 			case "update":
-				old, err := findFacility(ctx, tx, f.Code, sc.writeProvince, "")
+				old, err := findFacility(ctx, tx, f.Code, sc.province, "")
 				if err != nil {
 					return fmt.Errorf("store: row %d: %w", r.Line, err)
 				}
@@ -235,7 +237,7 @@ func (db *DB) ApplyFacilityImport(ctx context.Context, id string, excludeErrors 
 		return nil, err
 	}
 	for _, c := range changed {
-		db.changed(c)
+		s.db.changed(c)
 	}
 	return done, nil
 }

@@ -21,7 +21,7 @@ func importRows(g *domain.Gestore, existing string) []domain.ImportRow {
 func TestImportPlanAndApply(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx, f, g := facilityFixture(t, db, 10)
-		plan, err := db.PlanFacilityImport(ctx, importRows(g, f.Code))
+		plan, err := db.Facilities.PlanFacilityImport(ctx, importRows(g, f.Code))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -29,25 +29,25 @@ func TestImportPlanAndApply(t *testing.T) {
 			t.Fatalf("plan = %+v", plan)
 		}
 		// Nothing changed yet.
-		if got, _ := db.FindFacility(ctx, f.Code); got.Name != "Centro Test" {
+		if got, _ := db.Facilities.FindFacility(ctx, f.Code); got.Name != "Centro Test" {
 			t.Fatal("the preview changed the register")
 		}
-		done, err := db.ApplyFacilityImport(ctx, plan.ID, false)
+		done, err := db.Facilities.ApplyFacilityImport(ctx, plan.ID, false)
 		if err != nil || done["create"] != 1 || done["update"] != 1 {
 			t.Fatalf("apply = %v, %v", done, err)
 		}
-		got, _ := db.FindFacility(ctx, f.Code)
+		got, _ := db.Facilities.FindFacility(ctx, f.Code)
 		if got.Name != "Centro Test rinominato" || got.Active != 12 {
 			t.Fatalf("updated = %+v", got)
 		}
-		all, _ := db.ListFacilities(ctx, domain.FacilityFilter{Query: "nuovo appartamento"})
+		all, _ := db.Facilities.ListFacilities(ctx, domain.FacilityFilter{Query: "nuovo appartamento"})
 		if len(all) != 1 || all[0].Occupied != 3 || all[0].ConfirmedAt == nil {
 			t.Fatalf("created = %+v", all)
 		}
-		if _, err := db.ApplyFacilityImport(ctx, plan.ID, false); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := db.Facilities.ApplyFacilityImport(ctx, plan.ID, false); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("applying twice: %v", err)
 		}
-		audit, _ := db.ListAudit(ctx, domain.AuditFilter{Action: "import.apply"})
+		audit, _ := db.Audit.ListAudit(ctx, domain.AuditFilter{Action: "import.apply"})
 		if len(audit) != 1 {
 			t.Fatalf("import audit rows = %d", len(audit))
 		}
@@ -60,37 +60,37 @@ func TestImportIsAllOrNothing(t *testing.T) {
 		rows := importRows(g, f.Code)
 		rows = append(rows, domain.ImportRow{Line: 4, Gestore: "nessuno", Comune: "Atlantide", Facility: domain.Facility{
 			Name: "X", Type: domain.TypeHub, Target: domain.TargetMixed, Contracted: 1, Active: 1, Status: domain.StatusActive}})
-		plan, err := db.PlanFacilityImport(ctx, rows)
+		plan, err := db.Facilities.PlanFacilityImport(ctx, rows)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if plan.Counts["error"] != 1 || len(plan.Rows[2].Errors) != 2 {
 			t.Fatalf("plan errors = %+v", plan.Rows[2])
 		}
-		if _, err := db.ApplyFacilityImport(ctx, plan.ID, false); domain.ErrorCode(err) != domain.EINVALID {
+		if _, err := db.Facilities.ApplyFacilityImport(ctx, plan.ID, false); domain.ErrorCode(err) != domain.EINVALID {
 			t.Fatalf("apply with errors: %v", err)
 		}
-		if list, _ := db.ListFacilities(ctx, domain.FacilityFilter{}); len(list) != 1 {
+		if list, _ := db.Facilities.ListFacilities(ctx, domain.FacilityFilter{}); len(list) != 1 {
 			t.Fatalf("a refused import left %d facilities", len(list))
 		}
 		// The register changes after the preview: the confirmation is refused whole.
-		if _, err := db.SetAvailability(ctx, f.Code, f.Version, domain.Availability{Occupied: 1}); err != nil {
+		if _, err := db.Facilities.SetAvailability(ctx, f.Code, f.Version, domain.Availability{Occupied: 1}); err != nil {
 			t.Fatal(err)
 		}
-		cur, _ := db.FindFacility(ctx, f.Code)
+		cur, _ := db.Facilities.FindFacility(ctx, f.Code)
 		cur.Name = "Cambiato da un collega"
-		if err := db.UpdateFacility(ctx, &cur, cur.Version); err != nil {
+		if err := db.Facilities.UpdateFacility(ctx, &cur, cur.Version); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.ApplyFacilityImport(ctx, plan.ID, true); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := db.Facilities.ApplyFacilityImport(ctx, plan.ID, true); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("apply after a concurrent change: %v", err)
 		}
-		if list, _ := db.ListFacilities(ctx, domain.FacilityFilter{}); len(list) != 1 {
+		if list, _ := db.Facilities.ListFacilities(ctx, domain.FacilityFilter{}); len(list) != 1 {
 			t.Fatalf("a refused import left %d facilities", len(list))
 		}
 		// A fresh plan, errors excluded: the good rows go in.
-		plan, _ = db.PlanFacilityImport(ctx, rows)
-		if done, err := db.ApplyFacilityImport(ctx, plan.ID, true); err != nil || done["create"] != 1 || done["update"] != 1 {
+		plan, _ = db.Facilities.PlanFacilityImport(ctx, rows)
+		if done, err := db.Facilities.ApplyFacilityImport(ctx, plan.ID, true); err != nil || done["create"] != 1 || done["update"] != 1 {
 			t.Fatalf("apply excluding errors: %v %v", done, err)
 		}
 	})
@@ -99,9 +99,9 @@ func TestImportIsAllOrNothing(t *testing.T) {
 func TestImportScope(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx, f, g := facilityFixture(t, db, 10)
-		fe, _ := db.FindOfficeBySigla(ctx, "FE")
+		fe, _ := db.Orgs.FindOfficeBySigla(ctx, "FE")
 		ferrara := storetest.CtxAs(domain.Actor{UserID: "fe", Role: domain.RolePrefecture, OfficeID: fe.ID, ProvinceCode: "038"})
-		plan, err := db.PlanFacilityImport(ferrara, importRows(g, f.Code))
+		plan, err := db.Facilities.PlanFacilityImport(ferrara, importRows(g, f.Code))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,10 +109,10 @@ func TestImportScope(t *testing.T) {
 			t.Fatalf("Ferrara importing Bologna's facilities: %+v", plan.Counts)
 		}
 		op := storetest.CtxAs(domain.Actor{UserID: "op", Role: domain.RoleOperator, GestoreID: g.ID})
-		if _, err := db.PlanFacilityImport(op, importRows(g, f.Code)); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		if _, err := db.Facilities.PlanFacilityImport(op, importRows(g, f.Code)); domain.ErrorCode(err) != domain.EFORBIDDEN {
 			t.Fatalf("operator importing: %v", err)
 		}
-		if _, err := db.ApplyFacilityImport(storetest.CtxAs(domain.Actor{UserID: "other", Role: domain.RoleCoordinator}), plan.ID, true); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := db.Facilities.ApplyFacilityImport(storetest.CtxAs(domain.Actor{UserID: "other", Role: domain.RoleCoordinator}), plan.ID, true); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("someone else's import: %v", err)
 		}
 	})

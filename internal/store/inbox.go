@@ -114,7 +114,7 @@ func (tx *Tx) notifyInApp(ctx context.Context, provinces []string, coordinators 
 }
 
 // Inbox returns the caller's notifications, newest first.
-func (db *DB) Inbox(ctx context.Context, limit int) ([]domain.Notification, error) {
+func (s *PlanService) Inbox(ctx context.Context, limit int) ([]domain.Notification, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || a.UserID == "" {
 		return nil, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
@@ -122,7 +122,7 @@ func (db *DB) Inbox(ctx context.Context, limit int) ([]domain.Notification, erro
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	return queryAll(ctx, db.read, "inbox", func(s scanner) (domain.Notification, error) {
+	return queryAll(ctx, s.db.read, "inbox", func(s scanner) (domain.Notification, error) {
 		var n domain.Notification
 		var plan sql.NullString
 		var read sql.NullTime
@@ -136,23 +136,23 @@ func (db *DB) Inbox(ctx context.Context, limit int) ([]domain.Notification, erro
 }
 
 // UnreadCount counts the caller's unread notifications.
-func (db *DB) UnreadCount(ctx context.Context) (int, error) {
+func (s *PlanService) UnreadCount(ctx context.Context) (int, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || a.UserID == "" {
 		return 0, nil
 	}
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, a.UserID).Scan(&n)
+	err := s.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, a.UserID).Scan(&n)
 	return n, err
 }
 
 // MarkRead marks one of the caller's notifications read ("all": every one).
-func (db *DB) MarkRead(ctx context.Context, id string) error {
+func (s *PlanService) MarkRead(ctx context.Context, id string) error {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || a.UserID == "" {
 		return domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE notifications SET read_at = $1
 			WHERE user_id = $2 AND read_at IS NULL AND ($3 = 'all' OR id = $3)`, tx.now, a.UserID, id)
 		if err != nil {
@@ -178,15 +178,15 @@ const EscalateAfter = time.Hour
 // PlanReminders reminds the offices that have not acknowledged their share
 // by the deadline (once), and escalates to the coordinator EscalateAfter the
 // reminder (once). It returns how many provinces were reminded and escalated.
-func (db *DB) PlanReminders(ctx context.Context) (reminded, escalated int, err error) {
+func (s *PlanService) PlanReminders(ctx context.Context) (reminded, escalated int, err error) {
 	type late struct {
 		plan, reference, code, name string
 		persons                     int
 		deadline                    time.Time
 		remindedAt                  sql.NullTime
 	}
-	now := db.Now()
-	err = db.InTx(ctx, func(tx *Tx) error {
+	now := s.db.Now()
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		rows, err := queryAll(ctx, tx, "late acknowledgements", func(s scanner) (late, error) {
 			var l late
 			err := s.Scan(&l.plan, &l.reference, &l.code, &l.name, &l.persons, &l.deadline, &l.remindedAt)
@@ -203,7 +203,7 @@ func (db *DB) PlanReminders(ctx context.Context) (reminded, escalated int, err e
 			if !l.remindedAt.Valid {
 				if _, err := tx.notifyProvinces(ctx, []string{l.code}, "plan_reminder", l.plan, "Reference", l.reference,
 					"Persons", l.persons, "Date", l.deadline.In(italy).Format("02/01/2006"), "Time", l.deadline.In(italy).Format("15:04"),
-					"URL", db.planURL(l.plan)); err != nil {
+					"URL", s.db.planURL(l.plan)); err != nil {
 					return err
 				}
 				if _, err := tx.ExecContext(ctx, `UPDATE plan_provinces SET reminded_at = $1 WHERE plan_id = $2 AND province_code = $3`,
@@ -217,7 +217,7 @@ func (db *DB) PlanReminders(ctx context.Context) (reminded, escalated int, err e
 				continue
 			}
 			if _, err := tx.notifyCoordinators(ctx, "plan_escalation", l.plan, "Province", l.name, "Reference", l.reference,
-				"Persons", l.persons, "URL", db.planURL(l.plan)); err != nil {
+				"Persons", l.persons, "URL", s.db.planURL(l.plan)); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE plan_provinces SET escalated_at = $1 WHERE plan_id = $2 AND province_code = $3`,

@@ -78,11 +78,11 @@ func residentShares(ctx context.Context, q querier) (map[string]float64, error) 
 
 // KeyTables lists the loaded key tables, newest validity first, and the
 // default (residents) as a table with an empty id at the end.
-func (db *DB) KeyTables(ctx context.Context) ([]domain.KeyTable, error) {
-	if _, err := db.planScopeFor(ctx); err != nil {
+func (s *PlanService) KeyTables(ctx context.Context) ([]domain.KeyTable, error) {
+	if _, err := s.db.planScope(ctx); err != nil {
 		return nil, err
 	}
-	ks, err := queryAll(ctx, db.read, "key tables", func(s scanner) (domain.KeyTable, error) {
+	ks, err := queryAll(ctx, s.db.read, "key tables", func(s scanner) (domain.KeyTable, error) {
 		var k domain.KeyTable
 		var to sql.NullTime
 		err := s.Scan(&k.ID, &k.Name, &k.ValidFrom, &to, &k.Source, &k.CreatedBy, &k.CreatedAt)
@@ -94,7 +94,7 @@ func (db *DB) KeyTables(ctx context.Context) ([]domain.KeyTable, error) {
 	}
 	for i := range ks {
 		ks[i].Shares = map[string]float64{}
-		rows, err := queryAll(ctx, db.read, "key shares", func(s scanner) ([2]any, error) {
+		rows, err := queryAll(ctx, s.db.read, "key shares", func(s scanner) ([2]any, error) {
 			var c string
 			var v float64
 			err := s.Scan(&c, &v)
@@ -107,7 +107,7 @@ func (db *DB) KeyTables(ctx context.Context) ([]domain.KeyTable, error) {
 			ks[i].Shares[r[0].(string)] = r[1].(float64)
 		}
 	}
-	def, err := residentShares(ctx, db.read)
+	def, err := residentShares(ctx, s.db.read)
 	if err != nil {
 		return nil, err
 	}
@@ -117,8 +117,8 @@ func (db *DB) KeyTables(ctx context.Context) ([]domain.KeyTable, error) {
 // CreateKeyTable loads an agreed key table (the coordinator only). Shares
 // must cover every province with an office and sum to 1 (within 0.0001; they
 // are normalised); the previous open-ended table ends where this one starts.
-func (db *DB) CreateKeyTable(ctx context.Context, k *domain.KeyTable) error {
-	sc, err := db.runScope(ctx)
+func (s *PlanService) CreateKeyTable(ctx context.Context, k *domain.KeyTable) error {
+	sc, err := s.db.runScope(ctx)
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (db *DB) CreateKeyTable(ctx context.Context, k *domain.KeyTable) error {
 	if k.ValidTo != nil && !k.ValidTo.After(k.ValidFrom) {
 		fields["valid_to"] = domain.Field("err.keytable.valid_to")
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		codes, err := queryAll(ctx, tx, "office provinces", func(s scanner) (string, error) {
 			var c string
 			return c, s.Scan(&c)
@@ -181,15 +181,15 @@ func (db *DB) CreateKeyTable(ctx context.Context, k *domain.KeyTable) error {
 // Balances returns each province's saldo over [from, to): persons received
 // through plans (arrived for confirmed arrivals, the share otherwise) minus
 // the quota of the period's total by the key in force at its end.
-func (db *DB) Balances(ctx context.Context, from, to time.Time) ([]domain.Balance, error) {
-	if _, err := db.planScopeFor(ctx); err != nil {
+func (s *PlanService) Balances(ctx context.Context, from, to time.Time) ([]domain.Balance, error) {
+	if _, err := s.db.planScope(ctx); err != nil {
 		return nil, err
 	}
 	if !to.After(from) {
 		return nil, domain.Err(domain.EINVALID, "err.period.order")
 	}
 	var out []domain.Balance
-	err := db.ReadTx(ctx, func(tx *Tx) error {
+	err := s.db.ReadTx(ctx, func(tx *Tx) error {
 		_, shares, err := sharesAt(ctx, tx, to.Add(-time.Second))
 		if err != nil {
 			return err

@@ -31,13 +31,13 @@ func scanOffice(s scanner) (domain.Office, error) {
 }
 
 // ListOffices implements domain.OrgService.
-func (db *DB) ListOffices(ctx context.Context) ([]domain.Office, error) {
-	return queryAll(ctx, db.read, "list offices", scanOffice, `SELECT `+officeColumns+` FROM offices ORDER BY province_code`)
+func (s *OrgService) ListOffices(ctx context.Context) ([]domain.Office, error) {
+	return queryAll(ctx, s.db.read, "list offices", scanOffice, `SELECT `+officeColumns+` FROM offices ORDER BY province_code`)
 }
 
 // FindOfficeBySigla implements domain.OrgService.
-func (db *DB) FindOfficeBySigla(ctx context.Context, sigla string) (domain.Office, error) {
-	o, err := scanOffice(db.read.QueryRowContext(ctx,
+func (s *OrgService) FindOfficeBySigla(ctx context.Context, sigla string) (domain.Office, error) {
+	o, err := scanOffice(s.db.read.QueryRowContext(ctx,
 		`SELECT `+officeColumns+` FROM offices WHERE sigla = $1`, strings.ToUpper(sigla)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, domain.Err(domain.ENOTFOUND, "err.office.not_found", "Sigla", sigla)
@@ -48,39 +48,14 @@ func (db *DB) FindOfficeBySigla(ctx context.Context, sigla string) (domain.Offic
 	return o, nil
 }
 
-// orgScope is what the actor may see of organisations, applied in the SQL:
-// a province (prefecture, provincial viewer), a managing entity (operator) or
-// a service (service user); empty fields mean no restriction.
-type orgScope struct{ province, gestore, service string }
-
-func scopeFor(ctx context.Context) (orgScope, error) {
-	a, ok := domain.ActorFromContext(ctx)
-	if !ok {
-		return orgScope{}, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
-	}
-	if a.System != "" {
-		return orgScope{}, nil
-	}
-	if !domain.Can(a, domain.PermOrgRead) {
-		return orgScope{}, domain.Err(domain.EFORBIDDEN, "err.perm.org_read")
-	}
-	switch a.Role {
-	case domain.RoleOperator:
-		return orgScope{gestore: a.GestoreID}, nil
-	case domain.RoleService:
-		return orgScope{service: a.ServiceID}, nil
-	}
-	return orgScope{province: a.ProvinceCode}, nil
-}
-
 // ListGestori implements domain.OrgService: the managing entities in the
 // caller's scope (an operator sees its own; a service, those of its province).
-func (db *DB) ListGestori(ctx context.Context, f domain.OrgFilter) ([]domain.Gestore, error) {
-	sc, err := scopeFor(ctx)
+func (s *OrgService) ListGestori(ctx context.Context, f domain.OrgFilter) ([]domain.Gestore, error) {
+	sc, err := orgScope(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out, err := queryAll(ctx, db.read, "list gestori", func(s scanner) (domain.Gestore, error) {
+	out, err := queryAll(ctx, s.db.read, "list gestori", func(s scanner) (domain.Gestore, error) {
 		var g domain.Gestore
 		err := s.Scan(&g.ID, &g.Name, &g.TaxCode, &g.ProvinceCode, &g.Email, &g.Phone, &g.CreatedAt)
 		return g, err
@@ -102,12 +77,12 @@ func (db *DB) ListGestori(ctx context.Context, f domain.OrgFilter) ([]domain.Ges
 // ListServices implements domain.OrgService: the territorial services in
 // the caller's scope (an operator sees those of its entity's province; a
 // service user, its own).
-func (db *DB) ListServices(ctx context.Context, f domain.OrgFilter) ([]domain.Service, error) {
-	sc, err := scopeFor(ctx)
+func (s *OrgService) ListServices(ctx context.Context, f domain.OrgFilter) ([]domain.Service, error) {
+	sc, err := orgScope(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out, err := queryAll(ctx, db.read, "list services", func(s scanner) (domain.Service, error) {
+	out, err := queryAll(ctx, s.db.read, "list services", func(s scanner) (domain.Service, error) {
 		var v domain.Service
 		err := s.Scan(&v.ID, &v.Name, &v.Kind, &v.ProvinceCode, &v.Email, &v.CreatedAt)
 		return v, err
@@ -134,11 +109,11 @@ func limit[T any](items []T, n int) []T {
 }
 
 // CreateGestore implements domain.OrgService.
-func (db *DB) CreateGestore(ctx context.Context, g *domain.Gestore) error {
+func (s *OrgService) CreateGestore(ctx context.Context, g *domain.Gestore) error {
 	if err := g.Validate(); err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		if err := insertGestore(ctx, tx, g); err != nil {
 			return err
 		}
@@ -162,15 +137,15 @@ func insertGestore(ctx context.Context, tx *Tx, g *domain.Gestore) error {
 }
 
 // CreateService implements domain.OrgService.
-func (db *DB) CreateService(ctx context.Context, s *domain.Service) error {
-	if strings.TrimSpace(s.Name) == "" || !s.Kind.Valid() || s.ProvinceCode == "" {
+func (s *OrgService) CreateService(ctx context.Context, sv *domain.Service) error {
+	if strings.TrimSpace(sv.Name) == "" || !sv.Kind.Valid() || sv.ProvinceCode == "" {
 		return domain.Err(domain.EINVALID, "err.service.invalid")
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
-		if err := insertService(ctx, tx, s); err != nil {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		if err := insertService(ctx, tx, sv); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "service.create", "service", s.ID, "Name", s.Name, "Kind", string(s.Kind), "Province", s.ProvinceCode)
+		return tx.audit(ctx, "service.create", "service", sv.ID, "Name", sv.Name, "Kind", string(sv.Kind), "Province", sv.ProvinceCode)
 	})
 }
 
@@ -186,8 +161,8 @@ func insertService(ctx context.Context, tx *Tx, s *domain.Service) error {
 }
 
 // OrgCounts returns how many gestori, services and users exist.
-func (db *DB) OrgCounts(ctx context.Context) (gestori, services, users int, err error) {
-	err = db.read.QueryRowContext(ctx, `
+func (s *OrgService) OrgCounts(ctx context.Context) (gestori, services, users int, err error) {
+	err = s.db.read.QueryRowContext(ctx, `
 		SELECT (SELECT COUNT(*) FROM gestori), (SELECT COUNT(*) FROM services), (SELECT COUNT(*) FROM users)`).
 		Scan(&gestori, &services, &users)
 	if err != nil {

@@ -35,8 +35,8 @@ func (tx *Tx) enqueue(ctx context.Context, m Message) error {
 }
 
 // PendingMessages returns up to n messages due for sending.
-func (db *DB) PendingMessages(ctx context.Context, n int) ([]Message, error) {
-	return queryAll(ctx, db.read, "pending mail", func(s scanner) (Message, error) {
+func (s *OutboxService) PendingMessages(ctx context.Context, n int) ([]Message, error) {
+	return queryAll(ctx, s.db.read, "pending mail", func(s scanner) (Message, error) {
 		var m Message
 		var params string
 		err := s.Scan(&m.ID, &m.Kind, &m.Recipient, &m.Subject, &m.Body, &params, &m.Attempts, &m.CreatedAt)
@@ -44,7 +44,7 @@ func (db *DB) PendingMessages(ctx context.Context, n int) ([]Message, error) {
 		return m, err
 	}, `SELECT id, kind, recipient, subject, body, params, attempts, created_at FROM outbox
 		WHERE sent_at IS NULL AND attempts < $1 AND next_attempt_at <= $2 ORDER BY created_at LIMIT $3`,
-		MaxMailAttempts, db.Now(), n)
+		MaxMailAttempts, s.db.Now(), n)
 }
 
 // MaxMailAttempts bounds retries; a message that fails this often stays in the
@@ -52,8 +52,8 @@ func (db *DB) PendingMessages(ctx context.Context, n int) ([]Message, error) {
 const MaxMailAttempts = 8
 
 // MarkSent records a delivered message.
-func (db *DB) MarkSent(ctx context.Context, id string) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (s *OutboxService) MarkSent(ctx context.Context, id string) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET sent_at = $1, attempts = attempts + 1 WHERE id = $2`, tx.now, id)
 		return err
 	})
@@ -61,13 +61,13 @@ func (db *DB) MarkSent(ctx context.Context, id string) error {
 
 // MarkFailed records a failed attempt and schedules the next one with
 // exponential back-off (1, 2, 4… minutes).
-func (db *DB) MarkFailed(ctx context.Context, m Message, cause error) error {
-	next := db.Now().Add(time.Duration(1<<min(m.Attempts, 10)) * time.Minute)
+func (s *OutboxService) MarkFailed(ctx context.Context, m Message, cause error) error {
+	next := s.db.Now().Add(time.Duration(1<<min(m.Attempts, 10)) * time.Minute)
 	msg := cause.Error()
 	if len(msg) > 500 {
 		msg = msg[:500]
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `
 			UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3`,
 			next, msg, m.ID)

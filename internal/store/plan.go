@@ -19,45 +19,6 @@ import (
 // steps on one plan run one after the other and each sees the other's result:
 // an acknowledgement or an arrival cannot be recorded twice.
 
-// planScope is who the caller is for plans.
-type planScope struct {
-	a        domain.Actor
-	run      bool   // the coordinator's steps
-	place    bool   // a prefecture's steps, for province
-	province string // the province of the caller's office ("" for the system)
-}
-
-func (db *DB) planScopeFor(ctx context.Context) (planScope, error) {
-	a, ok := domain.ActorFromContext(ctx)
-	if !ok {
-		return planScope{}, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
-	}
-	if a.System != "" {
-		return planScope{a: a, run: true, place: true}, nil
-	}
-	sc := planScope{a: a, run: domain.Can(a, domain.PermPlanRun), place: domain.Can(a, domain.PermPlanPlace)}
-	if !sc.run && !sc.place {
-		return sc, domain.Err(domain.EFORBIDDEN, "err.perm.plan_read")
-	}
-	sc.province = a.ProvinceCode
-	if sc.province == "" && a.OfficeID != "" { // the coordinator: its office's province
-		if err := db.read.QueryRowContext(ctx, `SELECT province_code FROM offices WHERE id = $1`, a.OfficeID).
-			Scan(&sc.province); err != nil {
-			return sc, fmt.Errorf("store: office province: %w", err)
-		}
-	}
-	return sc, nil
-}
-
-// runScope is planScopeFor for the coordinator's operations.
-func (db *DB) runScope(ctx context.Context) (planScope, error) {
-	sc, err := db.planScopeFor(ctx)
-	if err == nil {
-		err = sc.needRun()
-	}
-	return sc, err
-}
-
 // needReason refuses a change recorded without its reason.
 func needReason(reason, msgID string) error {
 	if strings.TrimSpace(reason) == "" {
@@ -65,23 +26,6 @@ func needReason(reason, msgID string) error {
 	}
 	return nil
 }
-
-func (sc planScope) needRun() error {
-	if !sc.run {
-		return domain.Err(domain.EFORBIDDEN, "err.perm.coordinator")
-	}
-	return nil
-}
-
-func (sc planScope) needPlace() (string, error) {
-	if !sc.place || sc.province == "" {
-		return "", domain.Err(domain.EFORBIDDEN, "err.perm.plan_province")
-	}
-	return sc.province, nil
-}
-
-// seesAllUnits reports whether the caller reads every province's units.
-func (sc planScope) seesAllUnits() bool { return sc.run }
 
 const planColumns = `id, reference, received_at, expected_at, window_hours, origin, transport, status, total,
 	key_table_id, ack_hours, ack_deadline, published_at, closed_at, note, version, created_by, created_at, updated_at`
@@ -136,8 +80,8 @@ func conflictf(msgID string, kv ...any) error { return domain.Err(domain.ECONFLI
 
 // CreatePlan records the Ministry's notice with its units and, optionally,
 // the nominative list. The coordinator only.
-func (db *DB) CreatePlan(ctx context.Context, p *domain.Plan, units []domain.PlanUnit, persons []domain.PlanPerson) error {
-	sc, err := db.runScope(ctx)
+func (s *PlanService) CreatePlan(ctx context.Context, p *domain.Plan, units []domain.PlanUnit, persons []domain.PlanPerson) error {
+	sc, err := s.db.runScope(ctx)
 	if err != nil {
 		return err
 	}
@@ -147,7 +91,7 @@ func (db *DB) CreatePlan(ctx context.Context, p *domain.Plan, units []domain.Pla
 	if err := domain.ValidatePlan(p, units, persons); err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		p.ID, p.Status, p.Version, p.CreatedBy, p.CreatedAt, p.UpdatedAt = newID(), domain.PlanAnnounced, 1, sc.a.Label(), tx.now, tx.now
 		if p.ReceivedAt.IsZero() {
 			p.ReceivedAt = tx.now
@@ -199,8 +143,8 @@ func insertPlanUnits(ctx context.Context, tx *Tx, planID string, units []domain.
 
 // ListPlans returns plans, newest notice first. Every office reads the list
 // (the arrival concerns all); units and people stay in FindPlan's scope.
-func (db *DB) ListPlans(ctx context.Context, f domain.PlanFilter) ([]domain.Plan, error) {
-	sc, err := db.planScopeFor(ctx)
+func (s *PlanService) ListPlans(ctx context.Context, f domain.PlanFilter) ([]domain.Plan, error) {
+	sc, err := s.db.planScope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -208,14 +152,14 @@ func (db *DB) ListPlans(ctx context.Context, f domain.PlanFilter) ([]domain.Plan
 	if limit <= 0 || limit > 500 {
 		limit = 200
 	}
-	ps, err := queryAll(ctx, db.read, "list plans", scanPlan, `SELECT `+planColumns+` FROM plans
+	ps, err := queryAll(ctx, s.db.read, "list plans", scanPlan, `SELECT `+planColumns+` FROM plans
 		WHERE ($1 = '' OR status = $1) AND ($2 = false OR status NOT IN ('closed', 'cancelled'))
 		ORDER BY received_at DESC, id DESC LIMIT $3`, string(f.Status), f.Open, limit)
 	if err != nil || len(ps) == 0 {
 		return ps, err
 	}
 	// One query for everyone's shares, for the list's "your share" column.
-	rows, err := queryAll(ctx, db.read, "list plan shares", func(s scanner) ([3]any, error) {
+	rows, err := queryAll(ctx, s.db.read, "list plan shares", func(s scanner) ([3]any, error) {
 		var id, code string
 		var persons int
 		var ack sql.NullTime
@@ -243,13 +187,13 @@ func (db *DB) ListPlans(ctx context.Context, f domain.PlanFilter) ([]domain.Plan
 
 // FindPlan returns a plan with its provinces, timeline and messages, the
 // units of the caller's scope and, with guest:read, their people.
-func (db *DB) FindPlan(ctx context.Context, id string) (domain.Plan, error) {
-	sc, err := db.planScopeFor(ctx)
+func (s *PlanService) FindPlan(ctx context.Context, id string) (domain.Plan, error) {
+	sc, err := s.db.planScope(ctx)
 	if err != nil {
 		return domain.Plan{}, err
 	}
 	var p domain.Plan
-	err = db.ReadTx(ctx, func(tx *Tx) error {
+	err = s.db.ReadTx(ctx, func(tx *Tx) error {
 		var err error
 		p, err = scanPlan(tx.QueryRowContext(ctx, `SELECT `+planColumns+` FROM plans WHERE id = $1`, id))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -263,7 +207,7 @@ func (db *DB) FindPlan(ctx context.Context, id string) (domain.Plan, error) {
 	return p, err
 }
 
-func loadPlanDetail(ctx context.Context, tx *Tx, p *domain.Plan, sc planScope) error {
+func loadPlanDetail(ctx context.Context, tx *Tx, p *domain.Plan, sc scope) error {
 	var err error
 	if p.Provinces, err = planProvinces(ctx, tx, p.ID); err != nil {
 		return err
@@ -372,15 +316,15 @@ func planPersons(ctx context.Context, q querier, planID string) ([]domain.PlanPe
 // ProposeSplit runs the engine's province split (DB.Split) on the key
 // table in force, the period's saldo and the provinces' free places by group,
 // and records the proposal with each province's explanation.
-func (db *DB) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) {
-	_, err := db.runScope(ctx)
+func (s *PlanService) ProposeSplit(ctx context.Context, id string) (domain.Plan, error) {
+	_, err := s.db.runScope(ctx)
 	if err != nil {
 		return domain.Plan{}, err
 	}
-	if err := db.InTx(ctx, proposeSplit(ctx, id)); err != nil {
+	if err := s.db.InTx(ctx, proposeSplit(ctx, id)); err != nil {
 		return domain.Plan{}, err
 	}
-	return db.FindPlan(ctx, id)
+	return s.db.Plans.FindPlan(ctx, id)
 }
 
 // proposeSplit is ProposeSplit's transaction: every figure the split rests on
@@ -542,15 +486,15 @@ func periodReceived(ctx context.Context, q querier, from, to time.Time, except s
 // AdjustSplit sets the persons of some provinces before publication, moving
 // whole units between provinces (single persons first, households whole);
 // the reason is recorded on each changed province and on the timeline.
-func (db *DB) AdjustSplit(ctx context.Context, id string, persons map[string]int, reason string) (domain.Plan, error) {
-	_, err := db.runScope(ctx)
+func (s *PlanService) AdjustSplit(ctx context.Context, id string, persons map[string]int, reason string) (domain.Plan, error) {
+	_, err := s.db.runScope(ctx)
 	if err != nil {
 		return domain.Plan{}, err
 	}
 	if err := needReason(reason, "err.plan.adjust_reason"); err != nil {
 		return domain.Plan{}, err
 	}
-	err = db.InTx(ctx, func(tx *Tx) error {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
 		if err != nil {
 			return err
@@ -595,19 +539,19 @@ func (db *DB) AdjustSplit(ctx context.Context, id string, persons map[string]int
 	if err != nil {
 		return domain.Plan{}, err
 	}
-	return db.FindPlan(ctx, id)
+	return s.db.Plans.FindPlan(ctx, id)
 }
 
 // PublishPlan publishes a proposed split: every province with a share gets
 // an in-app notification per user and e-mails (office address and users)
 // through the outbox, in the same transaction, with a link and no personal
 // data; the acknowledgement deadline starts.
-func (db *DB) PublishPlan(ctx context.Context, id string) (domain.Plan, error) {
-	_, err := db.runScope(ctx)
+func (s *PlanService) PublishPlan(ctx context.Context, id string) (domain.Plan, error) {
+	_, err := s.db.runScope(ctx)
 	if err != nil {
 		return domain.Plan{}, err
 	}
-	err = db.InTx(ctx, func(tx *Tx) error {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
 		if err != nil {
 			return err
@@ -631,7 +575,7 @@ func (db *DB) PublishPlan(ctx context.Context, id string) (domain.Plan, error) {
 			}
 			k, err := tx.notifyProvinces(ctx, []string{r.Code}, "plan_published", p.ID, "Reference", p.Reference, "Persons", r.Persons,
 				"Origin", p.Origin, "Expected", p.ExpectedAt.In(italy).Format("02/01/2006 15:04"), "Province", r.Name,
-				"Date", deadline.In(italy).Format("02/01/2006"), "Time", deadline.In(italy).Format("15:04"), "URL", db.planURL(p.ID))
+				"Date", deadline.In(italy).Format("02/01/2006"), "Time", deadline.In(italy).Format("15:04"), "URL", s.db.planURL(p.ID))
 			if err != nil {
 				return err
 			}
@@ -642,14 +586,14 @@ func (db *DB) PublishPlan(ctx context.Context, id string) (domain.Plan, error) {
 	if err != nil {
 		return domain.Plan{}, err
 	}
-	return db.FindPlan(ctx, id)
+	return s.db.Plans.FindPlan(ctx, id)
 }
 
 func (db *DB) planURL(id string) string { return strings.TrimRight(db.BaseURL, "/") + "/piani/" + id }
 
 // AcknowledgePlan records the caller's office's acknowledgement of its share.
-func (db *DB) AcknowledgePlan(ctx context.Context, id string) error {
-	sc, err := db.planScopeFor(ctx)
+func (s *PlanService) AcknowledgePlan(ctx context.Context, id string) error {
+	sc, err := s.db.planScope(ctx)
 	if err != nil {
 		return err
 	}
@@ -657,7 +601,7 @@ func (db *DB) AcknowledgePlan(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
 		if err != nil {
 			return err
@@ -704,12 +648,12 @@ func acknowledge(ctx context.Context, tx *Tx, p domain.Plan, province string, a 
 
 // ClosePlan closes a plan whose arrivals are all confirmed: its figures are
 // final and count in the period's saldo.
-func (db *DB) ClosePlan(ctx context.Context, id string) error {
-	_, err := db.runScope(ctx)
+func (s *PlanService) ClosePlan(ctx context.Context, id string) error {
+	_, err := s.db.runScope(ctx)
 	if err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
 		if err != nil {
 			return err
@@ -730,8 +674,8 @@ func (db *DB) ClosePlan(ctx context.Context, id string) error {
 
 // CancelPlan cancels an open plan whose arrivals are not yet confirmed; its
 // holds are released and the provinces notified.
-func (db *DB) CancelPlan(ctx context.Context, id, reason string) error {
-	_, err := db.runScope(ctx)
+func (s *PlanService) CancelPlan(ctx context.Context, id, reason string) error {
+	_, err := s.db.runScope(ctx)
 	if err != nil {
 		return err
 	}
@@ -739,7 +683,7 @@ func (db *DB) CancelPlan(ctx context.Context, id, reason string) error {
 		return err
 	}
 	var codes []string
-	err = db.InTx(ctx, func(tx *Tx) error {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
 		if err != nil {
 			return err
@@ -762,14 +706,14 @@ func (db *DB) CancelPlan(ctx context.Context, id, reason string) error {
 		}
 		if p.PublishedAt != nil {
 			if _, err := tx.notifyProvinces(ctx, sharedProvinces(ctx, tx, p.ID), "plan_cancelled", p.ID,
-				"Reference", p.Reference, "URL", db.planURL(p.ID)); err != nil {
+				"Reference", p.Reference, "URL", s.db.planURL(p.ID)); err != nil {
 				return err
 			}
 		}
 		return tx.planEvent(ctx, p.ID, "cancelled", "", "Reason", strings.TrimSpace(reason))
 	})
 	for _, c := range codes {
-		db.changed(c)
+		s.db.changed(c)
 	}
 	return err
 }
@@ -811,20 +755,20 @@ func releasePlanHolds(ctx context.Context, tx *Tx, planID, province string) ([]s
 // AmendPlan replaces the units (a later notice changed the total) before any
 // placement: the split must be proposed and published again, and provinces
 // already notified are told.
-func (db *DB) AmendPlan(ctx context.Context, id string, units []domain.PlanUnit, persons []domain.PlanPerson, reason string) error {
-	_, err := db.runScope(ctx)
+func (s *PlanService) AmendPlan(ctx context.Context, id string, units []domain.PlanUnit, persons []domain.PlanPerson, reason string) error {
+	_, err := s.db.runScope(ctx)
 	if err != nil {
 		return err
 	}
 	if err := needReason(reason, "err.plan.amend_reason"); err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		return db.amendTx(ctx, tx, p, units, persons, "amended", "Reason", strings.TrimSpace(reason))
+		return s.db.amendTx(ctx, tx, p, units, persons, "amended", "Reason", strings.TrimSpace(reason))
 	})
 }
 
@@ -884,12 +828,12 @@ type planList struct {
 // PreviewPlanList reads a nominative list for a plan (the coordinator): the
 // people become the plan's units (households together, minors apart) once
 // applied; the preview and the cell errors are kept until then.
-func (db *DB) PreviewPlanList(ctx context.Context, id string, rows []domain.PresenceRow, errs []domain.CellError) (domain.PlanListPreview, error) {
-	sc, err := db.runScope(ctx)
+func (s *PlanService) PreviewPlanList(ctx context.Context, id string, rows []domain.PresenceRow, errs []domain.CellError) (domain.PlanListPreview, error) {
+	sc, err := s.db.runScope(ctx)
 	if err != nil {
 		return domain.PlanListPreview{}, err
 	}
-	p, err := db.FindPlan(ctx, id)
+	p, err := s.db.Plans.FindPlan(ctx, id)
 	if err != nil {
 		return domain.PlanListPreview{}, err
 	}
@@ -906,8 +850,8 @@ func (db *DB) PreviewPlanList(ctx context.Context, id string, rows []domain.Pres
 	if err != nil {
 		return domain.PlanListPreview{}, err
 	}
-	if _, err := db.write.ExecContext(ctx, `INSERT INTO imports (id, user_id, kind, plan, created_at) VALUES ($1, $2, 'plan_list', $3, $4)`,
-		pl.Preview.ID, sc.a.Label(), string(b), db.Now()); err != nil {
+	if _, err := s.db.write.ExecContext(ctx, `INSERT INTO imports (id, user_id, kind, plan, created_at) VALUES ($1, $2, 'plan_list', $3, $4)`,
+		pl.Preview.ID, sc.a.Label(), string(b), s.db.Now()); err != nil {
 		return domain.PlanListPreview{}, fmt.Errorf("store: save plan list: %w", err)
 	}
 	return pl.Preview, nil
@@ -916,12 +860,12 @@ func (db *DB) PreviewPlanList(ctx context.Context, id string, rows []domain.Pres
 // ApplyPlanList applies a previewed list: the plan's units and people are
 // replaced in one transaction. A list with bad rows is applied only when the
 // caller excludes them; otherwise the rows are to be fixed and the list loaded again.
-func (db *DB) ApplyPlanList(ctx context.Context, previewID string, excludeErrors bool) error {
-	sc, err := db.runScope(ctx)
+func (s *PlanService) ApplyPlanList(ctx context.Context, previewID string, excludeErrors bool) error {
+	sc, err := s.db.runScope(ctx)
 	if err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		var raw, owner string
 		var created time.Time
 		var applied sql.NullTime
@@ -953,7 +897,7 @@ func (db *DB) ApplyPlanList(ctx context.Context, previewID string, excludeErrors
 		if err != nil {
 			return err
 		}
-		if err := db.amendTx(ctx, tx, p, pl.Units, pl.Persons, "list_loaded",
+		if err := s.db.amendTx(ctx, tx, p, pl.Units, pl.Persons, "list_loaded",
 			"Persons", len(pl.Persons), "Excluded", len(pl.Preview.Errors)); err != nil {
 			return err
 		}
@@ -964,8 +908,8 @@ func (db *DB) ApplyPlanList(ctx context.Context, previewID string, excludeErrors
 
 // PostMessage adds a message to the plan's thread; the other offices with a
 // share and the coordinator are notified (the message itself stays in the app).
-func (db *DB) PostMessage(ctx context.Context, id, body string) error {
-	sc, err := db.planScopeFor(ctx)
+func (s *PlanService) PostMessage(ctx context.Context, id, body string) error {
+	sc, err := s.db.planScope(ctx)
 	if err != nil {
 		return err
 	}
@@ -973,7 +917,7 @@ func (db *DB) PostMessage(ctx context.Context, id, body string) error {
 	if body == "" || len(body) > 2000 {
 		return domain.Err(domain.EINVALID, "err.plan.message_length", "Max", 2000).WithFields(map[string]domain.FieldError{"body": domain.Field("err.field.length", "Min", 1, "Max", 2000)})
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
 		if err != nil {
 			return err

@@ -24,8 +24,8 @@ import (
 // plan's own holds count as free, so that a proposal can be asked again after
 // placing. Permission plan:place with a province, else EFORBIDDEN; a plan out
 // of scope is ENOTFOUND; canPlace's conflicts are ECONFLICT.
-func (db *DB) PlacementInput(ctx context.Context, id string) (domain.PlacementInput, error) {
-	sc, err := db.planScopeFor(ctx)
+func (s *PlanService) PlacementInput(ctx context.Context, id string) (domain.PlacementInput, error) {
+	sc, err := s.db.planScope(ctx)
 	if err != nil {
 		return domain.PlacementInput{}, err
 	}
@@ -33,14 +33,14 @@ func (db *DB) PlacementInput(ctx context.Context, id string) (domain.PlacementIn
 	if err != nil {
 		return domain.PlacementInput{}, err
 	}
-	p, err := db.FindPlan(ctx, id)
+	p, err := s.db.Plans.FindPlan(ctx, id)
 	if err != nil {
 		return domain.PlacementInput{}, err
 	}
 	if err := canPlace(p, province); err != nil {
 		return domain.PlacementInput{}, err
 	}
-	fs, err := db.ListFacilities(ctx, domain.FacilityFilter{ProvinceCode: province})
+	fs, err := s.db.Facilities.ListFacilities(ctx, domain.FacilityFilter{ProvinceCode: province})
 	if err != nil {
 		return domain.PlacementInput{}, err
 	}
@@ -54,12 +54,12 @@ func (db *DB) PlacementInput(ctx context.Context, id string) (domain.PlacementIn
 			in.OwnHeld[u.Facility] += u.Size
 		}
 	}
-	err = db.read.QueryRowContext(ctx, `SELECT c.code, p.uts_code <> p.code FROM comuni c JOIN provinces p ON p.code = c.province_code
+	err = s.db.read.QueryRowContext(ctx, `SELECT c.code, p.uts_code <> p.code FROM comuni c JOIN provinces p ON p.code = c.province_code
 		WHERE c.province_code = $1 AND c.capital = true`, province).Scan(&in.Capital, &in.Metropolitan)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return domain.PlacementInput{}, fmt.Errorf("store: province capital: %w", err)
 	}
-	in.Comuni, err = queryAll(ctx, db.read, "placement comuni", func(s scanner) (domain.ComuneResidents, error) {
+	in.Comuni, err = queryAll(ctx, s.db.read, "placement comuni", func(s scanner) (domain.ComuneResidents, error) {
 		var c domain.ComuneResidents
 		return c, s.Scan(&c.Code, &c.Residents, &c.Capital)
 	}, `SELECT code, residents, capital FROM comuni WHERE province_code = $1 ORDER BY code`, province)
@@ -105,8 +105,8 @@ func holdExpiry(p domain.Plan, now time.Time) time.Time {
 // transaction as the hold, so two offices placing into one facility at once
 // can never exceed its free places; a unit outside the province's share, a
 // facility outside the province or incompatible with the unit is refused.
-func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.PlacementLine) error {
-	sc, err := db.planScopeFor(ctx)
+func (s *PlanService) PlaceUnits(ctx context.Context, id string, lines []domain.PlacementLine) error {
+	sc, err := s.db.planScope(ctx)
 	if err != nil {
 		return err
 	}
@@ -122,8 +122,8 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 	for i, l := range lines {
 		facilityCodes[i] = strings.ToUpper(strings.TrimSpace(l.Facility))
 	}
-	countFree := holdCounter(ctx, db, facilityCodes)
-	err = db.InTx(ctx, func(tx *Tx) error {
+	countFree := holdCounter(ctx, s.db, facilityCodes)
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
 		if err != nil {
 			return err
@@ -226,7 +226,7 @@ func (db *DB) PlaceUnits(ctx context.Context, id string, lines []domain.Placemen
 	})
 	if err == nil {
 		for _, c := range touched {
-			db.changed(c)
+			s.db.changed(c)
 		}
 	}
 	return err
@@ -252,17 +252,17 @@ func advanceStatus(ctx context.Context, tx *Tx, p domain.Plan) error {
 
 // RecordDeparture records a vehicle leaving for a province with its
 // headcount. A prefecture records its own; the coordinator any province.
-func (db *DB) RecordDeparture(ctx context.Context, id string, t domain.PlanTransport) error {
-	sc, err := db.planScopeFor(ctx)
+func (s *PlanService) RecordDeparture(ctx context.Context, id string, t domain.PlanTransport) error {
+	sc, err := s.db.planScope(ctx)
 	if err != nil {
 		return err
 	}
 	province, err := sc.needPlace()
-	if err != nil && !sc.run {
+	if err != nil && !sc.can(domain.PermPlanRun) {
 		return err
 	}
 	if t.Province != "" && t.Province != province {
-		if !sc.run {
+		if !sc.can(domain.PermPlanRun) {
 			return domain.Err(domain.EINVALID, "err.perm.departure_province").WithFields(
 				map[string]domain.FieldError{"province": domain.Field("err.perm.departure_province")})
 		}
@@ -272,7 +272,7 @@ func (db *DB) RecordDeparture(ctx context.Context, id string, t domain.PlanTrans
 		return domain.Err(domain.EINVALID, "err.transport.invalid").WithFields(map[string]domain.FieldError{
 			"vehicle": domain.Field("err.transport.vehicle"), "headcount": domain.Field("err.transport.headcount")})
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
 		if err != nil {
 			return err
@@ -317,8 +317,8 @@ func (db *DB) RecordDeparture(ctx context.Context, id string, t domain.PlanTrans
 // become guests with a stay in their assigned facility; the holds end and
 // the people who came become occupancy; the others free their places. It
 // runs once per province: a second confirmation is a conflict.
-func (db *DB) ConfirmArrival(ctx context.Context, id string, outcomes map[string]string, at time.Time) error {
-	sc, err := db.planScopeFor(ctx)
+func (s *PlanService) ConfirmArrival(ctx context.Context, id string, outcomes map[string]string, at time.Time) error {
+	sc, err := s.db.planScope(ctx)
 	if err != nil {
 		return err
 	}
@@ -327,10 +327,10 @@ func (db *DB) ConfirmArrival(ctx context.Context, id string, outcomes map[string
 		return err
 	}
 	if at.IsZero() {
-		at = db.Now()
+		at = s.db.Now()
 	}
 	var touched []string
-	err = db.InTx(ctx, func(tx *Tx) error {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		p, err := lockPlan(ctx, tx, id)
 		if err != nil {
 			return err
@@ -440,7 +440,7 @@ func (db *DB) ConfirmArrival(ctx context.Context, id string, outcomes map[string
 	})
 	if err == nil {
 		for _, c := range touched {
-			db.changed(c)
+			s.db.changed(c)
 		}
 	}
 	return err

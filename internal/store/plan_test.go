@@ -29,7 +29,7 @@ func planFixture(t *testing.T, db *store.DB, now *time.Time) func(email string) 
 		t.Fatal(err)
 	}
 	return func(user string) context.Context {
-		c, err := db.Credentials(context.Background(), user+"@gesta.example")
+		c, err := db.Users.Credentials(context.Background(), user+"@gesta.example")
 		if err != nil {
 			t.Fatalf("%s: %v", user, err)
 		}
@@ -81,24 +81,24 @@ func TestPlanRavenna73(t *testing.T) {
 		units, persons := ravenna73()
 		p := &domain.Plan{Reference: "Viminale prot. 12345 del 07/08/2026", Origin: "Ravenna (porto)", Transport: "bus",
 			ExpectedAt: now.Add(8 * time.Hour), WindowHours: 4, AckHours: 2}
-		if err := db.CreatePlan(as("prefettura.fe"), p, units, persons); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		if err := db.Plans.CreatePlan(as("prefettura.fe"), p, units, persons); domain.ErrorCode(err) != domain.EFORBIDDEN {
 			t.Fatalf("a prefecture announcing: %v", err)
 		}
-		if err := db.CreatePlan(coord, p, units, persons); err != nil {
+		if err := db.Plans.CreatePlan(coord, p, units, persons); err != nil {
 			t.Fatal(err)
 		}
 		if p.Total != 73 || p.Status != domain.PlanAnnounced {
 			t.Fatalf("plan %+v", p)
 		}
 		// Out of order: acknowledging or placing an unpublished plan.
-		if err := db.AcknowledgePlan(as("prefettura.fe"), p.ID); domain.ErrorCode(err) != domain.ECONFLICT {
+		if err := db.Plans.AcknowledgePlan(as("prefettura.fe"), p.ID); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("acknowledging an unpublished plan: %v", err)
 		}
-		if _, err := db.PublishPlan(coord, p.ID); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := db.Plans.PublishPlan(coord, p.ID); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("publishing before the split: %v", err)
 		}
 
-		split, err := db.ProposeSplit(coord, p.ID)
+		split, err := db.Plans.ProposeSplit(coord, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,10 +128,10 @@ func TestPlanRavenna73(t *testing.T) {
 		}
 		// The coordinator moves one person from Bologna to Ferrara, with a reason.
 		bo, fe := split.Province("037").Persons, split.Province("038").Persons
-		if _, err := db.AdjustSplit(coord, p.ID, map[string]int{"037": bo - 1, "038": fe + 1}, ""); domain.ErrorCode(err) != domain.EINVALID {
+		if _, err := db.Plans.AdjustSplit(coord, p.ID, map[string]int{"037": bo - 1, "038": fe + 1}, ""); domain.ErrorCode(err) != domain.EINVALID {
 			t.Fatalf("a change without a reason: %v", err)
 		}
-		adj, err := db.AdjustSplit(coord, p.ID, map[string]int{"037": bo - 1, "038": fe + 1}, "posti liberi a Ferrara")
+		adj, err := db.Plans.AdjustSplit(coord, p.ID, map[string]int{"037": bo - 1, "038": fe + 1}, "posti liberi a Ferrara")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ func TestPlanRavenna73(t *testing.T) {
 			t.Fatalf("adjusted: %+v %+v", adj.Province("037"), adj.Province("038"))
 		}
 
-		pub, err := db.PublishPlan(coord, p.ID)
+		pub, err := db.Plans.PublishPlan(coord, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +152,7 @@ func TestPlanRavenna73(t *testing.T) {
 			if r.Persons == 0 {
 				continue
 			}
-			inbox, err := db.Inbox(as("prefettura."+strings.ToLower(r.Sigla)), 10)
+			inbox, err := db.Plans.Inbox(as("prefettura."+strings.ToLower(r.Sigla)), 10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,7 +160,7 @@ func TestPlanRavenna73(t *testing.T) {
 				t.Fatalf("%s inbox: %+v", r.Sigla, inbox)
 			}
 		}
-		msgs, err := db.PendingMessages(storetest.Ctx(), 500)
+		msgs, err := db.Outbox.PendingMessages(storetest.Ctx(), 500)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,39 +190,39 @@ func TestPlanRavenna73(t *testing.T) {
 			if r.Persons == 0 || r.Sigla == "RN" {
 				continue
 			}
-			if err := db.AcknowledgePlan(as("prefettura."+strings.ToLower(r.Sigla)), p.ID); err != nil {
+			if err := db.Plans.AcknowledgePlan(as("prefettura."+strings.ToLower(r.Sigla)), p.ID); err != nil {
 				t.Fatalf("%s: %v", r.Sigla, err)
 			}
 		}
-		if err := db.AcknowledgePlan(as("prefettura.fe"), p.ID); domain.ErrorCode(err) != domain.ECONFLICT {
+		if err := db.Plans.AcknowledgePlan(as("prefettura.fe"), p.ID); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("a second acknowledgement: %v", err)
 		}
-		if n, m, err := db.PlanReminders(storetest.Ctx()); err != nil || n+m != 0 {
+		if n, m, err := db.Plans.PlanReminders(storetest.Ctx()); err != nil || n+m != 0 {
 			t.Fatalf("reminders before the deadline: %d %d %v", n, m, err)
 		}
 		now = now.Add(2 * time.Hour) // past the deadline: Rimini is reminded, once
-		if n, m, err := db.PlanReminders(storetest.Ctx()); err != nil || n != 1 || m != 0 {
+		if n, m, err := db.Plans.PlanReminders(storetest.Ctx()); err != nil || n != 1 || m != 0 {
 			t.Fatalf("reminders: %d %d %v", n, m, err)
 		}
-		if n, m, err := db.PlanReminders(storetest.Ctx()); err != nil || n+m != 0 {
+		if n, m, err := db.Plans.PlanReminders(storetest.Ctx()); err != nil || n+m != 0 {
 			t.Fatalf("reminders again: %d %d %v", n, m, err)
 		}
-		rn, _ := db.Inbox(as("prefettura.rn"), 10)
+		rn, _ := db.Plans.Inbox(as("prefettura.rn"), 10)
 		if len(rn) != 2 || rn[0].Kind != "plan_reminder" {
 			t.Fatalf("Rimini's inbox: %+v", rn)
 		}
 		now = now.Add(store.EscalateAfter + time.Minute) // still nothing: the coordinator is told
-		if n, m, err := db.PlanReminders(storetest.Ctx()); err != nil || n != 0 || m != 1 {
+		if n, m, err := db.Plans.PlanReminders(storetest.Ctx()); err != nil || n != 0 || m != 1 {
 			t.Fatalf("escalation: %d %d %v", n, m, err)
 		}
-		ci, _ := db.Inbox(coord, 10)
+		ci, _ := db.Plans.Inbox(coord, 10)
 		if len(ci) == 0 || ci[0].Kind != "plan_escalation" {
 			t.Fatalf("coordinator's inbox: %+v", ci)
 		}
-		if err := db.AcknowledgePlan(as("prefettura.rn"), p.ID); err != nil {
+		if err := db.Plans.AcknowledgePlan(as("prefettura.rn"), p.ID); err != nil {
 			t.Fatal(err)
 		}
-		got, _ := db.FindPlan(coord, p.ID)
+		got, _ := db.Plans.FindPlan(coord, p.ID)
 		for _, r := range got.Provinces {
 			if r.Persons > 0 && r.AcknowledgedAt == nil {
 				t.Fatalf("%s not acknowledged", r.Sigla)
@@ -233,7 +233,7 @@ func TestPlanRavenna73(t *testing.T) {
 		}
 
 		// A prefecture sees only its own units and people.
-		fePlan, err := db.FindPlan(as("prefettura.fe"), p.ID)
+		fePlan, err := db.Plans.FindPlan(as("prefettura.fe"), p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,7 +248,7 @@ func TestPlanRavenna73(t *testing.T) {
 				continue
 			}
 			pc := as("prefettura." + strings.ToLower(r.Sigla))
-			prop, err := (&placement.Service{Store: db}).ProposePlacement(pc, p.ID)
+			prop, err := (&placement.Service{Store: db.Plans}).ProposePlacement(pc, p.ID)
 			if err != nil {
 				t.Fatalf("%s: %v", r.Sigla, err)
 			}
@@ -256,7 +256,7 @@ func TestPlanRavenna73(t *testing.T) {
 			for _, a := range prop.Assignments {
 				placed += a.Size
 				if _, seen := heldBefore[a.Facility]; !seen {
-					f, err := db.FindFacility(pc, a.Facility)
+					f, err := db.Facilities.FindFacility(pc, a.Facility)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -266,16 +266,16 @@ func TestPlanRavenna73(t *testing.T) {
 			if placed != r.Persons || len(prop.Unplaced) != 0 {
 				t.Fatalf("%s: proposal places %d of %d, unplaced %v", r.Sigla, placed, r.Persons, prop.Unplaced)
 			}
-			if err := db.PlaceUnits(pc, p.ID, prop.Assignments); err != nil {
+			if err := db.Plans.PlaceUnits(pc, p.ID, prop.Assignments); err != nil {
 				t.Fatalf("%s: %v", r.Sigla, err)
 			}
 		}
 		// Placing a unit of another province is placing more than the share.
-		if err := db.PlaceUnits(as("prefettura.fe"), p.ID, []domain.PlacementLine{{Unit: "f1", Facility: "FE-0001"}}); family != "038" &&
+		if err := db.Plans.PlaceUnits(as("prefettura.fe"), p.ID, []domain.PlacementLine{{Unit: "f1", Facility: "FE-0001"}}); family != "038" &&
 			domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("placing another province's unit: %v", err)
 		}
-		got, _ = db.FindPlan(coord, p.ID)
+		got, _ = db.Plans.FindPlan(coord, p.ID)
 		if got.Status != domain.PlanPlaced {
 			t.Fatalf("status after placements: %s", got.Status)
 		}
@@ -287,7 +287,7 @@ func TestPlanRavenna73(t *testing.T) {
 			heldNow[u.Facility] += u.Size
 		}
 		for code, n := range heldNow {
-			f, _ := db.FindFacility(coord, code)
+			f, _ := db.Facilities.FindFacility(coord, code)
 			if f.Held != heldBefore[code]+n {
 				t.Errorf("%s: held %d, want %d + %d", code, f.Held, heldBefore[code], n)
 			}
@@ -301,11 +301,11 @@ func TestPlanRavenna73(t *testing.T) {
 				continue
 			}
 			pc := as("prefettura." + strings.ToLower(r.Sigla))
-			if err := db.RecordDeparture(coord, p.ID, domain.PlanTransport{Province: r.Code, Vehicle: "Pullman CRI " + r.Sigla,
+			if err := db.Plans.RecordDeparture(coord, p.ID, domain.PlanTransport{Province: r.Code, Vehicle: "Pullman CRI " + r.Sigla,
 				Headcount: r.Persons}); err != nil {
 				t.Fatal(err)
 			}
-			mine, _ := db.FindPlan(pc, p.ID)
+			mine, _ := db.Plans.FindPlan(pc, p.ID)
 			outcomes := map[string]string{}
 			for _, pp := range mine.Persons {
 				outcomes[pp.ID] = domain.OutcomeArrived
@@ -313,17 +313,17 @@ func TestPlanRavenna73(t *testing.T) {
 					noShow, outcomes[pp.ID] = pp.ID, domain.OutcomeNoShow
 				}
 			}
-			if err := db.ConfirmArrival(pc, p.ID, outcomes, now); err != nil {
+			if err := db.Plans.ConfirmArrival(pc, p.ID, outcomes, now); err != nil {
 				t.Fatalf("%s: %v", r.Sigla, err)
 			}
-			if err := db.ConfirmArrival(pc, p.ID, outcomes, now); domain.ErrorCode(err) != domain.ECONFLICT {
+			if err := db.Plans.ConfirmArrival(pc, p.ID, outcomes, now); domain.ErrorCode(err) != domain.ECONFLICT {
 				t.Fatalf("%s: a second confirmation: %v", r.Sigla, err)
 			}
 		}
 		if noShow == "" {
 			t.Fatal("Bologna has no single man to miss")
 		}
-		final, _ := db.FindPlan(coord, p.ID)
+		final, _ := db.Plans.FindPlan(coord, p.ID)
 		if final.Status != domain.PlanArrived {
 			t.Fatalf("status after arrivals: %s", final.Status)
 		}
@@ -335,11 +335,11 @@ func TestPlanRavenna73(t *testing.T) {
 				}
 				continue
 			}
-			g, err := db.FindGuest(coord, pp.GuestID)
+			g, err := db.Guests.FindGuest(coord, pp.GuestID)
 			if err != nil {
 				t.Fatalf("guest of %s: %v", pp.Surname, err)
 			}
-			stays, err := db.Stays(coord, g.ID)
+			stays, err := db.Guests.Stays(coord, g.ID)
 			if err != nil || len(stays) != 1 || stays[0].ExitedAt != nil {
 				t.Fatalf("stays of %s: %+v %v", pp.Surname, stays, err)
 			}
@@ -367,23 +367,23 @@ func TestPlanRavenna73(t *testing.T) {
 			t.Fatalf("%d guests, want 72", guests)
 		}
 		for code := range heldNow {
-			f, _ := db.FindFacility(coord, code)
+			f, _ := db.Facilities.FindFacility(coord, code)
 			if f.Held != heldBefore[code] {
 				t.Errorf("%s: holds not converted (%d held, %d before)", code, f.Held, heldBefore[code])
 			}
 		}
 
-		if err := db.ClosePlan(as("prefettura.fe"), p.ID); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		if err := db.Plans.ClosePlan(as("prefettura.fe"), p.ID); domain.ErrorCode(err) != domain.EFORBIDDEN {
 			t.Fatalf("a prefecture closing: %v", err)
 		}
-		if err := db.ClosePlan(coord, p.ID); err != nil {
+		if err := db.Plans.ClosePlan(coord, p.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.ClosePlan(coord, p.ID); domain.ErrorCode(err) != domain.ECONFLICT {
+		if err := db.Plans.ClosePlan(coord, p.ID); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("closing twice: %v", err)
 		}
 		from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		bal, err := db.Balances(coord, from, from.AddDate(1, 0, 0))
+		bal, err := db.Plans.Balances(coord, from, from.AddDate(1, 0, 0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -406,10 +406,10 @@ func TestPlanRavenna73(t *testing.T) {
 		}
 		// The next plan starts from that saldo.
 		p2 := &domain.Plan{Reference: "Viminale prot. 12399", Origin: "Lampedusa", Transport: "aereo", ExpectedAt: now.Add(24 * time.Hour)}
-		if err := db.CreatePlan(coord, p2, units[:10], nil); err != nil {
+		if err := db.Plans.CreatePlan(coord, p2, units[:10], nil); err != nil {
 			t.Fatal(err)
 		}
-		s2, err := db.ProposeSplit(coord, p2.ID)
+		s2, err := db.Plans.ProposeSplit(coord, p2.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -468,7 +468,7 @@ func TestPlanPlacementConcurrency(t *testing.T) {
 		now := time.Date(2026, 8, 7, 9, 0, 0, 0, time.UTC)
 		as := planFixture(t, db, &now)
 		coord, bo := as("coordinamento"), as("prefettura.bo")
-		fs, err := db.ListFacilities(coord, domain.FacilityFilter{ProvinceCode: "037", Target: domain.TargetMen})
+		fs, err := db.Facilities.ListFacilities(coord, domain.FacilityFilter{ProvinceCode: "037", Target: domain.TargetMen})
 		if err != nil || len(fs) == 0 {
 			t.Fatal(err)
 		}
@@ -483,28 +483,28 @@ func TestPlanPlacementConcurrency(t *testing.T) {
 		}
 		rounds := 12
 		for round := 0; round < rounds; round++ {
-			f, _ := db.FindFacility(coord, target.Code)
-			if _, err := db.SetAvailability(coord, f.Code, f.Version, domain.Availability{Occupied: f.Active - f.Blocked - f.Held - 6}); err != nil {
+			f, _ := db.Facilities.FindFacility(coord, target.Code)
+			if _, err := db.Facilities.SetAvailability(coord, f.Code, f.Version, domain.Availability{Occupied: f.Active - f.Blocked - f.Held - 6}); err != nil {
 				t.Fatal(err)
 			}
 			var plans [2]string
 			for i := range plans {
 				p := &domain.Plan{Reference: fmt.Sprintf("round %d/%d", round, i), Origin: "Lampedusa", ExpectedAt: now.Add(time.Hour)}
-				if err := db.CreatePlan(coord, p, men("u", 40), nil); err != nil {
+				if err := db.Plans.CreatePlan(coord, p, men("u", 40), nil); err != nil {
 					t.Fatal(err)
 				}
-				s, err := db.ProposeSplit(coord, p.ID)
+				s, err := db.Plans.ProposeSplit(coord, p.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if bo := s.Province("037").Persons; bo != 4 {
 					// move persons so that Bologna's share is exactly 4
 					other := "034"
-					if _, err := db.AdjustSplit(coord, p.ID, map[string]int{"037": 4, other: s.Province(other).Persons + bo - 4}, "test"); err != nil {
+					if _, err := db.Plans.AdjustSplit(coord, p.ID, map[string]int{"037": 4, other: s.Province(other).Persons + bo - 4}, "test"); err != nil {
 						t.Fatal(err)
 					}
 				}
-				if _, err := db.PublishPlan(coord, p.ID); err != nil {
+				if _, err := db.Plans.PublishPlan(coord, p.ID); err != nil {
 					t.Fatal(err)
 				}
 				plans[i] = p.ID
@@ -515,7 +515,7 @@ func TestPlanPlacementConcurrency(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					mine, err := db.FindPlan(ctx, plans[i])
+					mine, err := db.Plans.FindPlan(ctx, plans[i])
 					if err != nil {
 						errs[i] = err
 						return
@@ -526,7 +526,7 @@ func TestPlanPlacementConcurrency(t *testing.T) {
 							lines = append(lines, domain.PlacementLine{Unit: u.ID, Facility: target.Code})
 						}
 					}
-					errs[i] = db.PlaceUnits(ctx, plans[i], lines)
+					errs[i] = db.Plans.PlaceUnits(ctx, plans[i], lines)
 				}()
 			}
 			wg.Wait()
@@ -539,16 +539,16 @@ func TestPlanPlacementConcurrency(t *testing.T) {
 					t.Fatalf("round %d: %v", round, err)
 				}
 			}
-			f, _ = db.FindFacility(coord, target.Code)
+			f, _ = db.Facilities.FindFacility(coord, target.Code)
 			if ok != 1 || f.Free < 0 || f.Free != 2 {
 				t.Fatalf("round %d: %d placements succeeded, facility free %d", round, ok, f.Free)
 			}
 			for _, id := range plans {
-				if err := db.CancelPlan(coord, id, "fine del round"); err != nil {
+				if err := db.Plans.CancelPlan(coord, id, "fine del round"); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if f, _ = db.FindFacility(coord, target.Code); f.Free != 6 {
+			if f, _ = db.Facilities.FindFacility(coord, target.Code); f.Free != 6 {
 				t.Fatalf("round %d: cancelling did not release the holds (free %d)", round, f.Free)
 			}
 		}
@@ -564,7 +564,7 @@ func TestPlanNominativeList(t *testing.T) {
 		as := planFixture(t, db, &now)
 		coord := as("coordinamento")
 		p := &domain.Plan{Reference: "Lista", Origin: "Lampedusa", ExpectedAt: now.Add(6 * time.Hour)}
-		if err := db.CreatePlan(coord, p, []domain.PlanUnit{{ID: "x", Size: 1, Group: domain.GroupMan}}, nil); err != nil {
+		if err := db.Plans.CreatePlan(coord, p, []domain.PlanUnit{{ID: "x", Size: 1, Group: domain.GroupMan}}, nil); err != nil {
 			t.Fatal(err)
 		}
 		csv := "Elenco trasferimento\n" +
@@ -584,7 +584,7 @@ func TestPlanNominativeList(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pv, err := db.PreviewPlanList(coord, p.ID, rows, errs)
+		pv, err := db.Plans.PreviewPlanList(coord, p.ID, rows, errs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -593,22 +593,22 @@ func TestPlanNominativeList(t *testing.T) {
 			c.Households != 1 || c.HouseholdPersons != 3 || c.MSNA != 1 || c.Women != 1 || c.Men != 1 {
 			t.Fatalf("preview %+v", pv)
 		}
-		if got, _ := db.FindPlan(coord, p.ID); got.Total != 1 {
+		if got, _ := db.Plans.FindPlan(coord, p.ID); got.Total != 1 {
 			t.Fatalf("the preview changed the plan: total %d", got.Total)
 		}
-		if err := db.ApplyPlanList(coord, pv.ID, false); domain.ErrorCode(err) != domain.EINVALID {
+		if err := db.Plans.ApplyPlanList(coord, pv.ID, false); domain.ErrorCode(err) != domain.EINVALID {
 			t.Fatalf("applying a list with errors: %v", err)
 		}
-		if err := db.ApplyPlanList(as("prefettura.bo"), pv.ID, true); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		if err := db.Plans.ApplyPlanList(as("prefettura.bo"), pv.ID, true); domain.ErrorCode(err) != domain.EFORBIDDEN {
 			t.Fatalf("a prefecture applying: %v", err)
 		}
-		if err := db.ApplyPlanList(coord, pv.ID, true); err != nil {
+		if err := db.Plans.ApplyPlanList(coord, pv.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.ApplyPlanList(coord, pv.ID, true); domain.ErrorCode(err) != domain.ECONFLICT {
+		if err := db.Plans.ApplyPlanList(coord, pv.ID, true); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("applying twice: %v", err)
 		}
-		got, _ := db.FindPlan(coord, p.ID)
+		got, _ := db.Plans.FindPlan(coord, p.ID)
 		if got.Total != 6 || len(got.Persons) != 6 || got.Status != domain.PlanAnnounced {
 			t.Fatalf("after the list: total %d, %d persons, %s", got.Total, len(got.Persons), got.Status)
 		}
@@ -622,7 +622,7 @@ func TestPlanNominativeList(t *testing.T) {
 		if roles["Mamadou"] != "head" || roles["Aissatou"] != "partner" || roles["Binta"] != "child" {
 			t.Errorf("roles %v", roles)
 		}
-		if _, err := db.ProposeSplit(coord, p.ID); err != nil {
+		if _, err := db.Plans.ProposeSplit(coord, p.ID); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -639,7 +639,7 @@ func TestProposeSplitReadsInItsTransaction(t *testing.T) {
 		units, persons := ravenna73()
 		p := &domain.Plan{Reference: "split in one transaction", Origin: "Ravenna (porto)", Transport: "bus",
 			ExpectedAt: now.Add(8 * time.Hour), WindowHours: 4, AckHours: 2}
-		if err := db.CreatePlan(coord, p, units, persons); err != nil {
+		if err := db.Plans.CreatePlan(coord, p, units, persons); err != nil {
 			t.Fatal(err)
 		}
 		if !store.CloseReadPool(db) {

@@ -49,7 +49,7 @@ func (db *DB) population(ctx context.Context, province string, day time.Time, af
 	}
 	provinces := []string{province}
 	if province == "" {
-		ps, err := db.ListProvinces(ctx)
+		ps, err := db.Territory.ListProvinces(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -226,14 +226,14 @@ func (c flowCounter) save(ctx context.Context, tx *Tx) error {
 // (entries and exits in time order; age, length of stay and time since the
 // decision by Fenwick trees over days), then writes them in one
 // transaction. Used after bulk loads; the nightly job adds one day at a time.
-func (db *DB) BuildPopulationCache(ctx context.Context, from time.Time) error {
+func (s *StatsService) BuildPopulationCache(ctx context.Context, from time.Time) error {
 	type stay struct {
 		province, sex, nat, stage, comune, ftype string
 		household, msna                          bool
 		birth, entered                           time.Time
 		exited, stageDate                        sql.NullTime
 	}
-	stays, err := queryAll(ctx, db.read, "population sweep", func(s scanner) (stay, error) {
+	stays, err := queryAll(ctx, s.db.read, "population sweep", func(s scanner) (stay, error) {
 		var x stay
 		var birth sql.NullTime
 		err := s.Scan(&x.province, &x.sex, &x.nat, &x.stage, &x.comune, &x.ftype, &x.household, &x.msna, &birth,
@@ -245,7 +245,7 @@ func (db *DB) BuildPopulationCache(ctx context.Context, from time.Time) error {
 	if err != nil {
 		return err
 	}
-	today := endOfDay(db.Now()).AddDate(0, 0, -1) // start of today, Italian time
+	today := endOfDay(s.db.Now()).AddDate(0, 0, -1) // start of today, Italian time
 	first := endOfDay(from).AddDate(0, 0, -1)
 	days := int(today.Sub(first).Hours()/24 + 0.5)
 	if days <= 0 {
@@ -358,7 +358,7 @@ func (db *DB) BuildPopulationCache(ctx context.Context, from time.Time) error {
 			}
 		}
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM population_daily`); err != nil {
 			return err
 		}
@@ -404,12 +404,12 @@ func (f *fenwick) sum(i int) int {
 
 // LivePopulation computes a breakdown from the stays, bypassing the
 // materialised figures: to check them, and for tests.
-func (db *DB) LivePopulation(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, int, error) {
-	province, _, err := db.statsScope(ctx, province)
+func (s *StatsService) LivePopulation(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, int, error) {
+	province, _, err := s.db.statsScope(ctx, province)
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	p, err := db.aggregate(ctx, province, endOfDay(day), DefaultAfterDays, by, "age")
+	p, err := s.db.aggregate(ctx, province, endOfDay(day), DefaultAfterDays, by, "age")
 	if err != nil {
 		return nil, 0, 0, err
 	}
@@ -481,7 +481,7 @@ func (c *todayCache) get(province, day string, compute func() (*population, erro
 func (db *DB) provinceOfFacility(code string) string {
 	db.siglaOnce.Do(func() {
 		db.siglas = map[string]string{}
-		ps, err := db.ListProvinces(context.Background())
+		ps, err := db.Territory.ListProvinces(context.Background())
 		if err != nil {
 			return
 		}

@@ -26,8 +26,8 @@ type PopulationEmitter func(g *domain.Guest, stays []SeedStay, vulns []domain.Vu
 // with one audit row, in multi-row statements (the nation-scale demo has over
 // a million stays). Guests get fresh ids; stays must not overlap and at most
 // the last may be open (the database refuses a second open stay).
-func (db *DB) SeedPopulation(ctx context.Context, generate func(emit PopulationEmitter) error) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (s *StatsService) SeedPopulation(ctx context.Context, generate func(emit PopulationEmitter) error) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		type fac struct{ id, province, comune, kind string }
 		facs := map[string]fac{}
 		rows, err := queryAll(ctx, tx, "seed population", func(s scanner) ([5]string, error) {
@@ -206,8 +206,8 @@ func (b *batch) flush() error {
 
 // RegistryCounts returns how many guests, stays and closed stays the
 // registry holds (for the demo command and its tests).
-func (db *DB) RegistryCounts(ctx context.Context) (guests, stays, closed int, err error) {
-	err = db.read.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM guests), COUNT(*), COUNT(exited_at) FROM stays`).
+func (s *StatsService) RegistryCounts(ctx context.Context) (guests, stays, closed int, err error) {
+	err = s.db.read.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM guests), COUNT(*), COUNT(exited_at) FROM stays`).
 		Scan(&guests, &stays, &closed)
 	return
 }

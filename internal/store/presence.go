@@ -33,12 +33,12 @@ type presentPerson struct {
 // nationality. The plan is stored for confirmation; nothing else changes.
 // The duplicate check looks beyond the caller's scope but says only that a
 // match exists, never whose or where.
-func (db *DB) PlanPresence(ctx context.Context, facility string, rows []domain.PresenceRow, errs []domain.CellError) (domain.PresencePlan, error) {
+func (s *PresenceService) PlanPresence(ctx context.Context, facility string, rows []domain.PresenceRow, errs []domain.CellError) (domain.PresencePlan, error) {
 	a, err := guestWriter(ctx)
 	if err != nil {
 		return domain.PresencePlan{}, err
 	}
-	sc, _, err := facilityScopeFor(ctx)
+	sc, err := facilityScope(ctx)
 	if err != nil {
 		return domain.PresencePlan{}, err
 	}
@@ -54,7 +54,7 @@ func (db *DB) PlanPresence(ctx context.Context, facility string, rows []domain.P
 		}
 		codes[rows[i].Facility] = true
 	}
-	plan := domain.PresencePlan{ID: newID(), Errors: errs, CreatedAt: db.Now()}
+	plan := domain.PresencePlan{ID: newID(), Errors: errs, CreatedAt: s.db.Now()}
 	for c := range codes {
 		plan.Facilities = append(plan.Facilities, c)
 	}
@@ -62,15 +62,15 @@ func (db *DB) PlanPresence(ctx context.Context, facility string, rows []domain.P
 	// Each facility must be one the caller may write to; out of scope is not found.
 	for _, c := range plan.Facilities {
 		var n int
-		if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM facilities WHERE code = $1 AND ($2 = '' OR province_code = $2)
-			AND ($3 = '' OR gestore_id = $3)`, c, sc.writeProvince, sc.writeGestore).Scan(&n); err != nil {
+		if err := s.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM facilities WHERE code = $1 AND ($2 = '' OR province_code = $2)
+			AND ($3 = '' OR gestore_id = $3)`, c, sc.province, sc.gestore).Scan(&n); err != nil {
 			return plan, fmt.Errorf("store: presence scope: %w", err)
 		}
 		if n == 0 {
 			return plan, domain.Err(domain.ENOTFOUND, "err.presence.facility_scope", "Code", c)
 		}
 	}
-	present, err := db.presentIn(ctx, plan.Facilities)
+	present, err := s.db.presentIn(ctx, plan.Facilities)
 	if err != nil {
 		return plan, err
 	}
@@ -106,7 +106,7 @@ func (db *DB) PlanPresence(ctx context.Context, facility string, rows []domain.P
 			plan.Unchanged++
 		}
 	}
-	dups, err := db.possibleDuplicates(ctx, unmatched)
+	dups, err := s.db.possibleDuplicates(ctx, unmatched)
 	if err != nil {
 		return plan, err
 	}
@@ -125,7 +125,7 @@ func (db *DB) PlanPresence(ctx context.Context, facility string, rows []domain.P
 	}
 	// The preview shows the people present: the plan is saved with their
 	// access rows, or not shown at all.
-	err = db.InTx(ctx, func(tx *Tx) error {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO imports (id, user_id, kind, plan, created_at) VALUES ($1, $2, 'presence', $3, $4)`,
 			plan.ID, a.Label(), string(b), tx.now); err != nil {
 			return fmt.Errorf("store: save presence plan: %w", err)
@@ -271,14 +271,14 @@ func placeholders(from, n int) string {
 // be the caller's, unapplied and recent; each change is re-checked against
 // the registry as it is now (a stay closed meanwhile is a conflict, and
 // nothing is applied).
-func (db *DB) ApplyPresence(ctx context.Context, planID string, c domain.PresenceChoice) (map[string]int, error) {
+func (s *PresenceService) ApplyPresence(ctx context.Context, planID string, c domain.PresenceChoice) (map[string]int, error) {
 	a, err := guestWriter(ctx)
 	if err != nil {
 		return nil, err
 	}
 	done := map[string]int{}
 	var touched []string
-	err = db.InTx(ctx, func(tx *Tx) error {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
 		var raw, owner string
 		var created time.Time
 		var applied sql.NullTime
@@ -387,9 +387,9 @@ func (db *DB) ApplyPresence(ctx context.Context, planID string, c domain.Presenc
 	})
 	if err == nil {
 		for _, f := range touched {
-			db.changed(f)
+			s.db.changed(f)
 		}
-		db.today.invalidate("") // corrected details change today's figures too
+		s.db.today.invalidate("") // corrected details change today's figures too
 	}
 	return done, err
 }

@@ -18,7 +18,7 @@ func boAndFerrara(t *testing.T, db *store.DB) (context.Context, *domain.Facility
 	ctx, bo, _ := facilityFixture(t, db, 10)
 	fe := &domain.Facility{Name: "FE", Type: domain.TypeCASCollettivo, Target: domain.TargetMixed, GestoreID: ferraraGestore(t, db).ID,
 		ComuneCode: "038008", Contracted: 10, Active: 10}
-	if err := db.CreateFacility(ctx, fe); err != nil {
+	if err := db.Facilities.CreateFacility(ctx, fe); err != nil {
 		t.Fatal(err)
 	}
 	return ctx, bo, fe
@@ -35,10 +35,10 @@ func TestPresenceReconciliation(t *testing.T) {
 		host := func(cui, surname, given, nat string, birth time.Time, facility string) *domain.Guest {
 			gg := &domain.Guest{CUI: cui, Surname: surname, GivenName: given, Sex: domain.SexMale, BirthDate: birth,
 				Nationality: nat, Stage: domain.StageC3Lodged}
-			if err := db.CreateGuest(ctx, gg, nil); err != nil {
+			if err := db.Guests.CreateGuest(ctx, gg, nil); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.RecordEntry(ctx, gg.ID, facility, day(2026, 9, 1), ""); err != nil {
+			if _, err := db.Guests.RecordEntry(ctx, gg.ID, facility, day(2026, 9, 1), ""); err != nil {
 				t.Fatal(err)
 			}
 			return gg
@@ -54,7 +54,7 @@ func TestPresenceReconciliation(t *testing.T) {
 			{Line: 7, CUI: "55555555", Surname: "Sow", GivenName: "Ibrahima", Sex: "M", BirthDate: day(1998, 3, 3), Nationality: "SEN"},
 		}
 		// A is matched by CUI (its name is spelled differently), B by name, birth date and nationality.
-		plan, err := db.PlanPresence(ctx, bo.Code, rows, nil)
+		plan, err := db.Presence.PlanPresence(ctx, bo.Code, rows, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,16 +76,16 @@ func TestPresenceReconciliation(t *testing.T) {
 		}
 		// Someone else cannot apply the plan; applying the duplicate is refused whole.
 		other := storetest.CtxAs(domain.Actor{UserID: "altro", Role: domain.RoleCoordinator})
-		if _, err := db.ApplyPresence(other, plan.ID, domain.PresenceChoice{New: []int{6}}); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := db.Presence.ApplyPresence(other, plan.ID, domain.PresenceChoice{New: []int{6}}); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("other user's apply: %v", err)
 		}
-		if _, err := db.ApplyPresence(ctx, plan.ID, domain.PresenceChoice{New: []int{6, 7}}); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := db.Presence.ApplyPresence(ctx, plan.ID, domain.PresenceChoice{New: []int{6, 7}}); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Errorf("applying a duplicate: %v", err)
 		}
-		if present, _ := db.Present(ctx, bo.Code); len(present) != 3 {
+		if present, _ := db.Guests.Present(ctx, bo.Code); len(present) != 3 {
 			t.Fatalf("after the refused apply %d present, want 3 (nothing applied)", len(present))
 		}
-		done, err := db.ApplyPresence(ctx, plan.ID, domain.PresenceChoice{New: []int{6}, Changed: []int{4},
+		done, err := db.Presence.ApplyPresence(ctx, plan.ID, domain.PresenceChoice{New: []int{6}, Changed: []int{4},
 			Exits: map[string]string{plan.Missing[0].StayID: "allontanamento_volontario"}, ExitAt: day(2026, 11, 20)})
 		if err != nil {
 			t.Fatal(err)
@@ -93,7 +93,7 @@ func TestPresenceReconciliation(t *testing.T) {
 		if done["new"] != 1 || done["changed"] != 1 || done["exits"] != 1 {
 			t.Errorf("done = %v", done)
 		}
-		present, _ := db.Present(ctx, bo.Code)
+		present, _ := db.Guests.Present(ctx, bo.Code)
 		names := map[string]bool{}
 		for _, p := range present {
 			names[p.Guest.Surname] = true
@@ -101,11 +101,11 @@ func TestPresenceReconciliation(t *testing.T) {
 		if len(present) != 3 || !names["Okafor"] || !names["TRAORE"] || names["Bah"] || !names["Hossain"] {
 			t.Errorf("present after apply: %v", names)
 		}
-		if _, err := db.ApplyPresence(ctx, plan.ID, domain.PresenceChoice{}); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := db.Presence.ApplyPresence(ctx, plan.ID, domain.PresenceChoice{}); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Errorf("second apply: %v", err)
 		}
 		// The corrected details reach the statistics (the stays carry them).
-		items, total, err := db.Population(ctx, "BO", day(2026, 11, 21), "nationality")
+		items, total, err := db.Stats.Population(ctx, "BO", day(2026, 11, 21), "nationality")
 		if err != nil || total != 3 {
 			t.Fatalf("population: %d %v", total, err)
 		}
@@ -118,7 +118,7 @@ func TestPresenceReconciliation(t *testing.T) {
 		}
 		// An operator of another managing entity cannot reconcile this facility.
 		op := storetest.CtxAs(domain.Actor{UserID: "op", Role: domain.RoleOperator, GestoreID: "altro"})
-		if _, err := db.PlanPresence(op, bo.Code, rows, nil); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := db.Presence.PlanPresence(op, bo.Code, rows, nil); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("out-of-scope plan: %v", err)
 		}
 	})
@@ -133,10 +133,10 @@ func TestSearchPresent(t *testing.T) {
 		host := func(cui, surname, given, facility string) {
 			gg := &domain.Guest{CUI: cui, Surname: surname, GivenName: given, Sex: domain.SexMale,
 				BirthDate: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), Nationality: "MLI", Stage: domain.StageC3Lodged}
-			if err := db.CreateGuest(ctx, gg, nil); err != nil {
+			if err := db.Guests.CreateGuest(ctx, gg, nil); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.RecordEntry(ctx, gg.ID, facility, time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), ""); err != nil {
+			if _, err := db.Guests.RecordEntry(ctx, gg.ID, facility, time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), ""); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -167,7 +167,7 @@ func TestSearchPresent(t *testing.T) {
 			{storetest.CtxAs(domain.Actor{UserID: "op", Role: domain.RoleOperator, GestoreID: "altro"}), domain.PresentFilter{}, 0, 0},
 		}
 		for i, c := range cases {
-			list, total, err := db.SearchPresent(c.as, c.filter)
+			list, total, err := db.Guests.SearchPresent(c.as, c.filter)
 			if err != nil {
 				t.Fatalf("case %d: %v", i, err)
 			}

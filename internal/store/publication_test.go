@@ -23,7 +23,7 @@ func pubFixture(t *testing.T, db *store.DB) context.Context {
 	fe := &domain.Facility{Name: "FE", Type: domain.TypeCASCollettivo, Target: domain.TargetMixed, GestoreID: ferraraGestore(t, db).ID,
 		ComuneCode: "038008", Contracted: 10, Active: 10}
 	for _, f := range []*domain.Facility{imola, fe} {
-		if err := db.CreateFacility(ctx, f); err != nil {
+		if err := db.Facilities.CreateFacility(ctx, f); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -31,10 +31,10 @@ func pubFixture(t *testing.T, db *store.DB) context.Context {
 	enter := func(code, sex, nat string, birth int, at time.Time) domain.Stay {
 		g := &domain.Guest{Surname: "X", Sex: sex, BirthDate: time.Date(birth, 1, 1, 0, 0, 0, 0, time.UTC), Nationality: nat,
 			Stage: domain.StageC3Lodged}
-		if err := db.CreateGuest(ctx, g, nil); err != nil {
+		if err := db.Guests.CreateGuest(ctx, g, nil); err != nil {
 			t.Fatal(err)
 		}
-		s, err := db.RecordEntry(ctx, g.ID, code, at, "")
+		s, err := db.Guests.RecordEntry(ctx, g.ID, code, at, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func pubFixture(t *testing.T, db *store.DB) context.Context {
 			first = s
 		}
 	}
-	if err := db.RecordExit(ctx, first.ID, utc(11, 20), "trasferimento_sai"); err != nil {
+	if err := db.Guests.RecordExit(ctx, first.ID, utc(11, 20), "trasferimento_sai"); err != nil {
 		t.Fatal(err)
 	}
 	enter(imola.Code, "F", "NGA", 2000, utc(11, 10))
@@ -235,7 +235,7 @@ func TestPublicationWorkflow(t *testing.T) {
 		if _, err := svc.List(viewer); domain.ErrorCode(err) != domain.EFORBIDDEN {
 			t.Errorf("viewer's list: %v", err)
 		}
-		entries, err := db.ListAudit(ctx, domain.AuditFilter{Action: "publication."})
+		entries, err := db.Audit.ListAudit(ctx, domain.AuditFilter{Action: "publication."})
 		if err != nil {
 			t.Fatal(err)
 		}

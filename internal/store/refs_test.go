@@ -19,7 +19,7 @@ func TestForeignReferences(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx, bo, boGestore := facilityFixture(t, db, 10)
 		feGestore := ferraraGestore(t, db)
-		offices, err := db.ListOffices(ctx)
+		offices, err := db.Orgs.ListOffices(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -34,46 +34,46 @@ func TestForeignReferences(t *testing.T) {
 		// The register.
 		fe := &domain.Facility{Name: "FE", Type: domain.TypeCASCollettivo, Target: domain.TargetMen, GestoreID: boGestore.ID,
 			ComuneCode: "038008", Contracted: 10, Active: 10}
-		if err := db.CreateFacility(prefFE, fe); !fieldError(err, "gestore") {
+		if err := db.Facilities.CreateFacility(prefFE, fe); !fieldError(err, "gestore") {
 			t.Fatalf("Ferrara creating with Bologna's entity: %v", err)
 		}
-		if err := db.CreateFacility(coord, fe); !fieldError(err, "gestore") {
+		if err := db.Facilities.CreateFacility(coord, fe); !fieldError(err, "gestore") {
 			t.Fatalf("the coordinator creating a Ferrara facility with Bologna's entity: %v", err)
 		}
 		fe.GestoreID = feGestore.ID
-		if err := db.CreateFacility(prefFE, fe); err != nil {
+		if err := db.Facilities.CreateFacility(prefFE, fe); err != nil {
 			t.Fatal(err)
 		}
 		edit := *fe
 		edit.GestoreID = boGestore.ID
-		if err := db.UpdateFacility(prefFE, &edit, fe.Version); !fieldError(err, "gestore") {
+		if err := db.Facilities.UpdateFacility(prefFE, &edit, fe.Version); !fieldError(err, "gestore") {
 			t.Fatalf("Ferrara handing its facility to Bologna's entity: %v", err)
 		}
-		if err := db.UpdateFacility(coord, &edit, fe.Version); !fieldError(err, "gestore") {
+		if err := db.Facilities.UpdateFacility(coord, &edit, fe.Version); !fieldError(err, "gestore") {
 			t.Fatalf("the coordinator handing a Ferrara facility to Bologna's entity: %v", err)
 		}
 		edit = *fe
 		edit.ComuneCode = "037006"
-		if err := db.UpdateFacility(coord, &edit, fe.Version); !fieldError(err, "comune") {
+		if err := db.Facilities.UpdateFacility(coord, &edit, fe.Version); !fieldError(err, "comune") {
 			t.Fatalf("moving a facility to another province's comune: %v", err)
 		}
 		edit = *bo
 		edit.Name = "Presa"
-		if err := db.UpdateFacility(prefFE, &edit, bo.Version); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if err := db.Facilities.UpdateFacility(prefFE, &edit, bo.Version); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("Ferrara editing Bologna's facility: %v", err)
 		}
-		if got, _ := db.FindFacility(ctx, fe.Code); got.GestoreID != feGestore.ID || got.Version != fe.Version {
+		if got, _ := db.Facilities.FindFacility(ctx, fe.Code); got.GestoreID != feGestore.ID || got.Version != fe.Version {
 			t.Fatalf("the refused edits changed the facility: %+v", got)
 		}
 
 		// The import resolves a managing entity among the comune's province's.
-		plan, err := db.PlanFacilityImport(prefFE, []domain.ImportRow{{Line: 2, Gestore: boGestore.TaxCode, Comune: "038008",
+		plan, err := db.Facilities.PlanFacilityImport(prefFE, []domain.ImportRow{{Line: 2, Gestore: boGestore.TaxCode, Comune: "038008",
 			Facility: domain.Facility{Name: "Y", Type: domain.TypeHub, Target: domain.TargetMixed, Contracted: 1, Active: 1,
 				Status: domain.StatusActive}}})
 		if err != nil || plan.Counts["error"] != 1 || plan.Rows[0].Errors[0].Column != "gestore" {
 			t.Fatalf("importing with Bologna's entity: %v %+v", err, plan.Rows)
 		}
-		plan, err = db.PlanFacilityImport(coord, []domain.ImportRow{{Line: 2, Gestore: boGestore.TaxCode, Comune: "037006",
+		plan, err = db.Facilities.PlanFacilityImport(coord, []domain.ImportRow{{Line: 2, Gestore: boGestore.TaxCode, Comune: "037006",
 			Facility: domain.Facility{Code: fe.Code, Name: "FE", Type: domain.TypeCASCollettivo, Target: domain.TargetMen,
 				Contracted: 10, Active: 10, Status: domain.StatusActive}}})
 		if err != nil || plan.Counts["error"] != 1 {
@@ -90,42 +90,42 @@ func TestForeignReferences(t *testing.T) {
 			return g
 		}
 		boHead := guest("nucleo-bo")
-		if err := db.CreateGuest(ctx, boHead, nil); err != nil {
+		if err := db.Guests.CreateGuest(ctx, boHead, nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.CreateGuest(opFE, guest("nucleo-bo"), nil); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if err := db.Guests.CreateGuest(opFE, guest("nucleo-bo"), nil); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("joining Bologna's household: %v", err)
 		}
 		mine := guest("nucleo-fe")
-		if err := db.CreateGuest(opFE, mine, nil); err != nil {
+		if err := db.Guests.CreateGuest(opFE, mine, nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.CreateGuest(opFE, guest("nucleo-fe"), nil); err != nil {
+		if err := db.Guests.CreateGuest(opFE, guest("nucleo-fe"), nil); err != nil {
 			t.Fatalf("joining one's own household: %v", err)
 		}
 		// A member the caller cannot see makes the whole household not found.
-		if err := db.CreateGuest(ctx, guest("nucleo-fe"), nil); err != nil {
+		if err := db.Guests.CreateGuest(ctx, guest("nucleo-fe"), nil); err != nil {
 			t.Fatal(err)
 		}
-		if st, err := db.RecordHouseholdEntry(opFE, "nucleo-fe", fe.Code, time.Now(), ""); domain.ErrorCode(err) != domain.ENOTFOUND || len(st) != 0 {
+		if st, err := db.Guests.RecordHouseholdEntry(opFE, "nucleo-fe", fe.Code, time.Now(), ""); domain.ErrorCode(err) != domain.ENOTFOUND || len(st) != 0 {
 			t.Fatalf("entering a household with a member out of scope: %v %d stays", err, len(st))
 		}
-		if _, err := db.RecordEntry(opFE, boHead.ID, fe.Code, time.Now(), ""); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := db.Guests.RecordEntry(opFE, boHead.ID, fe.Code, time.Now(), ""); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("entering Bologna's guest: %v", err)
 		}
-		if _, err := db.RecordEntry(opFE, mine.ID, fe.Code, time.Now(), ""); err != nil {
+		if _, err := db.Guests.RecordEntry(opFE, mine.ID, fe.Code, time.Now(), ""); err != nil {
 			t.Fatalf("entering one's own guest: %v", err)
 		}
-		before, _ := db.SearchGuests(ctx, "Admitted")
+		before, _ := db.Guests.SearchGuests(ctx, "Admitted")
 		admitted := guest("")
 		admitted.Surname = "Admitted"
-		if _, err := db.AdmitGuest(opFE, admitted, bo.Code, time.Now(), ""); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := db.Guests.AdmitGuest(opFE, admitted, bo.Code, time.Now(), ""); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("admitting into Bologna's facility: %v", err)
 		}
-		if after, _ := db.SearchGuests(ctx, "Admitted"); len(after) != len(before) {
+		if after, _ := db.Guests.SearchGuests(ctx, "Admitted"); len(after) != len(before) {
 			t.Fatalf("a refused admission left a guest: %d → %d", len(before), len(after))
 		}
-		if st, err := db.AdmitGuest(opFE, admitted, fe.Code, time.Now(), ""); err != nil || st.Facility != fe.Code {
+		if st, err := db.Guests.AdmitGuest(opFE, admitted, fe.Code, time.Now(), ""); err != nil || st.Facility != fe.Code {
 			t.Fatalf("admitting into one's own facility: %v %+v", err, st)
 		}
 	})

@@ -11,13 +11,13 @@ import (
 // and contact address. The messages name facilities by code and name only: no
 // personal data. It returns how many messages were queued (0 if the job had
 // already run for this deadline, or before the first deadline of the day).
-func (db *DB) SendReminders(ctx context.Context, baseURL string) (int, error) {
-	now := db.Now()
-	deadline := db.LastDeadline(now)
-	staleBefore := db.StaleBefore(now)
+func (s *OutboxService) SendReminders(ctx context.Context, baseURL string) (int, error) {
+	now := s.db.Now()
+	deadline := s.db.Facilities.LastDeadline(now)
+	staleBefore := s.db.Facilities.StaleBefore(now)
 	period := deadline.In(italy).Format("2006-01-02")
 	queued := 0
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := s.db.InTx(ctx, func(tx *Tx) error {
 		type late struct{ gestore, gestoreEmail, code, name string }
 		rows, err := queryAll(ctx, tx, "reminders", func(s scanner) (late, error) {
 			var l late

@@ -83,9 +83,9 @@ func (s *SessionStore) Commit(token string, b []byte, expiry time.Time) error {
 func (s *SessionStore) Delete(token string) error { return s.DeleteCtx(context.Background(), token) }
 
 // DeleteExpiredSessions removes sessions past their expiry and returns how many.
-func (db *DB) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+func (s *UserService) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 	var n int64
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := s.db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expiry <= $1`, tx.now)
 		if err != nil {
 			return fmt.Errorf("store: delete expired sessions: %w", err)
@@ -104,14 +104,14 @@ func SessionID(token string) string {
 }
 
 // ListSessions returns the caller's live sessions, newest first.
-func (db *DB) ListSessions(ctx context.Context, currentToken string) ([]domain.Session, error) {
+func (s *UserService) ListSessions(ctx context.Context, currentToken string) ([]domain.Session, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || a.UserID == "" {
 		return nil, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
-	rows, err := db.read.QueryContext(ctx, `
+	rows, err := s.db.read.QueryContext(ctx, `
 		SELECT token, created_at, expiry, user_agent FROM sessions
-		WHERE user_id = $1 AND expiry > $2 ORDER BY created_at DESC`, a.UserID, db.Now().UTC())
+		WHERE user_id = $1 AND expiry > $2 ORDER BY created_at DESC`, a.UserID, s.db.Now().UTC())
 	if err != nil {
 		return nil, fmt.Errorf("store: list sessions: %w", err)
 	}
@@ -132,12 +132,12 @@ func (db *DB) ListSessions(ctx context.Context, currentToken string) ([]domain.S
 
 // RevokeSession ends one of the caller's sessions by its public id; another
 // user's session reads as not found.
-func (db *DB) RevokeSession(ctx context.Context, id string) error {
+func (s *UserService) RevokeSession(ctx context.Context, id string) error {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || a.UserID == "" {
 		return domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT token FROM sessions WHERE user_id = $1`, a.UserID)
 		if err != nil {
 			return fmt.Errorf("store: revoke session: %w", err)

@@ -10,13 +10,13 @@ import (
 // TakeSnapshots stores, once per Italian calendar day, every facility's
 // figures, so that trends never depend on someone having kept a spreadsheet.
 // It returns the rows written (0 if today's snapshot exists).
-func (db *DB) TakeSnapshots(ctx context.Context) (int, error) {
-	now := db.Now()
+func (s *FacilityService) TakeSnapshots(ctx context.Context) (int, error) {
+	now := s.db.Now()
 	day := now.In(italy).Format("2006-01-02")
 	var n int
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := s.db.InTx(ctx, func(tx *Tx) error {
 		sys := domain.NewContextWithActor(ctx, domain.ActorSystem)
-		fs, err := db.boardFacilitiesTx(sys, tx, now)
+		fs, err := s.db.boardFacilitiesTx(sys, tx, now)
 		if err != nil {
 			return err
 		}
@@ -46,13 +46,13 @@ func (db *DB) TakeSnapshots(ctx context.Context) (int, error) {
 
 // FreeSeries returns free places per province and day over the last days,
 // from the snapshots.
-func (db *DB) FreeSeries(ctx context.Context, days int) (map[string]map[string]int, error) {
-	from := db.Now().In(italy).AddDate(0, 0, -days).Format("2006-01-02")
+func (s *FacilityService) FreeSeries(ctx context.Context, days int) (map[string]map[string]int, error) {
+	from := s.db.Now().In(italy).AddDate(0, 0, -days).Format("2006-01-02")
 	type row struct {
 		province, day string
 		free          int
 	}
-	rows, err := queryAll(ctx, db.read, "free series", func(s scanner) (row, error) {
+	rows, err := queryAll(ctx, s.db.read, "free series", func(s scanner) (row, error) {
 		var r row
 		err := s.Scan(&r.province, &r.day, &r.free)
 		return r, err
@@ -75,10 +75,10 @@ func (db *DB) FreeSeries(ctx context.Context, days int) (map[string]map[string]i
 // deviation the caller draws: history for the charts of a fresh demo.
 // (One prepared single-row INSERT: with modernc's SQLite, statements with
 // thousands of placeholders were measured ten times slower.)
-func (db *DB) SeedSnapshots(ctx context.Context, days int, deviation func(facility, day int) int) error {
-	now := db.Now()
-	return db.InTx(ctx, func(tx *Tx) error {
-		fs, err := db.boardFacilitiesTx(ctx, tx, now)
+func (s *FacilityService) SeedSnapshots(ctx context.Context, days int, deviation func(facility, day int) int) error {
+	now := s.db.Now()
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		fs, err := s.db.boardFacilitiesTx(ctx, tx, now)
 		if err != nil {
 			return err
 		}

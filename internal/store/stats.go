@@ -21,24 +21,27 @@ var Breakdowns = []string{"sex", "age", "nationality", "household", "stage", "co
 // statistics call: a province-bound caller is held to its province (another
 // one is not found); region-wide callers choose one or none (the region).
 func (db *DB) statsScope(ctx context.Context, province string) (string, domain.Actor, error) {
-	a, ok := domain.ActorFromContext(ctx)
-	if !ok || (a.System == "" && !domain.Can(a, domain.PermStatsRead)) {
-		return "", a, domain.Err(domain.EFORBIDDEN, "err.perm.stats_read")
+	sc, err := scopeOf(ctx)
+	if err == nil {
+		err = sc.need(domain.PermStatsRead, "err.perm.stats_read")
+	}
+	if err != nil {
+		return "", sc.a, domain.Err(domain.EFORBIDDEN, "err.perm.stats_read")
 	}
 	if province != "" {
-		p, err := db.FindProvince(ctx, province)
+		p, err := db.Territory.FindProvince(ctx, province)
 		if err != nil {
-			return "", a, err
+			return "", sc.a, err
 		}
 		province = p.Code
 	}
-	if a.ProvinceCode != "" {
-		if province != "" && province != a.ProvinceCode {
-			return "", a, domain.Err(domain.ENOTFOUND, "err.scope.province")
+	if sc.province != "" {
+		if province != "" && province != sc.province {
+			return "", sc.a, domain.Err(domain.ENOTFOUND, "err.scope.province")
 		}
-		province = a.ProvinceCode
+		province = sc.province
 	}
-	return province, a, nil
+	return province, sc.a, nil
 }
 
 // endOfDay is the first instant after the day (Italian time) of t.
@@ -244,7 +247,7 @@ func (db *DB) comuneNames(ctx context.Context) (map[string]string, error) {
 // the region, broken down by one dimension. Every breakdown sums to the same
 // total; values that are unknown get their own bucket. Aggregated figures:
 // stats:read, within the caller's province when it has one.
-func (db *DB) Population(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, error) {
+func (s *StatsService) Population(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, error) {
 	valid := false
 	for _, b := range Breakdowns {
 		valid = valid || b == by
@@ -252,11 +255,11 @@ func (db *DB) Population(ctx context.Context, province string, day time.Time, by
 	if !valid {
 		return nil, 0, domain.Err(domain.EINVALID, "err.stats.dimension_unknown", "By", by)
 	}
-	province, _, err := db.statsScope(ctx, province)
+	province, _, err := s.db.statsScope(ctx, province)
 	if err != nil {
 		return nil, 0, err
 	}
-	p, err := db.population(ctx, province, day, DefaultAfterDays, by)
+	p, err := s.db.population(ctx, province, day, DefaultAfterDays, by)
 	if err != nil {
 		return nil, 0, err
 	}

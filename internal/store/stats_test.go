@@ -21,7 +21,7 @@ func TestPopulationAgainstHandCounts(t *testing.T) {
 		ctx, bo, _ := facilityFixture(t, db, 10)
 		fe := &domain.Facility{Name: "FE", Type: domain.TypeCASCollettivo, Target: domain.TargetMixed, GestoreID: ferraraGestore(t, db).ID,
 			ComuneCode: "038008", Contracted: 10, Active: 10}
-		if err := db.CreateFacility(ctx, fe); err != nil {
+		if err := db.Facilities.CreateFacility(ctx, fe); err != nil {
 			t.Fatal(err)
 		}
 		utc := func(y, m, d, h int) time.Time { return time.Date(y, time.Month(m), d, h, 0, 0, 0, time.UTC) }
@@ -31,7 +31,7 @@ func TestPopulationAgainstHandCounts(t *testing.T) {
 			if household != "" {
 				gg.HouseholdRole = "head"
 			}
-			if err := db.CreateGuest(ctx, gg, nil); err != nil {
+			if err := db.Guests.CreateGuest(ctx, gg, nil); err != nil {
 				t.Fatal(err)
 			}
 			return gg
@@ -43,26 +43,26 @@ func TestPopulationAgainstHandCounts(t *testing.T) {
 		decided := utc(2026, 9, 1, 0)
 		c2 := &domain.Guest{Surname: "Y", Sex: "M", BirthDate: utc(1991, 1, 1, 0), Nationality: "SYR",
 			Stage: domain.StageSubsidiary, StageDate: &decided}
-		if err := db.CreateGuest(ctx, c2, nil); err != nil {
+		if err := db.Guests.CreateGuest(ctx, c2, nil); err != nil {
 			t.Fatal(err)
 		}
 		vb := &domain.Guest{Surname: "Z", Sex: "F", BirthDate: utc(1999, 1, 1, 0), Nationality: "NGA", Stage: domain.StageHeard}
-		if err := db.CreateGuest(ctx, vb, []domain.Vulnerability{{Code: "tratta", Status: "accertata", Source: "ente anti-tratta",
+		if err := db.Guests.CreateGuest(ctx, vb, []domain.Vulnerability{{Code: "tratta", Status: "accertata", Source: "ente anti-tratta",
 			Date: utc(2026, 9, 1, 0)}}); err != nil {
 			t.Fatal(err)
 		}
-		sa, _ := db.RecordEntry(ctx, a.ID, bo.Code, utc(2026, 10, 1, 8), "")
-		if err := db.RecordExit(ctx, sa.ID, utc(2026, 10, 20, 8), "trasferimento_sai"); err != nil {
+		sa, _ := db.Guests.RecordEntry(ctx, a.ID, bo.Code, utc(2026, 10, 1, 8), "")
+		if err := db.Guests.RecordExit(ctx, sa.ID, utc(2026, 10, 20, 8), "trasferimento_sai"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.RecordEntry(ctx, b.ID, bo.Code, utc(2026, 10, 5, 8), ""); err != nil {
+		if _, err := db.Guests.RecordEntry(ctx, b.ID, bo.Code, utc(2026, 10, 5, 8), ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.RecordEntry(ctx, c.ID, fe.Code, utc(2026, 10, 15, 8), ""); err != nil {
+		if _, err := db.Guests.RecordEntry(ctx, c.ID, fe.Code, utc(2026, 10, 15, 8), ""); err != nil {
 			t.Fatal(err)
 		}
 		count := func(province string, day time.Time, by string) map[string]int {
-			items, total, err := db.Population(ctx, province, day, by)
+			items, total, err := db.Stats.Population(ctx, province, day, by)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,13 +103,13 @@ func TestPopulationAgainstHandCounts(t *testing.T) {
 		// The dashboard on 20 Oct, after C2 (Ferrara, 16 Oct) and VB (Bologna,
 		// 18 Oct) entered: 4 present, C2 hosted more than 30 days after a final
 		// decision, one ascertained trafficking victim.
-		if _, err := db.RecordEntry(ctx, c2.ID, fe.Code, utc(2026, 10, 16, 8), ""); err != nil {
+		if _, err := db.Guests.RecordEntry(ctx, c2.ID, fe.Code, utc(2026, 10, 16, 8), ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.RecordEntry(ctx, vb.ID, bo.Code, utc(2026, 10, 18, 8), ""); err != nil {
+		if _, err := db.Guests.RecordEntry(ctx, vb.ID, bo.Code, utc(2026, 10, 18, 8), ""); err != nil {
 			t.Fatal(err)
 		}
-		d, err := db.Dashboard(ctx, "", d20, 30)
+		d, err := db.Stats.Dashboard(ctx, "", d20, 30)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,24 +141,24 @@ func TestPopulationAgainstHandCounts(t *testing.T) {
 		if vulns["tratta"] != 1 || vulns["msna"] != 0 {
 			t.Errorf("vulnerabilities = %v", d.Vulnerabilities)
 		}
-		if db2, _ := db.Dashboard(ctx, "BO", d10, 30); db2.Total != 2 || db2.Months[len(db2.Months)-1].Entries != 2 {
+		if db2, _ := db.Stats.Dashboard(ctx, "BO", d10, 30); db2.Total != 2 || db2.Months[len(db2.Months)-1].Entries != 2 {
 			t.Errorf("Bologna on 10 Oct: %+v", db2)
 		}
 		viewerBO := storetest.CtxAs(domain.Actor{UserID: "v", Role: domain.RoleViewer, ProvinceCode: "037"})
-		if dv, err := db.Dashboard(viewerBO, "", d20, 30); err != nil || dv.Vulnerabilities != nil || dv.Total != 2 {
+		if dv, err := db.Stats.Dashboard(viewerBO, "", d20, 30); err != nil || dv.Vulnerabilities != nil || dv.Total != 2 {
 			t.Errorf("viewer dashboard: %+v %v (no vulnerability counts for viewers)", dv, err)
 		}
 
 		// Scope: Ferrara's viewer sees Ferrara only, and not Bologna.
 		viewer := storetest.CtxAs(domain.Actor{UserID: "v", Role: domain.RoleViewer, ProvinceCode: "038"})
-		if _, total, err := db.Population(viewer, "", d20, "sex"); err != nil || total != 2 {
+		if _, total, err := db.Stats.Population(viewer, "", d20, "sex"); err != nil || total != 2 {
 			t.Errorf("Ferrara viewer: %d %v", total, err)
 		}
-		if _, _, err := db.Population(viewer, "BO", d20, "sex"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, _, err := db.Stats.Population(viewer, "BO", d20, "sex"); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("Ferrara viewer asking Bologna: %v", err)
 		}
 		op := storetest.CtxAs(domain.Actor{UserID: "o", Role: domain.RoleOperator})
-		if _, _, err := db.Population(op, "", d20, "sex"); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		if _, _, err := db.Stats.Population(op, "", d20, "sex"); domain.ErrorCode(err) != domain.EFORBIDDEN {
 			t.Errorf("operator: %v", err)
 		}
 	})
@@ -171,7 +171,7 @@ func TestTodayFiguresFollowChanges(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx, bo, _ := facilityFixture(t, db, 10)
 		total := func(day time.Time) int {
-			_, n, err := db.Population(ctx, "BO", day, "sex")
+			_, n, err := db.Stats.Population(ctx, "BO", day, "sex")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,14 +183,14 @@ func TestTodayFiguresFollowChanges(t *testing.T) {
 			t.Fatal("not empty")
 		}
 		g := newGuest(t, ctx, db, "")
-		st, err := db.RecordEntry(ctx, g.ID, bo.Code, now.AddDate(0, 0, -10), "")
+		st, err := db.Guests.RecordEntry(ctx, g.ID, bo.Code, now.AddDate(0, 0, -10), "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if total(now) != 1 || total(lastWeek) != 1 {
 			t.Errorf("after a back-dated entry: today %d, last week %d; want 1, 1", total(now), total(lastWeek))
 		}
-		if err := db.RecordExit(ctx, st.ID, now.Add(-time.Minute), "rinuncia"); err != nil {
+		if err := db.Guests.RecordExit(ctx, st.ID, now.Add(-time.Minute), "rinuncia"); err != nil {
 			t.Fatal(err)
 		}
 		if total(now) != 0 || total(lastWeek) != 1 {
@@ -208,7 +208,7 @@ func TestMonthlyFlowsAfterBulkLoad(t *testing.T) {
 		db.SetClock(func() time.Time { return now })
 		ctx, f, _ := facilityFixture(t, db, 500)
 		r := rand.New(rand.NewPCG(7, 11))
-		err := db.SeedPopulation(ctx, func(emit store.PopulationEmitter) error {
+		err := db.Stats.SeedPopulation(ctx, func(emit store.PopulationEmitter) error {
 			for i := range 300 {
 				in := now.AddDate(0, 0, -1-r.IntN(400)).Add(time.Duration(r.IntN(86400)) * time.Second) // never after now
 				var out *time.Time
@@ -232,11 +232,11 @@ func TestMonthlyFlowsAfterBulkLoad(t *testing.T) {
 		// A live entry and exit on top.
 		g := &domain.Guest{Surname: "Dal vivo", Sex: domain.SexFemale, BirthDate: time.Date(1995, 1, 1, 0, 0, 0, 0, time.UTC),
 			Nationality: "ERI", Stage: domain.StageC3Lodged}
-		st, err := db.AdmitGuest(ctx, g, f.Code, now.Add(-48*time.Hour), "")
+		st, err := db.Guests.AdmitGuest(ctx, g, f.Code, now.Add(-48*time.Hour), "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.RecordExit(ctx, st.ID, now.Add(-24*time.Hour), domain.ExitReasons[0]); err != nil {
+		if err := db.Guests.RecordExit(ctx, st.ID, now.Add(-24*time.Hour), domain.ExitReasons[0]); err != nil {
 			t.Fatal(err)
 		}
 
@@ -268,7 +268,7 @@ func TestMonthlyFlowsAfterBulkLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := db.Dashboard(ctx, "037", now, 180)
+		d, err := db.Stats.Dashboard(ctx, "037", now, 180)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,28 +15,28 @@ import (
 func TestTerritory(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
-		provinces, err := db.ListProvinces(ctx)
+		provinces, err := db.Territory.ListProvinces(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(provinces) != 9 || provinces[4].Sigla != "BO" || provinces[4].Residents != 1030421 {
 			t.Fatalf("provinces = %+v", provinces)
 		}
-		bo, err := db.FindProvince(ctx, "bo")
+		bo, err := db.Territory.FindProvince(ctx, "bo")
 		if err != nil || bo.Code != "037" {
 			t.Fatalf("FindProvince(bo) = %+v, %v", bo, err)
 		}
-		if _, err := db.FindProvince(ctx, "XX"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := db.Territory.FindProvince(ctx, "XX"); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("FindProvince(XX) err = %v, want not found", err)
 		}
-		comuni, err := db.ListComuni(ctx, domain.ComuneFilter{ProvinceCode: "037"})
+		comuni, err := db.Territory.ListComuni(ctx, domain.ComuneFilter{ProvinceCode: "037"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(comuni) != 55 || comuni[0].Name != "Alto Reno Terme" {
 			t.Fatalf("comuni of BO = %d, first %q", len(comuni), comuni[0].Name)
 		}
-		all, _ := db.ListComuni(ctx, domain.ComuneFilter{})
+		all, _ := db.Territory.ListComuni(ctx, domain.ComuneFilter{})
 		if len(all) != 330 {
 			t.Fatalf("comuni = %d, want 330", len(all))
 		}
@@ -49,7 +49,7 @@ func TestTerritory(t *testing.T) {
 		if !capital.Capital || capital.Residents != 395561 {
 			t.Fatalf("Bologna = %+v", capital)
 		}
-		if _, err := db.ListComuni(ctx, domain.ComuneFilter{ProvinceCode: "999"}); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := db.Territory.ListComuni(ctx, domain.ComuneFilter{ProvinceCode: "999"}); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("unknown province: err = %v", err)
 		}
 	})
@@ -58,7 +58,7 @@ func TestTerritory(t *testing.T) {
 func TestSyncTerritoryIsIdempotentAndUpdatesResidents(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
-		offices, _ := db.ListOffices(ctx)
+		offices, _ := db.Orgs.ListOffices(ctx)
 		if len(offices) != 9 {
 			t.Fatalf("offices = %d, want 9", len(offices))
 		}
@@ -74,32 +74,32 @@ func TestSyncTerritoryIsIdempotentAndUpdatesResidents(t *testing.T) {
 		if coordinators != 1 {
 			t.Fatalf("coordinators = %d", coordinators)
 		}
-		provinces, _ := db.ListProvinces(ctx)
+		provinces, _ := db.Territory.ListProvinces(ctx)
 		provinces[0].Residents = 1
-		comuni, _ := db.ListComuni(ctx, domain.ComuneFilter{})
-		if err := db.SyncTerritory(ctx, store.TerritoryData{Region: domain.Region{Code: "08", Name: "Emilia-Romagna"},
+		comuni, _ := db.Territory.ListComuni(ctx, domain.ComuneFilter{})
+		if err := db.Territory.SyncTerritory(ctx, store.TerritoryData{Region: domain.Region{Code: "08", Name: "Emilia-Romagna"},
 			Provinces: provinces, Comuni: comuni, PopulationSource: "test"}); err != nil {
 			t.Fatal(err)
 		}
-		again, _ := db.ListOffices(ctx)
+		again, _ := db.Orgs.ListOffices(ctx)
 		if len(again) != 9 || again[0].ID != offices[0].ID {
 			t.Fatalf("offices changed on re-sync")
 		}
-		pc, _ := db.FindProvince(ctx, "PC")
+		pc, _ := db.Territory.FindProvince(ctx, "PC")
 		if pc.Residents != 1 {
 			t.Fatalf("residents not updated: %d", pc.Residents)
 		}
-		if src, _ := db.Meta(ctx, "population_source"); src != "test" {
+		if src, _ := db.Territory.Meta(ctx, "population_source"); src != "test" {
 			t.Fatalf("population source = %q", src)
 		}
 		// The change is audited; a sync that changes nothing writes nothing.
-		entries, _ := db.ListAudit(ctx, domain.AuditFilter{Action: "territory.sync"})
+		entries, _ := db.Audit.ListAudit(ctx, domain.AuditFilter{Action: "territory.sync"})
 		if len(entries) != 2 || entries[0].Params["Provinces"] != int64(1) || entries[0].Params["Comuni"] != int64(0) {
 			t.Fatalf("territory audit = %+v", entries)
 		}
-		db.SyncTerritory(ctx, store.TerritoryData{Region: domain.Region{Code: "08", Name: "Emilia-Romagna"},
+		db.Territory.SyncTerritory(ctx, store.TerritoryData{Region: domain.Region{Code: "08", Name: "Emilia-Romagna"},
 			Provinces: provinces, Comuni: comuni, PopulationSource: "test"})
-		if again, _ := db.ListAudit(ctx, domain.AuditFilter{Action: "territory.sync"}); len(again) != 2 {
+		if again, _ := db.Audit.ListAudit(ctx, domain.AuditFilter{Action: "territory.sync"}); len(again) != 2 {
 			t.Fatalf("an idle sync was audited: %d rows", len(again))
 		}
 	})
@@ -109,44 +109,44 @@ func TestGestoreAndUser(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
 		g := &domain.Gestore{Name: "Cooperativa Test", TaxCode: "01234567890", ProvinceCode: "037", Email: "info@test.example"}
-		if err := db.CreateGestore(ctx, g); err != nil {
+		if err := db.Orgs.CreateGestore(ctx, g); err != nil {
 			t.Fatal(err)
 		}
 		dup := &domain.Gestore{Name: "Altra", TaxCode: "01234567890", ProvinceCode: "037"}
-		if err := db.CreateGestore(ctx, dup); domain.ErrorCode(err) != domain.ECONFLICT {
+		if err := db.Orgs.CreateGestore(ctx, dup); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("duplicate tax code: err = %v, want conflict", err)
 		}
-		if err := db.CreateGestore(ctx, &domain.Gestore{Name: "", TaxCode: "12"}); domain.ErrorCode(err) != domain.EINVALID {
+		if err := db.Orgs.CreateGestore(ctx, &domain.Gestore{Name: "", TaxCode: "12"}); domain.ErrorCode(err) != domain.EINVALID {
 			t.Fatalf("invalid gestore: err = %v", err)
 		}
-		list, _ := db.ListGestori(ctx, domain.OrgFilter{ProvinceCode: "037"})
+		list, _ := db.Orgs.ListGestori(ctx, domain.OrgFilter{ProvinceCode: "037"})
 		if len(list) != 1 || list[0].ID != g.ID || !list[0].CreatedAt.Equal(g.CreatedAt) {
 			t.Fatalf("gestori = %+v, want %+v", list, g)
 		}
 
-		bo, _ := db.FindOfficeBySigla(ctx, "BO")
+		bo, _ := db.Orgs.FindOfficeBySigla(ctx, "BO")
 		u := &domain.User{Email: "Coord@Pref.example", Name: "Coordinatrice", Role: domain.RoleCoordinator, OfficeID: bo.ID}
-		if err := db.CreateUser(ctx, u, "hash"); err != nil {
+		if err := db.Users.CreateUser(ctx, u, "hash"); err != nil {
 			t.Fatal(err)
 		}
-		c, err := db.Credentials(ctx, "coord@pref.example")
+		c, err := db.Users.Credentials(ctx, "coord@pref.example")
 		a := c.Actor
 		if err != nil || c.PasswordHash != "hash" || a.OfficeSigla != "BO" || !a.RegionWide() || a.ProvinceCode != "" {
 			t.Fatalf("credentials = %+v %v", c, err)
 		}
-		fe, _ := db.FindOfficeBySigla(ctx, "FE")
+		fe, _ := db.Orgs.FindOfficeBySigla(ctx, "FE")
 		p := &domain.User{Email: "fe@pref.example", Name: "Ferrara", Role: domain.RolePrefecture, OfficeID: fe.ID}
-		if err := db.CreateUser(ctx, p, "h"); err != nil {
+		if err := db.Users.CreateUser(ctx, p, "h"); err != nil {
 			t.Fatal(err)
 		}
-		pa, err := db.ActorByUserID(ctx, p.ID)
+		pa, err := db.Users.ActorByUserID(ctx, p.ID)
 		if err != nil || pa.ProvinceCode != "038" || pa.RegionWide() {
 			t.Fatalf("prefecture actor = %+v, %v", pa, err)
 		}
-		if err := db.CreateUser(ctx, &domain.User{Email: "fe@pref.example", Name: "X", Role: domain.RoleAdmin}, "h"); domain.ErrorCode(err) != domain.ECONFLICT {
+		if err := db.Users.CreateUser(ctx, &domain.User{Email: "fe@pref.example", Name: "X", Role: domain.RoleAdmin}, "h"); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("duplicate e-mail: err = %v", err)
 		}
-		if _, err := db.Credentials(ctx, "nobody@x.example"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := db.Users.Credentials(ctx, "nobody@x.example"); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("unknown user: err = %v", err)
 		}
 	})
@@ -175,7 +175,7 @@ func TestSessions(t *testing.T) {
 		if _, ok, _ := s.FindCtx(ctx, "tok"); ok {
 			t.Fatal("session found after expiry")
 		}
-		if n, err := db.DeleteExpiredSessions(ctx); err != nil || n != 2 {
+		if n, err := db.Users.DeleteExpiredSessions(ctx); err != nil || n != 2 {
 			t.Fatalf("deleted = %d, %v; want 2", n, err)
 		}
 	})
@@ -196,7 +196,7 @@ func TestInTxRollsBackAndSerializesWriters(t *testing.T) {
 		if !errors.Is(err, boom) {
 			t.Fatalf("err = %v", err)
 		}
-		if p, _ := db.FindProvince(ctx, "037"); p.Residents == 0 {
+		if p, _ := db.Territory.FindProvince(ctx, "037"); p.Residents == 0 {
 			t.Fatal("rolled-back write is visible")
 		}
 
@@ -217,7 +217,7 @@ func TestInTxRollsBackAndSerializesWriters(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		p, _ := db.FindProvince(ctx, "033")
+		p, _ := db.Territory.FindProvince(ctx, "033")
 		if p.Comuni != 46+writers*each || failures.Load() != 0 {
 			t.Fatalf("comuni = %d (failures %d), want %d", p.Comuni, failures.Load(), 46+writers*each)
 		}

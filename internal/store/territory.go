@@ -24,8 +24,8 @@ type TerritoryData struct {
 // prefecture, Bologna's being the regional coordinator. It is idempotent and
 // runs at every start-up, in one transaction, and writes (and audits) only
 // what changed: unchanged rows are skipped by the upserts' WHERE clauses.
-func (db *DB) SyncTerritory(ctx context.Context, d TerritoryData) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (s *TerritoryService) SyncTerritory(ctx context.Context, d TerritoryData) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		changed := func(res sql.Result, err error) (int64, error) {
 			if err != nil {
 				return 0, err
@@ -145,9 +145,9 @@ func setMeta(ctx context.Context, tx *Tx, key, value string) error {
 }
 
 // Meta returns a fact recorded about the database ("" if none).
-func (db *DB) Meta(ctx context.Context, key string) (string, error) {
+func (s *TerritoryService) Meta(ctx context.Context, key string) (string, error) {
 	var v string
-	err := db.read.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = $1`, key).Scan(&v)
+	err := s.db.read.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = $1`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -163,13 +163,13 @@ func scanProvince(s scanner) (domain.Province, error) {
 }
 
 // ListProvinces implements domain.TerritoryService.
-func (db *DB) ListProvinces(ctx context.Context) ([]domain.Province, error) {
-	return queryAll(ctx, db.read, "list provinces", scanProvince, `SELECT `+provinceColumns+` FROM provinces ORDER BY code`)
+func (s *TerritoryService) ListProvinces(ctx context.Context) ([]domain.Province, error) {
+	return queryAll(ctx, s.db.read, "list provinces", scanProvince, `SELECT `+provinceColumns+` FROM provinces ORDER BY code`)
 }
 
 // FindProvince implements domain.TerritoryService.
-func (db *DB) FindProvince(ctx context.Context, codeOrSigla string) (domain.Province, error) {
-	p, err := scanProvince(db.read.QueryRowContext(ctx,
+func (s *TerritoryService) FindProvince(ctx context.Context, codeOrSigla string) (domain.Province, error) {
+	p, err := scanProvince(s.db.read.QueryRowContext(ctx,
 		`SELECT `+provinceColumns+` FROM provinces WHERE code = $1 OR sigla = $2`,
 		codeOrSigla, strings.ToUpper(codeOrSigla)))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -182,16 +182,16 @@ func (db *DB) FindProvince(ctx context.Context, codeOrSigla string) (domain.Prov
 }
 
 // ListComuni implements domain.TerritoryService.
-func (db *DB) ListComuni(ctx context.Context, f domain.ComuneFilter) ([]domain.Comune, error) {
+func (s *TerritoryService) ListComuni(ctx context.Context, f domain.ComuneFilter) ([]domain.Comune, error) {
 	province := ""
 	if f.ProvinceCode != "" {
-		p, err := db.FindProvince(ctx, f.ProvinceCode)
+		p, err := s.db.Territory.FindProvince(ctx, f.ProvinceCode)
 		if err != nil {
 			return nil, err
 		}
 		province = p.Code
 	}
-	out, err := queryAll(ctx, db.read, "list comuni", func(s scanner) (domain.Comune, error) {
+	out, err := queryAll(ctx, s.db.read, "list comuni", func(s scanner) (domain.Comune, error) {
 		var c domain.Comune
 		err := s.Scan(&c.Code, &c.Name, &c.CadastralCode, &c.ProvinceCode, &c.Residents, &c.Capital)
 		return c, err

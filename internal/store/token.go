@@ -11,9 +11,9 @@ import (
 )
 
 // CreateToken stores an API token's hash for the user.
-func (db *DB) CreateToken(ctx context.Context, userID, label, hash string) (domain.Token, error) {
+func (s *UserService) CreateToken(ctx context.Context, userID, label, hash string) (domain.Token, error) {
 	t := domain.Token{ID: newID(), UserID: userID, Label: label}
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := s.db.InTx(ctx, func(tx *Tx) error {
 		t.CreatedAt = tx.now
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO api_tokens (id, user_id, label, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)`,
@@ -30,9 +30,9 @@ func (db *DB) CreateToken(ctx context.Context, userID, label, hash string) (doma
 }
 
 // RevokeTokens revokes the user's live tokens with the label (all if empty).
-func (db *DB) RevokeTokens(ctx context.Context, userID, label string) (int, error) {
+func (s *UserService) RevokeTokens(ctx context.Context, userID, label string) (int, error) {
 	var n int64
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := s.db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `
 			UPDATE api_tokens SET revoked_at = $1
 			WHERE user_id = $2 AND revoked_at IS NULL AND ($3 = '' OR label = $3)`, tx.now, userID, label)
@@ -48,8 +48,8 @@ func (db *DB) RevokeTokens(ctx context.Context, userID, label string) (int, erro
 }
 
 // ListTokens returns the user's tokens, newest first.
-func (db *DB) ListTokens(ctx context.Context, userID string) ([]domain.Token, error) {
-	return queryAll(ctx, db.read, "list tokens", func(s scanner) (domain.Token, error) {
+func (s *UserService) ListTokens(ctx context.Context, userID string) ([]domain.Token, error) {
+	return queryAll(ctx, s.db.read, "list tokens", func(s scanner) (domain.Token, error) {
 		var t domain.Token
 		var used, revoked sql.NullTime
 		if err := s.Scan(&t.ID, &t.UserID, &t.Label, &t.CreatedAt, &used, &revoked); err != nil {
@@ -74,10 +74,10 @@ func (db *DB) ListTokens(ctx context.Context, userID string) ([]domain.Token, er
 const tokenTouchInterval = time.Minute
 
 // ActorByTokenHash resolves a live token of an enabled user.
-func (db *DB) ActorByTokenHash(ctx context.Context, hash string) (domain.Actor, error) {
+func (s *UserService) ActorByTokenHash(ctx context.Context, hash string) (domain.Actor, error) {
 	var id, userID string
 	var used sql.NullTime
-	err := db.read.QueryRowContext(ctx, `
+	err := s.db.read.QueryRowContext(ctx, `
 		SELECT t.id, t.user_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = false`, hash).Scan(&id, &userID, &used)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -86,16 +86,16 @@ func (db *DB) ActorByTokenHash(ctx context.Context, hash string) (domain.Actor, 
 	if err != nil {
 		return domain.Actor{}, fmt.Errorf("store: token: %w", err)
 	}
-	a, err := db.ActorByUserID(ctx, userID)
+	a, err := s.db.Users.ActorByUserID(ctx, userID)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return a, domain.Err(domain.EUNAUTHORIZED, "err.auth.token_invalid")
 	}
 	if err != nil {
 		return a, err
 	}
-	now := db.Now().UTC()
+	now := s.db.Now().UTC()
 	if !used.Valid || now.Sub(used.Time) > tokenTouchInterval {
-		if err := db.InTx(ctx, func(tx *Tx) error {
+		if err := s.db.InTx(ctx, func(tx *Tx) error {
 			_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, tx.now, id)
 			return err
 		}); err != nil {

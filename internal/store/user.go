@@ -28,7 +28,7 @@ func userScope(u *domain.User) []any {
 }
 
 // CreateUser stores u with an already-computed password hash (see package auth).
-func (db *DB) CreateUser(ctx context.Context, u *domain.User, passwordHash string) error {
+func (s *UserService) CreateUser(ctx context.Context, u *domain.User, passwordHash string) error {
 	u.Email = domain.NormalizeEmail(u.Email)
 	if err := u.Validate(); err != nil {
 		return err
@@ -36,7 +36,7 @@ func (db *DB) CreateUser(ctx context.Context, u *domain.User, passwordHash strin
 	if err := requireUserManager(ctx); err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		if err := insertUser(ctx, tx, u, passwordHash); err != nil {
 			return err
 		}
@@ -88,7 +88,7 @@ func scanUser(sc scanner) (domain.User, error) {
 }
 
 // ListUsers returns the users matching f, ordered by name. Admins only.
-func (db *DB) ListUsers(ctx context.Context, f domain.UserFilter) ([]domain.User, error) {
+func (s *UserService) ListUsers(ctx context.Context, f domain.UserFilter) ([]domain.User, error) {
 	if err := requireUserManager(ctx); err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (db *DB) ListUsers(ctx context.Context, f domain.UserFilter) ([]domain.User
 		}
 	}
 	q := "%" + strings.ToLower(strings.TrimSpace(f.Query)) + "%"
-	out, err := queryAll(ctx, db.read, "list users", scanUser, userSelect+`
+	out, err := queryAll(ctx, s.db.read, "list users", scanUser, userSelect+`
 		WHERE ($1 = '' OR u.role = $1)
 		  AND ($2 = '' OR u.office_id = $2)
 		  AND (LOWER(u.email) LIKE $3 OR LOWER(u.name) LIKE $3)
@@ -114,12 +114,12 @@ func (db *DB) ListUsers(ctx context.Context, f domain.UserFilter) ([]domain.User
 }
 
 // FindUser returns a user: admins any, others only themselves (else ENOTFOUND).
-func (db *DB) FindUser(ctx context.Context, id string) (domain.User, error) {
+func (s *UserService) FindUser(ctx context.Context, id string) (domain.User, error) {
 	a, _ := domain.ActorFromContext(ctx)
 	if requireUserManager(ctx) != nil && a.UserID != id {
 		return domain.User{}, domain.Err(domain.ENOTFOUND, "err.user.not_found")
 	}
-	u, err := scanUser(db.read.QueryRowContext(ctx, userSelect+` WHERE u.id = $1`, id))
+	u, err := scanUser(s.db.read.QueryRowContext(ctx, userSelect+` WHERE u.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, domain.Err(domain.ENOTFOUND, "err.user.not_found")
 	}
@@ -130,7 +130,7 @@ func (db *DB) FindUser(ctx context.Context, id string) (domain.User, error) {
 }
 
 // UpdateUser changes name, role and scope. Admins only.
-func (db *DB) UpdateUser(ctx context.Context, u *domain.User) error {
+func (s *UserService) UpdateUser(ctx context.Context, u *domain.User) error {
 	u.Email = domain.NormalizeEmail(u.Email)
 	if err := u.Validate(); err != nil {
 		return err
@@ -138,7 +138,7 @@ func (db *DB) UpdateUser(ctx context.Context, u *domain.User) error {
 	if err := requireUserManager(ctx); err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `
 			UPDATE users SET name = $1, role = $2, office_id = $3, gestore_id = $4, service_id = $5, updated_at = $6
 			WHERE id = $7`, u.Name, u.Role, nullable(u.OfficeID), nullable(u.GestoreID), nullable(u.ServiceID), tx.now, u.ID)
@@ -165,14 +165,14 @@ func (db *DB) UpdateUser(ctx context.Context, u *domain.User) error {
 // SetDisabled disables or re-enables a user. Disabling deletes the user's
 // sessions in the same transaction; tokens stop working because every lookup
 // requires an enabled user. Admins only; an admin cannot disable themselves.
-func (db *DB) SetDisabled(ctx context.Context, id string, disabled bool) error {
+func (s *UserService) SetDisabled(ctx context.Context, id string, disabled bool) error {
 	if err := requireUserManager(ctx); err != nil {
 		return err
 	}
 	if a, _ := domain.ActorFromContext(ctx); a.UserID == id && disabled {
 		return domain.Err(domain.ECONFLICT, "err.user.disable_self")
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3`, disabled, tx.now, id)
 		if err != nil {
 			return fmt.Errorf("store: disable user: %w", err)
@@ -193,8 +193,8 @@ func (db *DB) SetDisabled(ctx context.Context, id string, disabled bool) error {
 
 // SetPasswordHash replaces a user's password hash and ends their other
 // sessions (all of them when keepToken is empty).
-func (db *DB) SetPasswordHash(ctx context.Context, id, hash, action, keepToken string) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (s *UserService) SetPasswordHash(ctx context.Context, id, hash, action, keepToken string) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2 WHERE id = $3`,
 			hash, tx.now, id)
 		if err != nil {
@@ -211,9 +211,9 @@ func (db *DB) SetPasswordHash(ctx context.Context, id, hash, action, keepToken s
 }
 
 // PasswordHash returns a user's current hash (for changing one's own password).
-func (db *DB) PasswordHash(ctx context.Context, id string) (string, error) {
+func (s *UserService) PasswordHash(ctx context.Context, id string) (string, error) {
 	var h string
-	err := db.read.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = $1 AND disabled = false`, id).Scan(&h)
+	err := s.db.read.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = $1 AND disabled = false`, id).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", domain.Err(domain.ENOTFOUND, "err.user.not_found")
 	}
@@ -222,9 +222,9 @@ func (db *DB) PasswordHash(ctx context.Context, id string) (string, error) {
 
 // Credentials returns what sign-in checks for the enabled user with that
 // e-mail; ENOTFOUND when there is none (or it is disabled).
-func (db *DB) Credentials(ctx context.Context, email string) (domain.Credential, error) {
+func (s *UserService) Credentials(ctx context.Context, email string) (domain.Credential, error) {
 	var c domain.Credential
-	a, extra, err := db.actorWhere(ctx, `u.email = $1`, domain.NormalizeEmail(email))
+	a, extra, err := s.db.actorWhere(ctx, `u.email = $1`, domain.NormalizeEmail(email))
 	if err != nil {
 		return c, err
 	}
@@ -233,8 +233,8 @@ func (db *DB) Credentials(ctx context.Context, email string) (domain.Credential,
 }
 
 // ActorByUserID resolves an enabled user's scope; ENOTFOUND otherwise.
-func (db *DB) ActorByUserID(ctx context.Context, id string) (domain.Actor, error) {
-	a, _, err := db.actorWhere(ctx, `u.id = $1`, id)
+func (s *UserService) ActorByUserID(ctx context.Context, id string) (domain.Actor, error) {
+	a, _, err := s.db.actorWhere(ctx, `u.id = $1`, id)
 	return a, err
 }
 
@@ -274,17 +274,17 @@ func (db *DB) actorWhere(ctx context.Context, cond string, arg any) (domain.Acto
 }
 
 // CountUsers returns the number of users.
-func (db *DB) CountUsers(ctx context.Context) (int, error) {
+func (s *UserService) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+	if err := s.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count users: %w", err)
 	}
 	return n, nil
 }
 
 // RecordSignIn stamps the user's last sign-in and audits it.
-func (db *DB) RecordSignIn(ctx context.Context, userID, how string) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (s *UserService) RecordSignIn(ctx context.Context, userID, how string) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, tx.now, userID); err != nil {
 			return fmt.Errorf("store: record sign-in: %w", err)
 		}
@@ -294,14 +294,14 @@ func (db *DB) RecordSignIn(ctx context.Context, userID, how string) error {
 
 // AuditEvent records an event that changes nothing else (sign-out, a refused
 // access worth keeping), in its own transaction; kv are its parameters.
-func (db *DB) AuditEvent(ctx context.Context, action, targetType, targetID string, kv ...any) error {
-	return db.InTx(ctx, func(tx *Tx) error { return tx.audit(ctx, action, targetType, targetID, kv...) })
+func (s *AuditService) AuditEvent(ctx context.Context, action, targetType, targetID string, kv ...any) error {
+	return s.db.InTx(ctx, func(tx *Tx) error { return tx.audit(ctx, action, targetType, targetID, kv...) })
 }
 
 // SetTOTPPending stores a new secret awaiting confirmation; an active one
 // keeps working until the new one is confirmed.
-func (db *DB) SetTOTPPending(ctx context.Context, userID, secret string) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (s *UserService) SetTOTPPending(ctx context.Context, userID, secret string) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_pending = $1 WHERE id = $2`, secret, userID); err != nil {
 			return fmt.Errorf("store: set totp: %w", err)
 		}
@@ -310,8 +310,8 @@ func (db *DB) SetTOTPPending(ctx context.Context, userID, secret string) error {
 }
 
 // TOTPSecrets returns the user's active secret (if enabled) and pending one.
-func (db *DB) TOTPSecrets(ctx context.Context, userID string) (active, pending string, enabled bool, err error) {
-	err = db.read.QueryRowContext(ctx, `SELECT totp_secret, totp_pending, totp_enabled FROM users WHERE id = $1`, userID).
+func (s *UserService) TOTPSecrets(ctx context.Context, userID string) (active, pending string, enabled bool, err error) {
+	err = s.db.read.QueryRowContext(ctx, `SELECT totp_secret, totp_pending, totp_enabled FROM users WHERE id = $1`, userID).
 		Scan(&active, &pending, &enabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = domain.Err(domain.ENOTFOUND, "err.user.not_found")
@@ -321,8 +321,8 @@ func (db *DB) TOTPSecrets(ctx context.Context, userID string) (active, pending s
 
 // UseTOTPStep accepts a verified code's time step once: the conditional update
 // refuses a step already used (replay), atomically on both engines.
-func (db *DB) UseTOTPStep(ctx context.Context, userID string, step int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (s *UserService) UseTOTPStep(ctx context.Context, userID string, step int64) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `
 			UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1 AND totp_enabled = true`, step, userID)
 		if err != nil {
@@ -337,8 +337,8 @@ func (db *DB) UseTOTPStep(ctx context.Context, userID string, step int64) error 
 
 // ActivateTOTP makes the pending secret the active one, once its first code
 // (at step) has been checked against the pending secret it still holds.
-func (db *DB) ActivateTOTP(ctx context.Context, userID, pending string, step int64) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (s *UserService) ActivateTOTP(ctx context.Context, userID, pending string, step int64) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `
 			UPDATE users SET totp_secret = totp_pending, totp_pending = '', totp_enabled = true, totp_last_step = $1
 			WHERE id = $2 AND totp_pending = $3 AND totp_pending <> ''`, step, userID, pending)
@@ -354,11 +354,11 @@ func (db *DB) ActivateTOTP(ctx context.Context, userID, pending string, step int
 
 // ResetTOTP removes a user's TOTP (an admin's help to a user who lost the
 // device); the user must enrol again where it is required.
-func (db *DB) ResetTOTP(ctx context.Context, userID string) error {
+func (s *UserService) ResetTOTP(ctx context.Context, userID string) error {
 	if err := requireUserManager(ctx); err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = '', totp_pending = '', totp_enabled = false, totp_last_step = 0 WHERE id = $1`,
 			userID); err != nil {
 			return fmt.Errorf("store: reset totp: %w", err)
@@ -368,15 +368,15 @@ func (db *DB) ResetTOTP(ctx context.Context, userID string) error {
 }
 
 // CountLoginFailures counts failures recorded for the key since the time.
-func (db *DB) CountLoginFailures(ctx context.Context, key string, since time.Time) (int, error) {
+func (s *UserService) CountLoginFailures(ctx context.Context, key string, since time.Time) (int, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2`, key, since.UTC()).Scan(&n)
+	err := s.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2`, key, since.UTC()).Scan(&n)
 	return n, err
 }
 
 // RecordLoginFailure notes a failed sign-in for each key (account, client).
-func (db *DB) RecordLoginFailure(ctx context.Context, keys ...string) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (s *UserService) RecordLoginFailure(ctx context.Context, keys ...string) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		for _, k := range keys {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (id, key, at) VALUES ($1, $2, $3)`, newID(), k, tx.now); err != nil {
 				return fmt.Errorf("store: record login failure: %w", err)
@@ -387,16 +387,16 @@ func (db *DB) RecordLoginFailure(ctx context.Context, keys ...string) error {
 }
 
 // ClearLoginFailures forgets an account's failures after a successful sign-in.
-func (db *DB) ClearLoginFailures(ctx context.Context, key string) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (s *UserService) ClearLoginFailures(ctx context.Context, key string) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE key = $1`, key)
 		return err
 	})
 }
 
 // DeleteLoginFailuresBefore removes old failure rows (hourly cleanup).
-func (db *DB) DeleteLoginFailuresBefore(ctx context.Context, t time.Time) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+func (s *UserService) DeleteLoginFailuresBefore(ctx context.Context, t time.Time) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE at < $1`, t.UTC())
 		return err
 	})

@@ -95,8 +95,8 @@ func TestDisabledUserLosesSessionAtOnce(t *testing.T) {
 		t.Fatal("not signed in")
 	}
 	ctx := storetest.Ctx()
-	cred, _ := db.Credentials(ctx, "prefettura.ra@gesta.example")
-	if err := db.SetDisabled(ctx, cred.Actor.UserID, true); err != nil {
+	cred, _ := db.Users.Credentials(ctx, "prefettura.ra@gesta.example")
+	if err := db.Users.SetDisabled(ctx, cred.Actor.UserID, true); err != nil {
 		t.Fatal(err)
 	}
 	if resp, _ := get(t, c, srv.URL+"/home"); resp.StatusCode != http.StatusSeeOther {
@@ -152,10 +152,10 @@ func TestAdminManagesUsers(t *testing.T) {
 	srv, db := newServer(t)
 	ctx := storetest.Ctx()
 	// Enrol the admin's TOTP directly, then sign in with a code.
-	cred, _ := db.Credentials(ctx, "admin@gesta.example")
+	cred, _ := db.Users.Credentials(ctx, "admin@gesta.example")
 	secret := "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-	db.SetTOTPPending(ctx, cred.Actor.UserID, secret)
-	db.ActivateTOTP(ctx, cred.Actor.UserID, secret, 1)
+	db.Users.SetTOTPPending(ctx, cred.Actor.UserID, secret)
+	db.Users.ActivateTOTP(ctx, cred.Actor.UserID, secret, 1)
 	c := signIn(t, srv.URL, "admin@gesta.example")
 	code, _ := totp.GenerateCode(secret, time.Now())
 	post(t, c, srv.URL+"/login/codice", url.Values{"code": {code}})
@@ -164,7 +164,7 @@ func TestAdminManagesUsers(t *testing.T) {
 	if strings.Count(list, `href="/admin/utenti/`) != 9+1 { // 9 rows + the "new" button
 		t.Fatalf("prefecture users listed: %d", strings.Count(list, `href="/admin/utenti/`)-1)
 	}
-	bo, _ := db.FindOfficeBySigla(ctx, "BO")
+	bo, _ := db.Orgs.FindOfficeBySigla(ctx, "BO")
 	form := url.Values{"email": {"nuova@pref.example"}, "name": {"Nuova Funzionaria"}, "role": {"prefecture"},
 		"office_id": {bo.ID}, "password": {"password iniziale"}}
 	resp := post(t, c, srv.URL+"/admin/utenti", form)

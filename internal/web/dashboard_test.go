@@ -24,7 +24,7 @@ import (
 func TestDashboard(t *testing.T) {
 	srv, db := newServerWith(t, "sqlite", demo.Options{Population: true})
 	ctx := storetest.Ctx()
-	_, want, err := db.Population(ctx, "BO", time.Now(), "sex")
+	_, want, err := db.Stats.Population(ctx, "BO", time.Now(), "sex")
 	if err != nil || want == 0 {
 		t.Fatalf("Bologna's population: %d %v", want, err)
 	}
@@ -48,7 +48,7 @@ func TestDashboard(t *testing.T) {
 	}
 	// A year ago: the figures come from the stays of that day.
 	past := time.Now().AddDate(-1, 0, 0)
-	_, wantPast, _ := db.Population(ctx, "BO", past, "sex")
+	_, wantPast, _ := db.Stats.Population(ctx, "BO", past, "sex")
 	_, body = get(t, c, srv.URL+"/cruscotto?provincia=BO&data="+past.Format("2006-01-02"))
 	if m := regexp.MustCompile(`data-testid="dash-total">([\d.]+)<`).FindStringSubmatch(body); m == nil ||
 		strings.ReplaceAll(m[1], ".", "") != strconv.Itoa(wantPast) || wantPast == want {
@@ -121,12 +121,12 @@ func TestDashboard(t *testing.T) {
 func TestPresenceUpload(t *testing.T) {
 	srv, db := newServerWith(t, "sqlite", demo.Options{Population: true})
 	c := signIn(t, srv.URL, "operatore.bo@gesta.example")
-	cred, err := db.Credentials(storetest.Ctx(), "operatore.bo@gesta.example")
+	cred, err := db.Users.Credentials(storetest.Ctx(), "operatore.bo@gesta.example")
 	if err != nil {
 		t.Fatal(err)
 	}
 	op := storetest.CtxAs(cred.Actor)
-	present, err := db.Present(op, "")
+	present, err := db.Guests.Present(op, "")
 	if err != nil || len(present) < 3 {
 		t.Fatalf("present: %d %v", len(present), err)
 	}
@@ -172,7 +172,7 @@ func TestPresenceUpload(t *testing.T) {
 	if resp := post(t, c, srv.URL+action[1], form); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("apply: %d", resp.StatusCode)
 	}
-	after, _ := db.Present(op, facility)
+	after, _ := db.Guests.Present(op, facility)
 	names := map[string]bool{}
 	for _, p := range after {
 		names[p.Guest.Surname+" "+p.Guest.GivenName] = true
@@ -187,7 +187,7 @@ func TestPresenceUpload(t *testing.T) {
 	}
 	// The registry page: a page of rows with the count of all, and the search
 	// (in the body) that finds the newcomer.
-	all, _ := db.Present(op, "")
+	all, _ := db.Guests.Present(op, "")
 	_, page = get(t, c, srv.URL+"/ospiti")
 	rows := strings.Count(page, `action="/ospiti/uscite/`)
 	if rows != min(len(all), 200) || strings.Contains(page, `data-testid="present-shown"`) != (len(all) > 200) {

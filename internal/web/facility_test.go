@@ -52,10 +52,10 @@ func TestExportsAreFormulaSafe(t *testing.T) {
 
 func testExports(t *testing.T, srv *httptest.Server, db *store.DB) {
 	ctx := storetest.Ctx()
-	gs, _ := db.ListGestori(ctx, domain.OrgFilter{ProvinceCode: "037"})
+	gs, _ := db.Orgs.ListGestori(ctx, domain.OrgFilter{ProvinceCode: "037"})
 	hostile := &domain.Facility{Name: `=HYPERLINK("http://evil.example","clic")`, Type: domain.TypeCASAppartamento,
 		Target: domain.TargetMen, GestoreID: gs[0].ID, ComuneCode: "037006", Contracted: 5, Active: 5}
-	if err := db.CreateFacility(ctx, hostile); err != nil {
+	if err := db.Facilities.CreateFacility(ctx, hostile); err != nil {
 		t.Fatal(err)
 	}
 	c := signIn(t, srv.URL, "coordinamento@gesta.example")
@@ -106,8 +106,8 @@ func testExports(t *testing.T, srv *httptest.Server, db *store.DB) {
 func TestOperatorConfirmsAvailability(t *testing.T) {
 	srv, db := newServer(t)
 	c := signIn(t, srv.URL, "operatore.fe@gesta.example")
-	cred, _ := db.Credentials(storetest.Ctx(), "operatore.fe@gesta.example")
-	fs, _ := db.ListFacilities(storetest.Ctx(), domain.FacilityFilter{GestoreID: cred.Actor.GestoreID})
+	cred, _ := db.Users.Credentials(storetest.Ctx(), "operatore.fe@gesta.example")
+	fs, _ := db.Facilities.ListFacilities(storetest.Ctx(), domain.FacilityFilter{GestoreID: cred.Actor.GestoreID})
 	_, page := get(t, c, srv.URL+"/disponibilita")
 	for _, f := range fs {
 		if !strings.Contains(page, `data-testid="confirm-`+f.Code+`"`) {
@@ -119,17 +119,17 @@ func TestOperatorConfirmsAvailability(t *testing.T) {
 	if r := post(t, c, srv.URL+"/disponibilita/"+f.Code, form); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("confirm: %d", r.StatusCode)
 	}
-	got, _ := db.FindFacility(storetest.Ctx(), f.Code)
+	got, _ := db.Facilities.FindFacility(storetest.Ctx(), f.Code)
 	if got.Version != f.Version+1 || got.ConfirmedBy != cred.Actor.UserID || got.Stale {
 		t.Fatalf("after confirming: %+v", got)
 	}
 	// The same stale version again: refused, nothing changes.
 	post(t, c, srv.URL+"/disponibilita/"+f.Code, form)
-	if again, _ := db.FindFacility(storetest.Ctx(), f.Code); again.Version != got.Version {
+	if again, _ := db.Facilities.FindFacility(storetest.Ctx(), f.Code); again.Version != got.Version {
 		t.Fatal("a stale form changed the facility")
 	}
 	// Another entity's facility is not found.
-	others, _ := db.ListFacilities(storetest.Ctx(), domain.FacilityFilter{ProvinceCode: "037"})
+	others, _ := db.Facilities.ListFacilities(storetest.Ctx(), domain.FacilityFilter{ProvinceCode: "037"})
 	if r := post(t, c, srv.URL+"/disponibilita/"+others[0].Code, form); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("another entity's facility: %d", r.StatusCode)
 	}
@@ -143,7 +143,7 @@ func TestImportUploadPreviewConfirm(t *testing.T) {
 
 func testImport(t *testing.T, srv *httptest.Server, db *store.DB) {
 	c := signIn(t, srv.URL, "prefettura.fe@gesta.example")
-	gs, _ := db.ListGestori(storetest.Ctx(), domain.OrgFilter{ProvinceCode: "038"})
+	gs, _ := db.Orgs.ListGestori(storetest.Ctx(), domain.OrgFilter{ProvinceCode: "038"})
 	csv := "Nome;Tipologia;Destinatari;Ente gestore;Comune;Posti contrattualizzati;Posti attivi;Posti occupati\n" +
 		"Appartamento importato;CAS appartamento;nuclei;" + gs[0].TaxCode + ";Ferrara;8;8;6\n" +
 		"Riga sbagliata;castello;draghi;" + gs[0].TaxCode + ";Bologna;x;1;\n"
@@ -175,7 +175,7 @@ func testImport(t *testing.T, srv *httptest.Server, db *store.DB) {
 	if r := post(t, c, srv.URL+"/importazioni/"+id, url.Values{"exclude": {"1"}}); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("confirm excluding errors: %d", r.StatusCode)
 	}
-	fs, _ := db.ListFacilities(storetest.Ctx(), domain.FacilityFilter{Query: "appartamento importato"})
+	fs, _ := db.Facilities.ListFacilities(storetest.Ctx(), domain.FacilityFilter{Query: "appartamento importato"})
 	if len(fs) != 1 || fs[0].ProvinceCode != "038" || fs[0].Occupied != 6 {
 		t.Fatalf("imported = %+v", fs)
 	}

@@ -65,9 +65,9 @@ func newServerWith(t *testing.T, engine string, opt demo.Options) (*httptest.Ser
 	}
 	sessions := web.NewSessionManager(&store.SessionStore{DB: db}, 30*time.Minute, 12*time.Hour, false)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &web.Server{Territory: db, Orgs: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams},
-		Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db,
-		Presence: db, Dashboard: db.Dashboard, Sessions: sessions, I18n: bundle, Logger: logger, Version: "test", PopulationSource: "ANPR"}
+	s := &web.Server{Territory: db.Territory, Orgs: db.Orgs, Users: &auth.Service{Store: db.Users, Params: auth.DefaultParams},
+		Audit: db.Audit, Store: db.Audit, ResetTOTP: db.Users.ResetTOTP, Facilities: db.Facilities, History: db.Facilities.FacilityHistory, FreeSeries: db.Facilities.FreeSeries, Guests: db.Guests,
+		Presence: db.Presence, Dashboard: db.Stats.Dashboard, Sessions: sessions, I18n: bundle, Logger: logger, Version: "test", PopulationSource: "ANPR"}
 	if err := s.Init(); err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 func loadCases(ctx context.Context, db *store.DB) error {
 	cs := store.NewCaseService(db)
 	as := func(email string) (context.Context, domain.Actor, error) {
-		c, err := db.Credentials(ctx, email+"@"+demoEmailDomain)
+		c, err := db.Users.Credentials(ctx, email+"@"+demoEmailDomain)
 		if err != nil {
 			return nil, domain.Actor{}, fmt.Errorf("demo cases: %s: %w", email, err)
 		}
@@ -38,7 +38,7 @@ func loadCases(ctx context.Context, db *store.DB) error {
 		if err != nil {
 			return err
 		}
-		all, _, err := db.SearchPresent(op, domain.PresentFilter{Limit: 50})
+		all, _, err := db.Guests.SearchPresent(op, domain.PresentFilter{Limit: 50})
 		if err != nil {
 			return err
 		}

@@ -162,11 +162,11 @@ func Load(ctx context.Context, db *store.DB, scale Scale) (store.Seed, error) {
 
 // LoadWith is Load with options (tests load less history).
 func LoadWith(ctx context.Context, db *store.DB, scale Scale, opt Options) (store.Seed, error) {
-	provinces, err := db.ListProvinces(ctx)
+	provinces, err := db.Territory.ListProvinces(ctx)
 	if err != nil {
 		return store.Seed{}, err
 	}
-	comuni, err := db.ListComuni(ctx, domain.ComuneFilter{})
+	comuni, err := db.Territory.ListComuni(ctx, domain.ComuneFilter{})
 	if err != nil {
 		return store.Seed{}, err
 	}
@@ -186,14 +186,14 @@ func LoadWith(ctx context.Context, db *store.DB, scale Scale, opt Options) (stor
 				po.MeanStayDays = 80
 			}
 		}
-		if err := db.SeedPopulation(ctx, Population(scale, seed.Facilities, db.Now(), po)); err != nil {
+		if err := db.Stats.SeedPopulation(ctx, Population(scale, seed.Facilities, db.Now(), po)); err != nil {
 			return store.Seed{}, err
 		}
 		// At the nation scale (for benchmarks) the past days' figures are
 		// materialised at once; at the region's they are computed on first read
 		// in a few milliseconds each, and the first start stays quick.
 		if scale == ScaleNation {
-			if err := db.BuildPopulationCache(ctx, db.Now().AddDate(0, 0, -po.HistoryDays)); err != nil {
+			if err := db.Stats.BuildPopulationCache(ctx, db.Now().AddDate(0, 0, -po.HistoryDays)); err != nil {
 				return store.Seed{}, err
 			}
 		}
@@ -221,7 +221,7 @@ func LoadWith(ctx context.Context, db *store.DB, scale Scale, opt Options) (stor
 		// Days of history for the charts: occupancy around today's, with a
 		// slow weekly swell and a little noise per facility (deterministic).
 		r := rand.New(rand.NewPCG(defaultSeed, 90))
-		if err := db.SeedSnapshots(ctx, opt.HistoryDays, func(f, day int) int {
+		if err := db.Facilities.SeedSnapshots(ctx, opt.HistoryDays, func(f, day int) int {
 			return int(math.Round(2*math.Sin(float64(day)/5+float64(f%7)))) + r.IntN(3) - 1
 		}); err != nil {
 			return store.Seed{}, err

@@ -17,11 +17,11 @@ func provinces(t *testing.T) ([]domain.Province, []domain.Comune) {
 	t.Helper()
 	dsn, _ := storetest.DSN(t, "sqlite")
 	db := storetest.Open(t, dsn)
-	ps, err := db.ListProvinces(storetest.Ctx())
+	ps, err := db.Territory.ListProvinces(storetest.Ctx())
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs, err := db.ListComuni(storetest.Ctx(), domain.ComuneFilter{})
+	cs, err := db.Territory.ListComuni(storetest.Ctx(), domain.ComuneFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,14 +88,14 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g, s, u, err := db.OrgCounts(ctx)
+		g, s, u, err := db.Orgs.OrgCounts(ctx)
 		if err != nil || g != 60 || s != 108 || u != len(seed.Users) {
 			t.Fatalf("counts = %d %d %d, %v", g, s, u, err)
 		}
 		if _, err := demo.LoadWith(ctx, db, demo.ScaleRegion, demo.Options{}); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("second load: err = %v, want conflict", err)
 		}
-		c, err := db.Credentials(ctx, "operatore.bo@gesta.example")
+		c, err := db.Users.Credentials(ctx, "operatore.bo@gesta.example")
 		if err != nil || c.Actor.Role != domain.RoleOperator || c.Actor.GestoreID == "" {
 			t.Fatalf("operator = %+v, %v", c.Actor, err)
 		}
@@ -129,7 +129,7 @@ func TestPopulation(t *testing.T) {
 		occupied += f.Facility.Occupied
 	}
 	by := func(dim string) (map[string]int, int) {
-		items, total, err := db.Population(ctx, "", db.Now(), dim)
+		items, total, err := db.Stats.Population(ctx, "", db.Now(), dim)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +160,7 @@ func TestPopulation(t *testing.T) {
 	if nat["GIN"] < nat["EGY"] || nat["TUN"] < nat["PAK"] {
 		t.Errorf("nationalities = %v", nat)
 	}
-	_, stays, closed, err := db.RegistryCounts(ctx)
+	_, stays, closed, err := db.Stats.RegistryCounts(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,21 +196,21 @@ func TestPopulationCacheMatchesLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The region's demo leaves the days to be computed on first read: sweep now.
-	if err := db.BuildPopulationCache(ctx, db.Now().AddDate(0, 0, -730)); err != nil {
+	if err := db.Stats.BuildPopulationCache(ctx, db.Now().AddDate(0, 0, -730)); err != nil {
 		t.Fatal(err)
 	}
-	provinces, _ := db.ListProvinces(ctx)
+	provinces, _ := db.Territory.ListProvinces(ctx)
 	r := rand.New(rand.NewPCG(1, 2))
 	checked := 0
 	for range 8 {
 		day := db.Now().AddDate(0, 0, -1-r.IntN(729))
 		for _, p := range provinces {
 			for _, by := range store.Breakdowns {
-				cached, total, err := db.Population(ctx, p.Sigla, day, by)
+				cached, total, err := db.Stats.Population(ctx, p.Sigla, day, by)
 				if err != nil {
 					t.Fatal(err)
 				}
-				live, liveTotal, _, err := db.LivePopulation(ctx, p.Sigla, day, by)
+				live, liveTotal, _, err := db.Stats.LivePopulation(ctx, p.Sigla, day, by)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -219,11 +219,11 @@ func TestPopulationCacheMatchesLive(t *testing.T) {
 				}
 				checked++
 			}
-			d, err := db.Dashboard(ctx, p.Sigla, day, store.DefaultAfterDays)
+			d, err := db.Stats.Dashboard(ctx, p.Sigla, day, store.DefaultAfterDays)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, _, after, _ := db.LivePopulation(ctx, p.Sigla, day, "sex")
+			_, _, after, _ := db.Stats.LivePopulation(ctx, p.Sigla, day, "sex")
 			if d.AfterDecision != after {
 				t.Fatalf("%s on %s: after decision cached %d, live %d", p.Sigla, day.Format("2006-01-02"), d.AfterDecision, after)
 			}

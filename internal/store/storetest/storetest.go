@@ -94,7 +94,7 @@ func Open(tb testing.TB, dsn string) *store.DB {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := db.SyncTerritory(ctx, store.TerritoryData{Region: territory.Region, Provinces: t.Provinces,
+	if err := db.Territory.SyncTerritory(ctx, store.TerritoryData{Region: territory.Region, Provinces: t.Provinces,
 		Comuni: t.Comuni, PopulationSource: t.PopulationSource}); err != nil {
 		tb.Fatalf("storetest: sync territory: %v", err)
 	}
