@@ -61,6 +61,7 @@ type ComuneGuidance struct {
 type Assignment struct {
 	Unit     string `json:"unit"`
 	Facility string `json:"facility"`
+	Km       int    `json:"km"` // from the province's reference point, as the objective counts it
 }
 
 // Solution is the answer of `gesta alloc solve`.

@@ -440,18 +440,20 @@ func (m *model) live(gap int64) []int {
 	return live
 }
 
-// explain writes a short reason per unit.
+// explain gives each assignment its distance and writes a short reason per
+// unit for the command line (the application words its own from the figures).
 func (nw *network) explain(sol *Solution) {
 	in := nw.in
 	fac := map[string]int{}
 	for i, f := range in.Facilities {
 		fac[f.ID] = i
 	}
-	for _, a := range sol.Assignments {
+	for i, a := range sol.Assignments {
 		f := fac[a.Facility]
+		sol.Assignments[i].Km = int(nw.km[f])
 		sol.Explain[a.Unit] = fmt.Sprintf("%s, %d km, comune %s", in.Facilities[f].ID, nw.km[f], in.Facilities[f].Comune)
 	}
 	for _, u := range sol.Unplaced {
-		sol.Explain[u] = "nessuna struttura compatibile con posti liberi sufficienti"
+		sol.Explain[u] = "no compatible facility with enough free places"
 	}
 }

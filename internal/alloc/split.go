@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 )
 
 // Groups of units.
@@ -51,7 +50,22 @@ type ProvinceResult struct {
 	Code    string   `json:"code"`
 	Persons int      `json:"persons"`
 	Units   []string `json:"units"`
-	Explain string   `json:"explain"`
+	Why     SplitWhy `json:"why"`
+}
+
+// SplitWhy is why a province got its part: the figures of the rule (its key's
+// quota of the batch, the cumulative quota and what it received, the balance)
+// and the limits that bound it. Figures, not words: the presentation says them.
+type SplitWhy struct {
+	BatchQuota float64        `json:"batch_quota"` // key × batch
+	Key        float64        `json:"key"`
+	Batch      int            `json:"batch"`
+	Cumulative float64        `json:"cumulative_quota"`
+	Received   int            `json:"received"`
+	Balance    float64        `json:"balance"` // received − cumulative quota
+	Low        int            `json:"low"`     // the batch's bounds for the province
+	High       int            `json:"high"`
+	Free       map[string]int `json:"free,omitempty"` // free places by group, where they limit
 }
 
 // SplitOutput is the answer.
@@ -204,7 +218,7 @@ func Split(in SplitInput) (SplitOutput, error) {
 			units = []string{}
 		}
 		out.Provinces = append(out.Provinces, ProvinceResult{Code: p.Code, Persons: p.taken, Units: units,
-			Explain: explain(p, batch, exact)})
+			Why: why(p, batch, exact)})
 	}
 	if out.Unplaced == nil {
 		out.Unplaced = []string{}
@@ -257,18 +271,16 @@ func better(a, b *state) bool {
 	return a.Code < b.Code
 }
 
-func explain(p *state, batch int, exact float64) string {
-	var caps []string
+func why(p *state, batch int, exact float64) SplitWhy {
+	w := SplitWhy{BatchQuota: p.Share * float64(batch), Key: p.Share, Batch: batch, Cumulative: exact,
+		Received: p.Received, Balance: float64(p.Received) - exact, Low: p.low, High: p.high}
 	for _, g := range []string{GroupMan, GroupWoman, GroupFamily, GroupMinor} {
 		if n, ok := p.Free[g]; ok {
-			caps = append(caps, fmt.Sprintf("%s %d", g, n))
+			if w.Free == nil {
+				w.Free = map[string]int{}
+			}
+			w.Free[g] = n
 		}
 	}
-	capText := "nessun limite"
-	if len(caps) > 0 {
-		capText = strings.Join(caps, ", ")
-	}
-	return fmt.Sprintf("quota del lotto %.2f (chiave %.4f × %d); quota cumulata %.2f, ricevuti %d, saldo %+.2f; "+
-		"limiti del lotto %d–%d; posti liberi: %s",
-		p.Share*float64(batch), p.Share, batch, exact, p.Received, float64(p.Received)-exact, p.low, p.high, capText)
+	return w
 }

@@ -111,8 +111,9 @@ func TestSplitRespectsCapsAndHouseholds(t *testing.T) {
 			}
 			placed[id] = pr.Code
 		}
-		if pr.Explain == "" {
-			t.Errorf("%s: no explanation", pr.Code)
+		if w := pr.Why; w.Batch != 53 || w.Received < pr.Persons || w.Low > pr.Persons || w.High < pr.Persons ||
+			math.Abs(w.Balance-(float64(w.Received)-w.Cumulative)) > 1e-9 || math.Abs(w.BatchQuota-w.Key*53) > 1e-9 {
+			t.Errorf("%s: %d persons, reason %+v", pr.Code, pr.Persons, w)
 		}
 	}
 	if sum != 53 || len(placed) != 43 || len(out.Unplaced) != 0 {

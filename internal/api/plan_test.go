@@ -16,9 +16,12 @@ type apiPlan struct {
 	Status    string `json:"status"`
 	Total     int    `json:"total"`
 	Provinces []struct {
-		Code           string     `json:"code"`
-		Persons        int        `json:"persons"`
-		Explain        string     `json:"explain"`
+		Code    string `json:"code"`
+		Persons int    `json:"persons"`
+		Why     *struct {
+			Batch     int `json:"batch"`
+			Low, High int
+		} `json:"why"`
 		AcknowledgedAt *time.Time `json:"acknowledged_at"`
 	} `json:"provinces"`
 	Units []struct {
@@ -86,8 +89,8 @@ func TestPlanAPI(t *testing.T) {
 		sum := 0
 		for _, r := range p.Provinces {
 			sum += r.Persons
-			if r.Explain == "" {
-				t.Errorf("%s: no explanation", r.Code)
+			if r.Why == nil || r.Why.Batch != 73 || r.Why.Low > r.Persons || r.Why.High < r.Persons {
+				t.Errorf("%s: %d persons, reason %+v", r.Code, r.Persons, r.Why)
 			}
 		}
 		if sum != 73 {

@@ -66,7 +66,7 @@ type SplitShare struct {
 	Code    string
 	Persons int
 	Units   []string // unit ids
-	Explain string
+	Why     SplitWhy
 }
 
 // Splitter computes a province split. The store calls it inside

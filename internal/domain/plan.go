@@ -89,15 +89,18 @@ type PlanPerson struct {
 
 // PlanProvince is one province's part of a plan.
 type PlanProvince struct {
-	Code           string     `json:"code"`
-	Sigla          string     `json:"sigla"`
-	Name           string     `json:"name"`
-	Share          float64    `json:"share"`
-	Quota          float64    `json:"quota"`          // share × the plan's total
-	BalanceBefore  float64    `json:"balance_before"` // saldo of the period before this plan
-	Proposed       int        `json:"proposed"`       // what the engine proposed
-	Persons        int        `json:"persons"`        // the share in force
-	Explain        string     `json:"explain"`
+	Code          string  `json:"code"`
+	Sigla         string  `json:"sigla"`
+	Name          string  `json:"name"`
+	Share         float64 `json:"share"`
+	Quota         float64 `json:"quota"`          // share × the plan's total
+	BalanceBefore float64 `json:"balance_before"` // saldo of the period before this plan
+	Proposed      int     `json:"proposed"`       // what the engine proposed
+	Persons       int     `json:"persons"`        // the share in force
+	// Why is the engine's reason for Proposed (nil: an older plan, whose reason
+	// is the text in Explain).
+	Why            *SplitWhy  `json:"why,omitempty"`
+	Explain        string     `json:"explain,omitempty"`
 	AdjustReason   string     `json:"adjust_reason,omitempty"`
 	AcknowledgedAt *time.Time `json:"acknowledged_at"`
 	AcknowledgedBy string     `json:"acknowledged_by,omitempty"`
@@ -366,8 +369,17 @@ type PlacementProposal struct {
 	Bound       int64               `json:"bound"`   // a proven lower bound of the objective
 	Gap         float64             `json:"gap"`     // (objective − bound) / objective, in percent: 0 when optimal
 	Millis      float64             `json:"millis"`
-	Explain     map[string]string   `json:"explain"`
 	Facilities  map[string]Facility `json:"-"` // the candidate facilities, for display
+}
+
+// Line is the proposal's line of a unit (nil: the unit is unplaced).
+func (p PlacementProposal) Line(unit string) *PlacementLine {
+	for i := range p.Assignments {
+		if p.Assignments[i].Unit == unit {
+			return &p.Assignments[i]
+		}
+	}
+	return nil
 }
 
 // PlacementLine places a unit in a facility.
@@ -375,6 +387,7 @@ type PlacementLine struct {
 	Unit     string `json:"unit"`
 	Facility string `json:"facility"`
 	Size     int    `json:"size,omitempty"`
+	Km       int    `json:"km,omitempty"` // in a proposal: from the province's reference point
 }
 
 // PlanService runs the distribution plans (docs/plans.md). Every method needs
@@ -579,4 +592,21 @@ type PlanListPreview struct {
 	Units       int         `json:"units"`
 	Composition Composition `json:"composition"`
 	Errors      []CellError `json:"errors"`
+}
+
+// SplitWhy is why the engine proposed a province's share: its key's quota of
+// the group, the cumulative quota of the period and what the province had
+// received, the balance, the bounds of the group for the province, and its
+// free places by group where they limited it. Stored as JSON with the split;
+// the presentation words it in the reader's language.
+type SplitWhy struct {
+	BatchQuota float64        `json:"batch_quota"`
+	Key        float64        `json:"key"`
+	Batch      int            `json:"batch"`
+	Cumulative float64        `json:"cumulative_quota"`
+	Received   int            `json:"received"`
+	Balance    float64        `json:"balance"`
+	Low        int            `json:"low"`
+	High       int            `json:"high"`
+	Free       map[string]int `json:"free,omitempty"`
 }

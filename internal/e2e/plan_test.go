@@ -89,6 +89,11 @@ func TestPlanFlow(t *testing.T) {
 	b.submit(t, `[data-testid="plan-split"]`)
 	b.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="split-table"]`)))
 	rows := value(t, b, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="split-table"] tbody tr').length`))
+	// Each province's reason is worded from the engine's figures in the page's language.
+	why := value(t, b, chromedp.Evaluate[string](`document.querySelector('[data-testid="split-table"] tbody tr details').textContent`))
+	if !strings.Contains(why, "quota cumulata") || !strings.Contains(why, "saldo") {
+		t.Fatalf("a province's reason: %q", why)
+	}
 	// The coordinator moves one person from Bologna to Ferrara, with a reason.
 	bo := value(t, b, chromedp.Evaluate[string](`document.getElementById("p_037").value`))
 	fe := value(t, b, chromedp.Evaluate[string](`document.getElementById("p_038").value`))
@@ -138,6 +143,9 @@ func TestPlanFlow(t *testing.T) {
 	selects := value(t, p, chromedp.Evaluate[int](`document.querySelectorAll('select[name^="u_"]').length`))
 	if selects == 0 || unplaced != 0 {
 		t.Fatalf("proposal: %d units, %d without a facility", selects, unplaced)
+	}
+	if why := value(t, p, chromedp.Evaluate[string](`document.querySelector('select[name^="u_"]').closest("tr").lastElementChild.textContent`)); !strings.Contains(why, " km, ") {
+		t.Fatalf("a unit's reason: %q", why)
 	}
 	p.submit(t, `[data-testid="plan-place"]`)
 	p.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-depart"]`)))

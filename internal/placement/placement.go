@@ -64,9 +64,9 @@ func (s *Service) ProposePlacement(ctx context.Context, id string) (domain.Place
 		size[u.ID] = u.Size
 	}
 	out := domain.PlacementProposal{Province: pin.Province, Objective: sol.Objective, Optimal: sol.Optimal, Bound: sol.Bound,
-		Gap: gapPercent(sol), Millis: sol.Stats.Millis, Unplaced: sol.Unplaced, Explain: sol.Explain, Facilities: byCode}
+		Gap: gapPercent(sol), Millis: sol.Stats.Millis, Unplaced: sol.Unplaced, Facilities: byCode}
 	for _, a := range sol.Assignments {
-		out.Assignments = append(out.Assignments, domain.PlacementLine{Unit: a.Unit, Facility: a.Facility, Size: size[a.Unit]})
+		out.Assignments = append(out.Assignments, domain.PlacementLine{Unit: a.Unit, Facility: a.Facility, Size: size[a.Unit], Km: a.Km})
 	}
 	if out.Unplaced == nil {
 		out.Unplaced = []string{}
@@ -143,7 +143,7 @@ func Split(r domain.SplitRequest) (domain.SplitResult, error) {
 	}
 	res := domain.SplitResult{Unplaced: out.Unplaced}
 	for _, p := range out.Provinces {
-		res.Provinces = append(res.Provinces, domain.SplitShare{Code: p.Code, Persons: p.Persons, Units: p.Units, Explain: p.Explain})
+		res.Provinces = append(res.Provinces, domain.SplitShare{Code: p.Code, Persons: p.Persons, Units: p.Units, Why: domain.SplitWhy(p.Why)})
 	}
 	return res, nil
 }

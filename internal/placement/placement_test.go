@@ -82,8 +82,8 @@ func TestSplit(t *testing.T) {
 		for _, u := range p.Units {
 			units[u] = p.Code
 		}
-		if p.Explain == "" {
-			t.Errorf("%s: no explanation", p.Code)
+		if w := p.Why; w.Batch != 5 || w.Low > p.Persons || w.High < p.Persons {
+			t.Errorf("%s: %d persons, reason %+v", p.Code, p.Persons, w)
 		}
 	}
 	if persons != 5 || len(units) != 3 || len(res.Unplaced) != 0 {

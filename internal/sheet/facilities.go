@@ -1,7 +1,6 @@
 package sheet
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -73,14 +72,14 @@ var statusWords = map[string]domain.FacilityStatus{
 // header are returned as an error; problems of cells stay with their row.
 func ParseFacilities(rows [][]string) ([]domain.ImportRow, error) {
 	if len(rows) == 0 {
-		return nil, &FormatError{"Il file è vuoto."}
+		return nil, formatErr("sheet.empty")
 	}
 	idx := map[string]int{}
 	header := map[string]string{}
 	for i, h := range rows[0] {
 		if f, ok := columns[normHeader(h)]; ok {
 			if _, dup := idx[f]; dup {
-				return nil, &FormatError{fmt.Sprintf("La colonna «%s» compare due volte.", h)}
+				return nil, formatErr("sheet.duplicate_column", "Column", h)
 			}
 			idx[f], header[f] = i, strings.TrimSpace(h)
 		}
@@ -92,8 +91,7 @@ func ParseFacilities(rows [][]string) ([]domain.ImportRow, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, &FormatError{"Mancano colonne obbligatorie: " + italianNames(missing) +
-			". Intestazioni attese: nome, tipologia, destinatari, ente gestore, comune, posti contrattualizzati, posti attivi."}
+		return nil, formatErr("sheet.facility.missing_columns", "Columns", italianNames(missing))
 	}
 	var out []domain.ImportRow
 	for n, rec := range rows[1:] {
@@ -109,41 +107,41 @@ func ParseFacilities(rows [][]string) ([]domain.ImportRow, error) {
 			continue // blank line
 		}
 		r := domain.ImportRow{Line: line, Gestore: cell("gestore"), Comune: cell("comune")}
-		bad := func(f, msg string) {
-			r.Errors = append(r.Errors, domain.ImportError{Line: line, Column: header[f], Msg: msg})
+		bad := func(f, msgID string, kv ...any) {
+			r.Errors = append(r.Errors, domain.ImportError{Line: line, Column: header[f], MsgID: msgID, Args: domain.Args(kv...)})
 		}
 		f := &r.Facility
 		f.Code, f.Name, f.Address, f.CIG = strings.ToUpper(cell("code")), cell("name"), cell("address"), cell("cig")
 		if f.Name == "" {
-			bad("name", "il nome è obbligatorio")
+			bad("name", "sheet.facility.name_required")
 		}
 		if t, ok := typeWords[normHeader(cell("type"))]; ok {
 			f.Type = t
 		} else {
-			bad("type", fmt.Sprintf("tipologia «%s» sconosciuta (es. CAS collettivo, CAS appartamento, hub, SAI ordinario)", cell("type")))
+			bad("type", "sheet.facility.type_unknown", "Value", cell("type"))
 		}
 		if t, ok := targetWords[normHeader(cell("target"))]; ok {
 			f.Target = t
 		} else {
-			bad("target", fmt.Sprintf("destinatari «%s» sconosciuti (uomini, donne, nuclei, MSNA, misto)", cell("target")))
+			bad("target", "sheet.facility.target_unknown", "Value", cell("target"))
 		}
 		if r.Gestore == "" {
-			bad("gestore", "l'ente gestore (partita IVA o nome) è obbligatorio")
+			bad("gestore", "sheet.facility.gestore_required")
 		}
 		if r.Comune == "" {
-			bad("comune", "il comune (codice ISTAT o nome) è obbligatorio")
+			bad("comune", "sheet.facility.comune_required")
 		}
 		num := func(fld string, required bool) (int, bool) {
 			s := strings.ReplaceAll(cell(fld), ".", "")
 			if s == "" {
 				if required {
-					bad(fld, "valore obbligatorio")
+					bad(fld, "sheet.value_required")
 				}
 				return 0, false
 			}
 			v, err := strconv.Atoi(s)
 			if err != nil || v < 0 {
-				bad(fld, fmt.Sprintf("«%s» non è un numero intero non negativo", cell(fld)))
+				bad(fld, "sheet.not_count", "Value", cell(fld))
 				return 0, false
 			}
 			return v, true
@@ -156,7 +154,7 @@ func ParseFacilities(rows [][]string) ([]domain.ImportRow, error) {
 		if s := cell("price"); s != "" {
 			p, err := strconv.ParseFloat(strings.ReplaceAll(strings.ReplaceAll(strings.TrimPrefix(s, "€"), ".", ""), ",", "."), 64)
 			if err != nil || p < 0 {
-				bad("price", fmt.Sprintf("«%s» non è un prezzo (es. 35,50)", s))
+				bad("price", "sheet.not_price", "Value", s)
 			} else {
 				f.PriceCents = int(p*100 + 0.5)
 			}
@@ -171,7 +169,7 @@ func ParseFacilities(rows [][]string) ([]domain.ImportRow, error) {
 					return &t
 				}
 			}
-			bad(fld, fmt.Sprintf("«%s» non è una data gg/mm/aaaa", s))
+			bad(fld, "sheet.not_date", "Value", s)
 			return nil
 		}
 		f.ContractFrom, f.ContractTo = date("contract_start"), date("contract_end")
@@ -180,7 +178,7 @@ func ParseFacilities(rows [][]string) ([]domain.ImportRow, error) {
 			if ft, ok := featureWords[normHeader(w)]; ok {
 				f.Features = append(f.Features, ft)
 			} else if strings.TrimSpace(w) != "" {
-				bad("features", fmt.Sprintf("caratteristica «%s» sconosciuta", strings.TrimSpace(w)))
+				bad("features", "sheet.facility.feature_unknown", "Value", strings.TrimSpace(w))
 			}
 		}
 		f.Status = domain.StatusActive
@@ -188,19 +186,19 @@ func ParseFacilities(rows [][]string) ([]domain.ImportRow, error) {
 			if st, ok := statusWords[normHeader(s)]; ok {
 				f.Status = st
 			} else {
-				bad("status", fmt.Sprintf("stato «%s» sconosciuto (attiva, sospesa, chiusa)", s))
+				bad("status", "sheet.facility.status_unknown", "Value", s)
 			}
 		}
 		if f.Active > f.Contracted {
-			bad("active", "i posti attivi superano quelli contrattualizzati")
+			bad("active", "sheet.facility.active_over")
 		}
 		if r.Occupied != nil && *r.Occupied > f.Contracted {
-			bad("occupied", "i posti occupati superano quelli contrattualizzati")
+			bad("occupied", "sheet.facility.occupied_over")
 		}
 		out = append(out, r)
 	}
 	if len(out) == 0 {
-		return nil, &FormatError{"Il file non contiene righe di dati."}
+		return nil, formatErr("sheet.no_rows")
 	}
 	return out, nil
 }

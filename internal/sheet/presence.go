@@ -1,7 +1,6 @@
 package sheet
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -66,8 +65,8 @@ func ParsePresence(rows [][]string) ([]domain.PresenceRow, []domain.CellError, e
 			continue
 		}
 		line := n + 1
-		bad := func(f, msg string) {
-			errs = append(errs, domain.CellError{Line: line, Column: presenceLabels[f], Message: msg})
+		bad := func(f, msgID string, kv ...any) {
+			errs = append(errs, domain.CellError{Line: line, Column: presenceLabels[f], MsgID: msgID, Args: domain.Args(kv...)})
 		}
 		p := domain.PresenceRow{Line: line, CUI: strings.ToUpper(strings.ReplaceAll(cell("cui"), " ", "")),
 			Surname: cell("surname"), GivenName: cell("given_name"), Household: cell("household"),
@@ -89,10 +88,10 @@ func ParsePresence(rows [][]string) ([]domain.PresenceRow, []domain.CellError, e
 		}
 		before := len(errs)
 		if p.Surname == "" && p.GivenName == "" {
-			bad("surname", "manca il cognome (e il nome).")
+			bad("surname", "sheet.presence.name_required")
 		}
 		if p.CUI != "" && !validCUI(p.CUI) {
-			bad("cui", fmt.Sprintf("«%s» non sembra un CUI (da 6 a 12 cifre o lettere).", cell("cui")))
+			bad("cui", "sheet.presence.cui_invalid", "Value", cell("cui"))
 			p.CUI = ""
 		}
 		switch s := normHeader(cell("sex")); s {
@@ -103,29 +102,29 @@ func ParsePresence(rows [][]string) ([]domain.PresenceRow, []domain.CellError, e
 		case "x", "altro":
 			p.Sex = domain.SexOther
 		case "":
-			bad("sex", "manca il sesso (M o F).")
+			bad("sex", "sheet.presence.sex_required")
 		default:
-			bad("sex", fmt.Sprintf("«%s» non è un sesso riconosciuto: scrivi M, F o X.", cell("sex")))
+			bad("sex", "sheet.presence.sex_unknown", "Value", cell("sex"))
 		}
 		if v := cell("birth"); v == "" {
-			bad("birth", "manca la data di nascita (se si conosce solo l'anno, scrivi l'anno).")
+			bad("birth", "sheet.presence.birth_required")
 		} else if d, est, ok := parseItalianDate(v); !ok || d.Year() < 1900 || d.After(time.Now()) {
-			bad("birth", fmt.Sprintf("«%s» non è una data valida (gg/mm/aaaa).", v))
+			bad("birth", "sheet.presence.date_invalid", "Value", v)
 		} else {
 			p.BirthDate, p.BirthEstimated = d, est
 		}
 		if v := cell("nationality"); v == "" {
-			bad("nationality", "manca la cittadinanza.")
+			bad("nationality", "sheet.presence.nationality_required")
 		} else if c, ok := nationalityCode(v); ok {
 			p.Nationality = c
 		} else {
-			bad("nationality", fmt.Sprintf("«%s» non è una cittadinanza riconosciuta: scrivi il paese in italiano o il codice ISO a tre lettere.", v))
+			bad("nationality", "sheet.presence.nationality_unknown", "Value", v)
 		}
 		if v := cell("entered"); v != "" {
 			if d, _, ok := parseItalianDate(v); ok {
 				p.EnteredAt = d
 			} else {
-				bad("entered", fmt.Sprintf("«%s» non è una data valida (gg/mm/aaaa).", v))
+				bad("entered", "sheet.presence.date_invalid", "Value", v)
 			}
 		}
 		switch v := normHeader(cell("msna")); v {
@@ -133,7 +132,7 @@ func ParsePresence(rows [][]string) ([]domain.PresenceRow, []domain.CellError, e
 		case "si", "s", "x", "1", "vero", "true", "msna":
 			p.MSNA = true
 		default:
-			bad("msna", fmt.Sprintf("«%s» non è un valore riconosciuto: scrivi sì o no.", cell("msna")))
+			bad("msna", "sheet.presence.yesno", "Value", cell("msna"))
 		}
 		switch v := normHeader(cell("role")); {
 		case v == "":
@@ -151,7 +150,7 @@ func ParsePresence(rows [][]string) ([]domain.PresenceRow, []domain.CellError, e
 		}
 	}
 	if len(out) == 0 && len(errs) == 0 {
-		return nil, nil, &FormatError{"L'elenco non contiene persone sotto l'intestazione."}
+		return nil, nil, formatErr("sheet.presence.no_people")
 	}
 	return out, errs, nil
 }
@@ -199,8 +198,7 @@ func findPresenceHeader(rows [][]string) (int, map[string]int, error) {
 			}
 		}
 	}
-	return 0, nil, &FormatError{"Non trovo l'intestazione dell'elenco: servono almeno le colonne cognome (o «cognome e nome»), " +
-		"data di nascita e cittadinanza, nelle prime 15 righe."}
+	return 0, nil, formatErr("sheet.presence.no_header")
 }
 
 func at(rec []string, i int) string {

@@ -11,12 +11,16 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/gesta-er/gesta/internal/i18n"
 	"github.com/gesta-er/gesta/internal/sheet"
 )
 
 // TestPresenceGolden reads messy presence lists as operators send them and
 // compares what was understood (people and cell errors) with golden files.
 // UPDATE_GOLDEN=1 rewrites the golden files; read the diff before committing.
+// italian words the reader's problems as the pages do.
+var italian = i18n.MustNew().For("it")
+
 func TestPresenceGolden(t *testing.T) {
 	files, _ := filepath.Glob("testdata/presence/*.*")
 	n := 0
@@ -40,7 +44,7 @@ func TestPresenceGolden(t *testing.T) {
 			}
 			var msgs []string
 			for _, e := range errs {
-				msgs = append(msgs, fmt.Sprintf("Riga %d, colonna «%s»: %s", e.Line, e.Column, e.Message))
+				msgs = append(msgs, fmt.Sprintf("Riga %d, colonna «%s»: %s", e.Line, e.Column, italian.Msg(e.MsgID, e.Args)))
 			}
 			got, _ := json.MarshalIndent(map[string]any{"people": people, "errors": msgs}, "", "  ")
 			golden := strings.TrimSuffix(f, filepath.Ext(f)) + ".golden.json"
@@ -68,7 +72,7 @@ func TestPresenceGolden(t *testing.T) {
 func TestPresenceHeaderMissing(t *testing.T) {
 	_, _, err := sheet.ParsePresence([][]string{{"Nome", "Telefono"}, {"Mario", "123"}})
 	var fe *sheet.FormatError
-	if err == nil || !strings.Contains(err.Error(), "data di nascita") || !asFormat(err, &fe) {
+	if err == nil || !asFormat(err, &fe) || !strings.Contains(italian.Msg(fe.MsgID, fe.Args), "data di nascita") {
 		t.Fatalf("err = %v", err)
 	}
 }

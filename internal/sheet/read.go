@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/gesta-er/gesta/internal/domain"
 )
 
 // Limits on what an upload may be; a file past any of them is refused whole,
@@ -28,9 +30,23 @@ var (
 var ErrTooLarge = errors.New("sheet: file too large")
 
 // FormatError is a problem with the file as a whole, in Italian for the user.
-type FormatError struct{ Msg string }
+type FormatError struct {
+	MsgID string         // catalogue id, "sheet.…"
+	Args  map[string]any // its parameters
+}
 
-func (e *FormatError) Error() string { return e.Msg }
+// Error is the message id and parameters (for logs; people read the
+// catalogue's text).
+func (e *FormatError) Error() string {
+	if len(e.Args) == 0 {
+		return "sheet: " + e.MsgID
+	}
+	return fmt.Sprintf("sheet: %s %v", e.MsgID, e.Args)
+}
+
+func formatErr(msgID string, kv ...any) *FormatError {
+	return &FormatError{MsgID: msgID, Args: domain.Args(kv...)}
+}
 
 // Read reads the rows of a CSV (";" or "," separated, UTF-8, BOM allowed) or
 // of the first sheet of an XLSX. The first row is the header.
@@ -59,7 +75,7 @@ func read(data []byte, filename string, maxRows int, raw bool) ([][]string, erro
 func readCSV(data []byte, maxRows int) ([][]string, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if !utf8.Valid(data) {
-		return nil, &FormatError{"Il file CSV non è in UTF-8: salvalo come «CSV UTF-8» e riprova."}
+		return nil, formatErr("sheet.csv_not_utf8")
 	}
 	first, _, _ := bytes.Cut(data, []byte("\n"))
 	r := csv.NewReader(bytes.NewReader(data))
@@ -78,7 +94,7 @@ func readCSV(data []byte, maxRows int) ([][]string, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, &FormatError{fmt.Sprintf("Riga %d: il CSV non è leggibile (%v).", pe.Line, pe.Err)}
+				return nil, formatErr("sheet.csv_unreadable", "Line", pe.Line, "Reason", pe.Err.Error())
 			}
 			return nil, err
 		}
@@ -92,14 +108,14 @@ func readCSV(data []byte, maxRows int) ([][]string, error) {
 
 func checkRow(rec []string, n, maxRows int) error {
 	if n > maxRows {
-		return &FormatError{fmt.Sprintf("Il file ha più di %d righe: dividilo in più file.", maxRows)}
+		return formatErr("sheet.too_many_rows", "Max", maxRows)
 	}
 	if len(rec) > MaxColumns {
-		return &FormatError{fmt.Sprintf("Riga %d: più di %d colonne.", n+1, MaxColumns)}
+		return formatErr("sheet.too_many_columns", "Line", n+1, "Max", MaxColumns)
 	}
 	for i, c := range rec {
 		if len(c) > MaxCellBytes {
-			return &FormatError{fmt.Sprintf("Riga %d, colonna %d: cella troppo lunga.", n+1, i+1)}
+			return formatErr("sheet.cell_too_long", "Line", n+1, "Column", i+1)
 		}
 	}
 	return nil
@@ -110,7 +126,7 @@ func checkRow(rec []string, n, maxRows int) error {
 func readXLSX(data []byte, maxRows int, raw bool) ([][]string, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, &FormatError{"Il file non è un foglio Excel (XLSX) valido."}
+		return nil, formatErr("sheet.xlsx_invalid")
 	}
 	if len(zr.File) > MaxZipEntries {
 		return nil, ErrTooLarge
@@ -125,23 +141,23 @@ func readXLSX(data []byte, maxRows int, raw bool) ([][]string, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		UnzipSizeLimit: MaxUnzippedBytes, UnzipXMLSizeLimit: 16 << 20})
 	if err != nil {
-		return nil, &FormatError{"Il foglio Excel non è leggibile."}
+		return nil, formatErr("sheet.xlsx_unreadable")
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, &FormatError{"Il foglio Excel non contiene fogli."}
+		return nil, formatErr("sheet.xlsx_no_sheets")
 	}
 	it, err := f.Rows(sheets[0])
 	if err != nil {
-		return nil, &FormatError{"Il primo foglio non è leggibile."}
+		return nil, formatErr("sheet.first_sheet_unreadable")
 	}
 	defer it.Close()
 	var rows [][]string
 	for it.Next() {
 		rec, err := it.Columns(excelize.Options{RawCellValue: raw})
 		if err != nil {
-			return nil, &FormatError{fmt.Sprintf("Riga %d non leggibile.", len(rows)+1)}
+			return nil, formatErr("sheet.row_unreadable", "Line", len(rows)+1)
 		}
 		if err := checkRow(rec, len(rows), maxRows); err != nil {
 			return nil, err

@@ -70,7 +70,7 @@ func TestParseFacilitiesHeaderProblems(t *testing.T) {
 				_, err = sheet.ParseFacilities(rows)
 			}
 			var fe *sheet.FormatError
-			if !errors.As(err, &fe) || fe.Msg == "" {
+			if !errors.As(err, &fe) || !worded(fe.MsgID) {
 				t.Fatalf("want an Italian format error, got %v", err)
 			}
 		})

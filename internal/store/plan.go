@@ -277,6 +277,14 @@ func planProvinces(ctx context.Context, q querier, planID string) ([]domain.Plan
 		var ack, rem, esc, placed, dep, arr sql.NullTime
 		err := s.Scan(&r.Code, &r.Sigla, &r.Name, &r.Share, &r.Quota, &r.BalanceBefore, &r.Proposed, &r.Persons, &r.Explain,
 			&r.AdjustReason, &ack, &r.AcknowledgedBy, &rem, &esc, &placed, &dep, &arr, &r.Arrived)
+		// The engine's reason is stored as its figures (JSON); plans split
+		// before that keep their text, shown as it was.
+		if strings.HasPrefix(r.Explain, "{") {
+			var w domain.SplitWhy
+			if json.Unmarshal([]byte(r.Explain), &w) == nil {
+				r.Why, r.Explain = &w, ""
+			}
+		}
 		r.AcknowledgedAt, r.RemindedAt, r.EscalatedAt = timePtr(ack), timePtr(rem), timePtr(esc)
 		r.PlacedAt, r.DepartedAt, r.ArrivedAt = timePtr(placed), timePtr(dep), timePtr(arr)
 		return r, err
@@ -386,11 +394,15 @@ func proposeSplit(ctx context.Context, id string) func(tx *Tx) error {
 			c := r.Code
 			quota := shares[c] * float64(p.Total)
 			balance := float64(received[c]) - shares[c]*float64(in.CumulativeTotal)
+			why, err := json.Marshal(r.Why)
+			if err != nil {
+				return fmt.Errorf("store: split reason: %w", err)
+			}
 			if _, err := tx.ExecContext(ctx, `
 				INSERT INTO plan_provinces (plan_id, province_code, share, quota, balance_before, proposed, persons, explain,
 					adjust_reason, acknowledged_by, arrived)
 				VALUES ($1, $2, $3, $4, $5, $6, $6, $7, '', '', 0)`,
-				p.ID, c, shares[c], quota, balance, r.Persons, r.Explain); err != nil {
+				p.ID, c, shares[c], quota, balance, r.Persons, string(why)); err != nil {
 				return fmt.Errorf("store: split: %w", err)
 			}
 			for _, u := range r.Units {

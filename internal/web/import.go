@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/i18n"
 	"github.com/gesta-er/gesta/internal/sheet"
 )
 
@@ -102,7 +103,7 @@ func (s *Server) uploadFailed(w http.ResponseWriter, r *http.Request, err error,
 	case errors.Is(err, sheet.ErrTooLarge):
 		fail(http.StatusRequestEntityTooLarge, s.t(r, "import.toolarge"))
 	case errors.As(err, &fe):
-		fail(http.StatusUnprocessableEntity, fe.Msg)
+		fail(http.StatusUnprocessableEntity, s.I18n.For(i18n.FromRequest(r)).Msg(fe.MsgID, fe.Args))
 	case c == domain.EINVALID || c == domain.ECONFLICT || c == domain.ENOTFOUND:
 		fail(StatusOf(c), s.errText(r, err))
 	default:

@@ -137,6 +137,7 @@ var funcs = template.FuncMap{
 	"pct":     func(f float64) string { return strings.Replace(fmt.Sprintf("%.2f%%", f*100), ".", ",", 1) },
 	"dec":     func(f float64) string { return strings.Replace(fmt.Sprintf("%.2f", f), ".", ",", 1) },
 	"sdec":    func(f float64) string { return strings.Replace(fmt.Sprintf("%+.2f", f), ".", ",", 1) },
+	"dec4":    func(f float64) string { return strings.Replace(fmt.Sprintf("%.4f", f), ".", ",", 1) },
 	"natname": domain.NationalityName,
 	"sub":     func(a, b int) int { return a - b },
 	"deref":   func(p *int) int { return *p },
