@@ -366,7 +366,8 @@ func (s *searchRun) plunge(nd node) bool {
 	}
 }
 
-// heuristics rounds the node's flow and, with dives, dives from it.
+// heuristics rounds the node's flow (by class and, with dives, by facility)
+// and, with dives, dives from it.
 // Rounding is most of a node's work and, once the optimum is found, all
 // waste: after each try that finds nothing better, the next waits twice as
 // many nodes (up to maxRoundGap).
@@ -379,6 +380,15 @@ func (s *searchRun) heuristics() {
 	found := false
 	if c, ok := m.round(); ok && s.found(c) {
 		found = true
+	}
+	if s.p.dives {
+		// The rounding by facility too, from the node's state: on the
+		// family-heavy batches it finds what rounding by class misses
+		// (BENCHMARKS.md, "Batch families").
+		g.restore()
+		if c, ok := m.pack(); ok && s.found(c) {
+			found = true
+		}
 	}
 	if s.p.dives {
 		// A dive too, in the next order each time, from the node's state

@@ -66,6 +66,12 @@ func TestTimeLimitSweep(t *testing.T) {
 	for _, s := range nations {
 		batches = append(batches, batch{gen.Nation.Label(s), func() *alloc.Instance { return mp.Batch(gen.Nation, s) }})
 	}
+	// Two family-heavy batches (issue 19) that the engine proves within a
+	// second: their limits cut searches on the new shapes.
+	fam := gen.Variant{Families: true}
+	for _, s := range []int{2, 14} {
+		batches = append(batches, batch{gen.Region.Label(s) + fam.Suffix(), func() *alloc.Instance { return mp.BatchOf(gen.Region, s, fam) }})
+	}
 	r := rand.New(rand.NewPCG(17, 19))
 	for i := range 6 {
 		in := alloc.MediumInstance(r)
