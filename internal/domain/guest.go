@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -104,10 +105,31 @@ func (g *Guest) Validate() error {
 	return nil
 }
 
+// The status of a vulnerability: suspected (reported, to be assessed) or
+// ascertained (by a qualified service).
+const (
+	VulnSuspected   = "sospetta"
+	VulnAscertained = "accertata"
+)
+
+// VulnerabilityStatuses lists them.
+var VulnerabilityStatuses = []string{VulnSuspected, VulnAscertained}
+
+// Validate checks the code and status against the controlled vocabularies.
+func (v Vulnerability) Validate() error {
+	if !slices.Contains(VulnerabilityCodes, v.Code) || !slices.Contains(VulnerabilityStatuses, v.Status) {
+		return Err(EINVALID, "err.guest.vulnerability")
+	}
+	return nil
+}
+
+// ValidExitReason reports whether reason is one of ExitReasons.
+func ValidExitReason(reason string) bool { return slices.Contains(ExitReasons, reason) }
+
 // Vulnerability is an art. 17 vulnerability: sealed at rest.
 type Vulnerability struct {
 	Code   string    `json:"code"`
-	Status string    `json:"status"` // sospetta, accertata
+	Status string    `json:"status"` // VulnSuspected, VulnAscertained
 	Source string    `json:"source"`
 	Date   time.Time `json:"date"`
 	Note   string    `json:"note,omitempty"`

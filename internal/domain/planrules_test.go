@@ -280,3 +280,30 @@ func TestValidatePlan(t *testing.T) {
 		})
 	}
 }
+
+func TestVulnerabilityAndExitVocabulary(t *testing.T) {
+	for _, c := range []struct {
+		v  Vulnerability
+		ok bool
+	}{
+		{Vulnerability{Code: "tratta", Status: VulnSuspected}, true},
+		{Vulnerability{Code: "msna", Status: VulnAscertained}, true},
+		{Vulnerability{Code: "tratta", Status: "suspected"}, false}, // one language for codes
+		{Vulnerability{Code: "trafficking", Status: VulnSuspected}, false},
+		{Vulnerability{Code: "", Status: ""}, false},
+	} {
+		if err := c.v.Validate(); (err == nil) != c.ok {
+			t.Errorf("%+v: %v", c.v, err)
+		}
+	}
+	for _, r := range ExitReasons {
+		if !ValidExitReason(r) {
+			t.Errorf("%s refused", r)
+		}
+	}
+	for _, r := range []string{"", "transfer", "Decesso"} {
+		if ValidExitReason(r) {
+			t.Errorf("%q accepted", r)
+		}
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -144,8 +143,8 @@ func insertGuest(ctx context.Context, tx *Tx, g *domain.Guest, a domain.Actor) e
 }
 
 func addVulnerability(ctx context.Context, tx *Tx, guestID string, v domain.Vulnerability, a domain.Actor) error {
-	if !slices.Contains(domain.VulnerabilityCodes, v.Code) || (v.Status != "sospetta" && v.Status != "accertata") {
-		return domain.Err(domain.EINVALID, "err.guest.vulnerability")
+	if err := v.Validate(); err != nil {
+		return err
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -323,7 +322,7 @@ func exitTx(ctx context.Context, tx *Tx, a domain.Actor, stayID string, at time.
 }
 
 func exitTxCode(ctx context.Context, tx *Tx, a domain.Actor, stayID string, at time.Time, reason string) (string, error) {
-	if !slices.Contains(domain.ExitReasons, reason) {
+	if !domain.ValidExitReason(reason) {
 		return "", domain.Err(domain.EINVALID, "err.stay.exit_reason").WithFields(map[string]domain.FieldError{"exit_reason": domain.Field("err.stay.exit_reason_choose")})
 	}
 	sc, err := facilityScope(ctx)

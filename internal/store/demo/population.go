@@ -271,7 +271,7 @@ func (p *people) unit(emit store.PopulationEmitter, kind unitKind, size int, fac
 			if g.MSNA {
 				code = "msna"
 			}
-			vulns = append(vulns, domain.Vulnerability{Code: code, Status: []string{"sospetta", "accertata"}[r.IntN(2)],
+			vulns = append(vulns, domain.Vulnerability{Code: code, Status: domain.VulnerabilityStatuses[r.IntN(2)],
 				Source: "équipe della struttura", Date: entered.AddDate(0, 0, 7).UTC().Truncate(24 * time.Hour)})
 		}
 		if err := emit(g, stays, vulns); err != nil {
