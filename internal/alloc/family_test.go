@@ -33,12 +33,7 @@ func familyInstance(r *rand.Rand) *Instance {
 		if slices.Contains(f.Accepts, GroupFamily) && r.IntN(10) < 4 {
 			f.Features = append(f.Features, "infant")
 		}
-		if r.IntN(4) == 0 {
-			f.Features = append(f.Features, "wheelchair")
-		}
-		if r.IntN(4) == 0 {
-			f.Features = append(f.Features, "vulnerable")
-		}
+		f.Features = append(f.Features, someOf(r, 4, "wheelchair", "vulnerable")...)
 		in.Facilities = append(in.Facilities, f)
 	}
 	for i := range 3 + r.IntN(4) {
@@ -49,12 +44,7 @@ func familyInstance(r *rand.Rand) *Instance {
 				u.Needs = append(u.Needs, "infant")
 			}
 		}
-		if r.IntN(8) == 0 {
-			u.Needs = append(u.Needs, "wheelchair")
-		}
-		if r.IntN(8) == 0 {
-			u.Needs = append(u.Needs, "vulnerable")
-		}
+		u.Needs = append(u.Needs, someOf(r, 8, "wheelchair", "vulnerable")...)
 		in.Units = append(in.Units, u)
 	}
 	return in
@@ -81,14 +71,7 @@ func TestFamiliesAgainstBruteForce(t *testing.T) {
 		if err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
 		}
-		want := bruteForce(in)
-		if sol.Objective != want || !sol.Optimal || sol.Bound != sol.Objective {
-			t.Fatalf("trial %d: objective %d (optimal %v, bound %d), brute force %d\n%+v", trial, sol.Objective,
-				sol.Optimal, sol.Bound, want, in)
-		}
-		if got, err := Evaluate(in, sol.Assignments, sol.Unplaced); err != nil || got != sol.Objective {
-			t.Fatalf("trial %d: recomputed %d, %v", trial, got, err)
-		}
+		checkProven(t, trial, in, sol)
 		if sol.Stats.Nodes > 1 {
 			branched++
 		}
@@ -115,4 +98,29 @@ func rootBound(in *Instance) int64 {
 	m := buildNetwork(in).build()
 	m.g.solve(m.s, m.t, m.need)
 	return m.g.flowCost()
+}
+
+// someOf returns each of features with probability 1/n.
+func someOf(r *rand.Rand, n int, features ...string) []string {
+	var out []string
+	for _, f := range features {
+		if r.IntN(n) == 0 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// checkProven: the engine's answer equals the brute force's optimum, is
+// proven so, and its objective is what its assignments cost.
+func checkProven(t *testing.T, trial int, in *Instance, sol *Solution) {
+	t.Helper()
+	want := bruteForce(in)
+	if sol.Objective != want || !sol.Optimal || sol.Bound != sol.Objective {
+		t.Fatalf("trial %d: objective %d (optimal %v, bound %d), brute force %d\n%+v", trial, sol.Objective,
+			sol.Optimal, sol.Bound, want, in)
+	}
+	if got, err := Evaluate(in, sol.Assignments, sol.Unplaced); err != nil || got != sol.Objective {
+		t.Fatalf("trial %d: recomputed %d, %v", trial, got, err)
+	}
 }

@@ -130,14 +130,7 @@ func TestSolveAgainstBruteForce(t *testing.T) {
 				closed++ // the search closed what the relaxation left
 			}
 		}
-		want := bruteForce(in)
-		if sol.Objective != want || !sol.Optimal || sol.Bound != sol.Objective {
-			t.Fatalf("trial %d: objective %d (optimal %v, bound %d), brute force %d\n%+v", trial, sol.Objective,
-				sol.Optimal, sol.Bound, want, in)
-		}
-		if got, err := Evaluate(in, sol.Assignments, sol.Unplaced); err != nil || got != sol.Objective {
-			t.Fatalf("trial %d: recomputed %d, %v", trial, got, err)
-		}
+		checkProven(t, trial, in, sol)
 		if sol.Stats.Nodes > 1 {
 			branched++
 		}
