@@ -88,8 +88,8 @@ func scanAudit(s scanner) (domain.AuditEntry, error) {
 // ListAudit implements domain.AuditService. The caller must hold PermAuditRead
 // (checked here too: the store is the last line).
 func (s *AuditService) ListAudit(ctx context.Context, f domain.AuditFilter) ([]domain.AuditEntry, error) {
-	if a, ok := domain.ActorFromContext(ctx); !ok || (a.System == "" && !domain.Can(a, domain.PermAuditRead)) {
-		return nil, domain.Err(domain.EFORBIDDEN, "err.perm.audit_read")
+	if _, err := scopeWith(ctx, domain.PermAuditRead, "err.perm.audit_read"); err != nil {
+		return nil, err
 	}
 	if f.Limit <= 0 {
 		f.Limit = 50

@@ -53,15 +53,15 @@ func (c *boardCache) invalidate() {
 // Aggregated figures: the coordinator, prefectures and viewers (stats:read)
 // see the region; an operator sees its own facilities.
 func (s *FacilityService) Board(ctx context.Context, flt domain.FacilityFilter) (domain.Board, error) {
-	a, ok := domain.ActorFromContext(ctx)
-	if !ok {
-		return domain.Board{}, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return domain.Board{}, err
 	}
-	if a.System == "" && !domain.Can(a, domain.PermFacilityRead) && !domain.Can(a, domain.PermStatsRead) {
+	if !sc.can(domain.PermFacilityRead) && !sc.can(domain.PermStatsRead) {
 		return domain.Board{}, domain.Err(domain.EFORBIDDEN, "err.perm.board_read")
 	}
-	if a.Role == domain.RoleOperator {
-		flt.GestoreID = a.GestoreID
+	if sc.gestore != "" {
+		flt.GestoreID = sc.gestore
 	}
 	now := s.db.Now()
 	if b, ok := s.db.boardCache.get(flt, now); ok {

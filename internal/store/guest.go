@@ -44,14 +44,8 @@ func SearchKey(s string) string {
 }
 
 func guestWriter(ctx context.Context) (domain.Actor, error) {
-	a, ok := domain.ActorFromContext(ctx)
-	if !ok {
-		return a, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
-	}
-	if a.System == "" && !domain.Can(a, domain.PermGuestWrite) {
-		return a, domain.Err(domain.EFORBIDDEN, "err.perm.guest_write")
-	}
-	return a, nil
+	sc, err := scopeWith(ctx, domain.PermGuestWrite, "err.perm.guest_write")
+	return sc.a, err
 }
 
 // CreateGuest stores a guest with its vulnerabilities (sealed) in one
@@ -165,9 +159,8 @@ func addVulnerability(ctx context.Context, tx *Tx, guestID string, v domain.Vuln
 // Vulnerabilities returns a guest's vulnerabilities, decrypted, for roles
 // with PermVulnRead only; the read is audited in the same transaction.
 func (s *GuestService) Vulnerabilities(ctx context.Context, guestID string) ([]domain.Vulnerability, error) {
-	a, ok := domain.ActorFromContext(ctx)
-	if !ok || (a.System == "" && !domain.Can(a, domain.PermVulnRead)) {
-		return nil, domain.Err(domain.EFORBIDDEN, "err.perm.vulnerability_read")
+	if _, err := scopeWith(ctx, domain.PermVulnRead, "err.perm.vulnerability_read"); err != nil {
+		return nil, err
 	}
 	var out []domain.Vulnerability
 	err := s.db.InTx(ctx, func(tx *Tx) error {

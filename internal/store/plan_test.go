@@ -108,14 +108,15 @@ func TestPlanRavenna73(t *testing.T) {
 		sum, shares := 0, 0.0
 		family := ""
 		for _, r := range split.Provinces {
-			t.Logf("%s %2d (quota %.2f): %s", r.Sigla, r.Persons, r.Quota, r.Explain)
+			t.Logf("%s %2d (quota %.2f): %+v", r.Sigla, r.Persons, r.Quota, r.Why)
 			sum += r.Persons
 			shares += r.Share
 			if math.Abs(float64(r.Persons)-r.Quota) > 4 { // within a household of the exact quota
 				t.Errorf("%s: %d persons for a quota of %.2f", r.Sigla, r.Persons, r.Quota)
 			}
-			if r.Explain == "" {
-				t.Errorf("%s: no explanation", r.Sigla)
+			if w := r.Why; w == nil || w.Batch != split.Total || w.Low > r.Persons || w.High < r.Persons ||
+				math.Abs(w.Key-r.Share) > 1e-9 {
+				t.Errorf("%s: %d persons, reason %+v", r.Sigla, r.Persons, w)
 			}
 		}
 		for _, u := range split.Units {

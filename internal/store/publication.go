@@ -37,8 +37,8 @@ type protector interface {
 }
 
 func canPublish(ctx context.Context) bool {
-	a, ok := domain.ActorFromContext(ctx)
-	return ok && (a.System != "" || domain.Can(a, domain.PermPublish))
+	sc, err := scopeOf(ctx)
+	return err == nil && sc.can(domain.PermPublish)
 }
 
 // parseReferenceDate checks a reference date: well formed, and a day that is

@@ -14,8 +14,8 @@ import (
 // requireUserManager returns EFORBIDDEN unless the caller may manage users.
 // It is checked here as well as in the handlers: the store is the last line.
 func requireUserManager(ctx context.Context) error {
-	a, ok := domain.ActorFromContext(ctx)
-	if ok && (a.System != "" || domain.Can(a, domain.PermUserManage)) {
+	sc, err := scopeOf(ctx)
+	if err == nil && sc.can(domain.PermUserManage) {
 		return nil
 	}
 	return domain.Err(domain.EFORBIDDEN, "err.perm.admin")
