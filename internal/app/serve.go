@@ -34,7 +34,8 @@ import (
 
 var serveOptions = []string{"db", "addr", "base-url", "env", "demo", "population", "log-level", "log-format",
 	"secret-key", "audit-key", "audit-anchors", "session-idle", "session-max", "confirm-deadline", "opendata-email", "smtp-addr",
-	"smtp-from", "smtp-user", "smtp-password", "smtp-tls", "metrics-allow", "metrics-token"}
+	"smtp-from", "smtp-user", "smtp-password", "smtp-tls", "metrics-allow", "metrics-token",
+	"trusted-proxies"}
 
 func (m *Main) serve(ctx context.Context, args []string) error {
 	c, _, err := m.parse(m.flags("serve"), serveOptions, args)
@@ -238,7 +239,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 
 	sessions := web.NewSessionManager(&store.SessionStore{DB: db}, c.SessionIdle, c.SessionMax, strings.HasPrefix(c.BaseURL, "https://"))
 
-	users := &auth.Service{Store: db, Params: auth.DefaultParams, Keys: keys, Log: log}
+	users := &auth.Service{Store: db, Params: auth.DefaultParams, Keys: keys, Log: log, DeviceKey: auth.DeviceKeyFrom(c.SecretKey)}
 	placements := &placement.Service{Store: db}
 	pubs, cases := store.NewPublicationService(db), store.NewCaseService(db)
 	w := &web.Server{
@@ -246,6 +247,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db, Presence: db, Dashboard: db.Dashboard,
 		Plans: db, Placement: placements, Publications: pubs, PublicURL: c.BaseURL, OpenDataEmail: c.OpenDataEmail,
 		Cases: cases, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
+		TrustedProxies: c.TrustedProxies,
 	}
 	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
 		provinces, err := db.ListProvinces(ctx)

@@ -74,8 +74,12 @@ type Service struct {
 	// (SECURITY.md R22).
 	Log *slog.Logger
 
-	dummyOnce sync.Once
-	dummy     string
+	// DeviceKey signs device tokens (DeviceKeyFrom); random when empty.
+	DeviceKey []byte
+
+	dummyOnce  sync.Once
+	dummy      string
+	deviceOnce sync.Once
 }
 
 var _ domain.UserService = (*Service)(nil)
@@ -90,20 +94,41 @@ func keyOf(kind, s string) string {
 // Authenticate implements domain.UserService. An unknown address costs the
 // same hashing time as a wrong password, so timing does not tell them apart.
 func (s *Service) Authenticate(ctx context.Context, email, password, client string) (domain.Credential, error) {
+	return s.AuthenticateFrom(ctx, email, password, domain.SignInFrom{Addr: client})
+}
+
+// AuthenticateFrom implements domain.UserService. A known device of the
+// account (a valid DeviceToken, fewer than ThrottlePerAccount failures of its
+// own) skips the per-account and per-address counts: those stop guessing from
+// elsewhere, and cannot lock out the owner (OWASP "device cookies").
+func (s *Service) AuthenticateFrom(ctx context.Context, email, password string, from domain.SignInFrom) (domain.Credential, error) {
+	client := from.Addr
 	acct, addr := keyOf("acct", email), keyOf("addr", client)
 	since := s.Store.Clock().Add(-ThrottleWindow)
-	if n, err := s.Store.CountLoginFailures(ctx, acct, since); err != nil {
-		return domain.Credential{}, err
-	} else if n >= ThrottlePerAccount {
-		s.logFailure(ctx, "password", email, OutcomeThrottledAccount)
-		return domain.Credential{}, domain.Err(domain.ETOOMANY, "err.auth.too_many")
-	}
-	if client != "" {
-		if n, err := s.Store.CountLoginFailures(ctx, addr, since); err != nil {
+	dev := ""
+	if id, ok := s.checkDevice(from.Device, email); ok {
+		n, err := s.Store.CountLoginFailures(ctx, keyOf("dev", id), since)
+		if err != nil {
 			return domain.Credential{}, err
-		} else if n >= ThrottlePerClient {
-			s.logFailure(ctx, "password", email, OutcomeThrottledClient)
+		}
+		if n < ThrottlePerAccount {
+			dev = keyOf("dev", id)
+		}
+	}
+	if dev == "" {
+		if n, err := s.Store.CountLoginFailures(ctx, acct, since); err != nil {
+			return domain.Credential{}, err
+		} else if n >= ThrottlePerAccount {
+			s.logFailure(ctx, "password", email, OutcomeThrottledAccount)
 			return domain.Credential{}, domain.Err(domain.ETOOMANY, "err.auth.too_many")
+		}
+		if client != "" {
+			if n, err := s.Store.CountLoginFailures(ctx, addr, since); err != nil {
+				return domain.Credential{}, err
+			} else if n >= ThrottlePerClient {
+				s.logFailure(ctx, "password", email, OutcomeThrottledClient)
+				return domain.Credential{}, domain.Err(domain.ETOOMANY, "err.auth.too_many")
+			}
 		}
 	}
 	fail := func(outcome string) (domain.Credential, error) {
@@ -111,6 +136,9 @@ func (s *Service) Authenticate(ctx context.Context, email, password, client stri
 		keys := []string{acct}
 		if client != "" {
 			keys = append(keys, addr)
+		}
+		if dev != "" {
+			keys = []string{dev} // the known device's own count
 		}
 		if err := s.Store.RecordLoginFailure(ctx, keys...); err != nil {
 			return domain.Credential{}, err
@@ -138,6 +166,11 @@ func (s *Service) Authenticate(ctx context.Context, email, password, client stri
 	}
 	if err := s.Store.ClearLoginFailures(ctx, acct); err != nil {
 		return domain.Credential{}, err
+	}
+	if dev != "" {
+		if err := s.Store.ClearLoginFailures(ctx, dev); err != nil {
+			return domain.Credential{}, err
+		}
 	}
 	c.PasswordHash = ""
 	return c, nil

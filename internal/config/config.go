@@ -44,6 +44,11 @@ type Config struct {
 	MetricsAllow  []netip.Prefix
 	MetricsToken  string
 	OpenDataEmail string // contact point of the open-data catalogue (DCAT-AP_IT)
+
+	// TrustedProxies are the reverse proxies (CIDRs) whose Forwarded or
+	// X-Forwarded-For headers name the client; from anyone else those headers
+	// are ignored. Empty: the TCP peer is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // Deadline parses ConfirmDeadline.
@@ -154,6 +159,12 @@ var Options = []Option{
 		set: func(c *Config, v string) error {
 			p, err := ParsePrefixes(v)
 			c.MetricsAllow = p
+			return err
+		}},
+	{Name: "trusted-proxies", Default: "", Usage: "CIDRs/addresses of reverse proxies whose Forwarded/X-Forwarded-For name the client (empty: headers ignored)",
+		set: func(c *Config, v string) error {
+			p, err := ParsePrefixes(v)
+			c.TrustedProxies = p
 			return err
 		}},
 	{Name: "metrics-token", Default: "", Usage: "bearer token that opens /metrics from any address", Secret: true,

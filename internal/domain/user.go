@@ -180,6 +180,14 @@ func ActorFromContext(ctx context.Context) (Actor, bool) {
 	return a, ok
 }
 
+// SignInFrom is where a sign-in comes from: the client's address and the
+// device token its browser presented, if any.
+type SignInFrom struct{ Addr, Device string }
+
+// DeviceLifetime is how long a browser stays a known device of an account
+// after a successful sign-in.
+const DeviceLifetime = 90 * 24 * time.Hour
+
 // UserService manages users and authenticates them. Methods that change a
 // user need PermUserManage unless they act on the caller's own account; all
 // are audited.
@@ -190,6 +198,15 @@ type UserService interface {
 	// ETOOMANY. When the user has TOTP, the returned Credential says so and the
 	// sign-in is not complete until VerifyTOTP succeeds.
 	Authenticate(ctx context.Context, email, password, client string) (Credential, error)
+	// AuthenticateFrom is Authenticate for a client that may present a known
+	// device (a token from DeviceToken after an earlier sign-in to the same
+	// account): such a device is exempt from the per-address and per-account
+	// limits, so that failures by others cannot lock its owner out; it has a
+	// limit of its own.
+	AuthenticateFrom(ctx context.Context, email, password string, from SignInFrom) (Credential, error)
+	// DeviceToken returns a signed token naming this browser as a known
+	// device of the account (no personal data in it).
+	DeviceToken(email string) string
 	// VerifyTOTP checks a one-time code for the user; a code is accepted once.
 	// EUNAUTHORIZED for a wrong or reused code, ETOOMANY after too many.
 	VerifyTOTP(ctx context.Context, userID, code string) error

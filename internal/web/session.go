@@ -3,6 +3,7 @@ package web
 import (
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -80,13 +81,77 @@ func localPath(p string) string {
 	return p
 }
 
-// clientKey identifies the client for throttling: its address without port.
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// clientKey identifies the client for throttling: its address without port;
+// behind a trusted proxy, the address the proxies forwarded (clientAddr).
+func (s *Server) clientKey(r *http.Request) string {
+	return clientAddr(r, s.TrustedProxies)
+}
+
+// clientAddr is the request's client address. The forwarding headers are
+// believed only when the direct peer is a trusted proxy (anyone can send
+// them); then the chain is read from the right, skipping trusted proxies,
+// and the first address that is not one is the client's: entries to its
+// left were written by the client itself and prove nothing. Forwarded
+// (RFC 7239) is preferred to X-Forwarded-For when both are present.
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+	peer := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(peer); err == nil {
+		peer = host
 	}
-	return host
+	if len(trusted) == 0 || !addrAllowed(peer, trusted) {
+		return peer
+	}
+	chain := forwardedFor(r.Header.Values("Forwarded"))
+	if len(chain) == 0 {
+		for _, v := range r.Header.Values("X-Forwarded-For") {
+			for _, f := range strings.Split(v, ",") {
+				chain = append(chain, strings.TrimSpace(f))
+			}
+		}
+	}
+	client := peer
+	for i := len(chain) - 1; i >= 0; i-- {
+		a, ok := parseHop(chain[i])
+		if !ok {
+			break // garbage: the last trusted hop is all we know
+		}
+		client = a.String()
+		if !addrAllowed(client, trusted) {
+			break
+		}
+	}
+	return client
+}
+
+// forwardedFor lists the for= values of Forwarded headers, in order.
+func forwardedFor(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, elem := range strings.Split(v, ",") {
+			for _, pair := range strings.Split(elem, ";") {
+				k, val, ok := strings.Cut(strings.TrimSpace(pair), "=")
+				if ok && strings.EqualFold(k, "for") {
+					out = append(out, strings.Trim(val, `"`))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// parseHop reads one hop: an address, possibly with a port or, for IPv6,
+// in brackets.
+func parseHop(h string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(h); err == nil {
+		return a.Unmap(), true
+	}
+	if ap, err := netip.ParseAddrPort(h); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	if a, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
+		return a.Unmap(), true
+	}
+	return netip.Addr{}, false
 }
 
 // SessionStore is where sessions live (the store's SessionStore); it learns

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"path"
 	"strings"
 	"time"
@@ -64,9 +65,12 @@ type Server struct {
 		AuditEvent(ctx context.Context, action, targetType, targetID string, kv ...any) error
 	}
 	Sessions *scs.SessionManager
-	I18n     *i18n.Bundle
-	Logger   *slog.Logger
-	Version  string
+	// TrustedProxies are the reverse proxies whose forwarding headers name
+	// the client (config --trusted-proxies); empty: the peer is the client.
+	TrustedProxies []netip.Prefix
+	I18n           *i18n.Bundle
+	Logger         *slog.Logger
+	Version        string
 	// PopulationSource names the residents' source for captions.
 	PopulationSource string
 	// DemoAccounts, when set, are listed on the sign-in page with DemoPassword.

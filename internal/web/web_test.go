@@ -52,6 +52,12 @@ func newServerOn(t *testing.T, engine string) (*httptest.Server, *store.DB) {
 // pages need the people).
 func newServerWith(t *testing.T, engine string, opt demo.Options) (*httptest.Server, *store.DB) {
 	t.Helper()
+	return newServerConf(t, engine, opt, nil)
+}
+
+// newServerConf is newServerWith with a last word on the server's settings.
+func newServerConf(t *testing.T, engine string, opt demo.Options, conf func(*web.Server)) (*httptest.Server, *store.DB) {
+	t.Helper()
 	dsn, _ := storetest.DSN(t, engine)
 	db := storetest.Open(t, dsn)
 	spec, _ := crypt.NewKey("test") // vulnerabilities are sealed: the demo seeds some
@@ -68,6 +74,9 @@ func newServerWith(t *testing.T, engine string, opt demo.Options) (*httptest.Ser
 	s := &web.Server{Territory: db, Orgs: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams},
 		Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db,
 		Presence: db, Dashboard: db.Dashboard, Sessions: sessions, I18n: bundle, Logger: logger, Version: "test", PopulationSource: "ANPR"}
+	if conf != nil {
+		conf(s)
+	}
 	if err := s.Init(); err != nil {
 		t.Fatal(err)
 	}
