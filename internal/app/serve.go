@@ -35,7 +35,7 @@ import (
 var serveOptions = []string{"db", "addr", "base-url", "env", "demo", "population", "log-level", "log-format",
 	"secret-key", "audit-key", "audit-anchors", "session-idle", "session-max", "confirm-deadline", "opendata-email", "smtp-addr",
 	"smtp-from", "smtp-user", "smtp-password", "smtp-tls", "metrics-allow", "metrics-token",
-	"trusted-proxies"}
+	"trusted-proxies", "retention-guests", "retention-guest-accesses"}
 
 func (m *Main) serve(ctx context.Context, args []string) error {
 	c, _, err := m.parse(m.flags("serve"), serveOptions, args)
@@ -91,7 +91,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	sched := &jobs.Scheduler{DB: db, Cases: store.NewCaseService(db), BaseURL: c.BaseURL, Logger: log}
+	sched := &jobs.Scheduler{DB: db, Cases: store.NewCaseService(db), BaseURL: c.BaseURL, Logger: log,
+		Retention: store.NewGuestRightsService(db), RetentionPeriods: domain.GuestRetention{Guests: c.RetentionGuests, Accesses: c.RetentionGuestAccesses}}
 	if c.SMTPAddr != "" {
 		mailer, err := mail.New(mail.Config{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser,
 			Password: c.SMTPPassword, TLS: c.SMTPTLS})

@@ -49,6 +49,10 @@ type Config struct {
 	// X-Forwarded-For headers name the client; from anyone else those headers
 	// are ignored. Empty: the TCP peer is the client.
 	TrustedProxies []netip.Prefix
+
+	// Retention of the guest registry (docs/security.md, R13): a guest's
+	// identity after their last stay; the log of reads of guests.
+	RetentionGuests, RetentionGuestAccesses time.Duration
 }
 
 // Deadline parses ConfirmDeadline.
@@ -87,6 +91,21 @@ func dur(p func(*Config) *time.Duration) func(*Config, string) error {
 		}
 		*p(c) = d
 		return nil
+	}
+}
+
+// days reads a period in days ("1825d") or as a Go duration.
+func days(p func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if n, ok := strings.CutSuffix(v, "d"); ok {
+			d, err := strconv.Atoi(n)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("not a positive number of days: %q", v)
+			}
+			*p(c) = time.Duration(d) * 24 * time.Hour
+			return nil
+		}
+		return dur(p)(c, v)
 	}
 }
 
@@ -167,6 +186,10 @@ var Options = []Option{
 			c.TrustedProxies = p
 			return err
 		}},
+	{Name: "retention-guests", Default: "1825d", Usage: "how long a guest's identity is kept after their last stay ends (then anonymised)",
+		set: days(func(c *Config) *time.Duration { return &c.RetentionGuests })},
+	{Name: "retention-guest-accesses", Default: "730d", Usage: "how long the log of reads of guests is kept",
+		set: days(func(c *Config) *time.Duration { return &c.RetentionGuestAccesses })},
 	{Name: "metrics-token", Default: "", Usage: "bearer token that opens /metrics from any address", Secret: true,
 		set: str(func(c *Config) *string { return &c.MetricsToken })},
 }
