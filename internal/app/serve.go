@@ -248,7 +248,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db, Presence: db, Dashboard: db.Dashboard,
 		Plans: db, Placement: placements, Publications: pubs, PublicURL: c.BaseURL, OpenDataEmail: c.OpenDataEmail,
 		Cases: cases, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
-		TrustedProxies: c.TrustedProxies,
+		TrustedProxies: c.TrustedProxies, GuestExport: store.NewGuestRightsService(db).Export,
 	}
 	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
 		provinces, err := db.ListProvinces(ctx)

@@ -58,6 +58,8 @@ type Server struct {
 	PublicURL, OpenDataEmail string
 	// Dashboard computes the population dashboards.
 	Dashboard DashboardFunc
+	// GuestExport gathers a guest's subject-access export (nil: not served).
+	GuestExport func(ctx context.Context, guestID string) (domain.GuestExport, error)
 	// ResetTOTP removes a user's second factor (admins).
 	ResetTOTP func(ctx context.Context, userID string) error
 	// Store records events that change nothing else (sign-out).
@@ -332,6 +334,8 @@ func (s *Server) Routes() []Route {
 		{"GET /cruscotto/rapporto.pdf", need(domain.PermStatsRead), s.handleDashboardReport},
 		{"POST /ospiti/ingressi", need(domain.PermGuestWrite), s.handleEntry},
 		{"POST /ospiti/uscite/{id}", need(domain.PermGuestWrite), s.handleExit},
+		{"GET /ospiti/{id}/esportazione.json", need(domain.PermGuestExport), s.handleGuestExport},
+		{"GET /ospiti/{id}/esportazione.pdf", need(domain.PermGuestExport), s.handleGuestExport},
 		{"GET /disponibilita", need(domain.PermAvailability), s.handleAvailability},
 		{"POST /disponibilita/{code}", need(domain.PermAvailability), s.handleAvailabilitySave},
 

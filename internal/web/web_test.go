@@ -73,7 +73,8 @@ func newServerConf(t *testing.T, engine string, opt demo.Options, conf func(*web
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := &web.Server{Territory: db, Orgs: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams},
 		Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db,
-		Presence: db, Dashboard: db.Dashboard, Sessions: sessions, I18n: bundle, Logger: logger, Version: "test", PopulationSource: "ANPR"}
+		Presence: db, Dashboard: db.Dashboard, Sessions: sessions, I18n: bundle, Logger: logger, Version: "test", PopulationSource: "ANPR",
+		GuestExport: store.NewGuestRightsService(db).Export}
 	if conf != nil {
 		conf(s)
 	}
