@@ -35,7 +35,7 @@ import (
 var serveOptions = []string{"db", "addr", "base-url", "env", "demo", "population", "log-level", "log-format",
 	"secret-key", "audit-key", "audit-anchors", "session-idle", "session-max", "confirm-deadline", "opendata-email", "smtp-addr",
 	"smtp-from", "smtp-user", "smtp-password", "smtp-tls", "metrics-allow", "metrics-token",
-	"trusted-proxies", "retention-guests", "retention-guest-accesses"}
+	"trusted-proxies", "retention-guests", "retention-guest-accesses", "totp-grace"}
 
 func (m *Main) serve(ctx context.Context, args []string) error {
 	c, _, err := m.parse(m.flags("serve"), serveOptions, args)
@@ -240,7 +240,8 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 
 	sessions := web.NewSessionManager(&store.SessionStore{DB: db}, c.SessionIdle, c.SessionMax, strings.HasPrefix(c.BaseURL, "https://"))
 
-	users := &auth.Service{Store: db, Params: auth.DefaultParams, Keys: keys, Log: log, DeviceKey: auth.DeviceKeyFrom(c.SecretKey)}
+	users := &auth.Service{Store: db, Params: auth.DefaultParams, Keys: keys, Log: log, DeviceKey: auth.DeviceKeyFrom(c.SecretKey),
+		Recovery: store.NewRecoveryCodeService(db)}
 	placements := &placement.Service{Store: db}
 	pubs, cases := store.NewPublicationService(db), store.NewCaseService(db)
 	w := &web.Server{
@@ -249,6 +250,10 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 		Plans: db, Placement: placements, Publications: pubs, PublicURL: c.BaseURL, OpenDataEmail: c.OpenDataEmail,
 		Cases: cases, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
 		TrustedProxies: c.TrustedProxies, GuestExport: store.NewGuestRightsService(db).Export,
+		TOTP: domain.TOTPPolicy{Grace: map[domain.Role]time.Duration{}}, CaseIdle: 15 * time.Minute, Clock: db.Now,
+	}
+	for role, d := range c.TOTPGrace {
+		w.TOTP.Grace[domain.Role(role)] = d
 	}
 	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
 		provinces, err := db.ListProvinces(ctx)
@@ -256,6 +261,9 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 			return nil, err
 		}
 		w.DemoAccounts, w.DemoPassword = demo.Accounts(provinces), demo.DemoPassword
+		// The demo's accounts sign in with the password alone: their grace
+		// periods never end outside production (the admin's is 0: it enrols).
+		w.TOTP.Endless = true
 		if w.OpenDataEmail == "" {
 			w.OpenDataEmail = "dati-aperti@gesta.example" // demo data only: production sets --opendata-email
 		}

@@ -74,6 +74,8 @@ type Service struct {
 	// (SECURITY.md R22).
 	Log *slog.Logger
 
+	// Recovery keeps the recovery codes (nil: none are issued).
+	Recovery RecoveryStore
 	// DeviceKey signs device tokens (DeviceKeyFrom); random when empty.
 	DeviceKey []byte
 
@@ -202,6 +204,16 @@ func (s *Service) VerifyTOTP(ctx context.Context, userID, code string) error {
 	} else if n >= ThrottlePerAccount {
 		s.logFailure(ctx, "totp", "user:"+userID, OutcomeThrottledTOTP)
 		return domain.Err(domain.ETOOMANY, "err.auth.too_many")
+	}
+	if c := normalizeCode(code); isRecoveryCode(c) && s.Recovery != nil {
+		err := s.Recovery.UseRecoveryCode(ctx, userID, HashToken("recovery:"+c))
+		if domain.ErrorCode(err) == domain.EUNAUTHORIZED {
+			s.logFailure(ctx, "recovery_code", "user:"+userID, OutcomeWrongTOTP)
+			if err := s.Store.RecordLoginFailure(ctx, acct); err != nil {
+				return err
+			}
+		}
+		return err
 	}
 	secret, _, enabled, err := s.Store.TOTPSecrets(ctx, userID)
 	if err != nil {

@@ -53,6 +53,11 @@ type Config struct {
 	// Retention of the guest registry (docs/security.md, R13): a guest's
 	// identity after their last stay; the log of reads of guests.
 	RetentionGuests, RetentionGuestAccesses time.Duration
+
+	// TOTPGrace is how long each role may work without a second factor
+	// after its first sign-in (role → period; a role absent or 0 must enrol
+	// at once). Viewers need none.
+	TOTPGrace map[string]time.Duration
 }
 
 // Deadline parses ConfirmDeadline.
@@ -190,6 +195,31 @@ var Options = []Option{
 		set: days(func(c *Config) *time.Duration { return &c.RetentionGuests })},
 	{Name: "retention-guest-accesses", Default: "730d", Usage: "how long the log of reads of guests is kept",
 		set: days(func(c *Config) *time.Duration { return &c.RetentionGuestAccesses })},
+	{Name: "totp-grace", Default: "admin=0d,coordinator=7d,prefecture=7d,operator=30d,service=30d",
+		Usage: "per role, how long after the first sign-in a user may work without two-step verification (role=days, comma-separated)",
+		set: func(c *Config, v string) error {
+			c.TOTPGrace = map[string]time.Duration{}
+			for _, f := range strings.Split(v, ",") {
+				if f = strings.TrimSpace(f); f == "" {
+					continue
+				}
+				role, period, ok := strings.Cut(f, "=")
+				switch role {
+				case "admin", "coordinator", "prefecture", "operator", "service":
+				default:
+					ok = false
+				}
+				var d time.Duration
+				if ok && period != "0d" && period != "0" {
+					ok = days(func(*Config) *time.Duration { return &d })(c, period) == nil
+				}
+				if !ok {
+					return fmt.Errorf("not role=days: %q", f)
+				}
+				c.TOTPGrace[role] = d
+			}
+			return nil
+		}},
 	{Name: "metrics-token", Default: "", Usage: "bearer token that opens /metrics from any address", Secret: true,
 		set: str(func(c *Config) *string { return &c.MetricsToken })},
 }

@@ -143,10 +143,73 @@ type Actor struct {
 	System string
 	// TOTPEnabled says whether the user has enrolled a second factor.
 	TOTPEnabled bool
+	// TOTPGraceFrom is when the user's grace period for enrolling began
+	// (zero: not yet, i.e. before their first sign-in).
+	TOTPGraceFrom time.Time
 }
 
-// NeedsTOTP reports whether the role must use a one-time code to sign in.
-func (a Actor) NeedsTOTP() bool { return a.Role == RoleAdmin }
+// NeedsTOTP reports whether the role must use a one-time code to sign in:
+// the administrator and every role that reads personal data (issues 16, 17).
+// Viewers see aggregate figures only.
+func (a Actor) NeedsTOTP() bool {
+	switch a.Role {
+	case RoleAdmin, RoleCoordinator, RolePrefecture, RoleOperator, RoleService:
+		return true
+	}
+	return false
+}
+
+// DefaultTOTPGrace is how long each role may work without a second factor
+// after its first sign-in: the administrator not at all (as before); the
+// coordinator and prefecture staff, who read case files, a week; operators
+// and service workers, who may need a phone issued by their employer, a month.
+var DefaultTOTPGrace = map[Role]time.Duration{
+	RoleAdmin: 0, RoleCoordinator: 7 * 24 * time.Hour, RolePrefecture: 7 * 24 * time.Hour,
+	RoleOperator: 30 * 24 * time.Hour, RoleService: 30 * 24 * time.Hour,
+}
+
+// TOTPPolicy decides when a user without a second factor must enrol before
+// doing anything else. Grace nil means DefaultTOTPGrace; Endless keeps every
+// grace period with a length open forever (a demo database outside
+// production, so that its accounts sign in with the password alone).
+type TOTPPolicy struct {
+	Grace   map[Role]time.Duration
+	Endless bool
+}
+
+// Deadline is when the actor's grace period ends, and whether it has one.
+func (p TOTPPolicy) Deadline(a Actor) (time.Time, bool) {
+	grace := p.Grace
+	if grace == nil {
+		grace = DefaultTOTPGrace
+	}
+	g := grace[a.Role]
+	if !a.NeedsTOTP() || a.TOTPEnabled || g <= 0 || p.Endless || a.TOTPGraceFrom.IsZero() {
+		return time.Time{}, false
+	}
+	return a.TOTPGraceFrom.Add(g), true
+}
+
+// Overdue reports whether the actor must enrol now: the role needs a second
+// factor, the user has none, and their grace period (if the role has one)
+// has ended.
+func (p TOTPPolicy) Overdue(a Actor, now time.Time) bool {
+	if !a.NeedsTOTP() || a.TOTPEnabled {
+		return false
+	}
+	grace := p.Grace
+	if grace == nil {
+		grace = DefaultTOTPGrace
+	}
+	g := grace[a.Role]
+	switch {
+	case g <= 0:
+		return true
+	case p.Endless, a.TOTPGraceFrom.IsZero():
+		return false
+	}
+	return !now.Before(a.TOTPGraceFrom.Add(g))
+}
 
 // Label names the actor in logs and the audit trail without personal data.
 func (a Actor) Label() string {
@@ -207,7 +270,8 @@ type UserService interface {
 	// DeviceToken returns a signed token naming this browser as a known
 	// device of the account (no personal data in it).
 	DeviceToken(email string) string
-	// VerifyTOTP checks a one-time code for the user; a code is accepted once.
+	// VerifyTOTP checks a one-time code (or an unused recovery code) for the
+	// user; a code is accepted once.
 	// EUNAUTHORIZED for a wrong or reused code, ETOOMANY after too many.
 	VerifyTOTP(ctx context.Context, userID, code string) error
 	// CompleteSignIn records a successful sign-in (audited).
@@ -260,6 +324,10 @@ type UserService interface {
 	// when no activation was begun or it has expired; EINVALID for a wrong
 	// code.
 	ConfirmTOTP(ctx context.Context, code string) error
+	// NewRecoveryCodes issues the caller ten single-use codes that stand in
+	// for a one-time code at sign-in (a lost phone), replacing earlier ones;
+	// only their hashes are kept.
+	NewRecoveryCodes(ctx context.Context) ([]string, error)
 
 	// ListSessions returns the caller's own sessions, marking the one with
 	// currentToken. EUNAUTHORIZED without a signed-in user.

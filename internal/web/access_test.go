@@ -49,8 +49,8 @@ func TestAdminMustEnrolTOTP(t *testing.T) {
 		t.Fatalf("wrong confirmation code: %d", r.StatusCode)
 	}
 	code, _ := totp.GenerateCode(secret, time.Now())
-	if r := post(t, c, srv.URL+"/profilo/2fa/conferma", url.Values{"code": {code}}); r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("confirmation: %d", r.StatusCode)
+	if r := post(t, c, srv.URL+"/profilo/2fa/conferma", url.Values{"code": {code}}); r.StatusCode != http.StatusOK {
+		t.Fatalf("confirmation (the recovery codes' page): %d", r.StatusCode)
 	}
 	if resp, _ := get(t, c, srv.URL+"/admin/utenti"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("admin with TOTP: %d", resp.StatusCode)

@@ -19,7 +19,33 @@ const (
 	sessionAgentKey   = "ua"
 	sessionPendingKey = "pending_user_id" // password checked, one-time code awaited
 	sessionNextKey    = "pending_next"
+	sessionSeenKey    = "seen" // last request, unix seconds (the case roles' idle limit)
 )
+
+func (s *Server) now() time.Time {
+	if s.Clock != nil {
+		return s.Clock()
+	}
+	return time.Now()
+}
+
+// idleTooLong applies the shorter idle limit of users who read case files
+// (issue 16): past it the session ends as if it had expired. The time of
+// the last request is stored at most once a minute, to spare the writes.
+func (s *Server) idleTooLong(r *http.Request, a domain.Actor) bool {
+	if s.CaseIdle <= 0 || !domain.Can(a, domain.PermCaseRead) {
+		return false
+	}
+	ctx, now := r.Context(), s.now().Unix()
+	seen := s.Sessions.GetInt64(ctx, sessionSeenKey)
+	if seen != 0 && time.Duration(now-seen)*time.Second > s.CaseIdle {
+		return true
+	}
+	if now-seen >= 60 {
+		s.Sessions.Put(ctx, sessionSeenKey, now)
+	}
+	return false
+}
 
 // withActor resolves the signed-in user, if any, into the request's context.
 // A user disabled since signing in loses the session here.
@@ -31,6 +57,11 @@ func (s *Server) withActor(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		a, err := s.Users.ActorByUserID(r.Context(), id)
+		if err == nil && s.idleTooLong(r, a) {
+			_ = s.Sessions.Destroy(r.Context())
+			next(w, r)
+			return
+		}
 		switch domain.ErrorCode(err) {
 		case "":
 			SetActorLabel(r, a.Label())
@@ -59,7 +90,7 @@ func (s *Server) requireActor(acc Access, next http.HandlerFunc) http.HandlerFun
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(target), http.StatusSeeOther)
 			return
 		}
-		if a.NeedsTOTP() && !a.TOTPEnabled && !strings.HasPrefix(r.URL.Path, "/profilo/2fa") {
+		if s.TOTP.Overdue(a, s.now()) && !strings.HasPrefix(r.URL.Path, "/profilo/2fa") {
 			http.Redirect(w, r, "/profilo/2fa", http.StatusSeeOther)
 			return
 		}
@@ -206,7 +237,7 @@ func (s *Server) ActorFromSession(r *http.Request) (domain.Actor, bool) {
 		return domain.Actor{}, false
 	}
 	a, err := s.Users.ActorByUserID(ctx, id)
-	if err != nil || (a.NeedsTOTP() && !a.TOTPEnabled) {
+	if err != nil || s.TOTP.Overdue(a, s.now()) {
 		return domain.Actor{}, false
 	}
 	return a, true

@@ -67,6 +67,13 @@ type Server struct {
 		AuditEvent(ctx context.Context, action, targetType, targetID string, kv ...any) error
 	}
 	Sessions *scs.SessionManager
+	// TOTP says when a user without a second factor must enrol (grace per
+	// role); CaseIdle ends idle sessions of users who read case files
+	// sooner than the global idle timeout (issue 16: 15 minutes; 0: no
+	// extra limit). Clock is the time they are judged by (nil: time.Now).
+	TOTP     domain.TOTPPolicy
+	CaseIdle time.Duration
+	Clock    func() time.Time
 	// TrustedProxies are the reverse proxies whose forwarding headers name
 	// the client (config --trusted-proxies); empty: the peer is the client.
 	TrustedProxies []netip.Prefix

@@ -71,10 +71,10 @@ func newServerConf(t *testing.T, engine string, opt demo.Options, conf func(*web
 	}
 	sessions := web.NewSessionManager(&store.SessionStore{DB: db}, 30*time.Minute, 12*time.Hour, false)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &web.Server{Territory: db, Orgs: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams},
+	s := &web.Server{Territory: db, Orgs: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams, Recovery: store.NewRecoveryCodeService(db)},
 		Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db,
 		Presence: db, Dashboard: db.Dashboard, Sessions: sessions, I18n: bundle, Logger: logger, Version: "test", PopulationSource: "ANPR",
-		GuestExport: store.NewGuestRightsService(db).Export}
+		GuestExport: store.NewGuestRightsService(db).Export, Clock: db.Now, CaseIdle: 15 * time.Minute}
 	if conf != nil {
 		conf(s)
 	}
