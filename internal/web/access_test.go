@@ -207,10 +207,11 @@ func TestAdminManagesUsers(t *testing.T) {
 
 // TestIdleSessionExpires moves the store's clock past the idle timeout: the
 // session row's expiry (idle or absolute, whichever comes first) is enforced
-// by the store, so the cookie alone gets nowhere.
+// by the store, so the cookie alone gets nowhere. (An operator: users who
+// read case files have a shorter limit, TestCaseRolesIdleTimeout.)
 func TestIdleSessionExpires(t *testing.T) {
 	srv, db := newServer(t)
-	c := signIn(t, srv.URL, "prefettura.pr@gesta.example")
+	c := signIn(t, srv.URL, "operatore.pr@gesta.example")
 	if resp, _ := get(t, c, srv.URL+"/home"); resp.StatusCode != 200 {
 		t.Fatal("not signed in")
 	}
