@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gesta-er/gesta/internal/auth"
 	"github.com/gesta-er/gesta/internal/domain"
@@ -79,6 +80,36 @@ func TestCommonPasswordsRefused(t *testing.T) {
 		ctx := domain.NewContextWithActor(storetest.Ctx(), domain.Actor{UserID: u.ID, Role: domain.RoleAdmin})
 		if err := s.ResetPassword(ctx, u.ID, "password123"); domain.ErrorCode(err) != domain.EINVALID {
 			t.Fatalf("reset to password123: %v", err)
+		}
+	})
+}
+
+// TestAddressIsSlowedNotLocked: past 50 failures in the window, an address
+// (a proxy, an office's NAT) gets one attempt per ThrottleSlowdown instead of
+// none for 15 minutes; the injected clock moves time.
+func TestAddressIsSlowedNotLocked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+		db.SetClock(func() time.Time { return now })
+		s, _ := newService(t, db)
+		const addr = "10.0.0.6"
+		for i := range auth.ThrottlePerClient {
+			_, _ = s.Authenticate(ctx, fmt.Sprintf("n%d@gesta.example", i), "sbagliata!", addr)
+		}
+		if _, err := s.Authenticate(ctx, "admin@gesta.example", "una password lunga", addr); domain.ErrorCode(err) != domain.ETOOMANY {
+			t.Fatalf("at once: %v, want ETOOMANY", err)
+		}
+		now = now.Add(auth.ThrottleSlowdown + time.Second)
+		if _, err := s.Authenticate(ctx, "nobody@gesta.example", "sbagliata!", addr); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+			t.Fatalf("a slowed attempt is checked: %v, want EUNAUTHORIZED", err)
+		}
+		if _, err := s.Authenticate(ctx, "admin@gesta.example", "una password lunga", addr); domain.ErrorCode(err) != domain.ETOOMANY {
+			t.Fatalf("right after it: %v, want ETOOMANY", err)
+		}
+		now = now.Add(auth.ThrottleSlowdown + time.Second)
+		if _, err := s.Authenticate(ctx, "admin@gesta.example", "una password lunga", addr); err != nil {
+			t.Fatalf("after the pause, well within the 15-minute window: %v", err)
 		}
 	})
 }

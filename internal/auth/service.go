@@ -23,10 +23,14 @@ import (
 // Throttling of failed sign-ins (docs/access.md): per account and per client
 // address, counted over a sliding window. Past the limit, sign-in answers
 // ETOOMANY without looking at the password.
+// Past ThrottlePerClient, an address is slowed down rather than locked out
+// (everyone behind one proxy or NAT shares it): one attempt per
+// ThrottleSlowdown.
 var (
 	ThrottleWindow     = 15 * time.Minute
 	ThrottlePerAccount = 10
 	ThrottlePerClient  = 50
+	ThrottleSlowdown   = 10 * time.Second
 )
 
 // TOTPIssuer names the service in authenticator apps.
@@ -128,8 +132,14 @@ func (s *Service) AuthenticateFrom(ctx context.Context, email, password string, 
 			if n, err := s.Store.CountLoginFailures(ctx, addr, since); err != nil {
 				return domain.Credential{}, err
 			} else if n >= ThrottlePerClient {
-				s.logFailure(ctx, "password", email, OutcomeThrottledClient)
-				return domain.Credential{}, domain.Err(domain.ETOOMANY, "err.auth.too_many")
+				recent, err := s.Store.CountLoginFailures(ctx, addr, s.Store.Clock().Add(-ThrottleSlowdown))
+				if err != nil {
+					return domain.Credential{}, err
+				}
+				if recent > 0 {
+					s.logFailure(ctx, "password", email, OutcomeThrottledClient)
+					return domain.Credential{}, domain.Err(domain.ETOOMANY, "err.auth.too_many")
+				}
 			}
 		}
 	}
