@@ -97,3 +97,31 @@ func TestBearerTokens(t *testing.T) {
 		}
 	})
 }
+
+// TestTokensNeedNoTOTP: an API token is a credential of its own, created by
+// an administrator for a client; it keeps working for a user whose grace
+// period for two-step verification ended long ago without enrolling.
+func TestTokensNeedNoTOTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		if _, err := demo.LoadWith(storetest.Ctx(), db, demo.ScaleRegion, demo.Options{HistoryDays: 3}); err != nil {
+			t.Fatal(err)
+		}
+		srv := newAPI(t, db)
+		op, opID := tokenFor(t, db, "operatore.bo@gesta.example")
+		for name, p := range db.Pools() {
+			if name == "read" {
+				continue
+			}
+			if _, err := p.Exec(`UPDATE users SET totp_grace_from = $1 WHERE id = $2`, db.Now().AddDate(-1, 0, 0), opID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a, err := db.Users.ActorByUserID(storetest.Ctx(), opID)
+		if err != nil || !(domain.TOTPPolicy{}).Overdue(a, db.Now()) {
+			t.Fatalf("the operator should be overdue for enrolment: %+v %v", a, err)
+		}
+		if status, _, _ := send(t, "GET", srv.URL+"/api/v1/me", op, ""); status != 200 {
+			t.Fatalf("token of a user without TOTP: %d", status)
+		}
+	})
+}

@@ -113,6 +113,7 @@ Commands:
   backup    a verified online copy of the database and its manifest (backup --to PATH)
   restore   load a backup into an empty database (restore --from PATH --db DSN)
   stats     rebuild the materialised population figures (stats rebuild)
+  guests    a guest's subject-access export, JSON or PDF (guests export --id ID)
   publish   make and publish the public site's figures for a reference date (--date, --note)
   key       key new: a fresh encryption key for GESTA_SECRET_KEY (rotate: "new,old")
   alloc     the allocation engine on JSON (split: the province split; solve: the facility placement; export-lp)
@@ -147,6 +148,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.restore(cliCtx, rest)
 	case "publish":
 		return m.publish(cliCtx, rest)
+	case "guests":
+		return m.guests(cliCtx, rest)
 	case "key":
 		if len(rest) != 1 || rest[0] != "new" {
 			fmt.Fprintln(m.Stderr, "usage: gesta key new   (prints a key for GESTA_SECRET_KEY)")

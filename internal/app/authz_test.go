@@ -92,6 +92,8 @@ var webPolicy = map[string]string{
 	"GET /cruscotto/rapporto.pdf":            "stats",
 	"POST /ospiti/ingressi":                  "guest",
 	"POST /ospiti/uscite/{id}":               "guest",
+	"GET /ospiti/{id}/esportazione.json":     "guest-export",
+	"GET /ospiti/{id}/esportazione.pdf":      "guest-export",
 	"GET /disponibilita":                     "availability",
 	"POST /disponibilita/{code}":             "availability",
 	"GET /piani":                             "plan",
@@ -328,7 +330,7 @@ func allowed(class, role string) bool {
 		return role == "admin" || role == "coordinator" || role == "prefecture" || role == "viewer"
 	case "plan":
 		return role == "coordinator" || role == "prefecture"
-	case "plan-run":
+	case "plan-run", "guest-export":
 		return role == "coordinator"
 	case "publish":
 		return role == "admin" || role == "coordinator"
@@ -477,6 +479,7 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 		path = strings.ReplaceAll(path, "/prenotazioni/{id}", "/prenotazioni/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "/importazioni/{id}", "/importazioni/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "/uscite/{id}", "/uscite/01000000-0000-7000-8000-000000000000")
+		path = strings.ReplaceAll(path, "/ospiti/{id}", "/ospiti/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "/elenco/{id}", "/elenco/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "/pubblicazioni/{id}", "/pubblicazioni/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "{dataset}/{file}", "presenze-comuni/latest.csv")

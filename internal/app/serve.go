@@ -34,7 +34,8 @@ import (
 
 var serveOptions = []string{"db", "addr", "base-url", "env", "demo", "population", "log-level", "log-format",
 	"secret-key", "audit-key", "audit-anchors", "session-idle", "session-max", "confirm-deadline", "opendata-email", "smtp-addr",
-	"smtp-from", "smtp-user", "smtp-password", "smtp-tls", "metrics-allow", "metrics-token"}
+	"smtp-from", "smtp-user", "smtp-password", "smtp-tls", "metrics-allow", "metrics-token",
+	"trusted-proxies", "retention-guests", "retention-guest-accesses", "totp-grace"}
 
 func (m *Main) serve(ctx context.Context, args []string) error {
 	c, _, err := m.parse(m.flags("serve"), serveOptions, args)
@@ -90,7 +91,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	sched := &jobs.Scheduler{DB: newJobStore(db), Cases: db.Cases, BaseURL: c.BaseURL, Logger: log}
+	sched := &jobs.Scheduler{DB: newJobStore(db), Cases: db.Cases, BaseURL: c.BaseURL, Logger: log,
+		Retention: db.GuestRights, RetentionPeriods: domain.GuestRetention{Guests: c.RetentionGuests, Accesses: c.RetentionGuestAccesses}}
 	if c.SMTPAddr != "" {
 		mailer, err := mail.New(mail.Config{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser,
 			Password: c.SMTPPassword, TLS: c.SMTPTLS})
@@ -238,7 +240,8 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 
 	sessions := web.NewSessionManager(&store.SessionStore{DB: db}, c.SessionIdle, c.SessionMax, strings.HasPrefix(c.BaseURL, "https://"))
 
-	users := &auth.Service{Store: db.Users, Params: auth.DefaultParams, Keys: keys, Log: log}
+	users := &auth.Service{Store: db.Users, Params: auth.DefaultParams, Keys: keys, Log: log, DeviceKey: auth.DeviceKeyFrom(c.SecretKey),
+		Recovery: db.RecoveryCodes}
 	placements := &placement.Service{Store: db.Plans}
 	pubs, cases := db.Publications, db.Cases
 	w := &web.Server{
@@ -246,6 +249,11 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 		Facilities: db.Facilities, History: db.Facilities.FacilityHistory, FreeSeries: db.Facilities.FreeSeries, Guests: db.Guests, Presence: db.Presence, Dashboard: db.Stats.Dashboard,
 		Plans: db.Plans, Placement: placements, Publications: pubs, PublicURL: c.BaseURL, OpenDataEmail: c.OpenDataEmail,
 		Cases: cases, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
+		TrustedProxies: c.TrustedProxies, GuestExport: db.GuestRights.Export,
+		TOTP: domain.TOTPPolicy{Grace: map[domain.Role]time.Duration{}}, CaseIdle: 15 * time.Minute, Clock: db.Now,
+	}
+	for role, d := range c.TOTPGrace {
+		w.TOTP.Grace[domain.Role(role)] = d
 	}
 	if label, _ := db.Territory.Meta(ctx, "demo"); label != "" && !c.Production() {
 		provinces, err := db.Territory.ListProvinces(ctx)
@@ -253,6 +261,9 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 			return nil, err
 		}
 		w.DemoAccounts, w.DemoPassword = demo.Accounts(provinces), demo.DemoPassword
+		// The demo's accounts sign in with the password alone: their grace
+		// periods never end outside production (the admin's is 0: it enrols).
+		w.TOTP.Endless = true
 		if w.OpenDataEmail == "" {
 			w.OpenDataEmail = "dati-aperti@gesta.example" // demo data only: production sets --opendata-email
 		}

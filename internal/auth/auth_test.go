@@ -38,7 +38,7 @@ func TestHashAndVerify(t *testing.T) {
 }
 
 func TestCheckPassword(t *testing.T) {
-	for pw, ok := range map[string]bool{"short": false, "12345678": true, strings.Repeat("é", 128): true, strings.Repeat("a", 129): false} {
+	for pw, ok := range map[string]bool{"short": false, "12345678": false, "abcdefghijk": false, "ventitre ore e mezzo": true, strings.Repeat("é", 128): true, strings.Repeat("a", 129): false} {
 		if err := auth.CheckPassword(pw); (err == nil) != ok {
 			t.Errorf("CheckPassword(%d chars) = %v, want ok=%v", len(pw), err, ok)
 		}

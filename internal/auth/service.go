@@ -23,10 +23,14 @@ import (
 // Throttling of failed sign-ins (docs/access.md): per account and per client
 // address, counted over a sliding window. Past the limit, sign-in answers
 // ETOOMANY without looking at the password.
+// Past ThrottlePerClient, an address is slowed down rather than locked out
+// (everyone behind one proxy or NAT shares it): one attempt per
+// ThrottleSlowdown.
 var (
 	ThrottleWindow     = 15 * time.Minute
 	ThrottlePerAccount = 10
 	ThrottlePerClient  = 50
+	ThrottleSlowdown   = 10 * time.Second
 )
 
 // TOTPIssuer names the service in authenticator apps.
@@ -74,8 +78,14 @@ type Service struct {
 	// (SECURITY.md R22).
 	Log *slog.Logger
 
-	dummyOnce sync.Once
-	dummy     string
+	// Recovery keeps the recovery codes (nil: none are issued).
+	Recovery RecoveryStore
+	// DeviceKey signs device tokens (DeviceKeyFrom); random when empty.
+	DeviceKey []byte
+
+	dummyOnce  sync.Once
+	dummy      string
+	deviceOnce sync.Once
 }
 
 var _ domain.UserService = (*Service)(nil)
@@ -90,20 +100,47 @@ func keyOf(kind, s string) string {
 // Authenticate implements domain.UserService. An unknown address costs the
 // same hashing time as a wrong password, so timing does not tell them apart.
 func (s *Service) Authenticate(ctx context.Context, email, password, client string) (domain.Credential, error) {
+	return s.AuthenticateFrom(ctx, email, password, domain.SignInFrom{Addr: client})
+}
+
+// AuthenticateFrom implements domain.UserService. A known device of the
+// account (a valid DeviceToken, fewer than ThrottlePerAccount failures of its
+// own) skips the per-account and per-address counts: those stop guessing from
+// elsewhere, and cannot lock out the owner (OWASP "device cookies").
+func (s *Service) AuthenticateFrom(ctx context.Context, email, password string, from domain.SignInFrom) (domain.Credential, error) {
+	client := from.Addr
 	acct, addr := keyOf("acct", email), keyOf("addr", client)
 	since := s.Store.Clock().Add(-ThrottleWindow)
-	if n, err := s.Store.CountLoginFailures(ctx, acct, since); err != nil {
-		return domain.Credential{}, err
-	} else if n >= ThrottlePerAccount {
-		s.logFailure(ctx, "password", email, OutcomeThrottledAccount)
-		return domain.Credential{}, domain.Err(domain.ETOOMANY, "err.auth.too_many")
-	}
-	if client != "" {
-		if n, err := s.Store.CountLoginFailures(ctx, addr, since); err != nil {
+	dev := ""
+	if id, ok := s.checkDevice(from.Device, email); ok {
+		n, err := s.Store.CountLoginFailures(ctx, keyOf("dev", id), since)
+		if err != nil {
 			return domain.Credential{}, err
-		} else if n >= ThrottlePerClient {
-			s.logFailure(ctx, "password", email, OutcomeThrottledClient)
+		}
+		if n < ThrottlePerAccount {
+			dev = keyOf("dev", id)
+		}
+	}
+	if dev == "" {
+		if n, err := s.Store.CountLoginFailures(ctx, acct, since); err != nil {
+			return domain.Credential{}, err
+		} else if n >= ThrottlePerAccount {
+			s.logFailure(ctx, "password", email, OutcomeThrottledAccount)
 			return domain.Credential{}, domain.Err(domain.ETOOMANY, "err.auth.too_many")
+		}
+		if client != "" {
+			if n, err := s.Store.CountLoginFailures(ctx, addr, since); err != nil {
+				return domain.Credential{}, err
+			} else if n >= ThrottlePerClient {
+				recent, err := s.Store.CountLoginFailures(ctx, addr, s.Store.Clock().Add(-ThrottleSlowdown))
+				if err != nil {
+					return domain.Credential{}, err
+				}
+				if recent > 0 {
+					s.logFailure(ctx, "password", email, OutcomeThrottledClient)
+					return domain.Credential{}, domain.Err(domain.ETOOMANY, "err.auth.too_many")
+				}
+			}
 		}
 	}
 	fail := func(outcome string) (domain.Credential, error) {
@@ -111,6 +148,9 @@ func (s *Service) Authenticate(ctx context.Context, email, password, client stri
 		keys := []string{acct}
 		if client != "" {
 			keys = append(keys, addr)
+		}
+		if dev != "" {
+			keys = []string{dev} // the known device's own count
 		}
 		if err := s.Store.RecordLoginFailure(ctx, keys...); err != nil {
 			return domain.Credential{}, err
@@ -138,6 +178,11 @@ func (s *Service) Authenticate(ctx context.Context, email, password, client stri
 	}
 	if err := s.Store.ClearLoginFailures(ctx, acct); err != nil {
 		return domain.Credential{}, err
+	}
+	if dev != "" {
+		if err := s.Store.ClearLoginFailures(ctx, dev); err != nil {
+			return domain.Credential{}, err
+		}
 	}
 	c.PasswordHash = ""
 	return c, nil
@@ -169,6 +214,16 @@ func (s *Service) VerifyTOTP(ctx context.Context, userID, code string) error {
 	} else if n >= ThrottlePerAccount {
 		s.logFailure(ctx, "totp", "user:"+userID, OutcomeThrottledTOTP)
 		return domain.Err(domain.ETOOMANY, "err.auth.too_many")
+	}
+	if c := normalizeCode(code); isRecoveryCode(c) && s.Recovery != nil {
+		err := s.Recovery.UseRecoveryCode(ctx, userID, HashToken("recovery:"+c))
+		if domain.ErrorCode(err) == domain.EUNAUTHORIZED {
+			s.logFailure(ctx, "recovery_code", "user:"+userID, OutcomeWrongTOTP)
+			if err := s.Store.RecordLoginFailure(ctx, acct); err != nil {
+				return err
+			}
+		}
+		return err
 	}
 	secret, _, enabled, err := s.Store.TOTPSecrets(ctx, userID)
 	if err != nil {

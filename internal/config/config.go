@@ -44,6 +44,20 @@ type Config struct {
 	MetricsAllow  []netip.Prefix
 	MetricsToken  string
 	OpenDataEmail string // contact point of the open-data catalogue (DCAT-AP_IT)
+
+	// TrustedProxies are the reverse proxies (CIDRs) whose Forwarded or
+	// X-Forwarded-For headers name the client; from anyone else those headers
+	// are ignored. Empty: the TCP peer is the client.
+	TrustedProxies []netip.Prefix
+
+	// Retention of the guest registry (docs/security.md, R13): a guest's
+	// identity after their last stay; the log of reads of guests.
+	RetentionGuests, RetentionGuestAccesses time.Duration
+
+	// TOTPGrace is how long each role may work without a second factor
+	// after its first sign-in (role → period; a role absent or 0 must enrol
+	// at once). Viewers need none.
+	TOTPGrace map[string]time.Duration
 }
 
 // Deadline parses ConfirmDeadline.
@@ -82,6 +96,21 @@ func dur(p func(*Config) *time.Duration) func(*Config, string) error {
 		}
 		*p(c) = d
 		return nil
+	}
+}
+
+// days reads a period in days ("1825d") or as a Go duration.
+func days(p func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if n, ok := strings.CutSuffix(v, "d"); ok {
+			d, err := strconv.Atoi(n)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("not a positive number of days: %q", v)
+			}
+			*p(c) = time.Duration(d) * 24 * time.Hour
+			return nil
+		}
+		return dur(p)(c, v)
 	}
 }
 
@@ -155,6 +184,41 @@ var Options = []Option{
 			p, err := ParsePrefixes(v)
 			c.MetricsAllow = p
 			return err
+		}},
+	{Name: "trusted-proxies", Default: "", Usage: "CIDRs/addresses of reverse proxies whose Forwarded/X-Forwarded-For name the client (empty: headers ignored)",
+		set: func(c *Config, v string) error {
+			p, err := ParsePrefixes(v)
+			c.TrustedProxies = p
+			return err
+		}},
+	{Name: "retention-guests", Default: "1825d", Usage: "how long a guest's identity is kept after their last stay ends (then anonymised)",
+		set: days(func(c *Config) *time.Duration { return &c.RetentionGuests })},
+	{Name: "retention-guest-accesses", Default: "730d", Usage: "how long the log of reads of guests is kept",
+		set: days(func(c *Config) *time.Duration { return &c.RetentionGuestAccesses })},
+	{Name: "totp-grace", Default: "admin=0d,coordinator=7d,prefecture=7d,operator=30d,service=30d",
+		Usage: "per role, how long after the first sign-in a user may work without two-step verification (role=days, comma-separated)",
+		set: func(c *Config, v string) error {
+			c.TOTPGrace = map[string]time.Duration{}
+			for _, f := range strings.Split(v, ",") {
+				if f = strings.TrimSpace(f); f == "" {
+					continue
+				}
+				role, period, ok := strings.Cut(f, "=")
+				switch role {
+				case "admin", "coordinator", "prefecture", "operator", "service":
+				default:
+					ok = false
+				}
+				var d time.Duration
+				if ok && period != "0d" && period != "0" {
+					ok = days(func(*Config) *time.Duration { return &d })(c, period) == nil
+				}
+				if !ok {
+					return fmt.Errorf("not role=days: %q", f)
+				}
+				c.TOTPGrace[role] = d
+			}
+			return nil
 		}},
 	{Name: "metrics-token", Default: "", Usage: "bearer token that opens /metrics from any address", Secret: true,
 		set: str(func(c *Config) *string { return &c.MetricsToken })},

@@ -74,3 +74,23 @@ func TestInvalid(t *testing.T) {
 		t.Errorf("-h: err = %v", err)
 	}
 }
+
+func TestTOTPGraceOption(t *testing.T) {
+	get := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "GESTA_TOTP_GRACE" {
+				return v
+			}
+			return ""
+		}
+	}
+	c, _, err := config.Parse(flag.NewFlagSet("t", flag.ContinueOnError), []string{"totp-grace"}, nil, get(""))
+	if err != nil || c.TOTPGrace["admin"] != 0 || c.TOTPGrace["operator"] != 30*24*time.Hour || c.TOTPGrace["prefecture"] != 7*24*time.Hour {
+		t.Fatalf("default: %v %v", c.TOTPGrace, err)
+	}
+	for _, bad := range []string{"viewer=3d", "operator", "operator=-1d", "operator=abc"} {
+		if _, _, err := config.Parse(flag.NewFlagSet("t", flag.ContinueOnError), []string{"totp-grace"}, nil, get(bad)); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -24,6 +24,7 @@ const (
 	PermCaseWrite      Permission = "case:write"
 	PermReferralAnswer Permission = "referral:answer" // a service answers a referral
 	PermPublish        Permission = "publish"         // make and publish the public site's publications
+	PermGuestExport    Permission = "guest:export"    // a guest's subject-access export (GDPR art. 15)
 	// PermCaseRestricted reads the content of restricted cases (trafficking,
 	// torture or violence, minors): others see them as "riservato".
 	PermCaseRestricted Permission = "case:restricted"
@@ -36,7 +37,7 @@ var grants = map[Role][]Permission{
 	RoleAdmin: {PermOrgRead, PermOrgWrite, PermUserManage, PermAuditRead, PermStatsRead, PermPublish},
 	RoleCoordinator: {PermOrgRead, PermOrgWrite, PermFacilityRead, PermFacilityWrite, PermAvailability,
 		PermHoldWrite, PermGuestRead, PermGuestWrite, PermVulnRead, PermStatsRead, PermPlanRun, PermPlanPlace,
-		PermCaseRead, PermCaseWrite, PermPublish, PermCaseRestricted, PermConsentOverride},
+		PermCaseRead, PermCaseWrite, PermPublish, PermCaseRestricted, PermConsentOverride, PermGuestExport},
 	RolePrefecture: {PermOrgRead, PermOrgWrite, PermFacilityRead, PermFacilityWrite, PermAvailability,
 		PermHoldWrite, PermGuestRead, PermGuestWrite, PermVulnRead, PermStatsRead, PermPlanPlace,
 		PermCaseRead, PermCaseWrite},

@@ -143,10 +143,73 @@ type Actor struct {
 	System string
 	// TOTPEnabled says whether the user has enrolled a second factor.
 	TOTPEnabled bool
+	// TOTPGraceFrom is when the user's grace period for enrolling began
+	// (zero: not yet, i.e. before their first sign-in).
+	TOTPGraceFrom time.Time
 }
 
-// NeedsTOTP reports whether the role must use a one-time code to sign in.
-func (a Actor) NeedsTOTP() bool { return a.Role == RoleAdmin }
+// NeedsTOTP reports whether the role must use a one-time code to sign in:
+// the administrator and every role that reads personal data (issues 16, 17).
+// Viewers see aggregate figures only.
+func (a Actor) NeedsTOTP() bool {
+	switch a.Role {
+	case RoleAdmin, RoleCoordinator, RolePrefecture, RoleOperator, RoleService:
+		return true
+	}
+	return false
+}
+
+// DefaultTOTPGrace is how long each role may work without a second factor
+// after its first sign-in: the administrator not at all (as before); the
+// coordinator and prefecture staff, who read case files, a week; operators
+// and service workers, who may need a phone issued by their employer, a month.
+var DefaultTOTPGrace = map[Role]time.Duration{
+	RoleAdmin: 0, RoleCoordinator: 7 * 24 * time.Hour, RolePrefecture: 7 * 24 * time.Hour,
+	RoleOperator: 30 * 24 * time.Hour, RoleService: 30 * 24 * time.Hour,
+}
+
+// TOTPPolicy decides when a user without a second factor must enrol before
+// doing anything else. Grace nil means DefaultTOTPGrace; Endless keeps every
+// grace period with a length open forever (a demo database outside
+// production, so that its accounts sign in with the password alone).
+type TOTPPolicy struct {
+	Grace   map[Role]time.Duration
+	Endless bool
+}
+
+// Deadline is when the actor's grace period ends, and whether it has one.
+func (p TOTPPolicy) Deadline(a Actor) (time.Time, bool) {
+	grace := p.Grace
+	if grace == nil {
+		grace = DefaultTOTPGrace
+	}
+	g := grace[a.Role]
+	if !a.NeedsTOTP() || a.TOTPEnabled || g <= 0 || p.Endless || a.TOTPGraceFrom.IsZero() {
+		return time.Time{}, false
+	}
+	return a.TOTPGraceFrom.Add(g), true
+}
+
+// Overdue reports whether the actor must enrol now: the role needs a second
+// factor, the user has none, and their grace period (if the role has one)
+// has ended.
+func (p TOTPPolicy) Overdue(a Actor, now time.Time) bool {
+	if !a.NeedsTOTP() || a.TOTPEnabled {
+		return false
+	}
+	grace := p.Grace
+	if grace == nil {
+		grace = DefaultTOTPGrace
+	}
+	g := grace[a.Role]
+	switch {
+	case g <= 0:
+		return true
+	case p.Endless, a.TOTPGraceFrom.IsZero():
+		return false
+	}
+	return !now.Before(a.TOTPGraceFrom.Add(g))
+}
 
 // Label names the actor in logs and the audit trail without personal data.
 func (a Actor) Label() string {
@@ -180,6 +243,14 @@ func ActorFromContext(ctx context.Context) (Actor, bool) {
 	return a, ok
 }
 
+// SignInFrom is where a sign-in comes from: the client's address and the
+// device token its browser presented, if any.
+type SignInFrom struct{ Addr, Device string }
+
+// DeviceLifetime is how long a browser stays a known device of an account
+// after a successful sign-in.
+const DeviceLifetime = 90 * 24 * time.Hour
+
 // UserService manages users and authenticates them. Methods that change a
 // user need PermUserManage unless they act on the caller's own account; all
 // are audited.
@@ -190,7 +261,17 @@ type UserService interface {
 	// ETOOMANY. When the user has TOTP, the returned Credential says so and the
 	// sign-in is not complete until VerifyTOTP succeeds.
 	Authenticate(ctx context.Context, email, password, client string) (Credential, error)
-	// VerifyTOTP checks a one-time code for the user; a code is accepted once.
+	// AuthenticateFrom is Authenticate for a client that may present a known
+	// device (a token from DeviceToken after an earlier sign-in to the same
+	// account): such a device is exempt from the per-address and per-account
+	// limits, so that failures by others cannot lock its owner out; it has a
+	// limit of its own.
+	AuthenticateFrom(ctx context.Context, email, password string, from SignInFrom) (Credential, error)
+	// DeviceToken returns a signed token naming this browser as a known
+	// device of the account (no personal data in it).
+	DeviceToken(email string) string
+	// VerifyTOTP checks a one-time code (or an unused recovery code) for the
+	// user; a code is accepted once.
 	// EUNAUTHORIZED for a wrong or reused code, ETOOMANY after too many.
 	VerifyTOTP(ctx context.Context, userID, code string) error
 	// CompleteSignIn records a successful sign-in (audited).
@@ -243,6 +324,10 @@ type UserService interface {
 	// when no activation was begun or it has expired; EINVALID for a wrong
 	// code.
 	ConfirmTOTP(ctx context.Context, code string) error
+	// NewRecoveryCodes issues the caller ten single-use codes that stand in
+	// for a one-time code at sign-in (a lost phone), replacing earlier ones;
+	// only their hashes are kept.
+	NewRecoveryCodes(ctx context.Context) ([]string, error)
 
 	// ListSessions returns the caller's own sessions, marking the one with
 	// currentToken. EUNAUTHORIZED without a signed-in user.

@@ -1,7 +1,8 @@
 // Package jobs runs gesta's scheduled work: the daily confirmation reminders,
 // the plans' acknowledgement reminders and escalations (checked every tick),
 // the daily snapshots of every facility, the delivery of the e-mail outbox and
-// the case tasks' reminders, the cleanup of expired sessions. Each daily job records its run in the
+// the case tasks' reminders, the cleanup of expired sessions, the guest
+// registry's retention (hourly). Each daily job records its run in the
 // database, so it runs once per period across restarts and processes.
 package jobs
 
@@ -48,9 +49,19 @@ type CaseReminders interface {
 	TaskReminders(ctx context.Context) (int, error)
 }
 
+// Retention erases what the guest registry keeps past its periods
+// (idempotent: a run with nothing due changes nothing).
+type Retention interface {
+	Anonymise(ctx context.Context, p domain.GuestRetention) (domain.RetentionRun, error)
+}
+
 // Scheduler owns the background loops.
 type Scheduler struct {
 	DB Store
+	// Retention runs hourly with RetentionPeriods (nil: not run).
+	Retention        Retention
+	RetentionPeriods domain.GuestRetention
+	lastRetention    time.Time
 	// Cases reminds case workers of tasks falling due (nil: no case files).
 	Cases   CaseReminders
 	Mailer  Mailer // nil: messages wait in the outbox
@@ -110,11 +121,37 @@ func (s *Scheduler) Daily(ctx context.Context) {
 			s.Logger.Info("jobs: case tasks reminded", "tasks", n)
 		}
 	}
+	s.retention(ctx)
 	if _, err := s.DB.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 		s.Logger.Error("jobs: sessions cleanup", "err", err)
 	}
 	if err := s.DB.DeleteLoginFailuresBefore(ctx, s.DB.Now().Add(-time.Hour)); err != nil && ctx.Err() == nil {
 		s.Logger.Error("jobs: sign-in failures cleanup", "err", err)
+	}
+}
+
+// retention runs the registry's retention at most hourly: the job is
+// idempotent, so a second process or a restart only repeats a no-op.
+func (s *Scheduler) retention(ctx context.Context) {
+	if s.Retention == nil {
+		return
+	}
+	now := s.DB.Now()
+	if !s.lastRetention.IsZero() && now.Sub(s.lastRetention) < time.Hour {
+		return
+	}
+	run, err := s.Retention.Anonymise(ctx, s.RetentionPeriods)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.Logger.Error("jobs: retention", "err", err)
+		}
+		return
+	}
+	s.lastRetention = now
+	if run != (domain.RetentionRun{}) {
+		// Counts only: never who was erased.
+		s.Logger.Info("jobs: retention", "guests_anonymised", run.Anonymised, "vulnerabilities_deleted", run.Vulnerabilities,
+			"access_rows_deleted", run.Accesses)
 	}
 }
 

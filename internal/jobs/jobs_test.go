@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/gesta-er/gesta/internal/crypt"
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/jobs"
 	"github.com/gesta-er/gesta/internal/mail"
@@ -209,4 +211,89 @@ func storeOf(db *store.DB) jobs.Store {
 		*store.UserService
 		*store.OutboxService
 	}{db, db.Facilities, db.Plans, db.Users, db.Outbox}
+}
+
+// TestRetentionJob: the scheduler's hourly retention, with the injected clock
+// six years on, anonymises every demo guest without an open stay or open case
+// and no one else, keeps the statistics' columns as they were, and an hour
+// later changes nothing (idempotent).
+func TestRetentionJob(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		now := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
+		db.SetClock(func() time.Time { return now })
+		spec, _ := crypt.NewKey("t1")
+		db.Keys, _ = crypt.Parse(spec)
+		if _, err := demo.LoadWith(ctx, db, demo.ScaleRegion, demo.Options{HistoryDays: 3}); err != nil {
+			t.Fatal(err)
+		}
+		// Guests: two who left on the day, one still present.
+		facilities, err := db.Facilities.ListFacilities(ctx, domain.FacilityFilter{})
+		if err != nil || len(facilities) == 0 {
+			t.Fatal("no demo facility", err)
+		}
+		for i, name := range []string{"Partita", "Uscito", "Presente"} {
+			g := &domain.Guest{Surname: name, GivenName: "Prova", Sex: domain.SexFemale, Nationality: "ERI",
+				BirthDate: time.Date(1990, 5, 5, 0, 0, 0, 0, time.UTC), Stage: domain.StageC3Lodged}
+			if err := db.Guests.CreateGuest(ctx, g, nil); err != nil {
+				t.Fatal(err)
+			}
+			st, err := db.Guests.RecordEntry(ctx, g.ID, facilities[0].Code, now.Add(-48*time.Hour), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Guests.FindGuest(ctx, g.ID); err != nil { // an access row, to expire
+				t.Fatal(err)
+			}
+			if i < 2 {
+				if err := db.Guests.RecordExit(ctx, st.ID, now.Add(-time.Hour), domain.ExitReasons[0]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		var pool *sql.DB
+		for _, p := range db.Pools() {
+			pool = p
+		}
+		count := func(q string) int {
+			t.Helper()
+			var n int
+			if err := pool.QueryRow(q).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		const due = `SELECT COUNT(*) FROM guests g WHERE NOT EXISTS (SELECT 1 FROM stays s WHERE s.guest_id = g.id AND s.exited_at IS NULL)
+			AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.guest_id = g.id AND c.closed_at IS NULL)`
+		const stats = `SELECT COUNT(*) + SUM(CASE WHEN sex = 'F' THEN 1 ELSE 0 END) * 1000 + COUNT(DISTINCT nationality) * 1000000 FROM guests`
+		wantAnon, statsBefore, staysBefore := count(due), count(stats), count(`SELECT COUNT(*) FROM stays`)
+		if wantAnon == 0 || wantAnon == count(`SELECT COUNT(*) FROM guests`) {
+			t.Fatalf("demo: %d guests due of %d; the test needs some due and some present", wantAnon, count(`SELECT COUNT(*) FROM guests`))
+		}
+		s := &jobs.Scheduler{DB: storeOf(db), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Retention: store.NewGuestRightsService(db), RetentionPeriods: domain.DefaultGuestRetention}
+		s.Daily(ctx)
+		if n := count(`SELECT COUNT(*) FROM guests WHERE anonymised_at IS NOT NULL`); n != 0 {
+			t.Fatalf("%d guests anonymised before their period", n)
+		}
+		now = now.AddDate(6, 0, 0)
+		s.Daily(ctx)
+		anon := count(`SELECT COUNT(*) FROM guests WHERE anonymised_at IS NOT NULL AND surname = '' AND given_name = '' AND cui IS NULL`)
+		if anon != wantAnon {
+			t.Fatalf("anonymised %d, want %d", anon, wantAnon)
+		}
+		if count(stats) != statsBefore || count(`SELECT COUNT(*) FROM stays`) != staysBefore {
+			t.Errorf("the statistics' columns changed")
+		}
+		if n := count(`SELECT COUNT(*) FROM guest_accesses`); n != 0 {
+			t.Errorf("%d access rows older than their period remain", n)
+		}
+		const guestAudit = `SELECT COUNT(*) FROM audit_log WHERE action LIKE 'guest.%'`
+		audit := count(guestAudit)
+		now = now.Add(time.Hour)
+		s.Daily(ctx)
+		if count(guestAudit) != audit || count(`SELECT COUNT(*) FROM guests WHERE anonymised_at IS NOT NULL`) != wantAnon {
+			t.Errorf("the second run changed something")
+		}
+	})
 }

@@ -75,6 +75,11 @@ type Services struct {
 	Outbox       *OutboxService
 	Publications *PublicationService
 	Cases        *CaseService
+	// GuestRights are the person's rights on the registry: retention and
+	// the subject-access export.
+	GuestRights *GuestRightsService
+	// RecoveryCodes are the second factor's single-use recovery codes.
+	RecoveryCodes *RecoveryCodeService
 }
 
 // wire builds the services over db.
@@ -84,6 +89,7 @@ func (db *DB) wire() {
 		Orgs: &OrgService{db}, Users: &UserService{db}, Audit: &AuditService{db},
 		Territory: &TerritoryService{db}, Presence: &PresenceService{db}, Stats: &StatsService{db},
 		Outbox: &OutboxService{db}, Publications: NewPublicationService(db), Cases: NewCaseService(db),
+		GuestRights: NewGuestRightsService(db), RecoveryCodes: NewRecoveryCodeService(db),
 	}
 }
 

@@ -249,15 +249,19 @@ func (db *DB) actorWhere(ctx context.Context, cond string, arg any) (domain.Acto
 		a                                     domain.Actor
 		sec                                   secrets
 		officeID, sigla, province, gest, serv sql.NullString
+		graceFrom                             sql.NullTime
 	)
 	err := db.read.QueryRowContext(ctx, `
 		SELECT u.id, u.email, u.name, u.role, u.password_hash, u.totp_enabled, u.totp_secret,
-		       u.office_id, o.sigla, o.province_code, u.gestore_id, u.service_id
+		       u.office_id, o.sigla, o.province_code, u.gestore_id, u.service_id, u.totp_grace_from
 		FROM users u
 		LEFT JOIN offices o ON o.id = u.office_id
 		WHERE `+cond+` AND u.disabled = false`, arg).
 		Scan(&a.UserID, &a.Email, &a.Name, &a.Role, &sec.hash, &sec.totpEnabled, &sec.totpSecret,
-			&officeID, &sigla, &province, &gest, &serv)
+			&officeID, &sigla, &province, &gest, &serv, &graceFrom)
+	if graceFrom.Valid {
+		a.TOTPGraceFrom = graceFrom.Time.UTC()
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, sec, domain.Err(domain.ENOTFOUND, "err.user.not_found")
 	}
@@ -285,7 +289,10 @@ func (s *UserService) CountUsers(ctx context.Context) (int, error) {
 // RecordSignIn stamps the user's last sign-in and audits it.
 func (s *UserService) RecordSignIn(ctx context.Context, userID, how string) error {
 	return s.db.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, tx.now, userID); err != nil {
+		// The grace period for enrolling a second factor starts at the first
+		// sign-in after it became required (domain.TOTPPolicy).
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $1, totp_grace_from = COALESCE(totp_grace_from, $1)
+			WHERE id = $2`, tx.now, userID); err != nil {
 			return fmt.Errorf("store: record sign-in: %w", err)
 		}
 		return tx.audit(ctx, "auth.signin", "user", userID, "How", how)
@@ -359,9 +366,13 @@ func (s *UserService) ResetTOTP(ctx context.Context, userID string) error {
 		return err
 	}
 	return s.db.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = '', totp_pending = '', totp_enabled = false, totp_last_step = 0 WHERE id = $1`,
-			userID); err != nil {
+		// A new grace period starts: the user enrols again within it.
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = '', totp_pending = '', totp_enabled = false, totp_last_step = 0,
+			totp_grace_from = $2 WHERE id = $1`, userID, tx.now); err != nil {
 			return fmt.Errorf("store: reset totp: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_recovery_codes WHERE user_id = $1`, userID); err != nil {
+			return fmt.Errorf("store: reset recovery codes: %w", err)
 		}
 		return tx.audit(ctx, "user.totp_reset", "user", userID)
 	})

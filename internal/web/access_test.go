@@ -49,8 +49,8 @@ func TestAdminMustEnrolTOTP(t *testing.T) {
 		t.Fatalf("wrong confirmation code: %d", r.StatusCode)
 	}
 	code, _ := totp.GenerateCode(secret, time.Now())
-	if r := post(t, c, srv.URL+"/profilo/2fa/conferma", url.Values{"code": {code}}); r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("confirmation: %d", r.StatusCode)
+	if r := post(t, c, srv.URL+"/profilo/2fa/conferma", url.Values{"code": {code}}); r.StatusCode != http.StatusOK {
+		t.Fatalf("confirmation (the recovery codes' page): %d", r.StatusCode)
 	}
 	if resp, _ := get(t, c, srv.URL+"/admin/utenti"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("admin with TOTP: %d", resp.StatusCode)
@@ -207,10 +207,11 @@ func TestAdminManagesUsers(t *testing.T) {
 
 // TestIdleSessionExpires moves the store's clock past the idle timeout: the
 // session row's expiry (idle or absolute, whichever comes first) is enforced
-// by the store, so the cookie alone gets nowhere.
+// by the store, so the cookie alone gets nowhere. (An operator: users who
+// read case files have a shorter limit, TestCaseRolesIdleTimeout.)
 func TestIdleSessionExpires(t *testing.T) {
 	srv, db := newServer(t)
-	c := signIn(t, srv.URL, "prefettura.pr@gesta.example")
+	c := signIn(t, srv.URL, "operatore.pr@gesta.example")
 	if resp, _ := get(t, c, srv.URL+"/home"); resp.StatusCode != 200 {
 		t.Fatal("not signed in")
 	}

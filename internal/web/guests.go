@@ -1,12 +1,14 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/report"
 )
 
 type guestsData struct {
@@ -110,4 +112,36 @@ func registryURL(facility string) string {
 		return "/ospiti"
 	}
 	return "/ospiti?struttura=" + url.QueryEscape(facility)
+}
+
+// handleGuestExport serves a guest's subject-access export (GDPR art. 15) as
+// JSON or PDF, for the coordinator to hand to the person; the store logs it
+// as a read with the purpose "richiesta dell'interessato". The file name
+// carries the guest's id, never a name.
+func (s *Server) handleGuestExport(w http.ResponseWriter, r *http.Request) {
+	if s.GuestExport == nil {
+		s.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	id := r.PathValue("id")
+	exp, err := s.GuestExport(domain.NewContextWithPurpose(r.Context(), "richiesta_interessato"), id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if strings.HasSuffix(r.URL.Path, ".pdf") {
+		w.Header().Set("Content-Type", "application/pdf")
+		setAttachment(w, "dati-ospite-"+exp.Guest.ID+".pdf")
+		if err := report.WriteGuestExport(w, exp); err != nil {
+			s.Logger.Error("web: guest export", "err", err, "request_id", RequestID(r.Context()))
+		}
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	setAttachment(w, "dati-ospite-"+exp.Guest.ID+".json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(exp); err != nil {
+		s.Logger.Error("web: guest export", "err", err, "request_id", RequestID(r.Context()))
+	}
 }

@@ -92,7 +92,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	ctx := r.Context()
 	email, next := r.PostFormValue("email"), r.PostFormValue("next")
-	c, err := s.Users.Authenticate(ctx, email, r.PostFormValue("password"), clientKey(r))
+	from := domain.SignInFrom{Addr: s.clientKey(r)}
+	if dc, err := r.Cookie(s.deviceCookieName()); err == nil {
+		from.Device = dc.Value
+	}
+	c, err := s.Users.AuthenticateFrom(ctx, email, r.PostFormValue("password"), from)
 	switch domain.ErrorCode(err) {
 	case "":
 	case domain.EUNAUTHORIZED, domain.ETOOMANY:
@@ -136,8 +140,21 @@ func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, a domain.A
 	s.Sessions.Put(ctx, sessionUserKey, a.UserID)
 	s.Sessions.Put(ctx, sessionAgentKey, truncate(r.UserAgent(), 200))
 	SetActorLabel(r, a.Label())
+	// This browser is now a known device of the account: failures by others
+	// (on the account or from its address) no longer lock it out.
+	http.SetCookie(w, &http.Cookie{Name: s.deviceCookieName(), Value: s.Users.DeviceToken(a.Email), Path: "/",
+		MaxAge: int(domain.DeviceLifetime.Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.Sessions.Cookie.Secure})
 	s.Logger.Info("auth: signed in", "actor", a.Label(), "role", a.Role, "request_id", RequestID(ctx))
 	http.Redirect(w, r, localPath(next), http.StatusSeeOther)
+}
+
+// deviceCookieName is the known-device cookie's name: __Host- behind TLS,
+// like the session's.
+func (s *Server) deviceCookieName() string {
+	if s.Sessions.Cookie.Secure {
+		return "__Host-gesta_device"
+	}
+	return "gesta_device"
 }
 
 func truncate(s string, n int) string {

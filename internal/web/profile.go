@@ -71,6 +71,7 @@ func (s *Server) handleSessionRevoke(w http.ResponseWriter, r *http.Request) {
 type totpData struct {
 	Enabled  bool
 	Required bool
+	Deadline string // end of the grace period, if one runs
 	Secret   string
 	URI      string
 	QR       template.URL // data: URL of the QR code's PNG (ours: safe)
@@ -78,7 +79,11 @@ type totpData struct {
 
 func (s *Server) handleTOTPPage(w http.ResponseWriter, r *http.Request) {
 	a, _ := domain.ActorFromContext(r.Context())
-	s.render(w, r, http.StatusOK, "totp", s.view(r, totpData{Enabled: a.TOTPEnabled, Required: a.NeedsTOTP()}))
+	d := totpData{Enabled: a.TOTPEnabled, Required: a.NeedsTOTP()}
+	if t, ok := s.TOTP.Deadline(a); ok {
+		d.Deadline = t.In(rome).Format("02/01/2006")
+	}
+	s.render(w, r, http.StatusOK, "totp", s.view(r, d))
 }
 
 // handleTOTPBegin makes a new secret and shows it, as text and QR code, with
@@ -104,8 +109,20 @@ func (s *Server) handleTOTPConfirm(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "totp", totpData{Required: a.NeedsTOTP(), Secret: secret, URI: uri, QR: qrDataURL(uri)}, err)
 		return
 	}
-	s.flash(r, s.t(r, "totp.enabled"))
-	http.Redirect(w, r, "/profilo", http.StatusSeeOther)
+	// Recovery codes for a lost phone, shown this once (only hashes are kept).
+	codes, err := s.Users.NewRecoveryCodes(ctx)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if len(codes) == 0 {
+		s.flash(r, s.t(r, "totp.enabled"))
+		http.Redirect(w, r, "/profilo", http.StatusSeeOther)
+		return
+	}
+	v := s.view(r, codes)
+	v.Flash = s.t(r, "totp.enabled")
+	s.render(w, r, http.StatusOK, "totp_codes", v)
 }
 
 // qrDataURL draws the otpauth URI as a PNG QR code in a data: URL (the CSP

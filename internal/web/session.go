@@ -3,6 +3,7 @@ package web
 import (
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -18,7 +19,33 @@ const (
 	sessionAgentKey   = "ua"
 	sessionPendingKey = "pending_user_id" // password checked, one-time code awaited
 	sessionNextKey    = "pending_next"
+	sessionSeenKey    = "seen" // last request, unix seconds (the case roles' idle limit)
 )
+
+func (s *Server) now() time.Time {
+	if s.Clock != nil {
+		return s.Clock()
+	}
+	return time.Now()
+}
+
+// idleTooLong applies the shorter idle limit of users who read case files
+// (issue 16): past it the session ends as if it had expired. The time of
+// the last request is stored at most once a minute, to spare the writes.
+func (s *Server) idleTooLong(r *http.Request, a domain.Actor) bool {
+	if s.CaseIdle <= 0 || !domain.Can(a, domain.PermCaseRead) {
+		return false
+	}
+	ctx, now := r.Context(), s.now().Unix()
+	seen := s.Sessions.GetInt64(ctx, sessionSeenKey)
+	if seen != 0 && time.Duration(now-seen)*time.Second > s.CaseIdle {
+		return true
+	}
+	if now-seen >= 60 {
+		s.Sessions.Put(ctx, sessionSeenKey, now)
+	}
+	return false
+}
 
 // withActor resolves the signed-in user, if any, into the request's context.
 // A user disabled since signing in loses the session here.
@@ -30,6 +57,11 @@ func (s *Server) withActor(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		a, err := s.Users.ActorByUserID(r.Context(), id)
+		if err == nil && s.idleTooLong(r, a) {
+			_ = s.Sessions.Destroy(r.Context())
+			next(w, r)
+			return
+		}
 		switch domain.ErrorCode(err) {
 		case "":
 			SetActorLabel(r, a.Label())
@@ -58,7 +90,7 @@ func (s *Server) requireActor(acc Access, next http.HandlerFunc) http.HandlerFun
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(target), http.StatusSeeOther)
 			return
 		}
-		if a.NeedsTOTP() && !a.TOTPEnabled && !strings.HasPrefix(r.URL.Path, "/profilo/2fa") {
+		if s.TOTP.Overdue(a, s.now()) && !strings.HasPrefix(r.URL.Path, "/profilo/2fa") {
 			http.Redirect(w, r, "/profilo/2fa", http.StatusSeeOther)
 			return
 		}
@@ -80,13 +112,77 @@ func localPath(p string) string {
 	return p
 }
 
-// clientKey identifies the client for throttling: its address without port.
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// clientKey identifies the client for throttling: its address without port;
+// behind a trusted proxy, the address the proxies forwarded (clientAddr).
+func (s *Server) clientKey(r *http.Request) string {
+	return clientAddr(r, s.TrustedProxies)
+}
+
+// clientAddr is the request's client address. The forwarding headers are
+// believed only when the direct peer is a trusted proxy (anyone can send
+// them); then the chain is read from the right, skipping trusted proxies,
+// and the first address that is not one is the client's: entries to its
+// left were written by the client itself and prove nothing. Forwarded
+// (RFC 7239) is preferred to X-Forwarded-For when both are present.
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+	peer := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(peer); err == nil {
+		peer = host
 	}
-	return host
+	if len(trusted) == 0 || !addrAllowed(peer, trusted) {
+		return peer
+	}
+	chain := forwardedFor(r.Header.Values("Forwarded"))
+	if len(chain) == 0 {
+		for _, v := range r.Header.Values("X-Forwarded-For") {
+			for _, f := range strings.Split(v, ",") {
+				chain = append(chain, strings.TrimSpace(f))
+			}
+		}
+	}
+	client := peer
+	for i := len(chain) - 1; i >= 0; i-- {
+		a, ok := parseHop(chain[i])
+		if !ok {
+			break // garbage: the last trusted hop is all we know
+		}
+		client = a.String()
+		if !addrAllowed(client, trusted) {
+			break
+		}
+	}
+	return client
+}
+
+// forwardedFor lists the for= values of Forwarded headers, in order.
+func forwardedFor(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, elem := range strings.Split(v, ",") {
+			for _, pair := range strings.Split(elem, ";") {
+				k, val, ok := strings.Cut(strings.TrimSpace(pair), "=")
+				if ok && strings.EqualFold(k, "for") {
+					out = append(out, strings.Trim(val, `"`))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// parseHop reads one hop: an address, possibly with a port or, for IPv6,
+// in brackets.
+func parseHop(h string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(h); err == nil {
+		return a.Unmap(), true
+	}
+	if ap, err := netip.ParseAddrPort(h); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	if a, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
+		return a.Unmap(), true
+	}
+	return netip.Addr{}, false
 }
 
 // SessionStore is where sessions live (the store's SessionStore); it learns
@@ -141,7 +237,7 @@ func (s *Server) ActorFromSession(r *http.Request) (domain.Actor, bool) {
 		return domain.Actor{}, false
 	}
 	a, err := s.Users.ActorByUserID(ctx, id)
-	if err != nil || (a.NeedsTOTP() && !a.TOTPEnabled) {
+	if err != nil || s.TOTP.Overdue(a, s.now()) {
 		return domain.Actor{}, false
 	}
 	return a, true

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"path"
 	"strings"
 	"time"
@@ -57,6 +58,8 @@ type Server struct {
 	PublicURL, OpenDataEmail string
 	// Dashboard computes the population dashboards.
 	Dashboard DashboardFunc
+	// GuestExport gathers a guest's subject-access export (nil: not served).
+	GuestExport func(ctx context.Context, guestID string) (domain.GuestExport, error)
 	// ResetTOTP removes a user's second factor (admins).
 	ResetTOTP func(ctx context.Context, userID string) error
 	// Store records events that change nothing else (sign-out).
@@ -64,9 +67,19 @@ type Server struct {
 		AuditEvent(ctx context.Context, action, targetType, targetID string, kv ...any) error
 	}
 	Sessions *scs.SessionManager
-	I18n     *i18n.Bundle
-	Logger   *slog.Logger
-	Version  string
+	// TOTP says when a user without a second factor must enrol (grace per
+	// role); CaseIdle ends idle sessions of users who read case files
+	// sooner than the global idle timeout (issue 16: 15 minutes; 0: no
+	// extra limit). Clock is the time they are judged by (nil: time.Now).
+	TOTP     domain.TOTPPolicy
+	CaseIdle time.Duration
+	Clock    func() time.Time
+	// TrustedProxies are the reverse proxies whose forwarding headers name
+	// the client (config --trusted-proxies); empty: the peer is the client.
+	TrustedProxies []netip.Prefix
+	I18n           *i18n.Bundle
+	Logger         *slog.Logger
+	Version        string
 	// PopulationSource names the residents' source for captions.
 	PopulationSource string
 	// DemoAccounts, when set, are listed on the sign-in page with DemoPassword.
@@ -329,6 +342,8 @@ func (s *Server) Routes() []Route {
 		{"GET /cruscotto/rapporto.pdf", need(domain.PermStatsRead), s.handleDashboardReport},
 		{"POST /ospiti/ingressi", need(domain.PermGuestWrite), s.handleEntry},
 		{"POST /ospiti/uscite/{id}", need(domain.PermGuestWrite), s.handleExit},
+		{"GET /ospiti/{id}/esportazione.json", need(domain.PermGuestExport), s.handleGuestExport},
+		{"GET /ospiti/{id}/esportazione.pdf", need(domain.PermGuestExport), s.handleGuestExport},
 		{"GET /disponibilita", need(domain.PermAvailability), s.handleAvailability},
 		{"POST /disponibilita/{code}", need(domain.PermAvailability), s.handleAvailabilitySave},
 

@@ -52,6 +52,12 @@ func newServerOn(t *testing.T, engine string) (*httptest.Server, *store.DB) {
 // pages need the people).
 func newServerWith(t *testing.T, engine string, opt demo.Options) (*httptest.Server, *store.DB) {
 	t.Helper()
+	return newServerConf(t, engine, opt, nil)
+}
+
+// newServerConf is newServerWith with a last word on the server's settings.
+func newServerConf(t *testing.T, engine string, opt demo.Options, conf func(*web.Server)) (*httptest.Server, *store.DB) {
+	t.Helper()
 	dsn, _ := storetest.DSN(t, engine)
 	db := storetest.Open(t, dsn)
 	spec, _ := crypt.NewKey("test") // vulnerabilities are sealed: the demo seeds some
@@ -65,9 +71,13 @@ func newServerWith(t *testing.T, engine string, opt demo.Options) (*httptest.Ser
 	}
 	sessions := web.NewSessionManager(&store.SessionStore{DB: db}, 30*time.Minute, 12*time.Hour, false)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &web.Server{Territory: db.Territory, Orgs: db.Orgs, Users: &auth.Service{Store: db.Users, Params: auth.DefaultParams},
+	s := &web.Server{Territory: db.Territory, Orgs: db.Orgs, Users: &auth.Service{Store: db.Users, Params: auth.DefaultParams, Recovery: store.NewRecoveryCodeService(db)},
 		Audit: db.Audit, Store: db.Audit, ResetTOTP: db.Users.ResetTOTP, Facilities: db.Facilities, History: db.Facilities.FacilityHistory, FreeSeries: db.Facilities.FreeSeries, Guests: db.Guests,
-		Presence: db.Presence, Dashboard: db.Stats.Dashboard, Sessions: sessions, I18n: bundle, Logger: logger, Version: "test", PopulationSource: "ANPR"}
+		Presence: db.Presence, Dashboard: db.Stats.Dashboard, Sessions: sessions, I18n: bundle, Logger: logger, Version: "test", PopulationSource: "ANPR",
+		GuestExport: store.NewGuestRightsService(db).Export, Clock: db.Now, CaseIdle: 15 * time.Minute}
+	if conf != nil {
+		conf(s)
+	}
 	if err := s.Init(); err != nil {
 		t.Fatal(err)
 	}
