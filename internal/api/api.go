@@ -33,6 +33,8 @@ type Server struct {
 	// Publications makes and publishes the public site's publications.
 	Publications domain.PublicationService
 	Cases        domain.CaseService
+	// Idempotency remembers POSTs sent with Idempotency-Key (nil: ignored).
+	Idempotency domain.IdempotencyService
 	// Population answers the population statistics (store.Population).
 	Population func(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, error)
 	// Dashboard answers the population dashboard (store.Dashboard).
@@ -74,7 +76,7 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 	}
 	huma.NewError = newProblem // every error body, and the OpenAPI schema of errors, carries the code
 	api := humago.NewWithPrefix(mux, Prefix, cfg)
-	api.UseMiddleware(s.language, s.authenticate(api), s.preconditions(api))
+	api.UseMiddleware(s.language, s.authenticate(api), s.preconditions(api), s.idempotency(api))
 
 	s.registerTerritory(api)
 	s.registerAccess(api)

@@ -29,7 +29,8 @@ func newAPI(t *testing.T, db *store.DB) *httptest.Server {
 	s := &api.Server{Territory: db, Users: &auth.Service{Store: db, Params: auth.DefaultParams}, Audit: db,
 		Facilities: db, Guests: db, Population: db.Population, Events: broker, Plans: db, Placement: &placement.Service{Store: db},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
-		Boundaries: territory.Boundaries, RequestID: func(context.Context) string { return "rid" }}
+		Boundaries: territory.Boundaries, RequestID: func(context.Context) string { return "rid" },
+		Idempotency: store.NewIdempotencyService(db)}
 	s.Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)

@@ -90,7 +90,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	sched := &jobs.Scheduler{DB: db, Cases: store.NewCaseService(db), BaseURL: c.BaseURL, Logger: log}
+	sched := &jobs.Scheduler{DB: db, Cases: store.NewCaseService(db), BaseURL: c.BaseURL, Logger: log,
+		Idempotency: store.NewIdempotencyService(db)}
 	if c.SMTPAddr != "" {
 		mailer, err := mail.New(mail.Config{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser,
 			Password: c.SMTPPassword, TLS: c.SMTPTLS})
@@ -268,7 +269,8 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	a := &api.Server{Territory: db, Users: users, Audit: db, Facilities: db, Guests: db, Population: db.Population, Dashboard: db.Dashboard,
 		Plans: db, Placement: placements, Publications: pubs, Cases: cases, Events: broker, Logger: log,
 		Version: version(), Boundaries: territory.Boundaries, RequestID: web.RequestID,
-		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession}
+		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession,
+		Idempotency: store.NewIdempotencyService(db)}
 	a.Register(mux)
 	mux.HandleFunc("GET /healthz", healthz(db))
 	mux.Handle("GET /metrics", web.MetricsGuard(c.MetricsAllow, c.MetricsToken, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))

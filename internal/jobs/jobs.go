@@ -52,7 +52,11 @@ type CaseReminders interface {
 type Scheduler struct {
 	DB Store
 	// Cases reminds case workers of tasks falling due (nil: no case files).
-	Cases   CaseReminders
+	Cases CaseReminders
+	// Idempotency forgets Idempotency-Key responses after 24 hours (nil: kept).
+	Idempotency interface {
+		PurgeIdempotencyKeys(ctx context.Context) (int64, error)
+	}
 	Mailer  Mailer // nil: messages wait in the outbox
 	BaseURL string
 	Logger  *slog.Logger
@@ -108,6 +112,11 @@ func (s *Scheduler) Daily(ctx context.Context) {
 			s.Logger.Error("jobs: case task reminders", "err", err)
 		} else if n > 0 {
 			s.Logger.Info("jobs: case tasks reminded", "tasks", n)
+		}
+	}
+	if s.Idempotency != nil {
+		if _, err := s.Idempotency.PurgeIdempotencyKeys(ctx); err != nil && ctx.Err() == nil {
+			s.Logger.Error("jobs: idempotency keys cleanup", "err", err)
 		}
 	}
 	if _, err := s.DB.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {

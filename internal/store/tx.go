@@ -67,8 +67,20 @@ func (db *DB) tryTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn f
 		_ = sqlTx.Rollback()
 		return err
 	}
+	// A request sent with an Idempotency-Key: its first write transaction
+	// marks the key in the same commit as the effect (idempotency.go).
+	write := opts == nil
+	if write {
+		if err := tx.markClaim(ctx); err != nil {
+			_ = sqlTx.Rollback()
+			return err
+		}
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	if c := claimFrom(ctx); write && c != nil {
+		c.marked.Store(true)
 	}
 	return nil
 }
