@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -193,6 +194,16 @@ func (s *Server) problem(ctx context.Context, err error) error {
 		p.Detail = l.T("err.api.internal", "RequestID", rid)
 		return p
 	}
+	if dbFault(err) {
+		// The database's faults: the generic message and the request id, the cause in the log.
+		rid := ""
+		if s.RequestID != nil {
+			rid = s.RequestID(ctx)
+		}
+		s.Logger.Warn("api: database fault", "err", err, "request_id", rid)
+		p.Detail += " " + l.T("err.api.request_id", "RequestID", rid)
+		return p
+	}
 	fields := l.Fields(err)
 	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: fields[k], Location: "body." + k})
@@ -213,6 +224,13 @@ func (s *Server) language(ctx huma.Context, next func(huma.Context)) {
 func (s *Server) localizer(ctx context.Context) *i18n.Localizer {
 	lang, _ := ctx.Value(langKey{}).(string)
 	return s.I18n.For(lang)
+}
+
+// dbFault reports the database's own faults, as the store classifies them
+// (still busy after its retries, I/O error, disk full, cancelled).
+func dbFault(err error) bool {
+	var e *domain.Error
+	return errors.As(err, &e) && (e.MsgID == "err.db.busy" || e.MsgID == "err.db.unavailable")
 }
 
 // writeProblem answers outside huma's operations (unknown paths) in the same

@@ -542,6 +542,7 @@ func (db *DB) SetAvailability(ctx context.Context, code string, version int, av 
 		return domain.Facility{}, domain.Err(domain.EINVALID, "err.facility.occupied_negative").WithFields(
 			map[string]domain.FieldError{"occupied": domain.Field("err.field.value_invalid")})
 	}
+	var out domain.Facility
 	err = db.InTx(ctx, func(tx *Tx) error {
 		old, err := findFacility(ctx, tx, code, sc.writeProvince, sc.writeGestore)
 		if err != nil {
@@ -566,13 +567,26 @@ func (db *DB) SetAvailability(ctx context.Context, code string, version int, av 
 			newID(), old.ID, tx.now, a.Label(), av.Occupied, av.Occupied == old.Occupied, av.Note); err != nil {
 			return fmt.Errorf("store: declaration: %w", err)
 		}
-		return tx.audit(ctx, "facility.availability", "facility", old.Code, "Old", old.Occupied, "New", av.Occupied)
+		if err := tx.audit(ctx, "facility.availability", "facility", old.Code, "Old", old.Occupied, "New", av.Occupied); err != nil {
+			return err
+		}
+		// The answer is read in the write's transaction: a read after the
+		// commit could fail and report a committed write as failed (R6).
+		if out, err = findFacility(ctx, tx, code, sc.readProvince, sc.readGestore); err != nil {
+			return err
+		}
+		fs := []domain.Facility{out}
+		if err := db.ledger(ctx, tx, fs, db.Now()); err != nil {
+			return err
+		}
+		out = fs[0]
+		return nil
 	})
 	if err != nil {
 		return domain.Facility{}, err
 	}
 	db.changed(code)
-	return db.FindFacility(ctx, code)
+	return out, nil
 }
 
 // changed tells subscribers (the board's live updates) that a facility's

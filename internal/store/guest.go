@@ -429,7 +429,10 @@ func (db *DB) Stays(ctx context.Context, guestID string) ([]domain.Stay, error) 
 		}
 		return recordGuestReads(ctx, tx, []string{guestID}, readStays)
 	})
-	return out, err
+	if err != nil {
+		return nil, err // nothing read without its access row
+	}
+	return out, nil
 }
 
 // guestScope is the SQL condition (on alias g) for the guests the caller may
@@ -481,7 +484,10 @@ func (db *DB) FindGuest(ctx context.Context, id string) (domain.Guest, error) {
 		}
 		return recordGuestReads(ctx, tx, []string{g.ID}, readRecord)
 	})
-	return g, err
+	if err != nil {
+		return domain.Guest{}, err // nothing read without its access row
+	}
+	return g, nil
 }
 
 // findGuestTx reads a guest in the caller's scope, without logging (the
@@ -525,7 +531,10 @@ func (db *DB) SearchGuests(ctx context.Context, q string) ([]domain.Guest, error
 		}
 		return recordGuestReads(ctx, tx, ids, readSearch)
 	})
-	return out, err
+	if err != nil {
+		return nil, err // nothing read without its access row
+	}
+	return out, nil
 }
 
 func likePrefix(k string) string {

@@ -43,7 +43,7 @@ func (db *DB) planScopeFor(ctx context.Context) (planScope, error) {
 	if sc.province == "" && a.OfficeID != "" { // the coordinator: its office's province
 		if err := db.read.QueryRowContext(ctx, `SELECT province_code FROM offices WHERE id = $1`, a.OfficeID).
 			Scan(&sc.province); err != nil {
-			return sc, fmt.Errorf("store: office province: %w", err)
+			return sc, db.classify(fmt.Errorf("store: office province: %w", err))
 		}
 	}
 	return sc, nil
