@@ -185,7 +185,7 @@ func (m *mix) request(i int) (int, error) {
 			m.mu.Unlock()
 			h := http.Header{"If-Match": {`"` + strconv.Itoa(v) + `"`}}
 			_, code, err := callH("PUT", base+"/api/v1/facilities/"+f.Code+"/availability", m.token,
-				fmt.Sprintf(`{"occupied": %d}`, f.Occupied-(i/len(m.fs))%2), h, func(rh http.Header) {
+				fmt.Sprintf(`{"occupied": %d}`, max(0, f.Occupied-(i/len(m.fs))%2)), h, func(rh http.Header) {
 					if nv, err := strconv.Atoi(strings.Trim(rh.Get("ETag"), `"`)); err == nil {
 						m.mu.Lock()
 						m.ver[f.Code] = max(m.ver[f.Code], nv)
