@@ -24,6 +24,13 @@ type IdemOutcome struct {
 // "committed" inside the first write transaction the request commits, so the
 // effect and the mark are atomic; Finish stores the response.
 type IdempotencyService interface {
+	// Claim looks up the user's key for a request with this fingerprint:
+	// IdemNew (claimed: run the request with the returned context, then
+	// Finish), IdemReplay, IdemMismatch, IdemInFlight or IdemLost. Errors: the
+	// database's (ECONFLICT busy, EUNAVAILABLE).
 	Claim(ctx context.Context, userID, key, requestHash string) (context.Context, IdemOutcome, error)
+	// Finish stores the response of a request claimed in ctx (a failure that
+	// committed nothing frees the key instead); no claim in ctx: nothing.
+	// Errors: the database's.
 	Finish(ctx context.Context, status int, contentType string, body []byte) error
 }
