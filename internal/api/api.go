@@ -64,7 +64,10 @@ type Server struct {
 // OpenAPI document is built from it).
 func (s *Server) Register(mux *http.ServeMux) huma.API {
 	cfg := huma.DefaultConfig("gesta API", s.Version)
-	cfg.Info.Description = "API di Gest.A: accoglienza dei richiedenti protezione internazionale in Emilia-Romagna."
+	cfg.Info.Description = "API di Gest.A: accoglienza dei richiedenti protezione internazionale in Emilia-Romagna. " +
+		"Every POST that acts accepts an Idempotency-Key header (per user, kept 24 hours): the same key and body " +
+		"replays the first answer (Idempotent-Replayed: true) without acting twice; another body → 422; while the " +
+		"first is still running → 409."
 	cfg.OpenAPIPath = "/openapi"
 	cfg.DocsPath = ""     // the docs renderer loads scripts from a CDN, which our CSP forbids
 	cfg.SchemasPath = ""  // schemas are inline in the OpenAPI document
