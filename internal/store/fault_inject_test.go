@@ -114,8 +114,12 @@ func TestWritesFailClosed(t *testing.T) {
 				leakOpt = goleak.IgnoreCurrent() // the pools' own goroutines
 			}
 			stuck4 := false
+			stride := 1
+			if raceEnabled {
+				stride = 4
+			}
 			for _, fl := range faults {
-				for k := 1; k <= stmts; k++ {
+				for k := 1; k <= stmts; k += stride {
 					run := uc.prepare(t)
 					before := snapshot(t, db)
 					rctx, cancel := context.WithCancel(caller[uc.name])
