@@ -123,7 +123,8 @@ func (s *IdempotencyService) Claim(ctx context.Context, userID, key, hash string
 }
 
 // Finish stores the response of a claimed request. A failure that committed
-// nothing frees the key, so that the client may retry it.
+// nothing frees the key, so that the client may retry it; a 5xx after the
+// effect committed is not stored (see below).
 func (s *IdempotencyService) Finish(ctx context.Context, status int, ctype string, body []byte) error {
 	c := claimFrom(ctx)
 	if c == nil {
@@ -138,6 +139,13 @@ func (s *IdempotencyService) Finish(ctx context.Context, status int, ctype strin
 				return fmt.Errorf("store: idempotency release: %w", err)
 			}
 			if n, _ := res.RowsAffected(); n == 1 {
+				return nil
+			}
+			if status >= 500 {
+				// The effect committed but the answer is a fault (e.g. reading
+				// the result back): not worth replaying for a day. The key
+				// stays "committed": a retry learns that the request was
+				// carried out and its answer lost.
 				return nil
 			}
 		}
