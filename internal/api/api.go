@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -33,6 +34,8 @@ type Server struct {
 	// Publications makes and publishes the public site's publications.
 	Publications domain.PublicationService
 	Cases        domain.CaseService
+	// Idempotency remembers POSTs sent with Idempotency-Key (nil: ignored).
+	Idempotency domain.IdempotencyService
 	// Population answers the population statistics (store.Population).
 	Population func(ctx context.Context, province string, day time.Time, by string) ([]domain.StatItem, int, error)
 	// Dashboard answers the population dashboard (store.Dashboard).
@@ -61,7 +64,10 @@ type Server struct {
 // OpenAPI document is built from it).
 func (s *Server) Register(mux *http.ServeMux) huma.API {
 	cfg := huma.DefaultConfig("gesta API", s.Version)
-	cfg.Info.Description = "API di Gest.A: accoglienza dei richiedenti protezione internazionale in Emilia-Romagna."
+	cfg.Info.Description = "API di Gest.A: accoglienza dei richiedenti protezione internazionale in Emilia-Romagna. " +
+		"Every POST that acts accepts an Idempotency-Key header (per user, kept 24 hours): the same key and body " +
+		"replays the first answer (Idempotent-Replayed: true) without acting twice; another body → 422; while the " +
+		"first is still running → 409."
 	cfg.OpenAPIPath = "/openapi"
 	cfg.DocsPath = ""     // the docs renderer loads scripts from a CDN, which our CSP forbids
 	cfg.SchemasPath = ""  // schemas are inline in the OpenAPI document
@@ -74,7 +80,7 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 	}
 	huma.NewError = newProblem // every error body, and the OpenAPI schema of errors, carries the code
 	api := humago.NewWithPrefix(mux, Prefix, cfg)
-	api.UseMiddleware(s.language, s.authenticate(api), s.preconditions(api))
+	api.UseMiddleware(s.language, s.authenticate(api), s.preconditions(api), s.idempotency(api))
 
 	s.registerTerritory(api)
 	s.registerAccess(api)
@@ -191,6 +197,16 @@ func (s *Server) problem(ctx context.Context, err error) error {
 		p.Detail = l.T("err.api.internal", "RequestID", rid)
 		return p
 	}
+	if dbFault(err) {
+		// The database's faults: the generic message and the request id, the cause in the log.
+		rid := ""
+		if s.RequestID != nil {
+			rid = s.RequestID(ctx)
+		}
+		s.Logger.Warn("api: database fault", "err", err, "request_id", rid)
+		p.Detail += " " + l.T("err.api.request_id", "RequestID", rid)
+		return p
+	}
 	fields := l.Fields(err)
 	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: fields[k], Location: "body." + k})
@@ -211,6 +227,13 @@ func (s *Server) language(ctx huma.Context, next func(huma.Context)) {
 func (s *Server) localizer(ctx context.Context) *i18n.Localizer {
 	lang, _ := ctx.Value(langKey{}).(string)
 	return s.I18n.For(lang)
+}
+
+// dbFault reports the database's own faults, as the store classifies them
+// (still busy after its retries, I/O error, disk full, cancelled).
+func dbFault(err error) bool {
+	var e *domain.Error
+	return errors.As(err, &e) && (e.MsgID == "err.db.busy" || e.MsgID == "err.db.unavailable")
 }
 
 // writeProblem answers outside huma's operations (unknown paths) in the same

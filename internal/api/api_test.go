@@ -29,7 +29,8 @@ func newAPI(t *testing.T, db *store.DB) *httptest.Server {
 	s := &api.Server{Territory: db.Territory, Users: &auth.Service{Store: db.Users, Params: auth.DefaultParams}, Audit: db.Audit,
 		Facilities: db.Facilities, Guests: db.Guests, Population: db.Stats.Population, Events: broker, Plans: db.Plans, Placement: &placement.Service{Store: db.Plans},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
-		Boundaries: territory.Boundaries, RequestID: func(context.Context) string { return "rid" }}
+		Boundaries: territory.Boundaries, RequestID: func(context.Context) string { return "rid" },
+		Idempotency: store.NewIdempotencyService(db)}
 	s.Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)

@@ -57,6 +57,13 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 				a, err = sa, nil
 			}
 		}
+		if err != nil && domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+			// The token could not be checked (the database did not answer):
+			// 503, not a 401 that would tell the client to drop its token.
+			p, _ := s.problem(ctx.Context(), &domain.Error{Code: domain.EUNAVAILABLE, MsgID: "err.db.unavailable", Err: err}).(*Problem)
+			_ = huma.WriteErr(api, ctx, p.Status, p.Detail)
+			return
+		}
 		if err != nil {
 			ctx.SetHeader("WWW-Authenticate", `Bearer realm="gesta"`)
 			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, s.localizer(ctx.Context()).T("err.api.token"))

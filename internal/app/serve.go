@@ -92,7 +92,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	sched := &jobs.Scheduler{DB: newJobStore(db), Cases: db.Cases, BaseURL: c.BaseURL, Logger: log,
-		Retention: db.GuestRights, RetentionPeriods: domain.GuestRetention{Guests: c.RetentionGuests, Accesses: c.RetentionGuestAccesses}}
+		Retention: db.GuestRights, RetentionPeriods: domain.GuestRetention{Guests: c.RetentionGuests, Accesses: c.RetentionGuestAccesses},
+		Idempotency: db.Idempotency}
 	if c.SMTPAddr != "" {
 		mailer, err := mail.New(mail.Config{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser,
 			Password: c.SMTPPassword, TLS: c.SMTPTLS})
@@ -279,7 +280,8 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	a := &api.Server{Territory: db.Territory, Users: users, Audit: db.Audit, Facilities: db.Facilities, Guests: db.Guests, Population: db.Stats.Population, Dashboard: db.Stats.Dashboard,
 		Plans: db.Plans, Placement: placements, Publications: pubs, Cases: cases, Events: broker, Logger: log,
 		Version: version(), Boundaries: territory.Boundaries, RequestID: web.RequestID,
-		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession}
+		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession,
+		Idempotency: store.NewIdempotencyService(db)}
 	a.Register(mux)
 	mux.HandleFunc("GET /healthz", healthz(db))
 	mux.Handle("GET /metrics", web.MetricsGuard(c.MetricsAllow, c.MetricsToken, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))

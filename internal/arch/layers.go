@@ -66,4 +66,6 @@ var Allowed = map[string][]string{
 	"bench/plans":                {"internal/store/demo", "bench/internal/benchserver"},
 	"bench/population":           {"internal/domain", "internal/store", "bench/internal/benchserver"},
 	"bench/startup":              {"bench/internal/benchserver"},
+	"bench/morning":              {"internal/store", "bench/internal/benchserver"},
+	"bench/idemkill":             {"internal/store", "bench/internal/benchserver"},
 }

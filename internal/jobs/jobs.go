@@ -63,7 +63,11 @@ type Scheduler struct {
 	RetentionPeriods domain.GuestRetention
 	lastRetention    time.Time
 	// Cases reminds case workers of tasks falling due (nil: no case files).
-	Cases   CaseReminders
+	Cases CaseReminders
+	// Idempotency forgets Idempotency-Key responses after 24 hours (nil: kept).
+	Idempotency interface {
+		PurgeIdempotencyKeys(ctx context.Context) (int64, error)
+	}
 	Mailer  Mailer // nil: messages wait in the outbox
 	BaseURL string
 	Logger  *slog.Logger
@@ -122,6 +126,11 @@ func (s *Scheduler) Daily(ctx context.Context) {
 		}
 	}
 	s.retention(ctx)
+	if s.Idempotency != nil {
+		if _, err := s.Idempotency.PurgeIdempotencyKeys(ctx); err != nil && ctx.Err() == nil {
+			s.Logger.Error("jobs: idempotency keys cleanup", "err", err)
+		}
+	}
 	if _, err := s.DB.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 		s.Logger.Error("jobs: sessions cleanup", "err", err)
 	}

@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -99,13 +100,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		db.dialect = sqliteDialect{}
 		var err error
-		if db.write, err = sql.Open("sqlite", sqliteDSN(path, true)); err != nil {
+		if db.write, err = openPool("sqlite", sqliteDSN(path, true)); err != nil {
 			return nil, err
 		}
 		db.write.SetMaxOpenConns(1)
 		db.write.SetMaxIdleConns(1)
 		db.write.SetConnMaxLifetime(0)
-		if db.read, err = sql.Open("sqlite", sqliteDSN(path, false)); err != nil {
+		if db.read, err = openPool("sqlite", sqliteDSN(path, false)); err != nil {
 			return nil, err
 		}
 		db.read.SetMaxOpenConns(8)
@@ -113,7 +114,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		db.dialect = postgresDialect{}
 		var err error
-		if db.write, err = sql.Open("pgx", dsn); err != nil {
+		if db.write, err = openPool("pgx", dsn); err != nil {
 			return nil, err
 		}
 		db.write.SetMaxOpenConns(20)
@@ -129,6 +130,28 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	return db, nil
 }
+
+// wrapConnector is nil in production. The fault-injection tests (R6) set it
+// (export_test.go) to put a failing driver between the store and the engine.
+var wrapConnector func(driver.Connector) driver.Connector
+
+func openPool(driverName, dsn string) (*sql.DB, error) {
+	pool, err := sql.Open(driverName, dsn)
+	if err != nil || wrapConnector == nil {
+		return pool, err
+	}
+	d := pool.Driver()
+	_ = pool.Close() // only its driver was needed
+	return sql.OpenDB(wrapConnector(dsnConnector{d, dsn})), nil
+}
+
+type dsnConnector struct {
+	d   driver.Driver
+	dsn string
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.d }
 
 // sqliteDSN builds the connection string. Pragmas, and why:
 //   - busy_timeout first, so that the pragmas after it wait instead of failing;

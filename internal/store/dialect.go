@@ -20,6 +20,9 @@ type dialect interface {
 	retryable(err error) bool
 	// uniqueViolation reports a unique or primary-key constraint violation.
 	uniqueViolation(err error) bool
+	// unavailable reports a fault of the database itself (I/O error, disk
+	// full, lost connection, shutting down): the request may succeed later.
+	unavailable(err error) bool
 	// foreignKeyViolation reports a reference to a missing row.
 	foreignKeyViolation(err error) bool
 }
@@ -60,6 +63,18 @@ func (sqliteDialect) retryable(err error) bool {
 	return false
 }
 
+func (sqliteDialect) unavailable(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return errors.Is(err, driver.ErrBadConn)
+	}
+	switch e.Code() & 0xff {
+	case 8, 10, 13, 14: // SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN
+		return true
+	}
+	return false
+}
+
 func (sqliteDialect) uniqueViolation(err error) bool {
 	var e *sqlite.Error
 	// SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555).
@@ -79,6 +94,17 @@ func (postgresDialect) goose() goose.Dialect { return goose.DialectPostgres }
 func (postgresDialect) retryable(err error) bool {
 	var e *pgconn.PgError
 	return errors.As(err, &e) && (e.Code == "40001" || e.Code == "40P01")
+}
+
+func (postgresDialect) unavailable(err error) bool {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		// 08: connection exception, 53: insufficient resources (53100 disk
+		// full), 57P0x: shutting down, 58: system (I/O) error.
+		return strings.HasPrefix(e.Code, "08") || strings.HasPrefix(e.Code, "53") ||
+			strings.HasPrefix(e.Code, "57P") || strings.HasPrefix(e.Code, "58")
+	}
+	return errors.Is(err, driver.ErrBadConn) || pgconn.SafeToRetry(err) || pgconn.Timeout(err)
 }
 
 func (postgresDialect) uniqueViolation(err error) bool {

@@ -503,6 +503,7 @@ func (s *FacilityService) SetAvailability(ctx context.Context, code string, vers
 		return domain.Facility{}, domain.Err(domain.EINVALID, "err.facility.occupied_negative").WithFields(
 			map[string]domain.FieldError{"occupied": domain.Field("err.field.value_invalid")})
 	}
+	var out domain.Facility
 	err = s.db.InTx(ctx, func(tx *Tx) error {
 		old, err := findFacility(ctx, tx, code, sc.province, sc.gestore)
 		if err != nil {
@@ -527,13 +528,26 @@ func (s *FacilityService) SetAvailability(ctx context.Context, code string, vers
 			newID(), old.ID, tx.now, a.Label(), av.Occupied, av.Occupied == old.Occupied, av.Note); err != nil {
 			return fmt.Errorf("store: declaration: %w", err)
 		}
-		return tx.audit(ctx, "facility.availability", "facility", old.Code, "Old", old.Occupied, "New", av.Occupied)
+		if err := tx.audit(ctx, "facility.availability", "facility", old.Code, "Old", old.Occupied, "New", av.Occupied); err != nil {
+			return err
+		}
+		// The answer is read in the write's transaction: a read after the
+		// commit could fail and report a committed write as failed (R6).
+		if out, err = findFacility(ctx, tx, code, "", sc.gestore); err != nil {
+			return err
+		}
+		fs := []domain.Facility{out}
+		if err := s.db.ledger(ctx, tx, fs, s.db.Now()); err != nil {
+			return err
+		}
+		out = fs[0]
+		return nil
 	})
 	if err != nil {
 		return domain.Facility{}, err
 	}
 	s.db.changed(code)
-	return s.db.Facilities.FindFacility(ctx, code)
+	return out, nil
 }
 
 // changed tells subscribers (the board's live updates) that a facility's

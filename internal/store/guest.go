@@ -422,7 +422,10 @@ func (s *GuestService) Stays(ctx context.Context, guestID string) ([]domain.Stay
 		}
 		return recordGuestReads(ctx, tx, []string{guestID}, readStays)
 	})
-	return out, err
+	if err != nil {
+		return nil, err // nothing read without its access row
+	}
+	return out, nil
 }
 
 const guestColumns = `g.id, COALESCE(g.cui, ''), g.surname, g.given_name, g.sex, g.birth_date, g.birth_estimated,
@@ -451,7 +454,10 @@ func (s *GuestService) FindGuest(ctx context.Context, id string) (domain.Guest, 
 		}
 		return recordGuestReads(ctx, tx, []string{g.ID}, readRecord)
 	})
-	return g, err
+	if err != nil {
+		return domain.Guest{}, err // nothing read without its access row
+	}
+	return g, nil
 }
 
 // findGuestTx reads a guest in the caller's scope, without logging (the
@@ -495,7 +501,10 @@ func (s *GuestService) SearchGuests(ctx context.Context, q string) ([]domain.Gue
 		}
 		return recordGuestReads(ctx, tx, ids, readSearch)
 	})
-	return out, err
+	if err != nil {
+		return nil, err // nothing read without its access row
+	}
+	return out, nil
 }
 
 func likePrefix(k string) string {

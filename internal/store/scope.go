@@ -118,7 +118,7 @@ func (db *DB) planScope(ctx context.Context) (scope, error) {
 	if sc.province == "" && sc.a.OfficeID != "" {
 		if err := db.read.QueryRowContext(ctx, `SELECT province_code FROM offices WHERE id = $1`, sc.a.OfficeID).
 			Scan(&sc.province); err != nil {
-			return sc, fmt.Errorf("store: office province: %w", err)
+			return sc, db.classify(fmt.Errorf("store: office province: %w", err))
 		}
 	}
 	return sc, nil

@@ -80,6 +80,8 @@ type Services struct {
 	GuestRights *GuestRightsService
 	// RecoveryCodes are the second factor's single-use recovery codes.
 	RecoveryCodes *RecoveryCodeService
+	// Idempotency keeps the API's Idempotency-Key answers.
+	Idempotency *IdempotencyService
 }
 
 // wire builds the services over db.
@@ -90,6 +92,7 @@ func (db *DB) wire() {
 		Territory: &TerritoryService{db}, Presence: &PresenceService{db}, Stats: &StatsService{db},
 		Outbox: &OutboxService{db}, Publications: NewPublicationService(db), Cases: NewCaseService(db),
 		GuestRights: NewGuestRightsService(db), RecoveryCodes: NewRecoveryCodeService(db),
+		Idempotency: NewIdempotencyService(db),
 	}
 }
 

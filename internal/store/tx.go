@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
 )
 
 // Tx is a transaction with the one "now" its writes use.
@@ -39,15 +42,34 @@ func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn f
 	for attempt := 1; ; attempt++ {
 		err = db.tryTx(ctx, pool, opts, fn)
 		if err == nil || attempt == maxTxAttempts || !db.dialect.retryable(err) {
-			return err
+			return db.classify(err)
 		}
 		backoff := time.Duration(attempt*attempt)*10*time.Millisecond + rand.N(10*time.Millisecond)
+		t := time.NewTimer(backoff)
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("store: %w (after %v)", ctx.Err(), err)
-		case <-time.After(backoff):
+			t.Stop()
+			return db.classify(fmt.Errorf("store: %w (after %v)", ctx.Err(), err))
+		case <-t.C:
 		}
 	}
+}
+
+// classify gives the database's own faults a code, so that callers answer
+// 409 (still busy after the retries: try again) or 503 (the database or the
+// request gave up) with a generic message instead of 500; the cause stays
+// wrapped for the log. Errors that already carry a code are kept.
+func (db *DB) classify(err error) error {
+	if err == nil || domain.ErrorCode(err) != domain.EINTERNAL {
+		return err
+	}
+	switch {
+	case db.dialect.retryable(err):
+		return &domain.Error{Code: domain.ECONFLICT, MsgID: "err.db.busy", Err: err}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), db.dialect.unavailable(err):
+		return &domain.Error{Code: domain.EUNAVAILABLE, MsgID: "err.db.unavailable", Err: err}
+	}
+	return err
 }
 
 func (db *DB) tryTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) (err error) {
@@ -67,8 +89,20 @@ func (db *DB) tryTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn f
 		_ = sqlTx.Rollback()
 		return err
 	}
+	// A request sent with an Idempotency-Key: its first write transaction
+	// marks the key in the same commit as the effect (idempotency.go).
+	write := opts == nil
+	if write {
+		if err := tx.markClaim(ctx); err != nil {
+			_ = sqlTx.Rollback()
+			return err
+		}
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	if c := claimFrom(ctx); write && c != nil {
+		c.marked.Store(true)
 	}
 	return nil
 }

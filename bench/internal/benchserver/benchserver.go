@@ -4,6 +4,7 @@ package benchserver
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os/exec"
@@ -47,6 +48,8 @@ type Options struct {
 	// Poll is the readiness poll interval (default 10 ms), Timeout how long
 	// to wait (default 60 s).
 	Poll, Timeout time.Duration
+	// Log, if set, receives the server's standard error (its log).
+	Log io.Writer
 }
 
 // Server is a running `gesta serve`.
@@ -73,6 +76,7 @@ func Start(bin string, args []string, opt Options) (*Server, error) {
 	}
 	argv := append(append(append([]string{}, opt.Prefix...), bin, "serve", "--addr", addr), args...)
 	s := &Server{Cmd: exec.Command(argv[0], argv[1:]...), Addr: addr, URL: "http://" + addr}
+	s.Cmd.Stderr = opt.Log
 	t0 := time.Now()
 	if err := s.Cmd.Start(); err != nil {
 		return nil, err

@@ -1,0 +1,132 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/gesta-er/gesta/internal/domain"
+)
+
+// readPosts are POST operations that only read: a replayed answer would
+// skip their access rows, so Idempotency-Key is ignored there.
+var readPosts = map[string]bool{"search-guests-body": true}
+
+// maxIdemBody bounds the body kept for fingerprinting; a larger one is
+// refused by huma's own limit anyway.
+const maxIdemBody = 1 << 20
+
+// idempotency is a huma middleware for POSTs carrying Idempotency-Key
+// (draft-ietf-httpapi-idempotency-key-header): per user, the same key and
+// body replays the first response (Idempotent-Replayed: true) without a
+// second effect; another body → 422; while the first is running → 409.
+func (s *Server) idempotency(api huma.API) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		key := ctx.Header("Idempotency-Key")
+		if s.Idempotency == nil || key == "" || ctx.Method() != http.MethodPost || readPosts[ctx.Operation().OperationID] {
+			next(ctx)
+			return
+		}
+		a, ok := domain.ActorFromContext(ctx.Context())
+		if !ok || a.UserID == "" {
+			next(ctx)
+			return
+		}
+		l := s.localizer(ctx.Context())
+		if !validIdemKey(key) {
+			_ = huma.WriteErr(api, ctx, http.StatusBadRequest, l.T("err.api.idem_key"))
+			return
+		}
+		r, w := humago.Unwrap(ctx)
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxIdemBody+1))
+		if err != nil || len(body) > maxIdemBody {
+			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+			next(ctx) // huma answers the read error or the size limit
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		cctx, out, err := s.Idempotency.Claim(ctx.Context(), a.UserID, key, RequestHash(r.Method, r.URL.Path, body))
+		if err != nil {
+			p, _ := s.problem(ctx.Context(), err).(*Problem)
+			_ = huma.WriteErr(api, ctx, p.Status, p.Detail)
+			return
+		}
+		switch out.State {
+		case domain.IdemReplay:
+			if out.ContentType != "" {
+				ctx.SetHeader("Content-Type", out.ContentType)
+			}
+			ctx.SetHeader("Idempotent-Replayed", "true")
+			ctx.SetHeader("Content-Length", strconv.Itoa(len(out.Body)))
+			ctx.SetStatus(out.Status)
+			_, _ = ctx.BodyWriter().Write(out.Body)
+			return
+		case domain.IdemMismatch:
+			_ = huma.WriteErr(api, ctx, http.StatusUnprocessableEntity, l.T("err.api.idem_mismatch"))
+			return
+		case domain.IdemInFlight:
+			_ = huma.WriteErr(api, ctx, http.StatusConflict, l.T("err.api.idem_in_flight"))
+			return
+		case domain.IdemLost:
+			_ = huma.WriteErr(api, ctx, http.StatusConflict, l.T("err.api.idem_lost"))
+			return
+		}
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		next(humago.NewContext(ctx.Operation(), r.WithContext(cctx), rec))
+		if err := s.Idempotency.Finish(cctx, rec.status, rec.Header().Get("Content-Type"), rec.buf.Bytes()); err != nil {
+			s.Logger.Error("api: idempotency response not stored", "err", err)
+		}
+	}
+}
+
+// RequestHash is the fingerprint a key is bound to: method, path and body.
+func RequestHash(method, path string, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(method + " " + path + "\n"))
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// validIdemKey: 1–255 visible ASCII characters (the draft's keys are UUIDs
+// or similar opaque strings).
+func validIdemKey(k string) bool {
+	if len(k) == 0 || len(k) > 255 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// recorder passes a response through and keeps a copy of it.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+	buf    bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.wrote = true
+	r.buf.Write(p)
+	return r.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
