@@ -29,10 +29,13 @@ const (
 	DatasetComuni  = "presenze-comuni"
 	DatasetProfilo = "presenze-profilo"
 	DatasetMensili = "presenze-mensili"
+	// DatasetContesto is the Ministry's regional series (already public),
+	// served up to each publication's reference date.
+	DatasetContesto = "contesto-regionale"
 )
 
-// PublicDatasets lists the datasets the publications carry, in display order.
-var PublicDatasets = []string{DatasetComuni, DatasetProfilo, DatasetMensili}
+// PublicDatasets lists the datasets the public site serves, in display order.
+var PublicDatasets = []string{DatasetComuni, DatasetProfilo, DatasetMensili, DatasetContesto}
 
 // ProfileDimensions are the dimensions of presenze-profilo, in display order.
 var ProfileDimensions = []string{"sesso", "eta", "nazionalita", "tipo_nucleo", "tipo_struttura", "fase_procedura"}

@@ -267,6 +267,10 @@ func (s *Server) Routes() []Route {
 		{"GET /dati/{dataset}", public, s.handleDataset},
 		{"GET /dati/{dataset}/{file}", public, s.handleDatasetFile},
 		{"GET /nota-metodologica", public, s.handleMethodology},
+		{"GET /accoglienza/territorio", public, s.handlePublicTerritory},
+		{"GET /accoglienza/chi-e-accolto", public, s.handlePublicProfile},
+		{"GET /accoglienza/nel-tempo", public, s.handlePublicTime},
+		{"GET /accoglienza/contesto-regionale", public, s.handlePublicContext},
 		{"GET /accessibilita", public, s.staticPage("accessibility")},
 		{"GET /privacy", public, s.staticPage("privacy")},
 		{"GET /note-legali", public, s.staticPage("legal")},
@@ -375,7 +379,7 @@ func (s *Server) Routes() []Route {
 func (s *Server) Register(mux *http.ServeMux) {
 	for _, rt := range s.Routes() {
 		h := rt.handler
-		if s.Publications == nil && (strings.HasPrefix(rt.Pattern, "GET /dati") || strings.Contains(rt.Pattern, " /pubblicazioni")) {
+		if s.Publications == nil && (strings.HasPrefix(rt.Pattern, "GET /dati") || strings.HasPrefix(rt.Pattern, "GET /accoglienza/") || strings.Contains(rt.Pattern, " /pubblicazioni")) {
 			h = func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, http.StatusNotFound) }
 		}
 		if rt.Access.SignedIn {
