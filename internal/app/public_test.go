@@ -1,12 +1,14 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -155,6 +157,7 @@ func TestPublicSite(t *testing.T) {
 			checkDraftUnreachable(t, base, db, pubs, published)
 			checkAPIAndCLI(t, base, dsn, db)
 			checkCoordinatorPages(t, base)
+			checkSAI(t, base, published)
 		})
 	}
 }
@@ -646,4 +649,93 @@ func formatIT(n int) string {
 		s = s[:i] + "." + s[i:]
 	}
 	return s
+}
+
+// checkSAI: the demo's SAI places appear on "CAS e SAI" and in cas-sai,
+// marked as demo data, beside the protected CAS figure; the coordinator's
+// SAI import refuses a file with any bad row (nothing stored, errors by row
+// and column), loads a good one after its preview, and the public site does
+// not show it until a publication carries it (R0).
+func checkSAI(t *testing.T, base string, p domain.Publication) {
+	t.Helper()
+	q := "?data=" + p.ReferenceDate
+	_, page := publicGet(t, base+"/accoglienza/cas-e-sai"+q, "")
+	if !strings.Contains(page, `data-testid="sai-figure">692<`) || !strings.Contains(page, "dati dimostrativi") {
+		t.Errorf("cas-e-sai lacks the demo's 692 SAI places or their demo mark")
+	}
+	total, _ := p.Tables.Total.Presenze.Published()
+	_, body := publicGet(t, base+"/dati/cas-sai/"+p.ReferenceDate+".csv", "")
+	recs, _ := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if len(recs) != 8 || !slices.Equal(recs[0], []string{"rete", "indicatore", "valore", "unita", "data_riferimento", "stato", "fonte"}) {
+		t.Fatalf("cas-sai.csv: %v", recs)
+	}
+	if recs[1][0] != "CAS" || recs[1][2] != itoa(total) || recs[1][4] != p.ReferenceDate {
+		t.Errorf("cas-sai CAS row %v, published total %d", recs[1], total)
+	}
+	if recs[5][1] != "posti_totale" || recs[5][2] != "692" || !strings.Contains(recs[5][6], "dimostrativi") || recs[5][4] >= p.ReferenceDate {
+		t.Errorf("cas-sai SAI total row %v", recs[5])
+	}
+
+	jar, _ := cookiejar.New(nil)
+	c := noRedirect(jar)
+	resp, err := c.PostForm(base+"/login", url.Values{"email": {accounts["coordinator"]}, "password": {demo.DemoPassword}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	upload := func(date, content string) (*http.Response, string) {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		_ = mw.WriteField("reference_date", date)
+		fw, _ := mw.CreateFormFile("file", "sai.csv")
+		_, _ = fw.Write([]byte(content))
+		mw.Close()
+		resp, err := c.Post(base+"/pubblicazioni/sai", mw.FormDataContentType(), &b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp, string(out)
+	}
+	date := time.Now().AddDate(0, -1, 0).Format("2006-01") + "-15"
+	resp, body = upload(date, "codice_progetto,codice_comune_titolare,tipologia,posti\nA1,037006,ordinari,100\nA2,037999,msna,10\n")
+	if resp.StatusCode != 422 || !strings.Contains(body, `data-testid="sai-errors"`) || !strings.Contains(body, "037999") ||
+		!strings.Contains(body, "<td>3</td>") {
+		t.Errorf("a bad file: %d, lacks the error on row 3", resp.StatusCode)
+	}
+	resp, body = upload(date, "codice_progetto;codice_comune_titolare;tipologia;posti\nA1;037006;ordinari;100\nA2;037032;msna;10\n")
+	if resp.StatusCode != 200 || !strings.Contains(body, `data-testid="sai-preview"`) {
+		t.Fatalf("a good file's preview: %d", resp.StatusCode)
+	}
+	m := regexp.MustCompile(`name="csv" value="([^"]*)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("the preview lacks the confirmation")
+	}
+	if strings.Contains(listSAI(t, c, base), "110") {
+		t.Error("a preview stored its figures")
+	}
+	resp, err = c.PostForm(base+"/pubblicazioni/sai", url.Values{"reference_date": {date}, "csv": {html.UnescapeString(m[1])}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	if l := listSAI(t, c, base); !strings.Contains(l, ">110<") {
+		t.Error("the confirmed load is not listed")
+	}
+	// Not public until a publication carries it.
+	if _, page := publicGet(t, base+"/accoglienza/cas-e-sai"+q, ""); strings.Contains(page, `data-testid="sai-figure">110<`) {
+		t.Error("a SAI load reached the public site without a publication")
+	}
+}
+
+func listSAI(t *testing.T, c *http.Client, base string) string {
+	t.Helper()
+	resp, err := c.Get(base + "/pubblicazioni/sai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -97,6 +97,9 @@ func (s *PublicationService) CreateDraft(ctx context.Context, referenceDate, not
 		}
 		tables.ReferenceDate = referenceDate
 		fillPerMille(&tables)
+		if tables.SAI, err = latestSAI(ctx, tx, referenceDate); err != nil {
+			return err
+		}
 		preview, err := json.Marshal(tables)
 		if err != nil {
 			return err

@@ -241,6 +241,7 @@ var datasetColumns = map[string][]string{
 	domain.DatasetComuni:  {"codice_comune", "comune", "residenti", "presenze", "per_mille", "stato"},
 	domain.DatasetProfilo: {"dimensione", "categoria", "etichetta", "presenze", "stato"},
 	domain.DatasetMensili: {"mese", "presenze", "ingressi", "uscite", "stato"},
+	domain.DatasetCASSAI:  {"rete", "indicatore", "valore", "unita", "data_riferimento", "stato", "fonte"},
 	domain.DatasetContesto: {"data", "italia_hotspot", "italia_centri_accoglienza", "italia_sai", "italia_totale",
 		"emilia_romagna_centri_accoglienza", "emilia_romagna_sai", "emilia_romagna_totale", "quota_emilia_romagna"},
 }
@@ -518,6 +519,23 @@ func (s *Server) datasetRows(id, refDate string, t *domain.PublicTables) ([]map[
 		for _, m := range t.Months {
 			rows = append(rows, map[string]any{"mese": m.Month, "presenze": m.Presenze.Value, "ingressi": m.Ingressi.Value,
 				"uscite": m.Uscite.Value, "stato": stato(m.Presenze, m.Ingressi, m.Uscite)})
+		}
+	case domain.DatasetCASSAI:
+		rows = append(rows, map[string]any{"rete": "CAS", "indicatore": "presenze", "valore": t.Total.Presenze.Value,
+			"unita": "persone", "data_riferimento": refDate, "stato": stato(t.Total.Presenze), "fonte": it.T("pub.attribution")})
+		if sai := t.SAI; sai != nil {
+			source := it.T("pub.cassai.source")
+			if sai.Demo {
+				source = it.T("pub.cassai.demo")
+			}
+			for _, f := range []struct {
+				what, unit string
+				n          int
+			}{{"posti_ordinari", "posti", sai.Ordinari}, {"posti_dm_ds", "posti", sai.DMDS}, {"posti_msna", "posti", sai.MSNA},
+				{"posti_totale", "posti", sai.Total}, {"progetti", "progetti", sai.Projects}, {"comuni_titolari", "comuni", sai.Comuni}} {
+				rows = append(rows, map[string]any{"rete": "SAI", "indicatore": f.what, "valore": f.n, "unita": f.unit,
+					"data_riferimento": sai.ReferenceDate, "stato": domain.CellPublished, "fonte": source})
+			}
 		}
 	case domain.DatasetContesto:
 		ps, err := opendata.RegionalSeries(refDate)

@@ -25,6 +25,7 @@ var publicSections = []publicSection{
 	{"/accoglienza/territorio", "pub.page.territory"},
 	{"/accoglienza/chi-e-accolto", "pub.page.profile"},
 	{"/accoglienza/nel-tempo", "pub.page.time"},
+	{"/accoglienza/cas-e-sai", "pub.page.cassai"},
 	{"/accoglienza/contesto-regionale", "pub.page.context"},
 }
 
@@ -387,4 +388,41 @@ func (s *Server) handlePublicContext(w http.ResponseWriter, r *http.Request) {
 		d.Chart = newRegionalChart(ps)
 	}
 	s.render(w, r, http.StatusOK, "pub_context", s.view(r, d))
+}
+
+type casSAIPage struct {
+	pubPage
+	SAI      *domain.SAISummary
+	SameDate bool  // SAI and CAS figures refer to the same date
+	Chart    hbars // CAS presences beside SAI places by type
+}
+
+func (s *Server) handlePublicCASSAI(w http.ResponseWriter, r *http.Request) {
+	base, ok := s.loadPubPage(w, r, "pub-cassai")
+	if !ok {
+		return
+	}
+	d := casSAIPage{pubPage: base}
+	if d.Pub != nil {
+		t := d.Pub.Tables
+		cats := []domain.PubCategory{{Dimension: "casai", Category: "cas", Presenze: t.Total.Presenze}}
+		if d.SAI = t.SAI; d.SAI != nil {
+			d.SameDate = d.SAI.ReferenceDate == d.Pub.ReferenceDate
+			for _, c := range []struct {
+				cat string
+				n   int
+			}{{"sai_ordinari", d.SAI.Ordinari}, {"sai_dm_ds", d.SAI.DMDS}, {"sai_msna", d.SAI.MSNA}} {
+				cats = append(cats, domain.PubCategory{Dimension: "casai", Category: c.cat, Presenze: publicCount(c.n)})
+			}
+		}
+		d.Chart = newHBars("casai", cats)
+	}
+	s.render(w, r, http.StatusOK, "pub_cassai", s.view(r, d))
+}
+
+// publicCount is a figure published as it is: SAI places are public facts
+// of the SAI network, not counts of people, so disclosure control does not
+// apply to them (docs/public-site.md).
+func publicCount(n int) domain.PubFigure {
+	return domain.PubFigure{Value: &n, Status: domain.CellPublished}
 }

@@ -52,6 +52,8 @@ type Server struct {
 	// Publications are the public site's monthly publications; public pages
 	// read only published ones.
 	Publications domain.PublicationService
+	// SAI keeps the SAI figures the coordinator loads (publications carry them).
+	SAI domain.SAIService
 	// PublicURL is the site's absolute address (catalogue links);
 	// OpenDataEmail the catalogue's contact point (none: no catalogue).
 	PublicURL, OpenDataEmail string
@@ -270,6 +272,7 @@ func (s *Server) Routes() []Route {
 		{"GET /accoglienza/territorio", public, s.handlePublicTerritory},
 		{"GET /accoglienza/chi-e-accolto", public, s.handlePublicProfile},
 		{"GET /accoglienza/nel-tempo", public, s.handlePublicTime},
+		{"GET /accoglienza/cas-e-sai", public, s.handlePublicCASSAI},
 		{"GET /accoglienza/contesto-regionale", public, s.handlePublicContext},
 		{"GET /accessibilita", public, s.staticPage("accessibility")},
 		{"GET /privacy", public, s.staticPage("privacy")},
@@ -371,6 +374,8 @@ func (s *Server) Routes() []Route {
 		{"GET /pubblicazioni", need(domain.PermPublish), s.handlePublications},
 		{"POST /pubblicazioni", need(domain.PermPublish), s.handlePublicationCreate},
 		{"GET /pubblicazioni/{id}", need(domain.PermPublish), s.handlePublication},
+		{"GET /pubblicazioni/sai", need(domain.PermPublish), s.handleSAIForm},
+		{"POST /pubblicazioni/sai", need(domain.PermPublish), s.handleSAIUpload},
 		{"POST /pubblicazioni/{id}/pubblica", need(domain.PermPublish), s.handlePublicationPublish},
 	}
 }
@@ -379,7 +384,8 @@ func (s *Server) Routes() []Route {
 func (s *Server) Register(mux *http.ServeMux) {
 	for _, rt := range s.Routes() {
 		h := rt.handler
-		if s.Publications == nil && (strings.HasPrefix(rt.Pattern, "GET /dati") || strings.HasPrefix(rt.Pattern, "GET /accoglienza/") || strings.Contains(rt.Pattern, " /pubblicazioni")) {
+		if s.Publications == nil && (strings.HasPrefix(rt.Pattern, "GET /dati") || strings.HasPrefix(rt.Pattern, "GET /accoglienza/") || strings.Contains(rt.Pattern, " /pubblicazioni") ||
+			(s.SAI == nil && strings.Contains(rt.Pattern, " /pubblicazioni/sai"))) {
 			h = func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, http.StatusNotFound) }
 		}
 		if rt.Access.SignedIn {
