@@ -79,6 +79,7 @@ type Server struct {
 	static      string // "/static/<content hash>"
 	staticFiles fs.FS
 	provinceMap *territory.Map
+	edge        *publicEdge
 }
 
 // Init parses the templates and hashes the static files. A missing or broken
@@ -382,6 +383,9 @@ func (s *Server) Routes() []Route {
 
 // Register adds the web routes to the mux.
 func (s *Server) Register(mux *http.ServeMux) {
+	if s.edge == nil {
+		s.edge = newPublicEdge()
+	}
 	for _, rt := range s.Routes() {
 		h := rt.handler
 		if s.Publications == nil && (strings.HasPrefix(rt.Pattern, "GET /dati") || strings.HasPrefix(rt.Pattern, "GET /accoglienza/") || strings.Contains(rt.Pattern, " /pubblicazioni") ||
@@ -391,7 +395,11 @@ func (s *Server) Register(mux *http.ServeMux) {
 		if rt.Access.SignedIn {
 			h = s.requireActor(rt.Access, h)
 		}
-		mux.Handle(rt.Pattern, s.Sessions.LoadAndSave(s.withActor(h)))
+		var handler http.Handler = s.Sessions.LoadAndSave(s.withActor(h))
+		if !rt.Access.SignedIn && strings.HasPrefix(rt.Pattern, "GET /") && !strings.HasPrefix(rt.Pattern, "GET /login") {
+			handler = s.edge.wrap(handler) // the public site's cap and memory (public_edge.go)
+		}
+		mux.Handle(rt.Pattern, handler)
 	}
 	mux.Handle("GET "+s.static+"/", http.StripPrefix(s.static, cacheForever(http.FileServerFS(s.staticFiles))))
 	mux.Handle("GET /favicon.ico", http.RedirectHandler(s.static+"/favicon.svg", http.StatusMovedPermanently))
