@@ -48,14 +48,22 @@ type CaseReminders interface {
 	TaskReminders(ctx context.Context) (int, error)
 }
 
+// MonthlyDrafts makes the month's draft publication on the 1st and reminds
+// the coordinators by e-mail, once per month; it says how many it queued.
+type MonthlyDrafts interface {
+	MonthlyDraft(ctx context.Context, baseURL string) (int, error)
+}
+
 // Scheduler owns the background loops.
 type Scheduler struct {
 	DB Store
 	// Cases reminds case workers of tasks falling due (nil: no case files).
-	Cases   CaseReminders
-	Mailer  Mailer // nil: messages wait in the outbox
-	BaseURL string
-	Logger  *slog.Logger
+	Cases CaseReminders
+	// Publications drafts the public site's month on the 1st (nil: no public site).
+	Publications MonthlyDrafts
+	Mailer       Mailer // nil: messages wait in the outbox
+	BaseURL      string
+	Logger       *slog.Logger
 	// Tick is how often the daily jobs are checked (default one minute) and
 	// Deliver how often the outbox is emptied (default ten seconds).
 	Tick, Deliver time.Duration
@@ -108,6 +116,13 @@ func (s *Scheduler) Daily(ctx context.Context) {
 			s.Logger.Error("jobs: case task reminders", "err", err)
 		} else if n > 0 {
 			s.Logger.Info("jobs: case tasks reminded", "tasks", n)
+		}
+	}
+	if s.Publications != nil {
+		if n, err := s.Publications.MonthlyDraft(ctx, s.BaseURL); err != nil && ctx.Err() == nil {
+			s.Logger.Error("jobs: monthly draft publication", "err", err)
+		} else if n > 0 {
+			s.Logger.Info("jobs: monthly draft made, coordinators reminded", "messages", n)
 		}
 	}
 	if _, err := s.DB.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
