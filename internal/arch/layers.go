@@ -66,5 +66,5 @@ var Allowed = map[string][]string{
 	"bench/plans":                {"internal/store/demo", "bench/internal/benchserver"},
 	"bench/population":           {"internal/domain", "internal/store", "bench/internal/benchserver"},
 	"bench/startup":              {"bench/internal/benchserver"},
-	"bench/public":               {"bench/internal/benchserver"},
+	"bench/public":               {"internal/store/demo", "bench/internal/benchserver"},
 }
