@@ -83,6 +83,7 @@ var writeRefs = map[string]string{
 	"POST /piani/{id}/arrivi":                "- the caller's own share's units",
 	"POST /pubblicazioni":                    "- none: the metro area's figures, region-wide (publish is the coordinator's and the admin's)",
 	"POST /pubblicazioni/{id}/pubblica":      "- the publication, region-wide (no province scope)",
+	"POST /pubblicazioni/sai":                "- comuni of the metro area only (checked against the registry), region-wide figures",
 	// API.
 	"POST /facilities":                    "gestore, comune",
 	"PATCH /facilities/{code}":            "facility, gestore, comune",

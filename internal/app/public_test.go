@@ -1,12 +1,14 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -149,11 +151,13 @@ func TestPublicSite(t *testing.T) {
 				t.Errorf("catalogue (Turtle) lacks its catalogue")
 			}
 			checkFiles(t, base, published)
+			checkDataPages(t, base, published, pages)
 			checkConditional(t, base)
 			checkNoPersonalData(t, db, pages)
 			checkDraftUnreachable(t, base, db, pubs, published)
 			checkAPIAndCLI(t, base, dsn, db)
 			checkCoordinatorPages(t, base)
+			checkSAI(t, base, published)
 		})
 	}
 }
@@ -368,6 +372,9 @@ func checkDraftUnreachable(t *testing.T, base string, db *store.DB, pubs *store.
 			}
 		}
 	}
+	for _, p := range []string{"/accoglienza/territorio", "/accoglienza/chi-e-accolto", "/accoglienza/nel-tempo"} {
+		extra = append(extra, p+"?data="+earlier.ReferenceDate)
+	}
 	for _, u := range append(extra, "/dati/presenze-comuni?data="+earlier.ReferenceDate,
 		"/dati/presenze-comuni/"+earlier.ReferenceDate+".csv", "/dati/presenze-comuni/"+earlier.ReferenceDate+"-v1.json",
 		"/dati/presenze-comuni/"+published.ReferenceDate+"-v2.csv") {
@@ -526,4 +533,209 @@ func atoi(s string) int {
 	var n int
 	_ = json.Unmarshal([]byte(s), &n)
 	return n
+}
+
+// checkDataPages checks the public data pages (Territorio, Chi è accolto,
+// Nel tempo): the home links to each, they answer in both languages, the map
+// draws the 55 comuni, and every figure on the pages is the one in the
+// published files (R9: the same protected value everywhere).
+func checkDataPages(t *testing.T, base string, p domain.Publication, pages map[string]map[string]string) {
+	t.Helper()
+	q := "?data=" + p.ReferenceDate
+	for _, u := range []string{"/accoglienza/territorio", "/accoglienza/chi-e-accolto", "/accoglienza/nel-tempo", "/accoglienza/contesto-regionale"} {
+		for _, lang := range []string{"it", "en"} {
+			if _, ok := pages[lang][u+q]; !ok {
+				t.Errorf("the crawl (%s) did not reach %s from the home page", lang, u+q)
+			}
+		}
+	}
+	terr := pages["it"]["/accoglienza/territorio"+q]
+	if n := strings.Count(terr, `data-code="037`); n != 55 {
+		t.Errorf("the map draws %d comuni, want 55", n)
+	}
+	// Each comune's row on the page shows the CSV's protected count.
+	_, body := publicGet(t, base+"/dati/presenze-comuni/"+p.ReferenceDate+".csv", "")
+	recs, _ := csv.NewReader(strings.NewReader(body)).ReadAll()
+	row := regexp.MustCompile(`<tr><th scope="row">([^<]+)</th><td class="num">[^<]*</td><td class="num">([^<]*)</td>`)
+	shown := map[string]string{}
+	for _, m := range row.FindAllStringSubmatch(terr, -1) {
+		shown[html.UnescapeString(m[1])] = strings.ReplaceAll(m[2], ".", "")
+	}
+	checked := 0
+	for _, r := range recs[1 : len(recs)-1] {
+		want := r[3]
+		if r[5] == "soppresso" {
+			want = "riservato"
+		}
+		if got, ok := shown[r[1]]; !ok || got != want {
+			t.Errorf("territorio shows %s = %q, the CSV %q", r[1], got, want)
+		}
+		checked++
+	}
+	if checked != 55 {
+		t.Errorf("checked %d comuni", checked)
+	}
+	// Sorting keeps the date and still shows every comune.
+	resp, sorted := publicGet(t, base+"/accoglienza/territorio"+q+"&ordina=presenze", "")
+	if resp.StatusCode != 200 || len(row.FindAllString(sorted, -1)) != 55+1 { // and the metro total
+		t.Errorf("sorted territorio: %d", resp.StatusCode)
+	}
+	// Chi è accolto: one chart and table per dimension, with the JSON's values.
+	prof := pages["it"]["/accoglienza/chi-e-accolto"+q]
+	for _, dim := range domain.ProfileDimensions {
+		if !strings.Contains(prof, `id="dim-`+dim+`"`) {
+			t.Errorf("chi-e-accolto lacks %s", dim)
+		}
+	}
+	var rows []map[string]any
+	_, body = publicGet(t, base+"/dati/presenze-profilo/"+p.ReferenceDate+".json", "")
+	if err := json.Unmarshal([]byte(body), &rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		v := "riservato"
+		if n, ok := r["presenze"].(float64); ok {
+			v = formatIT(int(n))
+		}
+		cell := html.EscapeString(r["etichetta"].(string)) + `</th><td class="num">` + v + `</td>`
+		if !strings.Contains(prof, cell) {
+			t.Errorf("chi-e-accolto lacks %s = %s", r["etichetta"], v)
+		}
+	}
+	// Nel tempo: both charts, and the table has every month.
+	tm := pages["it"]["/accoglienza/nel-tempo"+q]
+	if !strings.Contains(tm, `data-testid="pub-presences"`) || !strings.Contains(tm, `data-testid="pub-flows"`) {
+		t.Error("nel-tempo lacks a chart")
+	}
+	if n := strings.Count(tm, `<rect class="bar-alt"`); n != len(p.Tables.Months) {
+		t.Errorf("nel-tempo draws %d months of exits, the publication has %d", n, len(p.Tables.Months))
+	}
+	// Contesto regionale: the Ministry's series, with its attribution, in the
+	// page and in the dataset's files up to the reference date.
+	ctx := pages["it"]["/accoglienza/contesto-regionale"+q]
+	if !strings.Contains(ctx, "cruscotto statistico giornaliero") || !strings.Contains(ctx, "10.503") {
+		t.Error("contesto-regionale lacks the Ministry's attribution or its 2022 year-end figure (10,503)")
+	}
+	resp, body = publicGet(t, base+"/dati/contesto-regionale/"+p.ReferenceDate+".csv", "")
+	recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil || resp.StatusCode != 200 || len(recs) < 100 {
+		t.Fatalf("contesto-regionale.csv: %d, %d rows, %v", resp.StatusCode, len(recs), err)
+	}
+	if want := []string{"data", "italia_hotspot", "italia_centri_accoglienza", "italia_sai", "italia_totale",
+		"emilia_romagna_centri_accoglienza", "emilia_romagna_sai", "emilia_romagna_totale", "quota_emilia_romagna"}; !slices.Equal(recs[0], want) {
+		t.Errorf("contesto-regionale.csv header %v", recs[0])
+	}
+	for _, r := range recs[1:] {
+		if r[0] > p.ReferenceDate {
+			t.Errorf("contesto-regionale.csv has %s, after the reference date", r[0])
+		}
+		if r[0] == "2023-12-31" && (r[7] != "12914" || r[4] != "139388") {
+			t.Errorf("contesto-regionale 2023-12-31 = %v", r)
+		}
+	}
+	if cat := pages["it"]["/dati/catalogo.jsonld"]; !strings.Contains(cat, "/dati/contesto-regionale/"+p.ReferenceDate+".csv") {
+		t.Error("the catalogue lacks contesto-regionale's download URL")
+	}
+	// A date never published is a 404, not the latest in disguise.
+	if resp, _ := publicGet(t, base+"/accoglienza/territorio?data=2001-01-31", ""); resp.StatusCode != 404 {
+		t.Errorf("territorio for an unpublished date: %d", resp.StatusCode)
+	}
+}
+
+// formatIT writes an integer with Italian thousands separators, as the pages do.
+func formatIT(n int) string {
+	s := itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "." + s[i:]
+	}
+	return s
+}
+
+// checkSAI: the demo's SAI places appear on "CAS e SAI" and in cas-sai,
+// marked as demo data, beside the protected CAS figure; the coordinator's
+// SAI import refuses a file with any bad row (nothing stored, errors by row
+// and column), loads a good one after its preview, and the public site does
+// not show it until a publication carries it (R0).
+func checkSAI(t *testing.T, base string, p domain.Publication) {
+	t.Helper()
+	q := "?data=" + p.ReferenceDate
+	_, page := publicGet(t, base+"/accoglienza/cas-e-sai"+q, "")
+	if !strings.Contains(page, `data-testid="sai-figure">692<`) || !strings.Contains(page, "dati dimostrativi") {
+		t.Errorf("cas-e-sai lacks the demo's 692 SAI places or their demo mark")
+	}
+	total, _ := p.Tables.Total.Presenze.Published()
+	_, body := publicGet(t, base+"/dati/cas-sai/"+p.ReferenceDate+".csv", "")
+	recs, _ := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if len(recs) != 8 || !slices.Equal(recs[0], []string{"rete", "indicatore", "valore", "unita", "data_riferimento", "stato", "fonte"}) {
+		t.Fatalf("cas-sai.csv: %v", recs)
+	}
+	if recs[1][0] != "CAS" || recs[1][2] != itoa(total) || recs[1][4] != p.ReferenceDate {
+		t.Errorf("cas-sai CAS row %v, published total %d", recs[1], total)
+	}
+	if recs[5][1] != "posti_totale" || recs[5][2] != "692" || !strings.Contains(recs[5][6], "dimostrativi") || recs[5][4] >= p.ReferenceDate {
+		t.Errorf("cas-sai SAI total row %v", recs[5])
+	}
+
+	jar, _ := cookiejar.New(nil)
+	c := noRedirect(jar)
+	resp, err := c.PostForm(base+"/login", url.Values{"email": {accounts["coordinator"]}, "password": {demo.DemoPassword}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	upload := func(date, content string) (*http.Response, string) {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		_ = mw.WriteField("reference_date", date)
+		fw, _ := mw.CreateFormFile("file", "sai.csv")
+		_, _ = fw.Write([]byte(content))
+		mw.Close()
+		resp, err := c.Post(base+"/pubblicazioni/sai", mw.FormDataContentType(), &b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp, string(out)
+	}
+	date := time.Now().AddDate(0, -1, 0).Format("2006-01") + "-15"
+	resp, body = upload(date, "codice_progetto,codice_comune_titolare,tipologia,posti\nA1,037006,ordinari,100\nA2,037999,msna,10\n")
+	if resp.StatusCode != 422 || !strings.Contains(body, `data-testid="sai-errors"`) || !strings.Contains(body, "037999") ||
+		!strings.Contains(body, "<td>3</td>") {
+		t.Errorf("a bad file: %d, lacks the error on row 3", resp.StatusCode)
+	}
+	resp, body = upload(date, "codice_progetto;codice_comune_titolare;tipologia;posti\nA1;037006;ordinari;100\nA2;037032;msna;10\n")
+	if resp.StatusCode != 200 || !strings.Contains(body, `data-testid="sai-preview"`) {
+		t.Fatalf("a good file's preview: %d", resp.StatusCode)
+	}
+	m := regexp.MustCompile(`name="csv" value="([^"]*)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("the preview lacks the confirmation")
+	}
+	if strings.Contains(listSAI(t, c, base), "110") {
+		t.Error("a preview stored its figures")
+	}
+	resp, err = c.PostForm(base+"/pubblicazioni/sai", url.Values{"reference_date": {date}, "csv": {html.UnescapeString(m[1])}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	if l := listSAI(t, c, base); !strings.Contains(l, ">110<") {
+		t.Error("the confirmed load is not listed")
+	}
+	// Not public until a publication carries it.
+	if _, page := publicGet(t, base+"/accoglienza/cas-e-sai"+q, ""); strings.Contains(page, `data-testid="sai-figure">110<`) {
+		t.Error("a SAI load reached the public site without a publication")
+	}
+}
+
+func listSAI(t *testing.T, c *http.Client, base string) string {
+	t.Helper()
+	resp, err := c.Get(base + "/pubblicazioni/sai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -93,7 +93,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	sched := &jobs.Scheduler{DB: newJobStore(db), Cases: db.Cases, BaseURL: c.BaseURL, Logger: log,
 		Retention: db.GuestRights, RetentionPeriods: domain.GuestRetention{Guests: c.RetentionGuests, Accesses: c.RetentionGuestAccesses},
-		Idempotency: db.Idempotency}
+		Idempotency: db.Idempotency, Publications: db.Publications}
 	if c.SMTPAddr != "" {
 		mailer, err := mail.New(mail.Config{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser,
 			Password: c.SMTPPassword, TLS: c.SMTPTLS})
@@ -249,7 +249,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 		Territory: db.Territory, Orgs: db.Orgs, Users: users, Audit: db.Audit, Store: db.Audit, ResetTOTP: db.Users.ResetTOTP, Sessions: sessions,
 		Facilities: db.Facilities, History: db.Facilities.FacilityHistory, FreeSeries: db.Facilities.FreeSeries, Guests: db.Guests, Presence: db.Presence, Dashboard: db.Stats.Dashboard,
 		Plans: db.Plans, Placement: placements, Publications: pubs, PublicURL: c.BaseURL, OpenDataEmail: c.OpenDataEmail,
-		Cases: cases, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
+		SAI: db.SAI, Cases: cases, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
 		TrustedProxies: c.TrustedProxies, GuestExport: db.GuestRights.Export,
 		TOTP: domain.TOTPPolicy{Grace: map[domain.Role]time.Duration{}}, CaseIdle: 15 * time.Minute, Clock: db.Now,
 	}

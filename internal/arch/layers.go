@@ -68,4 +68,5 @@ var Allowed = map[string][]string{
 	"bench/startup":              {"bench/internal/benchserver"},
 	"bench/morning":              {"internal/store", "bench/internal/benchserver"},
 	"bench/idemkill":             {"internal/store", "bench/internal/benchserver"},
+	"bench/public":               {"internal/store/demo", "bench/internal/benchserver"},
 }

@@ -29,10 +29,15 @@ const (
 	DatasetComuni  = "presenze-comuni"
 	DatasetProfilo = "presenze-profilo"
 	DatasetMensili = "presenze-mensili"
+	// DatasetContesto is the Ministry's regional series (already public),
+	// served up to each publication's reference date.
+	DatasetContesto = "contesto-regionale"
+	// DatasetCASSAI puts CAS presences beside SAI places, each at its date.
+	DatasetCASSAI = "cas-sai"
 )
 
-// PublicDatasets lists the datasets the publications carry, in display order.
-var PublicDatasets = []string{DatasetComuni, DatasetProfilo, DatasetMensili}
+// PublicDatasets lists the datasets the public site serves, in display order.
+var PublicDatasets = []string{DatasetComuni, DatasetProfilo, DatasetMensili, DatasetCASSAI, DatasetContesto}
 
 // ProfileDimensions are the dimensions of presenze-profilo, in display order.
 var ProfileDimensions = []string{"sesso", "eta", "nazionalita", "tipo_nucleo", "tipo_struttura", "fase_procedura"}
@@ -96,6 +101,9 @@ type PublicTables struct {
 	Comuni        []PubComune   `json:"comuni"`
 	Profile       []PubCategory `json:"profile"`
 	Months        []PubMonth    `json:"months"`
+	// SAI is the latest SAI load at or before the reference date (funded
+	// places, public facts of the SAI network); nil when none was loaded.
+	SAI *SAISummary `json:"sai,omitempty"`
 }
 
 // Public returns a copy without the preview's raw values and rule codes.

@@ -55,6 +55,12 @@ type Retention interface {
 	Anonymise(ctx context.Context, p domain.GuestRetention) (domain.RetentionRun, error)
 }
 
+// MonthlyDrafts makes the month's draft publication on the 1st and reminds
+// the coordinators by e-mail, once per month; it says how many it queued.
+type MonthlyDrafts interface {
+	MonthlyDraft(ctx context.Context, baseURL string) (int, error)
+}
+
 // Scheduler owns the background loops.
 type Scheduler struct {
 	DB Store
@@ -68,9 +74,11 @@ type Scheduler struct {
 	Idempotency interface {
 		PurgeIdempotencyKeys(ctx context.Context) (int64, error)
 	}
-	Mailer  Mailer // nil: messages wait in the outbox
-	BaseURL string
-	Logger  *slog.Logger
+	// Publications drafts the public site's month on the 1st (nil: no public site).
+	Publications MonthlyDrafts
+	Mailer       Mailer // nil: messages wait in the outbox
+	BaseURL      string
+	Logger       *slog.Logger
 	// Tick is how often the daily jobs are checked (default one minute) and
 	// Deliver how often the outbox is emptied (default ten seconds).
 	Tick, Deliver time.Duration
@@ -129,6 +137,13 @@ func (s *Scheduler) Daily(ctx context.Context) {
 	if s.Idempotency != nil {
 		if _, err := s.Idempotency.PurgeIdempotencyKeys(ctx); err != nil && ctx.Err() == nil {
 			s.Logger.Error("jobs: idempotency keys cleanup", "err", err)
+		}
+	}
+	if s.Publications != nil {
+		if n, err := s.Publications.MonthlyDraft(ctx, s.BaseURL); err != nil && ctx.Err() == nil {
+			s.Logger.Error("jobs: monthly draft publication", "err", err)
+		} else if n > 0 {
+			s.Logger.Info("jobs: monthly draft made, coordinators reminded", "messages", n)
 		}
 	}
 	if _, err := s.DB.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {

@@ -10,6 +10,7 @@ import (
 
 // samples holds the parameters the store queues with each kind.
 var samples = map[string]map[string]any{
+	"publication_draft": {"Date": "30/11/2026", "URL": "https://gesta.example/pubblicazioni/abc"},
 	"plan_published": {"Reference": "Geo Barents", "Persons": int64(12), "Origin": "Ravenna", "Expected": "03/12/2026 08:00",
 		"Province": "Ferrara", "Date": "02/12/2026", "Time": "18:00", "URL": "https://gesta.example/piani/p1"},
 	"plan_reminder": {"Reference": "Geo Barents", "Persons": int64(12), "Date": "02/12/2026", "Time": "18:00",

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
@@ -73,53 +74,108 @@ func (s *PublicationService) CreateDraft(ctx context.Context, referenceDate, not
 	a, _ := domain.ActorFromContext(ctx)
 	p := domain.Publication{ID: newID(), ReferenceDate: referenceDate, Status: domain.PubDraft, Note: note,
 		CreatedBy: a.Label()}
-	err = s.db.InTx(ctx, func(tx *Tx) error {
-		var waiting string
-		err := tx.QueryRowContext(ctx, `SELECT id FROM publications WHERE reference_date = $1 AND status = 'draft'`,
-			referenceDate).Scan(&waiting)
-		switch {
-		case err == nil:
-			return domain.Err(domain.ECONFLICT, "err.publication.draft_exists")
-		case !errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("store: find draft: %w", err)
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM publications WHERE reference_date = $1`,
-			referenceDate).Scan(&p.Version); err != nil {
-			return fmt.Errorf("store: next publication version: %w", err)
-		}
-		raw, err := metroFigures(ctx, tx, day)
-		if err != nil {
-			return err
-		}
-		tables, err := s.protect.protect(raw)
-		if err != nil {
-			return fmt.Errorf("store: disclosure control: %w", err)
-		}
-		tables.ReferenceDate = referenceDate
-		fillPerMille(&tables)
-		preview, err := json.Marshal(tables)
-		if err != nil {
-			return err
-		}
-		public, err := json.Marshal(tables.Public())
-		if err != nil {
-			return err
-		}
-		p.CreatedAt = tx.Now()
-		p.Tables = &tables
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO publications (id, reference_date, version, status, note, public_json, preview_json, created_by, created_at)
-			VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8)`,
-			p.ID, p.ReferenceDate, p.Version, p.Note, string(public), string(preview), p.CreatedBy, p.CreatedAt); err != nil {
-			return fmt.Errorf("store: insert publication: %w", err)
-		}
-		return tx.audit(ctx, "publication.draft", "publication", p.ID,
-			"ReferenceDate", p.ReferenceDate, "Version", p.Version)
-	})
-	if err != nil {
+	if err := s.db.InTx(ctx, func(tx *Tx) error { return s.draftTx(ctx, tx, &p, day) }); err != nil {
 		return domain.Publication{}, err
 	}
 	return p, nil
+}
+
+// draftTx makes the draft p (ID, date, note and author set) inside tx.
+func (s *PublicationService) draftTx(ctx context.Context, tx *Tx, p *domain.Publication, day time.Time) error {
+	referenceDate := p.ReferenceDate
+	var waiting string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM publications WHERE reference_date = $1 AND status = 'draft'`,
+		referenceDate).Scan(&waiting)
+	switch {
+	case err == nil:
+		return domain.Err(domain.ECONFLICT, "err.publication.draft_exists")
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("store: find draft: %w", err)
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM publications WHERE reference_date = $1`,
+		referenceDate).Scan(&p.Version); err != nil {
+		return fmt.Errorf("store: next publication version: %w", err)
+	}
+	raw, err := metroFigures(ctx, tx, day)
+	if err != nil {
+		return err
+	}
+	tables, err := s.protect.protect(raw)
+	if err != nil {
+		return fmt.Errorf("store: disclosure control: %w", err)
+	}
+	tables.ReferenceDate = referenceDate
+	fillPerMille(&tables)
+	if tables.SAI, err = latestSAI(ctx, tx, referenceDate); err != nil {
+		return err
+	}
+	preview, err := json.Marshal(tables)
+	if err != nil {
+		return err
+	}
+	public, err := json.Marshal(tables.Public())
+	if err != nil {
+		return err
+	}
+	p.CreatedAt = tx.Now()
+	p.Tables = &tables
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO publications (id, reference_date, version, status, note, public_json, preview_json, created_by, created_at)
+		VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8)`,
+		p.ID, p.ReferenceDate, p.Version, p.Note, string(public), string(preview), p.CreatedBy, p.CreatedAt); err != nil {
+		return fmt.Errorf("store: insert publication: %w", err)
+	}
+	return tx.audit(ctx, "publication.draft", "publication", p.ID,
+		"ReferenceDate", p.ReferenceDate, "Version", p.Version)
+}
+
+// MonthlyDraft is the scheduled job of the 1st: once per month (on the first
+// run on or after the 1st), it makes the draft of the last day of the
+// previous month, unless that date already has a draft or a publication,
+// and queues an e-mail to every active coordinator pointing at the preview.
+// Claim, draft, messages and audit row are one transaction. It returns how
+// many messages were queued (0 when the month's run is done already).
+func (s *PublicationService) MonthlyDraft(ctx context.Context, baseURL string) (int, error) {
+	now := s.db.Now()
+	date := domain.DefaultReferenceDate(now)
+	day, err := time.ParseInLocation("2006-01-02", date, italy)
+	if err != nil {
+		return 0, err
+	}
+	queued := 0
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		ok, err := claimJob(ctx, tx, "publication-draft", date[:7], date)
+		if err != nil || !ok {
+			return err
+		}
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM publications WHERE reference_date = $1`, date).Scan(&exists); err != nil {
+			return fmt.Errorf("store: monthly draft: %w", err)
+		}
+		if exists > 0 {
+			return tx.audit(ctx, "publication.monthly", "job", date[:7], "ReferenceDate", date, "Skipped", true)
+		}
+		p := domain.Publication{ID: newID(), ReferenceDate: date, Status: domain.PubDraft, CreatedBy: domain.ActorSystem.Label()}
+		if err := s.draftTx(ctx, tx, &p, day); err != nil {
+			return err
+		}
+		emails, err := queryAll(ctx, tx, "coordinators", func(sc scanner) (string, error) {
+			var e string
+			return e, sc.Scan(&e)
+		}, `SELECT email FROM users WHERE role = 'coordinator' AND disabled = false ORDER BY email`)
+		if err != nil {
+			return err
+		}
+		params := map[string]any{"Date": day.Format("02/01/2006"), "URL": strings.TrimRight(baseURL, "/") + "/pubblicazioni/" + p.ID}
+		for _, e := range emails {
+			if err := tx.enqueue(ctx, Message{Kind: "publication_draft", Recipient: e, Params: params}); err != nil {
+				return err
+			}
+			queued++
+		}
+		return tx.audit(ctx, "publication.monthly", "job", date[:7], "ReferenceDate", date, "Draft", p.ID, "Messages", queued)
+	})
+	return queued, err
 }
 
 // fillPerMille computes the rates per 1,000 residents from the protected

@@ -82,6 +82,8 @@ type Services struct {
 	RecoveryCodes *RecoveryCodeService
 	// Idempotency keeps the API's Idempotency-Key answers.
 	Idempotency *IdempotencyService
+	// SAI is the loads of the SAI network's figures for the public site.
+	SAI *SAIService
 }
 
 // wire builds the services over db.
@@ -92,7 +94,7 @@ func (db *DB) wire() {
 		Territory: &TerritoryService{db}, Presence: &PresenceService{db}, Stats: &StatsService{db},
 		Outbox: &OutboxService{db}, Publications: NewPublicationService(db), Cases: NewCaseService(db),
 		GuestRights: NewGuestRightsService(db), RecoveryCodes: NewRecoveryCodeService(db),
-		Idempotency: NewIdempotencyService(db),
+		Idempotency: NewIdempotencyService(db), SAI: NewSAIService(db),
 	}
 }
 

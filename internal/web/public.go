@@ -199,6 +199,8 @@ type publicHome struct {
 	Pub   *domain.Publication
 	Keys  keyFigures
 	Chart *monthBars
+	// Sections are the public data pages the home links to.
+	Sections []publicSection
 }
 
 func (s *Server) handleLanding(w http.ResponseWriter, r *http.Request) {
@@ -219,7 +221,7 @@ func (s *Server) handleLanding(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if p.ID != "" {
-			d.Pub, d.Keys, d.Chart = &p, newKeyFigures(p.Tables), newMonthBars(p.Tables, 24)
+			d.Pub, d.Keys, d.Chart, d.Sections = &p, newKeyFigures(p.Tables), newMonthBars(p.Tables, 24), publicSections
 			tag, cc := s.pageTag(r, p.ID)
 			if cached(w, r, cc, "home|"+tag, p.PublishedAt) {
 				return
@@ -239,6 +241,9 @@ var datasetColumns = map[string][]string{
 	domain.DatasetComuni:  {"codice_comune", "comune", "residenti", "presenze", "per_mille", "stato"},
 	domain.DatasetProfilo: {"dimensione", "categoria", "etichetta", "presenze", "stato"},
 	domain.DatasetMensili: {"mese", "presenze", "ingressi", "uscite", "stato"},
+	domain.DatasetCASSAI:  {"rete", "indicatore", "valore", "unita", "data_riferimento", "stato", "fonte"},
+	domain.DatasetContesto: {"data", "italia_hotspot", "italia_centri_accoglienza", "italia_sai", "italia_totale",
+		"emilia_romagna_centri_accoglienza", "emilia_romagna_sai", "emilia_romagna_totale", "quota_emilia_romagna"},
 }
 
 func datasets() []datasetInfo {
@@ -290,6 +295,8 @@ func (s *Server) handleDatasets(w http.ResponseWriter, r *http.Request) {
 
 type datasetPage struct {
 	Dataset  datasetInfo
+	Regional []opendata.RegionalPoint // contesto-regionale's rows
+	Source   string                   // its attribution
 	Pub      *domain.Publication
 	Versions []domain.Publication
 	Keys     keyFigures
@@ -322,6 +329,13 @@ func (s *Server) handleDataset(w http.ResponseWriter, r *http.Request) {
 	d := datasetPage{Dataset: ds, Versions: vs}
 	if p.ID != "" {
 		d.Pub, d.Keys = &p, newKeyFigures(p.Tables)
+		if ds.ID == domain.DatasetContesto {
+			if d.Regional, err = opendata.RegionalSeries(p.ReferenceDate); err != nil {
+				s.Error(w, r, err)
+				return
+			}
+			d.Source = opendata.RegionalSource
+		}
 		tag, cc := s.pageTag(r, versionsTag(vs)+p.ID)
 		if cached(w, r, cc, "dataset|"+ds.ID+"|"+tag, p.PublishedAt) {
 			return
@@ -385,7 +399,11 @@ func (s *Server) handleDatasetFile(w http.ResponseWriter, r *http.Request) {
 	if cached(w, r, cc, "file|"+p.ID+"|"+string(p.Status)+"|"+ds.ID+"|"+m[3]+"|"+s.Version, p.PublishedAt) {
 		return
 	}
-	rows := s.datasetRows(ds.ID, p.Tables)
+	rows, err := s.datasetRows(ds.ID, p.ReferenceDate, p.Tables)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	var buf bytes.Buffer
 	name := fmt.Sprintf("%s-%s", ds.ID, p.ReferenceDate)
 	if m[2] != "" {
@@ -470,7 +488,7 @@ func (o orderedRow) MarshalJSON() ([]byte, error) {
 
 // datasetRows are a dataset's rows with their Italian column names; labels
 // are Italian whatever the page's language (the files are a contract).
-func (s *Server) datasetRows(id string, t *domain.PublicTables) []map[string]any {
+func (s *Server) datasetRows(id, refDate string, t *domain.PublicTables) ([]map[string]any, error) {
 	it := s.I18n.For("it")
 	stato := func(fs ...domain.PubFigure) string {
 		for _, f := range fs {
@@ -502,8 +520,36 @@ func (s *Server) datasetRows(id string, t *domain.PublicTables) []map[string]any
 			rows = append(rows, map[string]any{"mese": m.Month, "presenze": m.Presenze.Value, "ingressi": m.Ingressi.Value,
 				"uscite": m.Uscite.Value, "stato": stato(m.Presenze, m.Ingressi, m.Uscite)})
 		}
+	case domain.DatasetCASSAI:
+		rows = append(rows, map[string]any{"rete": "CAS", "indicatore": "presenze", "valore": t.Total.Presenze.Value,
+			"unita": "persone", "data_riferimento": refDate, "stato": stato(t.Total.Presenze), "fonte": it.T("pub.attribution")})
+		if sai := t.SAI; sai != nil {
+			source := it.T("pub.cassai.source")
+			if sai.Demo {
+				source = it.T("pub.cassai.demo")
+			}
+			for _, f := range []struct {
+				what, unit string
+				n          int
+			}{{"posti_ordinari", "posti", sai.Ordinari}, {"posti_dm_ds", "posti", sai.DMDS}, {"posti_msna", "posti", sai.MSNA},
+				{"posti_totale", "posti", sai.Total}, {"progetti", "progetti", sai.Projects}, {"comuni_titolari", "comuni", sai.Comuni}} {
+				rows = append(rows, map[string]any{"rete": "SAI", "indicatore": f.what, "valore": f.n, "unita": f.unit,
+					"data_riferimento": sai.ReferenceDate, "stato": domain.CellPublished, "fonte": source})
+			}
+		}
+	case domain.DatasetContesto:
+		ps, err := opendata.RegionalSeries(refDate)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			share := p.ERShare // a plain float: the Ministry's two decimals
+			rows = append(rows, map[string]any{"data": p.Date, "italia_hotspot": p.ITHotspot, "italia_centri_accoglienza": p.ITCentri,
+				"italia_sai": p.ITSAI, "italia_totale": p.ITTotal, "emilia_romagna_centri_accoglienza": p.ERCentri,
+				"emilia_romagna_sai": p.ERSAI, "emilia_romagna_totale": p.ERTotal, "quota_emilia_romagna": share})
+		}
 	}
-	return rows
+	return rows, nil
 }
 
 // handleCatalog serves the DCAT-AP_IT catalogue of the datasets the site
@@ -550,6 +596,12 @@ func (s *Server) handleCatalog(w http.ResponseWriter, r *http.Request) {
 		Dates: map[string]opendata.Dates{}, Only: domain.PublicDatasets}
 	for _, id := range domain.PublicDatasets {
 		in.Dates[id] = opendata.Dates{Modified: modified, Latest: end, Start: start, End: end}
+	}
+	// The Ministry's series covers its own dates, up to the latest reference date.
+	if ps, err := opendata.RegionalSeries(latest.ReferenceDate); err == nil && len(ps) > 0 {
+		first, _ := time.Parse("2006-01-02", ps[0].Date)
+		last, _ := time.Parse("2006-01-02", ps[len(ps)-1].Date)
+		in.Dates[domain.DatasetContesto] = opendata.Dates{Modified: modified, Latest: end, Start: first, End: last}
 	}
 	turtle := strings.HasSuffix(r.URL.Path, ".ttl")
 	if cached(w, r, publicPageCache, "catalog|"+versionsTag(vs)+"|"+s.PublicURL+"|"+strconv.FormatBool(turtle)+"|"+s.Version, &modified) {

@@ -53,6 +53,8 @@ type Server struct {
 	// Publications are the public site's monthly publications; public pages
 	// read only published ones.
 	Publications domain.PublicationService
+	// SAI keeps the SAI figures the coordinator loads (publications carry them).
+	SAI domain.SAIService
 	// PublicURL is the site's absolute address (catalogue links);
 	// OpenDataEmail the catalogue's contact point (none: no catalogue).
 	PublicURL, OpenDataEmail string
@@ -90,6 +92,7 @@ type Server struct {
 	static      string // "/static/<content hash>"
 	staticFiles fs.FS
 	provinceMap *territory.Map
+	edge        *publicEdge
 }
 
 // Init parses the templates and hashes the static files. A missing or broken
@@ -281,6 +284,11 @@ func (s *Server) Routes() []Route {
 		{"GET /dati/{dataset}", public, s.handleDataset},
 		{"GET /dati/{dataset}/{file}", public, s.handleDatasetFile},
 		{"GET /nota-metodologica", public, s.handleMethodology},
+		{"GET /accoglienza/territorio", public, s.handlePublicTerritory},
+		{"GET /accoglienza/chi-e-accolto", public, s.handlePublicProfile},
+		{"GET /accoglienza/nel-tempo", public, s.handlePublicTime},
+		{"GET /accoglienza/cas-e-sai", public, s.handlePublicCASSAI},
+		{"GET /accoglienza/contesto-regionale", public, s.handlePublicContext},
 		{"GET /accessibilita", public, s.staticPage("accessibility")},
 		{"GET /privacy", public, s.staticPage("privacy")},
 		{"GET /note-legali", public, s.staticPage("legal")},
@@ -383,21 +391,31 @@ func (s *Server) Routes() []Route {
 		{"GET /pubblicazioni", need(domain.PermPublish), s.handlePublications},
 		{"POST /pubblicazioni", need(domain.PermPublish), s.handlePublicationCreate},
 		{"GET /pubblicazioni/{id}", need(domain.PermPublish), s.handlePublication},
+		{"GET /pubblicazioni/sai", need(domain.PermPublish), s.handleSAIForm},
+		{"POST /pubblicazioni/sai", need(domain.PermPublish), s.handleSAIUpload},
 		{"POST /pubblicazioni/{id}/pubblica", need(domain.PermPublish), s.handlePublicationPublish},
 	}
 }
 
 // Register adds the web routes to the mux.
 func (s *Server) Register(mux *http.ServeMux) {
+	if s.edge == nil {
+		s.edge = newPublicEdge()
+	}
 	for _, rt := range s.Routes() {
 		h := rt.handler
-		if s.Publications == nil && (strings.HasPrefix(rt.Pattern, "GET /dati") || strings.Contains(rt.Pattern, " /pubblicazioni")) {
+		if s.Publications == nil && (strings.HasPrefix(rt.Pattern, "GET /dati") || strings.HasPrefix(rt.Pattern, "GET /accoglienza/") || strings.Contains(rt.Pattern, " /pubblicazioni") ||
+			(s.SAI == nil && strings.Contains(rt.Pattern, " /pubblicazioni/sai"))) {
 			h = func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, http.StatusNotFound) }
 		}
 		if rt.Access.SignedIn {
 			h = s.requireActor(rt.Access, h)
 		}
-		mux.Handle(rt.Pattern, s.Sessions.LoadAndSave(s.withActor(h)))
+		var handler http.Handler = s.Sessions.LoadAndSave(s.withActor(h))
+		if !rt.Access.SignedIn && strings.HasPrefix(rt.Pattern, "GET /") && !strings.HasPrefix(rt.Pattern, "GET /login") {
+			handler = s.edge.wrap(handler) // the public site's cap and memory (public_edge.go)
+		}
+		mux.Handle(rt.Pattern, handler)
 	}
 	mux.Handle("GET "+s.static+"/", http.StripPrefix(s.static, cacheForever(http.FileServerFS(s.staticFiles))))
 	mux.Handle("GET /favicon.ico", http.RedirectHandler(s.static+"/favicon.svg", http.StatusMovedPermanently))

@@ -202,6 +202,11 @@ func LoadWith(ctx context.Context, db *store.DB, scale Scale, opt Options) (stor
 		// The public site shows the last complete month, published as the
 		// coordinator would (a draft protected by disclosure control, then
 		// published), so a fresh start has a populated public home.
+		// Plausible SAI places for the month before, marked as demo data,
+		// so that "CAS e SAI" shows both with their own dates.
+		if err := loadDemoSAI(ctx, db); err != nil {
+			return store.Seed{}, fmt.Errorf("demo SAI: %w", err)
+		}
 		pubs := store.NewPublicationService(db)
 		p, err := pubs.CreateDraft(ctx, "", "")
 		if err != nil {
@@ -320,4 +325,26 @@ func serviceName(k domain.ServiceKind, p domain.Province) string {
 	default:
 		return "Coordinamento SAI – " + p.Name
 	}
+}
+
+// loadDemoSAI loads SAI projects of the metro area at the end of the month
+// before the demo's publication: sizes in the range the SAI network reports
+// for Bologna, flagged as demo data on every public page and file.
+func loadDemoSAI(ctx context.Context, db *store.DB) error {
+	ref, _ := time.Parse("2006-01-02", domain.DefaultReferenceDate(db.Now()))
+	date := ref.AddDate(0, 0, 1-ref.Day()).AddDate(0, 0, -1).Format("2006-01-02")
+	projects := []domain.SAIProject{
+		{Code: "DEMO-0001-PR-1", Comune: "037006", Type: domain.SAIOrdinari, Places: 480},
+		{Code: "DEMO-0002-PR-1", Comune: "037006", Type: domain.SAIMSNA, Places: 75},
+		{Code: "DEMO-0003-PR-1", Comune: "037006", Type: domain.SAIDMDS, Places: 24},
+		{Code: "DEMO-0004-PR-1", Comune: "037032", Type: domain.SAIOrdinari, Places: 52},
+		{Code: "DEMO-0005-PR-1", Comune: "037011", Type: domain.SAIOrdinari, Places: 28},
+		{Code: "DEMO-0006-PR-1", Comune: "037020", Type: domain.SAIMSNA, Places: 14},
+		{Code: "DEMO-0007-PR-1", Comune: "037054", Type: domain.SAIOrdinari, Places: 19},
+	}
+	for i := range projects {
+		projects[i].Line = i + 2
+	}
+	_, err := store.NewSAIService(db).Load(ctx, date, projects, true)
+	return err
 }

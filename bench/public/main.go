@@ -1,0 +1,209 @@
+// Command public measures the public site's speed targets (issue 15) over
+// loopback, against the real binary with the demo (which publishes its last
+// complete month), beside an empty Go handler measured in the same run:
+//
+//   - throughput of the public home page against the empty handler, closed
+//     loop (target: at least 25 % of the empty handler's);
+//   - the home page in an open loop at -rate requests/s, latency measured
+//     from each request's scheduled time so a queue cannot hide
+//     (target: p99 ≤ 20 ms at 1,000 req/s);
+//   - conditional requests (If-None-Match with the page's ETag) in an open
+//     loop (target: 304 in ≤ 1 ms p99);
+//   - a signed-in page (the coordinator's /home) alone, then during a spike of
+//     -spike concurrent public clients (target: p99 at most 2× the quiet one).
+//
+// Loopback only; every phase is bounded by -duration.
+//
+//	go build -o /tmp/gesta ./cmd/gesta
+//	go run ./bench/public -bin /tmp/gesta
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gesta-er/gesta/bench/internal/benchserver"
+	"github.com/gesta-er/gesta/internal/store/demo"
+)
+
+var client = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512}}
+
+func main() {
+	bin := flag.String("bin", "", "gesta binary (required)")
+	rate := flag.Int("rate", 1000, "home page requests per second (open loop)")
+	dur := flag.Duration("duration", 5*time.Second, "length of each phase")
+	workers := flag.Int("workers", 16, "concurrent clients (closed loop)")
+	spike := flag.Int("spike", 200, "concurrent public clients during the spike")
+	flag.Parse()
+	if *bin == "" {
+		fail(fmt.Errorf("usage: public -bin PATH"))
+	}
+	if *dur > time.Minute {
+		fail(fmt.Errorf("-duration is bounded to a minute"))
+	}
+	dir, err := os.MkdirTemp("", "gesta-public-")
+	fail(err)
+	defer os.RemoveAll(dir)
+	srv, err := benchserver.Start(*bin, []string{"--db", "sqlite:" + filepath.Join(dir, "g.db"), "--log-level", "error"},
+		benchserver.Options{Timeout: 10 * time.Minute})
+	fail(err)
+	defer srv.Stop()
+	fmt.Printf("gesta public: server ready in %v; phases of %v\n", srv.Ready.Round(time.Millisecond), *dur)
+
+	// The empty handler, on loopback, in this process.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	fail(err)
+	empty := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), ReadHeaderTimeout: time.Second}
+	go func() { _ = empty.Serve(ln) }()
+	defer empty.Close()
+
+	home := srv.URL + "/"
+	resp, err := get(home, "")
+	fail(err)
+	etag := resp.Header.Get("Etag")
+	fmt.Printf("home: %d, ETag %s, Content-Encoding %q, Cache-Control %q\n", resp.StatusCode, etag,
+		resp.Header.Get("Content-Encoding"), resp.Header.Get("Cache-Control"))
+
+	e := closed("http://"+ln.Addr().String()+"/", "", *workers, *dur)
+	h := closed(home, "", *workers, *dur)
+	fmt.Printf("closed loop, %d clients: empty handler %.0f req/s; home page %.0f req/s = %.0f %% of the empty handler (target ≥ 25 %%)\n",
+		*workers, e, h, 100*h/e)
+	p50, p99, errs := open(home, "", *rate, *dur, http.StatusOK)
+	fmt.Printf("open loop, home page at %d req/s: p50 %v, p99 %v, %d errors (target p99 ≤ 20 ms)\n", *rate, p50, p99, errs)
+	p50, p99, errs = open(home, etag, *rate, *dur, http.StatusNotModified)
+	fmt.Printf("open loop, If-None-Match at %d req/s: p50 %v, p99 %v, %d not 304 (target p99 ≤ 1 ms)\n", *rate, p50, p99, errs)
+
+	// A coordinator's page, quiet and then under a public spike.
+	jar, _ := cookiejar.New(nil)
+	signed := &http.Client{Jar: jar, Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = signed.PostForm(srv.URL+"/login", url.Values{"email": {"coordinamento@gesta.example"}, "password": {demo.DemoPassword}})
+	fail(err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		fail(fmt.Errorf("sign-in: %d", resp.StatusCode))
+	}
+	quiet := serial(signed, srv.URL+"/home", *dur)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range *spike {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					_, _ = get(home, "")
+				}
+			}
+		}()
+	}
+	loud := serial(signed, srv.URL+"/home", *dur)
+	close(stop)
+	wg.Wait()
+	fmt.Printf("signed-in /home, one client: p99 %v quiet, %v during %d public clients = %.1f× (target ≤ 2×)\n",
+		quiet, loud, *spike, float64(loud)/float64(quiet))
+}
+
+// serial requests url back to back for d with one client and returns the p99.
+func serial(c *http.Client, url string, d time.Duration) time.Duration {
+	var lat []time.Duration
+	for stop := time.Now().Add(d); time.Now().Before(stop); {
+		t0 := time.Now()
+		resp, err := c.Get(url)
+		if err != nil {
+			fail(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			fail(fmt.Errorf("%s: %d", url, resp.StatusCode))
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
+	return lat[int(0.99*float64(len(lat)-1))].Round(10 * time.Microsecond)
+}
+
+func get(url, etag string) (*http.Response, error) {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp, nil
+}
+
+// closed runs workers clients back to back for d and returns requests/s.
+func closed(url, etag string, workers int, d time.Duration) float64 {
+	var n atomic.Int64
+	stop := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(stop) {
+				if resp, err := get(url, etag); err == nil && resp.StatusCode < 400 {
+					n.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n.Load()) / d.Seconds()
+}
+
+// open sends rate requests/s for d, each at its scheduled time, and returns
+// the latency percentiles from the scheduled time and the count of answers
+// other than want.
+func open(url, etag string, rate int, d time.Duration, want int) (p50, p99 time.Duration, bad int) {
+	total := int(d.Seconds() * float64(rate))
+	lat := make([]time.Duration, total)
+	var wrong atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	interval := time.Second / time.Duration(rate)
+	for i := range total {
+		at := start.Add(time.Duration(i) * interval)
+		time.Sleep(time.Until(at))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := get(url, etag)
+			lat[i] = time.Since(at)
+			if err != nil || resp.StatusCode != want {
+				wrong.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
+	q := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))].Round(10 * time.Microsecond) }
+	return q(0.50), q(0.99), int(wrong.Load())
+}
+
+func fail(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "public:", err)
+		os.Exit(1)
+	}
+}
