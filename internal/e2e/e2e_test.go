@@ -180,15 +180,17 @@ func TestLoginPage(t *testing.T) {
 	)
 	greeting := value(t, b, chromedp.Text(chromedp.CSS("main h1")))
 	url := value(t, b, chromedp.Location())
-	nav := value(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#nav-main .nav-link")].map(a => a.textContent.trim())`))
+	nav := value(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#nav-main .nav-link > span:first-child, #nav-main .dropdown-item")].map(a => a.textContent.trim())`))
 	who := value(t, b, chromedp.Text(chromedp.CSS(`[data-testid="whoami"]`)))
 	b.noErrors(t, "home page")
 	if !strings.HasSuffix(url, "/home") || !strings.Contains(greeting, "Benvenuto") {
 		t.Errorf("after sign-in: %s, %q", url, greeting)
 	}
-	// The coordinator's navigation: the public site's open data, notifications, plans, reports and cases, board,
-	// facilities, guests, availability, publications, organisations, profile; no administration.
-	if got := strings.Join(nav, "|"); got != "Home|Dati aperti|Area riservata|Avvisi|Piani di riparto|Segnalazioni|Casi|Bollettino posti liberi|Cruscotto|Strutture|Ospiti|Disponibilità|Pubblicazioni|Organizzazioni|Profilo|Territorio" {
+	// The coordinator's navigation, grouped (a group's button, then its links): notifications, reception,
+	// people, plans, monitoring (with the public site's open data), organisations, profile; no administration.
+	if got := strings.Join(nav, "|"); got != "Area riservata|Avvisi|Accoglienza|Bollettino posti liberi|Strutture|Disponibilità|"+
+		"Persone|Ospiti|Elenco presenze|Segnalazioni|Casi|Piani|Piani di riparto|Saldo e chiavi|"+
+		"Monitoraggio|Cruscotto|Pubblicazioni|Dati aperti|Territorio|Organizzazioni|Profilo" {
 		t.Errorf("coordinator's navigation = %q", got)
 	}
 	if !strings.Contains(who, "Coordinamento regionale") {
@@ -217,9 +219,9 @@ func TestViewerNavigation(t *testing.T) {
 		chromedp.Submit(chromedp.ID("password")),
 		chromedp.WaitVisible(chromedp.CSS(`a.nav-link[href="/profilo"]`)),
 	)
-	nav := value(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#nav-main .nav-link")].map(a => a.textContent.trim())`))
+	nav := value(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#nav-main .nav-link > span:first-child, #nav-main .dropdown-item")].map(a => a.textContent.trim())`))
 	b.noErrors(t, "viewer's home")
-	if got := strings.Join(nav, "|"); got != "Home|Dati aperti|Area riservata|Bollettino posti liberi|Cruscotto|Profilo|Territorio" {
+	if got := strings.Join(nav, "|"); got != "Area riservata|Bollettino posti liberi|Monitoraggio|Cruscotto|Dati aperti|Territorio|Profilo" {
 		t.Errorf("viewer's navigation = %q (the board; no facilities, organisations or administration)", got)
 	}
 }
