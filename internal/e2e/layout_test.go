@@ -231,7 +231,7 @@ func TestNavigationFitsOneLine(t *testing.T) {
 				chromedp.KeyEvent(kb.ArrowDown),
 			)
 			focused := value(t, b, chromedp.Evaluate[string](`document.activeElement.closest(".dropdown-menu") ? document.activeElement.getAttribute("href") : ""`))
-			expanded := value(t, b, chromedp.Evaluate[string](`document.getElementById(` + fmt.Sprintf("%q", id) + `).getAttribute("aria-expanded")`))
+			expanded := value(t, b, chromedp.Evaluate[string](`document.getElementById(`+fmt.Sprintf("%q", id)+`).getAttribute("aria-expanded")`))
 			if focused == "" || expanded != "true" {
 				t.Errorf("keyboard on %s: focus on %q, aria-expanded %q", id, focused, expanded)
 			}
