@@ -239,3 +239,28 @@ func TestNavigationFitsOneLine(t *testing.T) {
 		})
 	}
 }
+
+// TestAvailabilityOnPhone: operators confirm at night from a phone; at
+// 375 px each facility is a card whose occupied field and both buttons are
+// inside the window (issue 18, point 4).
+func TestAvailabilityOnPhone(t *testing.T) {
+	base := startApp(t)
+	b := newBrowser(t)
+	signInAs(t, b, base, "operatore.bo@gesta.example")
+	b.do(t, chromedp.EmulateViewport(375, 800), chromedp.Navigate(base+"/disponibilita"), chromedp.WaitVisible(chromedp.CSS(`input[name="occupied"]`)))
+	res := value(t, b, chromedp.Evaluate[[]string](`(() => {
+	  const w = document.documentElement.clientWidth, bad = [];
+	  if (document.documentElement.scrollWidth > w) bad.push("page " + document.documentElement.scrollWidth + " px wide");
+	  for (const el of document.querySelectorAll('main input[name="occupied"]:not([type=hidden]), main button[type=submit]')) {
+	    const r = el.getBoundingClientRect();
+	    if (r.left < 0 || r.right > w || r.width < 40) bad.push((el.dataset.testid || el.id) + " at " + Math.round(r.left) + "–" + Math.round(r.right));
+	  }
+	  const row = document.querySelector("main tbody tr");
+	  if (getComputedStyle(row).display !== "block") bad.push("rows are not cards");
+	  return bad;
+	})()`))
+	b.noErrors(t, "availability at 375 px")
+	for _, s := range res {
+		t.Error(s)
+	}
+}
