@@ -118,6 +118,9 @@ type planData struct {
 	Outcomes   []string
 	// ListPreview is a nominative list read and waiting to be applied.
 	ListPreview *domain.PlanListPreview
+	// AckBy names who acknowledged each province's share (province code →
+	// "name (office)"), from the timeline: the plan keeps the user's id.
+	AckBy map[string]string
 }
 
 func (s *Server) planData(r *http.Request, id string) (planData, error) {
@@ -141,7 +144,58 @@ func (s *Server) planData(r *http.Request, id string) (planData, error) {
 	for _, pp := range p.Persons {
 		d.PersonsOf[pp.UnitID] = append(d.PersonsOf[pp.UnitID], pp)
 	}
+	d.AckBy = namePlan(&d.Plan)
 	return d, nil
+}
+
+// namePlan puts names where the plan keeps codes and ids, for a reader: the
+// provinces in the split's timeline entry; it returns who acknowledged each
+// province's share (province code → "name (office)"), taken from the timeline.
+func namePlan(p *domain.Plan) map[string]string {
+	ackBy := map[string]string{}
+	names := map[string]string{}
+	for _, pr := range p.Provinces {
+		names[pr.Code] = pr.Name
+	}
+	events := make([]domain.PlanEvent, len(p.Events)) // FindPlan's slice may be shared: write a copy
+	copy(events, p.Events)
+	p.Events = events
+	for i, e := range events {
+		if e.Kind == "acknowledged" && e.ActorName != "" && e.Province != "" {
+			n := e.ActorName
+			if e.ActorOffice != "" {
+				n += " (" + e.ActorOffice + ")"
+			}
+			ackBy[e.Province] = n
+		}
+		if sh, ok := e.Params["Shares"].(string); ok {
+			events[i].Params = withParam(e.Params, "Shares", nameShares(sh, names))
+		}
+	}
+	return ackBy
+}
+
+// nameShares turns the timeline's "033 4, 034 7" (province code, persons)
+// into "Bologna 4, Ferrara 7": the event keeps codes, a reader needs names.
+func nameShares(shares string, names map[string]string) string {
+	parts := strings.Split(shares, ", ")
+	for i, part := range parts {
+		code, n, ok := strings.Cut(part, " ")
+		if name := names[code]; ok && name != "" {
+			parts[i] = name + " " + n
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// withParam is a copy of params with one value replaced.
+func withParam(params map[string]any, key string, v any) map[string]any {
+	out := make(map[string]any, len(params))
+	for k, x := range params {
+		out[k] = x
+	}
+	out[key] = v
+	return out
 }
 
 func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
@@ -408,10 +462,23 @@ func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	// The document is Italian, as the office's records are.
+	// The document is Italian, as the office's records are; it names people
+	// and places, not ids and codes.
 	it := s.I18n.For("it")
+	ackBy := namePlan(&p)
+	for i, pr := range p.Provinces {
+		if n := ackBy[pr.Code]; n != "" {
+			p.Provinces[i].AcknowledgedBy = n
+		}
+	}
 	for i, e := range p.Events {
 		p.Events[i].Summary = it.Stored("timeline.", e.Kind, e.Params, e.Summary)
+		if e.ActorName != "" {
+			p.Events[i].Actor = e.ActorName
+			if e.ActorOffice != "" {
+				p.Events[i].Actor += " (" + e.ActorOffice + ")"
+			}
+		}
 	}
 	var buf bytes.Buffer
 	if err := report.WritePlan(&buf, p, it.T("plan.status."+string(p.Status)), time.Now()); err != nil {
