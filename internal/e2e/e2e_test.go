@@ -130,6 +130,21 @@ func (b *browser) noErrors(t *testing.T, page string) {
 	b.errors = nil
 }
 
+// clearErrors forgets the errors reported so far (a refusal the test expects).
+func (b *browser) clearErrors() {
+	b.do0(300 * time.Millisecond)
+	b.mu.Lock()
+	b.errors = nil
+	b.mu.Unlock()
+}
+
+// do0 lets late events arrive.
+func (b *browser) do0(d time.Duration) {
+	ctx, cancel := context.WithTimeout(b.ctx, d+5*time.Second)
+	defer cancel()
+	_ = chromedp.Do(ctx, chromedp.Sleep(d))
+}
+
 func TestPublicLandingPage(t *testing.T) {
 	b := newBrowser(t)
 	base := startApp(t)

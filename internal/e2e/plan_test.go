@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -155,7 +156,15 @@ func TestPlanFlow(t *testing.T) {
 	status := p.text(t, `[data-testid="plan-status"]`)
 	timeline := p.text(t, `[data-testid="timeline"]`)
 	fits := p.fitsPhone(t)
+	mainText := value(t, p, chromedp.Evaluate[string](`document.querySelector("main").innerText`))
 	p.noErrors(t, "prefecture's plan page")
+	// People and provinces by name, not by id or code (issue 18, point 5).
+	if id := regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`).FindString(mainText); id != "" {
+		t.Errorf("the plan page shows an id, %s:\n%s", id, mainText)
+	}
+	if !regexp.MustCompile(`ripartizione proposta: Piacenza \d+, Parma \d+`).MatchString(timeline) {
+		t.Errorf("the split's timeline entry does not name the provinces:\n%s", timeline)
+	}
 	if !strings.Contains(flash, "Arrivi confermati") || status != "in viaggio" {
 		t.Fatalf("after the arrivals: %q, status %q", flash, status)
 	}
