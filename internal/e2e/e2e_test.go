@@ -314,7 +314,17 @@ func TestOperatorRecordsEntryAndExit(t *testing.T) {
 	nctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
 	defer cancel()
 	// (An entry at 08:00 today made this fail at night: the exit came before it.)
-	resp, err := chromedp.RunResponse(nctx, chromedp.Click(chromedp.CSS(`[data-testid="exit-Provadiuscita"]`)))
+	// No reason is chosen for the user, and the exit is confirmed in a second step (issue 18, point 8).
+	reason := value(t, b, chromedp.Evaluate[string](`document.querySelector('[data-testid="exit-Provadiuscita"]').closest("form").querySelector("select").value`))
+	if reason != "" {
+		t.Errorf("the exit form comes with the reason %q chosen", reason)
+	}
+	value(t, b, chromedp.Evaluate[bool](`(() => { const s = document.querySelector('[data-testid="exit-Provadiuscita"]').closest("form").querySelector("select"); s.value = "allontanamento_volontario"; return true })()`))
+	b.do(t,
+		chromedp.Click(chromedp.CSS(`[data-testid="exit-Provadiuscita"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="exit-confirm-Provadiuscita"]`)),
+	)
+	resp, err := chromedp.RunResponse(nctx, chromedp.Click(chromedp.CSS(`[data-testid="exit-confirm-Provadiuscita"]`)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,6 +103,8 @@ func TestPlanFlow(t *testing.T) {
 	if rows != 9 || bo2 == bo || fe2 == fe {
 		t.Fatalf("split table: %d rows; Bologna %s→%s, Ferrara %s→%s", rows, bo, bo2, fe, fe2)
 	}
+	// Publishing notifies every prefecture: a second step says so first (issue 18, point 8).
+	b.do(t, chromedp.Click(chromedp.CSS(`[data-testid="plan-publish-open"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-publish"]`)))
 	b.submit(t, `[data-testid="plan-publish"]`)
 	b.do(t, chromedp.WaitVisible(chromedp.CSS(".alert-success")))
 	if flash := b.text(t, ".alert-success"); !strings.Contains(flash, "pubblicato") {
