@@ -167,7 +167,8 @@ func TestPlanFlow(t *testing.T) {
 	if !regexp.MustCompile(`ripartizione proposta: Piacenza \d+, Parma \d+`).MatchString(timeline) {
 		t.Errorf("the split's timeline entry does not name the provinces:\n%s", timeline)
 	}
-	if !strings.Contains(flash, "Arrivi confermati") || status != "in viaggio" {
+	// The message says what happened: the nominative list's people became guests (issue 18, point 10).
+	if !regexp.MustCompile(`Arrivi confermati: \d+ persone accolte; \d+ ospiti registrati`).MatchString(flash) || status != "in viaggio" {
 		t.Fatalf("after the arrivals: %q, status %q", flash, status)
 	}
 	for _, want := range []string{"presa visione", "partenza: Pullman CRI 3", "arrivi confermati", "non presentate 1"} {

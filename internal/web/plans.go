@@ -210,6 +210,11 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 // planStep runs one step and answers with a redirect to the plan, or the
 // plan page with the error (409, 400) when the step is refused.
 func (s *Server) planStep(w http.ResponseWriter, r *http.Request, done string, step func() error) {
+	s.planStepSays(w, r, func() string { return s.t(r, done) }, step)
+}
+
+// planStepSays is planStep whose message is made after the step, from what it did.
+func (s *Server) planStepSays(w http.ResponseWriter, r *http.Request, done func() string, step func() error) {
 	id := r.PathValue("id")
 	if err := step(); err != nil {
 		code := domain.ErrorCode(err)
@@ -225,7 +230,7 @@ func (s *Server) planStep(w http.ResponseWriter, r *http.Request, done string, s
 		s.formError(w, r, "plan", d, err)
 		return
 	}
-	s.flash(r, s.t(r, done))
+	s.flash(r, done())
 	http.Redirect(w, r, "/piani/"+id, http.StatusSeeOther)
 }
 
@@ -331,7 +336,7 @@ func (s *Server) handlePlanPlace(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handlePlanArrival(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
-	s.planStep(w, r, "plans.arrival.done", func() error {
+	s.planStepSays(w, r, func() string { return s.arrivalSaid(r) }, func() error {
 		if err := r.ParseForm(); err != nil {
 			return domain.Err(domain.EINVALID, "err.form.invalid")
 		}
@@ -343,6 +348,35 @@ func (s *Server) handlePlanArrival(w http.ResponseWriter, r *http.Request) {
 		}
 		return s.Plans.ConfirmArrival(r.Context(), r.PathValue("id"), outcomes, time.Time{})
 	})
+}
+
+// arrivalSaid says what confirming the arrivals did (issue 18, point 10):
+// guests and stays exist only for the people of a nominative list; without
+// one only the holds became occupancy.
+func (s *Server) arrivalSaid(r *http.Request) string {
+	p, err := s.Plans.FindPlan(r.Context(), r.PathValue("id"))
+	if err != nil || p.MyProvince == "" {
+		return s.t(r, "plans.arrival.done")
+	}
+	arrived, guests := 0, 0
+	if mine := p.Province(p.MyProvince); mine != nil {
+		arrived = mine.Arrived
+	}
+	units := map[string]bool{}
+	for _, u := range p.Units {
+		if u.Province == p.MyProvince {
+			units[u.ID] = true
+		}
+	}
+	for _, pp := range p.Persons {
+		if units[pp.UnitID] && pp.GuestID != "" {
+			guests++
+		}
+	}
+	if guests == 0 {
+		return s.t(r, "plans.arrival.done.nolist", "Arrived", arrived)
+	}
+	return s.t(r, "plans.arrival.done.guests", "Arrived", arrived, "Guests", guests)
 }
 
 // The inbox.
