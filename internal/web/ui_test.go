@@ -1,9 +1,13 @@
 package web_test
 
 import (
+	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gesta-er/gesta/internal/store/demo"
 )
 
 // TestMapLinksAreReachable: the province map is a group of links, never an
@@ -35,6 +39,45 @@ func TestMapLinksAreReachable(t *testing.T) {
 		}
 		if links < 9 {
 			t.Errorf("%s: %d map links, want one per province", path, links)
+		}
+	}
+}
+
+// TestHomeScope: an operator's and a service's home show their own
+// organisation in its province, not "the whole region" with nine provinces
+// (issue 18, point 14); the service's home says what it will find and where
+// (point 16); the coordinator's late facilities are the region's.
+func TestHomeScope(t *testing.T) {
+	srv, _ := newServer(t)
+	rows := regexp.MustCompile(`<th scope="row"><a href="/territorio\?provincia=`)
+	for _, tc := range []struct {
+		email, want string
+		provinces   int
+		service     bool
+	}{
+		{"operatore.bo@gesta.example", "Ente gestore · ", 1, false},
+		{"servizio.bo@gesta.example", "Servizio territoriale · ", 1, true},
+		{"coordinamento@gesta.example", "Coordinamento regionale · Tutta la regione", 9, false},
+	} {
+		c := client(t)
+		if resp := post(t, c, srv.URL+"/login", url.Values{"email": {tc.email}, "password": {demo.DemoPassword}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-in %s: %d", tc.email, resp.StatusCode)
+		}
+		_, body := get(t, c, srv.URL+"/home")
+		if !strings.Contains(body, tc.want) {
+			t.Errorf("%s: the home's scope line lacks %q", tc.email, tc.want)
+		}
+		if tc.provinces == 1 && strings.Contains(body, "Tutta la regione") {
+			t.Errorf("%s: the home says the whole region", tc.email)
+		}
+		if n := len(rows.FindAllString(body, -1)); n != tc.provinces {
+			t.Errorf("%s: %d provinces on the home, want %d", tc.email, n, tc.provinces)
+		}
+		if got := strings.Contains(body, `data-testid="service-home"`); got != tc.service {
+			t.Errorf("%s: the service's guide shown %v, want %v", tc.email, got, tc.service)
+		}
+		if strings.Contains(body, "della tua provincia non sono confermate") && tc.provinces == 9 {
+			t.Errorf("%s: the region's late facilities called \"of your province\"", tc.email)
 		}
 	}
 }
