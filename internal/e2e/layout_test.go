@@ -69,6 +69,9 @@ const layoutProbe = `(() => {
   const out = {overflow: d.scrollWidth - d.clientWidth, overlaps: []};
   const boxes = [];
   const visible = el => {
+    // checkVisibility also hides the content of a closed <details>, which
+    // keeps boxes (content-visibility) though nothing is drawn.
+    if (!el.checkVisibility({contentVisibilityAuto: true, opacityProperty: true, visibilityProperty: true})) return false;
     for (let e = el; e && e !== document.body; e = e.parentElement) {
       const s = getComputedStyle(e);
       if (s.display === "none" || s.visibility === "hidden" || +s.opacity === 0) return false;
