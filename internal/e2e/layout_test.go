@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -129,6 +131,25 @@ const layoutProbe = `(() => {
   return out;
 })()`
 
+// axeSource is axe-core's script (npm ci in testdata/axe), or "" without it.
+func axeSource(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "axe", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		if os.Getenv("GESTA_E2E_REQUIRED") != "" {
+			t.Fatal("axe-core not installed and GESTA_E2E_REQUIRED is set: (cd internal/e2e/testdata/axe && npm ci)")
+		}
+		t.Log("axe-core not installed: the accessibility check is skipped ((cd internal/e2e/testdata/axe && npm ci))")
+		return ""
+	}
+	return string(b)
+}
+
+// axeRun checks the page against WCAG 2.1 A and AA; each violation is
+// "rule: target (impact)".
+const axeRun = `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, resultTypes: ["violations"]})
+  .then(r => r.violations.flatMap(v => v.nodes.slice(0, 3).map(n => v.id + ": " + n.target.join(" ") + " (" + v.impact + ")")))`
+
 type layoutResult struct {
 	Overflow int      `json:"overflow"`
 	Overlaps []string `json:"overlaps"`
@@ -136,6 +157,7 @@ type layoutResult struct {
 
 func TestLayoutEveryPage(t *testing.T) {
 	base := startApp(t)
+	axeJS := axeSource(t)
 	fixed, params := layoutPages()
 	for _, email := range layoutRoles {
 		role := email
@@ -180,6 +202,17 @@ func TestLayoutEveryPage(t *testing.T) {
 					}
 					for _, o := range res.Overlaps {
 						t.Errorf("%s: text overlaps: %s", at, o)
+					}
+					if size[0] > 1000 && axeJS != "" {
+						ctx, cancel := context.WithTimeout(b.ctx, 120*time.Second)
+						violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](axeJS+";\n"+axeRun, chromedp.EvalAwaitPromise))
+						cancel()
+						if err != nil {
+							t.Fatalf("%s: axe: %v", at, err)
+						}
+						for _, v := range violations {
+							t.Errorf("%s: axe: %s", at, v)
+						}
 					}
 					if size[0] > 1000 {
 						for _, h := range value(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("main a[href^='/']:not([download])")].map(a => a.getAttribute("href"))`)) {
