@@ -499,6 +499,9 @@ func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 	// The document is Italian, as the office's records are; it names people
 	// and places, not ids and codes.
 	it := s.I18n.For("it")
+	if id, ok := transportIDs[p.Transport]; ok {
+		p.Transport = it.T(id)
+	}
 	ackBy := namePlan(&p)
 	for i, pr := range p.Provinces {
 		if n := ackBy[pr.Code]; n != "" {

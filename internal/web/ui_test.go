@@ -81,3 +81,23 @@ func TestHomeScope(t *testing.T) {
 		}
 	}
 }
+
+// TestItalianReading: small things an Italian reader notices (issue 18,
+// point 14): dates as 02/12/2026, not 2026-12-02; the live board's status
+// text not escaped as JavaScript (an attribute named data-on… is one to
+// html/template).
+func TestItalianReading(t *testing.T) {
+	srv, _ := newServer(t)
+	c := client(t)
+	if resp := post(t, c, srv.URL+"/login", url.Values{"email": {"coordinamento@gesta.example"}, "password": {demo.DemoPassword}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", resp.StatusCode)
+	}
+	_, board := get(t, c, srv.URL+"/bollettino")
+	if !strings.Contains(board, `data-live-on="Aggiornamento in tempo reale attivo."`) {
+		t.Errorf("the board's live status text is not plain text: %s", regexp.MustCompile(`data-live-on="[^"]*"`).FindString(board))
+	}
+	_, dash := get(t, c, srv.URL+"/cruscotto")
+	if regexp.MustCompile(`alla fine del \d{4}-\d\d-\d\d`).MatchString(dash) || !regexp.MustCompile(`alla fine del \d\d/\d\d/\d{4}`).MatchString(dash) {
+		t.Errorf("the dashboard's date is not written the Italian way: %s", regexp.MustCompile(`alla fine del [^<]*`).FindString(dash))
+	}
+}
