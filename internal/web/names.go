@@ -1,6 +1,9 @@
 package web
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // RoleName is a role's name in the reader's language; a role without one
 // (the system's own actors) is shown as stored.
@@ -31,3 +34,23 @@ func (v *View) Transport(code string) string {
 }
 
 var transportIDs = map[string]string{"bus": "transport.bus", "aereo": "transport.plane", "nave": "transport.ship"}
+
+// Month names a "2026-01" month in full ("gennaio 2026"); MonthShort for an
+// axis ("gen 26"). Other text is returned as it is.
+func (v *View) Month(ym string) string {
+	t, err := time.Parse("2006-01", ym)
+	if err != nil {
+		return ym
+	}
+	return v.T("month."+strconv.Itoa(int(t.Month()))) + " " + strconv.Itoa(t.Year())
+}
+
+// MonthShort is Month abbreviated for a chart's axis.
+func (v *View) MonthShort(ym string) string {
+	t, err := time.Parse("2006-01", ym)
+	if err != nil {
+		return ym
+	}
+	name := []rune(v.T("month." + strconv.Itoa(int(t.Month()))))
+	return string(name[:min(3, len(name))]) + " " + t.Format("06")
+}

@@ -100,4 +100,9 @@ func TestItalianReading(t *testing.T) {
 	if regexp.MustCompile(`alla fine del \d{4}-\d\d-\d\d`).MatchString(dash) || !regexp.MustCompile(`alla fine del \d\d/\d\d/\d{4}`).MatchString(dash) {
 		t.Errorf("the dashboard's date is not written the Italian way: %s", regexp.MustCompile(`alla fine del [^<]*`).FindString(dash))
 	}
+	// The monthly chart's axis says "gen 26", its table "gennaio 2026" (not "26-01", "2026-01").
+	if regexp.MustCompile(`>\d\d-\d\d</text>`).MatchString(dash) || !regexp.MustCompile(`>[a-z]{3} \d\d</text>`).MatchString(dash) ||
+		!regexp.MustCompile(`<th scope="row">[a-z]+ \d{4}</th>`).MatchString(dash) {
+		t.Errorf("the monthly chart's months are codes: %v", regexp.MustCompile(`<text class="axis"[^>]*>[^<]*</text>`).FindAllString(dash, 3))
+	}
 }
