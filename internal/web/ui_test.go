@@ -106,3 +106,39 @@ func TestItalianReading(t *testing.T) {
 		t.Errorf("the monthly chart's months are codes: %v", regexp.MustCompile(`<text class="axis"[^>]*>[^<]*</text>`).FindAllString(dash, 3))
 	}
 }
+
+// TestLongListsArePaged: the coordinator's facility list and daily
+// confirmation show one page at a time, the page kept in the URL with the
+// list's filters (issue 18, point 13).
+func TestLongListsArePaged(t *testing.T) {
+	srv, _ := newServer(t)
+	c := client(t)
+	if resp := post(t, c, srv.URL+"/login", url.Values{"email": {"coordinamento@gesta.example"}, "password": {demo.DemoPassword}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", resp.StatusCode)
+	}
+	row := regexp.MustCompile(`<td><a href="/strutture/([A-Z]{2}-\d+)">`)
+	_, p1 := get(t, c, srv.URL+"/strutture?provincia=BO")
+	first := row.FindAllStringSubmatch(p1, -1)
+	next := regexp.MustCompile(`href="([^"]*pagina=2[^"]*)"`).FindStringSubmatch(p1)
+	if len(first) == 0 || len(first) > 50 || next == nil || !strings.Contains(next[1], "provincia=BO") {
+		t.Fatalf("/strutture?provincia=BO: %d rows, next page link %v", len(first), next)
+	}
+	_, p2 := get(t, c, srv.URL+strings.ReplaceAll(next[1], "&amp;", "&"))
+	second := row.FindAllStringSubmatch(p2, -1)
+	if len(second) == 0 || second[0][1] == first[0][1] {
+		t.Errorf("page 2 shows %d rows, starting with %v (page 1 starts with %s)", len(second), second, first[0][1])
+	}
+	for _, m := range second {
+		if !strings.HasPrefix(m[1], "BO-") {
+			t.Errorf("page 2 lost the province filter: %s", m[1])
+			break
+		}
+	}
+	_, avail := get(t, c, srv.URL+"/disponibilita")
+	if n := strings.Count(avail, `name="occupied" value=`); n == 0 || n > 2*50 {
+		t.Errorf("/disponibilita shows %d forms, want one page", n)
+	}
+	if !strings.Contains(avail, `data-testid="pager"`) {
+		t.Error("/disponibilita has no pager")
+	}
+}
