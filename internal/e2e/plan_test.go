@@ -142,6 +142,30 @@ func TestPlanFlow(t *testing.T) {
 	if selects == 0 || unplaced != 0 {
 		t.Fatalf("proposal: %d units, %d without a facility", selects, unplaced)
 	}
+	// Each unit is offered only the facilities that take it (issue 18, point 9): send one unit to a facility
+	// offered to another unit but not to it; the placement refuses that line, marks it and keeps the others.
+	swap := value(t, p, chromedp.Evaluate[[]string](`(() => {
+	  const sels = [...document.querySelectorAll('select[name^="u_"]')];
+	  for (const a of sels) for (const b of sels) {
+	    const own = new Set([...a.options].map(o => o.value));
+	    const other = [...b.options].find(o => o.value && !own.has(o.value));
+	    if (other) return [a.name, a.value, other.value];
+	  }
+	  return [];
+	})()`))
+	if len(swap) != 3 {
+		t.Fatal("every unit is offered the same facilities: the proposal does not filter by group and needs")
+	}
+	value(t, p, chromedp.Evaluate[bool](`(() => { const s = document.querySelector('select[name="`+swap[0]+`"]'); const o = document.createElement("option"); o.value = "`+swap[2]+`"; s.append(o); s.value = o.value; return true })()`))
+	chosen := value(t, p, chromedp.Evaluate[int](`[...document.querySelectorAll('select[name^="u_"]')].filter(s => s.value !== "").length`))
+	p.submit(t, `[data-testid="plan-place"]`)
+	p.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="refused"]`)))
+	refused := value(t, p, chromedp.Evaluate[string](`document.querySelector('[data-testid="refused"] select').name`))
+	kept := value(t, p, chromedp.Evaluate[int](`[...document.querySelectorAll('select[name^="u_"]')].filter(s => s.value !== "").length`))
+	if refused != swap[0] || kept < chosen-1 {
+		t.Fatalf("refused line %q (want %q); %d of %d choices kept", refused, swap[0], kept, chosen)
+	}
+	value(t, p, chromedp.Evaluate[bool](`(() => { document.querySelector('select[name="`+swap[0]+`"]').value = "`+swap[1]+`"; return true })()`))
 	p.submit(t, `[data-testid="plan-place"]`)
 	p.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-depart"]`)))
 	if flash := p.text(t, ".alert-success"); !strings.Contains(flash, "prenotati") {

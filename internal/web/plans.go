@@ -115,6 +115,11 @@ type planData struct {
 	Proposal   *domain.PlacementProposal
 	Choice     map[string]string // unit → facility, proposed or current
 	Facilities []domain.Facility // candidate facilities of the caller's province
+	// Options are the facilities each unit may go to (its group and needs
+	// accepted), the current choice always among them; Refused is the unit
+	// of a line the placement refused, marked on the form kept as sent.
+	Options map[string][]domain.Facility
+	Refused string
 	Outcomes   []string
 	// ListPreview is a nominative list read and waiting to be applied.
 	ListPreview *domain.PlanListPreview
@@ -306,32 +311,75 @@ func (s *Server) handlePlanProposal(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "plan", d, err)
 		return
 	}
-	d.Proposal = &prop
 	for _, a := range prop.Assignments {
 		d.Choice[a.Unit] = a.Facility
 	}
+	d.withProposal(prop)
+	s.render(w, r, http.StatusOK, "plan", s.view(r, d))
+}
+
+// withProposal sets the placement form's facilities: for each unit only
+// those that take it (issue 18, point 9: not all 87 for every unit).
+func (d *planData) withProposal(prop domain.PlacementProposal) {
+	d.Proposal = &prop
+	d.Facilities = nil
 	for _, f := range prop.Facilities {
 		d.Facilities = append(d.Facilities, f)
 	}
 	sort.Slice(d.Facilities, func(i, j int) bool { return d.Facilities[i].Code < d.Facilities[j].Code })
-	s.render(w, r, http.StatusOK, "plan", s.view(r, d))
+	d.Options = map[string][]domain.Facility{}
+	for _, u := range d.MyUnits {
+		for _, f := range d.Facilities {
+			if domain.CheckUnitFits(f, u) == nil || f.Code == d.Choice[u.ID] {
+				d.Options[u.ID] = append(d.Options[u.ID], f)
+			}
+		}
+	}
 }
 
 func (s *Server) handlePlanPlace(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
-	s.planStep(w, r, "plans.place.done", func() error {
-		if err := r.ParseForm(); err != nil {
-			return domain.Err(domain.EINVALID, "err.form.invalid")
+	id := r.PathValue("id")
+	if err := r.ParseForm(); err != nil {
+		s.Error(w, r, domain.Err(domain.EINVALID, "err.form.invalid"))
+		return
+	}
+	var lines []domain.PlacementLine
+	for k, v := range r.PostForm {
+		if unit, ok := strings.CutPrefix(k, "u_"); ok && strings.TrimSpace(v[0]) != "" {
+			lines = append(lines, domain.PlacementLine{Unit: unit, Facility: strings.TrimSpace(v[0])})
 		}
-		var lines []domain.PlacementLine
-		for k, v := range r.PostForm {
-			if unit, ok := strings.CutPrefix(k, "u_"); ok && strings.TrimSpace(v[0]) != "" {
-				lines = append(lines, domain.PlacementLine{Unit: unit, Facility: strings.TrimSpace(v[0])})
-			}
+	}
+	sort.Slice(lines, func(i, j int) bool { return lines[i].Unit < lines[j].Unit })
+	err := s.Plans.PlaceUnits(r.Context(), id, lines)
+	if err == nil {
+		s.flash(r, s.t(r, "plans.place.done"))
+		http.Redirect(w, r, "/piani/"+id, http.StatusSeeOther)
+		return
+	}
+	if c := domain.ErrorCode(err); c != domain.EINVALID && c != domain.ECONFLICT {
+		s.Error(w, r, err)
+		return
+	}
+	// A refused line does not discard the others: the form comes back as sent,
+	// the refused line marked.
+	d, derr := s.planData(r, id)
+	if derr != nil {
+		s.Error(w, r, derr)
+		return
+	}
+	for _, l := range lines {
+		d.Choice[l.Unit] = l.Facility
+	}
+	if e := domain.SafeError(err); e != nil {
+		if u, ok := e.Args["Unit"].(string); ok {
+			d.Refused = u
 		}
-		sort.Slice(lines, func(i, j int) bool { return lines[i].Unit < lines[j].Unit })
-		return s.Plans.PlaceUnits(r.Context(), r.PathValue("id"), lines)
-	})
+	}
+	if prop, perr := s.Placement.ProposePlacement(r.Context(), id); perr == nil {
+		d.withProposal(prop)
+	}
+	s.formError(w, r, "plan", d, err)
 }
 
 func (s *Server) handlePlanArrival(w http.ResponseWriter, r *http.Request) {
