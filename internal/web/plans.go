@@ -118,9 +118,9 @@ type planData struct {
 	// Options are the facilities each unit may go to (its group and needs
 	// accepted), the current choice always among them; Refused is the unit
 	// of a line the placement refused, marked on the form kept as sent.
-	Options map[string][]domain.Facility
-	Refused string
-	Outcomes   []string
+	Options  map[string][]domain.Facility
+	Refused  string
+	Outcomes []string
 	// ListPreview is a nominative list read and waiting to be applied.
 	ListPreview *domain.PlanListPreview
 	// AckBy names who acknowledged each province's share (province code →
