@@ -96,6 +96,10 @@ func TestItalianReading(t *testing.T) {
 	if !strings.Contains(board, `data-live-on="Aggiornamento in tempo reale attivo."`) {
 		t.Errorf("the board's live status text is not plain text: %s", regexp.MustCompile(`data-live-on="[^"]*"`).FindString(board))
 	}
+	// The 90-day chart's days (axis and table) the Italian way.
+	if !strings.Contains(board, "gesta-chart") || regexp.MustCompile(`>\d{4}-\d\d-\d\d<`).MatchString(board) {
+		t.Errorf("the board's chart is missing or shows ISO dates: %v", regexp.MustCompile(`>\d{4}-\d\d-\d\d<`).FindAllString(board, 3))
+	}
 	_, dash := get(t, c, srv.URL+"/cruscotto")
 	if regexp.MustCompile(`alla fine del \d{4}-\d\d-\d\d`).MatchString(dash) || !regexp.MustCompile(`alla fine del \d\d/\d\d/\d{4}`).MatchString(dash) {
 		t.Errorf("the dashboard's date is not written the Italian way: %s", regexp.MustCompile(`alla fine del [^<]*`).FindString(dash))
