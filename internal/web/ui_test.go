@@ -145,4 +145,9 @@ func TestLongListsArePaged(t *testing.T) {
 	if !strings.Contains(avail, `data-testid="pager"`) {
 		t.Error("/disponibilita has no pager")
 	}
+	// The registry's entry form: hundreds of facilities are a searchable field, not a select.
+	_, guests := get(t, c, srv.URL+"/ospiti")
+	if strings.Contains(guests, `<select id="facility"`) || !strings.Contains(guests, `list="facility-list"`) {
+		t.Error("/ospiti offers the region's facilities in a select")
+	}
 }
