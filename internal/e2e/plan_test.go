@@ -142,6 +142,11 @@ func TestPlanFlow(t *testing.T) {
 	if selects == 0 || unplaced != 0 {
 		t.Fatalf("proposal: %d units, %d without a facility", selects, unplaced)
 	}
+	// The reasons name the facility and its comune, not codes (issue 18, point 5).
+	why := value(t, p, chromedp.Evaluate[string](`[...document.querySelectorAll('select[name^="u_"]')].map(s => s.closest("tr").lastElementChild.textContent).join("\n")`))
+	if regexp.MustCompile(`comune \d{6}`).MatchString(why) || !strings.Contains(why, "comune di ") {
+		t.Errorf("the proposal's reasons:\n%s", why)
+	}
 	// Each unit is offered only the facilities that take it (issue 18, point 9): send one unit to a facility
 	// offered to another unit but not to it; the placement refuses that line, marks it and keeps the others.
 	swap := value(t, p, chromedp.Evaluate[[]string](`(() => {

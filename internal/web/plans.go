@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -118,8 +119,11 @@ type planData struct {
 	// Options are the facilities each unit may go to (its group and needs
 	// accepted), the current choice always among them; Refused is the unit
 	// of a line the placement refused, marked on the form kept as sent.
-	Options  map[string][]domain.Facility
-	Refused  string
+	Options map[string][]domain.Facility
+	Refused string
+	// Why explains each unit's proposed facility by name (the engine writes
+	// "BO-0013, 0 km, comune 037006").
+	Why      map[string]placeWhy
 	Outcomes []string
 	// ListPreview is a nominative list read and waiting to be applied.
 	ListPreview *domain.PlanListPreview
@@ -318,6 +322,12 @@ func (s *Server) handlePlanProposal(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "plan", s.view(r, d))
 }
 
+// placeWhy is the reason of one proposed line: a facility by name with its
+// distance and comune, or the engine's text when it is something else.
+type placeWhy struct{ Name, Km, Comune, Text string }
+
+var explainRe = regexp.MustCompile(`^(\S+), (\d+) km, comune (\S+)$`)
+
 // withProposal sets the placement form's facilities: for each unit only
 // those that take it (issue 18, point 9: not all 87 for every unit).
 func (d *planData) withProposal(prop domain.PlacementProposal) {
@@ -328,6 +338,16 @@ func (d *planData) withProposal(prop domain.PlacementProposal) {
 	}
 	sort.Slice(d.Facilities, func(i, j int) bool { return d.Facilities[i].Code < d.Facilities[j].Code })
 	d.Options = map[string][]domain.Facility{}
+	d.Why = map[string]placeWhy{}
+	for unit, text := range prop.Explain {
+		w := placeWhy{Text: text}
+		if m := explainRe.FindStringSubmatch(text); m != nil {
+			if f, ok := prop.Facilities[m[1]]; ok {
+				w = placeWhy{Name: f.Name, Km: m[2], Comune: f.ComuneName}
+			}
+		}
+		d.Why[unit] = w
+	}
 	for _, u := range d.MyUnits {
 		for _, f := range d.Facilities {
 			if domain.CheckUnitFits(f, u) == nil || f.Code == d.Choice[u.ID] {
