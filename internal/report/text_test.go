@@ -96,3 +96,23 @@ func field(info, name string) string {
 	}
 	return ""
 }
+
+// TestMonthlyPDFText: the monthly report's metadata reads as written and an
+// empty breakdown says "nessun dato" instead of a header without rows.
+func TestMonthlyPDFText(t *testing.T) {
+	day := time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC)
+	m := Monthly{Place: "Forlì-Cesena", Day: day, Generated: day, D: &domain.Dashboard{Province: "040", Day: day, Total: 1767},
+		Dims: []Dim{{Title: "Sesso", Items: []domain.StatItem{{Key: "M", Label: "uomini", Count: 1500}, {Key: "F", Label: "donne", Count: 267}}},
+			{Title: "Vulnerabilità", Items: nil}}}
+	var b bytes.Buffer
+	if err := WriteMonthly(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	text, info := pdfText(t, b.Bytes())
+	if got := field(info, "Title"); got != "Rapporto mensile sull'accoglienza – Forlì-Cesena" {
+		t.Errorf("monthly report title %q", got)
+	}
+	if !strings.Contains(text, "nessun dato") || !strings.Contains(text, "1.500") {
+		t.Errorf("monthly report text:\n%s", text)
+	}
+}
