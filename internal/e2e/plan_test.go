@@ -147,24 +147,34 @@ func TestPlanFlow(t *testing.T) {
 	if regexp.MustCompile(`comune \d{6}`).MatchString(why) || !strings.Contains(why, "comune di ") {
 		t.Errorf("the proposal's reasons:\n%s", why)
 	}
-	// Each unit is offered only the facilities that take it (issue 18, point 9): send one unit to a facility
-	// offered to another unit but not to it; the placement refuses that line, marks it and keeps the others.
-	swap := value(t, p, chromedp.Evaluate[[]string](`(() => {
-	  const sels = [...document.querySelectorAll('select[name^="u_"]')];
-	  for (const a of sels) for (const b of sels) {
-	    const own = new Set([...a.options].map(o => o.value));
-	    const other = [...b.options].find(o => o.value && !own.has(o.value));
-	    if (other) return [a.name, a.value, other.value];
+	// Each unit is offered only the facilities that take it (issue 18, point 9): no children's community for a
+	// single man. Send one anyway (a code read from the province's facility list): the placement refuses that
+	// line, marks it and keeps the others.
+	notForMen := value(t, p, chromedp.Evaluate[[]string](`(async () => {
+	  const codes = [];
+	  for (let page = 1; page <= 20; page++) {
+	    const html = await (await fetch("/strutture?provincia=FE&pagina=" + page)).text();
+	    const doc = new DOMParser().parseFromString(html, "text/html");
+	    for (const tr of doc.querySelectorAll("tbody tr")) if (tr.children.length > 3 && /^(Donne sole|Nuclei familiari|MSNA)$/.test(tr.children[3].textContent.trim())) codes.push(tr.querySelector("a").textContent.trim());
+	    if (!doc.querySelector('[data-testid="pager-next"]')) break;
 	  }
-	  return [];
+	  return codes;
+	})()`, chromedp.EvalAwaitPromise))
+	swap := value(t, p, chromedp.Evaluate[[]string](`(() => {
+	  const bad = new Set(` + "`" + strings.Join(notForMen, ",") + "`" + `.split(","));
+	  const men = [...document.querySelectorAll('select[name^="u_"]')].filter(s => /uomo solo/i.test(s.closest("tr").children[1].textContent));
+	  const offered = men.flatMap(s => [...s.options].filter(o => bad.has(o.value)).map(o => s.name + " " + o.value));
+	  return men.length ? [men[0].name, men[0].value, offered.join(",")] : [];
 	})()`))
-	if len(swap) != 3 {
-		t.Fatal("every unit is offered the same facilities: the proposal does not filter by group and needs")
+	if len(notForMen) == 0 || len(swap) != 3 || swap[2] != "" {
+		t.Fatalf("facilities not for single men %v; single men's rows %v: offered one", notForMen, swap)
 	}
+	swap[2] = notForMen[0]
 	value(t, p, chromedp.Evaluate[bool](`(() => { const s = document.querySelector('select[name="`+swap[0]+`"]'); const o = document.createElement("option"); o.value = "`+swap[2]+`"; s.append(o); s.value = o.value; return true })()`))
 	chosen := value(t, p, chromedp.Evaluate[int](`[...document.querySelectorAll('select[name^="u_"]')].filter(s => s.value !== "").length`))
 	p.submit(t, `[data-testid="plan-place"]`)
 	p.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="refused"]`)))
+	p.clearErrors() // the refusal's 422 is logged by the browser: expected
 	refused := value(t, p, chromedp.Evaluate[string](`document.querySelector('[data-testid="refused"] select').name`))
 	kept := value(t, p, chromedp.Evaluate[int](`[...document.querySelectorAll('select[name^="u_"]')].filter(s => s.value !== "").length`))
 	if refused != swap[0] || kept < chosen-1 {
