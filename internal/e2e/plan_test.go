@@ -161,7 +161,7 @@ func TestPlanFlow(t *testing.T) {
 	  return codes;
 	})()`, chromedp.EvalAwaitPromise))
 	swap := value(t, p, chromedp.Evaluate[[]string](`(() => {
-	  const bad = new Set(` + "`" + strings.Join(notForMen, ",") + "`" + `.split(","));
+	  const bad = new Set(`+"`"+strings.Join(notForMen, ",")+"`"+`.split(","));
 	  const men = [...document.querySelectorAll('select[name^="u_"]')].filter(s => /uomo solo/i.test(s.closest("tr").children[1].textContent));
 	  const offered = men.flatMap(s => [...s.options].filter(o => bad.has(o.value)).map(o => s.name + " " + o.value));
 	  return men.length ? [men[0].name, men[0].value, offered.join(",")] : [];
