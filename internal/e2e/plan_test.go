@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -90,9 +91,9 @@ func TestPlanFlow(t *testing.T) {
 	b.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="split-table"]`)))
 	rows := value(t, b, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="split-table"] tbody tr').length`))
 	// Each province's reason is worded from the engine's figures in the page's language.
-	why := value(t, b, chromedp.Evaluate[string](`document.querySelector('[data-testid="split-table"] tbody tr details').textContent`))
-	if !strings.Contains(why, "quota cumulata") || !strings.Contains(why, "saldo") {
-		t.Fatalf("a province's reason: %q", why)
+	splitWhy := value(t, b, chromedp.Evaluate[string](`document.querySelector('[data-testid="split-table"] tbody tr details').textContent`))
+	if !strings.Contains(splitWhy, "quota cumulata") || !strings.Contains(splitWhy, "saldo") {
+		t.Fatalf("a province's reason: %q", splitWhy)
 	}
 	// The coordinator moves one person from Bologna to Ferrara, with a reason.
 	bo := value(t, b, chromedp.Evaluate[string](`document.getElementById("p_037").value`))
@@ -107,6 +108,8 @@ func TestPlanFlow(t *testing.T) {
 	if rows != 9 || bo2 == bo || fe2 == fe {
 		t.Fatalf("split table: %d rows; Bologna %s→%s, Ferrara %s→%s", rows, bo, bo2, fe, fe2)
 	}
+	// Publishing notifies every prefecture: a second step says so first (issue 18, point 8).
+	b.do(t, chromedp.Click(chromedp.CSS(`[data-testid="plan-publish-open"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-publish"]`)))
 	b.submit(t, `[data-testid="plan-publish"]`)
 	b.do(t, chromedp.WaitVisible(chromedp.CSS(".alert-success")))
 	if flash := b.text(t, ".alert-success"); !strings.Contains(flash, "pubblicato") {
@@ -144,9 +147,45 @@ func TestPlanFlow(t *testing.T) {
 	if selects == 0 || unplaced != 0 {
 		t.Fatalf("proposal: %d units, %d without a facility", selects, unplaced)
 	}
-	if why := value(t, p, chromedp.Evaluate[string](`document.querySelector('select[name^="u_"]').closest("tr").lastElementChild.textContent`)); !strings.Contains(why, " km, ") {
-		t.Fatalf("a unit's reason: %q", why)
+	// The reasons name the facility and its comune, not codes (issue 18, point 5).
+	why := value(t, p, chromedp.Evaluate[string](`[...document.querySelectorAll('select[name^="u_"]')].map(s => s.closest("tr").lastElementChild.textContent).join("\n")`))
+	if regexp.MustCompile(`comune \d{6}`).MatchString(why) || !strings.Contains(why, "comune di ") {
+		t.Errorf("the proposal's reasons:\n%s", why)
 	}
+	// Each unit is offered only the facilities that take it (issue 18, point 9): no children's community for a
+	// single man. Send one anyway (a code read from the province's facility list): the placement refuses that
+	// line, marks it and keeps the others.
+	notForMen := value(t, p, chromedp.Evaluate[[]string](`(async () => {
+	  const codes = [];
+	  for (let page = 1; page <= 20; page++) {
+	    const html = await (await fetch("/strutture?provincia=FE&pagina=" + page)).text();
+	    const doc = new DOMParser().parseFromString(html, "text/html");
+	    for (const tr of doc.querySelectorAll("tbody tr")) if (tr.children.length > 3 && /^(Donne sole|Nuclei familiari|MSNA)$/.test(tr.children[3].textContent.trim())) codes.push(tr.querySelector("a").textContent.trim());
+	    if (!doc.querySelector('[data-testid="pager-next"]')) break;
+	  }
+	  return codes;
+	})()`, chromedp.EvalAwaitPromise))
+	swap := value(t, p, chromedp.Evaluate[[]string](`(() => {
+	  const bad = new Set(`+"`"+strings.Join(notForMen, ",")+"`"+`.split(","));
+	  const men = [...document.querySelectorAll('select[name^="u_"]')].filter(s => /uomo solo/i.test(s.closest("tr").children[1].textContent));
+	  const offered = men.flatMap(s => [...s.options].filter(o => bad.has(o.value)).map(o => s.name + " " + o.value));
+	  return men.length ? [men[0].name, men[0].value, offered.join(",")] : [];
+	})()`))
+	if len(notForMen) == 0 || len(swap) != 3 || swap[2] != "" {
+		t.Fatalf("facilities not for single men %v; single men's rows %v: offered one", notForMen, swap)
+	}
+	swap[2] = notForMen[0]
+	value(t, p, chromedp.Evaluate[bool](`(() => { const s = document.querySelector('select[name="`+swap[0]+`"]'); const o = document.createElement("option"); o.value = "`+swap[2]+`"; s.append(o); s.value = o.value; return true })()`))
+	chosen := value(t, p, chromedp.Evaluate[int](`[...document.querySelectorAll('select[name^="u_"]')].filter(s => s.value !== "").length`))
+	p.submit(t, `[data-testid="plan-place"]`)
+	p.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="refused"]`)))
+	p.clearErrors() // the refusal's 422 is logged by the browser: expected
+	refused := value(t, p, chromedp.Evaluate[string](`document.querySelector('[data-testid="refused"] select').name`))
+	kept := value(t, p, chromedp.Evaluate[int](`[...document.querySelectorAll('select[name^="u_"]')].filter(s => s.value !== "").length`))
+	if refused != swap[0] || kept < chosen-1 {
+		t.Fatalf("refused line %q (want %q); %d of %d choices kept", refused, swap[0], kept, chosen)
+	}
+	value(t, p, chromedp.Evaluate[bool](`(() => { document.querySelector('select[name="`+swap[0]+`"]').value = "`+swap[1]+`"; return true })()`))
 	p.submit(t, `[data-testid="plan-place"]`)
 	p.do(t, chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-depart"]`)))
 	if flash := p.text(t, ".alert-success"); !strings.Contains(flash, "prenotati") {
@@ -163,8 +202,17 @@ func TestPlanFlow(t *testing.T) {
 	status := p.text(t, `[data-testid="plan-status"]`)
 	timeline := p.text(t, `[data-testid="timeline"]`)
 	fits := p.fitsPhone(t)
+	mainText := value(t, p, chromedp.Evaluate[string](`document.querySelector("main").innerText`))
 	p.noErrors(t, "prefecture's plan page")
-	if !strings.Contains(flash, "Arrivi confermati") || status != "in viaggio" {
+	// People and provinces by name, not by id or code (issue 18, point 5).
+	if id := regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`).FindString(mainText); id != "" {
+		t.Errorf("the plan page shows an id, %s:\n%s", id, mainText)
+	}
+	if !regexp.MustCompile(`ripartizione proposta: Piacenza \d+, Parma \d+`).MatchString(timeline) {
+		t.Errorf("the split's timeline entry does not name the provinces:\n%s", timeline)
+	}
+	// The message says what happened: the nominative list's people became guests (issue 18, point 10).
+	if !regexp.MustCompile(`Arrivi confermati: \d+ persone accolte; \d+ ospiti registrati`).MatchString(flash) || status != "in viaggio" {
 		t.Fatalf("after the arrivals: %q, status %q", flash, status)
 	}
 	for _, want := range []string{"presa visione", "partenza: Pullman CRI 3", "arrivi confermati", "non presentate 1"} {

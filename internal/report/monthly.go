@@ -53,8 +53,9 @@ func WriteMonthly(w io.Writer, m Monthly) error {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	tr := pdf.UnicodeTranslatorFromDescriptor("")
 	day := m.Day.In(rome).Format("02/01/2006")
-	pdf.SetTitle(tr("Rapporto mensile sull'accoglienza – "+m.Place), false)
-	pdf.SetAuthor("Prefettura di Bologna – Gest.A", false)
+	// Metadata as UTF-8 (fpdf writes it as UTF-16); tr is for the core fonts.
+	pdf.SetTitle("Rapporto mensile sull'accoglienza – "+m.Place, true)
+	pdf.SetAuthor("Prefettura di Bologna – Gest.A", true)
 	pdf.SetCreator("gesta", false)
 	pdf.SetCreationDate(m.Generated)
 	pdf.AliasNbPages("{nb}")
@@ -148,6 +149,10 @@ func barsTable(pdf *fpdf.Fpdf, tr func(string) string, title string, items []dom
 	max := 1
 	for _, it := range items {
 		max = maxInt(max, it.Count)
+	}
+	if len(items) == 0 {
+		pdf.SetFont("Helvetica", "", 8)
+		pdf.CellFormat(0, 5.5, tr("nessun dato"), "", 1, "L", false, 0, "")
 	}
 	pdf.SetFillColor(0, 102, 204)
 	for _, it := range items {

@@ -13,14 +13,16 @@ import (
 
 // WritePlan renders a distribution plan: the notice, the province table with
 // key shares, saldo, quotas and acknowledgements, the timeline and a
-// signatures block. It names no person: the nominative lists stay in the
+// signatures block. It names no guest: the nominative lists stay in the
 // application. The caller renders the words kept as codes: status is the
 // plan status's label and each event's Summary its text (internal/i18n).
 func WritePlan(w io.Writer, p domain.Plan, status string, generated time.Time) error {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	pdf.SetTitle(tr("Piano di riparto "+p.Reference), false)
-	pdf.SetAuthor("Prefettura di Bologna – Gest.A", false)
+	// The document's metadata is written as UTF-16 by fpdf when told the text
+	// is UTF-8; the cp1252 translation is for the page's core fonts only.
+	pdf.SetTitle("Piano di riparto "+p.Reference, true)
+	pdf.SetAuthor("Prefettura di Bologna – Gest.A", true)
 	pdf.SetCreator("gesta", false)
 	pdf.SetCreationDate(generated)
 	pdf.AliasNbPages("{nb}")
@@ -45,7 +47,19 @@ func WritePlan(w io.Writer, p domain.Plan, status string, generated time.Time) e
 		p.Total, c.Men, c.Women, c.Households, c.HouseholdPersons, c.MSNA, status)), "", "L", false)
 	section(pdf, tr, "Ripartizione per provincia", 60)
 	widths := []float64{38, 18, 18, 18, 18, 22, 58}
-	header(pdf, tr, []string{"Provincia", "Chiave %", "Quota", "Saldo prec.", "Persone", "Arrivate", "Presa visione"}, widths)
+	// The last column is text: left-aligned, after a gap, so that it does not
+	// run into the figure of "Arrivate" beside it.
+	aligns := "LRRRRRL"
+	pdf.SetFont("Helvetica", "B", 8)
+	pdf.SetFillColor(230, 236, 242)
+	for i, c := range []string{"Provincia", "Chiave %", "Quota", "Saldo prec.", "Persone", "Arrivate", "   Presa visione"} {
+		pdf.CellFormat(widths[i], 6, tr(c), "B", 0, aligns[i:i+1], true, 0, "")
+	}
+	pdf.Ln(-1)
+	if len(p.Provinces) == 0 {
+		pdf.SetFont("Helvetica", "", 8)
+		pdf.CellFormat(0, 5.5, tr("nessun dato"), "", 1, "L", false, 0, "")
+	}
 	tot, arrived := 0, 0
 	for _, r := range p.Provinces {
 		ack := "—"
@@ -57,8 +71,12 @@ func WritePlan(w io.Writer, p domain.Plan, status string, generated time.Time) e
 			arr = fmt.Sprint(r.Arrived)
 			arrived += r.Arrived
 		}
-		row(pdf, tr, []string{r.Name, decimal(r.Share*100, 2), decimal(r.Quota, 2), signed(r.BalanceBefore), fmt.Sprint(r.Persons), arr,
-			truncate(ack, 40)}, widths)
+		pdf.SetFont("Helvetica", "", 8)
+		for i, c := range []string{r.Name, decimal(r.Share*100, 2), decimal(r.Quota, 2), signed(r.BalanceBefore), fmt.Sprint(r.Persons), arr,
+			"   " + truncate(ack, 40)} {
+			pdf.CellFormat(widths[i], 5.5, tr(c), "", 0, aligns[i:i+1], false, 0, "")
+		}
+		pdf.Ln(-1)
 		tot += r.Persons
 	}
 	pdf.SetFont("Helvetica", "B", 8)
@@ -83,10 +101,15 @@ func WritePlan(w io.Writer, p domain.Plan, status string, generated time.Time) e
 	}
 	section(pdf, tr, "Cronologia", 20)
 	pdf.SetFont("Helvetica", "", 8)
+	if len(p.Events) == 0 {
+		pdf.CellFormat(0, 5.5, tr("nessun dato"), "", 1, "L", false, 0, "")
+	}
 	for _, e := range p.Events {
 		where := ""
-		if e.Province != "" {
-			where = " [" + e.Province + "]"
+		if e.ProvinceName != "" {
+			where = " · " + e.ProvinceName
+		} else if e.Province != "" {
+			where = " · " + e.Province
 		}
 		pdf.MultiCell(0, 4.5, tr(fmt.Sprintf("%s  %s%s – %s", e.At.In(rome).Format("02/01 15:04"), e.Actor, where, e.Summary)), "", "L", false)
 	}

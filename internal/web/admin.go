@@ -202,6 +202,7 @@ type auditData struct {
 	Filter  domain.AuditFilter
 	Next    int64 // seq for the next page, 0 if none
 	Verify  *domain.AuditVerification
+	Names   map[string]string // user id → "name (office)": the log keeps ids, a reader needs people
 }
 
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
@@ -214,7 +215,7 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	d := auditData{Entries: entries, Filter: f}
+	d := auditData{Entries: entries, Filter: f, Names: s.userNames(r)}
 	if len(entries) == f.Limit {
 		d.Next = entries[len(entries)-1].Seq
 	}
@@ -227,4 +228,22 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 		d.Verify = &v
 	}
 	s.render(w, r, http.StatusOK, "audit", s.view(r, d))
+}
+
+// userNames maps every user's id to their name and office, for pages that
+// show who did what. A reader who may not list users sees the ids.
+func (s *Server) userNames(r *http.Request) map[string]string {
+	users, err := s.Users.ListUsers(r.Context(), domain.UserFilter{})
+	if err != nil {
+		return nil
+	}
+	names := make(map[string]string, len(users))
+	for _, u := range users {
+		n := u.Name
+		if u.OfficeSigla != "" {
+			n += " (" + u.OfficeSigla + ")"
+		}
+		names[u.ID] = n
+	}
+	return names
 }

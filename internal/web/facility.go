@@ -80,6 +80,7 @@ type facilitiesData struct {
 	filterOptions
 	Facilities []domain.Facility
 	CanCreate  bool
+	Pager      Pager
 }
 
 func (s *Server) handleFacilities(w http.ResponseWriter, r *http.Request) {
@@ -94,8 +95,9 @@ func (s *Server) handleFacilities(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, _ := domain.ActorFromContext(r.Context())
-	s.render(w, r, http.StatusOK, "facilities", s.view(r, facilitiesData{filterOptions: opts, Facilities: fs,
-		CanCreate: domain.Can(a, domain.PermFacilityWrite)}))
+	page, pager := paginate(r, fs)
+	s.render(w, r, http.StatusOK, "facilities", s.view(r, facilitiesData{filterOptions: opts, Facilities: page,
+		CanCreate: domain.Can(a, domain.PermFacilityWrite), Pager: pager}))
 }
 
 type facilityData struct {
@@ -328,6 +330,8 @@ type availabilityData struct {
 	Facilities []domain.Facility
 	Deadline   time.Time
 	Late       int
+	Pager      Pager
+	Back       string // this page's URL, where a save comes back to
 }
 
 // handleAvailability is the operator's one screen: every facility of theirs,
@@ -343,12 +347,16 @@ func (s *Server) handleAvailability(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	d := availabilityData{Facilities: fs, Deadline: b.Deadline}
+	d := availabilityData{Facilities: fs, Deadline: b.Deadline, Back: r.URL.Path}
+	if r.URL.RawQuery != "" {
+		d.Back += "?" + r.URL.RawQuery
+	}
 	for _, f := range fs {
 		if f.Stale {
 			d.Late++
 		}
 	}
+	d.Facilities, d.Pager = paginate(r, fs)
 	s.render(w, r, http.StatusOK, "availability", s.view(r, d))
 }
 
@@ -358,7 +366,7 @@ func (s *Server) handleAvailabilitySave(w http.ResponseWriter, r *http.Request) 
 	occupied, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("occupied")))
 	if err != nil {
 		s.flash(r, s.t(r, "availability.invalid", "Code", code))
-		http.Redirect(w, r, "/disponibilita#"+code, http.StatusSeeOther)
+		http.Redirect(w, r, availabilityBack(r)+"#"+code, http.StatusSeeOther)
 		return
 	}
 	_, err = s.Facilities.SetAvailability(r.Context(), code, version, domain.Availability{Occupied: occupied,
@@ -374,7 +382,17 @@ func (s *Server) handleAvailabilitySave(w http.ResponseWriter, r *http.Request) 
 		s.Error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/disponibilita#"+code, http.StatusSeeOther)
+	http.Redirect(w, r, availabilityBack(r)+"#"+code, http.StatusSeeOther)
+}
+
+// availabilityBack is the page of the list the form was sent from: only a
+// path of the availability page itself (never another site's address).
+func availabilityBack(r *http.Request) string {
+	back := r.PostFormValue("back")
+	if back == "/disponibilita" || strings.HasPrefix(back, "/disponibilita?") {
+		return back
+	}
+	return "/disponibilita"
 }
 
 // handleContactUpdate lets an operator change its facility's contact and

@@ -235,6 +235,8 @@ type homeData struct {
 	Rows      []homeRow
 	Late      int    // facilities in scope not confirmed since the deadline
 	LateLink  string // where to see them
+	LateScope string // whose facilities they are: "province", "region" or "own"
+	Service   bool   // a territorial service: the home says what it will find
 }
 
 // handleHome shows the signed-in user's scope: its provinces with their
@@ -264,12 +266,13 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 			s.Error(w, r, err)
 			return
 		}
-		d.Late, d.LateLink = b.Totals.Stale, "/strutture?scadute=1"
+		d.Late, d.LateLink, d.LateScope = b.Totals.Stale, "/strutture?scadute=1", "region"
 		if a.OfficeSigla != "" && a.ProvinceCode != "" {
 			d.LateLink += "&provincia=" + a.OfficeSigla
+			d.LateScope = "province"
 		}
 		if a.Role == domain.RoleOperator {
-			d.LateLink = "/disponibilita"
+			d.LateLink, d.LateScope = "/disponibilita", "own"
 		}
 	}
 	if d.ShowOrgs {
@@ -282,8 +285,22 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// An operator's and a service's scope is their organisation, in one
+	// province: not the region with eight provinces of zeros.
+	scope, scopeName := a.ProvinceCode, ""
+	for _, g := range gestori {
+		if a.GestoreID != "" && g.ID == a.GestoreID {
+			scope, scopeName = g.ProvinceCode, g.Name
+		}
+	}
+	for _, sv := range services {
+		if a.ServiceID != "" && sv.ID == a.ServiceID {
+			scope, scopeName = sv.ProvinceCode, sv.Name
+		}
+	}
+	d.Service = a.Role == domain.RoleService
 	for _, p := range provinces {
-		if a.ProvinceCode != "" && p.Code != a.ProvinceCode {
+		if scope != "" && p.Code != scope {
 			continue
 		}
 		row := homeRow{Province: p}
@@ -306,6 +323,9 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 		if a.ProvinceCode != "" {
 			d.ScopeName = row.Office.Name
 		}
+	}
+	if scopeName != "" {
+		d.ScopeName = scopeName
 	}
 	s.render(w, r, http.StatusOK, "home", s.view(r, d))
 }

@@ -115,9 +115,17 @@ type planData struct {
 	Proposal   *domain.PlacementProposal
 	Choice     map[string]string // unit → facility, proposed or current
 	Facilities []domain.Facility // candidate facilities of the caller's province
-	Outcomes   []string
+	// Options are the facilities each unit may go to (its group and needs
+	// accepted), the current choice always among them; Refused is the unit
+	// of a line the placement refused, marked on the form kept as sent.
+	Options  map[string][]domain.Facility
+	Refused  string
+	Outcomes []string
 	// ListPreview is a nominative list read and waiting to be applied.
 	ListPreview *domain.PlanListPreview
+	// AckBy names who acknowledged each province's share (province code →
+	// "name (office)"), from the timeline: the plan keeps the user's id.
+	AckBy map[string]string
 }
 
 func (s *Server) planData(r *http.Request, id string) (planData, error) {
@@ -141,7 +149,58 @@ func (s *Server) planData(r *http.Request, id string) (planData, error) {
 	for _, pp := range p.Persons {
 		d.PersonsOf[pp.UnitID] = append(d.PersonsOf[pp.UnitID], pp)
 	}
+	d.AckBy = namePlan(&d.Plan)
 	return d, nil
+}
+
+// namePlan puts names where the plan keeps codes and ids, for a reader: the
+// provinces in the split's timeline entry; it returns who acknowledged each
+// province's share (province code → "name (office)"), taken from the timeline.
+func namePlan(p *domain.Plan) map[string]string {
+	ackBy := map[string]string{}
+	names := map[string]string{}
+	for _, pr := range p.Provinces {
+		names[pr.Code] = pr.Name
+	}
+	events := make([]domain.PlanEvent, len(p.Events)) // FindPlan's slice may be shared: write a copy
+	copy(events, p.Events)
+	p.Events = events
+	for i, e := range events {
+		if e.Kind == "acknowledged" && e.ActorName != "" && e.Province != "" {
+			n := e.ActorName
+			if e.ActorOffice != "" {
+				n += " (" + e.ActorOffice + ")"
+			}
+			ackBy[e.Province] = n
+		}
+		if sh, ok := e.Params["Shares"].(string); ok {
+			events[i].Params = withParam(e.Params, "Shares", nameShares(sh, names))
+		}
+	}
+	return ackBy
+}
+
+// nameShares turns the timeline's "033 4, 034 7" (province code, persons)
+// into "Bologna 4, Ferrara 7": the event keeps codes, a reader needs names.
+func nameShares(shares string, names map[string]string) string {
+	parts := strings.Split(shares, ", ")
+	for i, part := range parts {
+		code, n, ok := strings.Cut(part, " ")
+		if name := names[code]; ok && name != "" {
+			parts[i] = name + " " + n
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// withParam is a copy of params with one value replaced.
+func withParam(params map[string]any, key string, v any) map[string]any {
+	out := make(map[string]any, len(params))
+	for k, x := range params {
+		out[k] = x
+	}
+	out[key] = v
+	return out
 }
 
 func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
@@ -156,6 +215,11 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 // planStep runs one step and answers with a redirect to the plan, or the
 // plan page with the error (409, 400) when the step is refused.
 func (s *Server) planStep(w http.ResponseWriter, r *http.Request, done string, step func() error) {
+	s.planStepSays(w, r, func() string { return s.t(r, done) }, step)
+}
+
+// planStepSays is planStep whose message is made after the step, from what it did.
+func (s *Server) planStepSays(w http.ResponseWriter, r *http.Request, done func() string, step func() error) {
 	id := r.PathValue("id")
 	if err := step(); err != nil {
 		code := domain.ErrorCode(err)
@@ -171,7 +235,7 @@ func (s *Server) planStep(w http.ResponseWriter, r *http.Request, done string, s
 		s.formError(w, r, "plan", d, err)
 		return
 	}
-	s.flash(r, s.t(r, done))
+	s.flash(r, done())
 	http.Redirect(w, r, "/piani/"+id, http.StatusSeeOther)
 }
 
@@ -247,37 +311,80 @@ func (s *Server) handlePlanProposal(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "plan", d, err)
 		return
 	}
-	d.Proposal = &prop
 	for _, a := range prop.Assignments {
 		d.Choice[a.Unit] = a.Facility
 	}
+	d.withProposal(prop)
+	s.render(w, r, http.StatusOK, "plan", s.view(r, d))
+}
+
+// withProposal sets the placement form's facilities: for each unit only
+// those that take it (issue 18, point 9: not all 87 for every unit).
+func (d *planData) withProposal(prop domain.PlacementProposal) {
+	d.Proposal = &prop
+	d.Facilities = nil
 	for _, f := range prop.Facilities {
 		d.Facilities = append(d.Facilities, f)
 	}
 	sort.Slice(d.Facilities, func(i, j int) bool { return d.Facilities[i].Code < d.Facilities[j].Code })
-	s.render(w, r, http.StatusOK, "plan", s.view(r, d))
+	d.Options = map[string][]domain.Facility{}
+	for _, u := range d.MyUnits {
+		for _, f := range d.Facilities {
+			if domain.CheckUnitFits(f, u) == nil || f.Code == d.Choice[u.ID] {
+				d.Options[u.ID] = append(d.Options[u.ID], f)
+			}
+		}
+	}
 }
 
 func (s *Server) handlePlanPlace(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
-	s.planStep(w, r, "plans.place.done", func() error {
-		if err := r.ParseForm(); err != nil {
-			return domain.Err(domain.EINVALID, "err.form.invalid")
+	id := r.PathValue("id")
+	if err := r.ParseForm(); err != nil {
+		s.Error(w, r, domain.Err(domain.EINVALID, "err.form.invalid"))
+		return
+	}
+	var lines []domain.PlacementLine
+	for k, v := range r.PostForm {
+		if unit, ok := strings.CutPrefix(k, "u_"); ok && strings.TrimSpace(v[0]) != "" {
+			lines = append(lines, domain.PlacementLine{Unit: unit, Facility: strings.TrimSpace(v[0])})
 		}
-		var lines []domain.PlacementLine
-		for k, v := range r.PostForm {
-			if unit, ok := strings.CutPrefix(k, "u_"); ok && strings.TrimSpace(v[0]) != "" {
-				lines = append(lines, domain.PlacementLine{Unit: unit, Facility: strings.TrimSpace(v[0])})
-			}
+	}
+	sort.Slice(lines, func(i, j int) bool { return lines[i].Unit < lines[j].Unit })
+	err := s.Plans.PlaceUnits(r.Context(), id, lines)
+	if err == nil {
+		s.flash(r, s.t(r, "plans.place.done"))
+		http.Redirect(w, r, "/piani/"+id, http.StatusSeeOther)
+		return
+	}
+	if c := domain.ErrorCode(err); c != domain.EINVALID && c != domain.ECONFLICT {
+		s.Error(w, r, err)
+		return
+	}
+	// A refused line does not discard the others: the form comes back as sent,
+	// the refused line marked.
+	d, derr := s.planData(r, id)
+	if derr != nil {
+		s.Error(w, r, derr)
+		return
+	}
+	for _, l := range lines {
+		d.Choice[l.Unit] = l.Facility
+	}
+	if e := domain.SafeError(err); e != nil {
+		if u, ok := e.Args["Unit"].(string); ok {
+			d.Refused = u
 		}
-		sort.Slice(lines, func(i, j int) bool { return lines[i].Unit < lines[j].Unit })
-		return s.Plans.PlaceUnits(r.Context(), r.PathValue("id"), lines)
-	})
+	}
+	if prop, perr := s.Placement.ProposePlacement(r.Context(), id); perr == nil {
+		d.withProposal(prop)
+	}
+	s.formError(w, r, "plan", d, err)
 }
 
 func (s *Server) handlePlanArrival(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
-	s.planStep(w, r, "plans.arrival.done", func() error {
+	s.planStepSays(w, r, func() string { return s.arrivalSaid(r) }, func() error {
 		if err := r.ParseForm(); err != nil {
 			return domain.Err(domain.EINVALID, "err.form.invalid")
 		}
@@ -289,6 +396,35 @@ func (s *Server) handlePlanArrival(w http.ResponseWriter, r *http.Request) {
 		}
 		return s.Plans.ConfirmArrival(r.Context(), r.PathValue("id"), outcomes, time.Time{})
 	})
+}
+
+// arrivalSaid says what confirming the arrivals did (issue 18, point 10):
+// guests and stays exist only for the people of a nominative list; without
+// one only the holds became occupancy.
+func (s *Server) arrivalSaid(r *http.Request) string {
+	p, err := s.Plans.FindPlan(r.Context(), r.PathValue("id"))
+	if err != nil || p.MyProvince == "" {
+		return s.t(r, "plans.arrival.done")
+	}
+	arrived, guests := 0, 0
+	if mine := p.Province(p.MyProvince); mine != nil {
+		arrived = mine.Arrived
+	}
+	units := map[string]bool{}
+	for _, u := range p.Units {
+		if u.Province == p.MyProvince {
+			units[u.ID] = true
+		}
+	}
+	for _, pp := range p.Persons {
+		if units[pp.UnitID] && pp.GuestID != "" {
+			guests++
+		}
+	}
+	if guests == 0 {
+		return s.t(r, "plans.arrival.done.nolist", "Arrived", arrived)
+	}
+	return s.t(r, "plans.arrival.done.guests", "Arrived", arrived, "Guests", guests)
 }
 
 // The inbox.
@@ -408,10 +544,26 @@ func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	// The document is Italian, as the office's records are.
+	// The document is Italian, as the office's records are; it names people
+	// and places, not ids and codes.
 	it := s.I18n.For("it")
+	if id, ok := transportIDs[p.Transport]; ok {
+		p.Transport = it.T(id)
+	}
+	ackBy := namePlan(&p)
+	for i, pr := range p.Provinces {
+		if n := ackBy[pr.Code]; n != "" {
+			p.Provinces[i].AcknowledgedBy = n
+		}
+	}
 	for i, e := range p.Events {
 		p.Events[i].Summary = it.Stored("timeline.", e.Kind, e.Params, e.Summary)
+		if e.ActorName != "" {
+			p.Events[i].Actor = e.ActorName
+			if e.ActorOffice != "" {
+				p.Events[i].Actor += " (" + e.ActorOffice + ")"
+			}
+		}
 	}
 	var buf bytes.Buffer
 	if err := report.WritePlan(&buf, p, it.T("plan.status."+string(p.Status)), time.Now()); err != nil {

@@ -1,0 +1,43 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// pageSize is how many rows a long list shows at once: 600 facilities on one
+// page made a 39,000 px page (issue 18, point 13).
+const pageSize = 50
+
+// Pager is one page of a long list, with the links to its neighbours; the
+// page is kept in the URL (?pagina=N) with the list's other filters.
+type Pager struct {
+	Page, Pages, Total int
+	First, Last        int // 1-based positions of the rows shown
+	Prev, Next         string
+}
+
+// paginate returns the page of items the request asks for.
+func paginate[T any](r *http.Request, items []T) ([]T, Pager) {
+	p := Pager{Total: len(items), Pages: max(1, (len(items)+pageSize-1)/pageSize)}
+	p.Page, _ = strconv.Atoi(r.URL.Query().Get("pagina"))
+	p.Page = min(max(p.Page, 1), p.Pages)
+	from, to := (p.Page-1)*pageSize, min(p.Page*pageSize, len(items))
+	p.First, p.Last = from+1, to
+	link := func(page int) string {
+		q := url.Values{}
+		for k, v := range r.URL.Query() {
+			q[k] = v
+		}
+		q.Set("pagina", strconv.Itoa(page))
+		return r.URL.Path + "?" + q.Encode()
+	}
+	if p.Page > 1 {
+		p.Prev = link(p.Page - 1)
+	}
+	if p.Page < p.Pages {
+		p.Next = link(p.Page + 1)
+	}
+	return items[from:to], p
+}
