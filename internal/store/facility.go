@@ -123,14 +123,6 @@ func (db *DB) computeLedger(fs []domain.Facility, held, blocked map[string]int, 
 // their figures; set from the configuration.
 type ConfirmDeadline struct{ Hour, Minute int }
 
-var italy = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Rome")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
-
 // StaleBefore returns the time before which a confirmation is stale: the
 // start (Italian midnight) of the day of the last deadline. Operators confirm
 // each day by the deadline; until today's deadline passes, yesterday's
@@ -406,10 +398,6 @@ func updateFacilityTx(ctx context.Context, tx *Tx, old domain.Facility, f *domai
 	return nil
 }
 
-func staleVersion() error {
-	return domain.Err(domain.EPRECONDITION, "err.facility.stale")
-}
-
 // facilityDiff lists what changed, by field key (the address without its
 // values), for the import preview and the history.
 func facilityDiff(a, b domain.Facility) []domain.FieldChange {
@@ -548,14 +536,6 @@ func (s *FacilityService) SetAvailability(ctx context.Context, code string, vers
 	}
 	s.db.changed(code)
 	return out, nil
-}
-
-// changed tells subscribers (the board's live updates) that a facility's
-// figures changed; it runs after the commit.
-func (db *DB) changed(code string) {
-	db.boardCache.invalidate()
-	db.today.invalidate(db.provinceOfFacility(code))
-	db.publish(code)
 }
 
 // FacilityHistory returns the audit entries of a facility the caller can read,

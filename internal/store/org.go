@@ -8,11 +8,7 @@ import (
 	"strings"
 
 	"github.com/gesta-er/gesta/internal/domain"
-	"github.com/google/uuid"
 )
-
-// newID returns a UUIDv7: time-ordered, so inserts stay local in the indexes.
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // nullable turns "" into SQL NULL for optional references.
 func nullable(s string) *string {

@@ -75,9 +75,6 @@ func (tx *Tx) setPlanStatus(ctx context.Context, id string, s domain.PlanStatus)
 	return nil
 }
 
-// conflictf is an ECONFLICT error with a message id and key/value arguments.
-func conflictf(msgID string, kv ...any) error { return domain.Err(domain.ECONFLICT, msgID, kv...) }
-
 // CreatePlan records the Ministry's notice with its units and, optionally,
 // the nominative list. The coordinator only.
 func (s *PlanService) CreatePlan(ctx context.Context, p *domain.Plan, units []domain.PlanUnit, persons []domain.PlanPerson) error {
