@@ -130,6 +130,17 @@ var webPolicy = map[string]string{
 	"POST /casi/{id}/stato":                  "case-write",
 	"POST /casi/{id}/note":                   "case-write",
 	"POST /casi/{id}/compiti":                "case-write",
+	"POST /casi/{id}/compiti/{task}/fatto":   "case-write",
+	"POST /casi/{id}/misure":                 "case-write",
+	"POST /casi/{id}/vulnerabilita":          "case-write",
+	"POST /casi/{id}/assegnazione":           "case-write",
+	"POST /casi/{id}/invii":                  "case-write",
+	"POST /casi/{id}/accesso-straordinario":  "case-write",
+	"GET /casi/{id}/accessi":                 "signed", // the store shows the log to the coordinator, the case worker and the admin
+	"GET /servizi":                           "orgs",
+	"GET /servizi/invii/{id}":                "referral",
+	"POST /servizi/invii/{id}/risposta":      "referral",
+	"POST /servizi/invii/{id}/esito":         "referral",
 }
 
 var apiPolicy = map[string]string{
@@ -338,6 +349,8 @@ func allowed(class, role string) bool {
 		return role == "operator"
 	case "case-read", "case-write":
 		return role == "coordinator" || role == "prefecture"
+	case "referral":
+		return role == "service"
 	}
 	panic("unknown class " + class)
 }
@@ -351,34 +364,42 @@ var accounts = map[string]string{
 // forms are harmless bodies for the POST routes: they fail validation or
 // touch only a throw-away user, so the walk does not change who may do what.
 var forms = map[string]url.Values{
-	"POST /lang":                          {"lang": {"it"}},
-	"POST /login":                         {"email": {"nobody@gesta.example"}, "password": {"x"}},
-	"POST /login/codice":                  {"code": {"000000"}},
-	"POST /profilo/password":              {"current": {"wrong"}, "password": {"whatever123"}},
-	"POST /profilo/2fa/conferma":          {"code": {"000000"}},
-	"POST /profilo/token":                 {"label": {""}},
-	"POST /profilo/token/revoca":          {"label": {"no-such-label"}},
-	"POST /admin/utenti":                  {},
-	"POST /admin/utenti/{id}":             {"name": {""}},
-	"POST /admin/utenti/{id}/stato":       {"disabled": {"false"}},
-	"POST /admin/utenti/{id}/password":    {"password": {"x"}},
-	"POST /admin/utenti/{id}/2fa":         {},
-	"POST /profilo/sessioni/{id}/revoca":  {},
-	"POST /strutture":                     {"name": {""}},
-	"POST /strutture/{code}":              {"name": {""}, "version": {"0"}},
-	"POST /strutture/{code}/prenotazioni": {"places": {"0"}},
-	"POST /prenotazioni/{id}/rilascio":    {},
-	"POST /prenotazioni/{id}/conversione": {},
-	"POST /strutture/{code}/blocchi":      {"places": {"0"}},
-	"POST /disponibilita/{code}":          {"occupied": {"x"}},
-	"POST /strutture/{code}/recapiti":     {"version": {"0"}},
-	"POST /pubblicazioni":                 {"reference_date": {"not-a-date"}},
-	"POST /pubblicazioni/{id}/pubblica":   {"confirm": {"1"}},
-	"POST /segnalazioni":                  {"guest_id": {""}},
-	"POST /segnalazioni/{id}/valutazione": {"decision": {"nope"}},
-	"POST /casi/{id}/stato":               {"status": {"nope"}},
-	"POST /casi/{id}/note":                {"text": {""}},
-	"POST /casi/{id}/compiti":             {"title": {""}},
+	"POST /lang":                            {"lang": {"it"}},
+	"POST /login":                           {"email": {"nobody@gesta.example"}, "password": {"x"}},
+	"POST /login/codice":                    {"code": {"000000"}},
+	"POST /profilo/password":                {"current": {"wrong"}, "password": {"whatever123"}},
+	"POST /profilo/2fa/conferma":            {"code": {"000000"}},
+	"POST /profilo/token":                   {"label": {""}},
+	"POST /profilo/token/revoca":            {"label": {"no-such-label"}},
+	"POST /admin/utenti":                    {},
+	"POST /admin/utenti/{id}":               {"name": {""}},
+	"POST /admin/utenti/{id}/stato":         {"disabled": {"false"}},
+	"POST /admin/utenti/{id}/password":      {"password": {"x"}},
+	"POST /admin/utenti/{id}/2fa":           {},
+	"POST /profilo/sessioni/{id}/revoca":    {},
+	"POST /strutture":                       {"name": {""}},
+	"POST /strutture/{code}":                {"name": {""}, "version": {"0"}},
+	"POST /strutture/{code}/prenotazioni":   {"places": {"0"}},
+	"POST /prenotazioni/{id}/rilascio":      {},
+	"POST /prenotazioni/{id}/conversione":   {},
+	"POST /strutture/{code}/blocchi":        {"places": {"0"}},
+	"POST /disponibilita/{code}":            {"occupied": {"x"}},
+	"POST /strutture/{code}/recapiti":       {"version": {"0"}},
+	"POST /pubblicazioni":                   {"reference_date": {"not-a-date"}},
+	"POST /pubblicazioni/{id}/pubblica":     {"confirm": {"1"}},
+	"POST /segnalazioni":                    {"guest_id": {""}},
+	"POST /segnalazioni/{id}/valutazione":   {"decision": {"nope"}},
+	"POST /casi/{id}/stato":                 {"status": {"nope"}},
+	"POST /casi/{id}/note":                  {"text": {""}},
+	"POST /casi/{id}/compiti":               {"title": {""}},
+	"POST /casi/{id}/compiti/{task}/fatto":  {},
+	"POST /casi/{id}/misure":                {"kind": {"nope"}},
+	"POST /casi/{id}/vulnerabilita":         {"code": {"nope"}},
+	"POST /casi/{id}/assegnazione":          {},
+	"POST /casi/{id}/invii":                 {"reason": {""}},
+	"POST /casi/{id}/accesso-straordinario": {"reason": {""}},
+	"POST /servizi/invii/{id}/risposta":     {"answer": {"nope"}},
+	"POST /servizi/invii/{id}/esito":        {"outcome": {""}},
 }
 
 func noRedirect(jar http.CookieJar) *http.Client {
@@ -483,6 +504,8 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 		path = strings.ReplaceAll(path, "{dataset}", "presenze-comuni")
 		path = strings.ReplaceAll(path, "/segnalazioni/{id}", "/segnalazioni/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "/casi/{id}", "/casi/01000000-0000-7000-8000-000000000000")
+		path = strings.ReplaceAll(path, "/compiti/{task}", "/compiti/01000000-0000-7000-8000-000000000001")
+		path = strings.ReplaceAll(path, "/servizi/invii/{id}", "/servizi/invii/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "{code}", webFacility)
 		if strings.HasPrefix(path, "/cruscotto/tabella") {
 			path += "?tabella=sex"

@@ -138,6 +138,15 @@ var funcs = template.FuncMap{
 	"dec":     func(f float64) string { return strings.Replace(fmt.Sprintf("%.2f", f), ".", ",", 1) },
 	"sdec":    func(f float64) string { return strings.Replace(fmt.Sprintf("%+.2f", f), ".", ",", 1) },
 	"natname": domain.NationalityName,
+	// servicename names a service of a directory by id (the id if absent).
+	"servicename": func(dir []domain.DirectoryEntry, id string) string {
+		for _, e := range dir {
+			if e.ID == id {
+				return e.Name
+			}
+		}
+		return id
+	},
 	"sub":     func(a, b int) int { return a - b },
 	"deref":   func(p *int) int { return *p },
 	"euro": func(cents int) string {
@@ -359,6 +368,17 @@ func (s *Server) Routes() []Route {
 		{"POST /casi/{id}/stato", need(domain.PermCaseWrite), s.handleCaseStatus},
 		{"POST /casi/{id}/note", need(domain.PermCaseWrite), s.handleCaseNote},
 		{"POST /casi/{id}/compiti", need(domain.PermCaseWrite), s.handleCaseTask},
+		{"POST /casi/{id}/compiti/{task}/fatto", need(domain.PermCaseWrite), s.handleCaseTaskDone},
+		{"POST /casi/{id}/misure", need(domain.PermCaseWrite), s.handleCaseMeasure},
+		{"POST /casi/{id}/vulnerabilita", need(domain.PermCaseWrite), s.handleCaseVulnerability},
+		{"POST /casi/{id}/assegnazione", need(domain.PermCaseWrite), s.handleCaseAssign},
+		{"POST /casi/{id}/invii", need(domain.PermCaseWrite), s.handleCaseReferral},
+		{"POST /casi/{id}/accesso-straordinario", need(domain.PermCaseWrite), s.handleCaseBreakGlass},
+		{"GET /casi/{id}/accessi", signedIn, s.handleCaseAccesses},
+		{"GET /servizi", need(domain.PermOrgRead), s.handleServices},
+		{"GET /servizi/invii/{id}", need(domain.PermReferralAnswer), s.handleReferral},
+		{"POST /servizi/invii/{id}/risposta", need(domain.PermReferralAnswer), s.handleReferralAnswer},
+		{"POST /servizi/invii/{id}/esito", need(domain.PermReferralAnswer), s.handleReferralOutcome},
 		{"GET /avvisi", signedIn, s.handleInbox},
 		{"POST /avvisi/{id}/letto", signedIn, s.handleNotification},
 		{"GET /saldo", need(domain.PermPlanPlace), s.handleBalances},
