@@ -147,8 +147,8 @@ var funcs = template.FuncMap{
 		}
 		return id
 	},
-	"sub":     func(a, b int) int { return a - b },
-	"deref":   func(p *int) int { return *p },
+	"sub":   func(a, b int) int { return a - b },
+	"deref": func(p *int) int { return *p },
 	"euro": func(cents int) string {
 		if cents == 0 {
 			return ""
