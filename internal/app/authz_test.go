@@ -136,6 +136,10 @@ var webPolicy = map[string]string{
 	"POST /casi/{id}/assegnazione":           "case-write",
 	"POST /casi/{id}/invii":                  "case-write",
 	"POST /casi/{id}/accesso-straordinario":  "case-write",
+	"POST /casi/{id}/documenti":              "case-write",
+	"GET /casi/{id}/documenti/{doc}":         "case-read",
+	"POST /segnalazioni/{id}/documenti":      "report",
+	"GET /segnalazioni/{id}/documenti/{doc}": "case-write",
 	"GET /casi/{id}/accessi":                 "signed", // the store shows the log to the coordinator, the case worker and the admin
 	"GET /servizi":                           "orgs",
 	"GET /servizi/invii/{id}":                "referral",
@@ -396,6 +400,8 @@ var forms = map[string]url.Values{
 	"POST /casi/{id}/misure":                {"kind": {"nope"}},
 	"POST /casi/{id}/vulnerabilita":         {"code": {"nope"}},
 	"POST /casi/{id}/assegnazione":          {},
+	"POST /casi/{id}/documenti":             {},
+	"POST /segnalazioni/{id}/documenti":     {},
 	"POST /casi/{id}/invii":                 {"reason": {""}},
 	"POST /casi/{id}/accesso-straordinario": {"reason": {""}},
 	"POST /servizi/invii/{id}/risposta":     {"answer": {"nope"}},
@@ -504,6 +510,7 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 		path = strings.ReplaceAll(path, "{dataset}", "presenze-comuni")
 		path = strings.ReplaceAll(path, "/segnalazioni/{id}", "/segnalazioni/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "/casi/{id}", "/casi/01000000-0000-7000-8000-000000000000")
+		path = strings.ReplaceAll(path, "/documenti/{doc}", "/documenti/01000000-0000-7000-8000-000000000002")
 		path = strings.ReplaceAll(path, "/compiti/{task}", "/compiti/01000000-0000-7000-8000-000000000001")
 		path = strings.ReplaceAll(path, "/servizi/invii/{id}", "/servizi/invii/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "{code}", webFacility)

@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"bytes"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -98,8 +100,51 @@ func TestCaseWebFlow(t *testing.T) {
 				t.Fatal(err)
 			}
 
+			// A document on the report: a PDF, and HTML named .pdf refused.
+			upload := func(c *http.Client, path, name string, data []byte, fields url.Values) int {
+				t.Helper()
+				var buf bytes.Buffer
+				mw := multipart.NewWriter(&buf)
+				for k, vs := range fields {
+					for _, v := range vs {
+						mw.WriteField(k, v)
+					}
+				}
+				fw, _ := mw.CreateFormFile("file", name)
+				fw.Write(data)
+				mw.Close()
+				req, _ := http.NewRequest("POST", base+path, &buf)
+				req.Header.Set("Content-Type", mw.FormDataContentType())
+				resp, err := c.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			pdf := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+			if st := upload(op, "/segnalazioni/"+reportID+"/documenti", "certificato.pdf", []byte("<html><script>x()</script></html>"), nil); st != http.StatusUnprocessableEntity {
+				t.Errorf("HTML named .pdf: %d, want 422", st)
+			}
+			if st := upload(op, "/segnalazioni/"+reportID+"/documenti", "../certificato medico.pdf", pdf, nil); st != http.StatusSeeOther {
+				t.Fatalf("report document: %d", st)
+			}
+			_, body := page(bo, "/segnalazioni")
+			dm := regexp.MustCompile(`/segnalazioni/` + reportID + `/documenti/([0-9a-f-]+)`).FindStringSubmatch(body)
+			if dm == nil {
+				t.Fatal("the report's document is not on the triage page")
+			}
+			docID := dm[1]
+			if st, got := page(bo, "/segnalazioni/"+reportID+"/documenti/"+docID); st != 200 || got != string(pdf) {
+				t.Fatalf("document during triage: %d", st)
+			}
+			if st, _ := page(fe, "/segnalazioni/"+reportID+"/documenti/"+docID); st != http.StatusNotFound {
+				t.Errorf("Ferrara reading Bologna's report document: %d", st)
+			}
+
 			// Triage: the case worker opens a case and lands on its page.
-			if _, body := page(bo, "/segnalazioni"); !strings.Contains(body, "/segnalazioni/"+reportID+"/valutazione") {
+			if !strings.Contains(body, "/segnalazioni/"+reportID+"/valutazione") {
 				t.Fatal("the pending report is not on the case worker's page")
 			}
 			st, loc, _ := post(bo, "/segnalazioni/"+reportID+"/valutazione", url.Values{"decision": {"open"}})
@@ -112,9 +157,26 @@ func TestCaseWebFlow(t *testing.T) {
 				strings.Contains(body, description) || accesses() != 0 {
 				t.Fatalf("the purpose form read the case: %d, %d accesses", st, accesses())
 			}
-			st, body := page(bo, "/casi/"+caseID+"?finalita=presa_in_carico")
+			st, body = page(bo, "/casi/"+caseID+"?finalita=presa_in_carico")
 			if st != 200 || !strings.Contains(body, description) || accesses() != 1 {
 				t.Fatalf("case read: %d, %d accesses", st, accesses())
+			}
+			// The report's document is the case's now: downloaded as an
+			// attachment, with a purpose, logged.
+			docURL := "/casi/" + caseID + "/documenti/" + docID + "?finalita=presa_in_carico"
+			if !strings.Contains(body, strings.ReplaceAll(docURL, "&", "&amp;")) {
+				t.Fatal("the case page does not list the report's document")
+			}
+			resp, err := bo.Get(base + docURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			cd := resp.Header.Get("Content-Disposition")
+			if resp.StatusCode != 200 || string(got) != string(pdf) || resp.Header.Get("Content-Type") != "application/pdf" ||
+				!strings.HasPrefix(cd, "attachment; ") || strings.Contains(cd, "..") || strings.Contains(cd, "/") || accesses() != 2 {
+				t.Fatalf("download: %d %q %q, %d accesses", resp.StatusCode, resp.Header.Get("Content-Type"), cd, accesses())
 			}
 			for _, form := range []string{"measure-form", "referral-form", "assign-me"} {
 				if !strings.Contains(body, `data-testid="`+form+`"`) {

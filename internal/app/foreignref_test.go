@@ -56,6 +56,8 @@ var writeRefs = map[string]string{
 	"POST /casi/{id}/assegnazione":           "case (the worker is the caller: the API twin POST /cases/{id}/worker)",
 	"POST /casi/{id}/invii":                  "case, service (the API twin POST /cases/{id}/referrals)",
 	"POST /casi/{id}/accesso-straordinario":  "case (any: that is its point; the API twin POST /cases/{id}/break-glass)",
+	"POST /casi/{id}/documenti":              "case (the store's AttachToCase; walked in internal/store/case_document_test.go)",
+	"POST /segnalazioni/{id}/documenti":      "report (only the caller's own, untriaged; the store's AttachToReport)",
 	"POST /servizi/invii/{id}/risposta":      "referral (the API twin POST /referrals/{id}/accept|decline)",
 	"POST /servizi/invii/{id}/esito":         "referral (the API twin POST /referrals/{id}/outcome)",
 	"POST /profilo/sessioni/{id}/revoca":     "session",

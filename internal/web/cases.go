@@ -22,6 +22,8 @@ type reportsData struct {
 	Categories []string
 	Urgencies  []string
 	Form       url.Values
+	// PendingDocs are the documents of each pending report, by report id.
+	PendingDocs map[string][]domain.Document
 }
 
 func (s *Server) reportsData(r *http.Request) (reportsData, error) {
@@ -40,6 +42,14 @@ func (s *Server) reportsData(r *http.Request) (reportsData, error) {
 	if domain.Can(a, domain.PermCaseWrite) {
 		if d.Pending, err = s.Cases.PendingReports(ctx); err != nil {
 			return d, err
+		}
+		if s.Documents != nil {
+			d.PendingDocs = map[string][]domain.Document{}
+			for _, rep := range d.Pending {
+				if d.PendingDocs[rep.ID], err = s.Documents.ReportDocuments(ctx, rep.ID); err != nil {
+					return d, err
+				}
+			}
 		}
 	}
 	return d, nil
@@ -117,6 +127,9 @@ type caseData struct {
 	Grounds      []string
 	VulnCodes    []string
 	Referable    []string
+	// Documents of the case and its reports (names only; each download is
+	// a logged read).
+	Documents []domain.Document
 	// NotFound: the case is unknown or outside the caller's scope; a case
 	// worker is offered break-glass.
 	NotFound bool
@@ -155,6 +168,11 @@ func (s *Server) caseData(r *http.Request, purpose string) (caseData, error) {
 		d.MeasureKinds, d.Grounds = domain.MeasureKinds, domain.RevocationGrounds
 		d.VulnCodes, d.Referable = domain.VulnerabilityCodes, domain.ReferableSections
 		if d.Services, err = s.Cases.Directory(r.Context(), c.Province); err != nil {
+			return d, err
+		}
+	}
+	if s.Documents != nil && c.Status != "" {
+		if d.Documents, err = s.Documents.CaseDocuments(r.Context(), c.ID); err != nil {
 			return d, err
 		}
 	}

@@ -47,6 +47,8 @@ type Server struct {
 	Presence  domain.PresenceService
 	// Cases handles reports and case files (nil: the pages are not served).
 	Cases domain.CaseService
+	// Documents attached to reports and cases.
+	Documents domain.DocumentService
 	// FreeSeries gives free places per province and day, from the snapshots.
 	FreeSeries func(ctx context.Context, days int) (map[string]map[string]int, error)
 	// Publications are the public site's monthly publications; public pages
@@ -138,6 +140,8 @@ var funcs = template.FuncMap{
 	"dec":     func(f float64) string { return strings.Replace(fmt.Sprintf("%.2f", f), ".", ",", 1) },
 	"sdec":    func(f float64) string { return strings.Replace(fmt.Sprintf("%+.2f", f), ".", ",", 1) },
 	"natname": domain.NationalityName,
+	// kb is a size in kilobytes, rounded up.
+	"kb": func(n int) int { return (n + 1023) / 1024 },
 	// servicename names a service of a directory by id (the id if absent).
 	"servicename": func(dir []domain.DirectoryEntry, id string) string {
 		for _, e := range dir {
@@ -374,6 +378,10 @@ func (s *Server) Routes() []Route {
 		{"POST /casi/{id}/assegnazione", need(domain.PermCaseWrite), s.handleCaseAssign},
 		{"POST /casi/{id}/invii", need(domain.PermCaseWrite), s.handleCaseReferral},
 		{"POST /casi/{id}/accesso-straordinario", need(domain.PermCaseWrite), s.handleCaseBreakGlass},
+		{"POST /casi/{id}/documenti", need(domain.PermCaseWrite), s.handleCaseDocument},
+		{"GET /casi/{id}/documenti/{doc}", need(domain.PermCaseRead), s.handleCaseDocumentGet},
+		{"POST /segnalazioni/{id}/documenti", need(domain.PermReportWrite), s.handleReportDocument},
+		{"GET /segnalazioni/{id}/documenti/{doc}", need(domain.PermCaseWrite), s.handleReportDocumentGet},
 		{"GET /casi/{id}/accessi", signedIn, s.handleCaseAccesses},
 		{"GET /servizi", need(domain.PermOrgRead), s.handleServices},
 		{"GET /servizi/invii/{id}", need(domain.PermReferralAnswer), s.handleReferral},
