@@ -260,4 +260,3 @@ func (s *CaseDocumentService) ReadReportDocument(ctx context.Context, reportID, 
 	}
 	return d, data, nil
 }
-
