@@ -302,6 +302,29 @@ func TestCaseWebFlow(t *testing.T) {
 			if st, _ := page(bo, "/casi/"+caseID+"/accessi"); st != http.StatusNotFound {
 				t.Errorf("access log for a case worker not assigned: %d, want 404", st)
 			}
+			// A network table discusses the case; its minutes are a PDF.
+			st, loc, _ = post(bo, "/tavoli", url.Values{"title": {"Tavolo vulnerabilità"}, "held_on": {"2026-12-01"},
+				"participants": {"CSM Bologna Ovest\r\nASP Città di Bologna"}})
+			if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/tavoli/") {
+				t.Fatalf("table: %d %s", st, loc)
+			}
+			if st, _, _ := post(bo, loc+"/casi", url.Values{"case_id": {caseID}}); st != http.StatusSeeOther {
+				t.Fatalf("discuss: %d", st)
+			}
+			if st, _, _ := post(bo, loc+"/impegni", url.Values{"text": {"Visita"}, "owner": {"CSM"}, "due": {"2026-12-15"},
+				"case_id": {caseID}}); st != http.StatusSeeOther {
+				t.Fatalf("follow-up: %d", st)
+			}
+			if st, body := page(bo, loc); st != 200 || !strings.Contains(body, domain.CasePseudonym(caseID)) || !strings.Contains(body, "Visita") {
+				t.Fatalf("table page: %d", st)
+			}
+			if st, body := page(fe, loc); st != http.StatusNotFound || strings.Contains(body, "Visita") {
+				t.Errorf("Ferrara reading Bologna's table: %d", st)
+			}
+			if st, body := page(bo, loc+"/verbale.pdf"); st != 200 || !strings.HasPrefix(body, "%PDF-") {
+				t.Fatalf("minutes: %d", st)
+			}
+
 			step("/assegnazione", url.Values{}, http.StatusSeeOther)
 			if st, _ := page(bo, "/casi/"+caseID+"/accessi"); st != 200 {
 				t.Errorf("access log for the assigned worker: %d", st)

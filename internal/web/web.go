@@ -49,6 +49,8 @@ type Server struct {
 	Cases domain.CaseService
 	// Documents attached to reports and cases.
 	Documents domain.DocumentService
+	// Tables are the network tables (tavoli di rete).
+	Tables domain.TableService
 	// FreeSeries gives free places per province and day, from the snapshots.
 	FreeSeries func(ctx context.Context, days int) (map[string]map[string]int, error)
 	// Publications are the public site's monthly publications; public pages
@@ -136,10 +138,11 @@ var funcs = template.FuncMap{
 	"add":  func(a, b int) int { return a + b },
 	"ptr":  func(t time.Time) *time.Time { return &t },
 	// pct, dec and sdec write shares, quotas and balances the Italian way.
-	"pct":     func(f float64) string { return strings.Replace(fmt.Sprintf("%.2f%%", f*100), ".", ",", 1) },
-	"dec":     func(f float64) string { return strings.Replace(fmt.Sprintf("%.2f", f), ".", ",", 1) },
-	"sdec":    func(f float64) string { return strings.Replace(fmt.Sprintf("%+.2f", f), ".", ",", 1) },
-	"natname": domain.NationalityName,
+	"pct":       func(f float64) string { return strings.Replace(fmt.Sprintf("%.2f%%", f*100), ".", ",", 1) },
+	"dec":       func(f float64) string { return strings.Replace(fmt.Sprintf("%.2f", f), ".", ",", 1) },
+	"sdec":      func(f float64) string { return strings.Replace(fmt.Sprintf("%+.2f", f), ".", ",", 1) },
+	"natname":   domain.NationalityName,
+	"pseudonym": domain.CasePseudonym,
 	// kb is a size in kilobytes, rounded up.
 	"kb": func(n int) int { return (n + 1023) / 1024 },
 	// servicename names a service of a directory by id (the id if absent).
@@ -384,6 +387,14 @@ func (s *Server) Routes() []Route {
 		{"GET /segnalazioni/{id}/documenti/{doc}", need(domain.PermCaseWrite), s.handleReportDocumentGet},
 		{"GET /casi/{id}/accessi", signedIn, s.handleCaseAccesses},
 		{"GET /servizi", need(domain.PermOrgRead), s.handleServices},
+		{"GET /tavoli", need(domain.PermCaseRead), s.handleTables},
+		{"POST /tavoli", need(domain.PermCaseWrite), s.handleTableCreate},
+		{"GET /tavoli/{id}", need(domain.PermCaseRead), s.handleTable},
+		{"POST /tavoli/{id}/casi", need(domain.PermCaseWrite), s.handleTableCase},
+		{"POST /tavoli/{id}/decisioni", need(domain.PermCaseWrite), s.handleTableDecisions},
+		{"POST /tavoli/{id}/impegni", need(domain.PermCaseWrite), s.handleTableFollowUp},
+		{"POST /tavoli/{id}/impegni/{followup}/fatto", need(domain.PermCaseWrite), s.handleTableFollowUpDone},
+		{"GET /tavoli/{id}/verbale.pdf", need(domain.PermCaseRead), s.handleTableMinutes},
 		{"GET /servizi/invii/{id}", need(domain.PermReferralAnswer), s.handleReferral},
 		{"POST /servizi/invii/{id}/risposta", need(domain.PermReferralAnswer), s.handleReferralAnswer},
 		{"POST /servizi/invii/{id}/esito", need(domain.PermReferralAnswer), s.handleReferralOutcome},
