@@ -325,6 +325,15 @@ func TestCaseWebFlow(t *testing.T) {
 				t.Fatalf("minutes: %d", st)
 			}
 
+			// The dashboard counts without reading: no access row.
+			before = accesses()
+			if st, body := page(bo, "/casi/cruscotto"); st != 200 || !strings.Contains(body, `data-testid="referral-stats"`) || accesses() != before {
+				t.Fatalf("case dashboard: %d", st)
+			}
+			if st, _ := page(op, "/casi/cruscotto"); st != http.StatusForbidden {
+				t.Errorf("the operator's case dashboard: %d", st)
+			}
+
 			step("/assegnazione", url.Values{}, http.StatusSeeOther)
 			if st, _ := page(bo, "/casi/"+caseID+"/accessi"); st != 200 {
 				t.Errorf("access log for the assigned worker: %d", st)

@@ -333,3 +333,25 @@ func (s *Server) handleCaseAccesses(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "case_accesses", s.view(r, caseData{ID: id, Accesses: list}))
 }
+
+type caseDashboardData struct {
+	D          domain.CaseDashboard
+	Categories []string
+	Urgencies  []string
+	Statuses   []domain.CaseStatus
+	Ages       []string
+}
+
+// handleCaseDashboard shows the prefecture's counts of its cases: no person,
+// no content, so no access row.
+func (s *Server) handleCaseDashboard(w http.ResponseWriter, r *http.Request) {
+	d, err := s.CaseDashboards.CaseDashboard(r.Context())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	cats := append(slices.Clone(domain.ReportCategories), domain.RestrictedKey)
+	urg := append(slices.Clone(domain.Urgencies), domain.RestrictedKey)
+	s.render(w, r, http.StatusOK, "case_dashboard", s.view(r, caseDashboardData{D: d, Categories: cats, Urgencies: urg,
+		Statuses: domain.CaseStatuses, Ages: domain.AgeBuckets}))
+}

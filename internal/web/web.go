@@ -49,6 +49,8 @@ type Server struct {
 	Cases domain.CaseService
 	// Documents attached to reports and cases.
 	Documents domain.DocumentService
+	// CaseDashboards counts the cases in the caller's scope.
+	CaseDashboards domain.CaseDashboards
 	// Tables are the network tables (tavoli di rete).
 	Tables domain.TableService
 	// FreeSeries gives free places per province and day, from the snapshots.
@@ -143,6 +145,10 @@ var funcs = template.FuncMap{
 	"sdec":      func(f float64) string { return strings.Replace(fmt.Sprintf("%+.2f", f), ".", ",", 1) },
 	"natname":   domain.NationalityName,
 	"pseudonym": domain.CasePseudonym,
+	// pct0 is a share as a whole percentage.
+	"pct0": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+	// dec1 is a number with one decimal, the Italian way.
+	"dec1": func(f float64) string { return strings.Replace(fmt.Sprintf("%.1f", f), ".", ",", 1) },
 	// kb is a size in kilobytes, rounded up.
 	"kb": func(n int) int { return (n + 1023) / 1024 },
 	// servicename names a service of a directory by id (the id if absent).
@@ -372,6 +378,7 @@ func (s *Server) Routes() []Route {
 		{"POST /segnalazioni/{id}/valutazione", need(domain.PermCaseWrite), s.handleReportTriage},
 		{"GET /casi", need(domain.PermCaseRead), s.handleCases},
 		{"GET /casi/{id}", need(domain.PermCaseRead), s.handleCase},
+		{"GET /casi/cruscotto", need(domain.PermCaseRead), s.handleCaseDashboard},
 		{"POST /casi/{id}/stato", need(domain.PermCaseWrite), s.handleCaseStatus},
 		{"POST /casi/{id}/note", need(domain.PermCaseWrite), s.handleCaseNote},
 		{"POST /casi/{id}/compiti", need(domain.PermCaseWrite), s.handleCaseTask},
