@@ -139,7 +139,7 @@ func (s *CaseDashboardService) CaseDashboard(ctx context.Context) (domain.CaseDa
 			return v, err
 		}
 		if d.FollowUpsOpen, err = tcount(`SELECT COUNT(*) FROM case_table_followups f JOIN case_tables t ON t.id = f.table_id
-			WHERE f.done_at IS NULL AND `+tcond); err != nil {
+			WHERE f.done_at IS NULL AND ` + tcond); err != nil {
 			return err
 		}
 		d.FollowUpsOverdue, err = tcount(`SELECT COUNT(*) FROM case_table_followups f JOIN case_tables t ON t.id = f.table_id
