@@ -90,7 +90,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	sched := &jobs.Scheduler{DB: db, Cases: store.NewCaseService(db), BaseURL: c.BaseURL, Logger: log}
+	sched := &jobs.Scheduler{DB: db, Cases: store.NewCaseService(db), Retention: store.NewCaseSubjectService(db), BaseURL: c.BaseURL, Logger: log}
 	if c.SMTPAddr != "" {
 		mailer, err := mail.New(mail.Config{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser,
 			Password: c.SMTPPassword, TLS: c.SMTPTLS})

@@ -48,14 +48,23 @@ type CaseReminders interface {
 	TaskReminders(ctx context.Context) (int, error)
 }
 
+// CaseRetention applies the retention policy of case files (idempotent).
+type CaseRetention interface {
+	Retain(ctx context.Context, p domain.CaseRetention) (domain.RetentionResult, error)
+}
+
 // Scheduler owns the background loops.
 type Scheduler struct {
 	DB Store
 	// Cases reminds case workers of tasks falling due (nil: no case files).
-	Cases   CaseReminders
-	Mailer  Mailer // nil: messages wait in the outbox
-	BaseURL string
-	Logger  *slog.Logger
+	Cases CaseReminders
+	// Retention anonymises case files past their period with this policy
+	// (nil: not run; the zero policy: domain.DefaultCaseRetention).
+	Retention       CaseRetention
+	RetentionPolicy domain.CaseRetention
+	Mailer          Mailer // nil: messages wait in the outbox
+	BaseURL         string
+	Logger          *slog.Logger
 	// Tick is how often the daily jobs are checked (default one minute) and
 	// Deliver how often the outbox is emptied (default ten seconds).
 	Tick, Deliver time.Duration
@@ -108,6 +117,17 @@ func (s *Scheduler) Daily(ctx context.Context) {
 			s.Logger.Error("jobs: case task reminders", "err", err)
 		} else if n > 0 {
 			s.Logger.Info("jobs: case tasks reminded", "tasks", n)
+		}
+	}
+	if s.Retention != nil {
+		p := s.RetentionPolicy
+		if p == (domain.CaseRetention{}) {
+			p = domain.DefaultCaseRetention
+		}
+		if r, err := s.Retention.Retain(ctx, p); err != nil && ctx.Err() == nil {
+			s.Logger.Error("jobs: case retention", "err", err)
+		} else if r != (domain.RetentionResult{}) {
+			s.Logger.Info("jobs: case retention", "cases", r.Cases, "reports", r.Reports, "documents", r.Documents, "accesses", r.Accesses)
 		}
 	}
 	if _, err := s.DB.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
