@@ -127,6 +127,7 @@ var webPolicy = map[string]string{
 	"POST /segnalazioni/{id}/valutazione":        "case-write",
 	"GET /casi":                                  "case-read",
 	"GET /casi/{id}":                             "case-read",
+	"GET /casi/{id}/esportazione":                "case-read", // the store: coordinator only (403 for others)
 	"GET /casi/cruscotto":                        "case-read",
 	"POST /casi/{id}/stato":                      "case-write",
 	"POST /casi/{id}/note":                       "case-write",

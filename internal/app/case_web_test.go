@@ -287,6 +287,18 @@ func TestCaseWebFlow(t *testing.T) {
 				t.Fatalf("read under break-glass: %d", st)
 			}
 
+			// The subject-access export: the coordinator's, about this guest only.
+			if st, body := page(coord, "/casi/"+caseID+"/esportazione"); st != 200 || !strings.Contains(body, guest) ||
+				!strings.Contains(body, description) || !strings.Contains(body, "richiesta_interessato") {
+				t.Fatalf("export: %d", st)
+			}
+			if st, body := page(coord, "/casi/"+caseID+"/esportazione?formato=pdf"); st != 200 || !strings.HasPrefix(body, "%PDF-") {
+				t.Fatalf("export as PDF: %d", st)
+			}
+			if st, _ := page(bo, "/casi/"+caseID+"/esportazione"); st != http.StatusForbidden {
+				t.Errorf("a case worker's export: %d, want 403", st)
+			}
+
 			// The access log page: the coordinator sees every read, Ferrara none.
 			st, body = page(coord, "/casi/"+caseID+"/accessi")
 			if st != 200 || !strings.Contains(body, "prefettura.fe@gesta.example") || !strings.Contains(body, "servizio.bo@gesta.example") ||

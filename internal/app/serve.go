@@ -246,7 +246,8 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db, Presence: db, Dashboard: db.Dashboard,
 		Plans: db, Placement: placements, Publications: pubs, PublicURL: c.BaseURL, OpenDataEmail: c.OpenDataEmail,
 		Cases: cases, Documents: store.NewCaseDocumentService(db), Tables: store.NewCaseTableService(db), CaseDashboards: store.NewCaseDashboardService(db),
-		I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
+		Subjects: store.NewCaseSubjectService(db),
+		I18n:     bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
 	}
 	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
 		provinces, err := db.ListProvinces(ctx)

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -11,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/report"
 )
 
 // Documents of reports and cases: uploaded whole within the limit, judged
@@ -106,4 +109,52 @@ func (s *Server) handleCaseDocumentGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sendDocument(w, d, data)
+}
+
+// handleCaseExport gives the coordinator the subject-access export of the
+// case's guest (GDPR art. 15), as JSON or PDF. The case is read for the
+// purpose "richiesta_interessato" (logged) to learn whose it is; the store
+// refuses anyone but the coordinator and the administrator.
+func (s *Server) handleCaseExport(w http.ResponseWriter, r *http.Request) {
+	c, err := s.Cases.GetCase(r.Context(), r.PathValue("id"), "richiesta_interessato")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if c.Guest == nil {
+		s.Error(w, r, domain.Err(domain.EFORBIDDEN, "err.case.restricted"))
+		return
+	}
+	x, err := s.Subjects.SubjectExport(r.Context(), c.Guest.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	name := "accesso-dati-" + domain.CasePseudonym(c.ID)
+	w.Header().Set("Cache-Control", "no-store")
+	if r.URL.Query().Get("formato") == "pdf" {
+		it := s.I18n.For("it")
+		var buf bytes.Buffer
+		if err := report.WriteSubjectExport(&buf, x, func(kind, code string) string {
+			if code == "" {
+				return "—"
+			}
+			prefix := map[string]string{"category": "case.category.", "status": "case.status.", "purpose": "case.purpose.",
+				"role": "role.", "measure": "case.measure.", "section": "case.section.", "vulnerability": "vuln.",
+				"referral": "referral.status.", "report": "report.status."}[kind]
+			return it.T(prefix + code)
+		}); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/pdf")
+		setAttachment(w, name+".pdf")
+		_, _ = buf.WriteTo(w)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	setAttachment(w, name+".json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(x)
 }

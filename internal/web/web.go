@@ -49,6 +49,8 @@ type Server struct {
 	Cases domain.CaseService
 	// Documents attached to reports and cases.
 	Documents domain.DocumentService
+	// Subjects gives the subject-access export.
+	Subjects domain.CaseSubjects
 	// CaseDashboards counts the cases in the caller's scope.
 	CaseDashboards domain.CaseDashboards
 	// Tables are the network tables (tavoli di rete).
@@ -393,6 +395,7 @@ func (s *Server) Routes() []Route {
 		{"POST /segnalazioni/{id}/documenti", need(domain.PermReportWrite), s.handleReportDocument},
 		{"GET /segnalazioni/{id}/documenti/{doc}", need(domain.PermCaseWrite), s.handleReportDocumentGet},
 		{"GET /casi/{id}/accessi", signedIn, s.handleCaseAccesses},
+		{"GET /casi/{id}/esportazione", need(domain.PermCaseRead), s.handleCaseExport},
 		{"GET /servizi", need(domain.PermOrgRead), s.handleServices},
 		{"GET /tavoli", need(domain.PermCaseRead), s.handleTables},
 		{"POST /tavoli", need(domain.PermCaseWrite), s.handleTableCreate},
