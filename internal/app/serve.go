@@ -90,7 +90,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	sched := &jobs.Scheduler{DB: db, Cases: store.NewCaseService(db), Retention: store.NewCaseSubjectService(db), BaseURL: c.BaseURL, Logger: log}
+	sched := &jobs.Scheduler{DB: db, Cases: store.NewCaseService(db), BaseURL: c.BaseURL, Logger: log}
+	sched.Retention = store.NewCaseSubjectService(db) // case files past their period, daily
 	if c.SMTPAddr != "" {
 		mailer, err := mail.New(mail.Config{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser,
 			Password: c.SMTPPassword, TLS: c.SMTPTLS})
@@ -245,10 +246,11 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 		Territory: db, Orgs: db, Users: users, Audit: db, Store: db, ResetTOTP: db.ResetTOTP, Sessions: sessions,
 		Facilities: db, History: db.FacilityHistory, FreeSeries: db.FreeSeries, Guests: db, Presence: db, Dashboard: db.Dashboard,
 		Plans: db, Placement: placements, Publications: pubs, PublicURL: c.BaseURL, OpenDataEmail: c.OpenDataEmail,
-		Cases: cases, Documents: store.NewCaseDocumentService(db), Tables: store.NewCaseTableService(db), CaseDashboards: store.NewCaseDashboardService(db),
-		Subjects: store.NewCaseSubjectService(db),
-		I18n:     bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
+		Cases: cases, I18n: bundle, Logger: log, Version: version(), PopulationSource: t.PopulationSource,
 	}
+	// Complex cases, continued: documents, network tables, the dashboard, the export.
+	w.Documents, w.Tables = store.NewCaseDocumentService(db), store.NewCaseTableService(db)
+	w.CaseDashboards, w.Subjects = store.NewCaseDashboardService(db), store.NewCaseSubjectService(db)
 	if label, _ := db.Meta(ctx, "demo"); label != "" && !c.Production() {
 		provinces, err := db.ListProvinces(ctx)
 		if err != nil {

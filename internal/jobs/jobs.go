@@ -57,17 +57,18 @@ type CaseRetention interface {
 type Scheduler struct {
 	DB Store
 	// Cases reminds case workers of tasks falling due (nil: no case files).
-	Cases CaseReminders
+	Cases   CaseReminders
+	Mailer  Mailer // nil: messages wait in the outbox
+	BaseURL string
+	Logger  *slog.Logger
+	// Tick is how often the daily jobs are checked (default one minute) and
+	// Deliver how often the outbox is emptied (default ten seconds).
+	Tick, Deliver time.Duration
+
 	// Retention anonymises case files past their period with this policy
 	// (nil: not run; the zero policy: domain.DefaultCaseRetention).
 	Retention       CaseRetention
 	RetentionPolicy domain.CaseRetention
-	Mailer          Mailer // nil: messages wait in the outbox
-	BaseURL         string
-	Logger          *slog.Logger
-	// Tick is how often the daily jobs are checked (default one minute) and
-	// Deliver how often the outbox is emptied (default ten seconds).
-	Tick, Deliver time.Duration
 }
 
 // Run loops until ctx ends.

@@ -142,28 +142,12 @@ var funcs = template.FuncMap{
 	"add":  func(a, b int) int { return a + b },
 	"ptr":  func(t time.Time) *time.Time { return &t },
 	// pct, dec and sdec write shares, quotas and balances the Italian way.
-	"pct":       func(f float64) string { return strings.Replace(fmt.Sprintf("%.2f%%", f*100), ".", ",", 1) },
-	"dec":       func(f float64) string { return strings.Replace(fmt.Sprintf("%.2f", f), ".", ",", 1) },
-	"sdec":      func(f float64) string { return strings.Replace(fmt.Sprintf("%+.2f", f), ".", ",", 1) },
-	"natname":   domain.NationalityName,
-	"pseudonym": domain.CasePseudonym,
-	// pct0 is a share as a whole percentage.
-	"pct0": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
-	// dec1 is a number with one decimal, the Italian way.
-	"dec1": func(f float64) string { return strings.Replace(fmt.Sprintf("%.1f", f), ".", ",", 1) },
-	// kb is a size in kilobytes, rounded up.
-	"kb": func(n int) int { return (n + 1023) / 1024 },
-	// servicename names a service of a directory by id (the id if absent).
-	"servicename": func(dir []domain.DirectoryEntry, id string) string {
-		for _, e := range dir {
-			if e.ID == id {
-				return e.Name
-			}
-		}
-		return id
-	},
-	"sub":   func(a, b int) int { return a - b },
-	"deref": func(p *int) int { return *p },
+	"pct":     func(f float64) string { return strings.Replace(fmt.Sprintf("%.2f%%", f*100), ".", ",", 1) },
+	"dec":     func(f float64) string { return strings.Replace(fmt.Sprintf("%.2f", f), ".", ",", 1) },
+	"sdec":    func(f float64) string { return strings.Replace(fmt.Sprintf("%+.2f", f), ".", ",", 1) },
+	"natname": domain.NationalityName,
+	"sub":     func(a, b int) int { return a - b },
+	"deref":   func(p *int) int { return *p },
 	"euro": func(cents int) string {
 		if cents == 0 {
 			return ""
@@ -193,6 +177,22 @@ var funcs = template.FuncMap{
 		}
 		return m, nil
 	},
+	// Complex cases' pages.
+	// servicename names a service of a directory by id (the id if absent).
+	"servicename": func(dir []domain.DirectoryEntry, id string) string {
+		for _, e := range dir {
+			if e.ID == id {
+				return e.Name
+			}
+		}
+		return id
+	},
+	"pseudonym": domain.CasePseudonym,
+	// pct0 is a share as a whole percentage; dec1 a number with one decimal,
+	// the Italian way; kb a size in kilobytes, rounded up.
+	"pct0": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+	"dec1": func(f float64) string { return strings.Replace(fmt.Sprintf("%.1f", f), ".", ",", 1) },
+	"kb":   func(n int) int { return (n + 1023) / 1024 },
 }
 
 func (s *Server) parseTemplates() error {
