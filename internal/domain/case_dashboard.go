@@ -59,5 +59,8 @@ type ServiceReferrals struct {
 
 // CaseDashboards computes the dashboard in the caller's scope (PermCaseRead).
 type CaseDashboards interface {
+	// CaseDashboard counts the open cases, deadlines, referrals and
+	// follow-ups in the caller's scope (PermCaseRead, else EFORBIDDEN); it
+	// reads no case, so it writes no access row.
 	CaseDashboard(ctx context.Context) (CaseDashboard, error)
 }

@@ -81,11 +81,27 @@ func (t *NetworkTable) Validate() error {
 // to write); out of scope is ENOTFOUND. A case is discussed only if it is in
 // the caller's scope; the case's timeline records it.
 type TableService interface {
+	// CreateTable records a table (PermCaseWrite; EINVALID per Validate) in
+	// the caller's province, or for a region-wide caller the one given
+	// (EINVALID without it); it sets t.ID and t.Province.
 	CreateTable(ctx context.Context, t *NetworkTable) error
+	// ListTables lists the tables in scope, newest first, at most 200, with
+	// their open follow-ups counted (PermCaseRead).
 	ListTables(ctx context.Context) ([]NetworkTable, error)
+	// GetTable reads a table with its cases (by pseudonym), decisions and
+	// follow-ups opened (PermCaseRead; ENOTFOUND out of scope).
 	GetTable(ctx context.Context, id string) (NetworkTable, error)
+	// DiscussCase puts a case in scope and of the table's province on its
+	// agenda (ENOTFOUND otherwise); idempotent; the case's timeline records it.
 	DiscussCase(ctx context.Context, tableID, caseID string) error
+	// SetDecisions replaces the table's decisions, sealed (PermCaseWrite;
+	// EUNAVAILABLE without a key).
 	SetDecisions(ctx context.Context, tableID, text string) error
+	// AddFollowUp adds a follow-up with text, owner and due date (EINVALID
+	// without them), optionally on a case the table discussed (EINVALID
+	// otherwise); it sets f.ID.
 	AddFollowUp(ctx context.Context, tableID string, f *FollowUp) error
+	// CompleteFollowUp marks a follow-up of the table done (ENOTFOUND for
+	// one of another table or already done).
 	CompleteFollowUp(ctx context.Context, tableID, followUpID string) error
 }
