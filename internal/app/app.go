@@ -115,6 +115,7 @@ Commands:
   stats     rebuild the materialised population figures (stats rebuild)
   guests    a guest's subject-access export, JSON or PDF (guests export --id ID)
   publish   make and publish the public site's figures for a reference date (--date, --note)
+  cases     complex cases: export --guest ID (subject access, JSON or PDF); retention (anonymise past the periods)
   key       key new: a fresh encryption key for GESTA_SECRET_KEY (rotate: "new,old")
   alloc     the allocation engine on JSON (split: the province split; solve: the facility placement; export-lp)
   version   print the version
@@ -150,6 +151,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.publish(cliCtx, rest)
 	case "guests":
 		return m.guests(cliCtx, rest)
+	case "cases":
+		return m.cases(cliCtx, rest)
 	case "key":
 		if len(rest) != 1 || rest[0] != "new" {
 			fmt.Fprintln(m.Stderr, "usage: gesta key new   (prints a key for GESTA_SECRET_KEY)")

@@ -139,6 +139,34 @@ var webPolicy = map[string]string{
 	"POST /casi/{id}/stato":                  "case-write",
 	"POST /casi/{id}/note":                   "case-write",
 	"POST /casi/{id}/compiti":                "case-write",
+
+	// Complex cases, continued (issue 16): the pages of the whole flow,
+	// documents, the services, network tables, the dashboard, the export.
+	"GET /casi/cruscotto":                        "case-read",
+	"GET /casi/{id}/esportazione":                "case-read", // the store: coordinator only (403 for others)
+	"GET /casi/{id}/accessi":                     "signed",    // the store shows the log to the coordinator, the case worker and the admin
+	"POST /casi/{id}/compiti/{task}/fatto":       "case-write",
+	"POST /casi/{id}/misure":                     "case-write",
+	"POST /casi/{id}/vulnerabilita":              "case-write",
+	"POST /casi/{id}/assegnazione":               "case-write",
+	"POST /casi/{id}/invii":                      "case-write",
+	"POST /casi/{id}/accesso-straordinario":      "case-write",
+	"POST /casi/{id}/documenti":                  "case-write",
+	"GET /casi/{id}/documenti/{doc}":             "case-read",
+	"POST /segnalazioni/{id}/documenti":          "report",
+	"GET /segnalazioni/{id}/documenti/{doc}":     "case-write",
+	"GET /servizi":                               "orgs",
+	"GET /servizi/invii/{id}":                    "referral",
+	"POST /servizi/invii/{id}/risposta":          "referral",
+	"POST /servizi/invii/{id}/esito":             "referral",
+	"GET /tavoli":                                "case-read",
+	"POST /tavoli":                               "case-write",
+	"GET /tavoli/{id}":                           "case-read",
+	"POST /tavoli/{id}/casi":                     "case-write",
+	"POST /tavoli/{id}/decisioni":                "case-write",
+	"POST /tavoli/{id}/impegni":                  "case-write",
+	"POST /tavoli/{id}/impegni/{followup}/fatto": "case-write",
+	"GET /tavoli/{id}/verbale.pdf":               "case-read",
 }
 
 var apiPolicy = map[string]string{
@@ -347,6 +375,8 @@ func allowed(class, role string) bool {
 		return role == "operator"
 	case "case-read", "case-write":
 		return role == "coordinator" || role == "prefecture"
+	case "referral":
+		return role == "service"
 	}
 	panic("unknown class " + class)
 }
@@ -389,6 +419,21 @@ var forms = map[string]url.Values{
 	"POST /casi/{id}/stato":               {"status": {"nope"}},
 	"POST /casi/{id}/note":                {"text": {""}},
 	"POST /casi/{id}/compiti":             {"title": {""}},
+
+	// Complex cases, continued.
+	"POST /casi/{id}/compiti/{task}/fatto":  {},
+	"POST /casi/{id}/misure":                {"kind": {"nope"}},
+	"POST /casi/{id}/vulnerabilita":         {"code": {"nope"}},
+	"POST /casi/{id}/assegnazione":          {},
+	"POST /casi/{id}/invii":                 {"reason": {""}},
+	"POST /casi/{id}/accesso-straordinario": {"reason": {""}},
+	"POST /casi/{id}/documenti":             {},
+	"POST /segnalazioni/{id}/documenti":     {},
+	"POST /servizi/invii/{id}/risposta":     {"answer": {"nope"}},
+	"POST /servizi/invii/{id}/esito":        {"outcome": {""}},
+	"POST /tavoli":                          {"title": {""}},
+	"POST /tavoli/{id}/decisioni":           {},
+	"POST /tavoli/{id}/impegni":             {"text": {""}},
 }
 
 func noRedirect(jar http.CookieJar) *http.Client {
@@ -493,7 +538,12 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 		path = strings.ReplaceAll(path, "{dataset}/{file}", "presenze-comuni/latest.csv")
 		path = strings.ReplaceAll(path, "{dataset}", "presenze-comuni")
 		path = strings.ReplaceAll(path, "/segnalazioni/{id}", "/segnalazioni/01000000-0000-7000-8000-000000000000")
+		path = strings.ReplaceAll(path, "/tavoli/{id}", "/tavoli/01000000-0000-7000-8000-000000000000")
+		path = strings.ReplaceAll(path, "/impegni/{followup}", "/impegni/01000000-0000-7000-8000-000000000003")
+		path = strings.ReplaceAll(path, "/documenti/{doc}", "/documenti/01000000-0000-7000-8000-000000000002")
 		path = strings.ReplaceAll(path, "/casi/{id}", "/casi/01000000-0000-7000-8000-000000000000")
+		path = strings.ReplaceAll(path, "/compiti/{task}", "/compiti/01000000-0000-7000-8000-000000000001")
+		path = strings.ReplaceAll(path, "/servizi/invii/{id}", "/servizi/invii/01000000-0000-7000-8000-000000000000")
 		path = strings.ReplaceAll(path, "{code}", webFacility)
 		if strings.HasPrefix(path, "/cruscotto/tabella") {
 			path += "?tabella=sex"

@@ -84,6 +84,25 @@ var writeRefs = map[string]string{
 	"POST /pubblicazioni":                    "- none: the metro area's figures, region-wide (publish is the coordinator's and the admin's)",
 	"POST /pubblicazioni/{id}/pubblica":      "- the publication, region-wide (no province scope)",
 	"POST /pubblicazioni/sai":                "- comuni of the metro area only (checked against the registry), region-wide figures",
+
+	// Complex cases, continued (issue 16): each walked by the store's tests or
+	// an API twin, as the first case routes above.
+	"POST /casi/{id}/compiti/{task}/fatto":       "case, task (the API twin POST /cases/{id}/tasks/{task}/done)",
+	"POST /casi/{id}/misure":                     "case (the API twin POST /cases/{id}/measures)",
+	"POST /casi/{id}/vulnerabilita":              "case (the API twin POST /cases/{id}/vulnerabilities)",
+	"POST /casi/{id}/assegnazione":               "case (the worker is the caller: the API twin POST /cases/{id}/worker)",
+	"POST /casi/{id}/invii":                      "case, service (the API twin POST /cases/{id}/referrals)",
+	"POST /casi/{id}/accesso-straordinario":      "case (any: that is its point; the API twin POST /cases/{id}/break-glass)",
+	"POST /casi/{id}/documenti":                  "case (the store's AttachToCase; walked in internal/store/case_document_test.go)",
+	"POST /segnalazioni/{id}/documenti":          "report (only the caller's own, untriaged; the store's AttachToReport)",
+	"POST /servizi/invii/{id}/risposta":          "referral (the API twin POST /referrals/{id}/accept|decline)",
+	"POST /servizi/invii/{id}/esito":             "referral (the API twin POST /referrals/{id}/outcome)",
+	"POST /tavoli":                               "- province: the caller's own (the coordinator's: any, region-wide)",
+	"POST /tavoli/{id}/casi":                     "table, case (both in scope, of the same province; internal/store/case_table_test.go)",
+	"POST /tavoli/{id}/decisioni":                "table",
+	"POST /tavoli/{id}/impegni":                  "table, case (only one the table discussed)",
+	"POST /tavoli/{id}/impegni/{followup}/fatto": "table, follow-up (of that table)",
+
 	// API.
 	"POST /facilities":                    "gestore, comune",
 	"PATCH /facilities/{code}":            "facility, gestore, comune",

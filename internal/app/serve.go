@@ -94,6 +94,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	sched := &jobs.Scheduler{DB: newJobStore(db), Cases: db.Cases, BaseURL: c.BaseURL, Logger: log,
 		Retention: db.GuestRights, RetentionPeriods: domain.GuestRetention{Guests: c.RetentionGuests, Accesses: c.RetentionGuestAccesses},
 		Idempotency: db.Idempotency, Publications: db.Publications}
+	sched.CaseRetention = db.CaseSubjects // case files past their period, daily
 	if c.SMTPAddr != "" {
 		mailer, err := mail.New(mail.Config{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser,
 			Password: c.SMTPPassword, TLS: c.SMTPTLS})
@@ -253,6 +254,9 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 		TrustedProxies: c.TrustedProxies, GuestExport: db.GuestRights.Export,
 		TOTP: domain.TOTPPolicy{Grace: map[domain.Role]time.Duration{}}, CaseIdle: 15 * time.Minute, Clock: db.Now,
 	}
+	// Complex cases, continued: documents, network tables, the dashboard, the export.
+	w.Documents, w.Tables = db.CaseDocuments, db.CaseTables
+	w.CaseDashboards, w.Subjects = db.CaseDashboards, db.CaseSubjects
 	for role, d := range c.TOTPGrace {
 		w.TOTP.Grace[domain.Role(role)] = d
 	}

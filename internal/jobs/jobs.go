@@ -61,6 +61,11 @@ type MonthlyDrafts interface {
 	MonthlyDraft(ctx context.Context, baseURL string) (int, error)
 }
 
+// CaseRetention applies the retention policy of case files (idempotent).
+type CaseRetention interface {
+	Retain(ctx context.Context, p domain.CaseRetention) (domain.RetentionResult, error)
+}
+
 // Scheduler owns the background loops.
 type Scheduler struct {
 	DB Store
@@ -82,6 +87,11 @@ type Scheduler struct {
 	// Tick is how often the daily jobs are checked (default one minute) and
 	// Deliver how often the outbox is emptied (default ten seconds).
 	Tick, Deliver time.Duration
+
+	// CaseRetention anonymises case files past their period with this policy
+	// (nil: not run; the zero policy: domain.DefaultCaseRetention).
+	CaseRetention       CaseRetention
+	CaseRetentionPolicy domain.CaseRetention
 }
 
 // Run loops until ctx ends.
@@ -144,6 +154,17 @@ func (s *Scheduler) Daily(ctx context.Context) {
 			s.Logger.Error("jobs: monthly draft publication", "err", err)
 		} else if n > 0 {
 			s.Logger.Info("jobs: monthly draft made, coordinators reminded", "messages", n)
+		}
+	}
+	if s.CaseRetention != nil {
+		p := s.CaseRetentionPolicy
+		if p == (domain.CaseRetention{}) {
+			p = domain.DefaultCaseRetention
+		}
+		if r, err := s.CaseRetention.Retain(ctx, p); err != nil && ctx.Err() == nil {
+			s.Logger.Error("jobs: case retention", "err", err)
+		} else if r != (domain.RetentionResult{}) {
+			s.Logger.Info("jobs: case retention", "cases", r.Cases, "reports", r.Reports, "documents", r.Documents, "accesses", r.Accesses)
 		}
 	}
 	if _, err := s.DB.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {

@@ -84,6 +84,12 @@ type Services struct {
 	Idempotency *IdempotencyService
 	// SAI is the loads of the SAI network's figures for the public site.
 	SAI *SAIService
+	// The case files' documents, network tables, dashboards, and the
+	// person's rights on them (export, retention).
+	CaseDocuments  *CaseDocumentService
+	CaseTables     *CaseTableService
+	CaseDashboards *CaseDashboardService
+	CaseSubjects   *CaseSubjectService
 }
 
 // wire builds the services over db.
@@ -95,6 +101,8 @@ func (db *DB) wire() {
 		Outbox: &OutboxService{db}, Publications: NewPublicationService(db), Cases: NewCaseService(db),
 		GuestRights: NewGuestRightsService(db), RecoveryCodes: NewRecoveryCodeService(db),
 		Idempotency: NewIdempotencyService(db), SAI: NewSAIService(db),
+		CaseDocuments: NewCaseDocumentService(db), CaseTables: NewCaseTableService(db),
+		CaseDashboards: NewCaseDashboardService(db), CaseSubjects: NewCaseSubjectService(db),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,8 @@ type reportsData struct {
 	Categories []string
 	Urgencies  []string
 	Form       url.Values
+	// PendingDocs are the documents of each pending report, by report id.
+	PendingDocs map[string][]domain.Document
 }
 
 func (s *Server) reportsData(r *http.Request) (reportsData, error) {
@@ -39,6 +42,14 @@ func (s *Server) reportsData(r *http.Request) (reportsData, error) {
 	if domain.Can(a, domain.PermCaseWrite) {
 		if d.Pending, err = s.Cases.PendingReports(ctx); err != nil {
 			return d, err
+		}
+		if s.Documents != nil {
+			d.PendingDocs = map[string][]domain.Document{}
+			for _, rep := range d.Pending {
+				if d.PendingDocs[rep.ID], err = s.Documents.ReportDocuments(ctx, rep.ID); err != nil {
+					return d, err
+				}
+			}
 		}
 	}
 	return d, nil
@@ -109,12 +120,33 @@ type caseData struct {
 	Case     *domain.Case
 	Next     []domain.CaseStatus
 	Accesses []domain.CaseAccess
+	// The forms' choices: services of the case's province, measure kinds
+	// and grounds, art. 17 codes, sections consent may cover.
+	Services     []domain.DirectoryEntry
+	MeasureKinds []string
+	Grounds      []string
+	VulnCodes    []string
+	Referable    []string
+	// Documents of the case and its reports (names only; each download is
+	// a logged read).
+	Documents []domain.Document
+	// NotFound: the case is unknown or outside the caller's scope; a case
+	// worker is offered break-glass.
+	NotFound bool
 }
 
-// handleCase asks for a purpose, then reads the case (logged) with it.
+// handleCase asks for a purpose, then reads the case (logged) with it. A
+// case out of scope reads as not found, with the break-glass form for those
+// who may use it (it says nothing more: an unknown id gets the same page).
 func (s *Server) handleCase(w http.ResponseWriter, r *http.Request) {
 	d, err := s.caseData(r, r.URL.Query().Get("finalita"))
 	if err != nil {
+		a, _ := domain.ActorFromContext(r.Context())
+		if domain.ErrorCode(err) == domain.ENOTFOUND && domain.Can(a, domain.PermCaseWrite) {
+			d.NotFound, d.Case, d.Purpose = true, nil, ""
+			s.render(w, r, http.StatusNotFound, "case", s.view(r, d))
+			return
+		}
 		s.Error(w, r, err)
 		return
 	}
@@ -132,6 +164,18 @@ func (s *Server) caseData(r *http.Request, purpose string) (caseData, error) {
 		return d, err
 	}
 	d.Case = &c
+	if c.Status != "" && c.Status != domain.CaseClosed {
+		d.MeasureKinds, d.Grounds = domain.MeasureKinds, domain.RevocationGrounds
+		d.VulnCodes, d.Referable = domain.VulnerabilityCodes, domain.ReferableSections
+		if d.Services, err = s.Cases.Directory(r.Context(), c.Province); err != nil {
+			return d, err
+		}
+	}
+	if s.Documents != nil && c.Status != "" {
+		if d.Documents, err = s.Documents.CaseDocuments(r.Context(), c.ID); err != nil {
+			return d, err
+		}
+	}
 	for _, st := range domain.CaseStatuses {
 		if domain.CheckTransition(c.Status, st) == nil {
 			d.Next = append(d.Next, st)
@@ -193,4 +237,121 @@ func (s *Server) handleCaseTask(w http.ResponseWriter, r *http.Request) {
 		_, err = s.Cases.AddTask(r.Context(), r.PathValue("id"), strings.TrimSpace(r.PostFormValue("title")), due)
 		return err
 	})
+}
+
+func (s *Server) handleCaseTaskDone(w http.ResponseWriter, r *http.Request) {
+	s.caseStep(w, r, func() error {
+		return s.Cases.CompleteTask(r.Context(), r.PathValue("id"), r.PathValue("task"))
+	})
+}
+
+// formDate reads a yyyy-mm-dd field as a day (zero when empty or invalid:
+// the store refuses it with its own message).
+func formDate(r *http.Request, name string) time.Time {
+	d, err := time.ParseInLocation("2006-01-02", r.PostFormValue(name), time.UTC)
+	if err != nil {
+		return time.Time{}
+	}
+	return d
+}
+
+func (s *Server) handleCaseMeasure(w http.ResponseWriter, r *http.Request) {
+	s.caseStep(w, r, func() error {
+		days := 0
+		if v := strings.TrimSpace(r.PostFormValue("duration_days")); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return domain.Err(domain.EINVALID, "err.case.measure_duration").WithFields(
+					map[string]domain.FieldError{"duration_days": domain.Field("err.case.measure_duration")})
+			}
+			days = n
+		}
+		m := domain.Measure{Kind: r.PostFormValue("kind"), Ground: r.PostFormValue("ground"),
+			DecidedOn: formDate(r, "decided_on"), DurationDays: days, Reason: strings.TrimSpace(r.PostFormValue("reason"))}
+		return s.Cases.AddMeasure(r.Context(), r.PathValue("id"), &m)
+	})
+}
+
+func (s *Server) handleCaseVulnerability(w http.ResponseWriter, r *http.Request) {
+	s.caseStep(w, r, func() error {
+		return s.Cases.LinkVulnerability(r.Context(), r.PathValue("id"), r.PostFormValue("code"))
+	})
+}
+
+// handleCaseAssign makes the caller the case's worker ("prendo in carico").
+func (s *Server) handleCaseAssign(w http.ResponseWriter, r *http.Request) {
+	s.caseStep(w, r, func() error {
+		a, _ := domain.ActorFromContext(r.Context())
+		return s.Cases.AssignWorker(r.Context(), r.PathValue("id"), a.UserID)
+	})
+}
+
+// handleCaseReferral refers the case: consent as the form recorded it, or
+// an override reason; the store decides whether that is enough.
+func (s *Server) handleCaseReferral(w http.ResponseWriter, r *http.Request) {
+	s.caseStep(w, r, func() error {
+		req := domain.ReferralRequest{ServiceID: r.PostFormValue("service_id"),
+			Reason: strings.TrimSpace(r.PostFormValue("reason")), OverrideReason: strings.TrimSpace(r.PostFormValue("override_reason"))}
+		switch r.PostFormValue("consent") {
+		case "si":
+			req.Consent = &domain.Consent{Given: true, Date: formDate(r, "consent_date"),
+				RecordedBy: strings.TrimSpace(r.PostFormValue("consent_recorded_by")),
+				Purpose:    strings.TrimSpace(r.PostFormValue("consent_purpose")), Sections: r.PostForm["sections"]}
+		case "no":
+			req.Consent = &domain.Consent{Given: false}
+		}
+		_, err := s.Cases.Refer(r.Context(), r.PathValue("id"), req)
+		return err
+	})
+}
+
+// handleCaseBreakGlass opens a case outside the caller's scope for an hour,
+// with a reason; then the purpose form, as for any read.
+func (s *Server) handleCaseBreakGlass(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, err := s.Cases.BreakGlass(r.Context(), id, strings.TrimSpace(r.PostFormValue("reason"))); err != nil {
+		if domain.ErrorCode(err) == domain.EINVALID {
+			s.formError(w, r, "case", caseData{ID: id, Purposes: domain.AccessPurposes, NotFound: true}, err)
+			return
+		}
+		s.Error(w, r, err)
+		return
+	}
+	s.flash(r, s.t(r, "cases.breakglass.granted"))
+	http.Redirect(w, r, "/casi/"+url.PathEscape(id), http.StatusSeeOther)
+}
+
+// handleCaseAccesses shows a case's access log without reading the case:
+// for the coordinator, the case's worker and the administrator (the DPO's
+// account); the store answers not found to anyone else.
+func (s *Server) handleCaseAccesses(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	list, err := s.Cases.CaseAccesses(r.Context(), id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "case_accesses", s.view(r, caseData{ID: id, Accesses: list}))
+}
+
+type caseDashboardData struct {
+	D          domain.CaseDashboard
+	Categories []string
+	Urgencies  []string
+	Statuses   []domain.CaseStatus
+	Ages       []string
+}
+
+// handleCaseDashboard shows the prefecture's counts of its cases: no person,
+// no content, so no access row.
+func (s *Server) handleCaseDashboard(w http.ResponseWriter, r *http.Request) {
+	d, err := s.CaseDashboards.CaseDashboard(r.Context())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	cats := append(slices.Clone(domain.ReportCategories), domain.RestrictedKey)
+	urg := append(slices.Clone(domain.Urgencies), domain.RestrictedKey)
+	s.render(w, r, http.StatusOK, "case_dashboard", s.view(r, caseDashboardData{D: d, Categories: cats, Urgencies: urg,
+		Statuses: domain.CaseStatuses, Ages: domain.AgeBuckets}))
 }

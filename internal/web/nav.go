@@ -49,6 +49,9 @@ var navTable = []struct {
 		{NavItem{Label: "nav.presence", Href: "/ospiti/elenco"}, []domain.Permission{domain.PermGuestWrite}},
 		{NavItem{Label: "nav.reports", Href: "/segnalazioni"}, []domain.Permission{domain.PermReportWrite, domain.PermCaseWrite}},
 		{NavItem{Label: "nav.cases", Href: "/casi"}, []domain.Permission{domain.PermCaseRead}},
+		{NavItem{Label: "nav.case_dashboard", Href: "/casi/cruscotto"}, []domain.Permission{domain.PermCaseRead}},
+		{NavItem{Label: "nav.tables", Href: "/tavoli"}, []domain.Permission{domain.PermCaseRead}},
+		{NavItem{Label: "nav.services", Href: "/servizi"}, []domain.Permission{domain.PermReferralAnswer}},
 	}},
 	{"nav-g-plans", "nav.group.plans", []navEntry{
 		{NavItem{Label: "nav.plans", Href: "/piani"}, []domain.Permission{domain.PermPlanPlace}},
@@ -117,8 +120,10 @@ func (v *View) current(href string) bool {
 	if v.Path == href {
 		return true
 	}
-	// /ospiti/elenco has its own item: it does not light /ospiti.
-	if href == "/ospiti" && strings.HasPrefix(v.Path, "/ospiti/elenco") {
+	// /ospiti/elenco and /casi/cruscotto have their own items: they do not
+	// light /ospiti and /casi.
+	if href == "/ospiti" && strings.HasPrefix(v.Path, "/ospiti/elenco") ||
+		href == "/casi" && strings.HasPrefix(v.Path, "/casi/cruscotto") {
 		return false
 	}
 	return strings.HasPrefix(v.Path, href+"/")

@@ -48,6 +48,14 @@ type Server struct {
 	Presence  domain.PresenceService
 	// Cases handles reports and case files (nil: the pages are not served).
 	Cases domain.CaseService
+	// Documents attached to reports and cases.
+	Documents domain.DocumentService
+	// Subjects gives the subject-access export.
+	Subjects domain.CaseSubjects
+	// CaseDashboards counts the cases in the caller's scope.
+	CaseDashboards domain.CaseDashboards
+	// Tables are the network tables (tavoli di rete).
+	Tables domain.TableService
 	// FreeSeries gives free places per province and day, from the snapshots.
 	FreeSeries func(ctx context.Context, days int) (map[string]map[string]int, error)
 	// Publications are the public site's monthly publications; public pages
@@ -186,6 +194,22 @@ var funcs = template.FuncMap{
 		}
 		return m, nil
 	},
+	// Complex cases' pages.
+	// servicename names a service of a directory by id (the id if absent).
+	"servicename": func(dir []domain.DirectoryEntry, id string) string {
+		for _, e := range dir {
+			if e.ID == id {
+				return e.Name
+			}
+		}
+		return id
+	},
+	"pseudonym": domain.CasePseudonym,
+	// pct0 is a share as a whole percentage; dec1 a number with one decimal,
+	// the Italian way; kb a size in kilobytes, rounded up.
+	"pct0": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+	"dec1": func(f float64) string { return strings.Replace(fmt.Sprintf("%.1f", f), ".", ",", 1) },
+	"kb":   func(n int) int { return (n + 1023) / 1024 },
 }
 
 func (s *Server) parseTemplates() error {
@@ -380,9 +404,34 @@ func (s *Server) Routes() []Route {
 		{"POST /segnalazioni/{id}/valutazione", need(domain.PermCaseWrite), s.handleReportTriage},
 		{"GET /casi", need(domain.PermCaseRead), s.handleCases},
 		{"GET /casi/{id}", need(domain.PermCaseRead), s.handleCase},
+		{"GET /casi/cruscotto", need(domain.PermCaseRead), s.handleCaseDashboard},
 		{"POST /casi/{id}/stato", need(domain.PermCaseWrite), s.handleCaseStatus},
 		{"POST /casi/{id}/note", need(domain.PermCaseWrite), s.handleCaseNote},
 		{"POST /casi/{id}/compiti", need(domain.PermCaseWrite), s.handleCaseTask},
+		{"POST /casi/{id}/compiti/{task}/fatto", need(domain.PermCaseWrite), s.handleCaseTaskDone},
+		{"POST /casi/{id}/misure", need(domain.PermCaseWrite), s.handleCaseMeasure},
+		{"POST /casi/{id}/vulnerabilita", need(domain.PermCaseWrite), s.handleCaseVulnerability},
+		{"POST /casi/{id}/assegnazione", need(domain.PermCaseWrite), s.handleCaseAssign},
+		{"POST /casi/{id}/invii", need(domain.PermCaseWrite), s.handleCaseReferral},
+		{"POST /casi/{id}/accesso-straordinario", need(domain.PermCaseWrite), s.handleCaseBreakGlass},
+		{"POST /casi/{id}/documenti", need(domain.PermCaseWrite), s.handleCaseDocument},
+		{"GET /casi/{id}/documenti/{doc}", need(domain.PermCaseRead), s.handleCaseDocumentGet},
+		{"POST /segnalazioni/{id}/documenti", need(domain.PermReportWrite), s.handleReportDocument},
+		{"GET /segnalazioni/{id}/documenti/{doc}", need(domain.PermCaseWrite), s.handleReportDocumentGet},
+		{"GET /casi/{id}/accessi", signedIn, s.handleCaseAccesses},
+		{"GET /casi/{id}/esportazione", need(domain.PermCaseRead), s.handleCaseExport},
+		{"GET /servizi", need(domain.PermOrgRead), s.handleServices},
+		{"GET /tavoli", need(domain.PermCaseRead), s.handleTables},
+		{"POST /tavoli", need(domain.PermCaseWrite), s.handleTableCreate},
+		{"GET /tavoli/{id}", need(domain.PermCaseRead), s.handleTable},
+		{"POST /tavoli/{id}/casi", need(domain.PermCaseWrite), s.handleTableCase},
+		{"POST /tavoli/{id}/decisioni", need(domain.PermCaseWrite), s.handleTableDecisions},
+		{"POST /tavoli/{id}/impegni", need(domain.PermCaseWrite), s.handleTableFollowUp},
+		{"POST /tavoli/{id}/impegni/{followup}/fatto", need(domain.PermCaseWrite), s.handleTableFollowUpDone},
+		{"GET /tavoli/{id}/verbale.pdf", need(domain.PermCaseRead), s.handleTableMinutes},
+		{"GET /servizi/invii/{id}", need(domain.PermReferralAnswer), s.handleReferral},
+		{"POST /servizi/invii/{id}/risposta", need(domain.PermReferralAnswer), s.handleReferralAnswer},
+		{"POST /servizi/invii/{id}/esito", need(domain.PermReferralAnswer), s.handleReferralOutcome},
 		{"GET /avvisi", signedIn, s.handleInbox},
 		{"POST /avvisi/{id}/letto", signedIn, s.handleNotification},
 		{"GET /saldo", need(domain.PermPlanPlace), s.handleBalances},
