@@ -1,4 +1,4 @@
-// Command morning is the 9:00 burst of SECURITY.md R23a against the real
+// Command morning is the 9:00 burst of docs/security.md R23a against the real
 // binary, in an open loop (each request leaves at its scheduled time and its
 // latency counts from then, so a slow server cannot hide its queue): a mix of
 // reads (facility, list, board) and 20 % writes (availability with If-Match,

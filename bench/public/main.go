@@ -1,4 +1,4 @@
-// Command public measures the public site's speed targets (issue 15) over
+// Command public measures the public site's speed targets over
 // loopback, against the real binary with the demo (which publishes its last
 // complete month), beside an empty Go handler measured in the same run:
 //

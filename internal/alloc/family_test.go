@@ -9,7 +9,7 @@ import (
 )
 
 // familyInstance makes a small instance of the family-heavy shape of
-// gen.Variant.Families (issue 19): about half the units households of 2–7,
+// gen.Variant.Families: about half the units households of 2–7,
 // a fifth of them needing an infant-suitable facility that few family
 // facilities offer, wheelchair and vulnerable-person needs, apartments with
 // a few free places and a collective centre with more, so that large

@@ -1,6 +1,6 @@
 package alloc_test
 
-// Fuzz targets for the allocation engine's JSON inputs (SECURITY.md R15), as
+// Fuzz targets for the allocation engine's JSON inputs (docs/security.md R15), as
 // `gesta alloc solve` and `gesta alloc split` decode them. Seeds in testdata/fuzz.
 
 import (

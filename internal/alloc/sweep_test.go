@@ -66,7 +66,7 @@ func TestTimeLimitSweep(t *testing.T) {
 	for _, s := range nations {
 		batches = append(batches, batch{gen.Nation.Label(s), func() *alloc.Instance { return mp.Batch(gen.Nation, s) }})
 	}
-	// Two family-heavy batches (issue 19) that the engine proves within a
+	// Two family-heavy batches that the engine proves within a
 	// second: their limits cut searches on the new shapes.
 	fam := gen.Variant{Families: true}
 	for _, s := range []int{2, 14} {

@@ -140,7 +140,7 @@ var webPolicy = map[string]string{
 	"POST /casi/{id}/note":                   "case-write",
 	"POST /casi/{id}/compiti":                "case-write",
 
-	// Complex cases, continued (issue 16): the pages of the whole flow,
+	// Complex cases, continued: the pages of the whole flow,
 	// documents, the services, network tables, the dashboard, the export.
 	"GET /casi/cruscotto":                        "case-read",
 	"GET /casi/{id}/esportazione":                "case-read", // the store: coordinator only (403 for others)
@@ -220,7 +220,7 @@ var apiPolicy = map[string]string{
 	"GET /publications":                   "publish",
 	"GET /inbox":                          "signed",
 	"POST /inbox/{id}/read":               "signed",
-	// Complex cases (issue 16).
+	// Complex cases.
 	"GET /services":                      "services",
 	"POST /reports":                      "report",
 	"GET /reports":                       "report",

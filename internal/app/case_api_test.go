@@ -19,7 +19,7 @@ import (
 	"github.com/gesta-er/gesta/internal/store/storetest"
 )
 
-// TestCaseAPIContract walks issue 16's API contract on the demo: a report by
+// TestCaseAPIContract walks the case files' API contract (docs/cases.md) on the demo: a report by
 // Bologna's operator, a case opened from it, a read without purpose (400),
 // out of scope (404) and with one (200), a referral refused without consent
 // (422), an override by a user without the permission (403), a referral with

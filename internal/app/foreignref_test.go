@@ -85,7 +85,7 @@ var writeRefs = map[string]string{
 	"POST /pubblicazioni/{id}/pubblica":      "- the publication, region-wide (no province scope)",
 	"POST /pubblicazioni/sai":                "- comuni of the metro area only (checked against the registry), region-wide figures",
 
-	// Complex cases, continued (issue 16): each walked by the store's tests or
+	// Complex cases, continued: each walked by the store's tests or
 	// an API twin, as the first case routes above.
 	"POST /casi/{id}/compiti/{task}/fatto":       "case, task (the API twin POST /cases/{id}/tasks/{task}/done)",
 	"POST /casi/{id}/misure":                     "case (the API twin POST /cases/{id}/measures)",
@@ -117,7 +117,7 @@ var writeRefs = map[string]string{
 	"POST /stays/{id}/exit":               "stay",
 	"POST /publications":                  "- none: the metro area's figures, region-wide",
 	"POST /publications/{id}/publish":     "- the publication, region-wide (no province scope)",
-	// Complex cases (issue 16): the store checks each reference in the write's
+	// Complex cases: the store checks each reference in the write's
 	// transaction (internal/store/case_test.go walks them: another entity's
 	// guest, another province's report, case or service).
 	"POST /reports":                       "guest (present in one of the caller's facilities)",

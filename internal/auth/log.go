@@ -9,7 +9,7 @@ import (
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
-// Sign-in outcomes in the security log (SECURITY.md R22).
+// Sign-in outcomes in the security log (docs/security.md R22).
 const (
 	OutcomeWrongPassword    = "wrong_password"
 	OutcomeUnknownAccount   = "unknown_or_disabled_account"

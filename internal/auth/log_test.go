@@ -13,7 +13,7 @@ import (
 	"github.com/gesta-er/gesta/internal/store/storetest"
 )
 
-// TestSignInFailuresAreLogged (SECURITY.md R22): every refused sign-in is one
+// TestSignInFailuresAreLogged (docs/security.md R22): every refused sign-in is one
 // JSON line with the account tried, the outcome and the request id; the
 // password never appears, and CR/LF in the account cannot forge a line.
 func TestSignInFailuresAreLogged(t *testing.T) {

@@ -32,7 +32,7 @@ type Params struct {
 
 var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1, KeyLen: 32}
 
-// Password length limits for new passwords: at least 12 (issue 17; ASVS asks
+// Password length limits for new passwords: at least 12 (ASVS asks
 // 8 and recommends 15), at most 128 characters. Existing shorter passwords
 // still sign in: the limit applies when one is set.
 const (

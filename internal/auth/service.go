@@ -75,7 +75,7 @@ type Service struct {
 	// as they are (development). Values sealed earlier stay readable.
 	Keys *crypt.Keyring
 	// Log, when set, receives one line per sign-in and refused sign-in
-	// (SECURITY.md R22).
+	// (docs/security.md R22).
 	Log *slog.Logger
 
 	// Recovery keeps the recovery codes (nil: none are issued).

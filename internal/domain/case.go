@@ -405,7 +405,7 @@ type CaseSummary struct {
 }
 
 // CountThreshold is the smallest count published in aggregates of cases:
-// smaller non-zero counts are suppressed (SECURITY.md R24).
+// smaller non-zero counts are suppressed (docs/security.md R24).
 const CountThreshold = 5
 
 // CaseCount is the number of cases in a status; Suppressed marks a count

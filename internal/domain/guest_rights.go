@@ -13,7 +13,7 @@ type GuestRetention struct {
 }
 
 // DefaultGuestRetention: five years after the last stay; the access log 24
-// months (the Garante's minimum for access logs, SECURITY.md R10).
+// months (the Garante's minimum for access logs, docs/security.md R10).
 var DefaultGuestRetention = GuestRetention{Guests: 5 * 365 * 24 * time.Hour, Accesses: 2 * 365 * 24 * time.Hour}
 
 // RetentionRun says what one run of the retention job erased.

@@ -9,7 +9,7 @@ import (
 // unsafeRune reports a character refused in names and other one-line text:
 // control characters (C0, DEL, C1: tabs and line breaks too), the
 // bidirectional embeddings, overrides and isolates and the directional marks
-// (U+202E shows "gpj.exe" as "exe.jpg"; SECURITY.md R18), the line and
+// (U+202E shows "gpj.exe" as "exe.jpg"; docs/security.md R18), the line and
 // paragraph separators, and the invisible zero-width space and BOM. Zero-width
 // joiners (U+200C, U+200D) stay: some scripts need them.
 func unsafeRune(r rune) bool {

@@ -43,7 +43,7 @@ var nameFields = []validatable{
 	}},
 }
 
-// TestNamesRefuseControlAndBidi (issue 17 §6): control characters and
+// TestNamesRefuseControlAndBidi: control characters and
 // bidirectional controls in names are a field error naming the character;
 // real names in any script pass.
 func TestNamesRefuseControlAndBidi(t *testing.T) {

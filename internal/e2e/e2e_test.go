@@ -314,7 +314,7 @@ func TestOperatorRecordsEntryAndExit(t *testing.T) {
 	nctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
 	defer cancel()
 	// (An entry at 08:00 today made this fail at night: the exit came before it.)
-	// No reason is chosen for the user, and the exit is confirmed in a second step (issue 18, point 8).
+	// No reason is chosen for the user, and the exit is confirmed in a second step.
 	reason := value(t, b, chromedp.Evaluate[string](`document.querySelector('[data-testid="exit-Provadiuscita"]').closest("form").querySelector("select").value`))
 	if reason != "" {
 		t.Errorf("the exit form comes with the reason %q chosen", reason)

@@ -17,7 +17,7 @@ import (
 	"github.com/gesta-er/gesta/internal/web"
 )
 
-// What an official sees (issue 18): every page a role can open, at an office
+// What an official sees: every page a role can open, at an office
 // screen (1366 × 900) and a phone (375 × 800), is no wider than the window,
 // has no text drawn over other text, and logs no console error or failed
 // load. The pages come from the web route table, so a new page is checked
@@ -303,7 +303,7 @@ func TestNavigationFitsOneLine(t *testing.T) {
 
 // TestAvailabilityOnPhone: operators confirm at night from a phone; at
 // 375 px each facility is a card whose occupied field and both buttons are
-// inside the window (issue 18, point 4).
+// inside the window.
 func TestAvailabilityOnPhone(t *testing.T) {
 	base := startApp(t)
 	b := newBrowser(t)

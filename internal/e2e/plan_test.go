@@ -108,7 +108,7 @@ func TestPlanFlow(t *testing.T) {
 	if rows != 9 || bo2 == bo || fe2 == fe {
 		t.Fatalf("split table: %d rows; Bologna %s→%s, Ferrara %s→%s", rows, bo, bo2, fe, fe2)
 	}
-	// Publishing notifies every prefecture: a second step says so first (issue 18, point 8).
+	// Publishing notifies every prefecture: a second step says so first.
 	b.do(t, chromedp.Click(chromedp.CSS(`[data-testid="plan-publish-open"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-publish"]`)))
 	b.submit(t, `[data-testid="plan-publish"]`)
 	b.do(t, chromedp.WaitVisible(chromedp.CSS(".alert-success")))
@@ -147,12 +147,12 @@ func TestPlanFlow(t *testing.T) {
 	if selects == 0 || unplaced != 0 {
 		t.Fatalf("proposal: %d units, %d without a facility", selects, unplaced)
 	}
-	// The reasons name the facility and its comune, not codes (issue 18, point 5).
+	// The reasons name the facility and its comune, not codes.
 	why := value(t, p, chromedp.Evaluate[string](`[...document.querySelectorAll('select[name^="u_"]')].map(s => s.closest("tr").lastElementChild.textContent).join("\n")`))
 	if regexp.MustCompile(`comune \d{6}`).MatchString(why) || !strings.Contains(why, "comune di ") {
 		t.Errorf("the proposal's reasons:\n%s", why)
 	}
-	// Each unit is offered only the facilities that take it (issue 18, point 9): no children's community for a
+	// Each unit is offered only the facilities that take it: no children's community for a
 	// single man. Send one anyway (a code read from the province's facility list): the placement refuses that
 	// line, marks it and keeps the others.
 	notForMen := value(t, p, chromedp.Evaluate[[]string](`(async () => {
@@ -204,14 +204,14 @@ func TestPlanFlow(t *testing.T) {
 	fits := p.fitsPhone(t)
 	mainText := value(t, p, chromedp.Evaluate[string](`document.querySelector("main").innerText`))
 	p.noErrors(t, "prefecture's plan page")
-	// People and provinces by name, not by id or code (issue 18, point 5).
+	// People and provinces by name, not by id or code.
 	if id := regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`).FindString(mainText); id != "" {
 		t.Errorf("the plan page shows an id, %s:\n%s", id, mainText)
 	}
 	if !regexp.MustCompile(`ripartizione proposta: Piacenza \d+, Parma \d+`).MatchString(timeline) {
 		t.Errorf("the split's timeline entry does not name the provinces:\n%s", timeline)
 	}
-	// The message says what happened: the nominative list's people became guests (issue 18, point 10).
+	// The message says what happened: the nominative list's people became guests.
 	if !regexp.MustCompile(`Arrivi confermati: \d+ persone accolte; \d+ ospiti registrati`).MatchString(flash) || status != "in viaggio" {
 		t.Fatalf("after the arrivals: %q, status %q", flash, status)
 	}

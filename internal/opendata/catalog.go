@@ -95,7 +95,7 @@ type Dataset struct {
 	Source        string   // attribution of third-party data, if any
 }
 
-// Datasets are the public site's datasets (issue 15); their identifiers and
+// Datasets are the public site's datasets; their identifiers and
 // columns are a contract with re-users.
 var Datasets = []Dataset{
 	{

@@ -40,8 +40,7 @@ func pdfText(t *testing.T, pdf []byte) (text, info string) {
 	return string(out), string(meta)
 }
 
-// TestPlanPDFText reads the plan's PDF as its reader does (issue 18, points 5
-// and 6): people and provinces by name, clean metadata, the "Arrivate" and
+// TestPlanPDFText reads the plan's PDF as its reader does: people and provinces by name, clean metadata, the "Arrivate" and
 // "Presa visione" columns apart, "nessun dato" where a table is empty.
 func TestPlanPDFText(t *testing.T) {
 	at := time.Date(2026, 8, 7, 1, 30, 0, 0, time.UTC)

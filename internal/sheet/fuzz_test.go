@@ -1,6 +1,6 @@
 package sheet_test
 
-// Fuzz targets for the importers and exporters (SECURITY.md R15, R17). The
+// Fuzz targets for the importers and exporters (docs/security.md R15, R17). The
 // seed corpus is in testdata/fuzz; each target asserts its invariants inside.
 // Run one: go test -run '^$' -fuzz '^FuzzReadSheet$' -fuzztime 30s ./internal/sheet/
 

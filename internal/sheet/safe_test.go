@@ -8,7 +8,7 @@ import (
 )
 
 // TestSafeUnicode: formulas hidden behind invisible characters or written in
-// other widths and forms are neutralised too (issue 17 §6); look-alikes that no
+// other widths and forms are neutralised too; look-alikes that no
 // spreadsheet reads as a formula start are left alone.
 func TestSafeUnicode(t *testing.T) {
 	for _, c := range []struct {

@@ -20,7 +20,7 @@ import (
 	"github.com/gesta-er/gesta/internal/store/storetest"
 )
 
-// TestBackupRestoreDrill is the restore drill of SECURITY.md R14: writes go
+// TestBackupRestoreDrill is the restore drill of docs/security.md R14: writes go
 // on while the backup is taken; the copy restores into a fresh database where
 // every write acknowledged before the backup began is present, the audit
 // chain verifies and sealed fields open with the key (kept apart).

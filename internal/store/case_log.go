@@ -11,7 +11,7 @@ import (
 )
 
 // logCaseAccess writes one row of the access log in the read's transaction:
-// if it fails, the read fails and returns nothing (SECURITY.md R9).
+// if it fails, the read fails and returns nothing (docs/security.md R9).
 func logCaseAccess(ctx context.Context, tx *Tx, a domain.Actor, caseID, purpose string, sections []string, breakGlass bool) error {
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO case_accesses (id, case_id, at, user_id, role, purpose, sections, break_glass, request_id)

@@ -100,7 +100,7 @@ func accessCount(t *testing.T, db *store.DB, caseID string) int {
 	return n
 }
 
-// TestCaseFlow walks issue 16's flow as far as it is built: a report filed at
+// TestCaseFlow walks the case files' flow as far as it is built: a report filed at
 // night by an operator, triage into a case, an art. 17 vulnerability, a task
 // and an art. 23 measure with its deadline, a referral refused for lack of
 // consent then sent with consent, accepted by the CSM's worker who reads only
@@ -548,7 +548,7 @@ func TestCaseTextsAreSealed(t *testing.T) {
 }
 
 // TestCaseReadFailsWithoutItsAccessRow: when the access row cannot be
-// written, the read fails and returns no content (SECURITY.md R9).
+// written, the read fails and returns no content (docs/security.md R9).
 func TestCaseReadFailsWithoutItsAccessRow(t *testing.T) {
 	db := storetest.Open(t, "sqlite:"+filepath.Join(t.TempDir(), "f.db"))
 	w := newCaseWorld(t, db)

@@ -205,7 +205,7 @@ func delta(before, after map[string]int64) map[string]int64 {
 	return d
 }
 
-// TestGuestReadFailsWithoutItsAccessRow is issue 17 §2 under injected faults:
+// TestGuestReadFailsWithoutItsAccessRow is the guest access log under injected faults:
 // when the access row of a read cannot be written, the read fails and
 // returns nothing; a busy database is retried like any write.
 func TestGuestReadFailsWithoutItsAccessRow(t *testing.T) {

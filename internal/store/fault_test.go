@@ -16,7 +16,7 @@ import (
 )
 
 // A database/sql driver between the store and the engine that fails the k-th
-// statement of a use case (SECURITY.md R6). Tests only: production opens the
+// statement of a use case (docs/security.md R6). Tests only: production opens the
 // engines' drivers directly (store.WrapConnectors is in export_test.go).
 
 // fault is what the injector does at its statement.

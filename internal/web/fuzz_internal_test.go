@@ -1,7 +1,7 @@
 package web
 
 // Fuzz targets for what the web layer parses by hand or builds into headers
-// (SECURITY.md R15, R19). Seeds in testdata/fuzz.
+// (docs/security.md R15, R19). Seeds in testdata/fuzz.
 
 import (
 	"errors"

@@ -16,7 +16,7 @@ type NavItem struct {
 
 // NavGroup is one entry of the navigation bar: a link when it holds one item,
 // a Bootstrap Italia dropdown when it holds more. Grouping keeps the bar on
-// one line at 1280 px for every role (issue 18, point 2).
+// one line at 1280 px for every role.
 type NavGroup struct {
 	ID     string // the dropdown's element id
 	Label  string // message id of the dropdown's button

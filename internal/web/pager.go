@@ -7,7 +7,7 @@ import (
 )
 
 // pageSize is how many rows a long list shows at once: 600 facilities on one
-// page made a 39,000 px page (issue 18, point 13).
+// page made a 39,000 px page.
 const pageSize = 50
 
 // Pager is one page of a long list, with the links to its neighbours; the

@@ -319,7 +319,7 @@ func (s *Server) handlePlanProposal(w http.ResponseWriter, r *http.Request) {
 }
 
 // withProposal sets the placement form's facilities: for each unit only
-// those that take it (issue 18, point 9: not all 87 for every unit).
+// those that take it (not all 87 for every unit).
 func (d *planData) withProposal(prop domain.PlacementProposal) {
 	d.Proposal = &prop
 	d.Facilities = nil
@@ -398,7 +398,7 @@ func (s *Server) handlePlanArrival(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// arrivalSaid says what confirming the arrivals did (issue 18, point 10):
+// arrivalSaid says what confirming the arrivals did:
 // guests and stays exist only for the people of a nominative list; without
 // one only the holds became occupancy.
 func (s *Server) arrivalSaid(r *http.Request) string {

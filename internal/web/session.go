@@ -29,8 +29,8 @@ func (s *Server) now() time.Time {
 	return time.Now()
 }
 
-// idleTooLong applies the shorter idle limit of users who read case files
-// (issue 16): past it the session ends as if it had expired. The time of
+// idleTooLong applies the shorter idle limit of users who read case files:
+// past it the session ends as if it had expired. The time of
 // the last request is stored at most once a minute, to spare the writes.
 func (s *Server) idleTooLong(r *http.Request, a domain.Actor) bool {
 	if s.CaseIdle <= 0 || !domain.Can(a, domain.PermCaseRead) {

@@ -11,7 +11,7 @@ import (
 )
 
 // TestMapLinksAreReachable: the province map is a group of links, never an
-// image holding links (axe: nested-interactive, issue 18 point 15). Every
+// image holding links (axe: nested-interactive). Every
 // svg that contains a link has no role="img", and each link has a name.
 func TestMapLinksAreReachable(t *testing.T) {
 	srv, _ := newServer(t)
@@ -45,8 +45,8 @@ func TestMapLinksAreReachable(t *testing.T) {
 
 // TestHomeScope: an operator's and a service's home show their own
 // organisation in its province, not "the whole region" with nine provinces
-// (issue 18, point 14); the service's home says what it will find and where
-// (point 16); the coordinator's late facilities are the region's.
+// of zeros; the service's home says what it will find and where; the
+// coordinator's late facilities are the region's.
 func TestHomeScope(t *testing.T) {
 	srv, _ := newServer(t)
 	rows := regexp.MustCompile(`<th scope="row"><a href="/territorio\?provincia=`)
@@ -82,8 +82,7 @@ func TestHomeScope(t *testing.T) {
 	}
 }
 
-// TestItalianReading: small things an Italian reader notices (issue 18,
-// point 14): dates as 02/12/2026, not 2026-12-02; the live board's status
+// TestItalianReading: small things an Italian reader notices: dates as 02/12/2026, not 2026-12-02; the live board's status
 // text not escaped as JavaScript (an attribute named data-on… is one to
 // html/template).
 func TestItalianReading(t *testing.T) {
@@ -113,7 +112,7 @@ func TestItalianReading(t *testing.T) {
 
 // TestLongListsArePaged: the coordinator's facility list and daily
 // confirmation show one page at a time, the page kept in the URL with the
-// list's filters (issue 18, point 13).
+// list's filters.
 func TestLongListsArePaged(t *testing.T) {
 	srv, _ := newServer(t)
 	c := client(t)

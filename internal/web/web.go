@@ -79,7 +79,7 @@ type Server struct {
 	Sessions *scs.SessionManager
 	// TOTP says when a user without a second factor must enrol (grace per
 	// role); CaseIdle ends idle sessions of users who read case files
-	// sooner than the global idle timeout (issue 16: 15 minutes; 0: no
+	// sooner than the global idle timeout (15 minutes; 0: no
 	// extra limit). Clock is the time they are judged by (nil: time.Now).
 	TOTP     domain.TOTPPolicy
 	CaseIdle time.Duration
