@@ -224,7 +224,7 @@ func TestAllocSplitCommand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if !strings.Contains(out, `"code": "037"`) || !strings.Contains(out, `"unplaced": []`) || !strings.Contains(out, "quota del lotto") {
+	if !strings.Contains(out, `"code": "037"`) || !strings.Contains(out, `"unplaced": []`) || !strings.Contains(out, `"batch_quota": `) {
 		t.Fatalf("output:\n%s", out)
 	}
 	for _, bad := range []string{`{"provinces": [], "units": []}`, `not json`, `{"provinces": [{"code": "037", "share": 1}], "units": [], "extra": 1}`} {

@@ -191,6 +191,14 @@ func (s *Server) caseData(r *http.Request, purpose string) (caseData, error) {
 // caseStep runs a write on a case and returns to its page with the purpose
 // the form carried; a refused write shows the page again with the error.
 func (s *Server) caseStep(w http.ResponseWriter, r *http.Request, step func() error) {
+	s.purposeStep(w, r, step, "case", "/casi/", func(purpose string) (any, error) { return s.caseData(r, purpose) })
+}
+
+// purposeStep runs a write on a record read under a purpose (a case, a
+// referral) and returns to its page (base + id) with that purpose; a refused
+// write shows the page (tmpl, its data from load) again with the error.
+func (s *Server) purposeStep(w http.ResponseWriter, r *http.Request, step func() error, tmpl, base string,
+	load func(purpose string) (any, error)) {
 	id, purpose := r.PathValue("id"), r.PostFormValue("finalita")
 	if err := step(); err != nil {
 		code := domain.ErrorCode(err)
@@ -198,16 +206,16 @@ func (s *Server) caseStep(w http.ResponseWriter, r *http.Request, step func() er
 			s.Error(w, r, err)
 			return
 		}
-		d, derr := s.caseData(r, purpose)
+		d, derr := load(purpose)
 		if derr != nil {
 			s.Error(w, r, derr)
 			return
 		}
-		s.formError(w, r, "case", d, err)
+		s.formError(w, r, tmpl, d, err)
 		return
 	}
 	s.flash(r, s.t(r, "cases.saved"))
-	target := "/casi/" + url.PathEscape(id)
+	target := base + url.PathEscape(id)
 	if slices.Contains(domain.AccessPurposes, purpose) {
 		target += "?finalita=" + purpose
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -80,27 +79,7 @@ func (s *Server) handleReferral(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) referralStep(w http.ResponseWriter, r *http.Request, step func() error) {
-	id, purpose := r.PathValue("id"), r.PostFormValue("finalita")
-	if err := step(); err != nil {
-		code := domain.ErrorCode(err)
-		if code != domain.EINVALID && code != domain.ECONFLICT {
-			s.Error(w, r, err)
-			return
-		}
-		d, derr := s.referralData(r, purpose)
-		if derr != nil {
-			s.Error(w, r, derr)
-			return
-		}
-		s.formError(w, r, "referral", d, err)
-		return
-	}
-	s.flash(r, s.t(r, "cases.saved"))
-	target := "/servizi/invii/" + url.PathEscape(id)
-	if slices.Contains(domain.AccessPurposes, purpose) {
-		target += "?finalita=" + purpose
-	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	s.purposeStep(w, r, step, "referral", "/servizi/invii/", func(purpose string) (any, error) { return s.referralData(r, purpose) })
 }
 
 func (s *Server) handleReferralAnswer(w http.ResponseWriter, r *http.Request) {
