@@ -202,9 +202,9 @@ func TestLoginPage(t *testing.T) {
 		t.Errorf("after sign-in: %s, %q", url, greeting)
 	}
 	// The coordinator's navigation, grouped (a group's button, then its links): notifications, reception,
-	// people, plans, monitoring (with the public site's open data), organisations, profile; no administration.
+	// people (with the case files' dashboard and network tables), plans, monitoring (with the public site's open data), organisations, profile; no administration.
 	if got := strings.Join(nav, "|"); got != "Area riservata|Avvisi|Accoglienza|Bollettino posti liberi|Strutture|Disponibilità|"+
-		"Persone|Ospiti|Elenco presenze|Segnalazioni|Casi|Piani|Piani di riparto|Saldo e chiavi|"+
+		"Persone|Ospiti|Elenco presenze|Segnalazioni|Casi|Cruscotto dei casi|Tavoli di rete|Piani|Piani di riparto|Saldo e chiavi|"+
 		"Monitoraggio|Cruscotto|Pubblicazioni|Dati aperti|Territorio|Organizzazioni|Profilo" {
 		t.Errorf("coordinator's navigation = %q", got)
 	}
