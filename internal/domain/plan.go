@@ -335,9 +335,16 @@ type Balance struct {
 	Name     string   `json:"name"`
 	Share    float64  `json:"share"`
 	Quota    float64  `json:"quota"`
-	Received int      `json:"received"`
+	Received int      `json:"received"` // what the saldo counts: the share, or the arrivals once confirmed
 	Balance  float64  `json:"balance"`
 	Plans    []string `json:"plans"` // ids of the plans behind the figure
+	// The stages apart, over the period's published plans: persons assigned
+	// to the province, of them acknowledged by its prefecture, placed in
+	// facilities, and arrived as confirmed.
+	Assigned     int `json:"assigned"`
+	Acknowledged int `json:"acknowledged"`
+	Placed       int `json:"placed"`
+	Arrived      int `json:"arrived"`
 }
 
 // KeyTable is a versioned table of province shares (chiave di riparto).

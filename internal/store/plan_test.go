@@ -398,6 +398,12 @@ func TestPlanRavenna73(t *testing.T) {
 			if b.Received != want || math.Abs(b.Balance-(float64(b.Received)-b.Share*72)) > 1e-9 {
 				t.Errorf("%s: %+v, want received %d", b.Sigla, b, want)
 			}
+			// The stages apart: all assigned; arrived as confirmed (the no-show
+			// is not among them); nothing beyond what was assigned.
+			if b.Assigned != final.Province(b.Province).Persons || b.Arrived != want ||
+				b.Acknowledged > b.Assigned || b.Placed > b.Assigned {
+				t.Errorf("%s: stages %+v, want %d assigned, %d arrived", b.Sigla, b, final.Province(b.Province).Persons, want)
+			}
 			if b.Received > 0 && (len(b.Plans) != 1 || b.Plans[0] != p.ID) {
 				t.Errorf("%s plans %v", b.Sigla, b.Plans)
 			}
