@@ -194,7 +194,7 @@ func (s *PlanService) Balances(ctx context.Context, from, to time.Time) ([]domai
 		if err != nil {
 			return err
 		}
-		received, plans, err := periodReceived(ctx, tx, from, to, "")
+		received, plans, stages, err := periodReceived(ctx, tx, from, to, "")
 		if err != nil {
 			return err
 		}
@@ -208,26 +208,6 @@ func (s *PlanService) Balances(ctx context.Context, from, to time.Time) ([]domai
 		}, `SELECT p.code, p.sigla, p.name FROM provinces p JOIN offices o ON o.province_code = p.code ORDER BY p.code`)
 		if err != nil {
 			return err
-		}
-		stages := map[string][4]int{}
-		rows, err := queryAll(ctx, tx, "balance stages", func(s scanner) ([5]any, error) {
-			var code string
-			var a, k, p, r int
-			err := s.Scan(&code, &a, &k, &p, &r)
-			return [5]any{code, a, k, p, r}, err
-		}, `SELECT pp.province_code, SUM(pp.persons),
-				SUM(CASE WHEN pp.acknowledged_at IS NOT NULL THEN pp.persons ELSE 0 END),
-				SUM(CASE WHEN pp.placed_at IS NOT NULL THEN pp.persons ELSE 0 END),
-				SUM(CASE WHEN pp.arrived_at IS NOT NULL THEN pp.arrived ELSE 0 END)
-			FROM plan_provinces pp JOIN plans p ON p.id = pp.plan_id
-			WHERE p.received_at >= $1 AND p.received_at < $2
-			  AND p.status IN ('published', 'placed', 'in_transit', 'arrived', 'closed')
-			GROUP BY pp.province_code`, from, to)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			stages[r[0].(string)] = [4]int{r[1].(int), r[2].(int), r[3].(int), r[4].(int)}
 		}
 		for _, p := range provs {
 			q := shares[p[0]] * float64(total)

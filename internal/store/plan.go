@@ -348,7 +348,7 @@ func proposeSplit(ctx context.Context, id string) func(tx *Tx) error {
 			return err
 		}
 		from, to := periodOf(p.ReceivedAt)
-		received, _, err := periodReceived(ctx, tx, from, to, p.ID)
+		received, _, _, err := periodReceived(ctx, tx, from, to, p.ID)
 		if err != nil {
 			return err
 		}
@@ -458,38 +458,52 @@ func periodOf(t time.Time) (from, to time.Time) {
 // periodReceived sums, per province, the persons of the plans received in
 // [from, to) other than except: those arrived for plans whose arrival is
 // confirmed, the share otherwise (published plans not cancelled).
-func periodReceived(ctx context.Context, q querier, from, to time.Time, except string) (map[string]int, map[string][]string, error) {
+//
+// stages gives, by province, the persons assigned, acknowledged, placed and
+// arrived (as confirmed): the stages apart, for the balances page.
+func periodReceived(ctx context.Context, q querier, from, to time.Time, except string) (
+	received map[string]int, plans map[string][]string, stages map[string][4]int, err error) {
 	type row struct {
-		plan, code       string
-		persons, arrived int
-		confirmed        bool
+		plan, code                      string
+		persons, arrived                int
+		acknowledged, placed, confirmed bool
 	}
 	rows, err := queryAll(ctx, q, "period received", func(s scanner) (row, error) {
 		var r row
-		var at sql.NullTime
-		err := s.Scan(&r.plan, &r.code, &r.persons, &r.arrived, &at)
-		r.confirmed = at.Valid
+		var ack, placed, at sql.NullTime
+		err := s.Scan(&r.plan, &r.code, &r.persons, &r.arrived, &ack, &placed, &at)
+		r.acknowledged, r.placed, r.confirmed = ack.Valid, placed.Valid, at.Valid
 		return r, err
-	}, `SELECT p.id, pp.province_code, pp.persons, pp.arrived, pp.arrived_at FROM plan_provinces pp
+	}, `SELECT p.id, pp.province_code, pp.persons, pp.arrived, pp.acknowledged_at, pp.placed_at, pp.arrived_at FROM plan_provinces pp
 		JOIN plans p ON p.id = pp.plan_id
 		WHERE p.received_at >= $1 AND p.received_at < $2 AND p.id <> $3
 		  AND p.status IN ('published', 'placed', 'in_transit', 'arrived', 'closed')
 		ORDER BY p.received_at, p.id`, from, to, except)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	received, plans := map[string]int{}, map[string][]string{}
+	received, plans, stages = map[string]int{}, map[string][]string{}, map[string][4]int{}
 	for _, r := range rows {
+		st := stages[r.code]
+		st[0] += r.persons
+		if r.acknowledged {
+			st[1] += r.persons
+		}
+		if r.placed {
+			st[2] += r.persons
+		}
 		n := r.persons
 		if r.confirmed {
 			n = r.arrived
+			st[3] += r.arrived
 		}
+		stages[r.code] = st
 		received[r.code] += n
 		if n > 0 {
 			plans[r.code] = append(plans[r.code], r.plan)
 		}
 	}
-	return received, plans, nil
+	return received, plans, stages, nil
 }
 
 // AdjustSplit sets the persons of some provinces before publication, moving
