@@ -5,8 +5,6 @@ import (
 	"io"
 	"time"
 
-	"codeberg.org/go-pdf/fpdf"
-
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
@@ -15,13 +13,7 @@ import (
 // every read of their data with its purpose. Codes (stage, channel, purpose,
 // what was read) are printed as stored: the JSON beside it carries the same.
 func WriteGuestExport(w io.Writer, e domain.GuestExport) error {
-	pdf := fpdf.New("P", "mm", "A4", "")
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	pdf.SetTitle(tr("Accesso ai dati personali – "+e.Guest.ID), false)
-	pdf.SetAuthor("Prefettura di Bologna – Gest.A", false)
-	pdf.SetCreator("gesta", false)
-	pdf.SetCreationDate(e.Generated)
-	pdf.AliasNbPages("{nb}")
+	pdf, tr := newDocument("Accesso ai dati personali – "+e.Guest.ID, "Prefettura di Bologna – Gest.A", e.Generated)
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-12)
 		pdf.SetFont("Helvetica", "", 8)

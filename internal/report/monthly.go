@@ -50,15 +50,8 @@ var rome = func() *time.Location {
 
 // WriteMonthly renders the report. The reference date is on every page.
 func WriteMonthly(w io.Writer, m Monthly) error {
-	pdf := fpdf.New("P", "mm", "A4", "")
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
+	pdf, tr := newDocument("Rapporto mensile sull'accoglienza – "+m.Place, "Prefettura di Bologna – Gest.A", m.Generated)
 	day := m.Day.In(rome).Format("02/01/2006")
-	// Metadata as UTF-8 (fpdf writes it as UTF-16); tr is for the core fonts.
-	pdf.SetTitle("Rapporto mensile sull'accoglienza – "+m.Place, true)
-	pdf.SetAuthor("Prefettura di Bologna – Gest.A", true)
-	pdf.SetCreator("gesta", false)
-	pdf.SetCreationDate(m.Generated)
-	pdf.AliasNbPages("{nb}")
 	pdf.SetHeaderFunc(func() {
 		pdf.SetFont("Helvetica", "", 8)
 		pdf.SetTextColor(90, 90, 90)

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"codeberg.org/go-pdf/fpdf"
-
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
@@ -17,15 +15,7 @@ import (
 // application. The caller renders the words kept as codes: status is the
 // plan status's label and each event's Summary its text (internal/i18n).
 func WritePlan(w io.Writer, p domain.Plan, status string, generated time.Time) error {
-	pdf := fpdf.New("P", "mm", "A4", "")
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	// The document's metadata is written as UTF-16 by fpdf when told the text
-	// is UTF-8; the cp1252 translation is for the page's core fonts only.
-	pdf.SetTitle("Piano di riparto "+p.Reference, true)
-	pdf.SetAuthor("Prefettura di Bologna – Gest.A", true)
-	pdf.SetCreator("gesta", false)
-	pdf.SetCreationDate(generated)
-	pdf.AliasNbPages("{nb}")
+	pdf, tr := newDocument("Piano di riparto "+p.Reference, "Prefettura di Bologna – Gest.A", generated)
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-12)
 		pdf.SetFont("Helvetica", "", 8)

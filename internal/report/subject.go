@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"codeberg.org/go-pdf/fpdf"
-
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
@@ -17,12 +15,7 @@ import (
 // reader's role, purpose, sections). label turns a code (category, status,
 // purpose, role, measure, section) into words: the caller's catalogue.
 func WriteSubjectExport(w io.Writer, x domain.SubjectExport, label func(kind, code string) string) error {
-	pdf := fpdf.New("P", "mm", "A4", "")
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	pdf.SetTitle(tr("Accesso ai dati personali"), false)
-	pdf.SetCreator("gesta", false)
-	pdf.SetCreationDate(x.Generated)
-	pdf.AliasNbPages("{nb}")
+	pdf, tr := newDocument("Accesso ai dati personali", "Prefettura di Bologna – Gest.A", x.Generated)
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-12)
 		pdf.SetFont("Helvetica", "", 8)

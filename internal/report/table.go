@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"codeberg.org/go-pdf/fpdf"
-
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
@@ -16,13 +14,7 @@ import (
 // and the follow-ups with owners and due dates. provinceName is the label
 // of the table's province.
 func WriteTableMinutes(w io.Writer, t domain.NetworkTable, provinceName string, generated time.Time) error {
-	pdf := fpdf.New("P", "mm", "A4", "")
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	pdf.SetTitle(tr("Verbale – "+t.Title), false)
-	pdf.SetAuthor("Prefettura – Gest.A", false)
-	pdf.SetCreator("gesta", false)
-	pdf.SetCreationDate(generated)
-	pdf.AliasNbPages("{nb}")
+	pdf, tr := newDocument("Verbale – "+t.Title, "Prefettura – Gest.A", generated)
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-12)
 		pdf.SetFont("Helvetica", "", 8)

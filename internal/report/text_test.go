@@ -115,3 +115,17 @@ func TestMonthlyPDFText(t *testing.T) {
 		t.Errorf("monthly report text:\n%s", text)
 	}
 }
+
+// TestMinutesPDFMetadata: every document starts through newDocument, so the
+// minutes' title reads as written in the reader's document properties too.
+func TestMinutesPDFMetadata(t *testing.T) {
+	var buf bytes.Buffer
+	tbl := domain.NetworkTable{Title: "Tavolo vulnerabilità – Forlì", HeldOn: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	if err := WriteTableMinutes(&buf, tbl, "Forlì-Cesena", time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	_, info := pdfText(t, buf.Bytes())
+	if got := field(info, "Title"); got != "Verbale – Tavolo vulnerabilità – Forlì" {
+		t.Fatalf("title %q", got)
+	}
+}
