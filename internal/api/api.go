@@ -104,6 +104,8 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 		s.registerCases(api)
 	}
 
+	declareIdempotencyKey(api.OpenAPI())
+
 	// Unknown API paths answer in problem+json, not with the HTML 404 page;
 	// without a valid token, 401 first, so that paths cannot be probed.
 	mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {

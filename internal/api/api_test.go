@@ -208,3 +208,62 @@ func TestSameAnswersOnBothEngines(t *testing.T) {
 		}
 	}
 }
+
+// Every POST that acts declares the Idempotency-Key header and its 409/422
+// in the OpenAPI document; the POSTs that only read do not.
+func TestOpenAPIDeclaresIdempotencyKey(t *testing.T) {
+	dsn, _ := storetest.DSN(t, "sqlite")
+	srv := newAPI(t, storetest.Open(t, dsn))
+	_, _, body := send(t, "GET", srv.URL+"/api/v1/openapi.json", "", "")
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+			Parameters  []struct {
+				Name string `json:"name"`
+				In   string `json:"in"`
+			} `json:"parameters"`
+			Responses map[string]struct {
+				Content map[string]struct {
+					Schema struct {
+						Ref string `json:"$ref"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+		Components struct {
+			Schemas map[string]json.RawMessage `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	posts := 0
+	for path, ops := range doc.Paths {
+		op, ok := ops["post"]
+		if !ok {
+			continue
+		}
+		posts++
+		declared := slices.ContainsFunc(op.Parameters, func(p struct {
+			Name string `json:"name"`
+			In   string `json:"in"`
+		}) bool {
+			return p.Name == "Idempotency-Key" && p.In == "header"
+		})
+		if declared == api.ReadPosts[op.OperationID] {
+			t.Errorf("POST %s (%s): Idempotency-Key declared %v", path, op.OperationID, declared)
+		}
+		if !declared {
+			continue
+		}
+		for _, code := range []string{"409", "422"} {
+			ref := op.Responses[code].Content["application/problem+json"].Schema.Ref
+			if _, ok := doc.Components.Schemas[strings.TrimPrefix(ref, "#/components/schemas/")]; !ok {
+				t.Errorf("POST %s: %s answer's schema %q is not in the document", path, code, ref)
+			}
+		}
+	}
+	if posts < 5 {
+		t.Fatalf("only %d POST operations in the document", posts)
+	}
+}

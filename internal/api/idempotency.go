@@ -18,6 +18,40 @@ import (
 // skip their access rows, so Idempotency-Key is ignored there.
 var readPosts = map[string]bool{"search-guests-body": true}
 
+// declareIdempotencyKey documents the Idempotency-Key header, and the
+// answers it adds, on every POST the idempotency middleware serves (all but
+// readPosts). The middleware reads the header itself, so the parameter is
+// added to the document after the operations are registered.
+func declareIdempotencyKey(doc *huma.OpenAPI) {
+	maxLen := 255
+	for _, item := range doc.Paths {
+		op := item.Post
+		if op == nil || readPosts[op.OperationID] {
+			continue
+		}
+		op.Parameters = append(op.Parameters, &huma.Param{
+			Name: "Idempotency-Key", In: "header", Required: false,
+			Description: "Optional; printable ASCII, at most 255 characters, unique per user for 24 hours. " +
+				"The same key with the same body replays the first answer (header Idempotent-Replayed: true) " +
+				"without acting twice; with another body → 422; while the first is still running → 409.",
+			Schema: &huma.Schema{Type: "string", MinLength: new(1), MaxLength: &maxLen, Pattern: "^[!-~]+$"},
+		})
+		if op.Responses == nil {
+			op.Responses = map[string]*huma.Response{}
+		}
+		for code, what := range map[string]string{
+			"409": "Conflict (also: a request with this Idempotency-Key is still running)",
+			"422": "Unprocessable (also: this Idempotency-Key was used with another body)",
+		} {
+			if op.Responses[code] == nil {
+				op.Responses[code] = &huma.Response{Description: what, Content: map[string]*huma.MediaType{
+					"application/problem+json": {Schema: &huma.Schema{Ref: "#/components/schemas/Problem"}},
+				}}
+			}
+		}
+	}
+}
+
 // maxIdemBody bounds the body kept for fingerprinting; a larger one is
 // refused by huma's own limit anyway.
 const maxIdemBody = 1 << 20
