@@ -129,6 +129,7 @@ func main() {
 	if *knee {
 		last := 0
 		for r := *rate; r <= 9600; r *= 2 {
+			m.phase.Add(1)
 			kr := openLoop(r, 10*time.Second, m.request)
 			fmt.Printf("knee step %d/s: achieved %.0f/s; %s\n", r, kr.achieved, kr.summary())
 			if kr.q(.99) >= time.Second || kr.failures() > 0 {
@@ -162,6 +163,10 @@ type mix struct {
 	// unanswered counts holds without a definite answer (transport error, 5xx).
 	unanswered atomic.Int64
 	keys       sync.Map // idempotency key → hold id
+	// phase numbers the open loops of a run: request i of each loop sends
+	// its own key (the knee's steps restart i; a key reused with another body
+	// is refused 422, rightly, and would count as unanswered).
+	phase atomic.Int32
 }
 
 func (m *mix) load() {
@@ -208,7 +213,7 @@ func (m *mix) request(i int) (int, error) {
 				})
 			return code, err
 		}
-		key := fmt.Sprintf("%s-%d", m.run, i)
+		key := fmt.Sprintf("%s-%d-%d", m.run, m.phase.Load(), i)
 		body := fmt.Sprintf(`{"places": 1, "expires_at": %q, "reason": "morning %s"}`,
 			time.Now().Add(2*time.Hour).UTC().Format(time.RFC3339), m.run)
 		b, code, err := call("POST", base+"/api/v1/facilities/"+f.Code+"/holds", m.token, body, http.Header{"Idempotency-Key": {key}})
