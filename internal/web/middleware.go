@@ -22,6 +22,18 @@ type reqInfo struct {
 	ID      string
 	Pattern string
 	Actor   string
+	// gate is the server's priority gate (priority.go); staff is set once
+	// the request is known to be a signed-in user's or an API client's.
+	gate  *priorityGate
+	staff bool
+}
+
+// markStaff enters the priority gate for the rest of the request, once.
+func (i *reqInfo) markStaff() {
+	if i.gate != nil && !i.staff {
+		i.staff = true
+		i.gate.enter()
+	}
 }
 
 type reqInfoKey struct{}
@@ -41,8 +53,13 @@ func RequestID(ctx context.Context) string {
 	return ""
 }
 
-// SetActorLabel records who made the request, for the access log.
-func SetActorLabel(r *http.Request, label string) { info(r).Actor = label }
+// SetActorLabel records who made the request, for the access log; the
+// request then counts as the staff's for the priority gate.
+func SetActorLabel(r *http.Request, label string) {
+	i := info(r)
+	i.Actor = label
+	i.markStaff()
+}
 
 func newRequestID() string {
 	b := make([]byte, 12)
@@ -100,17 +117,22 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 }
 
 // Middleware wraps the whole router: request id, panic recovery, security
-// headers, one access-log line per request, latency metrics.
+// headers, one access-log line per request, latency metrics, and the
+// priority of the staff's requests over anonymous public ones (priority.go).
 func Middleware(next http.Handler, logger *slog.Logger, m *Metrics, onPanic http.Handler) http.Handler {
+	gate := &priorityGate{}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &reqInfo{ID: newRequestID()}
+		ri := &reqInfo{ID: newRequestID(), gate: gate}
 		ctx := context.WithValue(r.Context(), reqInfoKey{}, ri)
 		r = r.WithContext(domain.NewContextWithRequestID(ctx, ri.ID))
 		sw := &statusWriter{ResponseWriter: w}
 		securityHeaders(sw.Header(), r)
 		sw.Header().Set("X-Request-Id", ri.ID)
 		defer func() {
+			if ri.staff {
+				gate.leave()
+			}
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
@@ -185,5 +207,6 @@ func securityHeaders(h http.Header, r *http.Request) {
 func SetActorLabelCtx(ctx context.Context, label string) {
 	if i, ok := ctx.Value(reqInfoKey{}).(*reqInfo); ok {
 		i.Actor = label
+		i.markStaff()
 	}
 }

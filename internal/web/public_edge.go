@@ -41,18 +41,23 @@ type edgeEntry struct {
 	body    []byte
 	gz      []byte // nil when not worth compressing
 	expires time.Time
+	// refilling: an expired entry that one request is rebuilding; until it
+	// is replaced the others are answered from it (at most one build per key
+	// at a time, so a spike at the moment of expiry does not render it 64 times).
+	refilling bool
 }
 
 type publicEdge struct {
 	slots   chan struct{}
 	wait    time.Duration // publicQueueWait
+	yield   time.Duration // publicYield
 	mu      sync.Mutex
 	entries map[string]*edgeEntry
 	now     func() time.Time
 }
 
 func newPublicEdge() *publicEdge {
-	return &publicEdge{slots: make(chan struct{}, publicMaxInFlight), wait: publicQueueWait, entries: map[string]*edgeEntry{}, now: time.Now}
+	return &publicEdge{slots: make(chan struct{}, publicMaxInFlight), wait: publicQueueWait, yield: publicYield, entries: map[string]*edgeEntry{}, now: time.Now}
 }
 
 // kept are the headers a kept answer carries; the outer middleware sets the
@@ -61,6 +66,9 @@ var kept = []string{"Content-Type", "ETag", "Last-Modified", "Cache-Control", "C
 
 func (e *publicEdge) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := r.Cookie("gesta_session"); err != nil {
+			info(r).gate.wait(r.Context(), e.yield) // anonymous: the staff first
+		}
 		timer := time.NewTimer(e.wait)
 		select {
 		case e.slots <- struct{}{}:
@@ -82,12 +90,16 @@ func (e *publicEdge) wrap(next http.Handler) http.Handler {
 		now := e.now()
 		e.mu.Lock()
 		ent := e.entries[key]
+		refill := ent == nil || (now.After(ent.expires) && !ent.refilling)
+		if refill && ent != nil {
+			ent.refilling = true // one request refills; the others serve the kept answer meanwhile
+		}
 		e.mu.Unlock()
-		if ent == nil || now.After(ent.expires) {
-			ent = e.fill(next, r, key, now)
-			if ent == nil {
-				return // not kept: next wrote the answer itself
+		if refill {
+			if ent != nil { // an answer not kept, or a panic, must not leave it marked
+				defer func(old *edgeEntry) { e.mu.Lock(); old.refilling = false; e.mu.Unlock() }(ent)
 			}
+			ent = e.fill(next, r, key, now)
 		}
 		ent.serve(w, r)
 	})

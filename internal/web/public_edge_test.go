@@ -3,10 +3,13 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -117,5 +120,115 @@ func TestPublicEdgeCap(t *testing.T) {
 	srv.ServeHTTP(w, httptest.NewRequest("GET", "/fast", nil))
 	if w.Code != 200 {
 		t.Errorf("after the spike: %d", w.Code)
+	}
+}
+
+// An expired answer is rebuilt by one request; the others meanwhile get the
+// kept one. A rebuild that is not kept (an error) lets the next one rebuild.
+func TestPublicEdgeRefillsOnce(t *testing.T) {
+	var calls atomic.Int32
+	var version atomic.Int32
+	version.Store(1)
+	block := make(chan struct{})
+	inside := make(chan struct{})
+	var blocking atomic.Bool
+	var fail atomic.Bool
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if blocking.Load() {
+			inside <- struct{}{}
+			<-block
+		}
+		if fail.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = fmt.Fprintf(w, "v%d", version.Load())
+	})
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	e := newPublicEdge()
+	e.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	srv := e.wrap(h)
+	get := func() string {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+		return w.Body.String()
+	}
+	if b := get(); b != "v1" {
+		t.Fatalf("first: %q", b)
+	}
+	mu.Lock()
+	now = now.Add(publicCacheTTL + time.Second)
+	mu.Unlock()
+	version.Store(2)
+	blocking.Store(true)
+	done := make(chan string)
+	go func() { done <- get() }()
+	<-inside // the rebuild is under way
+	blocking.Store(false)
+	if b := get(); b != "v1" || calls.Load() != 2 {
+		t.Errorf("during the rebuild: %q after %d calls, want the kept v1 and no second rebuild", b, calls.Load())
+	}
+	close(block)
+	if b := <-done; b != "v2" {
+		t.Errorf("the rebuilding request got %q", b)
+	}
+	if b := get(); b != "v2" {
+		t.Errorf("after the rebuild: %q", b)
+	}
+	// A failed rebuild is served once and not kept; the next request rebuilds.
+	mu.Lock()
+	now = now.Add(publicCacheTTL + time.Second)
+	mu.Unlock()
+	fail.Store(true)
+	get()
+	fail.Store(false)
+	version.Store(3)
+	if b := get(); b != "v3" {
+		t.Errorf("after a failed rebuild: %q, want a new rebuild", b)
+	}
+}
+
+// While a staff request (a signed-in user's or an API client's) is in
+// flight, an anonymous public request waits for it (up to the edge's yield).
+func TestPublicWaitsForStaff(t *testing.T) {
+	release := make(chan struct{})
+	staffIn := make(chan struct{})
+	var publicRan atomic.Bool
+	e := newPublicEdge()
+	e.yield = time.Minute
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /staff", func(w http.ResponseWriter, r *http.Request) {
+		SetActorLabel(r, "coordinamento")
+		close(staffIn)
+		<-release
+	})
+	mux.Handle("GET /{$}", e.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		publicRan.Store(true)
+		_, _ = io.WriteString(w, "pubblico")
+	})))
+	srv := Middleware(mux, slog.New(slog.DiscardHandler), nil, http.NotFoundHandler())
+	go srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/staff", nil))
+	<-staffIn
+	done := make(chan int)
+	go func() {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+		done <- w.Code
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if publicRan.Load() {
+		t.Fatal("the public request ran while a staff request was in flight")
+	}
+	close(release)
+	if code := <-done; code != 200 || !publicRan.Load() {
+		t.Errorf("after the staff request: %d", code)
+	}
+	// With no staff request in flight, nothing waits.
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if w.Code != 200 {
+		t.Errorf("quiet: %d", w.Code)
 	}
 }
