@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/i18n"
 )
 
@@ -24,8 +25,8 @@ import (
 //     anonymous visitor, so keeping them is safe; a new publication shows
 //     within publicCacheTTL (pages say max-age=300 anyway).
 //
-// A request carrying a session cookie bypasses the memory (its header names
-// the signed-in user) but not the cap.
+// A signed-in visitor's request bypasses the memory (its header names the
+// user) but not the cap.
 const (
 	publicCacheTTL     = 5 * time.Second
 	publicCacheEntries = 512
@@ -64,11 +65,18 @@ func newPublicEdge() *publicEdge {
 // security headers on every answer anyway.
 var kept = []string{"Content-Type", "ETag", "Last-Modified", "Cache-Control", "Content-Disposition", "Access-Control-Allow-Origin"}
 
-func (e *publicEdge) wrap(next http.Handler) http.Handler {
+// wrap puts a public route behind the edge: the cap outside the session
+// loader, the memory inside it, where the visitor is known to be anonymous
+// or signed in (a made-up session cookie is only anonymous: it cannot make
+// the page be built anew for every request).
+func (e *publicEdge) wrap(sessions func(http.Handler) http.Handler, next http.Handler) http.Handler {
+	return e.limit(sessions(e.memory(next)))
+}
+
+// limit takes one of the edge's slots for the request, or answers 503 with
+// Retry-After after waiting publicQueueWait for one.
+func (e *publicEdge) limit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := r.Cookie("gesta_session"); err != nil {
-			info(r).gate.wait(r.Context(), e.yield) // anonymous: the staff first
-		}
 		timer := time.NewTimer(e.wait)
 		select {
 		case e.slots <- struct{}{}:
@@ -82,10 +90,20 @@ func (e *publicEdge) wrap(next http.Handler) http.Handler {
 			return
 		}
 		defer func() { <-e.slots }()
-		if _, err := r.Cookie("gesta_session"); err == nil {
+		next.ServeHTTP(w, r)
+	})
+}
+
+// memory answers anonymous visitors from the kept answers, after letting the
+// staff's requests in flight go first; a signed-in visitor's page names them,
+// so it is built for them.
+func (e *publicEdge) memory(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, signedIn := domain.ActorFromContext(r.Context()); signedIn {
 			next.ServeHTTP(w, r)
 			return
 		}
+		info(r).gate.wait(r.Context(), e.yield) // anonymous: the staff first
 		key := r.Method + " " + r.URL.Path + "?" + r.URL.RawQuery + "|" + i18n.FromRequest(r)
 		now := e.now()
 		e.mu.Lock()

@@ -13,7 +13,20 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
 )
+
+// fakeSessions stands for the session loader: the cookie "valid" is a
+// signed-in user's session, any other is nobody's.
+func fakeSessions(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie("gesta_session"); err == nil && c.Value == "valid" {
+			r = r.WithContext(domain.NewContextWithActor(r.Context(), domain.Actor{UserID: "u1"}))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 func TestPublicEdge(t *testing.T) {
 	var calls atomic.Int32
@@ -34,7 +47,7 @@ func TestPublicEdge(t *testing.T) {
 	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
 	e := newPublicEdge()
 	e.now = func() time.Time { return now }
-	srv := e.wrap(h)
+	srv := e.wrap(fakeSessions, h)
 	get := func(path string, hdr ...string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest("GET", path, nil)
 		for i := 0; i+1 < len(hdr); i += 2 {
@@ -71,10 +84,17 @@ func TestPublicEdge(t *testing.T) {
 	}
 	// A signed-in request is never answered from memory.
 	r = httptest.NewRequest("GET", "/", nil)
-	r.AddCookie(&http.Cookie{Name: "gesta_session", Value: "x"})
+	r.AddCookie(&http.Cookie{Name: "gesta_session", Value: "valid"})
 	srv.ServeHTTP(httptest.NewRecorder(), r)
 	if calls.Load() != 4 {
 		t.Errorf("a signed-in request was served from memory")
+	}
+	// A made-up session cookie is anonymous: answered from memory.
+	r = httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(&http.Cookie{Name: "gesta_session", Value: "made-up"})
+	srv.ServeHTTP(httptest.NewRecorder(), r)
+	if calls.Load() != 4 {
+		t.Errorf("a made-up session cookie had the page built anew")
 	}
 	// Errors are not kept.
 	get("/missing")
@@ -95,7 +115,7 @@ func TestPublicEdgeCap(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{}, publicMaxInFlight)
 	e := newPublicEdge()
-	srv := e.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := e.wrap(fakeSessions, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
 			started <- struct{}{}
 			<-release
@@ -149,7 +169,7 @@ func TestPublicEdgeRefillsOnce(t *testing.T) {
 	var mu sync.Mutex
 	e := newPublicEdge()
 	e.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	srv := e.wrap(h)
+	srv := e.wrap(fakeSessions, h)
 	get := func() string {
 		w := httptest.NewRecorder()
 		srv.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
@@ -204,7 +224,7 @@ func TestPublicWaitsForStaff(t *testing.T) {
 		close(staffIn)
 		<-release
 	})
-	mux.Handle("GET /{$}", e.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /{$}", e.wrap(fakeSessions, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		publicRan.Store(true)
 		_, _ = io.WriteString(w, "pubblico")
 	})))

@@ -462,7 +462,10 @@ func (s *Server) Register(mux *http.ServeMux) {
 		}
 		var handler http.Handler = s.Sessions.LoadAndSave(s.withActor(h))
 		if !rt.Access.SignedIn && strings.HasPrefix(rt.Pattern, "GET /") && !strings.HasPrefix(rt.Pattern, "GET /login") {
-			handler = s.edge.wrap(handler) // the public site's cap and memory (public_edge.go)
+			// The public site's cap and memory (public_edge.go).
+			handler = s.edge.wrap(func(next http.Handler) http.Handler {
+				return s.Sessions.LoadAndSave(s.withActor(next.ServeHTTP))
+			}, h)
 		}
 		mux.Handle(rt.Pattern, handler)
 	}
