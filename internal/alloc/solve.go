@@ -158,6 +158,13 @@ func (s *solver) rootIncumbents() {
 	if c, ok := m.pack(s.dives); ok {
 		s.found(c, m)
 	}
+	if s.dives && s.best > s.rootCost {
+		// A placement of the root's cost, filling exactly the facilities
+		// the relaxation's optimal face must fill (face.go).
+		g.load(s.root)
+		m.faceFill(s.root, s.rootCost, searchParams{start: s.start, deadline: s.deadline, nodeLimit: s.opt.nodeLimit}, &s.sol.Stats,
+			func(c int64) { s.found(c, m) })
+	}
 	for i := 0; s.dives && i < len(diveOrders); i++ {
 		g.load(s.root)
 		if c, ok := m.dive(diveOrders[i], s.best); ok {
