@@ -38,10 +38,11 @@ const (
 // placement of the root's cost, after faceLeaves complete fills, faceSteps
 // fills or at the limits of p; the model is left at some tried flow.
 // Nothing it concludes is a bound: it only finds.
-func (m *model) faceFill(root flowState, rootCost int64, p searchParams, stats *SolveStats, take func(c int64)) {
+func (m *model) faceFill(root flowState, rootCost, cutoff int64, p searchParams, stats *SolveStats, take func(c int64)) {
 	g, nw := m.g, m.nw
 	in := nw.in
 	rc := func(a int) int64 { return g.reduced(int32(a), int(g.to[a^1])) }
+	slack := cutoff - 1 - rootCost // what a placement below cutoff may cost beyond the root's
 	nH := len(nw.hhClasses)
 	// Per facility with a node: excluded (its way out must stay empty, or
 	// single people must fill it), exact (full, of households only), or
@@ -54,17 +55,17 @@ func (m *model) faceFill(root flowState, rootCost int64, p searchParams, stats *
 	status := map[int]int{}
 	for _, a := range m.facOut {
 		switch r := rc(a[0]); {
-		case r > 0:
+		case r > slack:
 			status[a[1]] = excluded
-		case r < 0:
+		case -r > slack:
 			status[a[1]] = exact
 		}
 	}
 	for _, a := range m.sigFac {
 		switch r := rc(a[0]); {
-		case r < 0:
+		case -r > slack:
 			status[a[1]] = excluded // single people fill it
-		case r == 0 && status[a[1]] == exact:
+		case r <= slack && status[a[1]] == exact:
 			status[a[1]] = room // single people fill what households leave
 		}
 	}
@@ -85,12 +86,12 @@ func (m *model) faceFill(root flowState, rootCost int64, p searchParams, stats *
 			if status[f] == excluded {
 				continue
 			}
-			r := rc(a[0])
-			if r > 0 {
+			r := rc(a[0]) * size
+			if r > slack {
 				continue
 			}
 			c := (g.capa[a[0]] + g.capa[a[0]^1] + g.fixed[a[0]]) / size
-			if r < 0 { // saturated on the face
+			if -r > slack { // saturated
 				count[a[0]] = c
 				left[k] -= c
 				free[f] -= c * size
@@ -138,11 +139,11 @@ func (m *model) faceFill(root flowState, rootCost int64, p searchParams, stats *
 			// The rest, on the facilities with room: a search on the face
 			// (cutoff the root's cost + 1), within a budget.
 			sp := p
-			sp.rootCost, sp.cutoff, sp.floor, sp.budget, sp.dives = rootCost, rootCost+1, rootCost, faceLeafBudget, true
+			sp.rootCost, sp.cutoff, sp.floor, sp.budget, sp.dives = rootCost, cutoff, cutoff-1, faceLeafBudget, true
 			if r := m.search(sp, stats); r.state != nil {
 				g.load(*r.state)
 				take(r.best)
-				optimal = r.best == rootCost
+				optimal = true
 			}
 			return
 		}
@@ -163,7 +164,7 @@ func (m *model) faceFill(root flowState, rootCost int64, p searchParams, stats *
 			for _, o := range os {
 				g.setFlow(o.arc, count[o.arc]*m.size(o.k))
 			}
-			if g.reoptimize() && g.flowCost() == rootCost {
+			if g.reoptimize() && g.flowCost() < cutoff {
 				fill(i + 1)
 			}
 			return

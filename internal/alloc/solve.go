@@ -84,7 +84,7 @@ func solve(in *Instance, timeLimit time.Duration, opt options) (*Solution, error
 	// A search that finds a placement below its cutoff and finishes has
 	// proven it optimal; whatever a search's end, the least bound of its
 	// open nodes and of what it found bounds the optimum.
-	for _, phase := range []func() (bool, error){s.faceSearch, s.flowSearch, func() (bool, error) {
+	for _, phase := range []func() (bool, error){s.faceSearch, s.boundFill, s.flowSearch, func() (bool, error) {
 		return s.lagrangeSearch(timeLimit)
 	}} {
 		if s.best <= s.lower {
@@ -162,7 +162,7 @@ func (s *solver) rootIncumbents() {
 		// A placement of the root's cost, filling exactly the facilities
 		// the relaxation's optimal face must fill (face.go).
 		g.load(s.root)
-		m.faceFill(s.root, s.rootCost, searchParams{start: s.start, deadline: s.deadline, nodeLimit: s.opt.nodeLimit}, &s.sol.Stats,
+		m.faceFill(s.root, s.rootCost, s.rootCost+1, searchParams{start: s.start, deadline: s.deadline, nodeLimit: s.opt.nodeLimit}, &s.sol.Stats,
 			func(c int64) { s.found(c, m) })
 	}
 	for i := 0; s.dives && i < len(diveOrders); i++ {
@@ -192,6 +192,20 @@ func (s *solver) faceSearch() (bool, error) {
 		return false, err
 	}
 	return !r.stopped && r.state != nil || s.stop(), nil
+}
+
+// boundFill looks for a placement at the bound the searches before it
+// proved above the root's cost (faceFill with that cutoff), which would be
+// optimal; networks with dives only. Never done: it proves nothing.
+func (s *solver) boundFill() (bool, error) {
+	if !s.dives || s.lower <= s.rootCost || s.best-s.lower <= 0 {
+		return false, nil
+	}
+	s.g.load(s.root)
+	s.m.faceFill(s.root, s.rootCost, s.lower+1, searchParams{start: s.start, deadline: s.deadline, nodeLimit: s.opt.nodeLimit},
+		&s.sol.Stats, func(c int64) { s.found(c, s.m) })
+	s.g.load(s.root)
+	return false, nil
 }
 
 // flowSearch searches below the incumbent on flow bounds, within
