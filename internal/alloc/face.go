@@ -6,13 +6,13 @@ import (
 	"time"
 )
 
-// faceFill's limits: the complete fills it searches the rest of, the fills
-// it tries in all, and the relaxations each search of the rest may solve.
-const (
-	faceLeaves     = 8
-	faceSteps      = 1000
-	faceLeafBudget = 200
-)
+// faceLimits are faceFill's: the complete fills it searches the rest of,
+// the fills it tries in all, and the relaxations each search of the rest
+// may solve.
+type faceLimits struct{ leaves, steps, leafBudget int }
+
+// rootFace is faceFill's at the root's cost.
+var rootFace = faceLimits{leaves: 8, steps: 1000, leafBudget: 200}
 
 // faceFill is a primal heuristic for a placement of the root's cost, which
 // would be optimal at once. Such a placement is an optimum of the
@@ -38,7 +38,7 @@ const (
 // placement of the root's cost, after faceLeaves complete fills, faceSteps
 // fills or at the limits of p; the model is left at some tried flow.
 // Nothing it concludes is a bound: it only finds.
-func (m *model) faceFill(root flowState, rootCost, cutoff int64, p searchParams, stats *SolveStats, take func(c int64)) {
+func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits, p searchParams, stats *SolveStats, take func(c int64)) {
 	g, nw := m.g, m.nw
 	in := nw.in
 	rc := func(a int) int64 { return g.reduced(int32(a), int(g.to[a^1])) }
@@ -121,7 +121,7 @@ func (m *model) faceFill(root flowState, rootCost, cutoff int64, p searchParams,
 	})
 	optimal, leaves, steps := false, 0, 0
 	done := func() bool {
-		return optimal || leaves >= faceLeaves || steps >= faceSteps || p.nodeLimit > 0 && stats.Nodes >= p.nodeLimit ||
+		return optimal || leaves >= lim.leaves || steps >= lim.steps || p.nodeLimit > 0 && stats.Nodes >= p.nodeLimit ||
 			time.Now().After(p.deadline)
 	}
 	states := make([]flowState, len(exacts)+1)
@@ -139,7 +139,7 @@ func (m *model) faceFill(root flowState, rootCost, cutoff int64, p searchParams,
 			// The rest, on the facilities with room: a search on the face
 			// (cutoff the root's cost + 1), within a budget.
 			sp := p
-			sp.rootCost, sp.cutoff, sp.floor, sp.budget, sp.dives = rootCost, cutoff, cutoff-1, faceLeafBudget, true
+			sp.rootCost, sp.cutoff, sp.floor, sp.budget, sp.dives = rootCost, cutoff, cutoff-1, lim.leafBudget, true
 			if r := m.search(sp, stats); r.state != nil {
 				g.load(*r.state)
 				take(r.best)

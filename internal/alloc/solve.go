@@ -162,7 +162,7 @@ func (s *solver) rootIncumbents() {
 		// A placement of the root's cost, filling exactly the facilities
 		// the relaxation's optimal face must fill (face.go).
 		g.load(s.root)
-		m.faceFill(s.root, s.rootCost, s.rootCost+1, searchParams{start: s.start, deadline: s.deadline, nodeLimit: s.opt.nodeLimit}, &s.sol.Stats,
+		m.faceFill(s.root, s.rootCost, s.rootCost+1, rootFace, searchParams{start: s.start, deadline: s.deadline, nodeLimit: s.opt.nodeLimit}, &s.sol.Stats,
 			func(c int64) { s.found(c, m) })
 	}
 	for i := 0; s.dives && i < len(diveOrders); i++ {
@@ -194,19 +194,35 @@ func (s *solver) faceSearch() (bool, error) {
 	return !r.stopped && r.state != nil || s.stop(), nil
 }
 
-// boundFill looks for a placement at the bound the searches before it
-// proved above the root's cost (faceFill with that cutoff), which would be
-// optimal; networks with dives only. Never done: it proves nothing.
+// boundFill looks for placements near the proven bound with faceFill:
+// below the bound + 1 (optimal), + 2, + 4, … + boundFillMax, until one is
+// found; networks with dives only. The incumbents before it are often 80 to
+// 300 above the bound on the family-heavy batches, and one within a few
+// units lets reduced costs fix nearly every arc in the searches that
+// follow. Never done: it proves nothing.
 func (s *solver) boundFill() (bool, error) {
-	if !s.dives || s.lower <= s.rootCost || s.best-s.lower <= 0 {
+	if !s.dives {
 		return false, nil
 	}
-	s.g.load(s.root)
-	s.m.faceFill(s.root, s.rootCost, s.lower+1, searchParams{start: s.start, deadline: s.deadline, nodeLimit: s.opt.nodeLimit},
-		&s.sol.Stats, func(c int64) { s.found(c, s.m) })
+	for d := s.lower + 1 - s.rootCost; d <= boundFillMax && s.best >= s.rootCost+d && !s.stop(); d *= 2 {
+		if d == 1 && s.lower == s.rootCost {
+			continue // rootIncumbents tried it
+		}
+		s.g.load(s.root)
+		s.m.faceFill(s.root, s.rootCost, s.rootCost+d, boundFace, searchParams{start: s.start, deadline: s.deadline, nodeLimit: s.opt.nodeLimit},
+			&s.sol.Stats, func(c int64) { s.found(c, s.m) })
+	}
 	s.g.load(s.root)
 	return false, nil
 }
+
+// boundFillMax is how far above the root's cost boundFill looks, and
+// boundFace its limits for each look: a look that finds nothing costs up to
+// steps + leaves × leafBudget relaxations (measured: BENCHMARKS.md, "Batch
+// families: issue 19's third round").
+const boundFillMax = 32
+
+var boundFace = faceLimits{leaves: 4, steps: 300, leafBudget: 50}
 
 // flowSearch searches below the incumbent on flow bounds, within
 // opt.flowBudget relaxations (skipped on large networks). Done when it ends.
