@@ -195,9 +195,10 @@ func (s *solver) faceSearch() (bool, error) {
 }
 
 // boundFill looks for placements near the proven bound with faceFill:
-// below the bound + 1 (optimal), + 2, + 4, … + boundFillMax, until one is
-// found; networks with dives only. The incumbents before it are often 80 to
-// 300 above the bound on the family-heavy batches, and one within a few
+// below the root's cost + d for d from the bound's distance to it + 1 (a
+// placement at the bound: optimal), doubling up to boundFillMax, until one
+// is found; networks with dives only. The incumbents before it are often 80
+// to 400 above the bound on the family-heavy batches, and one within a few
 // units lets reduced costs fix nearly every arc in the searches that
 // follow. Never done: it proves nothing.
 func (s *solver) boundFill() (bool, error) {
