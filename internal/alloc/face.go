@@ -12,7 +12,7 @@ import (
 type faceLimits struct{ leaves, steps, leafBudget int }
 
 // rootFace is faceFill's at the root's cost.
-var rootFace = faceLimits{leaves: 8, steps: 1000, leafBudget: 200}
+var rootFace = faceLimits{leaves: 8, steps: 400, leafBudget: 200}
 
 // faceFill is a primal heuristic for a placement of the root's cost, which
 // would be optimal at once. Such a placement is an optimum of the
