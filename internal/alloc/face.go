@@ -14,8 +14,8 @@ type faceLimits struct{ leaves, steps, leafBudget int }
 // rootFace is faceFill's at the root's cost.
 var rootFace = faceLimits{leaves: 8, steps: 400, leafBudget: 200}
 
-// faceFill is a primal heuristic for a placement of the root's cost, which
-// would be optimal at once. Such a placement is an optimum of the
+// faceFill is a primal heuristic for a placement of the root's cost
+// (cutoff = root + 1), which would be optimal at once. Such a placement is an optimum of the
 // relaxation, so it satisfies complementary slackness with the root's
 // potentials: it uses no arc of positive reduced cost and saturates every
 // arc of negative reduced cost. On the family-heavy batches the near
@@ -32,10 +32,14 @@ var rootFace = faceLimits{leaves: 8, steps: 400, leafBudget: 200}
 // first): each fill fixes the facility's household arcs and the flow,
 // re-optimised, must keep the root's cost, or the fill is dropped. When
 // every such facility is filled, the households left to the others are a
-// small search on the face (cutoff the root's cost + 1, faceLeafBudget
-// relaxations). take learns each placement found while the flow is that
-// placement's. Every fill and relaxation counts as a node. It stops at a
-// placement of the root's cost, after faceLeaves complete fills, faceSteps
+// small search on the face (cutoff the root's cost + 1, lim.leafBudget
+// relaxations). With a cutoff above the root's cost + 1 it looks for a
+// placement below cutoff the same way: the slack cutoff − 1 − root admits
+// arcs whose reduced cost (per household) is within it, and only the
+// facilities whose way out costs more than the slack per empty place must
+// be full (boundFill). take learns each placement found while the flow is
+// that placement's. Every fill and relaxation counts as a node. It stops at
+// a placement below cutoff, after lim.leaves complete fills, lim.steps
 // fills or at the limits of p; the model is left at some tried flow.
 // Nothing it concludes is a bound: it only finds.
 func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits, p searchParams, stats *SolveStats, take func(c int64)) {
