@@ -3,7 +3,6 @@ package alloc
 import (
 	"encoding/binary"
 	"hash/fnv"
-	"slices"
 	"sort"
 )
 
@@ -191,7 +190,7 @@ func (m *model) dive(order func(m *model, flow, rem, size int64, f int) float64,
 // facilities exactly, and a placement fills them with households that fit
 // together. The rest go to the nearest facility with room, else unplaced;
 // the single people are re-optimised around them (tryPlan).
-func (m *model) pack() (int64, bool) {
+func (m *model) pack(agree bool) (int64, bool) {
 	g, nw := m.g, m.nw
 	in := nw.in
 	nH := len(nw.hhClasses)
@@ -236,17 +235,28 @@ func (m *model) pack() (int64, bool) {
 			continue
 		}
 		// Subset sums of the households that may go to f: pick[q] is the
-		// count per class of one way to reach q.
+		// count per class of one way to reach q — with agree, the way that
+		// agrees most with the flow (value[q]: the households the flow
+		// sends to f that it takes, a fraction for the split one). Which
+		// households fill f matters as much as how full: a class used up
+		// here may be the only one that fills another facility exactly.
 		pick := make([][]int64, r+1)
+		value := make([]float64, r+1)
 		pick[0] = make([]int64, nH)
 		for _, ia := range arcsTo[f] {
 			size := m.size(ia.c)
 			n := min(left[ia.c], (capacity(ia.arc)-count[ia.arc]*size)/size)
-			for range n {
+			share := float64(g.flow(ia.arc)-g.fixed[ia.arc]) / float64(size) // households the flow adds on the arc
+			for j := range n {
+				v := min(1, max(0, share-float64(j))) - 1e-3 // a household nobody sends here: a little less than none
 				for q := r; q >= size; q-- {
-					if pick[q] == nil && pick[q-size] != nil && pick[q-size][ia.c] < n {
-						pick[q] = slices.Clone(pick[q-size])
+					if pick[q-size] != nil && (pick[q] == nil || agree && value[q-size]+v > value[q]+1e-9) {
+						if pick[q] == nil {
+							pick[q] = make([]int64, nH)
+						}
+						copy(pick[q], pick[q-size])
 						pick[q][ia.c]++
+						value[q] = value[q-size] + v
 					}
 				}
 			}

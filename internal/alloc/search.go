@@ -386,7 +386,7 @@ func (s *searchRun) heuristics() {
 		// family-heavy batches it finds what rounding by class misses
 		// (BENCHMARKS.md, "Batch families").
 		g.restore()
-		if c, ok := m.pack(); ok && s.found(c) {
+		if c, ok := m.pack(true); ok && s.found(c) {
 			found = true
 		}
 	}

@@ -84,7 +84,7 @@ func solve(in *Instance, timeLimit time.Duration, opt options) (*Solution, error
 	// A search that finds a placement below its cutoff and finishes has
 	// proven it optimal; whatever a search's end, the least bound of its
 	// open nodes and of what it found bounds the optimum.
-	for _, phase := range []func() (bool, error){s.faceSearch, s.flowSearch, func() (bool, error) {
+	for _, phase := range []func() (bool, error){s.faceSearch, s.boundFill, s.flowSearch, func() (bool, error) {
 		return s.lagrangeSearch(timeLimit)
 	}} {
 		if s.best <= s.lower {
@@ -147,15 +147,24 @@ func (s *solver) rootIncumbents() {
 	if c, ok := m.round(); ok {
 		s.found(c, m)
 	}
-	g.load(s.root)
-	if c, ok := m.pack(); ok {
-		s.found(c, m)
-	}
 	// Dives (at the root, and in the searches with the rounding) on
 	// networks the Lagrangian phase does not take straight away: there its
 	// placements are the incumbents, and its multipliers' path follows the
-	// incumbent it starts from (measurements: docs/allocation.md).
+	// incumbent it starts from (measurements: docs/allocation.md) — which
+	// is also why the rounding by facility follows the flow's households
+	// only there (pack's agree: nation-1 24,155 → 43,809 nodes with it).
 	s.dives = !s.large()
+	g.load(s.root)
+	if c, ok := m.pack(s.dives); ok {
+		s.found(c, m)
+	}
+	if s.dives && s.best > s.rootCost {
+		// A placement of the root's cost, filling exactly the facilities
+		// the relaxation's optimal face must fill (face.go).
+		g.load(s.root)
+		m.faceFill(s.root, s.rootCost, s.rootCost+1, rootFace, searchParams{start: s.start, deadline: s.deadline, nodeLimit: s.opt.nodeLimit}, &s.sol.Stats,
+			func(c int64) { s.found(c, m) })
+	}
 	for i := 0; s.dives && i < len(diveOrders); i++ {
 		g.load(s.root)
 		if c, ok := m.dive(diveOrders[i], s.best); ok {
@@ -184,6 +193,37 @@ func (s *solver) faceSearch() (bool, error) {
 	}
 	return !r.stopped && r.state != nil || s.stop(), nil
 }
+
+// boundFill looks for placements near the proven bound with faceFill:
+// below the root's cost + d for d from the bound's distance to it + 1 (a
+// placement at the bound: optimal), doubling up to boundFillMax, until one
+// is found; networks with dives only. The incumbents before it are often 80
+// to 400 above the bound on the family-heavy batches, and one within a few
+// units lets reduced costs fix nearly every arc in the searches that
+// follow. Never done: it proves nothing.
+func (s *solver) boundFill() (bool, error) {
+	if !s.dives {
+		return false, nil
+	}
+	for d := s.lower + 1 - s.rootCost; d <= boundFillMax && s.best >= s.rootCost+d && !s.stop(); d *= 2 {
+		if d == 1 && s.lower == s.rootCost {
+			continue // rootIncumbents tried it
+		}
+		s.g.load(s.root)
+		s.m.faceFill(s.root, s.rootCost, s.rootCost+d, boundFace, searchParams{start: s.start, deadline: s.deadline, nodeLimit: s.opt.nodeLimit},
+			&s.sol.Stats, func(c int64) { s.found(c, s.m) })
+	}
+	s.g.load(s.root)
+	return false, nil
+}
+
+// boundFillMax is how far above the root's cost boundFill looks, and
+// boundFace its limits for each look: a look that finds nothing costs up to
+// steps + leaves × leafBudget relaxations (measured: BENCHMARKS.md, "Batch
+// families: issue 19's third round").
+const boundFillMax = 32
+
+var boundFace = faceLimits{leaves: 4, steps: 300, leafBudget: 50}
 
 // flowSearch searches below the incumbent on flow bounds, within
 // opt.flowBudget relaxations (skipped on large networks). Done when it ends.

@@ -1,0 +1,201 @@
+package alloc
+
+import (
+	"math"
+	"sort"
+	"time"
+)
+
+// faceLimits are faceFill's: the complete fills it searches the rest of,
+// the fills it tries in all, and the relaxations each search of the rest
+// may solve.
+type faceLimits struct{ leaves, steps, leafBudget int }
+
+// rootFace is faceFill's at the root's cost.
+var rootFace = faceLimits{leaves: 8, steps: 400, leafBudget: 200}
+
+// faceFill is a primal heuristic for a placement of the root's cost
+// (cutoff = root + 1), which would be optimal at once. Such a placement is an optimum of the
+// relaxation, so it satisfies complementary slackness with the root's
+// potentials: it uses no arc of positive reduced cost and saturates every
+// arc of negative reduced cost. On the family-heavy batches the near
+// facilities that take households only (no single person may enter at zero
+// reduced cost) have a negative reduced cost on their way out: each must be
+// filled exactly to its free places by whole households of the classes
+// whose arcs there have a reduced cost of zero — a multiple subset-sum
+// problem that the flow solves by splitting households and that branching
+// on one arc at a time, whose children keep the bound, explores slowly
+// (BENCHMARKS.md, "Batch families").
+//
+// faceFill searches those exact fills depth first, one facility at a time
+// (the one with the fewest classes first, the counts nearest the flow's
+// first): each fill fixes the facility's household arcs and the flow,
+// re-optimised, must keep the root's cost, or the fill is dropped. When
+// every such facility is filled, the households left to the others are a
+// small search on the face (cutoff the root's cost + 1, lim.leafBudget
+// relaxations). With a cutoff above the root's cost + 1 it looks for a
+// placement below cutoff the same way: the slack cutoff − 1 − root admits
+// arcs whose reduced cost (per household) is within it, and only the
+// facilities whose way out costs more than the slack per empty place must
+// be full (boundFill). take learns each placement found while the flow is
+// that placement's. Every fill and relaxation counts as a node. It stops at
+// a placement below cutoff, after lim.leaves complete fills, lim.steps
+// fills or at the limits of p; the model is left at some tried flow.
+// Nothing it concludes is a bound: it only finds.
+func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits, p searchParams, stats *SolveStats, take func(c int64)) {
+	g, nw := m.g, m.nw
+	in := nw.in
+	rc := func(a int) int64 { return g.reduced(int32(a), int(g.to[a^1])) }
+	slack := cutoff - 1 - rootCost // what a placement below cutoff may cost beyond the root's
+	nH := len(nw.hhClasses)
+	// Per facility with a node: excluded (its way out must stay empty, or
+	// single people must fill it), exact (full, of households only), or
+	// room (at most its free places).
+	const (
+		room = iota
+		exact
+		excluded
+	)
+	status := map[int]int{}
+	for _, a := range m.facOut {
+		switch r := rc(a[0]); {
+		case r > slack:
+			status[a[1]] = excluded
+		case -r > slack:
+			status[a[1]] = exact
+		}
+	}
+	for _, a := range m.sigFac {
+		switch r := rc(a[0]); {
+		case -r > slack:
+			status[a[1]] = excluded // single people fill it
+		case r <= slack && status[a[1]] == exact:
+			status[a[1]] = room // single people fill what households leave
+		}
+	}
+	type option struct {
+		k, arc int
+		cap    int64 // households the arc can carry
+		flow   int64 // people the flow sends along it
+	}
+	options := map[int][]option{}
+	left := make([]int64, nH)
+	count := map[int]int64{} // households per arc
+	free := map[int]int64{}
+	for k, ks := range nw.hhClasses {
+		left[k] = int64(len(ks))
+		size := m.size(k)
+		for _, a := range m.hhArcs[k] {
+			f := a[1]
+			if status[f] == excluded {
+				continue
+			}
+			r := rc(a[0]) * size
+			if r > slack {
+				continue
+			}
+			c := (g.capa[a[0]] + g.capa[a[0]^1] + g.fixed[a[0]]) / size
+			if -r > slack { // saturated
+				count[a[0]] = c
+				left[k] -= c
+				free[f] -= c * size
+				continue
+			}
+			options[f] = append(options[f], option{k, a[0], c, g.flow(a[0])})
+		}
+	}
+	var exacts []int
+	for f, os := range options {
+		free[f] += int64(in.Facilities[f].Free)
+		sort.Slice(os, func(i, j int) bool {
+			return os[i].flow > os[j].flow || os[i].flow == os[j].flow && os[i].arc < os[j].arc
+		})
+		if status[f] == exact {
+			exacts = append(exacts, f)
+		}
+	}
+	for _, k := range left {
+		if k < 0 {
+			return // saturated arcs hold more than a class has: not a face to fill
+		}
+	}
+	sort.Slice(exacts, func(i, j int) bool {
+		a, b := exacts[i], exacts[j]
+		return len(options[a]) < len(options[b]) || len(options[a]) == len(options[b]) && a < b
+	})
+	optimal, leaves, steps := false, 0, 0
+	done := func() bool {
+		return optimal || leaves >= lim.leaves || steps >= lim.steps || p.nodeLimit > 0 && stats.Nodes >= p.nodeLimit ||
+			time.Now().After(p.deadline)
+	}
+	states := make([]flowState, len(exacts)+1)
+	var fill func(i int)
+	var compose func(i, j int, need int64)
+	// fill fixes the households of exacts[i:] one facility at a time, the
+	// flow checking after each that the rest still costs the root's (the
+	// face is not left); at the end the rest is searched.
+	fill = func(i int) {
+		if done() {
+			return
+		}
+		if i == len(exacts) {
+			leaves++
+			// The rest, on the facilities with room: a search on the face
+			// (cutoff the root's cost + 1), within a budget.
+			sp := p
+			sp.rootCost, sp.cutoff, sp.floor, sp.budget, sp.dives = rootCost, cutoff, cutoff-1, lim.leafBudget, true
+			if r := m.search(sp, stats); r.state != nil {
+				g.load(*r.state)
+				take(r.best)
+				optimal = true
+			}
+			return
+		}
+		g.saveInto(&states[i])
+		compose(i, 0, free[exacts[i]])
+	}
+	// compose fills exacts[i] with need more people from its options j….
+	compose = func(i, j int, need int64) {
+		if done() {
+			return
+		}
+		f := exacts[i]
+		os := options[f]
+		if need == 0 {
+			steps++
+			stats.Nodes++
+			g.load(states[i])
+			for _, o := range os {
+				g.setFlow(o.arc, count[o.arc]*m.size(o.k))
+			}
+			if g.reoptimize() && g.flowCost() < cutoff {
+				fill(i + 1)
+			}
+			return
+		}
+		if j == len(os) {
+			return
+		}
+		o := os[j]
+		size := m.size(o.k)
+		// The counts nearest to the flow's first.
+		hi, want := min(left[o.k], o.cap-count[o.arc], need/size), float64(o.flow)/float64(size)
+		ns := make([]int64, 0, hi+1)
+		for n := int64(0); n <= hi; n++ {
+			ns = append(ns, n)
+		}
+		sort.SliceStable(ns, func(a, b int) bool { return math.Abs(float64(ns[a])-want) < math.Abs(float64(ns[b])-want) })
+		for _, n := range ns {
+			if done() {
+				break
+			}
+			count[o.arc] += n
+			left[o.k] -= n
+			compose(i, j+1, need-n*size)
+			count[o.arc] -= n
+			left[o.k] += n
+		}
+	}
+	g.load(root)
+	fill(0)
+}
