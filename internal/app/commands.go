@@ -5,11 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/gesta-er/gesta/internal/anchor"
 	"github.com/gesta-er/gesta/internal/auth"
+	"github.com/gesta-er/gesta/internal/config"
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/i18n"
 	"github.com/gesta-er/gesta/internal/store"
@@ -329,22 +332,69 @@ func (m *Main) backup(ctx context.Context, args []string) error {
 func (m *Main) restore(ctx context.Context, args []string) error {
 	fs := m.flags("restore")
 	from := fs.String("from", "", "backup file written by gesta backup (its manifest beside it)")
-	c, _, err := m.parse(fs, dbOptions, args)
+	without := fs.Bool("without-erasure-ledger", false, "restore a copy with per-subject keys although the erasure ledger "+
+		"is missing: people erased since the copy become readable again (docs/operations.md)")
+	c, _, err := m.parse(fs, append(dbOptions, "audit-key", "audit-anchors", "env"), args)
 	if err != nil {
 		return err
 	}
 	if *from == "" {
 		return fmt.Errorf("%w: --from PATH is required", ErrUsage)
 	}
+	opts := store.RestoreOptions{WithoutLedger: *without}
+	if !*without {
+		l, err := restoreLedger(c)
+		if err != nil {
+			return err
+		}
+		if l != nil {
+			opts.Ledger = l
+		}
+	}
 	start := time.Now()
-	man, err := store.Restore(ctx, *from, c.DB)
+	man, rr, err := store.RestoreWith(ctx, *from, c.DB, opts)
+	if errors.Is(err, store.ErrNoLedger) {
+		return fmt.Errorf("%w: %v; give the audit anchors' directory (--audit-anchors, holding %s) and --audit-key, "+
+			"or --without-erasure-ledger", ErrUsage, err, anchor.ErasuresFile)
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "backup of %s restored in %v: schema %d, %d tables, audit chain verified to row %d\n",
 		man.CreatedAt.Format(time.RFC3339), time.Since(start).Round(time.Millisecond), man.SchemaVersion,
 		len(man.Tables), man.AuditHead.Seq)
+	switch {
+	case opts.Ledger != nil:
+		fmt.Fprintf(m.Stdout, "erasure ledger replayed: %d erased subjects, %d keys destroyed in the restored copy\n", rr.Erasures, rr.Shredded)
+	case rr.NoLedger:
+		fmt.Fprintln(m.Stdout, "no erasure ledger replayed: run the retention jobs before opening the service")
+	}
 	return nil
+}
+
+// restoreLedger opens the erasure ledger for a restore: the anchors'
+// directory must be given (or be the default beside a SQLite file) and hold
+// the ledger's file; no key or no file is no ledger (Restore then refuses a
+// copy with subject keys).
+func restoreLedger(c config.Config) (*anchor.Log, error) {
+	dir := c.AuditDir
+	if dir == "" {
+		dir = anchor.DefaultDir(c.DB)
+	}
+	if dir == "" {
+		return nil, nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, anchor.ErasuresFile)); err != nil {
+		return nil, nil
+	}
+	key, err := anchor.Key(c.AuditKey, dir, c.Production())
+	if err != nil {
+		return nil, fmt.Errorf("%w: --audit-key: %v", ErrUsage, err)
+	}
+	if key == nil {
+		return nil, nil
+	}
+	return anchor.Open(dir, key)
 }
 
 // publish makes the publication of a reference date and publishes it:
