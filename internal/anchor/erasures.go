@@ -22,17 +22,21 @@ import (
 // replays it on an older copy (docs/adr/0011-per-subject-keys.md).
 const ErasuresFile = "erasures.jsonl"
 
-// erasureLine is a ledger entry as stored: each signature covers the
-// previous one, so that a line taken out of the middle breaks the next.
+// erasureLine is a ledger entry as stored. Its signature covers the
+// signature of the newest line when it was written (Prev), which must be a
+// line before it: a line taken out of the middle breaks the lines that
+// name it. Two servers appending at once both name the same line, which
+// verifies (the ledger is a set: a subject listed twice is one erasure).
 type erasureLine struct {
 	Subject string    `json:"subject"`
 	At      time.Time `json:"at"`
+	Prev    string    `json:"prev"`
 	MAC     string    `json:"mac"`
 }
 
-func (l *Log) erasureMAC(e erasureLine, prev string) string {
+func (l *Log) erasureMAC(e erasureLine) string {
 	m := hmac.New(sha256.New, l.key)
-	fmt.Fprintf(m, "gesta-erasure|%s|%d|%s", e.Subject, e.At.UTC().UnixMicro(), prev)
+	fmt.Fprintf(m, "gesta-erasure|%s|%d|%s", e.Subject, e.At.UTC().UnixMicro(), e.Prev)
 	return hex.EncodeToString(m.Sum(nil))
 }
 
@@ -53,6 +57,7 @@ func (l *Log) readErasures() (string, []domain.Erasure, error) {
 	}
 	var out []domain.Erasure
 	prev := ""
+	seen := map[string]bool{"": true}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for n := 1; sc.Scan(); n++ {
 		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
@@ -62,10 +67,13 @@ func (l *Log) readErasures() (string, []domain.Erasure, error) {
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			return "", nil, fmt.Errorf("anchor: erasure ledger line %d: %w", n, err)
 		}
-		if !hmac.Equal([]byte(e.MAC), []byte(l.erasureMAC(e, prev))) {
-			return "", nil, fmt.Errorf("anchor: erasure ledger line %d: signature does not verify (altered, or a line before it removed)", n)
+		if !hmac.Equal([]byte(e.MAC), []byte(l.erasureMAC(e))) {
+			return "", nil, fmt.Errorf("anchor: erasure ledger line %d: signature does not verify", n)
 		}
-		prev = e.MAC
+		if !seen[e.Prev] {
+			return "", nil, fmt.Errorf("anchor: erasure ledger line %d follows a line that is not there: a line was removed", n)
+		}
+		seen[e.MAC], prev = true, e.MAC
 		out = append(out, domain.Erasure{Subject: e.Subject, At: e.At.UTC()})
 	}
 	return prev, out, sc.Err()
@@ -80,8 +88,8 @@ func (l *Log) AppendErasures(es []domain.Erasure) error {
 	}
 	var buf bytes.Buffer
 	for _, x := range es {
-		e := erasureLine{Subject: x.Subject, At: x.At.UTC().Truncate(time.Microsecond)}
-		e.MAC = l.erasureMAC(e, prev)
+		e := erasureLine{Subject: x.Subject, At: x.At.UTC().Truncate(time.Microsecond), Prev: prev}
+		e.MAC = l.erasureMAC(e)
 		prev = e.MAC
 		b, err := json.Marshal(e)
 		if err != nil {

@@ -52,6 +52,27 @@ func TestErasureLedger(t *testing.T) {
 	if err := os.WriteFile(path, good, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Two servers appending at once: both lines follow the same one; valid.
+	one := lines[0]
+	if err := os.WriteFile(path, []byte(one), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_ = l.AppendErasures([]domain.Erasure{{Subject: "s-a", At: at}})
+	a, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, []byte(one), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_ = l.AppendErasures([]domain.Erasure{{Subject: "s-b", At: at}})
+	b, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, []byte(string(a)+strings.TrimPrefix(string(b), one)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if es, err := l.Erasures(); err != nil || len(es) != 3 || es[1].Subject != "s-a" || es[2].Subject != "s-b" {
+		t.Fatalf("concurrent appends: %+v %v", es, err)
+	}
+	if err := os.WriteFile(path, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	other, _ := anchor.Open(dir, []byte(strings.Repeat("x", 32)))
 	if _, err := other.Erasures(); err == nil {
 		t.Error("another key verifies the ledger")

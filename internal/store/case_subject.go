@@ -114,8 +114,10 @@ func (s *CaseSubjectService) Retain(ctx context.Context, p domain.CaseRetention)
 	if err != nil {
 		return res, err
 	}
-	if _, err = s.db.SyncErasureLedger(ctx, s.db.Ledger); err != nil {
-		return res, err
+	if res.Cases > 0 {
+		if _, err = s.db.SyncErasureLedger(ctx, s.db.Ledger); err != nil {
+			return res, err
+		}
 	}
 	if res.Cases > 0 || res.Reports > 0 || res.Documents > 0 {
 		err = s.db.scrubAfterErasure(ctx)

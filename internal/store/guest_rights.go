@@ -92,10 +92,10 @@ func (s *GuestRightsService) Anonymise(ctx context.Context, p domain.GuestRetent
 			break
 		}
 	}
-	if _, err := s.db.SyncErasureLedger(ctx, s.db.Ledger); err != nil {
-		return run, err
-	}
 	if run.Anonymised > 0 {
+		if _, err := s.db.SyncErasureLedger(ctx, s.db.Ledger); err != nil {
+			return run, err
+		}
 		if err := s.db.scrubAfterErasure(ctx); err != nil {
 			return run, err
 		}

@@ -213,8 +213,9 @@ func (tx *Tx) shred(ctx context.Context, subject, action string) error {
 
 // SyncErasureLedger appends to the ledger the erasures recorded in the
 // database that it does not hold yet, and returns how many. The retention
-// jobs call it after their commit and the server at start-up, so that an
-// erasure committed just before a crash reaches the ledger at the next run.
+// jobs call it after a commit that erased someone and the server at
+// start-up, so that an erasure committed just before a crash reaches the
+// ledger at the next start (or the next erasure).
 func (db *DB) SyncErasureLedger(ctx context.Context, l ErasureLedger) (int, error) {
 	if l == nil {
 		return 0, nil
