@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/gesta-er/gesta/internal/crypt"
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
@@ -148,8 +149,9 @@ func (db *DB) vulnerabilityCounts(ctx context.Context, province string, end time
 	for _, code := range domain.VulnerabilityCodes {
 		c.m[code] = &domain.StatItem{Key: code}
 	}
+	keys := map[string]*crypt.DataKey{}
 	for _, r := range rows {
-		pt, err := db.unseal(ctx, db.read, r.value, "guest:"+r.guest+":vulnerability")
+		pt, err := db.unsealWith(ctx, db.read, keys, r.value, "guest:"+r.guest+":vulnerability")
 		if IsErased(err) {
 			continue // a restored copy's erased subject: nothing to count
 		}

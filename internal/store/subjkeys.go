@@ -72,6 +72,20 @@ func (tx *Tx) seal(ctx context.Context, subject, text, aad string) (string, erro
 // dataKey returns the subject's data key, creating it on first use. An
 // erased subject gets no new key: nothing more is written about them.
 func (tx *Tx) dataKey(ctx context.Context, subject string) (*crypt.DataKey, error) {
+	if dk := tx.dataKeys[subject]; dk != nil {
+		return dk, nil
+	}
+	dk, err := tx.newOrStoredKey(ctx, subject)
+	if err == nil {
+		if tx.dataKeys == nil {
+			tx.dataKeys = map[string]*crypt.DataKey{}
+		}
+		tx.dataKeys[subject] = dk
+	}
+	return dk, err
+}
+
+func (tx *Tx) newOrStoredKey(ctx context.Context, subject string) (*crypt.DataKey, error) {
 	for range 2 {
 		var wrapped string
 		err := tx.QueryRowContext(ctx, `SELECT wrapped FROM subject_keys WHERE subject_id = $1`, subject).Scan(&wrapped)
@@ -113,6 +127,13 @@ func (tx *Tx) dataKey(ctx context.Context, subject string) (*crypt.DataKey, erro
 // per-subject keys), reading the subject's key through q. A value whose
 // subject's key was destroyed answers errErased, never the text.
 func (db *DB) unseal(ctx context.Context, q querier, sealed, aad string) (string, error) {
+	return db.unsealWith(ctx, q, nil, sealed, aad)
+}
+
+// unsealWith is unseal keeping the subjects' keys in cache (nil: none), so
+// that the values of one subject cost one lookup and one unwrap; a nil
+// entry remembers an erased subject.
+func (db *DB) unsealWith(ctx context.Context, q querier, cache map[string]*crypt.DataKey, sealed, aad string) (string, error) {
 	if sealed == "" {
 		return "", nil
 	}
@@ -127,17 +148,26 @@ func (db *DB) unseal(ctx context.Context, q querier, sealed, aad string) (string
 		}
 		return s, nil
 	}
-	var wrapped string
-	err := q.QueryRowContext(ctx, `SELECT wrapped FROM subject_keys WHERE subject_id = $1`, subject).Scan(&wrapped)
-	if errors.Is(err, sql.ErrNoRows) {
+	dk, cached := cache[subject]
+	if !cached {
+		var wrapped string
+		err := q.QueryRowContext(ctx, `SELECT wrapped FROM subject_keys WHERE subject_id = $1`, subject).Scan(&wrapped)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			// dk stays nil: erased
+		case err != nil:
+			return "", fmt.Errorf("store: subject key: %w", err)
+		default:
+			if dk, err = db.Keys.DataKey(subject, wrapped); err != nil {
+				return "", fmt.Errorf("store: subject key: %w", err)
+			}
+		}
+		if cache != nil {
+			cache[subject] = dk
+		}
+	}
+	if dk == nil {
 		return "", errErased()
-	}
-	if err != nil {
-		return "", fmt.Errorf("store: subject key: %w", err)
-	}
-	dk, err := db.Keys.DataKey(subject, wrapped)
-	if err != nil {
-		return "", fmt.Errorf("store: subject key: %w", err)
 	}
 	s, err := dk.Open(sealed, aad)
 	if err != nil {
@@ -148,7 +178,10 @@ func (db *DB) unseal(ctx context.Context, q querier, sealed, aad string) (string
 
 // unseal is db.unseal reading the key in the transaction.
 func (tx *Tx) unseal(ctx context.Context, sealed, aad string) (string, error) {
-	return tx.db.unseal(ctx, tx, sealed, aad)
+	if tx.dataKeys == nil {
+		tx.dataKeys = map[string]*crypt.DataKey{}
+	}
+	return tx.db.unsealWith(ctx, tx, tx.dataKeys, sealed, aad)
 }
 
 // caseSubject returns the guest a case is about ("" if no such case).
@@ -203,6 +236,7 @@ func (tx *Tx) shred(ctx context.Context, subject, action string) error {
 	if err != nil {
 		return fmt.Errorf("store: shred: %w", err)
 	}
+	delete(tx.dataKeys, subject)
 	keys, _ := r.RowsAffected()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO subject_erasures (subject_id, erased_at) VALUES ($1, $2)
 		ON CONFLICT (subject_id) DO NOTHING`, subject, tx.now); err != nil {
