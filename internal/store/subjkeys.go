@@ -237,12 +237,33 @@ func (tx *Tx) shred(ctx context.Context, subject, action string) error {
 		return fmt.Errorf("store: shred: %w", err)
 	}
 	delete(tx.dataKeys, subject)
+	if err := tx.eraseRemains(ctx, subject); err != nil {
+		return err
+	}
 	keys, _ := r.RowsAffected()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO subject_erasures (subject_id, erased_at) VALUES ($1, $2)
 		ON CONFLICT (subject_id) DO NOTHING`, subject, tx.now); err != nil {
 		return fmt.Errorf("store: shred: %w", err)
 	}
 	return tx.audit(ctx, action, "guest", subject, "Keys", keys)
+}
+
+// eraseRemains removes what of a shredded subject no longer opens and no
+// case keeps: registry vulnerabilities not linked to a case (those linked to
+// a case anonymised after the registry's erasure stayed behind), and reports
+// never triaged into a case, with their documents.
+func (tx *Tx) eraseRemains(ctx context.Context, subject string) error {
+	for _, q := range []string{
+		`DELETE FROM guest_vulnerabilities WHERE guest_id = $1 AND id NOT IN (SELECT vulnerability_id FROM case_vulnerabilities)`,
+		`DELETE FROM case_documents WHERE report_id IN (SELECT id FROM case_reports WHERE guest_id = $1 AND case_id IS NULL)`,
+		`UPDATE case_reports SET sealed_description = '', sealed_triage = '' WHERE guest_id = $1 AND case_id IS NULL
+			AND (sealed_description <> '' OR sealed_triage <> '')`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, subject); err != nil {
+			return fmt.Errorf("store: erase a shredded subject's remains: %w", err)
+		}
+	}
+	return nil
 }
 
 // SyncErasureLedger appends to the ledger the erasures recorded in the
@@ -288,8 +309,8 @@ func (db *DB) SyncErasureLedger(ctx context.Context, l ErasureLedger) (int, erro
 
 // replayErasures destroys, in a restored database, the keys of the subjects
 // the ledger says were erased (after the copy was taken, or before), and
-// blanks their registry identity again, in one transaction audited with the
-// count. It returns how many subjects still had a key in the copy.
+// erases their registry identity and what no case keeps again, in one
+// transaction audited with the count. It returns how many subjects still had a key in the copy.
 func (db *DB) replayErasures(ctx context.Context, erasures []domain.Erasure) (int, error) {
 	ids := make([]string, 0, len(erasures))
 	for _, e := range erasures {
@@ -310,6 +331,9 @@ func (db *DB) replayErasures(ctx context.Context, erasures []domain.Erasure) (in
 			if _, err := tx.ExecContext(ctx, `INSERT INTO subject_erasures (subject_id, erased_at) VALUES ($1, $2)
 				ON CONFLICT (subject_id) DO NOTHING`, id, tx.now); err != nil {
 				return fmt.Errorf("store: replay erasures: %w", err)
+			}
+			if err := tx.eraseRemains(ctx, id); err != nil {
+				return err
 			}
 			var birth sql.NullTime
 			err = tx.QueryRowContext(ctx, `SELECT birth_date FROM guests WHERE id = $1 AND anonymised_at IS NULL`, id).Scan(&birth)

@@ -102,6 +102,16 @@ func shredOlderBackup(t *testing.T, engine, dsn string) {
 	if _, err := w.cs.AddNote(w.prefBO, caseID, noteA); err != nil {
 		t.Fatal(err)
 	}
+	// A's vulnerability is linked to the case: the registry's erasure leaves
+	// it to the case's.
+	if err := w.cs.LinkVulnerability(w.prefBO, caseID, "tratta"); err != nil {
+		t.Fatal(err)
+	}
+	// A report about A never triaged: it follows A's erasure.
+	stray := &domain.Report{GuestID: a.ID, Category: "salute", Urgency: domain.UrgencyOrdinary, Description: canary("strayA")}
+	if err := w.cs.FileReport(w.operator, stray); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.cs.SetStatus(w.prefBO, caseID, domain.CaseClosed, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +159,9 @@ func shredOlderBackup(t *testing.T, engine, dsn string) {
 	if n := countRows(t, db, `SELECT COUNT(*) FROM subject_keys WHERE subject_id = $1`, a.ID); n != 1 {
 		t.Fatal("A's key destroyed while A's case still keeps its texts")
 	}
+	if n := countRows(t, db, `SELECT COUNT(*) FROM guest_vulnerabilities WHERE guest_id = $1`, a.ID); n != 1 {
+		t.Fatalf("%d vulnerabilities of A after the registry's erasure, want the one linked to the case", n)
+	}
 	res, err := subjects.Retain(ctx, domain.DefaultCaseRetention)
 	if err != nil || res.Cases != 1 {
 		t.Fatalf("case retention: %+v %v", res, err)
@@ -158,6 +171,12 @@ func shredOlderBackup(t *testing.T, engine, dsn string) {
 	}
 	if n := countRows(t, db, `SELECT COUNT(*) FROM subject_keys WHERE subject_id = $1`, b.ID); n != 1 {
 		t.Fatal("B's key destroyed")
+	}
+	if n := countRows(t, db, `SELECT COUNT(*) FROM guest_vulnerabilities WHERE guest_id = $1`, a.ID); n != 0 {
+		t.Fatalf("%d vulnerabilities of A left after A's erasure", n)
+	}
+	if n := countRows(t, db, `SELECT COUNT(*) FROM case_reports WHERE guest_id = $1 AND sealed_description <> ''`, a.ID); n != 0 {
+		t.Fatalf("%d reports of A still sealed after A's erasure", n)
 	}
 	// Idempotent: a second run of both jobs does nothing, audits nothing.
 	if run, err := rights.Anonymise(ctx, gp); err != nil || run != (domain.RetentionRun{}) {
