@@ -446,3 +446,26 @@ func (m *Main) publish(ctx context.Context, args []string) error {
 	fmt.Fprintln(m.Stdout, p.ID)
 	return nil
 }
+
+// keyReseal moves the fields sealed with the master key before per-subject
+// keys to their person's key (docs/adr/0011-per-subject-keys.md):
+// `gesta key reseal --secret-key KEY`. Idempotent; run once after upgrading.
+func (m *Main) keyReseal(ctx context.Context, args []string) error {
+	c, _, err := m.parse(m.flags("key reseal"), append(dbOptions, "secret-key"), args)
+	if err != nil {
+		return err
+	}
+	db, err := m.casesDB(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	res, err := db.ResealSubjects(ctx)
+	if err != nil {
+		return cliError(err)
+	}
+	fmt.Fprintf(m.Stdout, "%d fields moved to their person's key in %v; %d left with the master key (no person, an erased person, or not opening)\n",
+		res.Resealed, time.Since(start).Round(time.Millisecond), res.Skipped)
+	return nil
+}

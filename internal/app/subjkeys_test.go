@@ -44,7 +44,20 @@ func TestRestoreReplaysErasureLedger(t *testing.T) {
 		}
 		ids = append(ids, g.ID)
 	}
+	// A field sealed with the master key, as before per-subject keys.
+	legacy, _ := db.Keys.Seal(`{"code":"tratta","status":"sospetta","source":"CANARY-HEALTH-legacy"}`, "guest:"+ids[1]+":vulnerability")
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO guest_vulnerabilities (id, guest_id, sealed, key_id, created_by, created_at)
+			VALUES ('legacy-1', $1, $2, 'k1', 'legacy', $3)`, ids[1], legacy, time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
+	if out, err := run(t, "", "key", "reseal", "--db", dsn, "--secret-key", key); err != nil ||
+		!strings.Contains(out, "1 fields moved to their person's key") {
+		t.Fatalf("key reseal: %v %s", err, out)
+	}
 	old := filepath.Join(dir, "backups", "old.backup")
 	if out, err := run(t, "", "backup", "--db", dsn, "--to", old); err != nil {
 		t.Fatalf("backup: %v %s", err, out)
@@ -77,11 +90,13 @@ func TestRestoreReplaysErasureLedger(t *testing.T) {
 		t.Fatalf("restore with the ledger: %v %s", err, out)
 	}
 	out, err = run(t, "", "guests", "export", "--db", target, "--secret-key", key, "--id", ids[0])
-	if !store.IsErased(err) || strings.Contains(out, "CANARY-HEALTH-Cancellata") {
+	// Replayed: the key destroyed, the identity blanked and the fields no
+	// case keeps deleted again.
+	if err != nil || strings.Contains(out, "Cancellata") || !strings.Contains(out, `"vulnerabilities": []`) {
 		t.Fatalf("the erased guest's export from the restored copy: %v %s", err, out)
 	}
 	out, err = run(t, "", "guests", "export", "--db", target, "--secret-key", key, "--id", ids[1])
-	if err != nil || !strings.Contains(out, "CANARY-HEALTH-Rimasta") {
+	if err != nil || !strings.Contains(out, "CANARY-HEALTH-Rimasta") || !strings.Contains(out, "CANARY-HEALTH-legacy") {
 		t.Fatalf("the other guest's export from the restored copy: %v %s", err, out)
 	}
 	// Told explicitly, without the ledger: restored, and said so.

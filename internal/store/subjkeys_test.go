@@ -299,3 +299,50 @@ func anyPool(db *store.DB) *sql.DB {
 	}
 	return pool
 }
+
+// TestResealSubjects: values sealed with the master key before per-subject
+// keys move to their subject's key and read the same; one that does not
+// open stays as it is; a second run does nothing.
+func TestResealSubjects(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newCaseWorld(t, db)
+		ctx := storetest.Ctx()
+		caseID, err := w.cs.OpenCase(w.prefBO, w.guest.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		noteID, err := w.cs.AddNote(w.prefBO, caseID, "nuova")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As written before migration 20: the note and a vulnerability sealed
+		// with the master key; and a value that does not open.
+		oldNote, _ := db.Keys.Seal("CANARY-HEALTH-old-note", "case:"+caseID+":note:"+noteID)
+		execSQL(t, db, `UPDATE case_notes SET sealed_text = $1 WHERE id = $2`, oldNote, noteID)
+		oldVuln, _ := db.Keys.Seal(`{"code":"tratta","status":"sospetta","source":"x","date":"2026-11-01T00:00:00Z","note":"old"}`,
+			"guest:"+w.guest.ID+":vulnerability")
+		execSQL(t, db, `INSERT INTO guest_vulnerabilities (id, guest_id, sealed, key_id, created_by, created_at)
+			VALUES ($1, $2, $3, 't1', 'legacy', $4)`, uuid.NewString(), w.guest.ID, oldVuln, *w.now)
+		wrong, _ := db.Keys.Seal("x", "somewhere else")
+		execSQL(t, db, `INSERT INTO guest_vulnerabilities (id, guest_id, sealed, key_id, created_by, created_at)
+			VALUES ($1, $2, $3, 't1', 'legacy', $4)`, uuid.NewString(), w.guest.ID, wrong, *w.now)
+
+		res, err := db.ResealSubjects(ctx)
+		if err != nil || res.Resealed != 2 || res.Skipped != 1 {
+			t.Fatalf("reseal: %+v %v", res, err)
+		}
+		if n := countRows(t, db, `SELECT COUNT(*) FROM guest_vulnerabilities WHERE sealed LIKE 'g1:%'`); n != 1 {
+			t.Fatalf("%d master-sealed vulnerabilities left, want the one that does not open", n)
+		}
+		if n := countRows(t, db, `SELECT COUNT(*) FROM case_notes WHERE sealed_text LIKE $1`, "g2:"+w.guest.ID+":%"); n != 1 {
+			t.Fatal("the note is not sealed with its subject's key")
+		}
+		c, err := w.cs.GetCase(w.prefBO, caseID, "verifica")
+		if err != nil || len(c.Notes) != 1 || c.Notes[0].Text != "CANARY-HEALTH-old-note" {
+			t.Fatalf("the re-sealed note: %+v %v", c.Notes, err)
+		}
+		if again, err := db.ResealSubjects(ctx); err != nil || again.Resealed != 0 {
+			t.Fatalf("second run: %+v %v", again, err)
+		}
+	})
+}
