@@ -318,7 +318,9 @@ func (db *DB) replayErasures(ctx context.Context, erasures []domain.Erasure) (in
 	}
 	sort.Strings(ids)
 	n := 0
-	ctx = domain.NewContextWithActor(ctx, domain.ActorSystem)
+	if _, ok := domain.ActorFromContext(ctx); !ok {
+		ctx = domain.NewContextWithActor(ctx, domain.ActorSystem)
+	}
 	err := db.InTx(ctx, func(tx *Tx) error {
 		n = 0
 		for _, id := range ids {
