@@ -324,6 +324,10 @@ func (m *Main) backup(ctx context.Context, args []string) error {
 		man.Engine, man.SchemaVersion, *to, time.Since(start).Round(time.Millisecond), man.Bytes, len(man.Tables),
 		man.AuditHead.Seq, strings.Join(man.Checks, ", "))
 	fmt.Fprintf(m.Stdout, "manifest: %s (the encryption key is not in the backup: keep GESTA_SECRET_KEY apart)\n", store.ManifestPath(*to))
+	if man.Tables["subject_keys"] > 0 {
+		fmt.Fprintf(m.Stdout, "the copy holds per-subject keys: keep the audit anchors' directory (%s, the erasure ledger) "+
+			"with the off-site copies; gesta restore needs its newest version\n", anchor.ErasuresFile)
+	}
 	return nil
 }
 

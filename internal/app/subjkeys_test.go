@@ -59,7 +59,7 @@ func TestRestoreReplaysErasureLedger(t *testing.T) {
 		t.Fatalf("key reseal: %v %s", err, out)
 	}
 	old := filepath.Join(dir, "backups", "old.backup")
-	if out, err := run(t, "", "backup", "--db", dsn, "--to", old); err != nil {
+	if out, err := run(t, "", "backup", "--db", dsn, "--to", old); err != nil || !strings.Contains(out, "erasures.jsonl") {
 		t.Fatalf("backup: %v %s", err, out)
 	}
 	// After the copy, the first guest is erased: the retention job writes
