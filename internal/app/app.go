@@ -116,7 +116,8 @@ Commands:
   guests    a guest's subject-access export, JSON or PDF (guests export --id ID)
   publish   make and publish the public site's figures for a reference date (--date, --note)
   cases     complex cases: export --guest ID (subject access, JSON or PDF); retention (anonymise past the periods)
-  key       key new: a fresh encryption key for GESTA_SECRET_KEY (rotate: "new,old")
+  key       key new: a fresh encryption key for GESTA_SECRET_KEY (rotate: "new,old");
+            key reseal: move fields sealed before per-subject keys to their person's key
   alloc     the allocation engine on JSON (split: the province split; solve: the facility placement; export-lp)
   version   print the version
 
@@ -154,8 +155,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	case "cases":
 		return m.cases(cliCtx, rest)
 	case "key":
+		if len(rest) >= 1 && rest[0] == "reseal" {
+			return m.keyReseal(cliCtx, rest[1:])
+		}
 		if len(rest) != 1 || rest[0] != "new" {
-			fmt.Fprintln(m.Stderr, "usage: gesta key new   (prints a key for GESTA_SECRET_KEY)")
+			fmt.Fprintln(m.Stderr, "usage: gesta key new      (prints a key for GESTA_SECRET_KEY)\n"+
+				"       gesta key reseal   (moves fields sealed with the master key to their person's key)")
 			return ErrUsage
 		}
 		k, err := crypt.NewKey(time.Now().UTC().Format("20060102"))

@@ -111,7 +111,7 @@ func (m *Main) casesRetention(ctx context.Context, args []string) error {
 	caseDays := fs.Int("case-days", int(d.ClosedCase/(24*time.Hour)), "days a closed case keeps its content")
 	reportDays := fs.Int("report-days", int(d.ArchivedReport/(24*time.Hour)), "days an archived report keeps its text")
 	accessDays := fs.Int("access-days", int(d.AccessLog/(24*time.Hour)), "days the access log is kept")
-	c, _, err := m.parse(fs, append(dbOptions, "secret-key"), args)
+	c, _, err := m.parse(fs, append(dbOptions, "secret-key", "audit-key", "audit-anchors", "env"), args)
 	if err != nil {
 		return err
 	}
@@ -120,6 +120,14 @@ func (m *Main) casesRetention(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	// Subjects erased for good are written to the erasure ledger (ADR 0011).
+	ledger, err := openAnchors(c, m.logger(c))
+	if err != nil {
+		return err
+	}
+	if ledger != nil {
+		db.Ledger = ledger
+	}
 	day := 24 * time.Hour
 	res, err := store.NewCaseSubjectService(db).Retain(ctx, domain.CaseRetention{ClosedCase: time.Duration(*caseDays) * day,
 		ArchivedReport: time.Duration(*reportDays) * day, AccessLog: time.Duration(*accessDays) * day})

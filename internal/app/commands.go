@@ -5,11 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/gesta-er/gesta/internal/anchor"
 	"github.com/gesta-er/gesta/internal/auth"
+	"github.com/gesta-er/gesta/internal/config"
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/i18n"
 	"github.com/gesta-er/gesta/internal/store"
@@ -321,6 +324,10 @@ func (m *Main) backup(ctx context.Context, args []string) error {
 		man.Engine, man.SchemaVersion, *to, time.Since(start).Round(time.Millisecond), man.Bytes, len(man.Tables),
 		man.AuditHead.Seq, strings.Join(man.Checks, ", "))
 	fmt.Fprintf(m.Stdout, "manifest: %s (the encryption key is not in the backup: keep GESTA_SECRET_KEY apart)\n", store.ManifestPath(*to))
+	if man.Tables["subject_keys"] > 0 {
+		fmt.Fprintf(m.Stdout, "the copy holds per-subject keys: keep the audit anchors' directory (%s, the erasure ledger) "+
+			"with the off-site copies; gesta restore needs its newest version\n", anchor.ErasuresFile)
+	}
 	return nil
 }
 
@@ -329,22 +336,69 @@ func (m *Main) backup(ctx context.Context, args []string) error {
 func (m *Main) restore(ctx context.Context, args []string) error {
 	fs := m.flags("restore")
 	from := fs.String("from", "", "backup file written by gesta backup (its manifest beside it)")
-	c, _, err := m.parse(fs, dbOptions, args)
+	without := fs.Bool("without-erasure-ledger", false, "restore a copy with per-subject keys although the erasure ledger "+
+		"is missing: people erased since the copy become readable again (docs/operations.md)")
+	c, _, err := m.parse(fs, append(dbOptions, "audit-key", "audit-anchors", "env"), args)
 	if err != nil {
 		return err
 	}
 	if *from == "" {
 		return fmt.Errorf("%w: --from PATH is required", ErrUsage)
 	}
+	opts := store.RestoreOptions{WithoutLedger: *without}
+	if !*without {
+		l, err := restoreLedger(c)
+		if err != nil {
+			return err
+		}
+		if l != nil {
+			opts.Ledger = l
+		}
+	}
 	start := time.Now()
-	man, err := store.Restore(ctx, *from, c.DB)
+	man, rr, err := store.RestoreWith(ctx, *from, c.DB, opts)
+	if errors.Is(err, store.ErrNoLedger) {
+		return fmt.Errorf("%w: %v; give the audit anchors' directory (--audit-anchors, holding %s) and --audit-key, "+
+			"or --without-erasure-ledger", ErrUsage, err, anchor.ErasuresFile)
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "backup of %s restored in %v: schema %d, %d tables, audit chain verified to row %d\n",
 		man.CreatedAt.Format(time.RFC3339), time.Since(start).Round(time.Millisecond), man.SchemaVersion,
 		len(man.Tables), man.AuditHead.Seq)
+	switch {
+	case opts.Ledger != nil:
+		fmt.Fprintf(m.Stdout, "erasure ledger replayed: %d erased subjects, %d keys destroyed in the restored copy\n", rr.Erasures, rr.Shredded)
+	case rr.NoLedger:
+		fmt.Fprintln(m.Stdout, "no erasure ledger replayed: run the retention jobs before opening the service")
+	}
 	return nil
+}
+
+// restoreLedger opens the erasure ledger for a restore: the anchors'
+// directory must be given (or be the default beside a SQLite file) and hold
+// the ledger's file; no key or no file is no ledger (Restore then refuses a
+// copy with subject keys).
+func restoreLedger(c config.Config) (*anchor.Log, error) {
+	dir := c.AuditDir
+	if dir == "" {
+		dir = anchor.DefaultDir(c.DB)
+	}
+	if dir == "" {
+		return nil, nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, anchor.ErasuresFile)); err != nil {
+		return nil, nil
+	}
+	key, err := anchor.Key(c.AuditKey, dir, c.Production())
+	if err != nil {
+		return nil, fmt.Errorf("%w: --audit-key: %v", ErrUsage, err)
+	}
+	if key == nil {
+		return nil, nil
+	}
+	return anchor.Open(dir, key)
 }
 
 // publish makes the publication of a reference date and publishes it:
@@ -394,5 +448,28 @@ func (m *Main) publish(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "publication of %s (version %d) published\n", p.ReferenceDate, p.Version)
 	fmt.Fprintln(m.Stdout, p.ID)
+	return nil
+}
+
+// keyReseal moves the fields sealed with the master key before per-subject
+// keys to their person's key (docs/adr/0011-per-subject-keys.md):
+// `gesta key reseal --secret-key KEY`. Idempotent; run once after upgrading.
+func (m *Main) keyReseal(ctx context.Context, args []string) error {
+	c, _, err := m.parse(m.flags("key reseal"), append(dbOptions, "secret-key"), args)
+	if err != nil {
+		return err
+	}
+	db, err := m.casesDB(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	res, err := db.ResealSubjects(ctx)
+	if err != nil {
+		return cliError(err)
+	}
+	fmt.Fprintf(m.Stdout, "%d fields moved to their person's key in %v; %d left with the master key (no person, an erased person, or not opening)\n",
+		res.Resealed, time.Since(start).Round(time.Millisecond), res.Skipped)
 	return nil
 }

@@ -105,12 +105,28 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	} else {
 		log.Warn("no SMTP server configured (--smtp-addr): e-mails wait in the outbox")
 	}
-	go sched.Run(ctx)
-	go db.Listen(ctx, log) // PostgreSQL: hear other processes' changes
 	anchors, err := openAnchors(c, log)
 	if err != nil {
 		return err
 	}
+	if anchors != nil {
+		// The erasure ledger lives beside the anchors, under their key: the
+		// retention jobs append to it, gesta restore replays it (ADR 0011).
+		// Erasures committed before a crash reach it now.
+		db.Ledger = anchors
+		if err := anchors.EnsureErasures(); err != nil {
+			return err
+		}
+		if n, err := db.SyncErasureLedger(ctx, anchors); err != nil {
+			log.Error("erasure ledger", "err", err)
+		} else if n > 0 {
+			log.Info("erasure ledger caught up", "erasures", n)
+		}
+	} else {
+		log.Warn("no erasure ledger (it lives with the audit anchors): a restored older backup would not destroy the keys of subjects erased since")
+	}
+	go sched.Run(ctx)
+	go db.Listen(ctx, log) // PostgreSQL: hear other processes' changes
 	if anchors != nil {
 		writeAnchor(ctx, db, anchors, "start", log)
 		defer writeAnchor(context.WithoutCancel(ctx), db, anchors, "stop", log)

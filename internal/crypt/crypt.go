@@ -137,3 +137,110 @@ func (k *Keyring) Reseal(sealed, aad string) (string, error) {
 	}
 	return k.Seal(pt, aad)
 }
+
+// Per-subject keys (crypto-shredding, docs/adr/0011-per-subject-keys.md):
+// the fields about one person are sealed with a random data key of their
+// own, stored wrapped (sealed) by the keyring. Destroying the wrapped key
+// makes every value sealed with it unreadable, wherever a copy of the value
+// lies. A subject-sealed value names its subject, so that the reader knows
+// which key to fetch: "g2:<subject>:<base64(nonce|ciphertext)>".
+const subjectPrefix = "g2:"
+
+// DataKey is one subject's data key, unwrapped.
+type DataKey struct {
+	subject string
+	aead    cipher.AEAD
+}
+
+func wrapAAD(subject string) string { return "subject:" + subject + ":key" }
+
+func newAEAD(raw []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(raw)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+// NewDataKey draws a random data key for subject and returns it with its
+// wrapped form (sealed by the current key of the ring, bound to the
+// subject) for storage. The subject must not contain ':'.
+func (k *Keyring) NewDataKey(subject string) (*DataKey, string, error) {
+	if subject == "" || strings.Contains(subject, ":") {
+		return nil, "", fmt.Errorf("crypt: bad subject %q", subject)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, "", err
+	}
+	aead, err := newAEAD(raw)
+	if err != nil {
+		return nil, "", err
+	}
+	wrapped, err := k.Seal(base64.StdEncoding.EncodeToString(raw), wrapAAD(subject))
+	if err != nil {
+		return nil, "", err
+	}
+	return &DataKey{subject: subject, aead: aead}, wrapped, nil
+}
+
+// DataKey unwraps a subject's stored key. A wrapped key re-sealed by
+// Reseal(wrapped, "subject:<id>:key") follows the ring's rotation.
+func (k *Keyring) DataKey(subject, wrapped string) (*DataKey, error) {
+	b64, err := k.Open(wrapped, wrapAAD(subject))
+	if err != nil {
+		return nil, err
+	}
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil || len(raw) != 32 {
+		return nil, ErrOpen
+	}
+	aead, err := newAEAD(raw)
+	if err != nil {
+		return nil, err
+	}
+	return &DataKey{subject: subject, aead: aead}, nil
+}
+
+// WrapAAD is the additional data a subject's wrapped key is sealed with
+// (for Reseal during a rotation of the ring).
+func WrapAAD(subject string) string { return wrapAAD(subject) }
+
+// Seal encrypts plaintext with the subject's key, bound to aad and to the
+// subject.
+func (d *DataKey) Seal(plaintext, aad string) (string, error) {
+	nonce := make([]byte, d.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	ct := d.aead.Seal(nonce, nonce, []byte(plaintext), []byte(d.subject+"|"+aad))
+	return subjectPrefix + d.subject + ":" + base64.RawStdEncoding.EncodeToString(ct), nil
+}
+
+// Open decrypts a value sealed with this subject's key and the same aad.
+func (d *DataKey) Open(sealed, aad string) (string, error) {
+	rest, ok := strings.CutPrefix(sealed, subjectPrefix+d.subject+":")
+	if !ok {
+		return "", ErrOpen
+	}
+	raw, err := base64.RawStdEncoding.DecodeString(rest)
+	if err != nil || len(raw) < d.aead.NonceSize()+d.aead.Overhead() {
+		return "", ErrOpen
+	}
+	pt, err := d.aead.Open(nil, raw[:d.aead.NonceSize()], raw[d.aead.NonceSize():], []byte(d.subject+"|"+aad))
+	if err != nil {
+		return "", ErrOpen
+	}
+	return string(pt), nil
+}
+
+// Subject returns the subject a value was sealed for, "" for a value sealed
+// with the ring itself (or not ours).
+func Subject(sealed string) string {
+	rest, ok := strings.CutPrefix(sealed, subjectPrefix)
+	if !ok {
+		return ""
+	}
+	s, _, _ := strings.Cut(rest, ":")
+	return s
+}

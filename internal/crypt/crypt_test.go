@@ -94,3 +94,73 @@ func TestParse(t *testing.T) {
 		t.Fatalf("bare key id = %q", k.Current())
 	}
 }
+
+func TestDataKeyShredding(t *testing.T) {
+	spec, _ := crypt.NewKey("m1")
+	k := ring(t, spec)
+	canary := "CANARY-HEALTH-5ub7"
+	a, wrappedA, err := k.NewDataKey("guestA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, wrappedB, _ := k.NewDataKey("guestB")
+	if strings.Contains(wrappedA, canary) || crypt.KeyID(wrappedA) != "m1" {
+		t.Fatalf("wrapped = %q", wrappedA)
+	}
+	sa, _ := a.Seal(canary, "guest:A:vulnerability")
+	sb, _ := b.Seal("B", "guest:B:vulnerability")
+	if strings.Contains(sa, canary) || crypt.Subject(sa) != "guestA" || crypt.Subject(sb) != "guestB" {
+		t.Fatalf("sealed = %q", sa)
+	}
+	if crypt.Subject(must(k.Seal("x", "y"))) != "" {
+		t.Fatal("a master-sealed value names a subject")
+	}
+	// The stored, wrapped key opens the value; another subject's does not,
+	// nor does the right key with another record's aad.
+	again, err := k.DataKey("guestA", wrappedA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := again.Open(sa, "guest:A:vulnerability"); err != nil || got != canary {
+		t.Fatalf("open = %q, %v", got, err)
+	}
+	if _, err := b.Open(sa, "guest:A:vulnerability"); !errors.Is(err, crypt.ErrOpen) {
+		t.Fatalf("other subject's key: %v", err)
+	}
+	if _, err := again.Open(sa, "guest:B:vulnerability"); !errors.Is(err, crypt.ErrOpen) {
+		t.Fatalf("other record: %v", err)
+	}
+	// A wrapped key is bound to its subject: B's key cannot be passed off as A's.
+	if _, err := k.DataKey("guestA", wrappedB); !errors.Is(err, crypt.ErrOpen) {
+		t.Fatalf("wrapped key of another subject: %v", err)
+	}
+	// Without the wrapped key (destroyed) nothing opens A's value: the
+	// master key alone does not.
+	if _, err := k.Open(sa, "guest:A:vulnerability"); !errors.Is(err, crypt.ErrOpen) {
+		t.Fatalf("master key opened a subject-sealed value: %v", err)
+	}
+	// Rotation of the ring re-wraps the data key; values stay readable.
+	fresh, _ := crypt.NewKey("m2")
+	during := ring(t, fresh+","+spec)
+	rewrapped, err := during.Reseal(wrappedA, crypt.WrapAAD("guestA"))
+	if err != nil || crypt.KeyID(rewrapped) != "m2" {
+		t.Fatalf("rewrap: %v", err)
+	}
+	after, err := ring(t, fresh).DataKey("guestA", rewrapped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := after.Open(sa, "guest:A:vulnerability"); err != nil || got != canary {
+		t.Fatalf("after rotation = %q, %v", got, err)
+	}
+	if _, _, err := k.NewDataKey("a:b"); err == nil {
+		t.Fatal("subject with ':' accepted")
+	}
+}
+
+func must(s string, err error) string {
+	if err != nil {
+		panic(err)
+	}
+	return s
+}

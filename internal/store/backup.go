@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/gesta-er/gesta/internal/domain"
 )
 
 // BackupFormat names the manifest's layout; Restore refuses another.
@@ -351,15 +353,70 @@ func ReadManifest(path string) (BackupManifest, error) {
 // ErrNotEmpty is returned by Restore when the target database holds tables.
 var ErrNotEmpty = errors.New("store: restore: the target database is not empty")
 
+// RestoreOptions say how Restore treats the erasures made since the copy
+// (docs/adr/0011-per-subject-keys.md).
+type RestoreOptions struct {
+	// Ledger is the erasure ledger (anchor.Log): the keys of the subjects it
+	// names are destroyed in the restored database before Restore returns.
+	Ledger ErasureLedger
+	// WithoutLedger restores a copy holding subject keys with no ledger:
+	// subjects erased since the copy become readable again. Explicit only.
+	WithoutLedger bool
+}
+
+// ErrNoLedger is returned by Restore for a copy holding subject keys when no
+// erasure ledger was given and WithoutLedger was not set.
+var ErrNoLedger = errors.New("store: restore: the copy holds per-subject keys and no erasure ledger was given: " +
+	"subjects erased since the copy would become readable again")
+
+// RestoreResult is what Restore did beside loading the copy.
+type RestoreResult struct {
+	Erasures int // subjects named by the ledger
+	Shredded int // of which the copy still held a key
+	NoLedger bool
+}
+
 // Restore loads the backup at from into the database at dsn, which must be
 // empty (a SQLite file that does not exist or has no tables; a PostgreSQL
 // database with no tables). It checks the copy against its manifest first
 // (checksum; for SQLite also integrity and the audit chain) and the restored
 // database against the manifest after (rows per table, audit head, chain).
-func Restore(ctx context.Context, from, dsn string) (BackupManifest, error) {
+// A copy holding per-subject keys is restored only with the erasure ledger
+// (opts.Ledger), whose subjects' keys are then destroyed in the restored
+// database, or with opts.WithoutLedger.
+func Restore(ctx context.Context, from, dsn string, opts ...RestoreOptions) (BackupManifest, error) {
+	m, _, err := RestoreWith(ctx, from, dsn, opts...)
+	return m, err
+}
+
+// RestoreWith is Restore returning what the erasure ledger's replay did.
+func RestoreWith(ctx context.Context, from, dsn string, opts ...RestoreOptions) (BackupManifest, RestoreResult, error) {
+	var o RestoreOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	var rr RestoreResult
+	m, err := restore(ctx, from, dsn, o, &rr)
+	return m, rr, err
+}
+
+func restore(ctx context.Context, from, dsn string, o RestoreOptions, rr *RestoreResult) (BackupManifest, error) {
 	m, err := ReadManifest(from)
 	if err != nil {
 		return m, err
+	}
+	var erasures []domain.Erasure
+	switch {
+	case o.Ledger != nil:
+		// Read before anything is loaded: a ledger that does not verify
+		// stops the restore.
+		if erasures, err = o.Ledger.Erasures(); err != nil {
+			return m, fmt.Errorf("store: restore: erasure ledger: %w", err)
+		}
+	case m.Tables["subject_keys"] > 0 && !o.WithoutLedger:
+		return m, ErrNoLedger
+	default:
+		rr.NoLedger = true
 	}
 	engine := "postgres"
 	if strings.HasPrefix(dsn, "sqlite:") {
@@ -388,6 +445,14 @@ func Restore(ctx context.Context, from, dsn string) (BackupManifest, error) {
 	}
 	if err := sameContent(m, got); err != nil {
 		return m, fmt.Errorf("store: restored database differs from the manifest: %w", err)
+	}
+	// A copy older than the per-subject keys has none to destroy: its
+	// fields are sealed with the master key (docs/adr/0011).
+	if _, has := m.Tables["subject_keys"]; has && len(erasures) > 0 {
+		rr.Erasures = len(erasures)
+		if rr.Shredded, err = db.replayErasures(ctx, erasures); err != nil {
+			return m, fmt.Errorf("store: restore: replay the erasure ledger: %w", err)
+		}
 	}
 	return m, nil
 }

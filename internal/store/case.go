@@ -23,36 +23,6 @@ func NewCaseService(db *DB) *CaseService { return &CaseService{db: db} }
 
 var _ domain.CaseService = (*CaseService)(nil)
 
-// seal encrypts a free text bound to its record (aad), refusing to store
-// it in clear when no key is configured.
-func (tx *Tx) seal(text, aad string) (string, error) {
-	if text == "" {
-		return "", nil
-	}
-	if tx.db.Keys == nil {
-		return "", domain.Err(domain.EUNAVAILABLE, "err.case.no_key")
-	}
-	s, err := tx.db.Keys.Seal(text, aad)
-	if err != nil {
-		return "", fmt.Errorf("store: seal: %w", err)
-	}
-	return s, nil
-}
-
-func (db *DB) unseal(sealed, aad string) (string, error) {
-	if sealed == "" {
-		return "", nil
-	}
-	if db.Keys == nil {
-		return "", domain.Err(domain.EUNAVAILABLE, "err.case.no_key")
-	}
-	s, err := db.Keys.Open(sealed, aad)
-	if err != nil {
-		return "", fmt.Errorf("store: open sealed field: %w", err)
-	}
-	return s, nil
-}
-
 // caseEvent appends a line to the case's timeline: a kind and parameters.
 func (tx *Tx) caseEvent(ctx context.Context, caseID, kind string, params map[string]string) error {
 	a, _ := domain.ActorFromContext(ctx)
@@ -131,7 +101,7 @@ func (s *CaseService) FileReport(ctx context.Context, r *domain.Report) error {
 			return fmt.Errorf("store: report guest: %w", err)
 		}
 		r.ID, r.Facility, r.Status, r.FiledAt = newID(), code, domain.ReportNew, tx.now
-		sealed, err := tx.seal(r.Description, "report:"+r.ID+":description")
+		sealed, err := tx.seal(ctx, r.GuestID, r.Description, "report:"+r.ID+":description")
 		if err != nil {
 			return err
 		}
@@ -238,7 +208,7 @@ func (s *CaseService) TriageReport(ctx context.Context, reportID, decision, reas
 		switch decision {
 		case domain.TriageClose:
 			newStatus = domain.ReportClosed
-			if sealed, err = tx.seal(reason, "report:"+reportID+":triage"); err != nil {
+			if sealed, err = tx.sealReport(ctx, reportID, reason, "report:"+reportID+":triage"); err != nil {
 				return err
 			}
 		case domain.TriageMerge:
@@ -495,7 +465,7 @@ func registryVulnerabilities(ctx context.Context, tx *Tx, guestID string) ([]reg
 	}
 	var out []registryVuln
 	for _, r := range rows {
-		pt, err := tx.db.unseal(r.sealed, "guest:"+guestID+":vulnerability")
+		pt, err := tx.unseal(ctx, r.sealed, "guest:"+guestID+":vulnerability")
 		if err != nil {
 			return nil, err
 		}
@@ -519,7 +489,7 @@ func (s *CaseService) AddTask(ctx context.Context, id, title string, due time.Ti
 		if err != nil {
 			return err
 		}
-		sealed, err := tx.seal(title, "case:"+id+":task:"+taskID)
+		sealed, err := tx.sealCase(ctx, id, title, "case:"+id+":task:"+taskID)
 		if err != nil {
 			return err
 		}
@@ -575,7 +545,7 @@ func (s *CaseService) AddMeasure(ctx context.Context, id string, m *domain.Measu
 		if err != nil {
 			return err
 		}
-		sealed, err := tx.seal(m.Reason, "case:"+id+":measure:"+m.ID)
+		sealed, err := tx.sealCase(ctx, id, m.Reason, "case:"+id+":measure:"+m.ID)
 		if err != nil {
 			return err
 		}
@@ -607,7 +577,7 @@ func (s *CaseService) AddNote(ctx context.Context, id, text string) (string, err
 		if err != nil {
 			return err
 		}
-		sealed, err := tx.seal(text, "case:"+id+":note:"+noteID)
+		sealed, err := tx.sealCase(ctx, id, text, "case:"+id+":note:"+noteID)
 		if err != nil {
 			return err
 		}
@@ -646,7 +616,7 @@ func (s *CaseService) BreakGlass(ctx context.Context, id, reason string) (time.T
 			return domain.Err(domain.ENOTFOUND, "err.case.not_found")
 		}
 		grantID := newID()
-		sealed, err := tx.seal(reason, "case:"+id+":grant:"+grantID)
+		sealed, err := tx.sealCase(ctx, id, reason, "case:"+id+":grant:"+grantID)
 		if err != nil {
 			return err
 		}

@@ -30,11 +30,18 @@ func insertDocument(ctx context.Context, tx *Tx, a domain.Actor, caseID, reportI
 	}
 	d := domain.Document{ID: newID(), CaseID: caseID, ReportID: reportID, Name: domain.DocumentName(name),
 		ContentType: ct, Size: len(data), UploadedAt: tx.now}
-	sealedName, err := tx.seal(d.Name, docAAD(d.ID, "name"))
+	subject, err := tx.caseSubject(ctx, caseID)
+	if err == nil && caseID == "" {
+		subject, err = tx.reportSubject(ctx, reportID)
+	}
 	if err != nil {
 		return d, err
 	}
-	sealedContent, err := tx.seal(string(data), docAAD(d.ID, "content"))
+	sealedName, err := tx.seal(ctx, subject, d.Name, docAAD(d.ID, "name"))
+	if err != nil {
+		return d, err
+	}
+	sealedContent, err := tx.seal(ctx, subject, string(data), docAAD(d.ID, "content"))
 	if err != nil {
 		return d, err
 	}
@@ -126,7 +133,7 @@ func (db *DB) scanDocuments(ctx context.Context, q querier, query string, args .
 	}
 	out := make([]domain.Document, 0, len(rows))
 	for _, x := range rows {
-		if x.d.Name, err = db.unseal(x.sealed, docAAD(x.d.ID, "name")); err != nil {
+		if x.d.Name, err = db.unseal(ctx, q, x.sealed, docAAD(x.d.ID, "name")); err != nil {
 			return nil, err
 		}
 		out = append(out, x.d)
@@ -192,7 +199,7 @@ func (db *DB) openDocument(ctx context.Context, tx *Tx, d domain.Document) ([]by
 	if err := tx.QueryRowContext(ctx, `SELECT sealed_content FROM case_documents WHERE id = $1`, d.ID).Scan(&sealed); err != nil {
 		return nil, fmt.Errorf("store: document content: %w", err)
 	}
-	pt, err := db.unseal(sealed, docAAD(d.ID, "content"))
+	pt, err := db.unseal(ctx, tx, sealed, docAAD(d.ID, "content"))
 	return []byte(pt), err
 }
 

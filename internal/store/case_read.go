@@ -114,7 +114,7 @@ func caseReports(ctx context.Context, tx *Tx, caseID string) ([]domain.Report, e
 	}
 	out := make([]domain.Report, 0, len(rows))
 	for _, x := range rows {
-		if x.r.Description, err = tx.db.unseal(x.sealed, "report:"+x.r.ID+":description"); err != nil {
+		if x.r.Description, err = tx.unseal(ctx, x.sealed, "report:"+x.r.ID+":description"); err != nil {
 			return nil, err
 		}
 		out = append(out, x.r)
@@ -134,7 +134,7 @@ func caseVulnerabilities(ctx context.Context, tx *Tx, caseID, guestID string) ([
 	}
 	out := make([]domain.Vulnerability, 0, len(sealed))
 	for _, s := range sealed {
-		pt, err := tx.db.unseal(s, "guest:"+guestID+":vulnerability")
+		pt, err := tx.unseal(ctx, s, "guest:"+guestID+":vulnerability")
 		if err != nil {
 			return nil, err
 		}
@@ -164,7 +164,7 @@ func caseTasks(ctx context.Context, tx *Tx, caseID string, now time.Time) ([]dom
 	}
 	out := make([]domain.Task, 0, len(rows))
 	for _, x := range rows {
-		if x.t.Title, err = tx.db.unseal(x.sealed, "case:"+caseID+":task:"+x.t.ID); err != nil {
+		if x.t.Title, err = tx.unseal(ctx, x.sealed, "case:"+caseID+":task:"+x.t.ID); err != nil {
 			return nil, err
 		}
 		x.t.Overdue = x.t.DoneAt == nil && x.t.Due.Before(now)
@@ -191,7 +191,7 @@ func caseMeasures(ctx context.Context, tx *Tx, caseID string, now time.Time) ([]
 	}
 	out := make([]domain.Measure, 0, len(rows))
 	for _, x := range rows {
-		if x.m.Reason, err = tx.db.unseal(x.sealed, "case:"+caseID+":measure:"+x.m.ID); err != nil {
+		if x.m.Reason, err = tx.unseal(ctx, x.sealed, "case:"+caseID+":measure:"+x.m.ID); err != nil {
 			return nil, err
 		}
 		x.m.Overdue = x.m.Deadline != nil && x.m.Deadline.Before(now)
@@ -216,7 +216,7 @@ func caseNotes(ctx context.Context, tx *Tx, caseID string) ([]domain.Note, error
 	}
 	out := make([]domain.Note, 0, len(rows))
 	for _, x := range rows {
-		if x.n.Text, err = tx.db.unseal(x.sealed, "case:"+caseID+":note:"+x.n.ID); err != nil {
+		if x.n.Text, err = tx.unseal(ctx, x.sealed, "case:"+caseID+":note:"+x.n.ID); err != nil {
 			return nil, err
 		}
 		out = append(out, x.n)
@@ -270,13 +270,13 @@ func caseReferrals(ctx context.Context, tx *Tx, cond, arg string) ([]domain.Refe
 			r.Consent = &domain.Consent{Given: true, Date: d, RecordedBy: x.recordedBy, Purpose: x.purpose, Sections: r.Sections}
 		}
 		aad := "referral:" + r.ID + ":"
-		if r.Reason, err = tx.db.unseal(x.reason, aad+"reason"); err != nil {
+		if r.Reason, err = tx.unseal(ctx, x.reason, aad+"reason"); err != nil {
 			return nil, err
 		}
-		if r.Answer, err = tx.db.unseal(x.answer, aad+"answer"); err != nil {
+		if r.Answer, err = tx.unseal(ctx, x.answer, aad+"answer"); err != nil {
 			return nil, err
 		}
-		if r.Outcome, err = tx.db.unseal(x.outcome, aad+"outcome"); err != nil {
+		if r.Outcome, err = tx.unseal(ctx, x.outcome, aad+"outcome"); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -364,13 +364,13 @@ func (s *CaseService) Refer(ctx context.Context, id string, req domain.ReferralR
 				map[string]domain.FieldError{"service_id": domain.Field("err.case.service_invalid")})
 		}
 		aad := "referral:" + refID + ":"
-		reason, err := tx.seal(req.Reason, aad+"reason")
+		reason, err := tx.sealCase(ctx, id, req.Reason, aad+"reason")
 		if err != nil {
 			return err
 		}
 		override, overrideBy := "", ""
 		if overridden {
-			if override, err = tx.seal(req.OverrideReason, aad+"override"); err != nil {
+			if override, err = tx.sealCase(ctx, id, req.OverrideReason, aad+"override"); err != nil {
 				return err
 			}
 			overrideBy = a.Label()
@@ -516,7 +516,7 @@ func (s *CaseService) AnswerReferral(ctx context.Context, referralID string, acc
 		if r.Status != domain.ReferralSent {
 			return domain.Err(domain.ECONFLICT, "err.case.referral_answered")
 		}
-		sealed, err := tx.seal(reason, "referral:"+referralID+":answer")
+		sealed, err := tx.sealCase(ctx, r.CaseID, reason, "referral:"+referralID+":answer")
 		if err != nil {
 			return err
 		}
@@ -551,7 +551,7 @@ func (s *CaseService) RecordOutcome(ctx context.Context, referralID, outcome str
 		if takenInCharge.Before(r.SentAt.Truncate(24 * time.Hour)) {
 			return domain.Err(domain.EINVALID, "err.case.outcome_before_referral")
 		}
-		sealed, err := tx.seal(outcome, "referral:"+referralID+":outcome")
+		sealed, err := tx.sealCase(ctx, r.CaseID, outcome, "referral:"+referralID+":outcome")
 		if err != nil {
 			return err
 		}

@@ -73,9 +73,24 @@ func (s *CaseSubjectService) Retain(ctx context.Context, p domain.CaseRetention)
 				return err
 			}
 		}
+		subjects, err := queryAll(ctx, tx, "retention subjects", func(sc scanner) (string, error) {
+			var g string
+			return g, sc.Scan(&g)
+		}, `SELECT DISTINCT guest_id FROM cases WHERE closed_at IS NOT NULL AND closed_at < $1 AND anonymised_at IS NULL
+			ORDER BY guest_id`, closedBefore)
+		if err != nil {
+			return err
+		}
 		if res.Cases, err = exec("cases", `UPDATE cases SET anonymised_at = $2, worker_id = NULL
 			WHERE closed_at IS NOT NULL AND closed_at < $1 AND anonymised_at IS NULL`, closedBefore, tx.now); err != nil {
 			return err
+		}
+		// A guest whose registry record is anonymised and who has no case
+		// left is erased for good: their data key goes in this transaction.
+		for _, g := range subjects {
+			if _, err := tx.shredIfErased(ctx, g); err != nil {
+				return err
+			}
 		}
 		archived := `SELECT id FROM case_reports WHERE status = $1 AND triaged_at < $2 AND sealed_description <> ''`
 		if n, err = exec("archived documents", `DELETE FROM case_documents WHERE report_id IN (`+archived+`)`,
@@ -96,6 +111,17 @@ func (s *CaseSubjectService) Retain(ctx context.Context, p domain.CaseRetention)
 		return tx.audit(ctx, "case.retention", "case", "", "Cases", res.Cases, "Reports", res.Reports,
 			"Documents", res.Documents, "Accesses", res.Accesses)
 	})
+	if err != nil {
+		return res, err
+	}
+	if res.Cases > 0 {
+		if _, err = s.db.SyncErasureLedger(ctx, s.db.Ledger); err != nil {
+			return res, err
+		}
+	}
+	if res.Cases > 0 || res.Reports > 0 || res.Documents > 0 {
+		err = s.db.scrubAfterErasure(ctx)
+	}
 	return res, err
 }
 
@@ -154,7 +180,7 @@ func (s *CaseSubjectService) SubjectExport(ctx context.Context, guestID string) 
 			return err
 		}
 		for _, x := range reps {
-			if x.r.Description, err = tx.db.unseal(x.sealed, "report:"+x.r.ID+":description"); err != nil {
+			if x.r.Description, err = tx.unseal(ctx, x.sealed, "report:"+x.r.ID+":description"); err != nil {
 				return err
 			}
 			out.Reports = append(out.Reports, x.r)

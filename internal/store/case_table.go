@@ -126,7 +126,7 @@ func (s *CaseTableService) GetTable(ctx context.Context, id string) (domain.Netw
 		if t, sealed, err = findTableTx(ctx, tx, a, id); err != nil {
 			return err
 		}
-		if t.Decisions, err = tx.db.unseal(sealed, "table:"+id+":decisions"); err != nil {
+		if t.Decisions, err = tx.unseal(ctx, sealed, "table:"+id+":decisions"); err != nil {
 			return err
 		}
 		ids, err := queryAll(ctx, tx, "table cases", func(sc scanner) (string, error) {
@@ -156,7 +156,7 @@ func (s *CaseTableService) GetTable(ctx context.Context, id string) (domain.Netw
 			return err
 		}
 		for _, x := range rows {
-			if x.f.Text, err = tx.db.unseal(x.sealed, "table:"+id+":followup:"+x.f.ID); err != nil {
+			if x.f.Text, err = tx.unseal(ctx, x.sealed, "table:"+id+":followup:"+x.f.ID); err != nil {
 				return err
 			}
 			if x.f.CaseID != "" {
@@ -217,7 +217,7 @@ func (s *CaseTableService) SetDecisions(ctx context.Context, tableID, text strin
 		if _, _, err := findTableTx(ctx, tx, a, tableID); err != nil {
 			return err
 		}
-		sealed, err := tx.seal(strings.TrimSpace(text), "table:"+tableID+":decisions")
+		sealed, err := tx.seal(ctx, "", strings.TrimSpace(text), "table:"+tableID+":decisions")
 		if err != nil {
 			return err
 		}
@@ -254,7 +254,7 @@ func (s *CaseTableService) AddFollowUp(ctx context.Context, tableID string, f *d
 				return domain.Err(domain.EINVALID, "err.table.case_not_discussed")
 			}
 		}
-		sealed, err := tx.seal(f.Text, "table:"+tableID+":followup:"+f.ID)
+		sealed, err := tx.sealCase(ctx, f.CaseID, f.Text, "table:"+tableID+":followup:"+f.ID)
 		if err != nil {
 			return err
 		}

@@ -67,6 +67,9 @@ type DB struct {
 
 	// Keys seal special-category fields (nil: such fields are refused).
 	Keys *crypt.Keyring
+	// Ledger keeps the subjects' erasures outside the database (nil: none;
+	// docs/adr/0011-per-subject-keys.md).
+	Ledger ErasureLedger
 	// BaseURL is the application's public address, for links in e-mails.
 	BaseURL string
 	// Split computes ProposeSplit's province split inside its transaction:
@@ -172,6 +175,9 @@ func sqliteDSN(path string, writer bool) string {
 	q.Set("_inttotime", "1")
 	if writer {
 		q.Set("_txlock", "immediate")
+		// Deleted and overwritten records are zeroed in their pages, so that
+		// an erased person's identity does not linger in the file (R13).
+		q.Add("_pragma", "secure_delete(FAST)")
 	} else {
 		q.Add("_pragma", "query_only(1)")
 	}

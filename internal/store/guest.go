@@ -144,9 +144,12 @@ func addVulnerability(ctx context.Context, tx *Tx, guestID string, v domain.Vuln
 	if err != nil {
 		return err
 	}
-	sealed, err := tx.db.Keys.Seal(string(b), "guest:"+guestID+":vulnerability")
+	if tx.db.Keys == nil {
+		return domain.Err(domain.EUNAVAILABLE, "err.crypt.no_key_vulnerabilities")
+	}
+	sealed, err := tx.seal(ctx, guestID, string(b), "guest:"+guestID+":vulnerability")
 	if err != nil {
-		return fmt.Errorf("store: seal vulnerability: %w", err)
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO guest_vulnerabilities (id, guest_id, sealed, key_id, created_by, created_at)
@@ -181,9 +184,9 @@ func (s *GuestService) Vulnerabilities(ctx context.Context, guestID string) ([]d
 			return err
 		}
 		for _, sv := range sealed {
-			pt, err := s.db.Keys.Open(sv, "guest:"+guestID+":vulnerability")
+			pt, err := tx.unseal(ctx, sv, "guest:"+guestID+":vulnerability")
 			if err != nil {
-				return fmt.Errorf("store: open vulnerability: %w", err)
+				return err
 			}
 			var v domain.Vulnerability
 			if err := json.Unmarshal([]byte(pt), &v); err != nil {

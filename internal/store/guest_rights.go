@@ -62,11 +62,8 @@ func (s *GuestRightsService) Anonymise(ctx context.Context, p domain.GuestRetent
 				return err
 			}
 			for _, d := range rows {
-				year := time.Date(d.birth.UTC().Year(), 1, 1, 0, 0, 0, 0, time.UTC)
-				if _, err := tx.ExecContext(ctx, `UPDATE guests SET cui = NULL, surname = '', given_name = '', search_key = '',
-					birth_date = $2, birth_estimated = true, household_id = NULL, arrival_place = '',
-					anonymised_at = $3, updated_at = $3 WHERE id = $1 AND anonymised_at IS NULL`, d.id, year, tx.now); err != nil {
-					return fmt.Errorf("store: anonymise guest: %w", err)
+				if err := anonymiseGuestRow(ctx, tx, d.id, d.birth); err != nil {
+					return err
 				}
 				res, err := tx.ExecContext(ctx, `DELETE FROM guest_vulnerabilities WHERE guest_id = $1
 					AND id NOT IN (SELECT vulnerability_id FROM case_vulnerabilities)`, d.id)
@@ -76,6 +73,11 @@ func (s *GuestRightsService) Anonymise(ctx context.Context, p domain.GuestRetent
 				nv, _ := res.RowsAffected()
 				run.Vulnerabilities += nv
 				if err := tx.audit(ctx, "guest.anonymised", "guest", d.id, "Vulnerabilities", nv); err != nil {
+					return err
+				}
+				// No case of theirs left to keep: their data key goes too,
+				// so that an older backup no longer opens their fields.
+				if _, err := tx.shredIfErased(ctx, d.id); err != nil {
 					return err
 				}
 			}
@@ -90,6 +92,14 @@ func (s *GuestRightsService) Anonymise(ctx context.Context, p domain.GuestRetent
 			break
 		}
 	}
+	if run.Anonymised > 0 {
+		if _, err := s.db.SyncErasureLedger(ctx, s.db.Ledger); err != nil {
+			return run, err
+		}
+		if err := s.db.scrubAfterErasure(ctx); err != nil {
+			return run, err
+		}
+	}
 	err := s.db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM guest_accesses WHERE at < $1`, tx.now.Add(-p.Accesses))
 		if err != nil {
@@ -102,6 +112,18 @@ func (s *GuestRightsService) Anonymise(ctx context.Context, p domain.GuestRetent
 		return nil
 	})
 	return run, err
+}
+
+// anonymiseGuestRow blanks a guest's identity, keeping the year of birth
+// and the statistics' columns, and marks the row anonymised.
+func anonymiseGuestRow(ctx context.Context, tx *Tx, id string, birth time.Time) error {
+	year := time.Date(birth.UTC().Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := tx.ExecContext(ctx, `UPDATE guests SET cui = NULL, surname = '', given_name = '', search_key = '',
+		birth_date = $2, birth_estimated = true, household_id = NULL, arrival_place = '',
+		anonymised_at = $3, updated_at = $3 WHERE id = $1 AND anonymised_at IS NULL`, id, year, tx.now); err != nil {
+		return fmt.Errorf("store: anonymise guest: %w", err)
+	}
+	return nil
 }
 
 // Export gathers everything held about one guest and who read it, for the
@@ -154,9 +176,9 @@ func (s *GuestRightsService) Export(ctx context.Context, guestID string) (domain
 			return domain.Err(domain.EUNAVAILABLE, "err.crypt.no_key")
 		}
 		for _, sv := range sealed {
-			pt, err := db.Keys.Open(sv, "guest:"+guestID+":vulnerability")
+			pt, err := tx.unseal(ctx, sv, "guest:"+guestID+":vulnerability")
 			if err != nil {
-				return fmt.Errorf("store: open vulnerability: %w", err)
+				return err
 			}
 			var v domain.Vulnerability
 			if err := json.Unmarshal([]byte(pt), &v); err != nil {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/gesta-er/gesta/internal/crypt"
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
@@ -16,6 +17,9 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	now time.Time
+	// dataKeys caches the subjects' keys unwrapped in this transaction
+	// (subjkeys.go); nil: erased.
+	dataKeys map[string]*crypt.DataKey
 }
 
 // Now is the transaction's time: every row it writes carries the same instant.
