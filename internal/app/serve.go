@@ -26,6 +26,7 @@ import (
 	"github.com/gesta-er/gesta/internal/jobs"
 	"github.com/gesta-er/gesta/internal/mail"
 	"github.com/gesta-er/gesta/internal/placement"
+	"github.com/gesta-er/gesta/internal/report"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
 	"github.com/gesta-er/gesta/internal/territory"
@@ -286,6 +287,8 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 		Version: version(), Boundaries: territory.Boundaries, RequestID: web.RequestID,
 		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession,
 		Idempotency: store.NewIdempotencyService(db)}
+	a.Documents, a.Tables, a.CaseDashboards, a.Subjects = db.CaseDocuments, db.CaseTables, db.CaseDashboards, db.CaseSubjects
+	a.TableMinutes, a.SubjectPDF = report.WriteTableMinutes, report.WriteSubjectExport
 	a.Register(mux)
 	mux.HandleFunc("GET /healthz", healthz(db))
 	mux.Handle("GET /metrics", web.MetricsGuard(c.MetricsAllow, c.MetricsToken, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
