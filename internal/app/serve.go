@@ -36,7 +36,8 @@ import (
 var serveOptions = []string{"db", "addr", "base-url", "env", "demo", "population", "log-level", "log-format",
 	"secret-key", "audit-key", "audit-anchors", "session-idle", "session-max", "confirm-deadline", "opendata-email", "smtp-addr",
 	"smtp-from", "smtp-user", "smtp-password", "smtp-tls", "metrics-allow", "metrics-token",
-	"trusted-proxies", "retention-guests", "retention-guest-accesses", "totp-grace"}
+	"trusted-proxies", "retention-guests", "retention-guest-accesses", "totp-grace",
+	"retention-cases", "retention-case-reports", "retention-case-accesses"}
 
 func (m *Main) serve(ctx context.Context, args []string) error {
 	c, _, err := m.parse(m.flags("serve"), serveOptions, args)
@@ -63,6 +64,17 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if keys == nil {
+		// Development on SQLite: the demo's own key, beside the file (devkey.go).
+		if c.SecretKey, err = demoKey(ctx, c, db, log); err != nil {
+			return err
+		}
+		if c.SecretKey != "" {
+			if keys, err = crypt.Parse(c.SecretKey); err != nil {
+				return err
+			}
+		}
+	}
 	db.Deadline.Hour, db.Deadline.Minute = c.Deadline()
 	db.Keys = keys
 	db.BaseURL = c.BaseURL
@@ -96,6 +108,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		Retention: db.GuestRights, RetentionPeriods: domain.GuestRetention{Guests: c.RetentionGuests, Accesses: c.RetentionGuestAccesses},
 		Idempotency: db.Idempotency, Publications: db.Publications}
 	sched.CaseRetention = db.CaseSubjects // case files past their period, daily
+	sched.CaseRetentionPolicy = caseRetention(c)
 	if c.SMTPAddr != "" {
 		mailer, err := mail.New(mail.Config{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser,
 			Password: c.SMTPPassword, TLS: c.SMTPTLS})
