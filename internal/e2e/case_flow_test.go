@@ -34,7 +34,8 @@ func axeCheck(t *testing.T, b *browser, src, page string) {
 }
 
 // check ticks a radio button or a check box as a click on it would (the
-// theme draws them over the inputs, where a pointer click may not land).
+// headless window may put the control outside the viewport, where a pointer
+// click does not land).
 func check(id string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		_, err := chromedp.Evaluate[bool](`(() => { const e = document.getElementById("`+id+`"); if (!e.checked) e.click(); return e.checked })()`)(ctx, tg)
