@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -34,6 +35,15 @@ type Server struct {
 	// Publications makes and publishes the public site's publications.
 	Publications domain.PublicationService
 	Cases        domain.CaseService
+	// Complex cases, continued: documents, network tables, the dashboard,
+	// the subject-access export; with the PDF writers (internal/report),
+	// which this adapter does not import.
+	Documents      domain.DocumentService
+	Tables         domain.TableService
+	CaseDashboards domain.CaseDashboards
+	Subjects       domain.CaseSubjects
+	TableMinutes   func(w io.Writer, t domain.NetworkTable, provinceName string, generated time.Time) error
+	SubjectPDF     func(w io.Writer, x domain.SubjectExport, label func(kind, code string) string) error
 	// Idempotency remembers POSTs sent with Idempotency-Key (nil: ignored).
 	Idempotency domain.IdempotencyService
 	// Population answers the population statistics (store.Population).
@@ -102,6 +112,9 @@ func (s *Server) Register(mux *http.ServeMux) huma.API {
 	}
 	if s.Cases != nil {
 		s.registerCases(api)
+		if s.Documents != nil && s.Tables != nil && s.CaseDashboards != nil && s.Subjects != nil {
+			s.registerCaseFiles(api)
+		}
 	}
 
 	declareIdempotencyKey(api.OpenAPI())

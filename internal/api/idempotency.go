@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 
@@ -54,7 +57,7 @@ func declareIdempotencyKey(doc *huma.OpenAPI) {
 
 // maxIdemBody bounds the body kept for fingerprinting; a larger one is
 // refused by huma's own limit anyway.
-const maxIdemBody = 1 << 20
+const maxIdemBody int64 = 1 << 20
 
 // idempotency is a huma middleware for POSTs carrying Idempotency-Key
 // (draft-ietf-httpapi-idempotency-key-header): per user, the same key and
@@ -78,14 +81,15 @@ func (s *Server) idempotency(api huma.API) func(huma.Context, func(huma.Context)
 			return
 		}
 		r, w := humago.Unwrap(ctx)
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxIdemBody+1))
-		if err != nil || len(body) > maxIdemBody {
+		limit := max(maxIdemBody, ctx.Operation().MaxBodyBytes) // uploads are larger
+		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+		if err != nil || int64(len(body)) > limit {
 			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
 			next(ctx) // huma answers the read error or the size limit
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		cctx, out, err := s.Idempotency.Claim(ctx.Context(), a.UserID, key, RequestHash(r.Method, r.URL.Path, body))
+		cctx, out, err := s.Idempotency.Claim(ctx.Context(), a.UserID, key, RequestHash(r.Method, r.URL.Path, canonicalBody(r.Header.Get("Content-Type"), body)))
 		if err != nil {
 			p, _ := s.problem(ctx.Context(), err).(*Problem)
 			_ = huma.WriteErr(api, ctx, p.Status, p.Detail)
@@ -125,6 +129,35 @@ func RequestHash(method, path string, body []byte) string {
 	h.Write([]byte(method + " " + path + "\n"))
 	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// canonicalBody is what a key's fingerprint covers: the body itself, or
+// for multipart/form-data each part's name, file name and content digest in
+// order, so that a client retrying an upload with a new boundary (Go's and
+// most clients' multipart writers draw one at random) replays the first
+// answer instead of being refused as another request.
+func canonicalBody(contentType string, body []byte) []byte {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return body
+	}
+	var out bytes.Buffer
+	out.WriteString("multipart\n")
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	for {
+		p, err := mr.NextRawPart()
+		if err == io.EOF {
+			return out.Bytes()
+		}
+		if err != nil {
+			return body
+		}
+		h := sha256.New()
+		if _, err := io.Copy(h, p); err != nil {
+			return body
+		}
+		fmt.Fprintf(&out, "%q %q %q %x\n", p.FormName(), p.FileName(), p.Header.Get("Content-Type"), h.Sum(nil))
+	}
 }
 
 // validIdemKey: 1–255 visible ASCII characters (the draft's keys are UUIDs

@@ -243,6 +243,24 @@ var apiPolicy = map[string]string{
 	"POST /referrals/{id}/accept":        "referral",
 	"POST /referrals/{id}/decline":       "referral",
 	"POST /referrals/{id}/outcome":       "referral",
+	// Complex cases, continued: documents, lists, tables, dashboard, export.
+	"GET /cases":                                   "case-read",
+	"GET /reports/pending":                         "case-write",
+	"GET /cases/dashboard":                         "case-read",
+	"POST /cases/{id}/documents":                   "case-write",
+	"GET /cases/{id}/documents":                    "case-read",
+	"GET /cases/{id}/documents/{doc}":              "case-read",
+	"POST /reports/{id}/documents":                 "report",
+	"GET /reports/{id}/documents/{doc}":            "case-write",
+	"POST /tables":                                 "case-write",
+	"GET /tables":                                  "case-read",
+	"GET /tables/{id}":                             "case-read",
+	"POST /tables/{id}/cases":                      "case-write",
+	"PUT /tables/{id}/decisions":                   "case-write",
+	"POST /tables/{id}/follow-ups":                 "case-write",
+	"POST /tables/{id}/follow-ups/{followup}/done": "case-write",
+	"GET /tables/{id}/minutes":                     "case-read",
+	"GET /guests/{id}/case-export":                 "guest-export",
 }
 
 // apiExpect is the status the policy gives a role for an API operation on an
@@ -278,6 +296,7 @@ func apiExpect(op, role, rel string) int {
 		"case-write":     {"coordinator", "prefecture"},
 		"case-log":       {"admin", "coordinator", "prefecture", "operator", "service", "viewer"},
 		"referral":       {"service"},
+		"guest-export":   {"coordinator"},
 	}[class]
 	allowedRole := false
 	for _, r := range in {
@@ -334,6 +353,15 @@ func apiExpect(op, role, rel string) int {
 		"POST /cases/{id}/vulnerabilities", "POST /cases/{id}/tasks", "POST /cases/{id}/measures", "POST /cases/{id}/notes",
 		"POST /cases/{id}/break-glass", "POST /cases/{id}/referrals", "POST /referrals/{id}/accept",
 		"POST /referrals/{id}/decline", "POST /referrals/{id}/outcome":
+		return http.StatusUnprocessableEntity // the matrix sends an empty body: refused by validation, after the permission
+	case "GET /cases/{id}/documents", "GET /cases/{id}/documents/{doc}":
+		return http.StatusBadRequest // no purpose: refused before any read
+	case "GET /reports/{id}/documents/{doc}", "GET /tables/{id}", "POST /tables/{id}/follow-ups/{followup}/done",
+		"GET /tables/{id}/minutes", "GET /guests/{id}/case-export":
+		return http.StatusNotFound // an id that does not exist, for anyone allowed
+	case "POST /cases/{id}/documents", "POST /reports/{id}/documents":
+		return http.StatusUnprocessableEntity // JSON, not multipart: refused as unreadable, after the permission
+	case "POST /tables", "POST /tables/{id}/cases", "PUT /tables/{id}/decisions", "POST /tables/{id}/follow-ups":
 		return http.StatusUnprocessableEntity // the matrix sends an empty body: refused by validation, after the permission
 	case "GET /plans/{id}", "POST /plans/{id}/split", "POST /plans/{id}/publish", "POST /plans/{id}/acknowledge",
 		"POST /plans/{id}/close", "POST /plans/{id}/placement/proposal", "POST /inbox/{id}/read":
@@ -613,7 +641,8 @@ func walkMatrix(t *testing.T, base string, db *store.DB) {
 					code = other
 				}
 				concrete := strings.NewReplacer("{level}", "province", "{code}", code, "{id}", "01000000-0000-7000-8000-000000000000",
-					"{task}", "01000000-0000-7000-8000-000000000001").Replace(path)
+					"{task}", "01000000-0000-7000-8000-000000000001", "{doc}", "01000000-0000-7000-8000-000000000002",
+					"{followup}", "01000000-0000-7000-8000-000000000003").Replace(path)
 				if path == "/stats/population" {
 					concrete += "?by=sex"
 				}
@@ -682,7 +711,7 @@ func apiCall(t *testing.T, method, url, token string) int {
 		body = strings.NewReader(`{"reference_date": "not-a-date"}`)
 	case strings.HasSuffix(url, "/holds"):
 		body = strings.NewReader(`{"places": 1, "expires_at": "` + time.Now().Add(time.Hour).UTC().Format(time.RFC3339) + `", "reason": "matrice"}`)
-	case method == "POST" || method == "PATCH":
+	case method == "POST" || method == "PATCH" || method == "PUT":
 		body = strings.NewReader(`{}`)
 	}
 	req, _ := http.NewRequestWithContext(ctx, method, url, body)

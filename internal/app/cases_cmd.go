@@ -36,6 +36,11 @@ func (m *Main) cases(ctx context.Context, args []string) error {
 // casesDB opens the database with the encryption key: the case texts are
 // sealed and cannot be read without it.
 func (m *Main) casesDB(ctx context.Context, c config.Config) (*store.DB, error) {
+	if path := demoKeyPath(c); path != "" {
+		if b, err := os.ReadFile(path); err == nil {
+			c.SecretKey = string(b) // a development database's demo key (devkey.go)
+		}
+	}
 	if c.SecretKey == "" {
 		return nil, fmt.Errorf("%w: --secret-key (or GESTA_SECRET_KEY) is needed to read case files", ErrUsage)
 	}
@@ -57,7 +62,7 @@ func (m *Main) casesExport(ctx context.Context, args []string) error {
 	id := fs.String("id", "", "the same as --guest")
 	format := fs.String("format", "json", "json or pdf")
 	out := fs.String("out", "", "file to write (default: standard output)")
-	c, _, err := m.parse(fs, append(dbOptions, "secret-key"), args)
+	c, _, err := m.parse(fs, append(dbOptions, "secret-key", "env"), args)
 	if err != nil {
 		return err
 	}
@@ -107,13 +112,26 @@ func subjectLabel(l *i18n.Localizer, kind, code string) string {
 
 func (m *Main) casesRetention(ctx context.Context, args []string) error {
 	fs := m.flags("cases retention")
-	d := domain.DefaultCaseRetention
-	caseDays := fs.Int("case-days", int(d.ClosedCase/(24*time.Hour)), "days a closed case keeps its content")
-	reportDays := fs.Int("report-days", int(d.ArchivedReport/(24*time.Hour)), "days an archived report keeps its text")
-	accessDays := fs.Int("access-days", int(d.AccessLog/(24*time.Hour)), "days the access log is kept")
-	c, _, err := m.parse(fs, append(dbOptions, "secret-key", "audit-key", "audit-anchors", "env"), args)
+	caseDays := fs.Int("case-days", 0, "days a closed case keeps its content (default: --retention-cases)")
+	reportDays := fs.Int("report-days", 0, "days an archived report keeps its text (default: --retention-case-reports)")
+	accessDays := fs.Int("access-days", 0, "days the access log is kept (default: --retention-case-accesses)")
+	c, _, err := m.parse(fs, append(dbOptions, "secret-key", "audit-key", "audit-anchors", "env", "retention-cases", "retention-case-reports",
+		"retention-case-accesses"), args)
 	if err != nil {
 		return err
+	}
+	p := caseRetention(c)
+	day := 24 * time.Hour
+	for _, o := range []struct {
+		days int
+		to   *time.Duration
+	}{{*caseDays, &p.ClosedCase}, {*reportDays, &p.ArchivedReport}, {*accessDays, &p.AccessLog}} {
+		if o.days < 0 {
+			return fmt.Errorf("%w: a retention period is a positive number of days", ErrUsage)
+		}
+		if o.days > 0 {
+			*o.to = time.Duration(o.days) * day
+		}
 	}
 	db, err := m.casesDB(ctx, c)
 	if err != nil {
@@ -128,15 +146,27 @@ func (m *Main) casesRetention(ctx context.Context, args []string) error {
 	if ledger != nil {
 		db.Ledger = ledger
 	}
-	day := 24 * time.Hour
-	res, err := store.NewCaseSubjectService(db).Retain(ctx, domain.CaseRetention{ClosedCase: time.Duration(*caseDays) * day,
-		ArchivedReport: time.Duration(*reportDays) * day, AccessLog: time.Duration(*accessDays) * day})
+	res, err := store.NewCaseSubjectService(db).Retain(ctx, p)
 	if err != nil {
 		return cliError(err)
 	}
 	fmt.Fprintf(m.Stdout, "cases anonymised %d, archived reports erased %d, documents deleted %d, access rows deleted %d\n",
 		res.Cases, res.Reports, res.Documents, res.Accesses)
 	return nil
+}
+
+// caseRetention is the case files' retention policy of the configuration
+// (--retention-cases, --retention-case-reports, --retention-case-accesses),
+// the defaults of domain.DefaultCaseRetention for a period left unset.
+func caseRetention(c config.Config) domain.CaseRetention {
+	p := domain.DefaultCaseRetention
+	for _, o := range []struct{ from, to *time.Duration }{{&c.RetentionCases, &p.ClosedCase},
+		{&c.RetentionCaseReports, &p.ArchivedReport}, {&c.RetentionCaseAccesses, &p.AccessLog}} {
+		if *o.from > 0 {
+			*o.to = *o.from
+		}
+	}
+	return p
 }
 
 func mustBundle() *i18n.Bundle {

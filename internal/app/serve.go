@@ -26,6 +26,7 @@ import (
 	"github.com/gesta-er/gesta/internal/jobs"
 	"github.com/gesta-er/gesta/internal/mail"
 	"github.com/gesta-er/gesta/internal/placement"
+	"github.com/gesta-er/gesta/internal/report"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
 	"github.com/gesta-er/gesta/internal/territory"
@@ -35,7 +36,8 @@ import (
 var serveOptions = []string{"db", "addr", "base-url", "env", "demo", "population", "log-level", "log-format",
 	"secret-key", "audit-key", "audit-anchors", "session-idle", "session-max", "confirm-deadline", "opendata-email", "smtp-addr",
 	"smtp-from", "smtp-user", "smtp-password", "smtp-tls", "metrics-allow", "metrics-token",
-	"trusted-proxies", "retention-guests", "retention-guest-accesses", "totp-grace"}
+	"trusted-proxies", "retention-guests", "retention-guest-accesses", "totp-grace",
+	"retention-cases", "retention-case-reports", "retention-case-accesses"}
 
 func (m *Main) serve(ctx context.Context, args []string) error {
 	c, _, err := m.parse(m.flags("serve"), serveOptions, args)
@@ -62,6 +64,17 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if keys == nil {
+		// Development on SQLite: the demo's own key, beside the file (devkey.go).
+		if c.SecretKey, err = demoKey(ctx, c, db, log); err != nil {
+			return err
+		}
+		if c.SecretKey != "" {
+			if keys, err = crypt.Parse(c.SecretKey); err != nil {
+				return err
+			}
+		}
+	}
 	db.Deadline.Hour, db.Deadline.Minute = c.Deadline()
 	db.Keys = keys
 	db.BaseURL = c.BaseURL
@@ -95,6 +108,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		Retention: db.GuestRights, RetentionPeriods: domain.GuestRetention{Guests: c.RetentionGuests, Accesses: c.RetentionGuestAccesses},
 		Idempotency: db.Idempotency, Publications: db.Publications}
 	sched.CaseRetention = db.CaseSubjects // case files past their period, daily
+	sched.CaseRetentionPolicy = caseRetention(c)
 	if c.SMTPAddr != "" {
 		mailer, err := mail.New(mail.Config{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUser,
 			Password: c.SMTPPassword, TLS: c.SMTPTLS})
@@ -302,6 +316,8 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 		Version: version(), Boundaries: territory.Boundaries, RequestID: web.RequestID,
 		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession,
 		Idempotency: store.NewIdempotencyService(db)}
+	a.Documents, a.Tables, a.CaseDashboards, a.Subjects = db.CaseDocuments, db.CaseTables, db.CaseDashboards, db.CaseSubjects
+	a.TableMinutes, a.SubjectPDF = report.WriteTableMinutes, report.WriteSubjectExport
 	a.Register(mux)
 	mux.HandleFunc("GET /healthz", healthz(db))
 	mux.Handle("GET /metrics", web.MetricsGuard(c.MetricsAllow, c.MetricsToken, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))

@@ -54,6 +54,11 @@ type Config struct {
 	// identity after their last stay; the log of reads of guests.
 	RetentionGuests, RetentionGuestAccesses time.Duration
 
+	// Retention of complex cases (docs/cases.md, Retention): a closed case's
+	// content after closing; a report closed at triage without a case; the
+	// cases' access log.
+	RetentionCases, RetentionCaseReports, RetentionCaseAccesses time.Duration
+
 	// TOTPGrace is how long each role may work without a second factor
 	// after its first sign-in (role → period; a role absent or 0 must enrol
 	// at once). Viewers need none.
@@ -195,6 +200,12 @@ var Options = []Option{
 		set: days(func(c *Config) *time.Duration { return &c.RetentionGuests })},
 	{Name: "retention-guest-accesses", Default: "730d", Usage: "how long the log of reads of guests is kept",
 		set: days(func(c *Config) *time.Duration { return &c.RetentionGuestAccesses })},
+	{Name: "retention-cases", Default: "1825d", Usage: "how long a closed complex case keeps its content (then anonymised, its documents deleted)",
+		set: days(func(c *Config) *time.Duration { return &c.RetentionCases })},
+	{Name: "retention-case-reports", Default: "730d", Usage: "how long a report closed at triage without a case keeps its text and documents",
+		set: days(func(c *Config) *time.Duration { return &c.RetentionCaseReports })},
+	{Name: "retention-case-accesses", Default: "720d", Usage: "how long the log of reads of case files is kept (24 months)",
+		set: days(func(c *Config) *time.Duration { return &c.RetentionCaseAccesses })},
 	{Name: "totp-grace", Default: "admin=0d,coordinator=7d,prefecture=7d,operator=30d,service=30d",
 		Usage: "per role, how long after the first sign-in a user may work without two-step verification (role=days, comma-separated)",
 		set: func(c *Config, v string) error {

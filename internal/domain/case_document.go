@@ -109,4 +109,9 @@ type DocumentService interface {
 	// ReadReportDocument returns a document of an untriaged report to a case
 	// worker of its province (audited: there is no case file yet).
 	ReadReportDocument(ctx context.Context, reportID, docID string) (Document, []byte, error)
+	// ListCaseDocuments lists a case's documents for a purpose from
+	// AccessPurposes (EINVALID otherwise), writing an access row for the
+	// documents' section in the same transaction (the API's list, where no
+	// read of the case precedes it); scope as CaseDocuments.
+	ListCaseDocuments(ctx context.Context, caseID, purpose string) ([]Document, error)
 }

@@ -54,8 +54,8 @@ func layoutPages() (fixed []string, params []*regexp.Regexp) {
 			fixed = append(fixed, path)
 			continue
 		}
-		if strings.HasSuffix(path, "{file}") {
-			continue // a dataset's file
+		if strings.HasSuffix(path, "{file}") || strings.HasSuffix(path, "/documenti/{doc}") {
+			continue // a dataset's file; a report's or case's document (always an attachment)
 		}
 		re := "^" + regexp.MustCompile(`\\\{[a-z]+\\\}`).ReplaceAllString(regexp.QuoteMeta(path), `[^/?#]+`) + "$"
 		params = append(params, regexp.MustCompile(re))

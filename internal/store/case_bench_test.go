@@ -15,6 +15,7 @@ import (
 	"github.com/gesta-er/gesta/internal/crypt"
 	"github.com/gesta-er/gesta/internal/domain"
 	"github.com/gesta-er/gesta/internal/store"
+	"github.com/gesta-er/gesta/internal/store/demo"
 	"github.com/gesta-er/gesta/internal/store/storetest"
 )
 
@@ -23,7 +24,8 @@ import (
 // among benchCases cases whose access log already holds benchAccesses rows.
 // It reports the p95 of one read. go test -run '^$' -bench BenchmarkGetCase ./internal/store/
 // The scale is GESTA_BENCH_CASES and GESTA_BENCH_ACCESSES (default 2,000 and
-// 200,000; the is 20,000 and 10,000,000).
+// 200,000; the is 20,000 and 10,000,000); GESTA_BENCH_NATION=1 loads
+// the nation-scale demo (facilities, people, two years of stays) first.
 func BenchmarkGetCase(b *testing.B) {
 	benchCases, benchAccesses := benchEnv("GESTA_BENCH_CASES", 2000), benchEnv("GESTA_BENCH_ACCESSES", 200_000)
 	for _, engine := range storetest.EngineNames {
@@ -36,6 +38,15 @@ func BenchmarkGetCase(b *testing.B) {
 			spec, _ := crypt.NewKey("b1")
 			db.Keys, _ = crypt.Parse(spec)
 			ctx := storetest.Ctx()
+			if os.Getenv("GESTA_BENCH_NATION") != "" {
+				// The nation-scale demo first: 10,000 facilities, its people and
+				// two years of stays, beside which the cases are loaded.
+				start := time.Now()
+				if _, err := demo.LoadWith(ctx, db, demo.ScaleNation, demo.Options{Population: true}); err != nil {
+					b.Fatal(err)
+				}
+				b.Logf("%s: nation-scale demo loaded in %v", engine, time.Since(start).Round(time.Second))
+			}
 			g := &domain.Gestore{Name: "Coop Bench", TaxCode: "09876543210", ProvinceCode: "037"}
 			if err := db.Orgs.CreateGestore(ctx, g); err != nil {
 				b.Fatal(err)

@@ -159,6 +159,32 @@ func (s *CaseDocumentService) CaseDocuments(ctx context.Context, caseID string) 
 	return out, err
 }
 
+// ListCaseDocuments lists a case's documents for a purpose, with an access
+// row (section "documenti") in the same transaction: the API's list, where no
+// read of the case precedes it. A restricted case without PermCaseRestricted
+// is ENOTFOUND, and logs nothing.
+func (s *CaseDocumentService) ListCaseDocuments(ctx context.Context, caseID, purpose string) ([]domain.Document, error) {
+	if !slices.Contains(domain.AccessPurposes, purpose) {
+		return nil, domain.Err(domain.EINVALID, "err.case.purpose_required")
+	}
+	var out []domain.Document
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		c, a, err := readableCaseTx(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		if out, err = s.db.scanDocuments(ctx, tx, `SELECT `+docColumns+` FROM case_documents d WHERE `+caseDocsCond+`
+			ORDER BY d.uploaded_at, d.id`, caseID); err != nil {
+			return err
+		}
+		return logCaseAccess(ctx, tx, a, caseID, purpose, []string{domain.SectionDocuments}, !c.inProvince)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // reportScope finds a report the caller may see the documents of: its filer,
 // or a case worker of its province. It returns whether the report is still
 // untriaged.

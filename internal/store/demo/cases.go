@@ -15,6 +15,7 @@ import (
 // art. 23 suspension and a referral to the province's mental-health service,
 // under consent, accepted. Fictitious and deterministic (the guests are the
 // first present adults by facility and surname); sealed, so only with a key.
+// Documents and a network table: case_extras.go.
 func loadCases(ctx context.Context, db *store.DB) error {
 	cs := store.NewCaseService(db)
 	as := func(email string) (context.Context, domain.Actor, error) {
@@ -66,6 +67,7 @@ func loadCases(ctx context.Context, db *store.DB) error {
 		if err != nil {
 			return err
 		}
+		assessment := caseID
 		if err := cs.AssignWorker(pref, caseID, prefActor.UserID); err != nil {
 			return err
 		}
@@ -104,6 +106,7 @@ func loadCases(ctx context.Context, db *store.DB) error {
 		if err := cs.AnswerReferral(svc, refID, true, "Primo colloquio fissato con mediatore linguistico."); err != nil {
 			return err
 		}
+		extra := caseExtras{province: sigla, pref: pref, op: op, assessment: "", takenIn: caseID}
 		// 3: closed by triage. 4: left to triage.
 		if id, err = file(2, "conflitto", domain.UrgencyOrdinary, "Discussione tra due ospiti per i turni di pulizia, chiarita dall'operatore."); err != nil {
 			return err
@@ -111,8 +114,12 @@ func loadCases(ctx context.Context, db *store.DB) error {
 		if _, err := cs.TriageReport(pref, id, domain.TriageClose, "Situazione risolta in struttura, nessun intervento necessario."); err != nil {
 			return err
 		}
-		if _, err := file(3, "disagio_psichico", domain.UrgencyUrgent, "L'ospite non esce dalla stanza da tre giorni e rifiuta i pasti."); err != nil {
+		if extra.pending, err = file(3, "disagio_psichico", domain.UrgencyUrgent, "L'ospite non esce dalla stanza da tre giorni e rifiuta i pasti."); err != nil {
 			return err
+		}
+		extra.assessment = assessment
+		if err := loadCaseExtras(ctx, db, extra, day); err != nil {
+			return fmt.Errorf("demo cases (%s): %w", sigla, err)
 		}
 	}
 	return nil
