@@ -39,8 +39,10 @@ type RawFigures struct {
 	Profile map[string]map[string]int
 	Months  []RawMonth // since the data begin, up to the reference date's month
 	// Arrivals are the people who arrived with the distribution plans, by
-	// month of the province's confirmation and by province of the region.
-	Arrivals []RawArrivalMonth
+	// month of the province's confirmation and by province of the region
+	// (RegionCode, RegionName: the metro area's region).
+	Arrivals               []RawArrivalMonth
+	RegionCode, RegionName string
 }
 
 // RawComune is one comune of the metro area and the people in its

@@ -64,7 +64,8 @@
 // shown categories of each dimension and every unknown or other value folded
 // (R3), the top N nationalities, the stricter threshold for the 0-17 band,
 // the MSNA household type and the facilities for minors (R4), the monthly
-// series (R8) — protects them with
+// series (R8), the plan arrivals by month and province of the region —
+// protects them with
 // Protect and computes the rates per 1,000 residents from the protected
 // counts (R6). The store decides no disclosure rule.
 //

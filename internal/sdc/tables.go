@@ -23,6 +23,7 @@ func profileKey(dim, cat string) string { return "profilo/" + dim + "/" + cat }
 func monthKey(month, what string) string {
 	return "mese/" + month + "/" + what
 }
+func arrivalKey(month, code string) string { return "arrivi/" + month + "/" + code }
 
 // foldedKey is the category of a dimension's unknown and other values (R3):
 // counted in the total, never shown.
@@ -161,6 +162,19 @@ func ProtectFigures(raw *domain.RawFigures, cfg Config) (domain.PublicTables, er
 				{Key: monthKey(m.Month, "uscite"), Raw: m.Exits}}})
 	}
 
+	// arrivi-piani: each month a table of the region's provinces adding up to
+	// the region's total; months are independent of each other (R8) and of
+	// the metro area's tables (other people, other dates).
+	for _, m := range raw.Arrivals {
+		t := Table{ID: domain.DatasetArrivi + "/" + m.Month, Dimension: "provincia",
+			Total: Count{Key: arrivalKey(m.Month, raw.RegionCode)}}
+		for _, p := range m.Provinces {
+			t.Total.Raw += p.Count
+			t.Cells = append(t.Cells, Count{Key: arrivalKey(m.Month, p.Code), Raw: p.Count})
+		}
+		pub.Tables = append(pub.Tables, t)
+	}
+
 	res, err := Protect(pub, cfg)
 	if err != nil {
 		return domain.PublicTables{}, err
@@ -205,7 +219,7 @@ func ProtectFigures(raw *domain.RawFigures, cfg Config) (domain.PublicTables, er
 		out.Comuni = append(out.Comuni, domain.PubComune{Code: c.Code, Name: c.Name, Residents: c.Residents, Presenze: f})
 	}
 	for i, t := range res.Tables {
-		if i == 0 || pub.Tables[i].Dimension == "mese" {
+		if i == 0 || pub.Tables[i].Dimension == "mese" || pub.Tables[i].Dimension == "provincia" {
 			continue
 		}
 		for _, c := range t.Cells {
@@ -229,6 +243,20 @@ func ProtectFigures(raw *domain.RawFigures, cfg Config) (domain.PublicTables, er
 			return out, err
 		}
 		out.Months = append(out.Months, row)
+	}
+	for _, m := range raw.Arrivals {
+		row := domain.PubArrivalMonth{Month: m.Month, Region: domain.PubProvince{Code: raw.RegionCode, Name: raw.RegionName}}
+		if row.Region.Arrivi, err = must(arrivalKey(m.Month, raw.RegionCode)); err != nil {
+			return out, err
+		}
+		for _, p := range m.Provinces {
+			f, err := must(arrivalKey(m.Month, p.Code))
+			if err != nil {
+				return out, err
+			}
+			row.Provinces = append(row.Provinces, domain.PubProvince{Code: p.Code, Name: p.Name, Arrivi: f})
+		}
+		out.Arrivals = append(out.Arrivals, row)
 	}
 	perMille(&out)
 	return out, nil

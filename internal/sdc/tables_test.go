@@ -6,6 +6,16 @@ import (
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
+// provinceCounts gives four provinces of Emilia-Romagna their counts.
+func provinceCounts(n ...int) []domain.RawProvinceCount {
+	names := [][2]string{{"037", "Bologna"}, {"038", "Ferrara"}, {"039", "Ravenna"}, {"040", "Forlì-Cesena"}}
+	var out []domain.RawProvinceCount
+	for i, c := range n {
+		out = append(out, domain.RawProvinceCount{Code: names[i][0], Name: names[i][1], Count: c})
+	}
+	return out
+}
+
 // rawFixture is a small metro area: 60 people, 52 in two comuni and 8 in a
 // facility for minors; a few unknown values in every dimension.
 func rawFixture() *domain.RawFigures {
@@ -26,6 +36,11 @@ func rawFixture() *domain.RawFigures {
 		},
 		Months: []domain.RawMonth{{Month: "2026-10", Present: 55, Entries: 12, Exits: 3},
 			{Month: "2026-11", Present: 60, Entries: 9, Exits: 4}},
+		RegionCode: "08", RegionName: "Emilia-Romagna",
+		Arrivals: []domain.RawArrivalMonth{
+			{Month: "2026-10", Provinces: provinceCounts(23, 3, 11, 9)},
+			{Month: "2026-11", Provinces: provinceCounts(0, 0, 0, 0)},
+		},
 	}
 }
 
@@ -71,8 +86,36 @@ func TestProtectFigures(t *testing.T) {
 	if len(out.Months) != 2 || out.Months[1].Presenze.Raw == nil || *out.Months[1].Presenze.Raw != 60 {
 		t.Errorf("months = %+v", out.Months)
 	}
+	// Plan arrivals: a month per table, the region's total from the
+	// provinces; a small province suppressed with a partner (R4, R5),
+	// every published count a multiple of 5; a month without arrivals all 0.
+	if len(out.Arrivals) != 2 {
+		t.Fatalf("arrivals = %+v", out.Arrivals)
+	}
+	oct := out.Arrivals[0]
+	if v, ok := oct.Region.Arrivi.Published(); !ok || v != 45 || oct.Region.Code != "08" || len(oct.Provinces) != 4 {
+		t.Errorf("October = %+v", oct)
+	}
+	suppressed := 0
+	for _, p := range oct.Provinces {
+		if v, ok := p.Arrivi.Published(); ok && (v%5 != 0 || (v > 0 && v < 5)) {
+			t.Errorf("%s published %d", p.Code, v)
+		} else if !ok {
+			suppressed++
+		}
+	}
+	if oct.Provinces[1].Arrivi.Status != domain.CellSuppressed || suppressed < 2 {
+		t.Errorf("Ferrara's 3 = %+v, %d suppressed", oct.Provinces[1].Arrivi, suppressed)
+	}
+	for _, p := range append(out.Arrivals[1].Provinces, out.Arrivals[1].Region) {
+		if v, ok := p.Arrivi.Published(); !ok || v != 0 {
+			t.Errorf("November %s = %+v, want 0", p.Code, p.Arrivi)
+		}
+	}
+
 	pub := out.Public()
-	if pub.Total.Presenze.Raw != nil || pub.Comuni[0].Presenze.Rules != nil {
+	if pub.Total.Presenze.Raw != nil || pub.Comuni[0].Presenze.Rules != nil || pub.Arrivals[0].Provinces[0].Arrivi.Raw != nil ||
+		pub.Arrivals[0].Region.Arrivi.Raw != nil {
 		t.Error("Public keeps raw values or rules")
 	}
 }

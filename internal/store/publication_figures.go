@@ -130,7 +130,66 @@ func metroFigures(ctx context.Context, q querier, day time.Time) (*domain.RawFig
 	if f.Months, err = monthSeries(ctx, q, end); err != nil {
 		return nil, err
 	}
+	if err := planArrivals(ctx, q, end, f); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// planArrivals counts the people hosted on arrival with the distribution
+// plans (cancelled plans aside), by month of each province's confirmation
+// (Italian time) up to end, for every province of the metro area's region:
+// one month per calendar month from the first confirmation on, zeros
+// included.
+func planArrivals(ctx context.Context, q querier, end time.Time, f *domain.RawFigures) error {
+	if err := q.QueryRowContext(ctx, `SELECT r.code, r.name FROM regions r JOIN provinces p ON p.region_code = r.code
+		WHERE p.code = $1`, domain.MetroProvince).Scan(&f.RegionCode, &f.RegionName); err != nil {
+		return fmt.Errorf("store: publication region: %w", err)
+	}
+	provinces, err := queryAll(ctx, q, "publication provinces", func(s scanner) (domain.RawProvinceCount, error) {
+		var r domain.RawProvinceCount
+		return r, s.Scan(&r.Code, &r.Name)
+	}, `SELECT code, name FROM provinces WHERE region_code = $1 ORDER BY code`, f.RegionCode)
+	if err != nil {
+		return err
+	}
+	type arrival struct {
+		province string
+		at       time.Time
+		n        int
+	}
+	rows, err := queryAll(ctx, q, "publication plan arrivals", func(s scanner) (arrival, error) {
+		var r arrival
+		return r, s.Scan(&r.province, &r.at, &r.n)
+	}, `SELECT pp.province_code, pp.arrived_at, pp.arrived FROM plan_provinces pp JOIN plans p ON p.id = pp.plan_id
+		WHERE p.status <> $1 AND pp.arrived_at IS NOT NULL AND pp.arrived_at < $2 ORDER BY pp.arrived_at`,
+		string(domain.PlanCancelled), end)
+	if err != nil {
+		return err
+	}
+	f.Arrivals = []domain.RawArrivalMonth{}
+	if len(rows) == 0 {
+		return nil
+	}
+	counts := map[string]map[string]int{} // month → province → people
+	for _, r := range rows {
+		m := r.at.In(italy).Format("2006-01")
+		if counts[m] == nil {
+			counts[m] = map[string]int{}
+		}
+		counts[m][r.province] += r.n
+	}
+	fl := rows[0].at.In(italy)
+	last := end.Add(-time.Nanosecond).In(italy).Format("2006-01")
+	for month := time.Date(fl.Year(), fl.Month(), 1, 0, 0, 0, 0, italy); month.Format("2006-01") <= last; month = month.AddDate(0, 1, 0) {
+		m := domain.RawArrivalMonth{Month: month.Format("2006-01")}
+		for _, p := range provinces {
+			p.Count = counts[m.Month][p.Code]
+			m.Provinces = append(m.Provinces, p)
+		}
+		f.Arrivals = append(f.Arrivals, m)
+	}
+	return nil
 }
 
 // monthSeries counts, for each calendar month from the first entry recorded

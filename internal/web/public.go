@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -241,6 +242,7 @@ var datasetColumns = map[string][]string{
 	domain.DatasetComuni:  {"codice_comune", "comune", "residenti", "presenze", "per_mille", "stato"},
 	domain.DatasetProfilo: {"dimensione", "categoria", "etichetta", "presenze", "stato"},
 	domain.DatasetMensili: {"mese", "presenze", "ingressi", "uscite", "stato"},
+	domain.DatasetArrivi:  {"mese", "codice_provincia", "provincia", "arrivi", "stato"},
 	domain.DatasetCASSAI:  {"rete", "indicatore", "valore", "unita", "data_riferimento", "stato", "fonte"},
 	domain.DatasetContesto: {"data", "italia_hotspot", "italia_centri_accoglienza", "italia_sai", "italia_totale",
 		"emilia_romagna_centri_accoglienza", "emilia_romagna_sai", "emilia_romagna_totale", "quota_emilia_romagna"},
@@ -519,6 +521,14 @@ func (s *Server) datasetRows(id, refDate string, t *domain.PublicTables) ([]map[
 		for _, m := range t.Months {
 			rows = append(rows, map[string]any{"mese": m.Month, "presenze": m.Presenze.Value, "ingressi": m.Ingressi.Value,
 				"uscite": m.Uscite.Value, "stato": stato(m.Presenze, m.Ingressi, m.Uscite)})
+		}
+	case domain.DatasetArrivi:
+		// Each month: the provinces in code order, then the region's total.
+		for _, m := range t.Arrivals {
+			for _, p := range append(slices.Clip(m.Provinces), m.Region) {
+				rows = append(rows, map[string]any{"mese": m.Month, "codice_provincia": p.Code, "provincia": p.Name,
+					"arrivi": p.Arrivi.Value, "stato": stato(p.Arrivi)})
+			}
 		}
 	case domain.DatasetCASSAI:
 		rows = append(rows, map[string]any{"rete": "CAS", "indicatore": "presenze", "valore": t.Total.Presenze.Value,
