@@ -47,8 +47,9 @@ func (f arrivalsPubs) ListPublished(context.Context) ([]domain.Publication, erro
 	return []domain.Publication{p}, nil
 }
 
-// TestPublicArrivals renders a publication's plan arrivals: the table on
-// Nel tempo and on the dataset's page (a suppressed province is "riservato"),
+// TestPublicArrivals renders a publication's plan arrivals: the chart of
+// the region's monthly total on Nel tempo, the table there and on the
+// dataset's page (a suppressed province is "riservato"),
 // and the CSV and JSON files with one row per province and the regional
 // total each month, a suppressed count empty (CSV) or null (JSON); and the
 // coordinator's preview of the publication.
@@ -74,6 +75,10 @@ func TestPublicArrivals(t *testing.T) {
 		resp, body := get(t, c, srv.URL+u)
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: %d", u, resp.StatusCode)
+		}
+		if u == "/accoglienza/nel-tempo" && (!strings.Contains(body, `data-testid="pub-arrivals-chart"`) ||
+			!strings.Contains(body, "<title>agosto 2026: 70</title>")) {
+			t.Errorf("%s: no chart of the region's arrivals by month", u)
 		}
 		i := strings.Index(body, `data-testid="pub-arrivals-table"`)
 		if i < 0 {
