@@ -140,7 +140,8 @@ func metroFigures(ctx context.Context, q querier, day time.Time) (*domain.RawFig
 // plans (cancelled plans aside), by month of each province's confirmation
 // (Italian time) up to end, for every province of the metro area's region:
 // one month per calendar month from the first confirmation on, zeros
-// included.
+// included. A confirmation is final and a plan with one cannot be cancelled,
+// so a past month's counts are the same in every later publication.
 func planArrivals(ctx context.Context, q querier, end time.Time, f *domain.RawFigures) error {
 	if err := q.QueryRowContext(ctx, `SELECT r.code, r.name FROM regions r JOIN provinces p ON p.region_code = r.code
 		WHERE p.code = $1`, domain.MetroProvince).Scan(&f.RegionCode, &f.RegionName); err != nil {
