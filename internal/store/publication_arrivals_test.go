@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -12,10 +13,12 @@ import (
 )
 
 // TestPublicationPlanArrivals runs a distribution plan of 73 people to its
-// arrivals in August (one no-show in Bologna) and checks the publication of 30 September: arrivi-piani has August and
-// September, every province of the region with the people hosted on arrival
-// (raw in the preview, protected in public), the region's total from the
-// provinces, September all zeros.
+// arrivals (one no-show in Bologna), confirmed in August except Ravenna's,
+// recorded on 5 September for an arrival of 7 August, and checks the
+// publication of 30 September: arrivi-piani has August and September, every
+// province of the region with the people hosted on arrival by month of the
+// confirmation (raw in the preview, protected in public), the region's total
+// from the provinces; the public copy carries no raw value.
 func TestPublicationPlanArrivals(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		now := time.Date(2026, 8, 7, 9, 0, 0, 0, time.UTC)
@@ -35,6 +38,9 @@ func TestPublicationPlanArrivals(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[string]int{}
+		var late context.Context
+		var lateN int
+		var lateOutcomes map[string]string
 		for _, r := range pub.Provinces {
 			if r.Persons == 0 {
 				continue
@@ -63,13 +69,28 @@ func TestPublicationPlanArrivals(t *testing.T) {
 					outcomes[pp.ID], noShow = domain.OutcomeNoShow, true
 				}
 			}
-			want[r.Code] = r.Persons
+			n := r.Persons
 			if noShow {
-				want[r.Code]--
+				n--
 			}
+			if r.Code == "039" { // Ravenna confirms late: below
+				lateN, late, lateOutcomes = n, pc, outcomes
+				continue
+			}
+			want[r.Code] = n
 			if err := db.Plans.ConfirmArrival(pc, p.ID, outcomes, now.Add(3*time.Hour)); err != nil {
 				t.Fatalf("%s: %v", r.Sigla, err)
 			}
+		}
+		// Ravenna records on 5 September an arrival of 7 August: it counts
+		// in September, the month of the confirmation, so August's figures
+		// as published at the end of August do not change afterwards.
+		if late == nil || lateN == 0 {
+			t.Fatal("Ravenna has no share")
+		}
+		now = time.Date(2026, 9, 5, 9, 0, 0, 0, time.UTC)
+		if err := db.Plans.ConfirmArrival(late, p.ID, lateOutcomes, time.Date(2026, 8, 7, 12, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
 		}
 		now = time.Date(2026, 10, 2, 9, 0, 0, 0, time.UTC)
 		pubs := store.NewPublicationService(db)
@@ -85,7 +106,7 @@ func TestPublicationPlanArrivals(t *testing.T) {
 		if len(arr) != 2 || arr[0].Month != "2026-08" || arr[1].Month != "2026-09" {
 			t.Fatalf("arrivals = %+v", arr)
 		}
-		if arr[0].Region.Code != "08" || *arr[0].Region.Arrivi.Raw != 72 || len(arr[0].Provinces) != 9 {
+		if arr[0].Region.Code != "08" || *arr[0].Region.Arrivi.Raw != 72-lateN || len(arr[0].Provinces) != 9 {
 			t.Fatalf("August = %+v (raw %d)", arr[0].Region, *arr[0].Region.Arrivi.Raw)
 		}
 		for _, pr := range arr[0].Provinces {
@@ -97,8 +118,8 @@ func TestPublicationPlanArrivals(t *testing.T) {
 			}
 		}
 		for _, pr := range arr[1].Provinces {
-			if *pr.Arrivi.Raw != 0 {
-				t.Errorf("September %s: %d", pr.Code, *pr.Arrivi.Raw)
+			if w := map[bool]int{true: lateN}[pr.Code == "039"]; *pr.Arrivi.Raw != w {
+				t.Errorf("September %s: %d, want %d", pr.Code, *pr.Arrivi.Raw, w)
 			}
 		}
 		if _, err := pubs.Publish(coord, d.ID, ""); err != nil {

@@ -137,11 +137,13 @@ func metroFigures(ctx context.Context, q querier, day time.Time) (*domain.RawFig
 }
 
 // planArrivals counts the people hosted on arrival with the distribution
-// plans (cancelled plans aside), by month of each province's confirmation
-// (Italian time) up to end, for every province of the metro area's region:
-// one month per calendar month from the first confirmation on, zeros
-// included. A confirmation is final and a plan with one cannot be cancelled,
-// so a past month's counts are the same in every later publication.
+// plans (cancelled plans aside), by province of the metro area's region and
+// by month (Italian time) of the province's confirmation — when it was
+// recorded, not the arrival time it states — up to end: one month per
+// calendar month from the first confirmation on, zeros included. A
+// confirmation is recorded once and a plan with one cannot be cancelled, so
+// a past month's counts are the same in every later publication (a late
+// confirmation counts in the month it is made).
 func planArrivals(ctx context.Context, q querier, end time.Time, f *domain.RawFigures) error {
 	if err := q.QueryRowContext(ctx, `SELECT r.code, r.name FROM regions r JOIN provinces p ON p.region_code = r.code
 		WHERE p.code = $1`, domain.MetroProvince).Scan(&f.RegionCode, &f.RegionName); err != nil {
@@ -162,8 +164,9 @@ func planArrivals(ctx context.Context, q querier, end time.Time, f *domain.RawFi
 	rows, err := queryAll(ctx, q, "publication plan arrivals", func(s scanner) (arrival, error) {
 		var r arrival
 		return r, s.Scan(&r.province, &r.at, &r.n)
-	}, `SELECT pp.province_code, pp.arrived_at, pp.arrived FROM plan_provinces pp JOIN plans p ON p.id = pp.plan_id
-		WHERE p.status <> $1 AND pp.arrived_at IS NOT NULL AND pp.arrived_at < $2 ORDER BY pp.arrived_at`,
+	}, `SELECT pp.province_code, e.at, pp.arrived FROM plan_provinces pp JOIN plans p ON p.id = pp.plan_id
+		JOIN plan_events e ON e.plan_id = pp.plan_id AND e.province_code = pp.province_code AND e.kind = 'arrived'
+		WHERE p.status <> $1 AND pp.arrived_at IS NOT NULL AND e.at < $2 ORDER BY e.at`,
 		string(domain.PlanCancelled), end)
 	if err != nil {
 		return err
