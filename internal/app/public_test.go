@@ -30,6 +30,7 @@ var publicColumns = map[string][]string{
 	"presenze-comuni":  {"codice_comune", "comune", "residenti", "presenze", "per_mille", "stato"},
 	"presenze-profilo": {"dimensione", "categoria", "etichetta", "presenze", "stato"},
 	"presenze-mensili": {"mese", "presenze", "ingressi", "uscite", "stato"},
+	"arrivi-piani":     {"mese", "codice_provincia", "provincia", "arrivi", "stato"},
 }
 
 // publicGet fetches a public URL anonymously, in a language.
@@ -178,6 +179,9 @@ func checkFiles(t *testing.T, base string, p domain.Publication) {
 				t.Errorf("%s.csv header = %v, want %v", ds, recs[0], cols)
 			}
 			stato, presenze := slices.Index(cols, "stato"), slices.Index(cols, "presenze")
+			if presenze < 0 {
+				presenze = slices.Index(cols, "arrivi")
+			}
 			for _, r := range recs[1:] {
 				switch r[stato] {
 				case "soppresso":
@@ -218,7 +222,7 @@ func checkFiles(t *testing.T, base string, p domain.Publication) {
 						t.Errorf("%s.json row lacks %s", ds, c)
 					}
 				}
-				if row["stato"] == "soppresso" && ds != "presenze-mensili" && row["presenze"] != nil {
+				if row["stato"] == "soppresso" && ds != "presenze-mensili" && row[cols[presenze]] != nil {
 					t.Errorf("%s.json: a suppressed count is not null: %v", ds, row)
 				}
 			}

@@ -34,10 +34,13 @@ const (
 	DatasetContesto = "contesto-regionale"
 	// DatasetCASSAI puts CAS presences beside SAI places, each at its date.
 	DatasetCASSAI = "cas-sai"
+	// DatasetArrivi is the people arrived with the distribution plans, by
+	// month and province of the region.
+	DatasetArrivi = "arrivi-piani"
 )
 
 // PublicDatasets lists the datasets the public site serves, in display order.
-var PublicDatasets = []string{DatasetComuni, DatasetProfilo, DatasetMensili, DatasetCASSAI, DatasetContesto}
+var PublicDatasets = []string{DatasetComuni, DatasetProfilo, DatasetMensili, DatasetArrivi, DatasetCASSAI, DatasetContesto}
 
 // ProfileDimensions are the dimensions of presenze-profilo, in display order.
 var ProfileDimensions = []string{"sesso", "eta", "nazionalita", "tipo_nucleo", "tipo_struttura", "fase_procedura"}
@@ -94,6 +97,21 @@ type PubMonth struct {
 	Uscite   PubFigure `json:"uscite"`
 }
 
+// PubProvince is a province's (or the region's) figure in arrivi-piani.
+type PubProvince struct {
+	Code   string    `json:"codice"`
+	Name   string    `json:"nome"`
+	Arrivi PubFigure `json:"arrivi"`
+}
+
+// PubArrivalMonth is one month of arrivi-piani: the region's total and every
+// province of the region, each protected.
+type PubArrivalMonth struct {
+	Month     string        `json:"mese"` // YYYY-MM
+	Region    PubProvince   `json:"regione"`
+	Provinces []PubProvince `json:"province"`
+}
+
 // PublicTables are the tables of a publication, already protected.
 type PublicTables struct {
 	ReferenceDate string        `json:"reference_date"`
@@ -101,6 +119,9 @@ type PublicTables struct {
 	Comuni        []PubComune   `json:"comuni"`
 	Profile       []PubCategory `json:"profile"`
 	Months        []PubMonth    `json:"months"`
+	// Arrivals are the plan arrivals by month and province of the region
+	// (none in publications made before they were published).
+	Arrivals []PubArrivalMonth `json:"arrivals,omitempty"`
 	// SAI is the latest SAI load at or before the reference date (funded
 	// places, public facts of the SAI network); nil when none was loaded.
 	SAI *SAISummary `json:"sai,omitempty"`
@@ -125,6 +146,19 @@ func (t PublicTables) Public() PublicTables {
 	for i, m := range t.Months {
 		m.Presenze, m.Ingressi, m.Uscite = strip(m.Presenze), strip(m.Ingressi), strip(m.Uscite)
 		out.Months[i] = m
+	}
+	if t.Arrivals != nil {
+		out.Arrivals = make([]PubArrivalMonth, len(t.Arrivals))
+	}
+	for i, m := range t.Arrivals {
+		m.Region.Arrivi = strip(m.Region.Arrivi)
+		ps := make([]PubProvince, len(m.Provinces))
+		for j, p := range m.Provinces {
+			p.Arrivi = strip(p.Arrivi)
+			ps[j] = p
+		}
+		m.Provinces = ps
+		out.Arrivals[i] = m
 	}
 	return out
 }

@@ -2,20 +2,29 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/gesta-er/gesta/internal/domain"
 )
 
-// publicPages are the public site's pages: axe-core must find no WCAG 2.1
-// A/AA violation on any of them, in Italian and in English.
-var publicPages = []string{
-	"/", "/dati", "/nota-metodologica", "/territorio",
-	"/accoglienza/territorio", "/accoglienza/chi-e-accolto", "/accoglienza/nel-tempo",
-	"/accoglienza/cas-e-sai", "/accoglienza/contesto-regionale",
-	"/dati/presenze-comuni", "/dati/presenze-profilo", "/dati/presenze-mensili", "/dati/cas-sai", "/dati/contesto-regionale",
-	"/accessibilita", "/privacy", "/note-legali",
-}
+// publicPages are the public site's pages, every dataset's page included:
+// axe-core must find no WCAG 2.1 A/AA violation on any of them, in Italian
+// and in English.
+var publicPages = func() []string {
+	out := []string{
+		"/", "/dati", "/nota-metodologica", "/territorio",
+		"/accoglienza/territorio", "/accoglienza/chi-e-accolto", "/accoglienza/nel-tempo",
+		"/accoglienza/cas-e-sai", "/accoglienza/contesto-regionale",
+		"/accessibilita", "/privacy", "/note-legali",
+	}
+	for _, id := range domain.PublicDatasets {
+		out = append(out, "/dati/"+id)
+	}
+	return out
+}()
 
 // axeSource is axe-core's browser script, installed by `npm ci` in
 // testdata/axe (the CI step does it). Without it the test skips, unless
@@ -47,10 +56,20 @@ func TestPublicPagesAccessible(t *testing.T) {
 	src := axeSource(t)
 	b := newBrowser(t)
 	base := startApp(t)
-	for _, lang := range []string{"it", "en"} {
-		if lang == "en" {
+	// Italian and English at desktop width, then English at phone width
+	// (where the header's buttons show their icon alone).
+	for _, pass := range []struct {
+		lang  string
+		width int64
+	}{{"it", 1366}, {"en", 1366}, {"en", 375}} {
+		lang := pass.lang
+		b.do(t, chromedp.EmulateViewport(pass.width, 900))
+		if lang == "en" && pass.width > 1000 {
 			b.do(t, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("main h1")),
 				chromedp.Click(chromedp.CSS(`.lang-switch button[lang="en"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] main h1`)))
+		}
+		if pass.width < 1000 {
+			lang += fmt.Sprintf(", %d px", pass.width)
 		}
 		for _, p := range publicPages {
 			b.do(t, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main h1")))

@@ -145,6 +145,20 @@ var Datasets = []Dataset{
 		Themes:     []string{"SOCI", "GOVE"},
 	},
 	{
+		ID:      "arrivi-piani",
+		TitleIT: "Arrivi con i piani di riparto per provincia dell'Emilia-Romagna",
+		TitleEN: "Arrivals with the distribution plans by province of Emilia-Romagna",
+		DescriptionIT: "Persone arrivate nelle strutture di accoglienza con i piani di riparto regionali, per mese " +
+			"della conferma dell'arrivo e per provincia dell'Emilia-Romagna, con il totale regionale. Valori " +
+			"protetti come gli altri dataset: arrotondati a multipli di 5, valori inferiori a 5 non pubblicati.",
+		DescriptionEN: "People who arrived in reception facilities with the regional distribution plans, by month " +
+			"of the confirmed arrival and by province of Emilia-Romagna, with the regional total. Figures " +
+			"protected as in the other datasets: rounded to multiples of 5, values below 5 not published.",
+		KeywordsIT: []string{"accoglienza", "piani di riparto", "arrivi", "province", "Emilia-Romagna"},
+		KeywordsEN: []string{"reception", "distribution plans", "arrivals", "provinces"},
+		Themes:     []string{"SOCI", "GOVE", "REGI"},
+	},
+	{
 		ID:      "cas-sai",
 		TitleIT: "CAS e SAI a confronto nella Città metropolitana di Bologna",
 		TitleEN: "CAS and SAI side by side, Metropolitan City of Bologna",

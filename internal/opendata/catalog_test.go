@@ -87,7 +87,7 @@ func TestMandatory(t *testing.T) {
 	if len(datasets) != len(Datasets) {
 		t.Fatalf("%d datasets in the catalogue", len(datasets))
 	}
-	ids := []string{"presenze-comuni", "presenze-profilo", "presenze-mensili", "cas-sai", "contesto-regionale"}
+	ids := []string{"presenze-comuni", "presenze-profilo", "presenze-mensili", "arrivi-piani", "cas-sai", "contesto-regionale"}
 	for i, ds := range datasets {
 		s := ds.iri
 		types := map[string]bool{}

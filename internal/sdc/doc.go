@@ -55,19 +55,31 @@
 //     attack test); the caller keeps it by drawing every page, chart, map and
 //     file from the one Result.
 //
+// # The publication's tables
+//
+// ProtectFigures is the builder the store calls inside a draft's
+// transaction: from the raw counts it reads (domain.RawFigures) it designs
+// the public tables — presenze-comuni with the guests of facilities for
+// minors folded into the metropolitan total (R7), presenze-profilo with the
+// shown categories of each dimension and every unknown or other value folded
+// (R3), the top N nationalities, the stricter threshold for the 0-17 band,
+// the MSNA household type and the facilities for minors (R4), the monthly
+// series (R8), the plan arrivals by month and province of the region —
+// protects them with
+// Protect and computes the rates per 1,000 residents from the protected
+// counts (R6). The store decides no disclosure rule.
+//
 // # Rules that belong to the caller
 //
 //   - R0: public handlers read only published publications, never raw counts.
-//     Result.Public drops the raw values, rule codes and hidden cells that the
-//     coordinator's preview shows; public pages and files are built from it.
+//     PublicTables.Public (and Result.Public) drop the raw values and rule
+//     codes that the coordinator's preview shows; public pages and files are
+//     built from it.
 //   - R1: monthly reference dates, the embargo and versioned corrections.
-//   - R2 (d): no facility-level data, addresses or operator names reach a
-//     Publication in the first place; R2 (c) cross-tabulations sex × age ×
-//     nationality only at metropolitan level.
-//   - R3: the age bands 0-17, 18-24, 25-34, 35-44, 45+ and marking Fold
-//     categories; MSNA facilities' guests counted only in metropolitan totals
-//     (a Fold category of the comune table).
-//   - R8: flows (entries, exits) only at metropolitan level and monthly.
+//   - R2 (d): no facility-level data, addresses or operator names reach the
+//     raw figures in the first place.
+//   - R8: flows (entries, exits) counted only at metropolitan level and by
+//     month.
 //   - R10: the methodology note.
 //
 // # Parameters

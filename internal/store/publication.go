@@ -6,19 +6,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/sdc"
 )
 
 // PublicationService implements domain.PublicationService: the public site's
 // monthly publications, computed from the registry's stays, protected by
 // disclosure control when the draft is made, and frozen from then on.
 type PublicationService struct {
-	db      *DB
-	protect protector
+	db *DB
+	// protect designs and protects the public tables from the raw counts:
+	// internal/sdc with the policy's parameters. The store reads the counts
+	// and stores what comes back; it decides nothing about disclosure.
+	protect func(*domain.RawFigures) (domain.PublicTables, error)
 }
 
 var _ domain.PublicationService = (*PublicationService)(nil)
@@ -26,15 +29,9 @@ var _ domain.PublicationService = (*PublicationService)(nil)
 // NewPublicationService returns the service over the shared database, with
 // the disclosure control of internal/sdc.
 func NewPublicationService(db *DB) *PublicationService {
-	return &PublicationService{db: db, protect: defaultProtector()}
-}
-
-// protector turns raw figures into protected tables: every count with its
-// published value and status, and (for the preview) its raw value and the
-// codes of the rules that changed it. The one implementation is internal/sdc
-// (publication_sdc.go); nothing else here decides what is disclosed.
-type protector interface {
-	protect(raw *rawFigures) (domain.PublicTables, error)
+	return &PublicationService{db: db, protect: func(raw *domain.RawFigures) (domain.PublicTables, error) {
+		return sdc.ProtectFigures(raw, sdc.DefaultConfig())
+	}}
 }
 
 func canPublish(ctx context.Context) bool {
@@ -100,12 +97,10 @@ func (s *PublicationService) draftTx(ctx context.Context, tx *Tx, p *domain.Publ
 	if err != nil {
 		return err
 	}
-	tables, err := s.protect.protect(raw)
+	tables, err := s.protect(raw)
 	if err != nil {
 		return fmt.Errorf("store: disclosure control: %w", err)
 	}
-	tables.ReferenceDate = referenceDate
-	fillPerMille(&tables)
 	if tables.SAI, err = latestSAI(ctx, tx, referenceDate); err != nil {
 		return err
 	}
@@ -176,22 +171,6 @@ func (s *PublicationService) MonthlyDraft(ctx context.Context, baseURL string) (
 		return tx.audit(ctx, "publication.monthly", "job", date[:7], "ReferenceDate", date, "Draft", p.ID, "Messages", queued)
 	})
 	return queued, err
-}
-
-// fillPerMille computes the rates per 1,000 residents from the protected
-// counts (R6), one decimal; none for a suppressed count.
-func fillPerMille(t *domain.PublicTables) {
-	rate := func(c *domain.PubComune) {
-		c.PerMille = nil
-		if v, ok := c.Presenze.Published(); ok && c.Residents > 0 {
-			r := math.Round(10000*float64(v)/float64(c.Residents)) / 10
-			c.PerMille = &r
-		}
-	}
-	rate(&t.Total)
-	for i := range t.Comuni {
-		rate(&t.Comuni[i])
-	}
 }
 
 const publicationColumns = `id, reference_date, version, status, note, created_by, created_at, published_by, published_at,

@@ -5,74 +5,29 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/gesta-er/gesta/internal/domain"
 )
 
-// rawFigures are the unprotected counts of a publication: they exist only
-// between the registry and the disclosure control, and in the preview.
-type rawFigures struct {
-	Date    string
-	Total   int           // people hosted in the metro area's reception facilities
-	MSNA    int           // of whom in facilities for minors: counted only in the total (R7)
-	Comuni  []rawComune   // all 55 comuni, in ISTAT code order
-	Profile []rawCategory // ProfileDimensions, each summing to Total (nationalities: all of them)
-	Months  []rawMonth    // since the data begin, up to the reference date's month
-}
-
-type rawComune struct {
-	Code, Name   string
-	Residents    int
-	Count        int     // people in the comune's facilities (those for minors aside)
-	Facilities   int     // facilities with someone present
-	LargestShare float64 // share of the comune's people in its largest facility
-}
-
-type rawCategory struct {
-	Dim, Cat  string
-	Count     int
-	Sensitive bool // about minors: the stricter threshold
-	Fold      bool // unknown or "other" values: counted in the total, never shown (R3)
-}
-
-type rawMonth struct {
-	Month                   string // YYYY-MM
-	Present, Entries, Exits int
-}
-
-// publicTypes are the facility types of the prefecture's reception system
-// that the publications count (CAS, hubs, first reception, minors' first
-// reception). SAI projects are the comuni's and are published by the SAI
-// network: their places are not counted here.
-var publicTypes = []domain.FacilityType{domain.TypeCASCollettivo, domain.TypeCASAppartamento, domain.TypeHub,
-	domain.TypeCPA, domain.TypeMSNAPrima}
-
+// publicTypesSQL is the SQL list of the facility types the publications count.
 func publicTypesSQL() string {
 	var q []string
-	for _, t := range publicTypes {
+	for _, t := range domain.PublicFacilityTypes {
 		q = append(q, "'"+string(t)+"'")
 	}
 	return "(" + strings.Join(q, ", ") + ")"
 }
 
-// publicAgeBands are the age bands of the open data (R3).
-var publicAgeBands = []struct {
-	key string
-	max int
-}{{"0-17", 17}, {"18-24", 24}, {"25-34", 34}, {"35-44", 44}, {"45+", 0}}
-
-var publicHouseholds = []string{"uomini", "donne", "nuclei", "msna"}
-
 // metroFigures counts, from the stays, the people hosted at the end of day
 // (Italian time) in the Metropolitan City of Bologna: per comune, by each
-// profile dimension, and the monthly series with entries and exits counted
-// from the stays' own dates.
-func metroFigures(ctx context.Context, q querier, day time.Time) (*rawFigures, error) {
+// profile dimension's values, and the monthly series with entries and exits
+// counted from the stays' own dates. Raw counts only: which of them are
+// shown, and how, is internal/sdc's.
+func metroFigures(ctx context.Context, q querier, day time.Time) (*domain.RawFigures, error) {
 	end := endOfDay(day)
-	f := &rawFigures{Date: day.Format("2006-01-02")}
+	f := &domain.RawFigures{Date: day.Format("2006-01-02")}
 	province := domain.MetroProvince
 	types := publicTypesSQL()
 
@@ -121,7 +76,7 @@ func metroFigures(ctx context.Context, q querier, day time.Time) (*rawFigures, e
 		a.largest = max(a.largest, r.n)
 	}
 	for _, c := range comuni {
-		rc := rawComune{Code: c.code, Name: c.name, Residents: c.residents}
+		rc := domain.RawComune{Code: c.code, Name: c.name, Residents: c.residents}
 		if a := byComune[c.code]; a != nil {
 			rc.Count, rc.Facilities = a.n, a.facilities
 			if a.n > 0 {
@@ -138,10 +93,11 @@ func metroFigures(ctx context.Context, q querier, day time.Time) (*rawFigures, e
 	local := end.In(italy)
 	var age strings.Builder
 	age.WriteString("CASE")
-	for _, b := range publicAgeBands[:len(publicAgeBands)-1] {
-		fmt.Fprintf(&age, " WHEN birth_date >= %s THEN '%s'", args.add(local.AddDate(-(b.max+1), 0, 0)), b.key)
+	bands := domain.PublicAgeBands
+	for _, b := range bands[:len(bands)-1] {
+		fmt.Fprintf(&age, " WHEN birth_date >= %s THEN '%s'", args.add(local.AddDate(-(b.Max+1), 0, 0)), b.Key)
 	}
-	fmt.Fprintf(&age, " WHEN birth_date IS NOT NULL THEN '%s' ELSE '' END", publicAgeBands[len(publicAgeBands)-1].key)
+	fmt.Fprintf(&age, " WHEN birth_date IS NOT NULL THEN '%s' ELSE '' END", bands[len(bands)-1].Key)
 	type profRow struct {
 		sex, age, nat, kind, stage string
 		household, msna            bool
@@ -161,111 +117,110 @@ func metroFigures(ctx context.Context, q querier, day time.Time) (*rawFigures, e
 		counts[d] = map[string]int{}
 	}
 	for _, r := range prof {
-		sex := r.sex
-		if sex != domain.SexFemale && sex != domain.SexMale {
-			sex = ""
-		}
-		counts["sesso"][sex] += r.n
+		counts["sesso"][r.sex] += r.n
 		counts["eta"][r.age] += r.n
 		counts["nazionalita"][r.nat] += r.n
 		h, _ := HouseholdType(r.sex, r.household, r.msna)
-		if h == "altro" {
-			h = ""
-		}
 		counts["tipo_nucleo"][h] += r.n
 		counts["tipo_struttura"][r.kind] += r.n
 		counts["fase_procedura"][r.stage] += r.n
 	}
-	fixed := func(dim string, cats []string, sensitive func(string) bool) {
-		known := map[string]bool{}
-		for _, c := range cats {
-			known[c] = true
-			f.Profile = append(f.Profile, rawCategory{Dim: dim, Cat: c, Count: counts[dim][c], Sensitive: sensitive(c)})
-		}
-		rest := 0
-		for k, n := range counts[dim] {
-			if !known[k] {
-				rest += n
-			}
-		}
-		if rest > 0 {
-			f.Profile = append(f.Profile, rawCategory{Dim: dim, Cat: "ND", Count: rest, Fold: true})
-		}
-	}
-	never := func(string) bool { return false }
-	fixed("sesso", []string{domain.SexFemale, domain.SexMale}, never)
-	var ages []string
-	for _, b := range publicAgeBands {
-		ages = append(ages, b.key)
-	}
-	fixed("eta", ages, func(c string) bool { return c == "0-17" })
-	// Nationalities: every known one, largest first; the disclosure control
-	// keeps the largest and sums the rest into ALTRE (R3).
-	type nat struct {
-		code string
-		n    int
-	}
-	var nats []nat
-	for k, n := range counts["nazionalita"] {
-		if k != "" && n > 0 {
-			nats = append(nats, nat{k, n})
-		}
-	}
-	sort.Slice(nats, func(i, j int) bool {
-		if nats[i].n != nats[j].n {
-			return nats[i].n > nats[j].n
-		}
-		return nats[i].code < nats[j].code
-	})
-	for _, n := range nats {
-		f.Profile = append(f.Profile, rawCategory{Dim: "nazionalita", Cat: n.code, Count: n.n})
-	}
-	if n := counts["nazionalita"][""]; n > 0 {
-		f.Profile = append(f.Profile, rawCategory{Dim: "nazionalita", Cat: "ND", Count: n, Fold: true})
-	}
-	fixed("tipo_nucleo", publicHouseholds, func(c string) bool { return c == "msna" })
-	var kinds []string
-	for _, t := range publicTypes {
-		kinds = append(kinds, string(t))
-	}
-	fixed("tipo_struttura", kinds, func(c string) bool { return c == string(domain.TypeMSNAPrima) })
-	var stages []string
-	for _, st := range domain.Stages {
-		stages = append(stages, string(st))
-	}
-	fixed("fase_procedura", stages, never)
+	f.Profile = counts
 
 	if f.Months, err = monthSeries(ctx, q, end); err != nil {
 		return nil, err
 	}
+	if err := planArrivals(ctx, q, end, f); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// planArrivals counts the people hosted on arrival with the distribution
+// plans (cancelled plans aside), by province of the metro area's region and
+// by month (Italian time) of the province's confirmation — when it was
+// recorded, not the arrival time it states — up to end: one month per
+// calendar month from the first confirmation on, zeros included. A
+// confirmation is recorded once and a plan with one cannot be cancelled, so
+// a past month's counts are the same in every later publication (a late
+// confirmation counts in the month it is made).
+func planArrivals(ctx context.Context, q querier, end time.Time, f *domain.RawFigures) error {
+	if err := q.QueryRowContext(ctx, `SELECT r.code, r.name FROM regions r JOIN provinces p ON p.region_code = r.code
+		WHERE p.code = $1`, domain.MetroProvince).Scan(&f.RegionCode, &f.RegionName); err != nil {
+		return fmt.Errorf("store: publication region: %w", err)
+	}
+	provinces, err := queryAll(ctx, q, "publication provinces", func(s scanner) (domain.RawProvinceCount, error) {
+		var r domain.RawProvinceCount
+		return r, s.Scan(&r.Code, &r.Name)
+	}, `SELECT code, name FROM provinces WHERE region_code = $1 ORDER BY code`, f.RegionCode)
+	if err != nil {
+		return err
+	}
+	type arrival struct {
+		province string
+		at       time.Time
+		n        int
+	}
+	rows, err := queryAll(ctx, q, "publication plan arrivals", func(s scanner) (arrival, error) {
+		var r arrival
+		return r, s.Scan(&r.province, &r.at, &r.n)
+	}, `SELECT pp.province_code, e.at, pp.arrived FROM plan_provinces pp JOIN plans p ON p.id = pp.plan_id
+		JOIN plan_events e ON e.plan_id = pp.plan_id AND e.province_code = pp.province_code AND e.kind = 'arrived'
+		WHERE p.status <> $1 AND pp.arrived_at IS NOT NULL AND e.at < $2 ORDER BY e.at`,
+		string(domain.PlanCancelled), end)
+	if err != nil {
+		return err
+	}
+	f.Arrivals = []domain.RawArrivalMonth{}
+	if len(rows) == 0 {
+		return nil
+	}
+	counts := map[string]map[string]int{} // month → province → people
+	for _, r := range rows {
+		m := r.at.In(italy).Format("2006-01")
+		if counts[m] == nil {
+			counts[m] = map[string]int{}
+		}
+		counts[m][r.province] += r.n
+	}
+	fl := rows[0].at.In(italy)
+	last := end.Add(-time.Nanosecond).In(italy).Format("2006-01")
+	for month := time.Date(fl.Year(), fl.Month(), 1, 0, 0, 0, 0, italy); month.Format("2006-01") <= last; month = month.AddDate(0, 1, 0) {
+		m := domain.RawArrivalMonth{Month: month.Format("2006-01")}
+		for _, p := range provinces {
+			p.Count = counts[m.Month][p.Code]
+			m.Provinces = append(m.Provinces, p)
+		}
+		f.Arrivals = append(f.Arrivals, m)
+	}
+	return nil
 }
 
 // monthSeries counts, for each calendar month from the first entry recorded
 // in the metro area up to end's month, the people present at the month's last
 // day (or at end, for end's month) and the entries and exits of the month,
 // straight from the stays' dates.
-func monthSeries(ctx context.Context, q querier, end time.Time) ([]rawMonth, error) {
+func monthSeries(ctx context.Context, q querier, end time.Time) ([]domain.RawMonth, error) {
 	types := publicTypesSQL()
 	var first time.Time
 	err := q.QueryRowContext(ctx, `SELECT entered_at FROM stays WHERE province_code = $1 AND facility_type IN `+types+`
 		AND entered_at < $2 ORDER BY entered_at LIMIT 1`, domain.MetroProvince, end).Scan(&first)
 	if errors.Is(err, sql.ErrNoRows) {
-		return []rawMonth{}, nil
+		return []domain.RawMonth{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: first entry: %w", err)
 	}
 	fl := first.In(italy)
 	month := time.Date(fl.Year(), fl.Month(), 1, 0, 0, 0, 0, italy)
-	var out []rawMonth
+	var out []domain.RawMonth
 	for month.Before(end) {
 		next := month.AddDate(0, 1, 0)
 		upTo := next
 		if end.Before(upTo) {
 			upTo = end
 		}
-		m := rawMonth{Month: month.Format("2006-01")}
+		m := domain.RawMonth{Month: month.Format("2006-01")}
 		if err := q.QueryRowContext(ctx, `SELECT
 			(SELECT COUNT(*) FROM stays WHERE province_code = $1 AND facility_type IN `+types+`
 				AND entered_at < $3 AND (exited_at IS NULL OR exited_at >= $3)),

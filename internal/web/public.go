@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -241,6 +242,7 @@ var datasetColumns = map[string][]string{
 	domain.DatasetComuni:  {"codice_comune", "comune", "residenti", "presenze", "per_mille", "stato"},
 	domain.DatasetProfilo: {"dimensione", "categoria", "etichetta", "presenze", "stato"},
 	domain.DatasetMensili: {"mese", "presenze", "ingressi", "uscite", "stato"},
+	domain.DatasetArrivi:  {"mese", "codice_provincia", "provincia", "arrivi", "stato"},
 	domain.DatasetCASSAI:  {"rete", "indicatore", "valore", "unita", "data_riferimento", "stato", "fonte"},
 	domain.DatasetContesto: {"data", "italia_hotspot", "italia_centri_accoglienza", "italia_sai", "italia_totale",
 		"emilia_romagna_centri_accoglienza", "emilia_romagna_sai", "emilia_romagna_totale", "quota_emilia_romagna"},
@@ -520,6 +522,14 @@ func (s *Server) datasetRows(id, refDate string, t *domain.PublicTables) ([]map[
 			rows = append(rows, map[string]any{"mese": m.Month, "presenze": m.Presenze.Value, "ingressi": m.Ingressi.Value,
 				"uscite": m.Uscite.Value, "stato": stato(m.Presenze, m.Ingressi, m.Uscite)})
 		}
+	case domain.DatasetArrivi:
+		// Each month: the provinces in code order, then the region's total.
+		for _, m := range t.Arrivals {
+			for _, p := range append(slices.Clip(m.Provinces), m.Region) {
+				rows = append(rows, map[string]any{"mese": m.Month, "codice_provincia": p.Code, "provincia": p.Name,
+					"arrivi": p.Arrivi.Value, "stato": stato(p.Arrivi)})
+			}
+		}
 	case domain.DatasetCASSAI:
 		rows = append(rows, map[string]any{"rete": "CAS", "indicatore": "presenze", "valore": t.Total.Presenze.Value,
 			"unita": "persone", "data_riferimento": refDate, "stato": stato(t.Total.Presenze), "fonte": it.T("pub.attribution")})
@@ -648,13 +658,37 @@ func newMonthBars(t *domain.PublicTables, n int) *monthBars {
 	if len(ms) > n {
 		ms = ms[len(ms)-n:]
 	}
-	if len(ms) == 0 {
+	var months []string
+	var figs []domain.PubFigure
+	for _, m := range ms {
+		months, figs = append(months, m.Month), append(figs, m.Presenze)
+	}
+	return barsOf(months, figs)
+}
+
+// newArrivalBars lays out the region's plan arrivals of the last n months.
+func newArrivalBars(t *domain.PublicTables, n int) *monthBars {
+	ms := t.Arrivals
+	if len(ms) > n {
+		ms = ms[len(ms)-n:]
+	}
+	var months []string
+	var figs []domain.PubFigure
+	for _, m := range ms {
+		months, figs = append(months, m.Month), append(figs, m.Region.Arrivi)
+	}
+	return barsOf(months, figs)
+}
+
+// barsOf lays out one protected figure per month as bars.
+func barsOf(months []string, figs []domain.PubFigure) *monthBars {
+	if len(months) == 0 {
 		return nil
 	}
-	c := &monthBars{W: 720, H: 260, Left: 48, Right: 710, Base: 230, From: ms[0].Month, To: ms[len(ms)-1].Month}
+	c := &monthBars{W: 720, H: 260, Left: 48, Right: 710, Base: 230, From: months[0], To: months[len(months)-1]}
 	top := 0
-	for _, m := range ms {
-		if v, ok := m.Presenze.Published(); ok {
+	for _, f := range figs {
+		if v, ok := f.Published(); ok {
 			top = max(top, v)
 		}
 	}
@@ -667,10 +701,10 @@ func newMonthBars(t *domain.PublicTables, n int) *monthBars {
 	for v := 0; v <= ceil; v += step {
 		c.Grid = append(c.Grid, gridLine{Y: float64(c.Base) - float64(v)*scale, Label: v})
 	}
-	slot := float64(c.Right-c.Left) / float64(len(ms))
-	for i, m := range ms {
-		b := monthBar{X: float64(c.Left) + float64(i)*slot + slot*0.15, W: slot * 0.7, Month: m.Month, Value: m.Presenze}
-		if v, ok := m.Presenze.Published(); ok {
+	slot := float64(c.Right-c.Left) / float64(len(months))
+	for i, f := range figs {
+		b := monthBar{X: float64(c.Left) + float64(i)*slot + slot*0.15, W: slot * 0.7, Month: months[i], Value: f}
+		if v, ok := f.Published(); ok {
 			b.H = float64(v) * scale
 		}
 		b.Y = float64(c.Base) - b.H

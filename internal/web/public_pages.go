@@ -304,6 +304,7 @@ type timePage struct {
 	pubPage
 	Presences *monthBars
 	Flows     *flowBars
+	Arrivals  *monthBars // the region's plan arrivals by month
 }
 
 func (s *Server) handlePublicTime(w http.ResponseWriter, r *http.Request) {
@@ -318,6 +319,7 @@ func (s *Server) handlePublicTime(w http.ResponseWriter, r *http.Request) {
 			n = v
 		}
 		d.Presences, d.Flows = newMonthBars(d.Pub.Tables, n), newFlowBars(d.Pub.Tables, n)
+		d.Arrivals = newArrivalBars(d.Pub.Tables, len(d.Pub.Tables.Arrivals))
 	}
 	s.render(w, r, http.StatusOK, "pub_time", s.view(r, d))
 }
