@@ -94,8 +94,11 @@ type Facility struct {
 	ConfirmedAt *time.Time `json:"confirmed_at"`
 	ConfirmedBy string     `json:"confirmed_by,omitempty"`
 	Stale       bool       `json:"stale"` // not confirmed since the last deadline
-	Version     int        `json:"version"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	// UsesRegistry: occupied derives from the open stays in the registry;
+	// otherwise the operator declares it (see Reconciliation).
+	UsesRegistry bool      `json:"uses_registry"`
+	Version      int       `json:"version"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // HasFeature reports whether the facility has a feature. A value receiver:
@@ -232,6 +235,11 @@ type BoardRow struct {
 	Held         int    `json:"held"`
 	Free         int    `json:"free"`
 	Stale        int    `json:"stale"`
+	// Declared facilities count occupied places as their operators declare
+	// them; the others derive them from the registry's open stays.
+	// OccupiedDeclared is the part of Occupied they make.
+	Declared         int `json:"declared"`
+	OccupiedDeclared int `json:"occupied_declared"`
 }
 
 // Board is the regional free-places view at a moment.

@@ -15,7 +15,7 @@ import (
 const facilityColumns = `f.id, f.code, f.name, f.type, f.target, f.gestore_id, g.name, f.province_code, f.comune_code,
 	c.name, f.address, f.lat, f.lon, f.cig, f.contract_start, f.contract_end, f.price_cents, f.capacity_contracted,
 	f.capacity_active, f.features, f.status, f.contact_name, f.contact_phone, f.contact_email, f.occupied,
-	f.confirmed_at, f.confirmed_by, f.version, f.updated_at`
+	f.confirmed_at, f.confirmed_by, f.version, f.updated_at, f.uses_registry`
 
 const facilityFrom = ` FROM facilities f JOIN gestori g ON g.id = f.gestore_id JOIN comuni c ON c.code = f.comune_code`
 
@@ -26,7 +26,7 @@ func scanFacility(s scanner) (domain.Facility, error) {
 	err := s.Scan(&f.ID, &f.Code, &f.Name, &f.Type, &f.Target, &f.GestoreID, &f.GestoreName, &f.ProvinceCode,
 		&f.ComuneCode, &f.ComuneName, &f.Address, &f.Lat, &f.Lon, &f.CIG, &from, &to, &f.PriceCents, &f.Contracted,
 		&f.Active, &features, &f.Status, &f.ContactName, &f.ContactPhone, &f.ContactEmail, &f.Occupied, &confirmed,
-		&f.ConfirmedBy, &f.Version, &f.UpdatedAt)
+		&f.ConfirmedBy, &f.Version, &f.UpdatedAt, &f.UsesRegistry)
 	f.ContractFrom, f.ContractTo, f.ConfirmedAt = timePtr(from), timePtr(to), timePtr(confirmed)
 	f.Features = splitFeatures(features)
 	f.UpdatedAt = f.UpdatedAt.UTC()
