@@ -260,6 +260,12 @@ type FacilityService interface {
 	// only its managing entity's (scope in the query); an unknown province in
 	// f is ENOTFOUND.
 	ListFacilities(ctx context.Context, f FacilityFilter) ([]Facility, error)
+	// Reconciliation compares each facility's occupied places with the
+	// people present in it in the registry: totals in scope and one page
+	// (1-based, size rows) of the facilities that differ, largest difference
+	// first. Permission facility:write (EFORBIDDEN); a prefecture sees its
+	// province (another province is ENOTFOUND), the coordinator the region.
+	Reconciliation(ctx context.Context, provinceCode string, page, size int) (Reconciliation, error)
 	// FindFacility returns one facility by code with its ledger now.
 	// Permission facility:read (EFORBIDDEN); out of the caller's scope (an
 	// operator and another entity's facility) or unknown is ENOTFOUND.
