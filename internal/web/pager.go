@@ -20,10 +20,18 @@ type Pager struct {
 
 // paginate returns the page of items the request asks for.
 func paginate[T any](r *http.Request, items []T) ([]T, Pager) {
-	p := Pager{Total: len(items), Pages: max(1, (len(items)+pageSize-1)/pageSize)}
+	p := pageOf(r, len(items), pageSize)
+	return items[p.First-1 : p.Last], p
+}
+
+// pageOf is the pager of a list of total rows, size a page, on the page the
+// request asks for (?pagina=N, clamped): for lists paged in the query, the
+// store reads rows First−1 … Last−1 and counts total.
+func pageOf(r *http.Request, total, size int) Pager {
+	p := Pager{Total: total, Pages: max(1, (total+size-1)/size)}
 	p.Page, _ = strconv.Atoi(r.URL.Query().Get("pagina"))
 	p.Page = min(max(p.Page, 1), p.Pages)
-	from, to := (p.Page-1)*pageSize, min(p.Page*pageSize, len(items))
+	from, to := (p.Page-1)*size, min(p.Page*size, total)
 	p.First, p.Last = from+1, to
 	link := func(page int) string {
 		q := url.Values{}
@@ -39,5 +47,12 @@ func paginate[T any](r *http.Request, items []T) ([]T, Pager) {
 	if p.Page < p.Pages {
 		p.Next = link(p.Page + 1)
 	}
-	return items[from:to], p
+	return p
+}
+
+// requestedPage is the 1-based page the request asks for, before the total
+// is known (a list paged in the query reads it first).
+func requestedPage(r *http.Request) int {
+	n, _ := strconv.Atoi(r.URL.Query().Get("pagina"))
+	return max(n, 1)
 }
