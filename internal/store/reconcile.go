@@ -28,7 +28,7 @@ func (s *FacilityService) Reconciliation(ctx context.Context, provinceCode strin
 	}
 	if sc.province != "" {
 		if province != "" && province != sc.province {
-			return domain.Reconciliation{}, domain.Err(domain.ENOTFOUND, "err.province.not_found")
+			return domain.Reconciliation{}, domain.Err(domain.ENOTFOUND, "err.province.not_found", "Province", provinceCode)
 		}
 		province = sc.province
 	}
