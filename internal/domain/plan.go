@@ -133,8 +133,12 @@ type PlanMessage struct {
 	ID     string    `json:"id"`
 	At     time.Time `json:"at"`
 	Actor  string    `json:"actor"`
-	Office string    `json:"office"`
+	Office string    `json:"office"` // the author's office's sigla when written
 	Body   string    `json:"body"`
+	// Resolved when read: the author's name and office's name (empty for
+	// a system actor or a removed user).
+	ActorName  string `json:"actor_name,omitempty"`
+	OfficeName string `json:"office_name,omitempty"`
 }
 
 // PlanTransport is a vehicle leaving for a province, with its headcount.

@@ -261,10 +261,13 @@ func loadPlanDetail(ctx context.Context, tx *Tx, p *domain.Plan, sc scope) error
 	}
 	p.Messages, err = queryAll(ctx, tx, "plan messages", func(s scanner) (domain.PlanMessage, error) {
 		var m domain.PlanMessage
-		err := s.Scan(&m.ID, &m.At, &m.Actor, &m.Office, &m.Body)
-		m.At = m.At.UTC()
+		var name, office sql.NullString
+		err := s.Scan(&m.ID, &m.At, &m.Actor, &m.Office, &m.Body, &name, &office)
+		m.At, m.ActorName, m.OfficeName = m.At.UTC(), name.String, office.String
 		return m, err
-	}, `SELECT id, at, actor, office, body FROM plan_messages WHERE plan_id = $1 ORDER BY at, id`, p.ID)
+	}, `SELECT m.id, m.at, m.actor, m.office, m.body, u.name, o.name
+		FROM plan_messages m LEFT JOIN users u ON u.id = m.actor LEFT JOIN offices o ON o.sigla = m.office AND m.office <> ''
+		WHERE m.plan_id = $1 ORDER BY m.at, m.id`, p.ID)
 	return err
 }
 
