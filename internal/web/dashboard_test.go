@@ -38,7 +38,7 @@ func TestDashboard(t *testing.T) {
 		t.Fatalf("dashboard total = %v, want %d (Bologna by default)", total, want)
 	}
 	for _, s := range []string{`class="gesta-map"`, `data-code="037006"`, `data-testid="table-comune"`, `data-testid="table-age"`,
-		`data-testid="table-mesi"`, `<desc id="desc-sex">`, "Guinea", `data-testid="table-vulnerabilita"`} {
+		`data-testid="table-mesi"`, `data-testid="bars-sex"`, `id="desc-sex"`, "Guinea", `data-testid="table-vulnerabilita"`} {
 		if !strings.Contains(body, s) {
 			t.Errorf("dashboard lacks %s", s)
 		}
