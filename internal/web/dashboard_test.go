@@ -190,8 +190,14 @@ func TestPresenceUpload(t *testing.T) {
 	all, _ := db.Guests.Present(op, "")
 	_, page = get(t, c, srv.URL+"/ospiti")
 	rows := strings.Count(page, `action="/ospiti/uscite/`)
-	if rows != min(len(all), 200) || strings.Contains(page, `data-testid="present-shown"`) != (len(all) > 200) {
+	if rows != min(len(all), 200) || strings.Contains(page, `data-testid="pager"`) != (len(all) > 200) {
 		t.Errorf("registry page: %d rows for %d present", rows, len(all))
+	}
+	if len(all) > 200 { // the next page is read in the query: the rows after the first 200
+		_, next := get(t, c, srv.URL+"/ospiti?pagina=2")
+		if n := strings.Count(next, `action="/ospiti/uscite/`); n != min(len(all)-200, 200) {
+			t.Errorf("registry page 2: %d rows for %d present", n, len(all))
+		}
 	}
 	resp, err = c.PostForm(srv.URL+"/ospiti/ricerca", url.Values{"cerca": {"ARRIVAT"}})
 	if err != nil {
