@@ -260,6 +260,9 @@ type FacilityService interface {
 	// only its managing entity's (scope in the query); an unknown province in
 	// f is ENOTFOUND.
 	ListFacilities(ctx context.Context, f FacilityFilter) ([]Facility, error)
+	// ListFacilitiesPage is ListFacilities read a page at a time in the
+	// query: limit rows from offset, and the count of all that match.
+	ListFacilitiesPage(ctx context.Context, f FacilityFilter, limit, offset int) ([]Facility, int, error)
 	// Reconciliation compares each facility's occupied places with the
 	// people present in it in the registry: totals in scope and one page
 	// (1-based, size rows) of the facilities that differ, largest difference

@@ -145,23 +145,37 @@ func (s *FacilityService) LastDeadline(now time.Time) time.Time {
 
 // ListFacilities implements domain.FacilityService.
 func (s *FacilityService) ListFacilities(ctx context.Context, flt domain.FacilityFilter) ([]domain.Facility, error) {
+	out, _, err := s.listFacilities(ctx, flt, -1, 0)
+	return out, err
+}
+
+// ListFacilitiesPage implements domain.FacilityService: the same rows as
+// ListFacilities, limit of them from offset, read in the query (the stale
+// filter too), with the count of all that match.
+func (s *FacilityService) ListFacilitiesPage(ctx context.Context, flt domain.FacilityFilter, limit, offset int) ([]domain.Facility, int, error) {
+	return s.listFacilities(ctx, flt, max(limit, 0), max(offset, 0))
+}
+
+// listFacilities reads the facilities matching flt; limit < 0 reads all.
+func (s *FacilityService) listFacilities(ctx context.Context, flt domain.FacilityFilter, limit, offset int) ([]domain.Facility, int, error) {
 	sc, err := facilityScope(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	province, feature, err := s.db.filterArgs(ctx, flt)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	query := ""
 	if flt.Query != "" {
 		query = "%" + strings.ToLower(flt.Query) + "%"
 	}
 	now := s.db.Now()
-	var out []domain.Facility
-	err = s.db.ReadTx(ctx, func(tx *Tx) error {
-		var err error
-		out, err = queryAll(ctx, tx, "list facilities", scanFacility, `SELECT `+facilityColumns+facilityFrom+`
+	stale := 0
+	if flt.OnlyStale {
+		stale = 1
+	}
+	const where = `
 			WHERE ($1 = '' OR f.province_code = $1)
 			  AND ($2 = '' OR f.type = $2)
 			  AND ($3 = '' OR f.target = $3)
@@ -170,17 +184,34 @@ func (s *FacilityService) ListFacilities(ctx context.Context, flt domain.Facilit
 			  AND ($6 = '' OR f.province_code = $6)
 			  AND ($7 = '' OR f.gestore_id = $7)
 			  AND ($8 = '' OR LOWER(f.name) LIKE $8 OR LOWER(f.code) LIKE $8)
-			ORDER BY f.code`,
-			province, string(flt.Type), string(flt.Target), feature, flt.GestoreID, "", sc.gestore, query)
+			  AND ($9 = 0 OR (f.status = 'active' AND (f.confirmed_at IS NULL OR f.confirmed_at < $10)))`
+	args := []any{province, string(flt.Type), string(flt.Target), feature, flt.GestoreID, "", sc.gestore, query,
+		stale, s.StaleBefore(now)}
+	var out []domain.Facility
+	total := 0
+	err = s.db.ReadTx(ctx, func(tx *Tx) error {
+		page := ""
+		if limit >= 0 {
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM facilities f`+where, args...).Scan(&total); err != nil {
+				return fmt.Errorf("store: count facilities: %w", err)
+			}
+			page = fmt.Sprintf(" LIMIT %d OFFSET %d", limit, offset)
+		}
+		var err error
+		out, err = queryAll(ctx, tx, "list facilities", scanFacility, `SELECT `+facilityColumns+facilityFrom+where+`
+			ORDER BY f.code`+page, args...)
 		if err != nil {
 			return err
 		}
 		return s.db.ledger(ctx, tx, out, now)
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return onlyStale(out, flt.OnlyStale), nil
+	if limit < 0 {
+		total = len(out)
+	}
+	return out, total, nil
 }
 
 // filterArgs turns a filter's province (code or sigla) and feature into

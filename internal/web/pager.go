@@ -18,12 +18,6 @@ type Pager struct {
 	Prev, Next         string
 }
 
-// paginate returns the page of items the request asks for.
-func paginate[T any](r *http.Request, items []T) ([]T, Pager) {
-	p := pageOf(r, len(items), pageSize)
-	return items[p.First-1 : p.Last], p
-}
-
 // pageOf is the pager of a list of total rows, size a page, on the page the
 // request asks for (?pagina=N, clamped): for lists paged in the query, the
 // store reads rows First−1 … Last−1 and counts total.
