@@ -15,7 +15,7 @@ import (
 const guestPageSize = 200
 
 type guestsData struct {
-	Pager Pager // set on a GET: the list's pages
+	Pager      Pager // set on a GET: the list's pages
 	Present    []domain.PresentGuest
 	Total      int                  // present guests matching the filter, shown or not
 	Filter     domain.PresentFilter // ?struttura= in the URL; the name search only in a POST body
