@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +64,36 @@ func TestPlanAndInboxPages(t *testing.T) {
 		second, err := db.Plans.InboxPage(bo, 2, 2)
 		if err != nil || len(second) != 2 || second[0].ID != inbox[2].ID || second[1].ID != inbox[3].ID {
 			t.Fatalf("inbox page 2: %+v, %v", second, err)
+		}
+	})
+}
+
+// Users read a page at a time, by name then id: the pages make the list.
+func TestUserPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		now := time.Date(2026, 8, 7, 1, 30, 0, 0, time.UTC)
+		planFixture(t, db, &now)
+		ctx := storetest.Ctx()
+		all, err := db.Users.ListUsers(ctx, domain.UserFilter{Role: domain.RolePrefecture})
+		if err != nil || len(all) != 9 {
+			t.Fatalf("prefectures' users: %d, %v", len(all), err)
+		}
+		seen := map[string]bool{}
+		prev := ""
+		for off := 0; off < 12; off += 4 {
+			page, err := db.Users.ListUsers(ctx, domain.UserFilter{Role: domain.RolePrefecture, Limit: 4, Offset: off})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range page {
+				if seen[u.ID] || strings.ToLower(u.Name) < prev {
+					t.Fatalf("page from %d: %s out of order or twice", off, u.Name)
+				}
+				seen[u.ID], prev = true, strings.ToLower(u.Name)
+			}
+		}
+		if len(seen) != len(all) {
+			t.Fatalf("pages hold %d of %d users", len(seen), len(all))
 		}
 	})
 }
