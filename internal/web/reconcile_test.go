@@ -56,6 +56,21 @@ func TestReconciliationPage(t *testing.T) {
 	if resp, _ := get(t, signIn(t, srv.URL, "operatore.bo@gesta.example"), srv.URL+"/strutture/riconciliazione"); resp.StatusCode != 403 {
 		t.Errorf("operator: %d", resp.StatusCode)
 	}
+	// Bologna's people present, a page at a time, read in the query.
+	exits := regexp.MustCompile(`action="/ospiti/uscite/([^"]+)"`)
+	_, first := get(t, bo, srv.URL+"/ospiti")
+	_, second := get(t, bo, srv.URL+"/ospiti?pagina=2")
+	p1, p2 := exits.FindAllStringSubmatch(first, -1), exits.FindAllStringSubmatch(second, -1)
+	if len(p1) != 200 || len(p2) == 0 || !strings.Contains(first, `href="/ospiti?pagina=2"`) {
+		t.Fatalf("registry pages: %d and %d rows", len(p1), len(p2))
+	}
+	for _, a := range p1 {
+		for _, b := range p2 {
+			if a[1] == b[1] {
+				t.Fatalf("stay %s on both pages", a[1])
+			}
+		}
+	}
 	// The board says which facilities declare and links the reconciliation.
 	b, _ := db.Facilities.Board(storetest.Ctx(), domain.FacilityFilter{})
 	_, body = get(t, coord, srv.URL+"/bollettino")
