@@ -77,6 +77,7 @@ var webPolicy = map[string]string{
 	"GET /strutture.xlsx":                    "facility-read",
 	"GET /strutture":                         "facility-read",
 	"GET /strutture/nuova":                   "facility-write",
+	"GET /strutture/riconciliazione":         "facility-write",
 	"POST /strutture":                        "facility-write",
 	"GET /strutture/{code}":                  "facility-read",
 	"GET /strutture/{code}/modifica":         "facility-write",

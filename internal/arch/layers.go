@@ -12,7 +12,8 @@
 //     (and the pure libraries they wrap), never each other — except that web renders report and sheet.
 //   - application services that orchestrate an engine: placement.
 //   - app: the wiring, imports everything; cmd/gesta calls it.
-//   - tools beside the store: store/demo (synthetic data written through the store) and store/storetest
+//   - tools beside the store: store/demo (synthetic data written through the store; its demo plans are
+//     placed by the placement service, as a prefecture would) and store/storetest
 //     (test databases); bench programs, which may use the store and its tools.
 package arch
 
@@ -55,7 +56,7 @@ var Allowed = map[string][]string{
 		"internal/store/demo", "internal/anchor"},
 	"cmd/gesta": {"internal/app", "internal/config"},
 
-	"internal/store/demo":      {"internal/domain", "internal/store", "internal/territory"},
+	"internal/store/demo":      {"internal/domain", "internal/store", "internal/territory", "internal/placement"},
 	"internal/store/storetest": {"internal/domain", "internal/store", "internal/territory", "internal/placement"},
 	"internal/e2e":             {},
 	"internal/arch":            {},

@@ -94,8 +94,11 @@ type Facility struct {
 	ConfirmedAt *time.Time `json:"confirmed_at"`
 	ConfirmedBy string     `json:"confirmed_by,omitempty"`
 	Stale       bool       `json:"stale"` // not confirmed since the last deadline
-	Version     int        `json:"version"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	// UsesRegistry: occupied derives from the open stays in the registry;
+	// otherwise the operator declares it (see Reconciliation).
+	UsesRegistry bool      `json:"uses_registry"`
+	Version      int       `json:"version"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // HasFeature reports whether the facility has a feature. A value receiver:
@@ -232,6 +235,11 @@ type BoardRow struct {
 	Held         int    `json:"held"`
 	Free         int    `json:"free"`
 	Stale        int    `json:"stale"`
+	// Declared facilities count occupied places as their operators declare
+	// them; the others derive them from the registry's open stays.
+	// OccupiedDeclared is the part of Occupied they make.
+	Declared         int `json:"declared"`
+	OccupiedDeclared int `json:"occupied_declared"`
 }
 
 // Board is the regional free-places view at a moment.
@@ -252,6 +260,15 @@ type FacilityService interface {
 	// only its managing entity's (scope in the query); an unknown province in
 	// f is ENOTFOUND.
 	ListFacilities(ctx context.Context, f FacilityFilter) ([]Facility, error)
+	// ListFacilitiesPage is ListFacilities read a page at a time in the
+	// query: limit rows from offset, and the count of all that match.
+	ListFacilitiesPage(ctx context.Context, f FacilityFilter, limit, offset int) ([]Facility, int, error)
+	// Reconciliation compares each facility's occupied places with the
+	// people present in it in the registry: totals in scope and one page
+	// (1-based, size rows) of the facilities that differ, largest difference
+	// first. Permission facility:write (EFORBIDDEN); a prefecture sees its
+	// province (another province is ENOTFOUND), the coordinator the region.
+	Reconciliation(ctx context.Context, provinceCode string, page, size int) (Reconciliation, error)
 	// FindFacility returns one facility by code with its ledger now.
 	// Permission facility:read (EFORBIDDEN); out of the caller's scope (an
 	// operator and another entity's facility) or unknown is ENOTFOUND.

@@ -241,6 +241,7 @@ type PresentFilter struct {
 	Facility string
 	Search   string
 	Limit    int
+	Offset   int // rows skipped (a page past the first)
 }
 
 // PresentGuest is a guest with an open stay.

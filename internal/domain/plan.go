@@ -133,8 +133,12 @@ type PlanMessage struct {
 	ID     string    `json:"id"`
 	At     time.Time `json:"at"`
 	Actor  string    `json:"actor"`
-	Office string    `json:"office"`
+	Office string    `json:"office"` // the author's office's sigla when written
 	Body   string    `json:"body"`
+	// Resolved when read: the author's name and office's name (empty for
+	// a system actor or a removed user).
+	ActorName  string `json:"actor_name,omitempty"`
+	OfficeName string `json:"office_name,omitempty"`
 }
 
 // PlanTransport is a vehicle leaving for a province, with its headcount.
@@ -364,6 +368,7 @@ type PlanFilter struct {
 	Status PlanStatus
 	Open   bool // only plans not closed or cancelled
 	Limit  int
+	Offset int // plans skipped, newest first (a page past the first)
 }
 
 // PlacementProposal is the engine's placement of a province's share.
@@ -497,6 +502,8 @@ type PlanService interface {
 	// Inbox returns the caller's notifications, newest first (limit 1–500,
 	// default 100). EUNAUTHORIZED without a signed-in user.
 	Inbox(ctx context.Context, limit int) ([]Notification, error)
+	// InboxPage is Inbox from the offset-th notification (a page past the first).
+	InboxPage(ctx context.Context, limit, offset int) ([]Notification, error)
 	// MarkRead marks one of the caller's notifications read ("all": every
 	// one); another user's is ENOTFOUND. EUNAUTHORIZED without a signed-in user.
 	MarkRead(ctx context.Context, id string) error

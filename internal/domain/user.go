@@ -60,6 +60,9 @@ type UserFilter struct {
 	OfficeID string
 	Query    string // part of the e-mail or name
 	Disabled *bool
+	// Limit > 0 reads a page in the query, ordered by the name's lower case
+	// (then id) from Offset; 0 reads all, in the Italian order of names.
+	Limit, Offset int
 }
 
 // Session is an active web session of a user, as shown on the profile page.

@@ -159,6 +159,12 @@ func TestLayoutEveryPage(t *testing.T) {
 	base := startApp(t)
 	axeJS := axeScript(t)
 	fixed, params := layoutPages()
+	// GESTA_LAYOUT_ONLY, a regular expression on the path, narrows the run
+	// to the pages being worked on (the full run takes minutes).
+	var only *regexp.Regexp
+	if v := os.Getenv("GESTA_LAYOUT_ONLY"); v != "" {
+		only = regexp.MustCompile(v)
+	}
 	for _, email := range layoutRoles {
 		role := email
 		if role == "" {
@@ -172,6 +178,9 @@ func TestLayoutEveryPage(t *testing.T) {
 			links := map[string]bool{}
 			check := func(path string) {
 				t.Helper()
+				if only != nil && !only.MatchString(path) {
+					return
+				}
 				for _, size := range layoutSizes {
 					b.do(t, chromedp.EmulateViewport(size[0], size[1]))
 					ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)

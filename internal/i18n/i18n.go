@@ -137,6 +137,12 @@ var statLabelIDs = map[string]string{"sex": "stats.sex.", "household": "stats.ho
 // whose Label the store left empty get theirs from the catalogues.
 func (l *Localizer) StatLabels(dim string, items []domain.StatItem) {
 	for i, it := range items {
+		if dim == "nationality" { // the store names countries in Italian
+			if id := "country." + it.Key; l.T(id) != id {
+				items[i].Label = l.T(id)
+				continue
+			}
+		}
 		if it.Label != "" {
 			continue
 		}

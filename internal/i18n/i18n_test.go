@@ -147,3 +147,16 @@ func TestStoredTexts(t *testing.T) {
 		t.Errorf("audit = %q", got)
 	}
 }
+
+// Countries, named in Italian by the store, are named in the reader's
+// language; a code without a name keeps the store's.
+func TestCountryLabels(t *testing.T) {
+	b := i18n.MustNew()
+	for lang, want := range map[string][3]string{"en": {"Côte d'Ivoire", "Egypt", "XYZ"}, "it": {"Costa d'Avorio", "Egitto", "XYZ"}} {
+		items := []domain.StatItem{{Key: "CIV", Label: "Costa d'Avorio"}, {Key: "EGY", Label: "Egitto"}, {Key: "XYZ", Label: "XYZ"}}
+		b.For(lang).StatLabels("nationality", items)
+		if got := [3]string{items[0].Label, items[1].Label, items[2].Label}; got != want {
+			t.Errorf("%s: %v, want %v", lang, got, want)
+		}
+	}
+}

@@ -116,14 +116,14 @@ func (db *DB) boardQuery(ctx context.Context, q querier, flt domain.FacilityFilt
 	fs, err := queryAll(ctx, q, "board", func(s scanner) (domain.Facility, error) {
 		var f domain.Facility
 		var confirmed sql.NullTime
-		err := s.Scan(&f.ID, &f.Code, &f.ProvinceCode, &f.Target, &f.Status, &f.Active, &f.Occupied, &confirmed, &f.Held, &f.Blocked)
+		err := s.Scan(&f.ID, &f.Code, &f.ProvinceCode, &f.Target, &f.Status, &f.Active, &f.Occupied, &confirmed, &f.Held, &f.Blocked, &f.UsesRegistry)
 		f.ComputeFree()
 		f.ConfirmedAt = timePtr(confirmed)
 		f.Stale = f.Status == domain.StatusActive && (!confirmed.Valid || confirmed.Time.Before(deadline))
 		return f, err
 	}, `
 		SELECT f.id, f.code, f.province_code, f.target, f.status, f.capacity_active, f.occupied, f.confirmed_at,
-		       COALESCE(h.n, 0), COALESCE(b.n, 0)
+		       COALESCE(h.n, 0), COALESCE(b.n, 0), f.uses_registry
 		FROM facilities f
 		LEFT JOIN (`+heldByFacility+`) h ON h.facility_id = f.id
 		LEFT JOIN (`+blockedByFacility+`) b ON b.facility_id = f.id
@@ -156,6 +156,12 @@ func BoardOf(fs []domain.Facility, sigla map[string]string) domain.Board {
 			r.Occupied += f.Occupied
 			r.Held += f.Held
 			r.Free += f.Free
+			if !f.UsesRegistry {
+				r.OccupiedDeclared += f.Occupied
+			}
+		}
+		if !f.UsesRegistry {
+			r.Declared++
 		}
 		if f.Stale {
 			r.Stale++

@@ -15,7 +15,7 @@ import (
 const facilityColumns = `f.id, f.code, f.name, f.type, f.target, f.gestore_id, g.name, f.province_code, f.comune_code,
 	c.name, f.address, f.lat, f.lon, f.cig, f.contract_start, f.contract_end, f.price_cents, f.capacity_contracted,
 	f.capacity_active, f.features, f.status, f.contact_name, f.contact_phone, f.contact_email, f.occupied,
-	f.confirmed_at, f.confirmed_by, f.version, f.updated_at`
+	f.confirmed_at, f.confirmed_by, f.version, f.updated_at, f.uses_registry`
 
 const facilityFrom = ` FROM facilities f JOIN gestori g ON g.id = f.gestore_id JOIN comuni c ON c.code = f.comune_code`
 
@@ -26,7 +26,7 @@ func scanFacility(s scanner) (domain.Facility, error) {
 	err := s.Scan(&f.ID, &f.Code, &f.Name, &f.Type, &f.Target, &f.GestoreID, &f.GestoreName, &f.ProvinceCode,
 		&f.ComuneCode, &f.ComuneName, &f.Address, &f.Lat, &f.Lon, &f.CIG, &from, &to, &f.PriceCents, &f.Contracted,
 		&f.Active, &features, &f.Status, &f.ContactName, &f.ContactPhone, &f.ContactEmail, &f.Occupied, &confirmed,
-		&f.ConfirmedBy, &f.Version, &f.UpdatedAt)
+		&f.ConfirmedBy, &f.Version, &f.UpdatedAt, &f.UsesRegistry)
 	f.ContractFrom, f.ContractTo, f.ConfirmedAt = timePtr(from), timePtr(to), timePtr(confirmed)
 	f.Features = splitFeatures(features)
 	f.UpdatedAt = f.UpdatedAt.UTC()
@@ -145,23 +145,37 @@ func (s *FacilityService) LastDeadline(now time.Time) time.Time {
 
 // ListFacilities implements domain.FacilityService.
 func (s *FacilityService) ListFacilities(ctx context.Context, flt domain.FacilityFilter) ([]domain.Facility, error) {
+	out, _, err := s.listFacilities(ctx, flt, -1, 0)
+	return out, err
+}
+
+// ListFacilitiesPage implements domain.FacilityService: the same rows as
+// ListFacilities, limit of them from offset, read in the query (the stale
+// filter too), with the count of all that match.
+func (s *FacilityService) ListFacilitiesPage(ctx context.Context, flt domain.FacilityFilter, limit, offset int) ([]domain.Facility, int, error) {
+	return s.listFacilities(ctx, flt, max(limit, 0), max(offset, 0))
+}
+
+// listFacilities reads the facilities matching flt; limit < 0 reads all.
+func (s *FacilityService) listFacilities(ctx context.Context, flt domain.FacilityFilter, limit, offset int) ([]domain.Facility, int, error) {
 	sc, err := facilityScope(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	province, feature, err := s.db.filterArgs(ctx, flt)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	query := ""
 	if flt.Query != "" {
 		query = "%" + strings.ToLower(flt.Query) + "%"
 	}
 	now := s.db.Now()
-	var out []domain.Facility
-	err = s.db.ReadTx(ctx, func(tx *Tx) error {
-		var err error
-		out, err = queryAll(ctx, tx, "list facilities", scanFacility, `SELECT `+facilityColumns+facilityFrom+`
+	stale := 0
+	if flt.OnlyStale {
+		stale = 1
+	}
+	const where = `
 			WHERE ($1 = '' OR f.province_code = $1)
 			  AND ($2 = '' OR f.type = $2)
 			  AND ($3 = '' OR f.target = $3)
@@ -170,17 +184,34 @@ func (s *FacilityService) ListFacilities(ctx context.Context, flt domain.Facilit
 			  AND ($6 = '' OR f.province_code = $6)
 			  AND ($7 = '' OR f.gestore_id = $7)
 			  AND ($8 = '' OR LOWER(f.name) LIKE $8 OR LOWER(f.code) LIKE $8)
-			ORDER BY f.code`,
-			province, string(flt.Type), string(flt.Target), feature, flt.GestoreID, "", sc.gestore, query)
+			  AND ($9 = 0 OR (f.status = 'active' AND (f.confirmed_at IS NULL OR f.confirmed_at < $10)))`
+	args := []any{province, string(flt.Type), string(flt.Target), feature, flt.GestoreID, "", sc.gestore, query,
+		stale, s.StaleBefore(now)}
+	var out []domain.Facility
+	total := 0
+	err = s.db.ReadTx(ctx, func(tx *Tx) error {
+		page := ""
+		if limit >= 0 {
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM facilities f`+where, args...).Scan(&total); err != nil {
+				return fmt.Errorf("store: count facilities: %w", err)
+			}
+			page = fmt.Sprintf(" LIMIT %d OFFSET %d", limit, offset)
+		}
+		var err error
+		out, err = queryAll(ctx, tx, "list facilities", scanFacility, `SELECT `+facilityColumns+facilityFrom+where+`
+			ORDER BY f.code`+page, args...)
 		if err != nil {
 			return err
 		}
 		return s.db.ledger(ctx, tx, out, now)
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return onlyStale(out, flt.OnlyStale), nil
+	if limit < 0 {
+		total = len(out)
+	}
+	return out, total, nil
 }
 
 // filterArgs turns a filter's province (code or sigla) and feature into

@@ -567,7 +567,7 @@ func (s *GuestService) SearchPresent(ctx context.Context, f domain.PresentFilter
 			g.ArrivalDate, g.StageDate = timePtr(arrival), timePtr(stage)
 			return p, err
 		}, `SELECT `+guestColumns+`, s.id, f.code, s.entered_at `+where+`
-			ORDER BY f.code, g.surname, g.id LIMIT `+strconv.Itoa(limit), args...)
+			ORDER BY f.code, g.surname, g.id LIMIT `+strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(max(f.Offset, 0)), args...)
 		if err != nil {
 			return err
 		}

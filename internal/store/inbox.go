@@ -115,6 +115,11 @@ func (tx *Tx) notifyInApp(ctx context.Context, provinces []string, coordinators 
 
 // Inbox returns the caller's notifications, newest first.
 func (s *PlanService) Inbox(ctx context.Context, limit int) ([]domain.Notification, error) {
+	return s.InboxPage(ctx, limit, 0)
+}
+
+// InboxPage is Inbox from the offset-th notification, newest first.
+func (s *PlanService) InboxPage(ctx context.Context, limit, offset int) ([]domain.Notification, error) {
 	a, ok := domain.ActorFromContext(ctx)
 	if !ok || a.UserID == "" {
 		return nil, domain.Err(domain.EUNAUTHORIZED, "err.auth.required")
@@ -132,7 +137,7 @@ func (s *PlanService) Inbox(ctx context.Context, limit int) ([]domain.Notificati
 		n.Params = domain.DecodeParams(params)
 		return n, err
 	}, `SELECT id, kind, plan_id, title, params, created_at, read_at FROM notifications WHERE user_id = $1
-		ORDER BY created_at DESC, id DESC LIMIT $2`, a.UserID, limit)
+		ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`, a.UserID, limit, max(offset, 0))
 }
 
 // UnreadCount counts the caller's unread notifications.

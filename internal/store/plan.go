@@ -151,7 +151,7 @@ func (s *PlanService) ListPlans(ctx context.Context, f domain.PlanFilter) ([]dom
 	}
 	ps, err := queryAll(ctx, s.db.read, "list plans", scanPlan, `SELECT `+planColumns+` FROM plans
 		WHERE ($1 = '' OR status = $1) AND ($2 = false OR status NOT IN ('closed', 'cancelled'))
-		ORDER BY received_at DESC, id DESC LIMIT $3`, string(f.Status), f.Open, limit)
+		ORDER BY received_at DESC, id DESC LIMIT $3 OFFSET $4`, string(f.Status), f.Open, limit, max(f.Offset, 0))
 	if err != nil || len(ps) == 0 {
 		return ps, err
 	}
@@ -163,9 +163,7 @@ func (s *PlanService) ListPlans(ctx context.Context, f domain.PlanFilter) ([]dom
 		err := s.Scan(&id, &code, &persons, &ack)
 		return [3]any{id, domain.PlanProvince{Code: code, Persons: persons, AcknowledgedAt: timePtr(ack)}, nil}, err
 	}, `SELECT pp.plan_id, pp.province_code, pp.persons, pp.acknowledged_at FROM plan_provinces pp
-		JOIN plans p ON p.id = pp.plan_id
-		WHERE ($1 = '' OR p.status = $1) AND ($2 = false OR p.status NOT IN ('closed', 'cancelled'))`,
-		string(f.Status), f.Open)
+		WHERE pp.plan_id IN (`+placeholders(1, len(ps))+`)`, planIDs(ps)...)
 	if err != nil {
 		return nil, err
 	}
@@ -261,10 +259,13 @@ func loadPlanDetail(ctx context.Context, tx *Tx, p *domain.Plan, sc scope) error
 	}
 	p.Messages, err = queryAll(ctx, tx, "plan messages", func(s scanner) (domain.PlanMessage, error) {
 		var m domain.PlanMessage
-		err := s.Scan(&m.ID, &m.At, &m.Actor, &m.Office, &m.Body)
-		m.At = m.At.UTC()
+		var name, office sql.NullString
+		err := s.Scan(&m.ID, &m.At, &m.Actor, &m.Office, &m.Body, &name, &office)
+		m.At, m.ActorName, m.OfficeName = m.At.UTC(), name.String, office.String
 		return m, err
-	}, `SELECT id, at, actor, office, body FROM plan_messages WHERE plan_id = $1 ORDER BY at, id`, p.ID)
+	}, `SELECT m.id, m.at, m.actor, m.office, m.body, u.name, o.name
+		FROM plan_messages m LEFT JOIN users u ON u.id = m.actor LEFT JOIN offices o ON o.sigla = m.office AND m.office <> ''
+		WHERE m.plan_id = $1 ORDER BY m.at, m.id`, p.ID)
 	return err
 }
 
@@ -965,3 +966,12 @@ func (s *PlanService) PostMessage(ctx context.Context, id, body string) error {
 
 // statusLabel is a plan status as a message argument, translated when shown.
 func statusLabel(s domain.PlanStatus) domain.Label { return domain.Label("plan.status." + string(s)) }
+
+// planIDs are the plans' ids as query arguments.
+func planIDs(ps []domain.Plan) []any {
+	out := make([]any, len(ps))
+	for i, p := range ps {
+		out[i] = p.ID
+	}
+	return out
+}

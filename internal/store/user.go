@@ -100,16 +100,22 @@ func (s *UserService) ListUsers(ctx context.Context, f domain.UserFilter) ([]dom
 		}
 	}
 	q := "%" + strings.ToLower(strings.TrimSpace(f.Query)) + "%"
+	order := `ORDER BY u.id`
+	if f.Limit > 0 {
+		order = fmt.Sprintf(`ORDER BY LOWER(u.name), u.id LIMIT %d OFFSET %d`, f.Limit, max(f.Offset, 0))
+	}
 	out, err := queryAll(ctx, s.db.read, "list users", scanUser, userSelect+`
 		WHERE ($1 = '' OR u.role = $1)
 		  AND ($2 = '' OR u.office_id = $2)
 		  AND (LOWER(u.email) LIKE $3 OR LOWER(u.name) LIKE $3)
 		  AND ($4 = -1 OR ($4 = 1) = u.disabled)
-		ORDER BY u.id`, string(f.Role), f.OfficeID, q, disabled)
+		`+order, string(f.Role), f.OfficeID, q, disabled)
 	if err != nil {
 		return nil, err
 	}
-	sortByName(out, func(u domain.User) string { return u.Name })
+	if f.Limit <= 0 {
+		sortByName(out, func(u domain.User) string { return u.Name })
+	}
 	return out, nil
 }
 

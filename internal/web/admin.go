@@ -13,6 +13,7 @@ type usersData struct {
 	Offices []domain.Office
 	Roles   []domain.Role
 	Filter  struct{ Role, Office, Q, State string }
+	Pager   Pager // the page read in the query
 }
 
 func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
@@ -39,10 +40,13 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 			f.OfficeID = o.ID
 		}
 	}
+	f.Limit, f.Offset = pageSize+1, (requestedPage(r)-1)*pageSize // one more: is there a next page?
 	if d.Users, err = s.Users.ListUsers(ctx, f); err != nil {
 		s.Error(w, r, err)
 		return
 	}
+	d.Pager = pageUncounted(r, len(d.Users), pageSize)
+	d.Users = d.Users[:min(len(d.Users), pageSize)]
 	d.Roles = domain.Roles
 	s.render(w, r, http.StatusOK, "users", s.view(r, d))
 }

@@ -28,8 +28,37 @@ type chartSeries struct {
 	Index       int
 	Sigla, Name string
 	Points      string
-	LabelY      float64
+	EndY        float64 // where the line ends
+	LabelY      float64 // where its label sits: near EndY, clear of the others
 	Values      []int
+}
+
+// labelGap is the least vertical distance between two labels at the end of
+// the lines (the chart's font is 11 units high).
+const labelGap = 13.0
+
+// spreadLabels moves the labels at the end of the lines apart, keeping their
+// order, so that no two are closer than gap and all stay within [top,
+// bottom]: provinces with about the same free places would print on top of
+// each other. A leader joins each label to the end of its line.
+func spreadLabels(ss []chartSeries, top, bottom, gap float64) {
+	if len(ss) == 0 {
+		return
+	}
+	sort.SliceStable(ss, func(i, j int) bool { return ss[i].EndY < ss[j].EndY })
+	for i := range ss {
+		ss[i].LabelY = max(ss[i].EndY, top)
+		if i > 0 {
+			ss[i].LabelY = max(ss[i].LabelY, ss[i-1].LabelY+gap)
+		}
+	}
+	// Pushed past the bottom: pull up from the last one.
+	if over := ss[len(ss)-1].LabelY - bottom; over > 0 {
+		ss[len(ss)-1].LabelY = bottom
+		for i := len(ss) - 2; i >= 0; i-- {
+			ss[i].LabelY = min(ss[i].LabelY, ss[i+1].LabelY-gap)
+		}
+	}
 }
 
 // freeChart lays out free places per province and day (series from the
@@ -81,9 +110,10 @@ func freeChart(series map[string]map[string]int, provinces []domain.Province, da
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(i), y(v)))
 			last = v
 		}
-		s.Points, s.LabelY = strings.Join(pts, " "), y(last)
+		s.Points, s.EndY = strings.Join(pts, " "), y(last)
 		c.Series = append(c.Series, s)
 	}
+	spreadLabels(c.Series, top, bottom, labelGap)
 	sort.SliceStable(c.Series, func(i, j int) bool { return c.Series[i].Index < c.Series[j].Index })
 	c.From, c.To = c.Days[0], c.Days[len(c.Days)-1]
 	return c

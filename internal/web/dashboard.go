@@ -214,6 +214,7 @@ type barRow struct {
 	Y, BY, Width float64
 	LX, BX, TX   float64
 	Pct          string
+	Share        float64 // the bar's length, 0–100, of the longest
 }
 
 const barH = 24
@@ -233,7 +234,7 @@ func newBars(items []domain.StatItem) *bars {
 		w := float64(b.W-b.LabelW-90) * float64(it.Count) / float64(max)
 		b.Rows = append(b.Rows, barRow{Key: it.Key, Label: it.Label, Count: it.Count, Y: float64(i * barH),
 			BY: float64(i*barH) + 3, Width: w, LX: float64(b.LabelW - 8), BX: float64(b.LabelW),
-			TX: float64(b.LabelW) + w + 4, Pct: strings.Replace(pct, ".", ",", 1)})
+			TX: float64(b.LabelW) + w + 4, Pct: strings.Replace(pct, ".", ",", 1), Share: 100 * float64(it.Count) / float64(max)})
 	}
 	b.H = maxInt(len(items)*barH, barH)
 	return b

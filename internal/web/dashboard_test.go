@@ -38,7 +38,7 @@ func TestDashboard(t *testing.T) {
 		t.Fatalf("dashboard total = %v, want %d (Bologna by default)", total, want)
 	}
 	for _, s := range []string{`class="gesta-map"`, `data-code="037006"`, `data-testid="table-comune"`, `data-testid="table-age"`,
-		`data-testid="table-mesi"`, `<desc id="desc-sex">`, "Guinea", `data-testid="table-vulnerabilita"`} {
+		`data-testid="table-mesi"`, `data-testid="bars-sex"`, `id="desc-sex"`, "Guinea", `data-testid="table-vulnerabilita"`} {
 		if !strings.Contains(body, s) {
 			t.Errorf("dashboard lacks %s", s)
 		}
@@ -190,8 +190,14 @@ func TestPresenceUpload(t *testing.T) {
 	all, _ := db.Guests.Present(op, "")
 	_, page = get(t, c, srv.URL+"/ospiti")
 	rows := strings.Count(page, `action="/ospiti/uscite/`)
-	if rows != min(len(all), 200) || strings.Contains(page, `data-testid="present-shown"`) != (len(all) > 200) {
+	if rows != min(len(all), 200) || strings.Contains(page, `data-testid="pager"`) != (len(all) > 200) {
 		t.Errorf("registry page: %d rows for %d present", rows, len(all))
+	}
+	if len(all) > 200 { // the next page is read in the query: the rows after the first 200
+		_, next := get(t, c, srv.URL+"/ospiti?pagina=2")
+		if n := strings.Count(next, `action="/ospiti/uscite/`); n != min(len(all)-200, 200) {
+			t.Errorf("registry page 2: %d rows for %d present", n, len(all))
+		}
 	}
 	resp, err = c.PostForm(srv.URL+"/ospiti/ricerca", url.Values{"cerca": {"ARRIVAT"}})
 	if err != nil {

@@ -89,15 +89,29 @@ func (s *Server) handleFacilities(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	fs, err := s.Facilities.ListFacilities(r.Context(), opts.Filter)
+	page, pager, err := s.facilityPage(r, opts.Filter)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	a, _ := domain.ActorFromContext(r.Context())
-	page, pager := paginate(r, fs)
 	s.render(w, r, http.StatusOK, "facilities", s.view(r, facilitiesData{filterOptions: opts, Facilities: page,
 		CanCreate: domain.Can(a, domain.PermFacilityWrite), Pager: pager}))
+}
+
+// facilityPage reads the page of facilities the request asks for, in the
+// query (?pagina=N beside the filters in the URL).
+func (s *Server) facilityPage(r *http.Request, f domain.FacilityFilter) ([]domain.Facility, Pager, error) {
+	want := requestedPage(r)
+	fs, total, err := s.Facilities.ListFacilitiesPage(r.Context(), f, pageSize, (want-1)*pageSize)
+	if err != nil {
+		return nil, Pager{}, err
+	}
+	p := pageOf(r, total, pageSize)
+	if p.Page != want { // past the end: the last page
+		fs, _, err = s.Facilities.ListFacilitiesPage(r.Context(), f, pageSize, (p.Page-1)*pageSize)
+	}
+	return fs, p, err
 }
 
 type facilityData struct {
@@ -337,26 +351,21 @@ type availabilityData struct {
 // handleAvailability is the operator's one screen: every facility of theirs,
 // with one click to confirm "unchanged" or a number to correct.
 func (s *Server) handleAvailability(w http.ResponseWriter, r *http.Request) {
-	fs, err := s.Facilities.ListFacilities(r.Context(), domain.FacilityFilter{ProvinceCode: r.URL.Query().Get("provincia")})
+	flt := domain.FacilityFilter{ProvinceCode: r.URL.Query().Get("provincia")}
+	fs, pager, err := s.facilityPage(r, flt)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	b, err := s.Facilities.Board(r.Context(), domain.FacilityFilter{})
+	b, err := s.Facilities.Board(r.Context(), flt) // the late ones among all, not just this page
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	d := availabilityData{Facilities: fs, Deadline: b.Deadline, Back: r.URL.Path}
+	d := availabilityData{Facilities: fs, Deadline: b.Deadline, Back: r.URL.Path, Late: b.Totals.Stale, Pager: pager}
 	if r.URL.RawQuery != "" {
 		d.Back += "?" + r.URL.RawQuery
 	}
-	for _, f := range fs {
-		if f.Stale {
-			d.Late++
-		}
-	}
-	d.Facilities, d.Pager = paginate(r, fs)
 	s.render(w, r, http.StatusOK, "availability", s.view(r, d))
 }
 

@@ -11,7 +11,11 @@ import (
 	"github.com/gesta-er/gesta/internal/report"
 )
 
+// guestPageSize is how many people present /ospiti lists at once.
+const guestPageSize = 200
+
 type guestsData struct {
+	Pager      Pager // set on a GET: the list's pages
 	Present    []domain.PresentGuest
 	Total      int                  // present guests matching the filter, shown or not
 	Filter     domain.PresentFilter // ?struttura= in the URL; the name search only in a POST body
@@ -29,10 +33,28 @@ func (s *Server) guestsData(r *http.Request) (guestsData, error) {
 		Nationalities: domain.Nationalities()}
 	// A page of a size a browser renders quickly; the filter finds the rest.
 	// Names searched for travel in the body, never in the URL (history, logs).
-	d.Filter = domain.PresentFilter{Facility: r.FormValue("struttura"), Search: r.PostFormValue("cerca"), Limit: 200}
+	// Pages of the list are read in the query (?pagina=N, with the facility
+	// in the URL); a search by name shows its first page only.
+	d.Filter = domain.PresentFilter{Facility: r.FormValue("struttura"), Search: r.PostFormValue("cerca"), Limit: guestPageSize}
+	paged := r.Method == http.MethodGet
+	page := 1
+	if paged {
+		page = requestedPage(r)
+		d.Filter.Offset = (page - 1) * guestPageSize
+	}
 	var err error
-	if d.Present, d.Total, err = s.Guests.SearchPresent(domain.NewContextWithPurpose(ctx, "gestione"), d.Filter); err != nil {
+	pctx := domain.NewContextWithPurpose(ctx, "gestione")
+	if d.Present, d.Total, err = s.Guests.SearchPresent(pctx, d.Filter); err != nil {
 		return d, err
+	}
+	if paged {
+		d.Pager = pageOf(r, d.Total, guestPageSize)
+		if d.Pager.Page != page { // past the end: the last page
+			d.Filter.Offset = (d.Pager.Page - 1) * guestPageSize
+			if d.Present, d.Total, err = s.Guests.SearchPresent(pctx, d.Filter); err != nil {
+				return d, err
+			}
+		}
 	}
 	a, _ := domain.ActorFromContext(ctx)
 	d.Facilities, err = s.Facilities.ListFacilities(ctx, domain.FacilityFilter{ProvinceCode: a.ProvinceCode, GestoreID: a.GestoreID})

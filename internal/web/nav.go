@@ -43,6 +43,7 @@ var navTable = []struct {
 		{NavItem{Label: "nav.board", Href: "/bollettino"}, []domain.Permission{domain.PermFacilityRead, domain.PermStatsRead}},
 		{NavItem{Label: "nav.facilities", Href: "/strutture"}, []domain.Permission{domain.PermFacilityRead}},
 		{NavItem{Label: "nav.availability", Href: "/disponibilita"}, []domain.Permission{domain.PermAvailability}},
+		{NavItem{Label: "nav.reconciliation", Href: "/strutture/riconciliazione"}, []domain.Permission{domain.PermFacilityWrite}},
 	}},
 	{"nav-g-people", "nav.group.people", []navEntry{
 		{NavItem{Label: "nav.guests", Href: "/ospiti"}, []domain.Permission{domain.PermGuestWrite}},

@@ -21,16 +21,25 @@ import (
 type plansData struct {
 	Plans  []domain.Plan
 	Status string
+	Pager  Pager
+}
+
+// inboxData is a page of the caller's notifications, newest first.
+type inboxData struct {
+	Items []domain.Notification
+	Pager Pager
 }
 
 func (s *Server) handlePlans(w http.ResponseWriter, r *http.Request) {
-	f := domain.PlanFilter{Status: domain.PlanStatus(r.URL.Query().Get("stato")), Open: r.URL.Query().Get("aperti") == "1"}
+	f := domain.PlanFilter{Status: domain.PlanStatus(r.URL.Query().Get("stato")), Open: r.URL.Query().Get("aperti") == "1",
+		Limit: pageSize + 1, Offset: (requestedPage(r) - 1) * pageSize} // one more: is there a next page?
 	ps, err := s.Plans.ListPlans(r.Context(), f)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "plans", s.view(r, plansData{Plans: ps, Status: string(f.Status)}))
+	s.render(w, r, http.StatusOK, "plans", s.view(r, plansData{Plans: ps[:min(len(ps), pageSize)], Status: string(f.Status),
+		Pager: pageUncounted(r, len(ps), pageSize)}))
 }
 
 type planNewData struct {
@@ -430,12 +439,13 @@ func (s *Server) arrivalSaid(r *http.Request) string {
 // The inbox.
 
 func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
-	ns, err := s.Plans.Inbox(r.Context(), 200)
+	ns, err := s.Plans.InboxPage(r.Context(), pageSize+1, (requestedPage(r)-1)*pageSize)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "inbox", s.view(r, ns))
+	d := inboxData{Items: ns[:min(len(ns), pageSize)], Pager: pageUncounted(r, len(ns), pageSize)}
+	s.render(w, r, http.StatusOK, "inbox", s.view(r, d))
 }
 
 // handleNotification marks a notification read and opens its plan.

@@ -113,10 +113,10 @@ func (v *View) MonthWords(month string) string {
 // CatLabel names a category of presenze-profilo in the page's language.
 func (v *View) CatLabel(dim, cat string) string {
 	if dim == "nazionalita" && cat != "ALTRE" {
-		if v.Lang == "it" {
-			return domain.NationalityName(cat)
+		if id := "country." + cat; v.loc.T(id) != id {
+			return v.loc.T(id) // in the page's language
 		}
-		return cat
+		return domain.NationalityName(cat)
 	}
 	return v.T("pub.cat." + dim + "." + cat)
 }

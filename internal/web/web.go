@@ -351,6 +351,7 @@ func (s *Server) Routes() []Route {
 		{"GET /strutture.csv", need(domain.PermFacilityRead), s.handleFacilitiesExport},
 		{"GET /strutture.xlsx", need(domain.PermFacilityRead), s.handleFacilitiesExport},
 		{"GET /strutture/nuova", need(domain.PermFacilityWrite), s.handleFacilityNew},
+		{"GET /strutture/riconciliazione", need(domain.PermFacilityWrite), s.handleReconciliation},
 		{"GET /importazioni/strutture", need(domain.PermFacilityWrite), s.handleImportForm},
 		{"POST /importazioni/strutture", need(domain.PermFacilityWrite), s.handleImportUpload},
 		{"POST /importazioni/{id}", need(domain.PermFacilityWrite), s.handleImportApply},

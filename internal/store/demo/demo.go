@@ -222,6 +222,12 @@ func LoadWith(ctx context.Context, db *store.DB, scale Scale, opt Options) (stor
 			return store.Seed{}, err
 		}
 	}
+	// Occupancy modes and plans at every stage (showcase.go).
+	if scale == ScaleRegion && opt.Population {
+		if err := loadShowcase(ctx, db, seed); err != nil {
+			return store.Seed{}, fmt.Errorf("demo showcase: %w", err)
+		}
+	}
 	if scale == ScaleRegion && opt.HistoryDays > 0 {
 		// Days of history for the charts: occupancy around today's, with a
 		// slow weekly swell and a little noise per facility (deterministic).
