@@ -11,6 +11,7 @@ import (
 	"github.com/gesta-er/gesta/internal/app"
 	"github.com/gesta-er/gesta/internal/crypt"
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/placement"
 	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
 	"github.com/gesta-er/gesta/internal/store/storetest"
@@ -33,6 +34,7 @@ func TestCasesExportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Keys, _ = crypt.Parse(key)
+	db.Split = placement.Split // the demo's plans are split by the real engine, as gesta serve wires it
 	tdata, err := territory.Load(nil, "")
 	if err != nil {
 		t.Fatal(err)

@@ -139,11 +139,21 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	} else {
 		log.Warn("no erasure ledger (it lives with the audit anchors): a restored older backup would not destroy the keys of subjects erased since")
 	}
-	go sched.Run(ctx)
+	schedDone := make(chan struct{})
+	go func() { defer close(schedDone); sched.Run(ctx) }()
 	go db.Listen(ctx, log) // PostgreSQL: hear other processes' changes
 	if anchors != nil {
 		writeAnchor(ctx, db, anchors, "start", log)
-		defer writeAnchor(context.WithoutCancel(ctx), db, anchors, "stop", log)
+		defer func() {
+			// The stop anchor comes after the last job's audit rows: a job still
+			// writing after it would leave a tail no anchor covers.
+			select {
+			case <-schedDone:
+			case <-time.After(10 * time.Second):
+				log.Warn("jobs still running at shutdown: the stop anchor may not cover their rows")
+			}
+			writeAnchor(context.WithoutCancel(ctx), db, anchors, "stop", log)
+		}()
 		go anchorHourly(ctx, db, anchors, log)
 	}
 
