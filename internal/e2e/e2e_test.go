@@ -201,9 +201,9 @@ func TestLoginPage(t *testing.T) {
 	if !strings.HasSuffix(url, "/home") || !strings.Contains(greeting, "Benvenuto") {
 		t.Errorf("after sign-in: %s, %q", url, greeting)
 	}
-	// The coordinator's navigation, grouped (a group's button, then its links): notifications, reception,
+	// The coordinator's navigation, grouped (a group's button, then its links): notifications, reception (with the reconciliation),
 	// people (with the case files' dashboard and network tables), plans, monitoring (with the public site's open data), organisations, profile; no administration.
-	if got := strings.Join(nav, "|"); got != "Area riservata|Avvisi|Accoglienza|Bollettino posti liberi|Strutture|Disponibilità|"+
+	if got := strings.Join(nav, "|"); got != "Area riservata|Avvisi|Accoglienza|Bollettino posti liberi|Strutture|Disponibilità|Riconciliazione|"+
 		"Persone|Ospiti|Elenco presenze|Segnalazioni|Casi|Cruscotto dei casi|Tavoli di rete|Piani|Piani di riparto|Saldo e chiavi|"+
 		"Monitoraggio|Cruscotto|Pubblicazioni|Dati aperti|Territorio|Organizzazioni|Profilo" {
 		t.Errorf("coordinator's navigation = %q", got)
