@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/gesta-er/gesta/internal/download"
 	"io"
 	"net/http"
-	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -69,33 +69,9 @@ type fileOutput struct {
 	Body               []byte
 }
 
-func download(contentType, name string, data []byte) *fileOutput {
-	safe := attachmentName(name)
+func fileDownload(contentType, name string, data []byte) *fileOutput {
 	return &fileOutput{ContentType: contentType, NoSniff: "nosniff", CacheControl: "no-store", Body: data,
-		ContentDisposition: `attachment; filename="` + safe + `"; filename*=UTF-8''` + url.PathEscape(safe)}
-}
-
-// attachmentName keeps letters, digits, '.', '-' and '_' of a file name
-// (others become '-'), at most 120 bytes: the header can hold no quote, CR or
-// LF whatever the name was built from.
-func attachmentName(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('-')
-		}
-		if b.Len() >= 120 {
-			break
-		}
-	}
-	s := strings.TrimLeft(b.String(), ".")
-	if s == "" {
-		s = "download"
-	}
-	return s
+		ContentDisposition: download.Disposition(name)}
 }
 
 // documentDownload names a document from its displayed name and its id.
@@ -105,7 +81,7 @@ func documentDownload(d domain.Document, data []byte) (*fileOutput, error) {
 		return nil, huma.Error500InternalServerError("document type")
 	}
 	base := strings.TrimSuffix(d.Name, path.Ext(d.Name))
-	return download(d.ContentType, base+"-"+d.ID[max(0, len(d.ID)-8):]+"."+ext, data), nil
+	return fileDownload(d.ContentType, base+"-"+d.ID[max(0, len(d.ID)-8):]+"."+ext, data), nil
 }
 
 // binaryResponse documents a download's content types in the OpenAPI document.
@@ -452,7 +428,7 @@ func (s *Server) registerCaseFiles(api huma.API) {
 			if err := s.TableMinutes(&buf, t, name, time.Now()); err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			return download("application/pdf", "verbale-tavolo-"+t.HeldOn.UTC().Format("20060102")+".pdf", buf.Bytes()), nil
+			return fileDownload("application/pdf", "verbale-tavolo-"+t.HeldOn.UTC().Format("20060102")+".pdf", buf.Bytes()), nil
 		})
 
 	// The subject-access export.
@@ -468,19 +444,19 @@ func (s *Server) registerCaseFiles(api huma.API) {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			name := "accesso-dati-casi-" + attachmentName(in.ID)
+			name := "accesso-dati-casi-" + download.FileName(in.ID)
 			if in.Format == "pdf" {
 				var buf bytes.Buffer
 				if err := s.SubjectPDF(&buf, x, s.exportLabel); err != nil {
 					return nil, s.problem(ctx, err)
 				}
-				return download("application/pdf", name+".pdf", buf.Bytes()), nil
+				return fileDownload("application/pdf", name+".pdf", buf.Bytes()), nil
 			}
 			b, err := json.MarshalIndent(x, "", "  ")
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			return download("application/json", name+".json", b), nil
+			return fileDownload("application/json", name+".json", b), nil
 		})
 }
 

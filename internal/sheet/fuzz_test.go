@@ -243,7 +243,7 @@ func exportTable(a, b string, n int) sheet.Table {
 // FuzzExportCSV: every text cell of a CSV export is formula-safe, its content
 // is kept (only the neutralising apostrophe is added), numbers stay numbers.
 func FuzzExportCSV(f *testing.F) {
-	for _, p := range append(payloads, "＝1+1", "\u200b=1", "﹦1", "\u3000@x", "Bologna") {
+	for _, p := range append(payloads, "＝1+1", "\u200b=1", "﹦1", "\u3000@x", "\u203e%", "Bologna") {
 		f.Add(p, "=HYPERLINK(\"x\")", 7)
 	}
 	f.Fuzz(func(t *testing.T, a, b string, n int) {

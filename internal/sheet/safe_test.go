@@ -30,6 +30,9 @@ func TestSafeUnicode(t *testing.T) {
 		{"\u0085=1", true},             // next line (C1)
 		{"\u0301=1", true},             // combining accent
 		{"\u200b\t1", true},            // tab after a zero-width space
+		{"\u203e%", true},              // overline: folds to a blank and a combining mark
+		{"\u203e\u203e=1", true},       // two of them
+		{"\u203eBologna", false},
 		{"Bologna", false},
 		{"Reggio nell'Emilia", false},
 		{"a=b", false},

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/unicode/norm"
@@ -34,16 +33,21 @@ type Table struct {
 // with one of = + - @ | % in any width or form (full-width ＝, small ﹦,
 // superscript ⁼: what NFKC folds to them, as some spreadsheets do), or with
 // a tab or CR.
+//
+// Each rune is judged by its whole fold, not the fold's first rune: some fold
+// to a blank and a combining mark (U+203E OVERLINE to " \u0305"), so what
+// follows them is still the first visible character.
 func dangerous(s string) bool {
 	for _, r := range s {
-		switch {
-		case r == '\t' || r == '\r':
-			return true
-		case unicode.IsSpace(r) || unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Mn, unicode.Me):
-			continue
-		default:
-			folded, _ := utf8.DecodeRuneInString(norm.NFKC.String(string(r)))
-			return strings.ContainsRune("=+-@|%", folded)
+		for _, f := range norm.NFKC.String(string(r)) {
+			switch {
+			case f == '\t' || f == '\r':
+				return true
+			case unicode.IsSpace(f) || unicode.IsControl(f) || unicode.In(f, unicode.Cf, unicode.Mn, unicode.Me):
+				continue
+			default:
+				return strings.ContainsRune("=+-@|%", f)
+			}
 		}
 	}
 	return false
