@@ -162,7 +162,7 @@ func codeOf(status int) string {
 		return domain.EINVALID
 	}
 	for _, c := range []string{domain.ENOTFOUND, domain.EINVALID, domain.ECONFLICT, domain.EUNAUTHORIZED, domain.EFORBIDDEN,
-		domain.ETOOMANY, domain.EPRECONDITION, domain.EPRECONDREQUIRE, domain.EUNAVAILABLE} {
+		domain.ETOOMANY, domain.ETOOLARGE, domain.EPRECONDITION, domain.EPRECONDREQUIRE, domain.EUNAVAILABLE} {
 		if statusOf(c) == status {
 			return c
 		}
@@ -185,6 +185,8 @@ func statusOf(code string) int {
 		return http.StatusForbidden
 	case domain.ETOOMANY:
 		return http.StatusTooManyRequests
+	case domain.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
 	case domain.EPRECONDITION:
 		return http.StatusPreconditionFailed
 	case domain.EPRECONDREQUIRE:

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -173,9 +174,15 @@ func (s *Server) exportLabel(kind, code string) string {
 }
 
 // limitBody bounds an operation's request body before huma reads it.
-func limitBody(limit int64) func(huma.Context, func(huma.Context)) {
+// A request that declares a larger body is refused at once with 413 (huma
+// would answer 422 once the multipart reader hit the limit).
+func (s *Server) limitBody(api huma.API, limit int64) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		r, w := humago.Unwrap(ctx)
+		if r.ContentLength > limit {
+			_ = huma.WriteErr(api, ctx, http.StatusRequestEntityTooLarge, s.localizer(ctx.Context()).T("err.doc.too_large"))
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next(ctx)
 	}
@@ -201,6 +208,7 @@ func (s *Server) registerCaseFiles(api huma.API) {
 	report := map[string]any{requiresPerm: domain.PermReportWrite}
 	errs := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}
 	writeErrs := append(errs, http.StatusConflict, http.StatusUnprocessableEntity)
+	uploadErrs := append(slices.Clone(writeErrs), http.StatusRequestEntityTooLarge)
 	readErrs := append(errs, http.StatusBadRequest)
 	cs, docs := s.Cases, s.Documents
 	purposeOf := func(q, h string) (string, error) {
@@ -253,10 +261,10 @@ func (s *Server) registerCaseFiles(api huma.API) {
 
 	// Documents.
 	huma.Register(api, huma.Operation{OperationID: "upload-case-document", Method: http.MethodPost, Path: "/cases/{id}/documents",
-		Tags: tags, Security: secured, Metadata: caseWrite, DefaultStatus: http.StatusCreated, Errors: writeErrs,
-		MaxBodyBytes: docUploadLimit, Middlewares: huma.Middlewares{limitBody(docUploadLimit)},
+		Tags: tags, Security: secured, Metadata: caseWrite, DefaultStatus: http.StatusCreated, Errors: uploadErrs,
+		MaxBodyBytes: docUploadLimit, Middlewares: huma.Middlewares{s.limitBody(api, docUploadLimit)},
 		Summary:     "Attach a document to an open case (multipart/form-data, field file)",
-		Description: "PDF, JPEG or PNG recognised from its bytes (a PDF must end with %%EOF), at most 10 MB; anything else is 422. The content and the uploaded name are sealed at rest."},
+		Description: "PDF, JPEG or PNG recognised from its bytes (a PDF must end with %%EOF), at most 10 MB (413 above); anything else is 422. The content and the uploaded name are sealed at rest."},
 		func(ctx context.Context, in *uploadInput) (*documentOutput, error) {
 			data, name, err := readUpload(in.RawBody.Data().File)
 			if err == nil {
@@ -302,8 +310,8 @@ func (s *Server) registerCaseFiles(api huma.API) {
 			return documentDownload(d, data)
 		})
 	huma.Register(api, huma.Operation{OperationID: "upload-report-document", Method: http.MethodPost, Path: "/reports/{id}/documents",
-		Tags: tags, Security: secured, Metadata: report, DefaultStatus: http.StatusCreated, Errors: writeErrs,
-		MaxBodyBytes: docUploadLimit, Middlewares: huma.Middlewares{limitBody(docUploadLimit)},
+		Tags: tags, Security: secured, Metadata: report, DefaultStatus: http.StatusCreated, Errors: uploadErrs,
+		MaxBodyBytes: docUploadLimit, Middlewares: huma.Middlewares{s.limitBody(api, docUploadLimit)},
 		Summary:     "Attach a document to a report you filed, while it waits for triage (multipart/form-data, field file)",
 		Description: "Operators. The same checks as a case's documents; once triaged, 409. At triage the report's documents become the case's."},
 		func(ctx context.Context, in *uploadInput) (*documentOutput, error) {

@@ -125,6 +125,12 @@ func TestCaseFilesAPI(t *testing.T) {
 		if a := upload("/reports/"+rep.ID+"/documents", op, "finto.pdf", []byte("<html>not a pdf</html>")); a.status != 422 {
 			t.Fatalf("a document that is not one: %d %s", a.status, a.body)
 		}
+		// Over the 10 MB limit: 413, whether the file or the whole request is too large.
+		for _, n := range []int{domain.MaxDocumentBytes + 1, domain.MaxDocumentBytes + 1<<20} {
+			if a := upload("/reports/"+rep.ID+"/documents", op, "grande.png", append(png, make([]byte, n)...)); a.status != 413 {
+				t.Fatalf("a document of %d bytes: %d %s", n+len(png), a.status, a.body)
+			}
+		}
 		var pending struct{ Items []domain.Report }
 		if st := call("GET", "/reports/pending", prefBO, nil, &pending); st != 200 || !slices.ContainsFunc(pending.Items,
 			func(r domain.Report) bool { return r.ID == rep.ID && r.Description == "" }) {

@@ -33,7 +33,7 @@ func SniffDocument(data []byte) (string, error) {
 		return "", Err(EINVALID, "err.doc.empty")
 	}
 	if len(data) > MaxDocumentBytes {
-		return "", Err(EINVALID, "err.doc.too_large")
+		return "", Err(ETOOLARGE, "err.doc.too_large")
 	}
 	ct := http.DetectContentType(data)
 	if i := strings.IndexByte(ct, ';'); i >= 0 {

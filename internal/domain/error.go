@@ -18,6 +18,7 @@ const (
 	EFORBIDDEN      = "forbidden"    // identity known, permission missing (for in-scope records only)
 	EUNAVAILABLE    = "unavailable"  // a dependency (the database) does not answer
 	ETOOMANY        = "too_many"     // throttled
+	ETOOLARGE       = "too_large"    // an upload over its size limit
 	EPRECONDITION   = "precondition" // stale version (If-Match)
 	EPRECONDREQUIRE = "precondition_required"
 )

@@ -41,14 +41,17 @@ func TestCaseDocuments(t *testing.T) {
 		if _, err := ds.AttachToReport(w.otherOp, rep.ID, "x.pdf", pdf); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("another operator attaching: %v", err)
 		}
-		for name, bad := range map[string][]byte{
-			"empty":           nil,
-			"html as pdf":     []byte("<html><script>alert(1)</script></html>"),
-			"pdf header only": []byte("%PDF-1.4\n<html>"),
-			"too large":       append(testPDF("x"), make([]byte, domain.MaxDocumentBytes)...),
+		for name, c := range map[string]struct {
+			data []byte
+			code string
+		}{
+			"empty":           {nil, domain.EINVALID},
+			"html as pdf":     {[]byte("<html><script>alert(1)</script></html>"), domain.EINVALID},
+			"pdf header only": {[]byte("%PDF-1.4\n<html>"), domain.EINVALID},
+			"too large":       {append(testPDF("x"), make([]byte, domain.MaxDocumentBytes)...), domain.ETOOLARGE},
 		} {
-			if _, err := ds.AttachToReport(w.operator, rep.ID, "certificato.pdf", bad); domain.ErrorCode(err) != domain.EINVALID {
-				t.Errorf("%s: %v, want invalid", name, err)
+			if _, err := ds.AttachToReport(w.operator, rep.ID, "certificato.pdf", c.data); domain.ErrorCode(err) != c.code {
+				t.Errorf("%s: %v, want %s", name, err, c.code)
 			}
 		}
 		doc, err := ds.AttachToReport(w.operator, rep.ID, "../../etc/\u202epasswd\x00.pdf", pdf)

@@ -1,15 +1,20 @@
 package web_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/pquerna/otp/totp"
+
+	"github.com/gesta-er/gesta/internal/web"
 
 	"github.com/gesta-er/gesta/internal/store/demo"
 	"github.com/gesta-er/gesta/internal/store/storetest"
@@ -222,5 +227,46 @@ func TestIdleSessionExpires(t *testing.T) {
 	db.SetClock(func() time.Time { return time.Now().Add(29*time.Minute + 31*time.Minute) })
 	if resp, _ := get(t, c, srv.URL+"/home"); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("session alive after %v idle: %d", 31*time.Minute, resp.StatusCode)
+	}
+}
+
+// countingSessions counts the session commits (write transactions).
+type countingSessions struct {
+	scs.CtxStore
+	commits atomic.Int64
+}
+
+func (c *countingSessions) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	c.commits.Add(1)
+	return c.CtxStore.CommitCtx(ctx, token, b, expiry)
+}
+
+// TestPageViewsDoNotWriteTheSession: a signed-in page view writes its session
+// at most once a minute (the idle touch), not at every request — a public
+// spike or a busy office must not queue page views on the write lock — and
+// the idle timeout still holds (TestIdleSessionExpires).
+func TestPageViewsDoNotWriteTheSession(t *testing.T) {
+	var counter *countingSessions
+	srv, db := newServerConf(t, "sqlite", demo.Options{HistoryDays: 3}, func(s *web.Server) {
+		counter = &countingSessions{CtxStore: s.Sessions.Store.(scs.CtxStore)}
+		s.Sessions.Store = counter
+	})
+	c := signIn(t, srv.URL, "prefettura.bo@gesta.example")
+	before := counter.commits.Load()
+	for range 5 {
+		if resp, _ := get(t, c, srv.URL+"/home"); resp.StatusCode != 200 {
+			t.Fatalf("/home: %d", resp.StatusCode)
+		}
+	}
+	if n := counter.commits.Load() - before; n > 1 {
+		t.Fatalf("5 page views within a minute wrote the session %d times", n)
+	}
+	db.SetClock(func() time.Time { return time.Now().Add(2 * time.Minute) })
+	before = counter.commits.Load()
+	if resp, _ := get(t, c, srv.URL+"/home"); resp.StatusCode != 200 {
+		t.Fatalf("/home: %d", resp.StatusCode)
+	}
+	if n := counter.commits.Load() - before; n != 1 {
+		t.Fatalf("a page view two minutes later wrote the session %d times, want 1 (the idle touch)", n)
 	}
 }

@@ -27,7 +27,7 @@ func uploadedDocument(w http.ResponseWriter, r *http.Request) ([]byte, string, e
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, "", domain.Err(domain.EINVALID, "err.doc.too_large")
+			return nil, "", domain.Err(domain.ETOOLARGE, "err.doc.too_large")
 		}
 		return nil, "", domain.Err(domain.EINVALID, "err.doc.empty")
 	}

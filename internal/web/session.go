@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/netip"
@@ -30,21 +31,49 @@ func (s *Server) now() time.Time {
 }
 
 // idleTooLong applies the shorter idle limit of users who read case files:
-// past it the session ends as if it had expired. The time of
-// the last request is stored at most once a minute, to spare the writes.
+// past it the session ends as if it had expired. Otherwise it records the
+// request's time, at most once a minute for every signed-in user: that write
+// is what moves the session's idle expiry (idleStore), so a page view does
+// not cost a write transaction — only the first in each minute does.
 func (s *Server) idleTooLong(r *http.Request, a domain.Actor) bool {
-	if s.CaseIdle <= 0 || !domain.Can(a, domain.PermCaseRead) {
-		return false
-	}
 	ctx, now := r.Context(), s.now().Unix()
 	seen := s.Sessions.GetInt64(ctx, sessionSeenKey)
-	if seen != 0 && time.Duration(now-seen)*time.Second > s.CaseIdle {
+	if s.CaseIdle > 0 && domain.Can(a, domain.PermCaseRead) && seen != 0 && time.Duration(now-seen)*time.Second > s.CaseIdle {
 		return true
 	}
-	if now-seen >= 60 {
+	if now-seen >= sessionTouchEvery {
 		s.Sessions.Put(ctx, sessionSeenKey, now)
 	}
 	return false
+}
+
+// sessionTouchEvery is how often, in seconds, a signed-in session's idle
+// expiry is moved: a session ends between idle−1 minute and idle after its
+// last request.
+const sessionTouchEvery = 60
+
+// idleStore applies the idle timeout in the store rather than in scs: with
+// scs's IdleTimeout every request re-commits its session (a write
+// transaction per page view, which a spike of page views turns into a queue
+// on the write lock). Here a commit — at sign-in, on any change, and the
+// once-a-minute touch of idleTooLong — stores an expiry no later than idle
+// from now, and an unchanged session is not written at all.
+type idleStore struct {
+	SessionStore
+	idle time.Duration
+}
+
+func (st idleStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	if st.idle > 0 {
+		if e := time.Now().Add(st.idle); e.Before(expiry) {
+			expiry = e
+		}
+	}
+	return st.SessionStore.CommitCtx(ctx, token, b, expiry)
+}
+
+func (st idleStore) Commit(token string, b []byte, expiry time.Time) error {
+	return st.CommitCtx(context.Background(), token, b, expiry)
 }
 
 // withActor resolves the signed-in user, if any, into the request's context.
@@ -206,8 +235,7 @@ func NewSessionManager(st SessionStore, idle, lifetime time.Duration, secure boo
 		ua, _ := values[sessionAgentKey].(string)
 		return id, ua
 	})
-	sm.Store = st
-	sm.IdleTimeout = idle
+	sm.Store = idleStore{SessionStore: st, idle: idle}
 	sm.Lifetime = lifetime
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode

@@ -174,6 +174,8 @@ func StatusOf(code string) int {
 		return http.StatusForbidden
 	case domain.ETOOMANY:
 		return http.StatusTooManyRequests
+	case domain.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
 	case domain.EPRECONDITION:
 		return http.StatusPreconditionFailed
 	case domain.EPRECONDREQUIRE:

@@ -307,7 +307,7 @@ func TestErrorPages(t *testing.T) {
 
 func TestStatusOf(t *testing.T) {
 	for code, want := range map[string]int{domain.ENOTFOUND: 404, domain.EINVALID: 422, domain.ECONFLICT: 409,
-		domain.EPRECONDREQUIRE: 428, domain.EPRECONDITION: 412, domain.EINTERNAL: 500, "": 500} {
+		domain.EPRECONDREQUIRE: 428, domain.EPRECONDITION: 412, domain.ETOOLARGE: 413, domain.EINTERNAL: 500, "": 500} {
 		if got := web.StatusOf(code); got != want {
 			t.Errorf("StatusOf(%q) = %d, want %d", code, got, want)
 		}
