@@ -81,6 +81,9 @@ type DB struct {
 // Now returns the current time by the store's clock (UTC).
 func (db *DB) Now() time.Time { return (*db.clock.Load())().UTC() }
 
+// ClockFunc returns the clock in use (to restore it after SetClock).
+func (db *DB) ClockFunc() func() time.Time { return *db.clock.Load() }
+
 // SetClock replaces the clock (tests); safe while requests are served.
 func (db *DB) SetClock(now func() time.Time) { db.clock.Store(&now) }
 

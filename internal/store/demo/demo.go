@@ -198,10 +198,23 @@ func LoadWith(ctx context.Context, db *store.DB, scale Scale, opt Options) (stor
 			}
 		}
 	}
+	// Complex cases need guests and a key: their texts are sealed.
+	if scale == ScaleRegion && opt.Population && db.Keys != nil {
+		if err := loadCases(ctx, db); err != nil {
+			return store.Seed{}, err
+		}
+	}
+	// Occupancy modes and plans at every stage (showcase.go).
+	if scale == ScaleRegion && opt.Population {
+		if err := loadShowcase(ctx, db, seed); err != nil {
+			return store.Seed{}, fmt.Errorf("demo showcase: %w", err)
+		}
+	}
 	if scale == ScaleRegion && opt.Population {
 		// The public site shows the last complete month, published as the
 		// coordinator would (a draft protected by disclosure control, then
-		// published), so a fresh start has a populated public home.
+		// published), so a fresh start has a populated public home. After the
+		// showcase: its past plans' arrivals are in the month's figures.
 		// Plausible SAI places for the month before, marked as demo data,
 		// so that "CAS e SAI" shows both with their own dates.
 		if err := loadDemoSAI(ctx, db); err != nil {
@@ -214,18 +227,6 @@ func LoadWith(ctx context.Context, db *store.DB, scale Scale, opt Options) (stor
 		}
 		if _, err := pubs.Publish(ctx, p.ID, ""); err != nil {
 			return store.Seed{}, fmt.Errorf("demo publication: %w", err)
-		}
-	}
-	// Complex cases need guests and a key: their texts are sealed.
-	if scale == ScaleRegion && opt.Population && db.Keys != nil {
-		if err := loadCases(ctx, db); err != nil {
-			return store.Seed{}, err
-		}
-	}
-	// Occupancy modes and plans at every stage (showcase.go).
-	if scale == ScaleRegion && opt.Population {
-		if err := loadShowcase(ctx, db, seed); err != nil {
-			return store.Seed{}, fmt.Errorf("demo showcase: %w", err)
 		}
 	}
 	if scale == ScaleRegion && opt.HistoryDays > 0 {

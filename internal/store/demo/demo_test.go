@@ -139,10 +139,17 @@ func TestPopulation(t *testing.T) {
 		}
 		return m, total
 	}
-	// The people of the demo plan that has arrived are present too.
-	arrived, err := db.Plans.ListPlans(ctx, domain.PlanFilter{Status: domain.PlanArrived})
+	// The people of the demo plan that arrived this week are present too
+	// (the past months' plans had no nominative list: showcase.go).
+	all, err := db.Plans.ListPlans(ctx, domain.PlanFilter{Status: domain.PlanArrived})
+	var arrived []domain.Plan
+	for _, p := range all {
+		if db.Now().Sub(p.ExpectedAt) < 7*24*time.Hour {
+			arrived = append(arrived, p)
+		}
+	}
 	if err != nil || len(arrived) != 1 {
-		t.Fatalf("arrived plans: %d, %v", len(arrived), err)
+		t.Fatalf("arrived plans this week: %d of %d, %v", len(arrived), len(all), err)
 	}
 	sex, total := by("sex")
 	if total != occupied+arrived[0].Total {

@@ -42,11 +42,18 @@ func occupancyModes(facilities []store.SeedFacility) map[string]int {
 }
 
 // loadShowcase runs after the population is loaded.
+// The past months' plans come first: the occupancy modes then set every
+// facility's figure from the registry (or the operator's declaration), so
+// the places those people took months ago are not taken today — they have
+// moved on, as most do.
 func loadShowcase(ctx context.Context, db *store.DB, seed store.Seed) error {
+	if err := loadPlans(ctx, db, true); err != nil {
+		return err
+	}
 	if err := db.Facilities.SeedOccupancyModes(ctx, occupancyModes(seed.Facilities)); err != nil {
 		return err
 	}
-	return loadPlans(ctx, db)
+	return loadPlans(ctx, db, false)
 }
 
 // demoPlan is one plan of the showcase and how far it goes.
@@ -56,6 +63,9 @@ type demoPlan struct {
 	family                 int // members of one family (0: none)
 	inHours                int // expected arrival, hours from now
 	stage                  string
+	// noList: announced by composition only, without a nominative list (its
+	// arrivals become occupancy, not guests of the registry).
+	noList bool
 }
 
 const (
@@ -67,16 +77,34 @@ const (
 )
 
 var demoPlans = []demoPlan{
-	{"Viminale – Dip. LCI, prot. 4411 (demo)", "Lampedusa (hotspot)", "aereo", 18, 2, 0, 4, -20, stageArrived},
-	{"Viminale – Dip. LCI, prot. 4502 (demo)", "Ravenna (porto)", "bus", 24, 1, 2, 3, 6, stagePlaced},
-	{"Viminale – Dip. LCI, prot. 4517 (demo)", "Pozzallo (hotspot)", "bus", 30, 3, 3, 4, 20, stageAcked},
-	{"Viminale – Dip. LCI, prot. 4523 (demo)", "Ancona (porto)", "nave", 14, 2, 0, 0, 30, stageSplit},
-	{"Viminale – Dip. LCI, prot. 4530 (demo)", "Bari (porto)", "bus", 10, 0, 1, 3, 44, stageAnnounced},
+	{"Viminale – Dip. LCI, prot. 4411 (demo)", "Lampedusa (hotspot)", "aereo", 18, 2, 0, 4, -20, stageArrived, false},
+	{"Viminale – Dip. LCI, prot. 4502 (demo)", "Ravenna (porto)", "bus", 24, 1, 2, 3, 6, stagePlaced, false},
+	{"Viminale – Dip. LCI, prot. 4517 (demo)", "Pozzallo (hotspot)", "bus", 30, 3, 3, 4, 20, stageAcked, false},
+	{"Viminale – Dip. LCI, prot. 4523 (demo)", "Ancona (porto)", "nave", 14, 2, 0, 0, 30, stageSplit, false},
+	{"Viminale – Dip. LCI, prot. 4530 (demo)", "Bari (porto)", "bus", 10, 0, 1, 3, 44, stageAnnounced, false},
 }
 
-// loadPlans plays the demo plans through the plan service as the demo users
-// would, so that their timelines, notifications and audit rows are real.
-func loadPlans(ctx context.Context, db *store.DB) error {
+// pastPlans arrived in the months before the demo's publication, so that the
+// public "arrivals by plan" dataset has figures (and suppressed cells: a
+// province's share of a group is often under the threshold). monthsAgo
+// places each under the store's clock moved back that far. Single adults
+// without a nominative list: their arrivals became occupancy, which the
+// occupancy modes then set from the registry (they have moved on since).
+var pastPlans = []struct {
+	demoPlan
+	monthsAgo int
+}{
+	{demoPlan{"Viminale – Dip. LCI, prot. 3120 (demo)", "Lampedusa (hotspot)", "aereo", 44, 5, 0, 0, -20, stageArrived, true}, 5},
+	{demoPlan{"Viminale – Dip. LCI, prot. 3388 (demo)", "Pozzallo (hotspot)", "bus", 38, 4, 0, 0, -20, stageArrived, true}, 4},
+	{demoPlan{"Viminale – Dip. LCI, prot. 3642 (demo)", "Taranto (porto)", "bus", 50, 6, 0, 0, -20, stageArrived, true}, 3},
+	{demoPlan{"Viminale – Dip. LCI, prot. 3901 (demo)", "Lampedusa (hotspot)", "aereo", 34, 4, 0, 0, -20, stageArrived, true}, 2},
+	{demoPlan{"Viminale – Dip. LCI, prot. 4188 (demo)", "Reggio Calabria (porto)", "bus", 42, 5, 0, 0, -20, stageArrived, true}, 1},
+}
+
+// loadPlans plays the demo plans (the past months' or the current ones)
+// through the plan service as the demo users would, so that their timelines,
+// notifications and audit rows are real.
+func loadPlans(ctx context.Context, db *store.DB, past bool) error {
 	as := func(email string) (context.Context, error) {
 		c, err := db.Users.Credentials(ctx, email+"@"+demoEmailDomain)
 		if err != nil {
@@ -89,81 +117,112 @@ func loadPlans(ctx context.Context, db *store.DB) error {
 		return err
 	}
 	engine := &placement.Service{Store: db.Plans}
-	now := db.Now()
+	if past {
+		clock := db.ClockFunc()
+		defer db.SetClock(clock)
+		base := db.Now()
+		for i, pp := range pastPlans {
+			// Mid-month, in the store's time, as the plan would have been played.
+			at := time.Date(base.Year(), base.Month()-time.Month(pp.monthsAgo), 12, 9, 0, 0, 0, time.UTC)
+			start := clock()
+			db.SetClock(func() time.Time { return at.Add(clock().Sub(start)) })
+			if err := playPlan(as, coord, db, engine, len(demoPlans)+i, pp.demoPlan); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for n, dp := range demoPlans {
-		units, persons := dp.people(n)
-		p := &domain.Plan{Reference: dp.ref, Origin: dp.origin, Transport: dp.transport,
-			ExpectedAt: now.Add(time.Duration(dp.inHours) * time.Hour).Truncate(time.Hour), WindowHours: 4, AckHours: 2}
-		if dp.inHours < 0 { // it already came: it was announced for a few hours from now
-			p.ExpectedAt = now.Add(2 * time.Hour).Truncate(time.Hour)
+		if err := playPlan(as, coord, db, engine, n, dp); err != nil {
+			return err
 		}
-		if err := db.Plans.CreatePlan(coord, p, units, persons); err != nil {
-			return fmt.Errorf("demo plan %d: %w", n, err)
-		}
-		if dp.stage == stageAnnounced {
+	}
+	return nil
+}
+
+// playPlan creates plan n and takes it to its stage.
+func playPlan(as func(string) (context.Context, error), coord context.Context, db *store.DB, engine *placement.Service, n int, dp demoPlan) error {
+	now := db.Now()
+	units, persons := dp.people(n)
+	if dp.noList {
+		persons = nil
+	}
+	p := &domain.Plan{Reference: dp.ref, Origin: dp.origin, Transport: dp.transport,
+		ExpectedAt: now.Add(time.Duration(dp.inHours) * time.Hour).Truncate(time.Hour), WindowHours: 4, AckHours: 2}
+	if dp.inHours < 0 { // it already came: it was announced for a few hours from now
+		p.ExpectedAt = now.Add(2 * time.Hour).Truncate(time.Hour)
+	}
+	if err := db.Plans.CreatePlan(coord, p, units, persons); err != nil {
+		return fmt.Errorf("demo plan %d: %w", n, err)
+	}
+	if dp.stage == stageAnnounced {
+		return nil
+	}
+	if _, err := db.Plans.ProposeSplit(coord, p.ID); err != nil {
+		return fmt.Errorf("demo plan %d: split: %w", n, err)
+	}
+	if dp.stage == stageSplit {
+		return nil
+	}
+	pub, err := db.Plans.PublishPlan(coord, p.ID)
+	if err != nil {
+		return fmt.Errorf("demo plan %d: publish: %w", n, err)
+	}
+	for i, r := range pub.Provinces {
+		if r.Persons == 0 || (dp.stage == stageAcked && i%3 != 0 && r.Sigla != "BO") { // some, Bologna among them
 			continue
 		}
-		if _, err := db.Plans.ProposeSplit(coord, p.ID); err != nil {
-			return fmt.Errorf("demo plan %d: split: %w", n, err)
-		}
-		if dp.stage == stageSplit {
-			continue
-		}
-		pub, err := db.Plans.PublishPlan(coord, p.ID)
+		pc, err := as("prefettura." + strings.ToLower(r.Sigla))
 		if err != nil {
-			return fmt.Errorf("demo plan %d: publish: %w", n, err)
+			return err
 		}
-		for i, r := range pub.Provinces {
-			if r.Persons == 0 || (dp.stage == stageAcked && i%3 != 0 && r.Sigla != "BO") { // some, Bologna among them
-				continue
-			}
-			pc, err := as("prefettura." + strings.ToLower(r.Sigla))
-			if err != nil {
-				return err
-			}
-			if err := db.Plans.AcknowledgePlan(pc, p.ID); err != nil {
-				return fmt.Errorf("demo plan %d: %s: %w", n, r.Sigla, err)
-			}
-			if dp.stage == stageAcked {
-				continue
-			}
-			prop, err := engine.ProposePlacement(pc, p.ID)
-			if err != nil {
-				return fmt.Errorf("demo plan %d: %s: proposal: %w", n, r.Sigla, err)
-			}
-			if err := db.Plans.PlaceUnits(pc, p.ID, prop.Assignments); err != nil {
-				return fmt.Errorf("demo plan %d: %s: place: %w", n, r.Sigla, err)
-			}
-			if dp.stage == stagePlaced {
-				continue
-			}
-			if err := db.Plans.RecordDeparture(coord, p.ID, domain.PlanTransport{Province: r.Code,
-				Vehicle: "Pullman CRI " + r.Sigla, Headcount: r.Persons}); err != nil {
-				return fmt.Errorf("demo plan %d: %s: departure: %w", n, r.Sigla, err)
-			}
-			mine, err := db.Plans.FindPlan(pc, p.ID)
-			if err != nil {
-				return err
-			}
-			outcomes := map[string]string{}
-			for _, pp := range mine.Persons {
-				outcomes[pp.ID] = domain.OutcomeArrived
-			}
-			if err := db.Plans.ConfirmArrival(pc, p.ID, outcomes, now); err != nil {
-				return fmt.Errorf("demo plan %d: %s: arrival: %w", n, r.Sigla, err)
-			}
+		if err := db.Plans.AcknowledgePlan(pc, p.ID); err != nil {
+			return fmt.Errorf("demo plan %d: %s: %w", n, r.Sigla, err)
 		}
 		if dp.stage == stageAcked {
-			// A conversation: the coordinator asks, Bologna answers.
-			if err := db.Plans.PostMessage(coord, p.ID, "Si chiede di confermare la presa visione entro le 2 ore: "+
-				"il pullman partirà dall'hotspot in mattinata."); err != nil {
-				return fmt.Errorf("demo plan %d: message: %w", n, err)
+			continue
+		}
+		prop, err := engine.ProposePlacement(pc, p.ID)
+		if err != nil {
+			return fmt.Errorf("demo plan %d: %s: proposal: %w", n, r.Sigla, err)
+		}
+		if err := db.Plans.PlaceUnits(pc, p.ID, prop.Assignments); err != nil {
+			return fmt.Errorf("demo plan %d: %s: place: %w", n, r.Sigla, err)
+		}
+		if dp.stage == stagePlaced {
+			continue
+		}
+		if err := db.Plans.RecordDeparture(coord, p.ID, domain.PlanTransport{Province: r.Code,
+			Vehicle: "Pullman CRI " + r.Sigla, Headcount: r.Persons}); err != nil {
+			return fmt.Errorf("demo plan %d: %s: departure: %w", n, r.Sigla, err)
+		}
+		mine, err := db.Plans.FindPlan(pc, p.ID)
+		if err != nil {
+			return err
+		}
+		outcomes := map[string]string{}
+		for _, pp := range mine.Persons {
+			outcomes[pp.ID] = domain.OutcomeArrived
+		}
+		if len(mine.Persons) == 0 { // no nominative list: one outcome per unit
+			for _, u := range mine.Units {
+				outcomes[u.ID] = domain.OutcomeArrived
 			}
-			if bo, err := as("prefettura.bo"); err == nil {
-				if err := db.Plans.PostMessage(bo, p.ID, "Presa visione data; i posti per la quota di Bologna sono "+
-					"individuati, l'assegnazione segue entro sera."); err != nil {
-					return fmt.Errorf("demo plan %d: message: %w", n, err)
-				}
+		}
+		if err := db.Plans.ConfirmArrival(pc, p.ID, outcomes, db.Now()); err != nil {
+			return fmt.Errorf("demo plan %d: %s: arrival: %w", n, r.Sigla, err)
+		}
+	}
+	if dp.stage == stageAcked {
+		// A conversation: the coordinator asks, Bologna answers.
+		if err := db.Plans.PostMessage(coord, p.ID, "Si chiede di confermare la presa visione entro le 2 ore: "+
+			"il pullman partirà dall'hotspot in mattinata."); err != nil {
+			return fmt.Errorf("demo plan %d: message: %w", n, err)
+		}
+		if bo, err := as("prefettura.bo"); err == nil {
+			if err := db.Plans.PostMessage(bo, p.ID, "Presa visione data; i posti per la quota di Bologna sono "+
+				"individuati, l'assegnazione segue entro sera."); err != nil {
+				return fmt.Errorf("demo plan %d: message: %w", n, err)
 			}
 		}
 	}

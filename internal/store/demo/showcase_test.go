@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/gesta-er/gesta/internal/domain"
+	"github.com/gesta-er/gesta/internal/store"
 	"github.com/gesta-er/gesta/internal/store/demo"
 	"github.com/gesta-er/gesta/internal/store/storetest"
 )
@@ -35,10 +36,33 @@ func TestShowcase(t *testing.T) {
 	for _, p := range plans {
 		stages[p.Status]++
 	}
-	for _, s := range []domain.PlanStatus{domain.PlanAnnounced, domain.PlanProposed, domain.PlanPublished, domain.PlanPlaced, domain.PlanArrived} {
+	for _, s := range []domain.PlanStatus{domain.PlanAnnounced, domain.PlanProposed, domain.PlanPublished, domain.PlanPlaced} {
 		if stages[s] != 1 {
 			t.Errorf("plans %s: %d, want 1 (%v)", s, stages[s], stages)
 		}
+	}
+	if stages[domain.PlanArrived] < 3 { // this week's and the past months'
+		t.Errorf("plans arrived: %d, want at least 3 (%v)", stages[domain.PlanArrived], stages)
+	}
+	// The published month's "arrivals by plan": months with figures shown,
+	// and the region's total shown in each.
+	pubs := store.NewPublicationService(db)
+	list, err := pubs.ListPublished(ctx)
+	if err != nil || len(list) == 0 {
+		t.Fatalf("publications: %d, %v", len(list), err)
+	}
+	pub, err := pubs.FindPublished(ctx, list[0].ReferenceDate)
+	if err != nil || pub.Tables == nil {
+		t.Fatalf("publication %s: %v", list[0].ReferenceDate, err)
+	}
+	shown := 0
+	for _, m := range pub.Tables.Arrivals {
+		if v, ok := m.Region.Arrivi.Published(); ok && v > 0 {
+			shown++
+		}
+	}
+	if shown < 3 {
+		t.Errorf("the published arrivals by plan show %d months with arrivals: %+v", shown, pub.Tables.Arrivals)
 	}
 	inbox, err := db.Plans.Inbox(storetest.CtxAs(as("prefettura.bo")), 20)
 	if err != nil || len(inbox) == 0 {
