@@ -312,16 +312,32 @@ func TestNavigationFitsOneLine(t *testing.T) {
 
 // TestAvailabilityOnPhone: operators confirm at night from a phone; at
 // 375 px each facility is a card whose occupied field and both buttons are
-// inside the window.
+// inside the window. A facility whose occupancy comes from the guest
+// registry shows its figure read-only (and "Invariato"); a declared one an
+// editable field.
 func TestAvailabilityOnPhone(t *testing.T) {
 	base := startApp(t)
 	b := newBrowser(t)
 	signInAs(t, b, base, "operatore.bo@gesta.example")
-	b.do(t, chromedp.EmulateViewport(375, 800), chromedp.Navigate(base+"/disponibilita"), chromedp.WaitVisible(chromedp.CSS(`input[name="occupied"]`)))
+	b.do(t, chromedp.EmulateViewport(375, 800), chromedp.Navigate(base+"/disponibilita"), chromedp.WaitVisible(chromedp.CSS(`input[name="occupied"][type=number]`)))
 	res := value(t, b, chromedp.Evaluate[[]string](`(() => {
 	  const w = document.documentElement.clientWidth, bad = [];
 	  if (document.documentElement.scrollWidth > w) bad.push("page " + document.documentElement.scrollWidth + " px wide");
-	  for (const el of document.querySelectorAll('main input[name="occupied"]:not([type=hidden]), main button[type=submit]')) {
+	  let registry = 0, declared = 0;
+	  for (const row of document.querySelectorAll("main tbody tr[id]")) {
+	    const occ = document.getElementById("occ-" + row.id), typed = row.querySelector('input[name="occupied"][type=number]');
+	    if (!occ || !row.querySelector('[data-testid="confirm-' + row.id + '"]')) { bad.push(row.id + ": no occupied figure or no Invariato"); continue; }
+	    if (occ.readOnly) {
+	      registry++;
+	      if (typed || row.querySelector('[data-testid="save-' + row.id + '"]')) bad.push(row.id + ": read-only figure next to an editable one");
+	      const help = document.getElementById(occ.getAttribute("aria-describedby") || "-");
+	      if (!help || help.textContent.indexOf("registro degli ospiti") < 0) bad.push(row.id + ": read-only figure without the registry note");
+	    } else if (occ === typed) {
+	      declared++;
+	    } else bad.push(row.id + ": occupied figure neither read-only nor the form's field");
+	  }
+	  if (!registry || !declared) bad.push("want facilities of both kinds on the page: registry " + registry + ", declared " + declared);
+	  for (const el of document.querySelectorAll('main input[id^="occ-"], main button[type=submit]')) {
 	    const r = el.getBoundingClientRect();
 	    if (r.left < 0 || r.right > w || r.width < 40) bad.push((el.dataset.testid || el.id) + " at " + Math.round(r.left) + "–" + Math.round(r.right));
 	  }
