@@ -63,12 +63,15 @@ func layoutPages() (fixed []string, params []*regexp.Regexp) {
 	return fixed, params
 }
 
-// layoutProbe measures the page in the browser: the document's overflow and
-// the pairs of visible text boxes (text runs, and the value area of form
-// controls) that overlap. Boxes are compared with a sweep on their top edge.
+// layoutProbe measures the page in the browser: the document's overflow, the
+// pairs of visible text boxes (text runs, and the value area of form
+// controls) that overlap, and the visible SVG text drawn smaller than 10 px
+// (a chart scaled down to a phone's width). Boxes are compared with a sweep
+// on their top edge.
 const layoutProbe = `(() => {
+  const minSVGText = 10;
   const d = document.documentElement;
-  const out = {overflow: d.scrollWidth - d.clientWidth, overlaps: []};
+  const out = {overflow: d.scrollWidth - d.clientWidth, overlaps: [], small: []};
   const boxes = [];
   const visible = el => {
     // checkVisibility also hides the content of a closed <details>, which
@@ -115,6 +118,15 @@ const layoutProbe = `(() => {
     const pl = parseFloat(s.paddingLeft), pr = parseFloat(s.paddingRight), pt = parseFloat(s.paddingTop), pb = parseFloat(s.paddingBottom);
     add(el, {left: r.left + pl, top: r.top + pt, right: r.right - pr, bottom: r.bottom - pb}, "[" + name(el) + "]");
   }
+  // SVG text scales with its drawing: the size a reader sees is the font
+  // size in user units times the drawing's scale on the screen.
+  for (const el of document.querySelectorAll("svg text")) {
+    if (!el.textContent.trim() || !visible(el)) continue;
+    const m = el.getScreenCTM();
+    if (!m) continue;
+    const px = parseFloat(getComputedStyle(el).fontSize) * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c));
+    if (px < minSVGText && out.small.length < 10) out.small.push(JSON.stringify(el.textContent.trim().slice(0, 20)) + " " + px.toFixed(1) + " px");
+  }
   boxes.sort((a, b) => a.t - b.t);
   // A glyph box is taller than its line when the line-height is tight (a
   // heading's two lines, a big figure above its caption): boxes overlap only
@@ -153,6 +165,7 @@ const axeRunLines = `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a"
 type layoutResult struct {
 	Overflow int      `json:"overflow"`
 	Overlaps []string `json:"overlaps"`
+	Small    []string `json:"small"`
 }
 
 func TestLayoutEveryPage(t *testing.T) {
@@ -211,6 +224,9 @@ func TestLayoutEveryPage(t *testing.T) {
 					}
 					for _, o := range res.Overlaps {
 						t.Errorf("%s: text overlaps: %s", at, o)
+					}
+					for _, o := range res.Small {
+						t.Errorf("%s: chart text too small to read: %s", at, o)
 					}
 					if size[0] > 1000 && axeJS != "" {
 						ctx, cancel := context.WithTimeout(b.ctx, 120*time.Second)
