@@ -346,8 +346,8 @@ func TestAvailabilityOnPhone(t *testing.T) {
 	    if (occ.readOnly) {
 	      registry++;
 	      if (typed || row.querySelector('[data-testid="save-' + row.id + '"]')) bad.push(row.id + ": read-only figure next to an editable one");
-	      const help = document.getElementById(occ.getAttribute("aria-describedby") || "-");
-	      if (!help || help.textContent.indexOf("registro degli ospiti") < 0) bad.push(row.id + ": read-only figure without the registry note");
+	      const help = (occ.getAttribute("aria-describedby") || "").split(" ").map(id => document.getElementById(id)).filter(e => e).map(e => e.textContent).join(" ");
+	      if (help.indexOf("registro degli ospiti") < 0 || help.indexOf("ingressi e le uscite") < 0) bad.push(row.id + ": read-only figure without the registry note: " + help);
 	    } else if (occ === typed) {
 	      declared++;
 	    } else bad.push(row.id + ": occupied figure neither read-only nor the form's field");
