@@ -116,8 +116,9 @@ func (s *Server) registerFacilities(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "put-availability", Method: http.MethodPut, Path: "/facilities/{code}/availability", Tags: tags,
 		Security: secured, Summary: "Declare occupied places (confirms the figures)",
+		// A facility whose occupancy comes from the guest registry (uses_registry) takes only its current figure: a confirmation.
 		Metadata:    map[string]any{requiresIfMatch: true},
-		Description: "Optimistic concurrency: without If-Match the answer is 428, with a stale one 412.",
+		Description: "Optimistic concurrency: without If-Match the answer is 428, with a stale one 412. For a facility with uses_registry the occupied places come from the guest registry (entries and exits): only the current figure is accepted, as a confirmation; another is refused with 422.",
 		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusPreconditionFailed,
 			http.StatusPreconditionRequired, http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *availabilityInput) (*facilityOutput, error) {

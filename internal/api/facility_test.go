@@ -268,3 +268,50 @@ func TestEveryVersionedWriteRequiresIfMatch(t *testing.T) {
 		t.Fatal("no PUT or PATCH operation found")
 	}
 }
+
+// The API refuses a typed occupied figure for a facility whose occupancy
+// comes from the guest registry (422, saying why), accepts the registry's own
+// figure as a confirmation, and still takes one for a declared facility.
+func TestAvailabilityRegistryFacility(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		if _, err := demo.LoadWith(storetest.Ctx(), db, demo.ScaleRegion, demo.Options{HistoryDays: 3}); err != nil {
+			t.Fatal(err)
+		}
+		srv := newAPI(t, db)
+		tok, _ := tokenFor(t, db, "operatore.bo@gesta.example")
+		c, _ := db.Users.Credentials(storetest.Ctx(), "operatore.bo@gesta.example")
+		fs, err := db.Facilities.ListFacilities(storetest.Ctx(), domain.FacilityFilter{GestoreID: c.Actor.GestoreID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fs) < 2 {
+			t.Fatalf("operator's facilities: %d", len(fs))
+		}
+		// The first counts from the registry (no population here: 0 present), the second is declared.
+		if err := db.Guests.SetUsesRegistry(storetest.Ctx(), fs[0].Code, true); err != nil {
+			t.Fatal(err)
+		}
+		reg, err := db.Facilities.FindFacility(storetest.Ctx(), fs[0].Code)
+		if err != nil || !reg.UsesRegistry {
+			t.Fatalf("registry facility: %+v %v", reg, err)
+		}
+		decl := fs[1]
+		url := srv.URL + "/api/v1/facilities/" + reg.Code + "/availability"
+		tag := fmt.Sprintf(`"%d"`, reg.Version)
+		status, _, body := send(t, "PUT", url, tok, fmt.Sprintf(`{"occupied": %d}`, reg.Occupied+1), "If-Match", tag)
+		if status != 422 || !strings.Contains(string(body), "registro degli ospiti") {
+			t.Fatalf("typed figure for %s: %d %s", reg.Code, status, body)
+		}
+		if got, _ := db.Facilities.FindFacility(storetest.Ctx(), reg.Code); got.Occupied != reg.Occupied {
+			t.Fatalf("occupied %d after a refusal, want %d", got.Occupied, reg.Occupied)
+		}
+		if status, _, body := send(t, "PUT", url, tok, fmt.Sprintf(`{"occupied": %d}`, reg.Occupied), "If-Match", tag); status != 200 {
+			t.Fatalf("confirmation of the registry's figure: %d %s", status, body)
+		}
+		status, _, body = send(t, "PUT", srv.URL+"/api/v1/facilities/"+decl.Code+"/availability", tok,
+			fmt.Sprintf(`{"occupied": %d}`, decl.Occupied+1), "If-Match", fmt.Sprintf(`"%d"`, decl.Version))
+		if status != 200 {
+			t.Fatalf("declared facility %s: %d %s", decl.Code, status, body)
+		}
+	})
+}

@@ -267,8 +267,10 @@ func TestBoardUpdatesLive(t *testing.T) {
 	value(t, coord, chromedp.Poll[bool](`document.getElementById("board-live").textContent.indexOf("tempo reale attivo") >= 0`))
 	before := value(t, coord, chromedp.Text(chromedp.CSS(`[data-testid="free-total"]`)))
 
-	op.do(t, chromedp.Navigate(base+"/disponibilita"), chromedp.WaitVisible(chromedp.CSS(`input[name="occupied"]`)))
-	code := value(t, op, chromedp.Evaluate[string](`document.querySelector("tbody tr").id`))
+	// A facility whose operator declares its occupancy (one counting from
+	// the registry has no field to type in: TestAvailabilityOnPhone).
+	op.do(t, chromedp.Navigate(base+"/disponibilita"), chromedp.WaitVisible(chromedp.CSS(`input[name="occupied"][type=number]`)))
+	code := value(t, op, chromedp.Evaluate[string](`document.querySelector('tbody tr input[name="occupied"][type=number]').closest("tr").id`))
 	occ := value(t, op, chromedp.Evaluate[int](`+document.getElementById("occ-`+code+`").value`))
 	// One place fewer occupied: one more free on the board.
 	op.do(t,

@@ -63,12 +63,15 @@ func layoutPages() (fixed []string, params []*regexp.Regexp) {
 	return fixed, params
 }
 
-// layoutProbe measures the page in the browser: the document's overflow and
-// the pairs of visible text boxes (text runs, and the value area of form
-// controls) that overlap. Boxes are compared with a sweep on their top edge.
+// layoutProbe measures the page in the browser: the document's overflow, the
+// pairs of visible text boxes (text runs, and the value area of form
+// controls) that overlap, and the visible SVG text drawn smaller than 10 px
+// (a chart scaled down to a phone's width). Boxes are compared with a sweep
+// on their top edge.
 const layoutProbe = `(() => {
+  const minSVGText = 10;
   const d = document.documentElement;
-  const out = {overflow: d.scrollWidth - d.clientWidth, overlaps: []};
+  const out = {overflow: d.scrollWidth - d.clientWidth, overlaps: [], small: []};
   const boxes = [];
   const visible = el => {
     // checkVisibility also hides the content of a closed <details>, which
@@ -115,6 +118,15 @@ const layoutProbe = `(() => {
     const pl = parseFloat(s.paddingLeft), pr = parseFloat(s.paddingRight), pt = parseFloat(s.paddingTop), pb = parseFloat(s.paddingBottom);
     add(el, {left: r.left + pl, top: r.top + pt, right: r.right - pr, bottom: r.bottom - pb}, "[" + name(el) + "]");
   }
+  // SVG text scales with its drawing: the size a reader sees is the font
+  // size in user units times the drawing's scale on the screen.
+  for (const el of document.querySelectorAll("svg text")) {
+    if (!el.textContent.trim() || !visible(el)) continue;
+    const m = el.getScreenCTM();
+    if (!m) continue;
+    const px = parseFloat(getComputedStyle(el).fontSize) * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c));
+    if (px < minSVGText && out.small.length < 10) out.small.push(JSON.stringify(el.textContent.trim().slice(0, 20)) + " " + px.toFixed(1) + " px");
+  }
   boxes.sort((a, b) => a.t - b.t);
   // A glyph box is taller than its line when the line-height is tight (a
   // heading's two lines, a big figure above its caption): boxes overlap only
@@ -153,6 +165,7 @@ const axeRunLines = `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a"
 type layoutResult struct {
 	Overflow int      `json:"overflow"`
 	Overlaps []string `json:"overlaps"`
+	Small    []string `json:"small"`
 }
 
 func TestLayoutEveryPage(t *testing.T) {
@@ -211,6 +224,9 @@ func TestLayoutEveryPage(t *testing.T) {
 					}
 					for _, o := range res.Overlaps {
 						t.Errorf("%s: text overlaps: %s", at, o)
+					}
+					for _, o := range res.Small {
+						t.Errorf("%s: chart text too small to read: %s", at, o)
 					}
 					if size[0] > 1000 && axeJS != "" {
 						ctx, cancel := context.WithTimeout(b.ctx, 120*time.Second)
@@ -312,16 +328,32 @@ func TestNavigationFitsOneLine(t *testing.T) {
 
 // TestAvailabilityOnPhone: operators confirm at night from a phone; at
 // 375 px each facility is a card whose occupied field and both buttons are
-// inside the window.
+// inside the window. A facility whose occupancy comes from the guest
+// registry shows its figure read-only (and "Invariato"); a declared one an
+// editable field.
 func TestAvailabilityOnPhone(t *testing.T) {
 	base := startApp(t)
 	b := newBrowser(t)
 	signInAs(t, b, base, "operatore.bo@gesta.example")
-	b.do(t, chromedp.EmulateViewport(375, 800), chromedp.Navigate(base+"/disponibilita"), chromedp.WaitVisible(chromedp.CSS(`input[name="occupied"]`)))
+	b.do(t, chromedp.EmulateViewport(375, 800), chromedp.Navigate(base+"/disponibilita"), chromedp.WaitVisible(chromedp.CSS(`input[name="occupied"][type=number]`)))
 	res := value(t, b, chromedp.Evaluate[[]string](`(() => {
 	  const w = document.documentElement.clientWidth, bad = [];
 	  if (document.documentElement.scrollWidth > w) bad.push("page " + document.documentElement.scrollWidth + " px wide");
-	  for (const el of document.querySelectorAll('main input[name="occupied"]:not([type=hidden]), main button[type=submit]')) {
+	  let registry = 0, declared = 0;
+	  for (const row of document.querySelectorAll("main tbody tr[id]")) {
+	    const occ = document.getElementById("occ-" + row.id), typed = row.querySelector('input[name="occupied"][type=number]');
+	    if (!occ || !row.querySelector('[data-testid="confirm-' + row.id + '"]')) { bad.push(row.id + ": no occupied figure or no Invariato"); continue; }
+	    if (occ.readOnly) {
+	      registry++;
+	      if (typed || row.querySelector('[data-testid="save-' + row.id + '"]')) bad.push(row.id + ": read-only figure next to an editable one");
+	      const help = (occ.getAttribute("aria-describedby") || "").split(" ").map(id => document.getElementById(id)).filter(e => e).map(e => e.textContent).join(" ");
+	      if (help.indexOf("registro degli ospiti") < 0 || help.indexOf("ingressi e le uscite") < 0) bad.push(row.id + ": read-only figure without the registry note: " + help);
+	    } else if (occ === typed) {
+	      declared++;
+	    } else bad.push(row.id + ": occupied figure neither read-only nor the form's field");
+	  }
+	  if (!registry || !declared) bad.push("want facilities of both kinds on the page: registry " + registry + ", declared " + declared);
+	  for (const el of document.querySelectorAll('main input[id^="occ-"], main button[type=submit]')) {
 	    const r = el.getBoundingClientRect();
 	    if (r.left < 0 || r.right > w || r.width < 40) bad.push((el.dataset.testid || el.id) + " at " + Math.round(r.left) + "–" + Math.round(r.right));
 	  }

@@ -508,7 +508,9 @@ func (s *FacilityService) UpdateContact(ctx context.Context, code string, versio
 }
 
 // SetAvailability implements domain.FacilityService: one declaration, with
-// who and when, conditional on the version the caller saw.
+// who and when, conditional on the version the caller saw. For a facility
+// whose occupancy comes from the registry it is a confirmation: the figure
+// must be the registry's.
 func (s *FacilityService) SetAvailability(ctx context.Context, code string, version int, av domain.Availability) (domain.Facility, error) {
 	sc, err := facilityScope(ctx)
 	a := sc.a
@@ -527,6 +529,16 @@ func (s *FacilityService) SetAvailability(ctx context.Context, code string, vers
 		old, err := findFacility(ctx, tx, code, sc.province, sc.gestore)
 		if err != nil {
 			return err
+		}
+		// A facility that counts from the registry takes its occupied places
+		// from the open stays: only a confirmation of that figure is
+		// accepted, never a typed one (entries and exits change it).
+		if old.UsesRegistry && av.Occupied != old.Occupied {
+			if old.Version != version {
+				return staleVersion()
+			}
+			return domain.Err(domain.EINVALID, "err.facility.occupied_registry", "Code", old.Code, "Occupied", old.Occupied).WithFields(
+				map[string]domain.FieldError{"occupied": domain.Field("err.facility.occupied_registry_field")})
 		}
 		if av.Occupied > old.Contracted {
 			return domain.Err(domain.EINVALID, "err.facility.occupied_over", "Occupied", av.Occupied, "Contracted", old.Contracted).WithFields(

@@ -346,6 +346,7 @@ type availabilityData struct {
 	Late       int
 	Pager      Pager
 	Back       string // this page's URL, where a save comes back to
+	Registry   bool   // some facility on the page counts from the guest registry
 }
 
 // handleAvailability is the operator's one screen: every facility of theirs,
@@ -365,6 +366,9 @@ func (s *Server) handleAvailability(w http.ResponseWriter, r *http.Request) {
 	d := availabilityData{Facilities: fs, Deadline: b.Deadline, Back: r.URL.Path, Late: b.Totals.Stale, Pager: pager}
 	if r.URL.RawQuery != "" {
 		d.Back += "?" + r.URL.RawQuery
+	}
+	for _, f := range fs {
+		d.Registry = d.Registry || f.UsesRegistry
 	}
 	s.render(w, r, http.StatusOK, "availability", s.view(r, d))
 }

@@ -137,6 +137,58 @@ func TestOperatorConfirmsAvailability(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// TestAvailabilityRegistryReadOnly: for a facility whose occupancy comes
+// from the guest registry the page shows the figure read-only, with how to
+// change it, and keeps "Invariato"; a typed figure sent anyway is refused
+// with the reason, and the figure stays the registry's.
+func TestAvailabilityRegistryReadOnly(t *testing.T) {
+	srv, db := newServer(t)
+	c := signIn(t, srv.URL, "operatore.fe@gesta.example")
+	cred, _ := db.Users.Credentials(storetest.Ctx(), "operatore.fe@gesta.example")
+	fs, _ := db.Facilities.ListFacilities(storetest.Ctx(), domain.FacilityFilter{GestoreID: cred.Actor.GestoreID})
+	if len(fs) < 2 {
+		t.Fatalf("operator's facilities: %d", len(fs))
+	}
+	if err := db.Guests.SetUsesRegistry(storetest.Ctx(), fs[0].Code, true); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := db.Facilities.FindFacility(storetest.Ctx(), fs[0].Code)
+	_, page := get(t, c, srv.URL+"/disponibilita")
+	row := func(code string) string {
+		i := strings.Index(page, `<tr id="`+code+`">`)
+		if i < 0 {
+			t.Fatalf("no row for %s", code)
+		}
+		j := strings.Index(page[i:], "</tr>")
+		return page[i : i+j]
+	}
+	reg := row(f.Code)
+	if strings.Contains(reg, `name="occupied" value="`+itoa(f.Occupied)+`" required`) || strings.Contains(reg, `data-testid="save-`) ||
+		!strings.Contains(reg, `id="occ-`+f.Code+`" value="`+itoa(f.Occupied)+`"`) || !strings.Contains(reg, "readonly") ||
+		!strings.Contains(reg, "registro degli ospiti") || !strings.Contains(reg, `data-testid="confirm-`+f.Code+`"`) {
+		t.Fatalf("registry facility's row:\n%s", reg)
+	}
+	if decl := row(fs[1].Code); !strings.Contains(decl, `data-testid="save-`+fs[1].Code+`"`) || strings.Contains(decl, "readonly") {
+		t.Fatalf("declared facility's row:\n%s", decl)
+	}
+	typed := url.Values{"version": {itoa(f.Version)}, "occupied": {itoa(f.Occupied + 1)}, "back": {"/disponibilita"}}
+	if r := post(t, c, srv.URL+"/disponibilita/"+f.Code, typed); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("typed figure: %d", r.StatusCode)
+	}
+	if _, page := get(t, c, srv.URL+"/disponibilita"); !strings.Contains(page, "derivano dal registro degli ospiti") {
+		t.Fatal("the refusal does not say why")
+	}
+	if got, _ := db.Facilities.FindFacility(storetest.Ctx(), f.Code); got.Occupied != f.Occupied || got.Version != f.Version {
+		t.Fatalf("a typed figure changed a registry facility: %+v", got)
+	}
+	// "Invariato" still confirms.
+	same := url.Values{"version": {itoa(f.Version)}, "occupied": {itoa(f.Occupied)}}
+	post(t, c, srv.URL+"/disponibilita/"+f.Code, same)
+	if got, _ := db.Facilities.FindFacility(storetest.Ctx(), f.Code); got.Version != f.Version+1 || got.ConfirmedBy != cred.Actor.UserID {
+		t.Fatalf("confirmation of a registry facility: %+v", got)
+	}
+}
+
 func TestImportUploadPreviewConfirm(t *testing.T) {
 	eachEngine(t, func(t *testing.T, srv *httptest.Server, db *store.DB) { testImport(t, srv, db) })
 }

@@ -21,11 +21,28 @@ import (
 // the same plans on every load.
 
 // occupancyModes picks the declared facilities: one in ten, of which one in
-// four declares a figure the registry does not confirm (−3…+3, never 0).
-func occupancyModes(facilities []store.SeedFacility) map[string]int {
+// four declares a figure the registry does not confirm (−3…+3, never 0);
+// and the first facility of each demo operator's entity (the first of its
+// province), in step with the registry, so that the operator's daily
+// confirmation shows both kinds: a figure to type and one read from the
+// registry.
+func occupancyModes(seed store.Seed) map[string]int {
 	r := rand.New(rand.NewPCG(defaultSeed, 7))
 	out := map[string]int{}
-	for i, f := range facilities {
+	operators := map[int]bool{} // gestore index → not yet given a declared facility
+	seen := map[string]bool{}
+	for i, g := range seed.Gestori {
+		if !seen[g.ProvinceCode] {
+			seen[g.ProvinceCode], operators[i] = true, true
+		}
+	}
+	for _, f := range seed.Facilities {
+		if operators[f.GestoreIndex] {
+			operators[f.GestoreIndex] = false
+			out[f.Facility.Code] = 0
+		}
+	}
+	for i, f := range seed.Facilities {
 		if i%10 != 3 {
 			continue
 		}
@@ -50,7 +67,7 @@ func loadShowcase(ctx context.Context, db *store.DB, seed store.Seed) error {
 	if err := loadPlans(ctx, db, true); err != nil {
 		return err
 	}
-	if err := db.Facilities.SeedOccupancyModes(ctx, occupancyModes(seed.Facilities)); err != nil {
+	if err := db.Facilities.SeedOccupancyModes(ctx, occupancyModes(seed)); err != nil {
 		return err
 	}
 	return loadPlans(ctx, db, false)
