@@ -26,10 +26,13 @@ var rootFace = faceLimits{leaves: 8, steps: 400, leafBudget: 200}
 
 // rootFaceLarge is rootFace on networks the Lagrangian phase takes straight
 // away (national batches): 40–60 facilities to fill exactly where a regional
-// batch has 10–20, so the depth-first look needs more fills and more
-// complete fills to reach one whose rest is on the face (measured:
-// BENCHMARKS.md, "Batch families: issue 19's fourth round").
-var rootFaceLarge = faceLimits{leaves: 64, steps: 2500, leafBudget: 200, ldsSteps: 20000}
+// batch has 10–20, so more fills, depth first and then by limited
+// discrepancy (measured: BENCHMARKS.md, "Batch families: issue 19's fourth
+// round"). 16 complete fills in each: with 64, nation-4 (the first people
+// mix) paid 24,000 relaxations in searches of the rest that found nothing
+// (31,061 nodes; 13,262 with 16); with 8, nation-2-fam-it and
+// nation-6-fam-it were not proven in 10 s.
+var rootFaceLarge = faceLimits{leaves: 16, steps: 2500, leafBudget: 200, ldsSteps: 20000}
 
 // faceFill is a primal heuristic for a placement of the root's cost
 // (cutoff = root + 1), which would be optimal at once. Such a placement is an optimum of the
