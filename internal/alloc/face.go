@@ -1,6 +1,7 @@
 package alloc
 
 import (
+	"maps"
 	"math"
 	"sort"
 	"time"
@@ -9,10 +10,29 @@ import (
 // faceLimits are faceFill's: the complete fills it searches the rest of,
 // the fills it tries in all, and the relaxations each search of the rest
 // may solve.
-type faceLimits struct{ leaves, steps, leafBudget int }
+type faceLimits struct {
+	leaves, steps, leafBudget int
+	// ldsSteps: after the depth-first look (steps), this many fills more
+	// by limited discrepancy (Harvey & Ginsberg 1995) — first every path
+	// that takes at each facility the first fill the flow accepts, then
+	// those that deviate from it once, twice, … — whose looks reach the
+	// early facilities' other fills, where depth first's backtracking stays
+	// among the last facilities' when an early one was wrong.
+	ldsSteps int
+}
 
 // rootFace is faceFill's at the root's cost.
 var rootFace = faceLimits{leaves: 8, steps: 400, leafBudget: 200}
+
+// rootFaceLarge is rootFace on networks the Lagrangian phase takes straight
+// away (national batches): 40–60 facilities to fill exactly where a regional
+// batch has 10–20, so more fills, depth first and then by limited
+// discrepancy (measured: BENCHMARKS.md, "Batch families: issue 19's fourth
+// round"). 16 complete fills in each: with 64, nation-4 (the first people
+// mix) paid 24,000 relaxations in searches of the rest that found nothing
+// (31,061 nodes; 13,262 with 16); with 8, nation-2-fam-it and
+// nation-6-fam-it were not proven in 10 s.
+var rootFaceLarge = faceLimits{leaves: 16, steps: 2500, leafBudget: 200, ldsSteps: 20000}
 
 // faceFill is a primal heuristic for a placement of the root's cost
 // (cutoff = root + 1), which would be optimal at once. Such a placement is an optimum of the
@@ -41,10 +61,18 @@ var rootFace = faceLimits{leaves: 8, steps: 400, leafBudget: 200}
 // that placement's. Every fill and relaxation counts as a node. It stops at
 // a placement below cutoff, after lim.leaves complete fills, lim.steps
 // fills or at the limits of p; the model is left at some tried flow.
-// Nothing it concludes is a bound: it only finds.
-func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits, p searchParams, stats *SolveStats, take func(c int64)) {
+// It returns true when it searched every fill to the end and found no
+// placement below cutoff: then none exists, a bound (see exhausted, below).
+func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits, p searchParams, stats *SolveStats, take func(c int64)) bool {
 	g, nw := m.g, m.nw
 	in := nw.in
+	// The searches of the rest look below cutoff: a plan their rounding
+	// tries and finds above it is not tried again by round, though it may
+	// beat the incumbent. So the plans tried here are forgotten after
+	// (region-20-fam: 11,705 nodes; with them remembered, 127,336).
+	tried := m.rounded
+	m.rounded = maps.Clone(tried)
+	defer func() { m.rounded = tried }()
 	rc := func(a int) int64 { return g.reduced(int32(a), int(g.to[a^1])) }
 	slack := cutoff - 1 - rootCost // what a placement below cutoff may cost beyond the root's
 	nH := len(nw.hhClasses)
@@ -116,19 +144,37 @@ func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits,
 	}
 	for _, k := range left {
 		if k < 0 {
-			return // saturated arcs hold more than a class has: not a face to fill
+			return false // saturated arcs hold more than a class has: not a face to fill
 		}
 	}
 	sort.Slice(exacts, func(i, j int) bool {
 		a, b := exacts[i], exacts[j]
 		return len(options[a]) < len(options[b]) || len(options[a]) == len(options[b]) && a < b
 	})
-	optimal, leaves, steps := false, 0, 0
+	// incomplete: a limit cut the look short somewhere, or a search of the
+	// rest stopped before its end. Otherwise the look is exhaustive: by
+	// complementary slackness every placement below cutoff fills each exact
+	// facility with one of the fills enumerated (and uses no option left
+	// out); the flow prunes a fill only when no placement with it costs
+	// less than cutoff (a relaxation); and each complete fill's rest was
+	// searched to its end. So no placement costs less than cutoff.
+	optimal, incomplete, leaves, steps := false, false, 0, 0
+
 	done := func() bool {
-		return optimal || leaves >= lim.leaves || steps >= lim.steps || p.nodeLimit > 0 && stats.Nodes >= p.nodeLimit ||
-			time.Now().After(p.deadline)
+		if optimal || leaves >= lim.leaves || steps >= lim.steps || p.nodeLimit > 0 && stats.Nodes >= p.nodeLimit ||
+			time.Now().After(p.deadline) {
+			incomplete = true
+			return true
+		}
+		return false
 	}
 	states := make([]flowState, len(exacts)+1)
+	// Limited discrepancy: disc[i] is the path's deviations before exacts[i],
+	// passed[i] the fills of exacts[i] the flow accepted so far; a path
+	// deviates at most maxDisc times, and only paths of exactly maxDisc
+	// reach a leaf (the others were searched with a smaller maxDisc).
+	maxDisc, cut := math.MaxInt, false
+	disc, passed := make([]int, len(exacts)+1), make([]int, len(exacts)+1)
 	var fill func(i int)
 	var compose func(i, j int, need int64)
 	// fill fixes the households of exacts[i:] one facility at a time, the
@@ -139,24 +185,34 @@ func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits,
 			return
 		}
 		if i == len(exacts) {
+			if disc[i] > maxDisc || maxDisc != math.MaxInt && disc[i] != maxDisc {
+				return
+			}
 			leaves++
 			// The rest, on the facilities with room: a search on the face
 			// (cutoff the root's cost + 1), within a budget.
 			sp := p
 			sp.rootCost, sp.cutoff, sp.floor, sp.budget, sp.dives = rootCost, cutoff, cutoff-1, lim.leafBudget, true
-			if r := m.search(sp, stats); r.state != nil {
+			r := m.search(sp, stats)
+			if r.state != nil {
 				g.load(*r.state)
 				take(r.best)
 				optimal = true
 			}
+			incomplete = incomplete || r.stopped
 			return
 		}
 		g.saveInto(&states[i])
+		passed[i] = 0
 		compose(i, 0, free[exacts[i]])
 	}
 	// compose fills exacts[i] with need more people from its options j….
 	compose = func(i, j int, need int64) {
 		if done() {
+			return
+		}
+		if disc[i]+passed[i] > maxDisc {
+			cut = true
 			return
 		}
 		f := exacts[i]
@@ -169,6 +225,8 @@ func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits,
 				g.setFlow(o.arc, count[o.arc]*m.size(o.k))
 			}
 			if g.reoptimize() && g.flowCost() < cutoff {
+				disc[i+1] = disc[i] + passed[i]
+				passed[i]++
 				fill(i + 1)
 			}
 			return
@@ -198,4 +256,17 @@ func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits,
 	}
 	g.load(root)
 	fill(0)
+	if !incomplete || optimal || lim.ldsSteps == 0 {
+		return !incomplete && !optimal
+	}
+	incomplete, leaves, steps, lim.steps = false, 0, 0, lim.ldsSteps
+	for maxDisc = 0; !done(); maxDisc++ {
+		cut = false
+		g.load(root)
+		fill(0)
+		if !cut {
+			break // every path searched
+		}
+	}
+	return !incomplete && !optimal
 }

@@ -11,10 +11,14 @@ import (
 // placement whose assignments cost what it says, never below the brute
 // force's optimum; one of the root's cost is optimal. It must find one of
 // the root's cost in some trials where the root flow splits a household.
+// When it says it searched every fill to the end (true), no placement costs
+// less than its cutoff: the brute force's optimum is at least the cutoff —
+// with the depth-first look and with the look by limited discrepancy.
+// Some looks must end so, or the check is idle.
 func TestFaceFill(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 2026))
 	const trials = 300
-	atRoot, reported := 0, 0
+	atRoot, reported, proofs := 0, 0, 0
 	for trial := range trials {
 		in := familyInstance(r)
 		m := buildNetwork(in).build()
@@ -22,13 +26,18 @@ func TestFaceFill(t *testing.T) {
 		rootCost, root := m.g.flowCost(), m.g.save()
 		split := m.fractional() > 0
 		want := bruteForce(in)
-		for _, d := range []int64{1, 2, 4, 8, 32} {
+		for i, d := range []int64{1, 1, 1, 2, 4, 4, 8, 32, 4, 8} {
 			lim := rootFace
-			if d > 1 {
+			switch {
+			case i == 1 || i >= 8:
+				lim = faceLimits{leaves: 8, steps: 2, leafBudget: 200, ldsSteps: 400} // to limited discrepancy at once
+			case i == 2 || i == 5:
+				lim = faceLimits{leaves: 1, steps: 1, leafBudget: 1} // cut short: no proof to claim
+			case d > 1 && i < 8:
 				lim = boundFace
 			}
 			m.g.load(root)
-			m.faceFill(root, rootCost, rootCost+d, lim, searchParams{deadline: time.Now().Add(5 * time.Second)},
+			exhausted := m.faceFill(root, rootCost, rootCost+d, lim, searchParams{deadline: time.Now().Add(5 * time.Second)},
 				&SolveStats{}, func(c int64) {
 					reported++
 					as, un := m.extract()
@@ -43,9 +52,20 @@ func TestFaceFill(t *testing.T) {
 						atRoot++
 					}
 				})
+			if exhausted {
+				if want < rootCost+d {
+					t.Fatalf("trial %d, cutoff root + %d: searched to the end without a placement below %d, the optimum is %d",
+						trial, d, rootCost+d, want)
+				}
+				proofs++
+			}
 		}
 	}
-	t.Logf("%d placements reported, %d of the root's cost where the root flow split a household", reported, atRoot)
+	t.Logf("%d placements reported, %d of the root's cost where the root flow split a household; %d looks proved a bound above the root's",
+		reported, atRoot, proofs)
+	if proofs < trials/50 {
+		t.Errorf("faceFill searched to the end and proved a bound above the root's in only %d looks", proofs)
+	}
 	if atRoot < trials/50 {
 		t.Errorf("faceFill found a placement of the root's cost after a split in only %d trials", atRoot)
 	}

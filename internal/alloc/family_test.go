@@ -53,7 +53,8 @@ func familyInstance(r *rand.Rand) *Instance {
 // TestFamiliesAgainstBruteForce: on small instances of the family-heavy
 // shape the engine's objective equals the best placement enumerated, proven
 // optimal — on flow bounds alone, with the Lagrangian phase straight away
-// and after a few relaxations of flow search.
+// (with and without faceFill before it) and after a few relaxations of flow
+// search.
 func TestFamiliesAgainstBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(19, 2026))
 	const trials = 1000
@@ -63,7 +64,12 @@ func TestFamiliesAgainstBruteForce(t *testing.T) {
 		opt := options{lagrangeMin: lagrangeMinFacilities, flowBudget: -1}
 		switch trial % 4 {
 		case 1:
-			opt.lagrangeMin = 0
+			// faceFill off: it would end most before the phase.
+			opt.lagrangeMin, opt.noFill = 0, true
+		case 2:
+			if trial%8 == 2 {
+				opt.lagrangeMin = 0 // the large networks' path, faceFill on
+			}
 		case 3:
 			opt.flowBudget = 4
 		}

@@ -112,10 +112,14 @@ func TestSolveAgainstBruteForce(t *testing.T) {
 		}
 		// Half of the packing trials run the Lagrangian phase, which Solve
 		// keeps for large networks or searches on flow bounds that do not
-		// end soon: half of those straight away, half after a few nodes.
+		// end soon: half of those straight away (without faceFill, which
+		// would end most before it), half after a few nodes; and a quarter
+		// take the large networks' path, faceFill on.
 		opt := options{lagrangeMin: lagrangeMinFacilities, flowBudget: -1}
 		switch trial % 8 {
 		case 1, 5:
+			opt.lagrangeMin, opt.noFill = 0, true
+		case 7:
 			opt.lagrangeMin = 0
 		case 3:
 			opt.flowBudget = 6
@@ -261,13 +265,24 @@ func TestLagrangeAgreesWithFlowSearch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lag, err := solve(in, 20*time.Second, options{lagrangeMin: 0})
+		// No faceFill: since it runs on large networks it proves most of
+		// these before the Lagrangian phase, whose search is the point.
+		lag, err := solve(in, 20*time.Second, options{lagrangeMin: 0, noFill: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !flow.Optimal || !lag.Optimal || flow.Objective != lag.Objective {
 			t.Fatalf("trial %d: flow search %d (optimal %v), with the Lagrangian phase %d (optimal %v)", trial,
 				flow.Objective, flow.Optimal, lag.Objective, lag.Optimal)
+		}
+		// With faceFill on the large path too (its proofs: face.go).
+		fill, err := solve(in, 20*time.Second, options{lagrangeMin: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !fill.Optimal || fill.Objective != flow.Objective {
+			t.Fatalf("trial %d: flow search %d, with faceFill and the Lagrangian phase %d (optimal %v)", trial,
+				flow.Objective, fill.Objective, fill.Optimal)
 		}
 		if got, err := Evaluate(in, lag.Assignments, lag.Unplaced); err != nil || got != lag.Objective {
 			t.Fatalf("trial %d: recomputed %d, %v", trial, got, err)
