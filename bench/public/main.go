@@ -10,7 +10,9 @@
 //   - conditional requests (If-None-Match with the page's ETag) in an open
 //     loop (target: 304 in ≤ 1 ms p99);
 //   - a signed-in page (the coordinator's /home) alone, then during a spike of
-//     -spike concurrent public clients (target: p99 at most 2× the quiet one).
+//     -spike concurrent public clients run by a child process of this one
+//     (target: p99 at most 2× the quiet one); -spike-nice lowers the child's
+//     priority on the shared cores.
 //
 // Loopback only; every phase is bounded by -duration.
 //

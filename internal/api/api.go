@@ -59,6 +59,9 @@ type Server struct {
 	SessionActor func(r *http.Request) (domain.Actor, bool)
 	// SetActorLabel tells the access log who made the request.
 	SetActorLabel func(ctx context.Context, label string)
+	// Streaming tells the priority gate that a request has become a
+	// long-lived stream (web.StreamingCtx).
+	Streaming func(ctx context.Context)
 	Logger        *slog.Logger
 	Version       string
 	// Boundaries returns GeoJSON for a level ("comuni", "province").

@@ -202,6 +202,9 @@ func (s *Server) registerFacilities(api huma.API) {
 
 // streamChanges writes Server-Sent Events until the client goes away.
 func (s *Server) streamChanges(ctx context.Context, hctx huma.Context) {
+	if s.Streaming != nil {
+		s.Streaming(ctx)
+	}
 	hctx.SetHeader("Content-Type", "text/event-stream")
 	hctx.SetHeader("Cache-Control", "no-store")
 	hctx.SetHeader("X-Accel-Buffering", "no")

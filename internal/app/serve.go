@@ -324,7 +324,7 @@ func (m *Main) handler(ctx context.Context, c config.Config, db *store.DB, t *te
 	a := &api.Server{Territory: db.Territory, Users: users, Audit: db.Audit, Facilities: db.Facilities, Guests: db.Guests, Population: db.Stats.Population, Dashboard: db.Stats.Dashboard,
 		Plans: db.Plans, Placement: placements, Publications: pubs, Cases: cases, Events: broker, Logger: log,
 		Version: version(), Boundaries: territory.Boundaries, RequestID: web.RequestID,
-		SetActorLabel: web.SetActorLabelCtx, SessionActor: w.ActorFromSession,
+		SetActorLabel: web.SetActorLabelCtx, Streaming: web.StreamingCtx, SessionActor: w.ActorFromSession,
 		Idempotency: store.NewIdempotencyService(db)}
 	a.Documents, a.Tables, a.CaseDashboards, a.Subjects = db.CaseDocuments, db.CaseTables, db.CaseDashboards, db.CaseSubjects
 	a.TableMinutes, a.SubjectPDF = report.WriteTableMinutes, report.WriteSubjectExport

@@ -203,6 +203,16 @@ func securityHeaders(h http.Header, r *http.Request) {
 	}
 }
 
+// StreamingCtx tells the priority gate that the request has become a
+// long-lived stream (the board's live events): it stops counting as a staff
+// request in flight, or one open board would hold every public request back.
+func StreamingCtx(ctx context.Context) {
+	if i, ok := ctx.Value(reqInfoKey{}).(*reqInfo); ok && i.gate != nil && i.staff {
+		i.staff = false
+		i.gate.leave()
+	}
+}
+
 // SetActorLabelCtx is SetActorLabel for code that has only the context (the API).
 func SetActorLabelCtx(ctx context.Context, label string) {
 	if i, ok := ctx.Value(reqInfoKey{}).(*reqInfo); ok {

@@ -252,3 +252,72 @@ func TestPublicWaitsForStaff(t *testing.T) {
 		t.Errorf("quiet: %d", w.Code)
 	}
 }
+
+// After the last staff request ends, the gate stays shut for the hold-off:
+// a public request arriving then waits for it (the staff's next request
+// would otherwise arrive behind the whole released crowd), and runs once it
+// has passed.
+func TestPublicWaitsForStaffHoldOff(t *testing.T) {
+	defer func(d time.Duration) { staffHoldOff = d }(staffHoldOff)
+	staffHoldOff = 300 * time.Millisecond
+	var publicRan atomic.Bool
+	e := newPublicEdge()
+	e.yield = time.Minute
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /staff", func(w http.ResponseWriter, r *http.Request) { SetActorLabel(r, "coordinamento") })
+	mux.Handle("GET /{$}", e.wrap(fakeSessions, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		publicRan.Store(true)
+	})))
+	srv := Middleware(mux, slog.New(slog.DiscardHandler), nil, http.NotFoundHandler())
+	srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/staff", nil)) // ended
+	done := make(chan int)
+	go func() {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+		done <- w.Code
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if publicRan.Load() {
+		t.Fatal("the public request ran within the hold-off after a staff request")
+	}
+	if code := <-done; code != 200 || !publicRan.Load() {
+		t.Errorf("after the hold-off: %d", code)
+	}
+}
+
+// A staff request that becomes a long-lived stream (the board's live
+// events) no longer holds the public requests back.
+func TestStreamingLeavesTheGate(t *testing.T) {
+	defer func(d time.Duration) { staffHoldOff = d }(staffHoldOff)
+	staffHoldOff = time.Millisecond
+	release := make(chan struct{})
+	streaming := make(chan struct{})
+	e := newPublicEdge()
+	e.yield = time.Minute
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) {
+		SetActorLabelCtx(r.Context(), "coordinamento")
+		StreamingCtx(r.Context())
+		close(streaming)
+		<-release
+	})
+	mux.Handle("GET /{$}", e.wrap(fakeSessions, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
+	srv := Middleware(mux, slog.New(slog.DiscardHandler), nil, http.NotFoundHandler())
+	go srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/events", nil))
+	defer close(release)
+	<-streaming
+	done := make(chan int)
+	go func() {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+		done <- w.Code
+	}()
+	select {
+	case code := <-done:
+		if code != 200 {
+			t.Errorf("public request: %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a public request waited for a staff stream")
+	}
+}
