@@ -62,8 +62,8 @@ type Server struct {
 	// Streaming tells the priority gate that a request has become a
 	// long-lived stream (web.StreamingCtx).
 	Streaming func(ctx context.Context)
-	Logger        *slog.Logger
-	Version       string
+	Logger    *slog.Logger
+	Version   string
 	// Boundaries returns GeoJSON for a level ("comuni", "province").
 	Boundaries func(level string) ([]byte, error)
 	// RequestID reads the request id set by the HTTP middleware.
