@@ -85,7 +85,7 @@ func (s *FacilityService) SeedSnapshots(ctx context.Context, days int, deviation
 		stmt, err := tx.PrepareContext(ctx, `
 			INSERT INTO facility_snapshots (day, facility_id, province_code, target, capacity_active, blocked, occupied,
 				held, free, confirmed_at)
-			VALUES ($1, $2, $3, $4, $5, 0, $6, 0, $7, $8) ON CONFLICT (day, facility_id) DO NOTHING`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (day, facility_id) DO NOTHING`)
 		if err != nil {
 			return fmt.Errorf("store: seed snapshots: %w", err)
 		}
@@ -94,8 +94,14 @@ func (s *FacilityService) SeedSnapshots(ctx context.Context, days int, deviation
 			at := now.AddDate(0, 0, -d)
 			day := at.In(italy).Format("2006-01-02")
 			for i, f := range fs {
-				occ := min(max(f.Occupied+deviation(i, d), 0), f.Active)
-				if _, err := stmt.ExecContext(ctx, day, f.ID, f.ProvinceCode, f.Target, f.Active, occ, f.Active-occ, at); err != nil {
+				// Free as TakeSnapshots and the board count it (a suspended
+				// facility has none; today's holds and blocks stand in for
+				// the past days'), so the history meets today's figure.
+				g := f
+				g.Occupied = min(max(f.Occupied+deviation(i, d), 0), f.Active)
+				g.ComputeFree()
+				if _, err := stmt.ExecContext(ctx, day, f.ID, f.ProvinceCode, f.Target, f.Active, g.Blocked, g.Occupied,
+					g.Held, g.Free, at); err != nil {
 					return fmt.Errorf("store: seed snapshot: %w", err)
 				}
 			}
