@@ -103,7 +103,12 @@ func resolveImport(ctx context.Context, tx *Tx, rows []domain.ImportRow, provinc
 				}
 				f.Lat, f.Lon, f.ContactName, f.ContactPhone, f.ContactEmail = old.Lat, old.Lon, old.ContactName, old.ContactPhone, old.ContactEmail
 				r.Changes = facilityDiff(old, *f)
-				if r.Occupied != nil && *r.Occupied != old.Occupied {
+				switch {
+				case r.Occupied != nil && *r.Occupied != old.Occupied && old.UsesRegistry:
+					// As on /disponibilita: a facility that counts from the
+					// registry takes no typed figure.
+					bad("occupied", domain.Field("err.facility.occupied_registry_field"))
+				case r.Occupied != nil && *r.Occupied != old.Occupied:
 					r.Changes = append(r.Changes, domain.FieldChange{Field: "occupied", Old: fmt.Sprint(old.Occupied), New: fmt.Sprint(*r.Occupied)})
 				}
 			}

@@ -117,3 +117,41 @@ func TestImportScope(t *testing.T) {
 		}
 	})
 }
+
+// TestImportRefusesTypedRegistryOccupancy: the register import cannot type
+// the occupied places of a facility that counts from the guest registry (as
+// /disponibilita cannot): the row is an error in the preview, and applying
+// it changes nothing.
+func TestImportRefusesTypedRegistryOccupancy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx, f, g := facilityFixture(t, db, 10)
+		if err := db.Guests.SetUsesRegistry(ctx, f.Code, true); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := db.Facilities.FindFacility(ctx, f.Code)
+		rows := importRows(g, f.Code)[1:]
+		typed := before.Occupied + 2
+		rows[0].Occupied = &typed
+		plan, err := db.Facilities.PlanFacilityImport(ctx, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := plan.Rows[0]
+		if r.Action != "error" || len(r.Errors) != 1 || r.Errors[0].Column != "occupied" {
+			t.Fatalf("row = %+v", r)
+		}
+		if _, err := db.Facilities.ApplyFacilityImport(ctx, plan.ID, false); domain.ErrorCode(err) != domain.EINVALID {
+			t.Fatalf("applying a plan with the error: %v", err)
+		}
+		if after, _ := db.Facilities.FindFacility(ctx, f.Code); after.Occupied != before.Occupied {
+			t.Fatalf("occupied %d → %d", before.Occupied, after.Occupied)
+		}
+		// The registry's own figure is no change, and the row goes through.
+		same := before.Occupied
+		rows = importRows(g, f.Code)[1:]
+		rows[0].Occupied = &same
+		if plan, err = db.Facilities.PlanFacilityImport(ctx, rows); err != nil || plan.Rows[0].Action == "error" {
+			t.Fatalf("the registry's own figure: %+v, %v", plan.Rows, err)
+		}
+	})
+}
