@@ -690,8 +690,17 @@ func roomyFacility(t *testing.T, db *store.DB, province, operatorEmail string) s
 			return f.Code
 		}
 	}
-	// None roomy enough: make room in the first one.
+	// None roomy enough: make room in the first one, declared by its
+	// operator (a figure from the registry cannot be typed).
 	f := fs[0]
+	if f.UsesRegistry {
+		if err := db.Guests.SetUsesRegistry(ctx, f.Code, false); err != nil {
+			t.Fatal(err)
+		}
+		if f, err = db.Facilities.FindFacility(ctx, f.Code); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := db.Facilities.SetAvailability(ctx, f.Code, f.Version, domain.Availability{Occupied: 0}); err != nil {
 		t.Fatal(err)
 	}

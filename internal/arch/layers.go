@@ -6,8 +6,8 @@
 //
 // The layers, inside out:
 //   - domain: the vocabulary, rules and service interfaces; imports nothing of ours.
-//   - pure libraries with no I/O of ours: alloc (the engine), crypt, config, i18n, events, mail, territory
-//     (embedded reference data, in domain types), sdc (disclosure control: the publication's tables from domain.RawFigures).
+//   - pure libraries with no I/O of ours: alloc (the engine), crypt, config, i18n, events, mail, download (safe
+//     names for attachments, shared by web and api), territory (embedded reference data, in domain types), sdc (disclosure control: the publication's tables from domain.RawFigures).
 //   - adapters, one per technology: store (SQL), auth, web, api, jobs, report, sheet. They import domain
 //     (and the pure libraries they wrap), never each other — except that web renders report and sheet.
 //   - application services that orchestrate an engine: placement.
@@ -37,16 +37,17 @@ var Allowed = map[string][]string{
 	"internal/events":    {},
 	"internal/mail":      {},
 	"internal/territory": {"internal/domain"},
+	"internal/download":  {},
 
 	"internal/store":  {"internal/domain", "internal/crypt", "internal/sdc"},
 	"internal/auth":   {"internal/domain", "internal/crypt"},
-	"internal/api":    {"internal/domain", "internal/i18n"},
+	"internal/api":    {"internal/domain", "internal/i18n", "internal/download"},
 	"internal/jobs":   {"internal/domain", "internal/notify"},
 	"internal/report": {"internal/domain"},
 	"internal/anchor": {"internal/domain"},
 	"internal/sheet":  {"internal/domain"},
 	"internal/web": {"internal/domain", "internal/i18n", "internal/report", "internal/sheet", "internal/territory",
-		"internal/opendata"},
+		"internal/opendata", "internal/download"},
 
 	"internal/placement": {"internal/domain", "internal/alloc", "internal/territory"},
 
