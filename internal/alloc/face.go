@@ -47,15 +47,18 @@ var rootFaceLarge = faceLimits{leaves: 16, steps: 2500, leafBudget: 200, ldsStep
 // on one arc at a time, whose children keep the bound, explores slowly
 // (BENCHMARKS.md, "Batch families").
 //
-// faceFill searches those exact fills depth first, one facility at a time
-// (next, the one with the fewest exact fills the households left allow:
-// nation-4-fam-it's bound, 16 above the root's cost, proven in 9 fills
-// where the static order — fewest classes first — found no complete fill in
-// 22,500; the counts nearest the flow's first): each fill fixes the facility's household arcs and the flow,
-// re-optimised, must keep the root's cost, or the fill is dropped. When
-// every such facility is filled, the households left to the others are a
-// small search on the face (cutoff the root's cost + 1, lim.leafBudget
-// relaxations). With a cutoff above the root's cost + 1 it looks for a
+// faceFill searches those exact fills depth first, one facility at a time:
+// next, the unfilled one with the fewest exact fills the households left
+// allow, and a path ends at once at a facility with none; the counts
+// nearest the flow's at that depth come first. (nation-4-fam-it: its bound,
+// 16 above the root's cost, proven in 9 fills, where the static order,
+// fewest classes first, found no complete fill in 22,500.) Each fill fixes
+// the facility's household arcs, and the flow, re-optimised, must still
+// cost less than cutoff, or the fill is dropped. When every such facility
+// is filled, the households left to the others are a small search on the
+// face (cutoff as given, lim.leafBudget relaxations). The pass by limited
+// discrepancy (lim.ldsSteps) keeps the static order. With a cutoff above
+// the root's cost + 1 it looks for a
 // placement below cutoff the same way: the slack cutoff − 1 − root admits
 // arcs whose reduced cost (per household) is within it, and only the
 // facilities whose way out costs more than the slack per empty place must
@@ -137,6 +140,8 @@ func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits,
 	var exacts []int
 	for f, os := range options {
 		free[f] += int64(in.Facilities[f].Free)
+		// The options in the root flow's order: compose tries them so in
+		// both passes.
 		sort.Slice(os, func(i, j int) bool {
 			return os[i].flow > os[j].flow || os[i].flow == os[j].flow && os[i].arc < os[j].arc
 		})
@@ -158,7 +163,9 @@ func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits,
 	// complementary slackness every placement below cutoff fills each exact
 	// facility with one of the fills enumerated (and uses no option left
 	// out); the flow prunes a fill only when no placement with it costs
-	// less than cutoff (a relaxation); and each complete fill's rest was
+	// less than cutoff (a relaxation); a path ends early only where some
+	// facility has no exact fill with the households left, which no
+	// placement on that path could fill; and each complete fill's rest was
 	// searched to its end. So no placement costs less than cutoff.
 	optimal, incomplete, leaves, steps := false, false, 0, 0
 
@@ -223,8 +230,8 @@ func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits,
 				return
 			}
 			leaves++
-			// The rest, on the facilities with room: a search on the face
-			// (cutoff the root's cost + 1), within a budget.
+			// The rest, on the facilities with room: a search below
+			// cutoff, within a budget.
 			sp := p
 			sp.rootCost, sp.cutoff, sp.floor, sp.budget, sp.dives = rootCost, cutoff, cutoff-1, lim.leafBudget, true
 			r := m.search(sp, stats)
@@ -246,7 +253,7 @@ func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits,
 				return // no fill left for it: no placement below cutoff on this path
 			}
 			if staticOrder {
-				n = int64(e) // by limited discrepancy: the static order (below)
+				n = int64(e) // by limited discrepancy: the static order (exacts, above)
 			}
 			if n < fewest {
 				next, fewest = e, n

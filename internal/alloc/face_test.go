@@ -18,7 +18,7 @@ import (
 func TestFaceFill(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 2026))
 	const trials = 300
-	atRoot, reported, proofs := 0, 0, 0
+	atRoot, reported, proofs, ldsProofs := 0, 0, 0, 0
 	for trial := range trials {
 		in := familyInstance(r)
 		m := buildNetwork(in).build()
@@ -29,8 +29,10 @@ func TestFaceFill(t *testing.T) {
 		for i, d := range []int64{1, 1, 1, 2, 4, 4, 8, 32, 4, 8} {
 			lim := rootFace
 			switch {
-			case i == 1 || i >= 8:
-				lim = faceLimits{leaves: 8, steps: 2, leafBudget: 200, ldsSteps: 400} // to limited discrepancy at once
+			case i == 1 || i == 8:
+				lim = faceLimits{leaves: 8, steps: 0, leafBudget: 200, ldsSteps: 400} // by limited discrepancy only
+			case i == 9:
+				lim = atBoundFaceNear
 			case i == 2 || i == 5:
 				lim = faceLimits{leaves: 1, steps: 1, leafBudget: 1} // cut short: no proof to claim
 			case d > 1 && i < 8:
@@ -53,6 +55,9 @@ func TestFaceFill(t *testing.T) {
 					}
 				})
 			if exhausted {
+				if lim.steps == 0 {
+					ldsProofs++
+				}
 				if want < rootCost+d {
 					t.Fatalf("trial %d, cutoff root + %d: searched to the end without a placement below %d, the optimum is %d",
 						trial, d, rootCost+d, want)
@@ -61,8 +66,11 @@ func TestFaceFill(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d placements reported, %d of the root's cost where the root flow split a household; %d looks proved a bound above the root's",
-		reported, atRoot, proofs)
+	t.Logf("%d placements reported, %d of the root's cost where the root flow split a household; %d looks proved a bound above the root's (%d by limited discrepancy alone)",
+		reported, atRoot, proofs, ldsProofs)
+	if ldsProofs < trials/50 {
+		t.Errorf("the look by limited discrepancy alone searched to the end in only %d looks", ldsProofs)
+	}
 	if proofs < trials/50 {
 		t.Errorf("faceFill searched to the end and proved a bound above the root's in only %d looks", proofs)
 	}

@@ -2,6 +2,7 @@ package alloc
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -15,8 +16,14 @@ import (
 // a few free places and a collective centre with more, so that large
 // households, their needs and the room left compete.
 func familyInstance(r *rand.Rand) *Instance {
+	return familyShaped(r, func() int { return 2 + r.IntN(3) }, func() int { return 3 + r.IntN(4) }, func() bool { return r.IntN(2) == 0 })
+}
+
+// familyShaped is familyInstance with nf facilities and nu units, each a
+// household when household() says so.
+func familyShaped(r *rand.Rand, nf, nu func() int, household func() bool) *Instance {
 	in := randomInstance(r, 0, 0)
-	for i := range 2 + r.IntN(3) {
+	for i := range nf() {
 		f := PlaceFacility{ID: fmt.Sprintf("f%d", i), Lat: 44.5 + r.Float64()*0.8 - 0.4,
 			Lon: 11.3 + r.Float64()*0.8 - 0.4, Comune: in.Comuni[r.IntN(3)].Code}
 		switch r.IntN(3) {
@@ -36,9 +43,9 @@ func familyInstance(r *rand.Rand) *Instance {
 		f.Features = append(f.Features, someOf(r, 4, "wheelchair", "vulnerable")...)
 		in.Facilities = append(in.Facilities, f)
 	}
-	for i := range 3 + r.IntN(4) {
+	for i := range nu() {
 		u := PlaceUnit{ID: fmt.Sprintf("u%d", i), Size: 1, Group: []string{GroupMan, GroupWoman}[r.IntN(2)]}
-		if r.IntN(2) == 0 {
+		if household() {
 			u.Group, u.Size = GroupFamily, 2+r.IntN(6)
 			if r.IntN(5) == 0 {
 				u.Needs = append(u.Needs, "infant")
@@ -128,5 +135,41 @@ func checkProven(t *testing.T, trial int, in *Instance, sol *Solution) {
 	}
 	if got, err := Evaluate(in, sol.Assignments, sol.Unplaced); err != nil || got != sol.Objective {
 		t.Fatalf("trial %d: recomputed %d, %v", trial, got, err)
+	}
+}
+
+// TestLargePathAgainstReference: the path of large networks (the Lagrangian
+// phase straight away, boundFillLarge's doubling, bisection and looks near
+// the bound) on family-heavy instances a little larger than the brute
+// force's (2–9 facilities, 4–17 units, three households in four): its
+// bound never exceeds the optimum that the search on flow bounds alone
+// proves, and every optimal answer is that optimum. A look that proved a
+// bound above the optimum fails it.
+func TestLargePathAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 2026))
+	trials := 300
+	if testing.Short() {
+		trials = 60
+	}
+	proven := 0
+	for trial := range trials {
+		in := familyShaped(r, func() int { return 2 + r.IntN(8) }, func() int { return 4 + r.IntN(14) }, func() bool { return r.IntN(4) != 0 })
+		ref, err := solve(in, 20*time.Second, options{lagrangeMin: math.MaxInt, flowBudget: -1, noFill: true})
+		if err != nil || !ref.Optimal {
+			t.Fatalf("trial %d: the reference did not prove its answer: %v", trial, err)
+		}
+		sol, err := solve(in, 10*time.Second, options{lagrangeMin: 0, flowBudget: flowBudget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sol.Bound > ref.Objective || sol.Optimal && sol.Objective != ref.Objective {
+			t.Fatalf("trial %d: objective %d, bound %d, optimal %v; the optimum is %d", trial, sol.Objective, sol.Bound, sol.Optimal, ref.Objective)
+		}
+		if sol.Optimal {
+			proven++
+		}
+	}
+	if proven < trials/2 {
+		t.Errorf("only %d of %d proven: the check is nearly idle", proven, trials)
 	}
 }

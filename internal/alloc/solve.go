@@ -31,8 +31,8 @@ type options struct {
 	flowBudget  int // on smaller networks, the relaxations a search on flow bounds may solve before it (-1: all)
 	// Deterministic stand-ins for the time limit, so that tests and fuzzing
 	// reproduce what a limit cuts short: the Lagrangian phase's evaluations
-	// (0: lagrangeIterations; -1: none, as when the searches before it used
-	// up its share of the time), and the relaxations the searches may solve
+	// (0: lagrangeIterations; -1: none, as when the deadline comes before
+	// its first evaluation), and the relaxations the searches may solve
 	// in all (0: no limit).
 	lagrangeEvaluations int
 	nodeLimit           int
@@ -214,10 +214,10 @@ func (s *solver) faceSearch() (bool, error) {
 // fix nearly every arc in the searches that follow. A look that searched
 // every fill to the end proves its cutoff a bound (face.go), and then a look
 // for a placement at that bound follows: region-13-fam's optimum, 32 above
-// the root's cost, which no search had proven or found. On large networks
-// it looks on below the incumbent, and beyond boundFillMax while its looks
-// prove (nation-10-fam-it proven so; on the first regional batches those
-// looks cost region-15 4,544 → 5,620 nodes and region-6 1,401 → 1,866).
+// the root's cost, which no search had proven or found. Large networks
+// have their own (boundFillLarge); looking beyond boundFillMax on the
+// first regional batches cost region-15 4,544 → 5,620 nodes and region-6
+// 1,401 → 1,866.
 func (s *solver) boundFill() (bool, error) {
 	if s.opt.noFill {
 		return false, nil
@@ -257,38 +257,62 @@ func (s *solver) boundFill() (bool, error) {
 // at once) and one that finds nothing costs its steps. It doubles d while
 // the looks prove, then bisects between the last proof and the first look
 // that did not (nation-10-fam-it: proven to the root's cost + 52, its
-// optimum), and looks for a placement at the bound so found with longer
-// looks, then at cutoffs doubling above it until one is found: a near
-// incumbent is what lets the searches after it fix arcs (nation-8-fam-it:
-// 1,250 above the optimum before, 13 after the look at + 16).
+// optimum), then looks for a placement at the bound so found and, while the
+// incumbent is more than 1 % above the bound, at cutoffs doubling above it:
+// a near incumbent is what lets the searches after it fix arcs
+// (nation-8-fam-it: 1,250 above the optimum before, 13 after the look at
+// + 16). Those looks near the bound start only in the first half of the
+// time limit: the Lagrangian phase and its search need the rest.
 func (s *solver) boundFillLarge(look func(int64, faceLimits) bool) {
-	lo, hi := s.lower-s.rootCost, int64(0) // proven below the root's cost + lo; a look at + hi did not prove
+	// Proven: nothing below the root's cost + lo; a look at + hi did not
+	// prove (0: none failed). Cutoffs stay at or below the incumbent, where a
+	// look can prove or find something.
+	lo, hi := s.lower-s.rootCost, int64(0)
+	triedOne := lo == 0 // rootIncumbents looked at the root's cost, with longer limits
 	for d := lo + 1; s.lower < s.best && !s.stop(); d *= 2 {
-		if d == 1 {
-			continue // rootIncumbents tried it
+		if d == 1 && triedOne {
+			continue
 		}
-		if !look(min(s.rootCost+d, s.best), boundFace) {
-			hi = d
+		c := min(s.rootCost+d, s.best)
+		if !look(c, boundFace) {
+			hi = c - s.rootCost
 			break
 		}
-		lo = s.lower - s.rootCost
+		lo = s.lower - s.rootCost // c, or the incumbent: the loop ends
 	}
-	for hi-lo > 1 && s.lower < s.best && !s.stop() {
-		if mid := (lo + hi) / 2; look(s.rootCost+mid, boundFace) {
+	for hi = min(hi, s.best-s.rootCost); hi-lo > 1 && s.lower < s.best && !s.stop(); hi = min(hi, s.best-s.rootCost) {
+		mid := (lo + hi) / 2
+		if mid == 1 && triedOne {
+			break
+		}
+		if look(s.rootCost+mid, boundFace) {
 			lo = s.lower - s.rootCost
 		} else {
 			hi = mid
 		}
 	}
+	half := s.start.Add(s.deadline.Sub(s.start) / 2)
 	n0 := s.sol.Stats.Nodes
-	for d, n := s.lower+1-s.rootCost, 0; n < nearLooks && s.rootCost+d <= s.best && s.sol.Stats.Nodes-n0 < nearBudget && !s.stop(); d, n = d*2, n+1 {
+	// From the bound + 1, even at the root's cost + 1, which rootIncumbents
+	// tried with shorter searches of the rest (nation-5-fam-it's optimum,
+	// at the root's cost, found by this look: 3,195 nodes; 54,851 without).
+	d := s.lower + 1 - s.rootCost
+	for n := 0; n < nearLooks && s.rootCost+d <= s.best && s.sol.Stats.Nodes-n0 < nearBudget && time.Now().Before(half) && !s.stop(); d, n = d*2, n+1 {
 		far := s.best-s.lower > s.lower/100
 		if n > 0 && !far {
 			break // within 1 %: the searches after fix arcs enough (the first national batches)
 		}
 		lim := nearFaceLarge
-		if n == 0 && far {
+		switch {
+		case n == 0 && far:
 			lim = atBoundFaceLarge
+		case n == 0:
+			// Near the bound: the last look of the bisection was at
+			// this cutoff, depth first; this one goes by limited
+			// discrepancy only (nation-4-fam-it's optimum found so; the
+			// first national batches paid 2,000 relaxations for
+			// nearFaceLarge here: nation-7 937 → 3,937 nodes).
+			lim = atBoundFaceNear
 		}
 		look(s.rootCost+d, lim)
 	}
@@ -303,9 +327,15 @@ var nearFaceLarge = faceLimits{leaves: 4, steps: 1000, leafBudget: 500, ldsSteps
 // relaxations; with nearFaceLarge, by the searches after in 2.9 s).
 var atBoundFaceLarge = faceLimits{leaves: 16, steps: 1000, leafBudget: 1000, ldsSteps: 2000}
 
+// atBoundFaceNear: the same look when the incumbent is within 1 % of the
+// bound: no depth-first part (steps 0), 300 fills by limited discrepancy.
+var atBoundFaceNear = faceLimits{leaves: 4, steps: 0, leafBudget: 50, ldsSteps: 300}
+
 // nearLooks and nearBudget bound those looks: at most five, and none
-// started after 16,000 relaxations (a look that finds nothing costs up to
-// 5,000 to 19,000 of them).
+// started after 16,000 relaxations. A look that finds nothing costs up to
+// steps + ldsSteps + 2 × leaves × leafBudget relaxations (the pass by
+// limited discrepancy counts its leaves afresh): 7,000 for nearFaceLarge,
+// 35,000 for atBoundFaceLarge.
 const (
 	nearLooks  = 5
 	nearBudget = 16000
@@ -347,7 +377,7 @@ type lagrangePhase struct {
 }
 
 // lagrangeSearch runs the Lagrangian phase (lagrange.go) within a quarter
-// of the time limit, then searches below the incumbent on its bounds, to
+// of the time limit (or of the time left, if more), then searches below the incumbent on its bounds, to
 // the end or the deadline: first, within a budget, for a placement at the
 // Lagrangian bound's ceiling, which would be optimal and whose cutoff fixes
 // nearly every arc.
