@@ -320,7 +320,9 @@ func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits,
 	}
 	g.load(root)
 	fill(0)
-	if !incomplete || optimal || lim.ldsSteps == 0 {
+	// With no facility to fill exactly (a wide slack), the pass by limited
+	// discrepancy would only search the rest again.
+	if !incomplete || optimal || lim.ldsSteps == 0 || len(exacts) == 0 {
 		return !incomplete && !optimal
 	}
 	incomplete, leaves, steps, lim.steps = false, 0, 0, lim.ldsSteps
