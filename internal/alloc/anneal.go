@@ -55,7 +55,7 @@ func (m *model) anneal(root, start flowState, limit int64, moves int, seed uint6
 	var coms []comune
 	comArcs := map[int][2]int{} // per comune: room arc (-1: none), overflow arc
 	arcs := make([][]arc, len(nw.hhClasses))
-	arcOf := make([]map[int]int, len(nw.hhClasses)) // per class: facility index → arc index
+	arcOf := make([][]int32, len(nw.hhClasses)) // per class: facility index → arc index (-1: none)
 	count := make([][]int64, len(nw.hhClasses))
 	// Reduced costs at the root's potentials, flows at the start.
 	g.load(root)
@@ -87,10 +87,8 @@ func (m *model) anneal(root, start flowState, limit int64, moves int, seed uint6
 		comArcs[c] = ca
 	}
 	for k := range nw.hhClasses {
-		arcOf[k] = map[int]int{}
 		size := m.size(k)
 		for _, a := range m.hhArcs[k] {
-			arcOf[k][facIdx[a[1]]] = len(arcs[k])
 			arcs[k] = append(arcs[k], arc{a[0], facIdx[a[1]], rc(a[0]) * size})
 		}
 		arcs[k] = append(arcs[k], arc{m.hhOut[k], -1, rc(m.hhOut[k]) * size})
@@ -114,14 +112,17 @@ func (m *model) anneal(root, start flowState, limit int64, moves int, seed uint6
 	for k := range arcs {
 		size := m.size(k)
 		kept := arcs[k][:0]
+		arcOf[k] = make([]int32, len(facs))
+		for i := range arcOf[k] {
+			arcOf[k][i] = -1
+		}
 		for _, a := range arcs[k] {
 			n := g.flow(a.arc) / size
 			if a.fac >= 0 && n == 0 && a.rc >= limit {
-				delete(arcOf[k], a.fac) // no placement below the limit uses it (reduced costs; see above)
-				continue
+				continue // no placement below the limit uses it (reduced costs; see above)
 			}
 			if a.fac >= 0 {
-				arcOf[k][a.fac] = len(kept)
+				arcOf[k][a.fac] = int32(len(kept))
 				facs[a.fac].load += n * size
 			}
 			for range n {
@@ -189,13 +190,13 @@ func (m *model) anneal(root, start flowState, limit int64, moves int, seed uint6
 		}
 	}
 	snapshot()
-	t0, t1 := annealT0, annealT1
 	if len(hs) < 2 {
 		moves = 0
 	}
+	// The temperature falls geometrically from annealT0 to annealT1.
+	temp, cool := annealT0, math.Pow(annealT1/annealT0, 1/float64(max(1, moves)))
 	// step makes one random move, or none; true when it moved.
-	step := func(it int) bool {
-		temp := t0 * math.Pow(t1/t0, float64(it)/float64(moves))
+	step := func() bool {
 		accept := func(d int64) bool {
 			return d <= 0 || rng.Float64() < math.Exp(-float64(d)/temp)
 		}
@@ -231,9 +232,8 @@ func (m *model) anneal(root, start flowState, limit int64, moves int, seed uint6
 		if size2 == size || from < 0 || f2 < 0 || from == f2 {
 			return false
 		}
-		to, ok := arcOf[k][f2]
-		to2, ok2 := arcOf[k2][from]
-		if !ok || !ok2 || facs[from].load-size+size2 > facs[from].room || facs[f2].load-size2+size > facs[f2].room {
+		to, to2 := int(arcOf[k][f2]), int(arcOf[k2][from])
+		if to < 0 || to2 < 0 || facs[from].load-size+size2 > facs[from].room || facs[f2].load-size2+size > facs[f2].room {
 			return false
 		}
 		d := arcs[k][to].rc - arcs[k][j].rc + arcs[k2][to2].rc - arcs[k2][j2].rc +
@@ -249,7 +249,8 @@ func (m *model) anneal(root, start flowState, limit int64, moves int, seed uint6
 		if it%4096 == 0 && time.Now().After(deadline) {
 			break
 		}
-		if step(it) && sum < best {
+		temp *= cool
+		if step() && sum < best {
 			best = sum
 			snapshot()
 		}
