@@ -35,7 +35,7 @@ func TestAnnealCostIsExact(t *testing.T) {
 		for _, a := range m.sigFac {
 			single[a[0]] = g.flow(a[0])
 		}
-		plan, sum := m.anneal(root, start, c-rootCost, 20000, uint64(trial), time.Now().Add(time.Minute))
+		plan, sum := m.anneal(root, start, c-rootCost, 20000, uint64(trial), time.Now().Add(time.Minute), &SolveStats{})
 		if sum > 0 {
 			t.Fatalf("trial %d: anneal returned a placement %d above its start", trial, sum)
 		}
@@ -89,4 +89,28 @@ func overGuideline(m *model) bool {
 		}
 	}
 	return false
+}
+
+// TestAnnealDeadline: past its deadline anneal makes no move and returns
+// the start's placement.
+func TestAnnealDeadline(t *testing.T) {
+	r := rand.New(rand.NewPCG(29, 2026))
+	for trial := 0; trial < 50; trial++ {
+		in := familyShaped(r, func() int { return 4 + r.IntN(6) }, func() int { return 8 + r.IntN(10) }, func() bool { return r.IntN(3) != 0 })
+		m := buildNetwork(in).build()
+		g := m.g
+		g.solve(m.s, m.t, m.need)
+		root, rootCost := g.save(), g.flowCost()
+		c, ok := m.pack(false)
+		if !ok || c == rootCost {
+			continue
+		}
+		var stats SolveStats
+		_, sum := m.anneal(root, g.save(), c-rootCost, 1_000_000, 1, time.Now().Add(-time.Second), &stats)
+		if sum != 0 || stats.AnnealMoves != 0 {
+			t.Fatalf("trial %d: past the deadline, %d moves and a gain of %d", trial, stats.AnnealMoves, -sum)
+		}
+		return
+	}
+	t.Fatal("no batch to anneal")
 }

@@ -65,7 +65,7 @@ func familyShaped(r *rand.Rand, nf, nu func() int, household func() bool) *Insta
 func TestFamiliesAgainstBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(19, 2026))
 	const trials = 1000
-	branched, infant, split, lagranged := 0, 0, 0, 0
+	branched, infant, split, lagranged, annealed := 0, 0, 0, 0, 0
 	for trial := range trials {
 		in := familyInstance(r)
 		opt := options{lagrangeMin: lagrangeMinFacilities, flowBudget: -1}
@@ -91,6 +91,9 @@ func TestFamiliesAgainstBruteForce(t *testing.T) {
 		if sol.Stats.Lagrange {
 			lagranged++
 		}
+		if sol.Stats.AnnealMoves > 0 {
+			annealed++
+		}
 		if slices.ContainsFunc(in.Units, func(u PlaceUnit) bool { return slices.Contains(u.Needs, "infant") }) {
 			infant++
 		}
@@ -98,11 +101,11 @@ func TestFamiliesAgainstBruteForce(t *testing.T) {
 			split++ // the root flow split a household: the integer optimum lies above it
 		}
 	}
-	t.Logf("%d of %d trials branched, %d had a household needing an infant-suitable facility, %d closed a gap above the flow's bound, %d ran the Lagrangian phase",
-		branched, trials, infant, split, lagranged)
-	if branched < trials/10 || infant < trials/5 || split < trials/10 || lagranged < trials/40 {
-		t.Errorf("too few trials exercise the shape: %d branched, %d infant, %d above the flow bound, %d Lagrangian",
-			branched, infant, split, lagranged)
+	t.Logf("%d of %d trials branched, %d had a household needing an infant-suitable facility, %d closed a gap above the flow's bound, %d ran the Lagrangian phase, %d annealed",
+		branched, trials, infant, split, lagranged, annealed)
+	if branched < trials/10 || infant < trials/5 || split < trials/10 || lagranged < trials/40 || annealed < trials/40 {
+		t.Errorf("too few trials exercise the shape: %d branched, %d infant, %d above the flow bound, %d Lagrangian, %d annealed",
+			branched, infant, split, lagranged, annealed)
 	}
 }
 

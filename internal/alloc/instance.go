@@ -89,6 +89,7 @@ type SolveStats struct {
 	// (LagrangeEvaluations > 0; 0 otherwise: no bound).
 	LagrangeLB          int64 `json:"lagrange_bound"`
 	LagrangeEvaluations int   `json:"lagrange_evaluations"`
+	AnnealMoves         int   `json:"anneal_moves"` // moves the annealing made (anneal.go; 0: it did not run)
 }
 
 // maxCost bounds every cost of an instance Validate accepts: a quarter of

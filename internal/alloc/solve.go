@@ -71,8 +71,8 @@ type solver struct {
 	// dives: the heuristics dive too (networks the Lagrangian phase does
 	// not take straight away; see rootIncumbents).
 	dives bool
-	// nearNext: the first cutoff above the root's cost nearLooks has not
-	// looked at (0: it has not run).
+	// nearNext: the first distance d above the root's cost at which
+	// nearLooks has not looked (0: it has not run).
 	nearNext int64
 }
 
@@ -242,13 +242,10 @@ func (s *solver) boundFill() (bool, error) {
 			s.look(s.lower+1, atBoundFace) // a placement at the new bound: optimal
 		}
 	}
-	if s.best-s.lower > s.lower/100 {
-		// More than 1 % above the bound after the looks: anneal
-		// (region-1-fam: its optimum, 421,271, found, where the searches
-		// reached 421,334–421,398 in 5 s; region-20-fam 11,705 → 5,155
-		// nodes, region-21-fam 9,006 → 4,102; no other batch changed).
-		s.annealLook()
-	}
+	// More than 1 % above the bound after the looks: anneal (region-1-fam:
+	// its optimum, 421,271, found, where the searches reached
+	// 421,334–421,398 in 5 s).
+	s.annealLook()
 	s.g.load(s.root)
 	return false, nil
 }
@@ -308,13 +305,11 @@ func (s *solver) boundFillLarge() {
 		}
 	}
 	s.nearLooks(s.start.Add(s.deadline.Sub(s.start)/2), 100)
-	if s.best-s.lower > s.lower/100 {
-		// Still more than 1 % above the bound: no look found a placement
-		// near it, and what moves several households at once may
-		// (nation-16-fam-it: 2,401 above the root's cost → 60, its
-		// optimum; the searches after reached 776 in 10 s without it).
-		s.annealLook()
-	}
+	// Still more than 1 % above the bound: no look found a placement near
+	// it, and what moves several households at once may (nation-16-fam-it:
+	// 2,401 above the root's cost → 60, its optimum; the searches after
+	// reached 776 in 10 s without it).
+	s.annealLook()
 }
 
 // nearLooks looks for a placement at the bound + 1 and, while the
@@ -579,22 +574,34 @@ func (s *solver) answer() (*Solution, error) {
 
 func millisSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
 
-// annealLook runs anneal from the incumbent, annealRounds times, each
-// round from the best placement so far with the temperature raised again
-// (nation-16-fam-it: 4 rounds of 10⁶ moves reach its optimum from 4 of 5
-// seeds, one round of 4 × 10⁶ from none).
+// annealLook anneals the incumbent when it is more than 1 % above the
+// bound: up to annealRounds rounds, each from the best placement so far
+// with the temperature raised again (nation-16-fam-it: 4 rounds of 10⁶
+// moves reach its optimum from 4 of 5 seeds, one round of 4 × 10⁶ from
+// none), while a round improves the incumbent and within the first half of
+// the time limit (the searches after it need the rest). The incumbent's
+// model is the root's here — boundFill and its looks place on it — and the
+// guard only keeps anneal from reading another model's flow.
 func (s *solver) annealLook() {
+	if s.best-s.lower <= s.lower/100 {
+		return
+	}
+	until := s.start.Add(s.deadline.Sub(s.start) / 2)
+	moves := min(annealMoves, annealMovesPerHousehold*len(s.m.nw.households))
 	for r := range annealRounds {
-		if s.stop() || s.bestState == nil || s.bestModel != s.m || s.best <= s.lower {
+		if time.Now().After(until) || s.stop() || s.bestState == nil || s.bestModel != s.m {
 			break
 		}
-		plan, sum := s.m.anneal(s.root, *s.bestState, s.best-s.rootCost, annealMoves, uint64(r+1), s.deadline)
+		plan, sum := s.m.anneal(s.root, *s.bestState, s.best-s.rootCost, moves, uint64(r+1), s.deadline, &s.sol.Stats)
 		s.g.load(s.root)
+		c, ok := int64(0), false
 		if sum < 0 {
-			if c, ok := s.m.tryPlan(plan); ok {
-				s.found(c, s.m)
-			}
+			c, ok = s.m.tryPlan(plan)
 		}
+		if !ok || c >= s.best {
+			break // no gain: the next round would start from the same placement
+		}
+		s.found(c, s.m)
 	}
 	s.g.load(s.root)
 }
