@@ -360,8 +360,9 @@ var atBoundFaceLarge = faceLimits{leaves: 16, steps: 1000, leafBudget: 1000, lds
 // bound: no depth-first part (steps 0), 300 fills by limited discrepancy.
 var atBoundFaceNear = faceLimits{leaves: 4, steps: 0, leafBudget: 50, ldsSteps: 300}
 
-// nearLooks and nearBudget bound those looks: at most five, and none
-// started after 16,000 relaxations. A look that finds nothing costs up to
+// nearLooks and nearBudget bound those looks, per call of nearLooks: at
+// most five (four when it goes on), and none started after 16,000
+// relaxations. A look that finds nothing costs up to
 // steps + ldsSteps + 2 × leaves × leafBudget relaxations (the pass by
 // limited discrepancy counts its leaves afresh): 7,000 for nearFaceLarge,
 // 35,000 for atBoundFaceLarge.
@@ -406,10 +407,12 @@ type lagrangePhase struct {
 }
 
 // lagrangeSearch runs the Lagrangian phase (lagrange.go) within a quarter
-// of the time limit (or of the time left, if more), then searches below
-// the incumbent on its bounds, to the end or the deadline: first, within a
-// budget, for a placement at the Lagrangian bound's ceiling, which would be
-// optimal and whose cutoff fixes nearly every arc.
+// of the time limit (or of the time left, if more), then, on large
+// networks with the incumbent still more than 0.1 % above the bound, the
+// looks near it (nearLooks), then searches below the incumbent on its
+// bounds, to the end or the deadline: first, within a budget, for a
+// placement at the Lagrangian bound's ceiling, which would be optimal and
+// whose cutoff fixes nearly every arc.
 func (s *solver) lagrangeSearch(timeLimit time.Duration) (bool, error) {
 	m, g := s.m, s.g
 	g.load(s.root)
@@ -448,10 +451,11 @@ func (s *solver) lagrangeSearch(timeLimit time.Duration) (bool, error) {
 		// Still more than 0.1 % above the bound: the Lagrangian placements
 		// did not come near it, and the search below would spend its time
 		// finding the optimum (nation-5-fam-it: 54,851 nodes, found by the
-		// search at the end; 3,133 with these looks, its optimum found at + 16). boundFillLarge's
-		// 1 % rule is kept for the first national batches, where the
-		// Lagrangian placements come within a few units (nation-1 15,122
-		// nodes; 32,900 with looks there down to 0.1 %).
+		// search at the end; 3,133 with these looks, which find it at the
+		// root's cost + 16). boundFillLarge's 1 % rule is kept for the
+		// first national batches, where the Lagrangian placements come
+		// within a few units (nation-1 15,122 nodes; 32,900 with looks
+		// there down to 0.1 %).
 		s.nearLooks(s.start.Add(s.deadline.Sub(s.start)*3/4), 1000)
 		g.load(s.root)
 		if s.best <= s.lower {
