@@ -275,8 +275,8 @@ func (m *model) anneal(root, start flowState, limit int64, moves int, seed uint6
 // cost (from 20 to 0.2, nation-16-fam-it ended 560–970 above its optimum;
 // from 100 to 0.5, 0–110); the moves of a round, per household and at
 // most (about 50 ms on a regional or national batch: region-1-fam, 51
-// households, finds its optimum with 10⁶ moves a round from 3 seeds of 4,
-// with 5 × 10⁵ from 1 of 6); and the rounds.
+// households, reaches its optimum in four rounds of 10⁶ moves from 3 seeds
+// of 4, of 5 × 10⁵ from 1 of 6); and the rounds.
 const (
 	annealT0                = 100.0
 	annealT1                = 0.5

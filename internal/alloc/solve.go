@@ -243,7 +243,7 @@ func (s *solver) boundFill() (bool, error) {
 		}
 	}
 	// More than 1 % above the bound after the looks: anneal (region-1-fam:
-	// its optimum, 421,271, found, where the searches reached
+	// 421,272, one above its optimum, where the searches reached
 	// 421,334–421,398 in 5 s).
 	s.annealLook()
 	s.g.load(s.root)
