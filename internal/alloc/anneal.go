@@ -56,7 +56,7 @@ func (m *model) anneal(root, start flowState, limit int64, moves int, seed uint6
 	facIdx := map[int]int{}
 	comIdx := map[int]int{}
 	var coms []comune
-	comArcs := map[int][2]int{} // per comune: room arc (-1: none), overflow arc
+	var comArcs [][2]int // per comune: room arc, overflow arc (-1: none)
 	arcs := make([][]arc, len(nw.hhClasses))
 	arcOf := make([][]int32, len(nw.hhClasses)) // per class: facility index → arc index (-1: none)
 	count := make([][]int64, len(nw.hhClasses))
@@ -71,7 +71,7 @@ func (m *model) anneal(root, start flowState, limit int64, moves int, seed uint6
 			c = len(coms)
 			comIdx[node] = c
 			coms = append(coms, comune{})
-			comArcs[c] = [2]int{-1, -1}
+			comArcs = append(comArcs, [2]int{-1, -1})
 		}
 		facIdx[f] = len(facs)
 		facs = append(facs, facility{r: rc(out), room: int64(in.Facilities[f].Free), comune: c})
@@ -81,13 +81,11 @@ func (m *model) anneal(root, start flowState, limit int64, moves int, seed uint6
 		if !ok || int(g.to[a]) != m.t {
 			continue
 		}
-		ca := comArcs[c]
-		if g.cost[a] == 0 && ca[0] < 0 { // the room (free) before the overflow
+		if ca := &comArcs[c]; g.cost[a] == 0 && ca[0] < 0 { // the room (free) before the overflow
 			coms[c].room, coms[c].roomRC, ca[0] = g.capa[a]+g.capa[a^1], rc(a), a
 		} else {
 			coms[c].overRC, ca[1] = rc(a), a
 		}
-		comArcs[c] = ca
 	}
 	for k := range nw.hhClasses {
 		size := m.size(k)

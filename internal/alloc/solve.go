@@ -320,14 +320,15 @@ func (s *solver) nearLooks(until time.Time, ratio int64) {
 	n0 := s.sol.Stats.Nodes
 	// From the bound + 1, even at the root's cost + 1, which rootIncumbents
 	// tried with shorter searches of the rest (skipping it changed no
-	// national batch's node count: nation-5-fam-it 54,851 either way).
+	// national batch's node count when it was measured, before the looks
+	// after the Lagrangian phase: nation-5-fam-it 54,851 either way).
 	d, n := s.lower+1-s.rootCost, 0
 	if s.nearNext > 0 {
 		d, n = max(d, s.nearNext), 1
 	}
 	defer func() { s.nearNext = d }()
 	for ; n < nearLooks && s.rootCost+d <= s.best && s.sol.Stats.Nodes-n0 < nearBudget && time.Now().Before(until) && !s.stop(); d, n = d*2, n+1 {
-		far := s.best-s.lower > s.lower/ratio
+		far := s.above(ratio)
 		if n > 0 && !far {
 			break // near enough: the searches after fix arcs enough (the first national batches)
 		}
@@ -578,6 +579,9 @@ func (s *solver) answer() (*Solution, error) {
 
 func millisSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
 
+// above: the incumbent is more than 1/ratio of the bound above it.
+func (s *solver) above(ratio int64) bool { return s.best-s.lower > s.lower/ratio }
+
 // annealLook anneals the incumbent when it is more than 1 % above the
 // bound: up to annealRounds rounds, each from the best placement so far
 // with the temperature raised again (nation-16-fam-it: 4 rounds of 10⁶
@@ -587,7 +591,7 @@ func millisSince(t time.Time) float64 { return float64(time.Since(t).Microsecond
 // model is the root's here — boundFill and its looks place on it — and the
 // guard only keeps anneal from reading another model's flow.
 func (s *solver) annealLook() {
-	if s.best-s.lower <= s.lower/100 {
+	if !s.above(100) {
 		return
 	}
 	until := s.start.Add(s.deadline.Sub(s.start) / 2)
