@@ -18,7 +18,7 @@ import (
 func TestFaceFill(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 2026))
 	const trials = 300
-	atRoot, reported, proofs, ldsProofs := 0, 0, 0, 0
+	atRoot, reported, proofs, ldsProofs, memoHits := 0, 0, 0, 0, 0
 	for trial := range trials {
 		in := familyInstance(r)
 		m := buildNetwork(in).build()
@@ -65,9 +65,10 @@ func TestFaceFill(t *testing.T) {
 				proofs++
 			}
 		}
+		memoHits += m.faceMemoHits
 	}
-	t.Logf("%d placements reported, %d of the root's cost where the root flow split a household; %d looks proved a bound above the root's (%d by limited discrepancy alone)",
-		reported, atRoot, proofs, ldsProofs)
+	t.Logf("%d placements reported, %d of the root's cost where the root flow split a household; %d looks proved a bound above the root's (%d by limited discrepancy alone); %d fills skipped by the memo",
+		reported, atRoot, proofs, ldsProofs, memoHits)
 	if ldsProofs < trials/50 {
 		t.Errorf("the look by limited discrepancy alone searched to the end in only %d looks", ldsProofs)
 	}
@@ -76,5 +77,56 @@ func TestFaceFill(t *testing.T) {
 	}
 	if atRoot < trials/50 {
 		t.Errorf("faceFill found a placement of the root's cost after a split in only %d trials", atRoot)
+	}
+}
+
+// TestFaceMemo: faceFill's memo (states searched to the end, skipped when
+// reached again at a cost no lower) changes no proof. On family-heavy
+// batches with facilities enough for many exact fills, looks at cutoffs
+// up to 13 above the root's cost must end the same with the memo as
+// without it (the look TestFaceFill checks against the brute force) —
+// searched to the end, or a placement below the cutoff found — unless the
+// look without it stops at a limit; and the memo must skip fills, or the
+// check is idle.
+func TestFaceMemo(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 2026))
+	trials := 120
+	if testing.Short() {
+		trials = 30
+	}
+	hits, proofs := 0, 0
+	for trial := range trials {
+		in := familyShaped(r, func() int { return 20 + r.IntN(20) }, func() int { return 16 + r.IntN(20) }, func() bool { return r.IntN(5) != 0 })
+		m := buildNetwork(in).build()
+		m.g.solve(m.s, m.t, m.need)
+		rootCost, root := m.g.flowCost(), m.g.save()
+		for _, d := range []int64{1, 2, 3, 5, 8, 13, 21, 34, 55, 89} {
+			var outcome [2]string
+			for i, noMemo := range []bool{false, true} {
+				m.g.load(root)
+				lim := faceLimits{leaves: 1 << 20, steps: 20000, leafBudget: 2000, noMemo: noMemo}
+				found := false
+				switch m.faceFill(root, rootCost, rootCost+d, lim, searchParams{deadline: time.Now().Add(time.Minute)}, &SolveStats{},
+					func(int64) { found = true }) {
+				case true:
+					outcome[i] = "searched to the end"
+				case found:
+					outcome[i] = "found a placement"
+				default:
+					outcome[i] = "stopped at a limit"
+				}
+			}
+			if outcome[0] != outcome[1] && outcome[1] != "stopped at a limit" {
+				t.Fatalf("trial %d, cutoff root + %d: %s with the memo, %s without", trial, d, outcome[0], outcome[1])
+			}
+			if outcome[0] == "searched to the end" {
+				proofs++
+			}
+		}
+		hits += m.faceMemoHits
+	}
+	t.Logf("%d looks searched to the end; %d fills skipped by the memo", proofs, hits)
+	if hits < trials || proofs < trials/4 {
+		t.Errorf("%d fills skipped by the memo, %d looks searched to the end: the check is nearly idle", hits, proofs)
 	}
 }
