@@ -176,3 +176,71 @@ func TestLargePathAgainstReference(t *testing.T) {
 		t.Errorf("only %d of %d proven: the check is nearly idle", proven, trials)
 	}
 }
+
+// TestHugeWeights: the weights as large as Validate accepts. Every cost is
+// linear in the weights, so scaling them all by λ scales the optimum by λ
+// and keeps its placement; the engine, with its Lagrangian phase, must
+// return within its time limit (a guard, not a timing: the first
+// evaluation's flow once met negative arc costs and never ended), and
+// whatever it answers must hold against λ × the unscaled optimum.
+func TestHugeWeights(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 2026))
+	trials := 12
+	if testing.Short() {
+		trials = 4
+	}
+	proven, evaluated := 0, 0
+	for trial := range trials {
+		in := familyShaped(r, func() int { return 6 + r.IntN(12) }, func() int { return 6 + r.IntN(12) }, func() bool { return r.IntN(2) == 0 })
+		ref, err := solve(in, 20*time.Second, options{lagrangeMin: math.MaxInt, flowBudget: -1})
+		if err != nil || !ref.Optimal {
+			t.Fatalf("trial %d: the reference did not prove its answer: %v", trial, err)
+		}
+		// The largest λ Validate accepts (its own formula, at the boundary).
+		var people, places float64
+		for _, u := range in.Units {
+			people += float64(u.Size)
+		}
+		for _, f := range in.Facilities {
+			places += float64(f.Free)
+		}
+		w := in.Weights
+		perPerson := 20016*float64(w.Distance) + float64(w.OverGuideline) + float64(w.Unplaced)
+		lambda := int64((float64(maxCost) - 2*float64(lagrangeShift)*(people+places)) / (people * perPerson * lagrangeScale) * 0.99)
+		in.Weights = Weights{Distance: w.Distance * lambda, OverGuideline: w.OverGuideline * lambda, Unplaced: w.Unplaced * lambda}
+		if err := in.Validate(); err != nil {
+			t.Fatalf("trial %d: λ = %d refused: %v", trial, lambda, err)
+		}
+		want := ref.Objective * lambda
+		done := make(chan *Solution, 1)
+		go func() {
+			sol, err := solve(in, time.Second, options{lagrangeMin: 0, flowBudget: flowBudget, noFill: true})
+			if err != nil {
+				t.Error(err)
+			}
+			done <- sol
+		}()
+		var sol *Solution
+		select {
+		case sol = <-done:
+		case <-time.After(time.Minute):
+			t.Fatalf("trial %d (λ = %d): a solve with a 1 s limit has not returned in a minute", trial, lambda)
+		}
+		if sol == nil {
+			t.FailNow()
+		}
+		if sol.Bound > want || sol.Objective < want || sol.Optimal && sol.Objective != want {
+			t.Fatalf("trial %d (λ = %d): objective %d, bound %d, optimal %v; the optimum is %d", trial, lambda, sol.Objective, sol.Bound, sol.Optimal, want)
+		}
+		if sol.Stats.LagrangeEvaluations > 0 {
+			evaluated++
+		}
+		if sol.Optimal {
+			proven++
+		}
+	}
+	t.Logf("%d of %d proven at the largest weights; %d through the Lagrangian phase", proven, trials, evaluated)
+	if evaluated < trials/2 {
+		t.Errorf("the Lagrangian phase evaluated in only %d of %d solves: the check is nearly idle", evaluated, trials)
+	}
+}

@@ -576,8 +576,9 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 	hh0 := 2 + len(m.nw.classes)
 	for k := range nH {
 		// The flow's price of one more person of the class, per household.
-		mu[k] = l.size[k] * (g.pi[m.t] - g.pi[hh0+k]) * lagrangeScale
+		mu[k] = satMul(l.size[k]*(g.pi[m.t]-g.pi[hh0+k]), lagrangeScale)
 	}
+	l.clamp(mu)
 	var bestMu []int64
 	var bestPoint *lagrangePoint
 	bestBound, evaluations := int64(0), 0 // bestBound is valid once evaluations > 0
@@ -629,8 +630,9 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 		if it < lagrangeSubgradient || !l.box {
 			step := theta * float64(satSub(satMul(best, lagrangeScale), p.bound)) / norm
 			for k := range mu {
-				mu[k] += int64(math.Round(step * p.sub[k]))
+				mu[k] = satAdd(mu[k], int64(max(-muMax, min(muMax, math.Round(step*p.sub[k])))))
 			}
+			l.clamp(mu)
 			continue
 		}
 		// A box-step that gained enough, from the edge of its box, earns a
@@ -645,8 +647,9 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 			break // the model sees nothing better in the box: by concavity, nowhere
 		}
 		for k := range mu {
-			mu[k] = int64(math.Round(next[k] * lagrangeScale))
+			mu[k] = int64(max(-muMax, min(muMax, math.Round(next[k]*lagrangeScale))))
 		}
+		l.clamp(mu)
 	}
 	res := lagrangeResult{bounded: evaluations > 0, bound: bestBound, evaluations: evaluations}
 	if bestPoint != nil && !slices.Equal(last, bestMu) {
@@ -659,6 +662,23 @@ func (l *lagrange) run(best int64, deadline time.Time, iterations int, try func(
 	}
 	res.mu, res.point = bestMu, bestPoint
 	return res
+}
+
+// muMax bounds a multiplier per person: the pool's arcs cost a slope of
+// the envelope, at least -muMax, plus lagrangeShift, so they stay positive
+// — the flow's solve needs non-negative costs (with a cost per person of
+// 10^12, an instance Validate accepts, the first evaluation's Dijkstra
+// never ended). Any multipliers give a bound; only their search is
+// limited, and then only where a person's cost, scaled, exceeds muMax
+// (weights of 10^8 and more).
+const muMax = float64(lagrangeShift / 4)
+
+// clamp keeps each class's multiplier within ± muMax per person.
+func (l *lagrange) clamp(mu []int64) {
+	for k, size := range l.size {
+		lim := size * int64(muMax)
+		mu[k] = max(-lim, min(lim, mu[k]))
+	}
 }
 
 // penalties bound a branch-and-bound node from the Lagrangian relaxation:
