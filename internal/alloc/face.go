@@ -192,6 +192,12 @@ func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits,
 	// 418.)
 	memo := map[string]bool{}
 	var key []byte
+	useMemo := !lim.noMemo
+	for _, os := range options {
+		for _, o := range os {
+			useMemo = useMemo && g.cost[o.arc] == 0 // the argument above needs it
+		}
+	}
 	isFilled := make([]bool, len(exacts))
 	stateKey := func() string {
 		key = key[:0]
@@ -253,7 +259,7 @@ func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits,
 		if done() {
 			return
 		}
-		if maxDisc == math.MaxInt && !lim.noMemo && len(memo) < faceMemoMax {
+		if maxDisc == math.MaxInt && useMemo && len(memo) < faceMemoMax {
 			k := stateKey()
 			defer func() {
 				if !incomplete && !optimal {
@@ -318,7 +324,7 @@ func (m *model) faceFill(root flowState, rootCost, cutoff int64, lim faceLimits,
 		f := order[i]
 		os := options[f]
 		if need == 0 {
-			if maxDisc == math.MaxInt && memo[stateKey()] {
+			if maxDisc == math.MaxInt && useMemo && memo[stateKey()] {
 				m.faceMemoHits++
 				return // searched from there before: nothing below cutoff
 			}
