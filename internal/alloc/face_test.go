@@ -81,9 +81,9 @@ func TestFaceFill(t *testing.T) {
 }
 
 // TestFaceMemo: faceFill's memo (states searched to the end, skipped when
-// reached again at a cost no lower) changes no proof. On family-heavy
+// reached again) changes no proof. On family-heavy
 // batches with facilities enough for many exact fills, looks at cutoffs
-// up to 13 above the root's cost must end the same with the memo as
+// up to 89 above the root's cost must end the same with the memo as
 // without it (the look TestFaceFill checks against the brute force) —
 // searched to the end, or a placement below the cutoff found — unless the
 // look without it stops at a limit; and the memo must skip fills, or the
