@@ -1,6 +1,7 @@
 package alloc
 
 import (
+	"errors"
 	"math"
 	"math/big"
 	"testing"
@@ -44,5 +45,33 @@ func TestSaturating(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestInputExtremes: values Validate lets through must not wrap. A huge
+// per_thousand is room for everyone (it converted to int64's minimum: no
+// room); a distance is never negative, even between antipodes, where
+// rounding took the haversine's h below 0 and its square root to NaN; an
+// origin off the globe is refused.
+func TestInputExtremes(t *testing.T) {
+	for _, c := range []ComuneGuidance{{Residents: 1000, PerThousand: 1e300}, {Residents: 1000, Hosted: 1, PerThousand: 1e300}} {
+		if r := c.Room(); r != maxRoom {
+			t.Errorf("%+v: room %d, want %d", c, r, int64(maxRoom))
+		}
+	}
+	if r := (ComuneGuidance{Residents: 1000, Hosted: 5, PerThousand: 2.5}).Room(); r != 0 {
+		t.Errorf("room %d over the guideline, want 0", r)
+	}
+	if r := (ComuneGuidance{Residents: 1000, Hosted: 1, PerThousand: 2.5}).Room(); r != 1 {
+		t.Errorf("room %d, want 1", r)
+	}
+	for _, p := range [][4]float64{{222.9238, 265.0628, -42.9238, 85.0628}, {90, 0, -90, 0}, {0, 0, 0, 180}, {10, 20, 10, 20}} {
+		if d := Km(Point{Lat: p[0], Lon: p[1]}, p[2], p[3]); d < 0 || d > 20016 {
+			t.Errorf("Km(%v) = %d", p, d)
+		}
+	}
+	in := &Instance{Origin: Point{Lat: 222.9238, Lon: 265.0628}, Weights: Weights{Distance: 1}}
+	if err := in.Validate(); !errors.Is(err, ErrBadInstance) {
+		t.Errorf("origin off the globe: %v", err)
 	}
 }

@@ -113,6 +113,9 @@ func (in *Instance) Validate() error {
 	if len(in.Units) > maxBatchUnits || len(in.Facilities) > 200_000 {
 		return bad("too many units or facilities")
 	}
+	if o := in.Origin; math.IsNaN(o.Lat) || math.IsNaN(o.Lon) || math.Abs(o.Lat) > 90 || math.Abs(o.Lon) > 180 {
+		return bad("origin: bad coordinates")
+	}
 	comuni := map[string]bool{}
 	for _, c := range in.Comuni {
 		if comuni[c.Code] {
@@ -181,13 +184,25 @@ func Km(a Point, lat, lon float64) int64 {
 	rad := math.Pi / 180
 	dlat, dlon := (lat-a.Lat)*rad, (lon-a.Lon)*rad
 	h := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(a.Lat*rad)*math.Cos(lat*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
-	return int64(math.Round(2 * r * math.Asin(math.Min(1, math.Sqrt(h)))))
+	// h within [0, 1]: rounding can take it just outside, and a square root
+	// of a negative is NaN, which int64 turns into its minimum.
+	return int64(math.Round(2 * r * math.Asin(math.Sqrt(max(0, min(1, h))))))
 }
 
 // Room is how many more people a comune takes before the guideline.
+// Computed in float64 and kept within [0, maxRoom] (more room than any
+// batch has people): a float past int64's range converts to its minimum,
+// which made a huge per_thousand into no room at all.
 func (c ComuneGuidance) Room() int64 {
-	return max(0, int64(math.Floor(float64(c.Residents)*c.PerThousand/1000))-int64(c.Hosted))
+	r := math.Floor(float64(c.Residents)*c.PerThousand/1000) - float64(c.Hosted)
+	if !(r > 0) { // also NaN
+		return 0
+	}
+	return int64(min(r, maxRoom))
 }
+
+// maxRoom caps a comune's room: far above any batch's people (Validate).
+const maxRoom = 1 << 40
 
 // compatible: the unit's group is accepted and every need is a feature.
 func compatible(u PlaceUnit, f PlaceFacility) bool {
