@@ -216,12 +216,12 @@ type model struct {
 	hhArcs   [][][2]int
 	hhOut    []int
 	rounded  map[uint64]bool // the plans round has tried
+	orig     []int           // a core's facilities in the instance it was cut from (nil: the same)
+	arcSize  []int64         // per arc pair: the household size of a class's arc (0: not a household arc)
+	seen     []int32         // scratch of fractionalSince, by stamp
+	stamp    int32
 	// faceMemoHits counts the fills faceFill skipped by its memo (tests).
 	faceMemoHits int
-	orig         []int   // a core's facilities in the instance it was cut from (nil: the same)
-	arcSize      []int64 // per arc pair: the household size of a class's arc (0: not a household arc)
-	seen         []int32 // scratch of fractionalSince, by stamp
-	stamp        int32
 }
 
 func (nw *network) build() *model {
